@@ -1,0 +1,36 @@
+"""initdash: watch neural-network weight-initialization schemes train side by side.
+
+The core is numpy (and pandas for tidy tables) only; the app and the charts live elsewhere.
+"""
+
+from .activations import ACTIVATIONS, calculate_gain
+from .config import FIELDS, OPTIMIZERS, TrainConfig
+from .data import DATASETS, Data, load_csv, make_dataset, prepare
+from .nn import loss_and_grads
+from .results import Result
+from .schemes import SCHEMES, init_params
+from .signal import propagate
+from .train import Snapshot, Trainer, make_data, run, train
+
+__all__ = [
+    "ACTIVATIONS",
+    "DATASETS",
+    "FIELDS",
+    "OPTIMIZERS",
+    "SCHEMES",
+    "Data",
+    "Result",
+    "Snapshot",
+    "TrainConfig",
+    "Trainer",
+    "calculate_gain",
+    "init_params",
+    "load_csv",
+    "loss_and_grads",
+    "make_data",
+    "make_dataset",
+    "prepare",
+    "propagate",
+    "run",
+    "train",
+]

@@ -1,0 +1,304 @@
+"""The experiment configuration: one declarative table of fields and a frozen, validated config.
+
+``FIELDS`` is the single source of truth for every setting: its type, default, allowed range,
+the tighter *classroom cap* used where many people share one server (the app and share links),
+and how it reads from and writes to text (CLI flags, URL query parameters). ``TrainConfig``
+validates against it; invalid values raise ``ValueError`` naming the field and the allowed range.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .activations import ACTIVATIONS
+from .data import DATASETS
+from .schemes import SCHEMES
+
+OPTIMIZERS = {
+    "sgd": "plain gradient descent",
+    "momentum": "gradient descent with momentum (heavy ball)",
+    "adam": "Adam (Kingma & Ba 2015)",
+}
+DTYPES = ("float32", "float64")
+DEFAULT_SCHEMES = ("zeros", "random_small", "random_large", "xavier_normal", "he_normal")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting. ``kind`` is int, float, str (a choice), ints (list of widths) or names."""
+
+    name: str
+    kind: str
+    default: Any
+    help: str
+    lo: float | None = None
+    hi: float | None = None
+    cap: float | None = None  # classroom cap: the app and share links never go beyond it
+    choices: Callable[[], tuple[str, ...]] | None = None
+    log: bool = False  # best shown on a log scale
+    min_len: int = 1
+    max_len: int | None = None
+    max_len_cap: int | None = None
+
+    def allowed(self, classroom: bool = False) -> str:
+        """Human-readable allowed values, for error messages."""
+        if self.choices is not None:
+            return "one of: " + ", ".join(self.choices())
+        hi = self.cap if classroom and self.cap is not None else self.hi
+        if self.kind in ("ints",):
+            n = self.max_len_cap if classroom and self.max_len_cap else self.max_len
+            return f"{self.min_len} to {n} comma-separated whole numbers from {self.lo:g} to {hi:g}"
+        word = "a whole number" if self.kind == "int" else "a number"
+        return f"{word} from {self.lo:g} to {hi:g}"
+
+    # ------------------------------------------------------------ text I/O
+    def parse(self, text: str) -> Any:
+        """Read a value from text (CLI flag, URL parameter); ValueError if it cannot be read.
+
+        Only the *type* is checked here; the range is checked by :meth:`check`.
+        """
+        if not isinstance(text, str):
+            raise ValueError(f"{self.name}: expected text, got {type(text).__name__}")
+        s = text.strip()
+        if len(s) > 200:
+            raise ValueError(f"{self.name}: value is too long ({len(s)} characters)")
+        try:
+            if self.kind == "int":
+                return _parse_int(s)
+            if self.kind == "float":
+                v = float(s)
+                if not math.isfinite(v):
+                    raise ValueError
+                return v
+            if self.kind == "str":
+                return s
+            if self.kind == "ints":
+                return tuple(_parse_int(p) for p in s.split(",")) if s else ()
+            if self.kind == "names":
+                return tuple(p.strip() for p in s.split(",") if p.strip())
+        except ValueError:
+            pass
+        raise ValueError(f"{self.name}: {text[:40]!r} is not {self.allowed()}")
+
+    def format(self, value: Any) -> str:
+        """Write a value as text that :meth:`parse` reads back exactly."""
+        if self.kind in ("ints", "names"):
+            return ",".join(str(v) for v in value)
+        if self.kind == "float":
+            return repr(float(value))
+        return str(value)
+
+    # ------------------------------------------------------------ checking
+    def check(self, value: Any, classroom: bool = False) -> Any:
+        """Return the normalized value or raise ValueError naming the field and the range."""
+        bad = ValueError(
+            f"{self.name} = {_short(value)} is not allowed; use {self.allowed(classroom)}"
+        )
+        hi = self.cap if classroom and self.cap is not None else self.hi
+        if self.kind == "int":
+            v = _as_int(value)
+            if v is None or v < self.lo or v > hi:
+                raise bad
+            return v
+        if self.kind == "float":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise bad
+            v = float(value)
+            if not math.isfinite(v) or v < self.lo or v > hi:
+                raise bad
+            return v
+        if self.kind == "str":
+            if not isinstance(value, str) or value not in self.choices():
+                raise bad
+            return value
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+            raise bad
+        items = tuple(value)
+        max_len = self.max_len_cap if classroom and self.max_len_cap else self.max_len
+        if len(items) < self.min_len or (max_len is not None and len(items) > max_len):
+            raise bad
+        if self.kind == "ints":
+            out = tuple(_as_int(v) for v in items)
+            if any(v is None or v < self.lo or v > hi for v in out):
+                raise bad
+            return out
+        names = self.choices()
+        if any(not isinstance(v, str) or v not in names for v in items):
+            unknown = [v for v in items if v not in names]
+            raise ValueError(
+                f"{self.name}: unknown {_short(unknown)}; use {self.allowed(classroom)}"
+            )
+        if len(set(items)) != len(items):
+            raise ValueError(f"{self.name}: each name may appear once, got {_short(items)}")
+        return items
+
+
+def _short(v: Any) -> str:
+    r = repr(v)
+    return r if len(r) <= 60 else r[:57] + "..."
+
+
+def _parse_int(s: str) -> int:
+    s = s.strip()
+    if not s or len(s) > 12:
+        raise ValueError
+    return int(s, 10)
+
+
+def _as_int(v: Any) -> int | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return int(v)
+    if isinstance(v, float) and math.isfinite(v) and v == int(v):
+        return int(v)
+    if hasattr(v, "dtype") and getattr(v.dtype, "kind", "") in "iu":  # numpy integers
+        return int(v)
+    return None
+
+
+FIELDS: dict[str, Field] = {
+    f.name: f
+    for f in (
+        Field(
+            "dataset", "str", "moons", "which toy problem to learn", choices=lambda: tuple(DATASETS)
+        ),
+        Field("n_samples", "int", 400, "number of data points (train + test)", 20, 100_000, 2_000),
+        Field("noise", "float", 0.2, "how much the classes overlap", 0.0, 5.0, 2.0),
+        Field("n_classes", "int", 2, "classes (spirals and blobs only)", 2, 6),
+        Field("test_fraction", "float", 0.25, "share of points held out for testing", 0.0, 0.9),
+        Field(
+            "hidden",
+            "ints",
+            (16, 16),
+            "width of each hidden layer, first to last",
+            1,
+            1024,
+            128,
+            max_len=100,
+            max_len_cap=30,
+            min_len=0,
+        ),
+        Field(
+            "activation",
+            "str",
+            "tanh",
+            "nonlinearity of the hidden layers",
+            choices=lambda: tuple(ACTIVATIONS),
+        ),
+        Field(
+            "schemes",
+            "names",
+            DEFAULT_SCHEMES,
+            "initialization schemes trained side by side",
+            choices=lambda: tuple(SCHEMES),
+            max_len=len(SCHEMES),
+        ),
+        Field("small_scale", "float", 0.01, "std of 'random small' weights", 1e-6, 1.0, log=True),
+        Field(
+            "large_scale", "float", 10.0, "std of 'random large' weights", 0.1, 1e4, 1e3, log=True
+        ),
+        Field("constant_value", "float", 0.1, "value of every weight for 'constant'", -10.0, 10.0),
+        Field("optimizer", "str", "sgd", "update rule", choices=lambda: tuple(OPTIMIZERS)),
+        Field("lr", "float", 0.1, "learning rate (step size)", 1e-5, 10.0, log=True),
+        Field("momentum", "float", 0.9, "momentum coefficient (momentum optimizer)", 0.0, 0.999),
+        Field("epochs", "int", 1000, "passes over the training set", 1, 100_000, 5_000),
+        Field("batch_size", "int", 0, "examples per step; 0 = the whole training set", 0, 100_000),
+        Field("seed", "int", 0, "random seed: same seed, same numbers", 0, 2**32 - 1),
+        Field(
+            "repeats", "int", 1, "runs per scheme with different seeds (mean and spread)", 1, 20, 5
+        ),
+        Field("snapshots", "int", 26, "how many epochs get the detailed measurements", 2, 200, 60),
+        Field("dtype", "str", "float32", "floating-point precision", choices=lambda: DTYPES),
+    )
+}
+
+# The most work a classroom config may ask for: models x parameters x examples x epochs.
+CLASSROOM_WORK_CAP = 3e10
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a run. Frozen and validated: same config, same numbers."""
+
+    dataset: str = FIELDS["dataset"].default
+    n_samples: int = FIELDS["n_samples"].default
+    noise: float = FIELDS["noise"].default
+    n_classes: int = FIELDS["n_classes"].default
+    test_fraction: float = FIELDS["test_fraction"].default
+    hidden: tuple[int, ...] = FIELDS["hidden"].default
+    activation: str = FIELDS["activation"].default
+    schemes: tuple[str, ...] = FIELDS["schemes"].default
+    small_scale: float = FIELDS["small_scale"].default
+    large_scale: float = FIELDS["large_scale"].default
+    constant_value: float = FIELDS["constant_value"].default
+    optimizer: str = FIELDS["optimizer"].default
+    lr: float = FIELDS["lr"].default
+    momentum: float = FIELDS["momentum"].default
+    epochs: int = FIELDS["epochs"].default
+    batch_size: int = FIELDS["batch_size"].default
+    seed: int = FIELDS["seed"].default
+    repeats: int = FIELDS["repeats"].default
+    snapshots: int = FIELDS["snapshots"].default
+    dtype: str = FIELDS["dtype"].default
+
+    def __post_init__(self) -> None:
+        for name, field in FIELDS.items():
+            object.__setattr__(self, name, field.check(getattr(self, name)))
+        max_classes = DATASETS[self.dataset].max_classes
+        if self.n_classes > max_classes:
+            raise ValueError(
+                f"n_classes = {self.n_classes} is not allowed for dataset {self.dataset!r}; "
+                f"use 2 to {max_classes}"
+            )
+
+    # ------------------------------------------------------------ helpers
+    def replace(self, **changes: Any) -> TrainConfig:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able values (tuples become lists)."""
+        return {
+            k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> TrainConfig:
+        """Build from a mapping; unknown keys are an error naming them."""
+        unknown = sorted(set(d) - set(FIELDS))
+        if unknown:
+            raise ValueError(f"unknown config field(s): {', '.join(map(str, unknown))}")
+        return cls(**dict(d))
+
+    def scheme_param(self, scheme: str) -> float | None:
+        """The number the scheme uses (its scale or constant), or None."""
+        p = SCHEMES[scheme].param
+        return None if p is None else getattr(self, p)
+
+    def work(self) -> float:
+        """Rough cost of the run: models x weights x training examples x epochs."""
+        dims = [2, *self.hidden, self.n_classes]
+        weights = sum(a * b for a, b in zip(dims[:-1], dims[1:], strict=False))
+        n_train = self.n_samples * (1.0 - self.test_fraction)
+        return len(self.schemes) * self.repeats * weights * n_train * self.epochs
+
+    def classroom_problems(self) -> list[str]:
+        """Why this config is too big for a shared classroom server ([] when it fits)."""
+        problems = []
+        for name, field in FIELDS.items():
+            try:
+                field.check(getattr(self, name), classroom=True)
+            except ValueError as e:
+                problems.append(str(e))
+        if self.work() > CLASSROOM_WORK_CAP:
+            problems.append(
+                f"this run would take about {self.work():.1e} weight-updates x examples, over the "
+                f"classroom limit of {CLASSROOM_WORK_CAP:.0e}; use fewer epochs, samples, "
+                "schemes, repeats or a smaller network"
+            )
+        return problems

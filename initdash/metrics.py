@@ -1,0 +1,129 @@
+"""Measurements on stacks of networks: all functions take arrays with a leading model axis;
+layer outputs are (M, n neurons, m examples).
+
+Definitions (see design.md):
+
+* per-neuron output divergence of a layer with outputs A (n x m) on a probe set: the RMS
+  distance between two neurons' output vectors, averaged over all pairs,
+  ``sqrt( sum_{i<j} ||a_i - a_j||^2 / (n(n-1)/2) / m )``, computed in O(m n) from
+  ``sum_{i<j} ||a_i - a_j||^2 = n sum ||d_i||^2 - ||sum d_i||^2`` with ``d_i = a_i - a_1``
+  (shifting by the first neuron keeps exact clones at exactly 0);
+* distinct neurons: neurons whose output differs from every earlier neuron's by more than
+  ``CLONE_RTOL`` times the layer's RMS output;
+* neuron similarity: ``1 - ||a_i - a_j|| / (||a_i|| + ||a_j||)``, 1 for identical outputs;
+* saturated fraction (tanh, sigmoid): share of outputs where the activation's slope is below
+  ``SATURATION_SLOPE``; dead fraction (ReLU family): share of units whose pre-activation is
+  <= 0 for every probe example;
+* weight histograms: counts on bin edges shared by all schemes of a layer, spaced evenly in
+  asinh(w / c) so tiny and huge weights are both visible (a symlog axis with constant c).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import Activation
+
+CLONE_RTOL = 1e-6
+SATURATION_SLOPE = 0.05  # tanh: |a| > 0.975; sigmoid: a < 0.053 or a > 0.947
+HIST_BINS = 31  # odd, so 0 sits in the middle of a bin
+SIMILARITY_NEURONS = 32
+
+
+def divergence(A: np.ndarray) -> np.ndarray:
+    """Per-model RMS pairwise distance between neuron outputs. A: (M, n, m) -> (M,)."""
+    M, n, m = A.shape
+    if n < 2 or m == 0:
+        return np.zeros(M)
+    d = A - A[:, :1, :]
+    sq = np.einsum("kij,kij->k", d, d)
+    s = d.sum(axis=1)
+    total = n * sq - np.einsum("ki,ki->k", s, s)
+    pairs = n * (n - 1) / 2
+    out = np.sqrt(np.maximum(total, 0.0) / pairs / m)
+    out[sq == 0] = 0.0  # exact clones: every d_i is exactly 0
+    return out
+
+
+def _gram_distances(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Squared distances between neuron output vectors (M, n, n) and their norms (M, n)."""
+    G = np.matmul(A, A.transpose(0, 2, 1))
+    sq = np.einsum("kii->ki", G)
+    D2 = sq[:, :, None] + sq[:, None, :] - 2.0 * G
+    np.maximum(D2, 0.0, out=D2)
+    return D2, np.sqrt(sq)
+
+
+def distinct_neurons(A: np.ndarray) -> np.ndarray:
+    """Number of neurons that are not clones of an earlier neuron. A: (M, n, m) -> (M,) int."""
+    M, n, m = A.shape
+    if n == 0:
+        return np.zeros(M, dtype=np.int64)
+    exact = np.all(A == A[:, :1, :], axis=(1, 2))
+    D2, norms = _gram_distances(A)
+    scale = np.sqrt((norms**2).sum(axis=1) / max(n, 1))  # RMS norm of a neuron vector
+    tol = (CLONE_RTOL * scale) ** 2 + 1e-300
+    close = D2 <= tol[:, None, None]
+    repeated = np.tril(close, k=-1).any(axis=2)
+    out = n - repeated.sum(axis=1)
+    out[exact] = 1
+    return out.astype(np.int64)
+
+
+def similarity(A: np.ndarray, max_neurons: int = SIMILARITY_NEURONS) -> np.ndarray:
+    """Neuron-by-neuron similarity of the first ``max_neurons`` neurons. -> (M, k, k) in [0, 1]."""
+    A = A[:, :max_neurons, :]
+    D2, norms = _gram_distances(A)
+    denom = norms[:, :, None] + norms[:, None, :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = 1.0 - np.sqrt(D2) / denom
+    s[denom == 0] = 1.0
+    return np.clip(np.nan_to_num(s, nan=0.0), 0.0, 1.0)
+
+
+def saturated_fraction(act: Activation, A: np.ndarray, Z: np.ndarray) -> np.ndarray:
+    """Share of (example, unit) outputs on a flat part of an S-shaped activation. -> (M,)."""
+    if not act.saturates:
+        return np.zeros(A.shape[0])
+    slope = act.grad(Z, A, np.empty_like(A))
+    return np.mean(~(slope >= SATURATION_SLOPE), axis=(1, 2))
+
+
+def dead_fraction(act: Activation, Z: np.ndarray) -> np.ndarray:
+    """Share of units of the ReLU family that are off (z <= 0) for every example. -> (M,)."""
+    if not act.dies or Z.shape[2] == 0:
+        return np.zeros(Z.shape[0])
+    return np.mean(~np.any(Z > 0, axis=2), axis=1)
+
+
+def hist_edges(weights: np.ndarray, bins: int = HIST_BINS) -> tuple[np.ndarray, float]:
+    """Shared bin edges for one layer's stacked weights (M, ...) and the symlog constant c."""
+    flat = weights.reshape(weights.shape[0], -1)
+    finite = np.where(np.isfinite(flat), flat, 0.0)
+    R = float(np.abs(finite).max()) if finite.size else 0.0
+    if R == 0.0:
+        R = 1.0
+    stds = finite.std(axis=1)
+    stds = stds[stds > 0]
+    c = float(stds.min()) / 2 if stds.size else R / 2
+    c = min(max(c, R * 1e-5), R / 2)
+    u = np.arcsinh(R / c)
+    edges = c * np.sinh(np.linspace(-u, u, bins + 1))
+    edges[0], edges[-1] = -R, R
+    return edges, c
+
+
+def histograms(weights: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Counts of each model's weights in the shared bins (values outside go to the end bins,
+    non-finite ones are dropped). weights: (M, ...) -> (M, bins) int."""
+    M = weights.shape[0]
+    bins = len(edges) - 1
+    flat = weights.reshape(M, -1)
+    idx = np.clip(np.searchsorted(edges, flat, side="right") - 1, 0, bins - 1)
+    idx += (np.arange(M) * bins)[:, None]
+    keep = np.isfinite(flat)
+    return np.bincount(idx[keep], minlength=M * bins).reshape(M, bins)
+
+
+def rms(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    return np.sqrt(np.mean(np.square(x), axis=axes))

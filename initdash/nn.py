@@ -1,0 +1,272 @@
+"""The multilayer perceptron: forward and backward for a *stack* of networks at once.
+
+All networks share the architecture and the input batch; their parameters are stacked on a
+leading model axis, so one ``np.matmul`` per layer serves every scheme. Inside, examples run
+along the last axis (the lesson's column layout, ``Z = W A + b``), and each layer's bias is
+stored as an extra column of its weight matrix that meets a constant row of ones under the
+previous layer's activations:
+
+    P[l] = [W[l] | b[l]]: (M, n_l, n_{l-1} + 1)     A[l-1] with a row of ones: (M, n_{l-1} + 1, m)
+    Z[l] = P[l] @ A[l-1]: (M, n_l, m)
+
+so a layer costs one matmul forward and one for both of its gradients. ``Ws`` and ``bs`` are
+views into ``P``. Intermediate arrays live in a :class:`Workspace` allocated once per batch size
+and reused every step (fresh temporaries of this size cost more in page faults than the maths).
+
+Output: one sigmoid unit with binary cross-entropy for 2 classes, softmax with cross-entropy for
+more, both computed from the logits, so huge logits give a large finite loss, not inf or NaN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .activations import get_activation
+
+
+def output_units(n_classes: int) -> int:
+    """Width of the output layer: 1 logit for 2 classes, one per class otherwise."""
+    return 1 if n_classes == 2 else int(n_classes)
+
+
+def with_ones(X: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Batch-first data (m, n) -> column layout with a row of ones (n + 1, m)."""
+    out = np.ones((X.shape[1] + 1, X.shape[0]), dtype)
+    out[:-1] = X.T
+    return out
+
+
+class Workspace:
+    """Preallocated forward/backward buffers for one batch of m examples."""
+
+    def __init__(self, dims: Sequence[int], n_models: int, m: int, dtype: np.dtype):
+        L = len(dims) - 1
+        self.m = m
+        self.Z = [np.empty((n_models, n, m), dtype) for n in dims[1:]]
+        # hidden activations carry the row of ones that multiplies the next layer's bias
+        self.A1 = [np.ones((n_models, n + 1, m), dtype) for n in dims[1:-1]]
+        self.A = [a[:, :-1] for a in self.A1]
+        self.dZ = [np.empty((n_models, n, m), dtype) for n in dims[1:]]
+        self.dA = [np.empty((n_models, n, m), dtype) for n in dims[1:-1]]
+        k = dims[-1]
+        self.t = np.empty((n_models, k, m), dtype)
+        self.u = np.empty((n_models, k, m), dtype)
+        self.hit = np.empty((n_models, m), bool)
+        self.loss = np.empty(n_models, dtype)
+        self.correct = np.empty(n_models, np.int64)
+        self.labels: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        assert len(self.Z) == L
+
+
+class StackedMLP:
+    """M networks of the same shape, trained side by side.
+
+    ``P[l]`` holds layer l's weights and bias ``[W | b]``; ``Ws[l]``/``bs[l]`` are views of it.
+    ``dP`` (with views ``dWs``/``dbs``) receives the gradients of the mean cross-entropy.
+    """
+
+    def __init__(
+        self,
+        Ws: Sequence[np.ndarray],
+        bs: Sequence[np.ndarray],
+        activation: str,
+        n_classes: int,
+        dtype: np.dtype | type | str = np.float64,
+    ):
+        self.dtype = np.dtype(dtype)
+        self.P = [
+            np.ascontiguousarray(np.concatenate([w, b[:, :, None]], axis=2), dtype=self.dtype)
+            for w, b in zip(Ws, bs, strict=True)
+        ]
+        self.Ws = [p[:, :, :-1] for p in self.P]
+        self.bs = [p[:, :, -1] for p in self.P]
+        self.dP = [np.zeros_like(p) for p in self.P]
+        self.dWs = [g[:, :, :-1] for g in self.dP]
+        self.dbs = [g[:, :, -1] for g in self.dP]
+        self.act = get_activation(activation)
+        self.n_classes = int(n_classes)
+        self.n_models = self.P[0].shape[0]
+        self.dims = [self.P[0].shape[2] - 1] + [p.shape[1] for p in self.P]
+        if self.dims[-1] != output_units(n_classes):
+            raise ValueError(
+                f"output layer has {self.dims[-1]} units; {n_classes} classes need "
+                f"{output_units(n_classes)}"
+            )
+        self._spaces: dict[int, Workspace] = {}
+        # Subnormal numbers make matmul ~100x slower. When a run's signal has shrunk toward
+        # them (see needs_flush), values below `flush` are set to 0 after every layer.
+        self.flush = 0.0
+        tiny = np.finfo(self.dtype).tiny
+        self._flush_at, self._trigger = tiny * 2.0**24, tiny * 2.0**64
+
+    def needs_flush(self, ws: Workspace) -> bool:
+        """True if some model's layer (forward or backward) has shrunk near subnormal range."""
+        if self.flush:
+            return False
+        for arr in (*ws.A, *ws.dZ):
+            peak = np.max(np.abs(arr), axis=(1, 2))
+            if np.any((peak > 0) & (peak < self._trigger)):
+                self.flush = self._flush_at
+                return True
+        return False
+
+    def _flush(self, a: np.ndarray) -> None:
+        a[np.abs(a) < self.flush] = 0.0
+
+    def workspace(self, m: int) -> Workspace:
+        ws = self._spaces.get(m)
+        if ws is None:
+            if len(self._spaces) >= 6:  # a handful of batch sizes at most
+                self._spaces.clear()
+            ws = self._spaces[m] = Workspace(self.dims, self.n_models, m, self.dtype)
+        return ws
+
+    # ---------------------------------------------------------------- forward
+    def forward(self, X1: np.ndarray) -> Workspace:
+        """All layers for the batch ``X1`` = :func:`with_ones` (data): fills ``Z`` and ``A``."""
+        ws = self.workspace(X1.shape[1])
+        a = X1
+        last = len(self.P) - 1
+        for i, p in enumerate(self.P):
+            z = ws.Z[i]
+            np.matmul(p, a, out=z)
+            if self.flush:
+                self._flush(z)
+            if i < last:
+                self.act.fn(z, ws.A[i])
+                a = ws.A1[i]
+        return ws
+
+    def _targets(self, ws: Workspace, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Label encodings, cached on the workspace while the same label array comes back:
+        for 2 classes the sign ``-(2y - 1)`` and ``y == 1``; for more, one-hot (K, m) and y."""
+        if ws.labels is None or ws.labels[0] is not y:
+            yy = np.asarray(y)
+            if self.n_classes == 2:
+                enc = np.where(yy > 0, -1.0, 1.0).astype(self.dtype)
+                ws.labels = (y, enc, yy > 0)
+            else:
+                enc = np.zeros((self.n_classes, len(yy)), self.dtype)
+                enc[yy, np.arange(len(yy))] = 1.0
+                ws.labels = (y, enc, yy)
+        return ws.labels[1], ws.labels[2]
+
+    def loss(self, ws: Workspace, y: np.ndarray, *, grad: bool) -> np.ndarray:
+        """Per-model mean cross-entropy; with ``grad``, dLoss/dlogits goes into ``ws.dZ[-1]``.
+
+        Also counts correct predictions per model into ``ws.correct``.
+        """
+        enc, y = self._targets(ws, y)
+        z = ws.Z[-1]
+        m = z.shape[2]
+        t, u = ws.t, ws.u
+        if self.n_classes == 2:
+            # loss = softplus(t) with t = -s z, s = +-1 the sign of the true class
+            np.multiply(z, enc, out=t)
+            np.abs(t, out=u)
+            np.negative(u, out=u)
+            np.exp(u, out=u)
+            np.log1p(u, out=u)
+            np.add.reduce(u, axis=(1, 2), out=ws.loss)
+            np.maximum(t, 0.0, out=u)
+            ws.loss += np.add.reduce(u, axis=(1, 2))
+            ws.loss *= 1.0 / m
+            np.greater(z[:, 0], 0.0, out=ws.hit)  # predicted class 1
+            np.equal(ws.hit, y, out=ws.hit)
+            np.add.reduce(ws.hit, axis=1, out=ws.correct)
+            if grad:  # dL/dz = -s sigmoid(t) / m
+                g = ws.dZ[-1]
+                np.multiply(t, 0.5, out=g)
+                np.tanh(g, out=g)
+                g += 1.0
+                g *= enc
+                g *= 0.5 / m
+        else:
+            zmax = z.max(axis=1, keepdims=True)
+            np.subtract(z, zmax, out=t)
+            np.exp(t, out=u)
+            s = u.sum(axis=1, keepdims=True)
+            picked = np.add.reduce(t * enc, axis=1)
+            lse = np.log(s[:, 0])
+            np.add.reduce(lse - picked, axis=1, out=ws.loss)
+            ws.loss *= 1.0 / m
+            np.equal(z.argmax(axis=1), y, out=ws.hit)
+            np.add.reduce(ws.hit, axis=1, out=ws.correct)
+            if grad:  # dL/dz = (softmax - onehot) / m
+                g = ws.dZ[-1]
+                np.divide(u, s, out=g)
+                g -= enc
+                g *= 1.0 / m
+        return ws.loss
+
+    # ---------------------------------------------------------------- backward
+    def backward(self, X1: np.ndarray, ws: Workspace) -> None:
+        """Gradients of the mean loss into ``dP`` (call after ``loss(grad=True)``)."""
+        for i in range(len(self.P) - 1, -1, -1):
+            dz = ws.dZ[i]
+            a_prev = X1 if i == 0 else ws.A1[i - 1]
+            np.matmul(dz, a_prev.swapaxes(-1, -2), out=self.dP[i])
+            if i > 0:
+                da = ws.dA[i - 1]
+                np.matmul(self.Ws[i].swapaxes(1, 2), dz, out=da)
+                dzp = ws.dZ[i - 1]
+                self.act.grad(ws.Z[i - 1], ws.A[i - 1], dzp)
+                dzp *= da
+                if self.flush:
+                    self._flush(dzp)
+
+    def full_pass(self, X1: np.ndarray, y: np.ndarray) -> Workspace:
+        """Forward, loss and backward on one batch; the workspace holds everything."""
+        ws = self.forward(X1)
+        self.loss(ws, y, grad=True)
+        self.backward(X1, ws)
+        return ws
+
+    # ---------------------------------------------------------------- inference
+    def predict_proba(self, X1: np.ndarray) -> np.ndarray:
+        """Class probabilities, (M, m, K) (K = 2 for the binary head)."""
+        z = self.forward(X1).Z[-1].astype(np.float64)
+        if self.n_classes == 2:
+            p1 = 0.5 * (1.0 + np.tanh(0.5 * z[:, 0]))
+            return np.stack([1.0 - p1, p1], axis=2)
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return (e / e.sum(axis=1, keepdims=True)).transpose(0, 2, 1)
+
+
+def _split_params(params: dict[str, np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    n = len(params) // 2
+    keys = [f"W{i}" for i in range(1, n + 1)] + [f"b{i}" for i in range(1, n + 1)]
+    if n == 0 or sorted(keys) != sorted(params):
+        raise ValueError(f"params must hold W1..Wn and b1..bn; got {sorted(params)}")
+    return [params[f"W{i}"] for i in range(1, n + 1)], [params[f"b{i}"] for i in range(1, n + 1)]
+
+
+def loss_and_grads(
+    params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray, *, activation: str = "relu"
+) -> tuple[float, dict[str, np.ndarray]]:
+    """Mean cross-entropy of one network on (X, y) and its gradients (same keys as params).
+
+    X is (m, n0), y holds int labels. Sigmoid output for a 1-unit output layer (2 classes),
+    softmax for K > 1 units (K classes). This runs the very code the trainer runs, with a
+    model axis of length 1, in float64.
+    """
+    Ws, bs = _split_params(params)
+    n_out = Ws[-1].shape[0]
+    n_classes = 2 if n_out == 1 else n_out
+    net = StackedMLP(
+        [np.asarray(w, dtype=np.float64)[None] for w in Ws],
+        [np.asarray(b, dtype=np.float64)[None] for b in bs],
+        activation,
+        n_classes,
+    )
+    X1 = with_ones(np.asarray(X, dtype=np.float64), net.dtype)
+    y = np.asarray(y)
+    with np.errstate(all="ignore"):
+        loss = float(net.full_pass(X1, y).loss[0])
+    grads: dict[str, np.ndarray] = {}
+    for i, (dw, db) in enumerate(zip(net.dWs, net.dbs, strict=True), start=1):
+        grads[f"W{i}"] = dw[0].copy()
+        grads[f"b{i}"] = db[0].copy()
+    return loss, grads

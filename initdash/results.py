@@ -1,0 +1,335 @@
+"""What a run recorded, and the tidy tables the app, the CLI and the tests read.
+
+The trainer writes arrays (model axis k = scheme * repeats + repeat); every table method turns
+them into a long-format ``pandas.DataFrame`` (one row per observation) small enough to chart:
+curves are downsampled, weights are histograms, boundaries are a coarse grid.
+Values of a model after the epoch it diverged at are shown as missing (NaN).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .config import TrainConfig
+from .data import Data
+from .schemes import SCHEMES
+from .verdicts import Verdict, judge
+
+
+@dataclass
+class LayerStats:
+    """Per-layer measurements of every model at one epoch (H hidden layers, L weight layers)."""
+
+    act_mean: np.ndarray  # (M, H)
+    act_std: np.ndarray  # (M, H)
+    saturated: np.ndarray  # (M, H)
+    dead: np.ndarray  # (M, H)
+    divergence: np.ndarray  # (M, H)
+    distinct: np.ndarray  # (M, H) int
+    grad_norm: np.ndarray  # (M, L) Frobenius norm of dLoss/dW
+    delta: np.ndarray  # (M, L) backprop signal: RMS of dLoss/dz per example
+    w_std: np.ndarray  # (M, L) RMS of the weights
+    width: list[int] = field(default_factory=list)  # (H,)
+    w_edges: list[np.ndarray] = field(default_factory=list)  # L x (bins + 1,)
+    w_c: list[float] = field(default_factory=list)  # L symlog constants
+    w_hist: list[np.ndarray] = field(default_factory=list)  # L x (M, bins)
+    similarity: list[np.ndarray] = field(default_factory=list)  # H x (S, k, k), repeat 0 only
+
+    @classmethod
+    def empty(cls, M: int, H: int, L: int) -> LayerStats:
+        def f(n: int) -> np.ndarray:
+            return np.full((M, n), np.nan)
+
+        return cls(f(H), f(H), f(H), f(H), f(H), np.zeros((M, H), np.int64), f(L), f(L), f(L))
+
+
+@dataclass
+class Result:
+    """Everything one run recorded. Built by the trainer; read through the table methods."""
+
+    config: TrainConfig
+    data: Data
+    dims: list[int]
+    schemes: tuple[str, ...]
+    repeats: int
+    curves: dict[str, np.ndarray]  # name -> (epochs + 1, M)
+    diverged_epoch: np.ndarray  # (M,) -1 = never
+    grid: tuple[np.ndarray, np.ndarray, np.ndarray] | None
+    epochs_done: int = 0
+    finished: bool = False
+    stopped: bool = False
+    detail_epochs: list[int] = field(default_factory=list)
+    details: list[LayerStats] = field(default_factory=list)
+    boundaries: list[np.ndarray | None] = field(default_factory=list)  # (S, G*G, K) repeat 0
+
+    CURVES = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
+
+    @classmethod
+    def empty(cls, config: TrainConfig, data: Data, dims: list[int], grid) -> Result:
+        M = len(config.schemes) * config.repeats
+        E = config.epochs
+        curves = {k: np.full((E + 1, M), np.nan) for k in cls.CURVES}
+        return cls(
+            config,
+            data,
+            dims,
+            config.schemes,
+            config.repeats,
+            curves,
+            np.full(M, -1, np.int64),
+            grid,
+        )
+
+    # ------------------------------------------------------------ recording (trainer)
+    def record_train(self, epoch: int, loss: np.ndarray, correct: np.ndarray) -> None:
+        self.curves["train_loss"][epoch] = loss
+        self.curves["train_accuracy"][epoch] = correct / max(len(self.data.y_train), 1)
+
+    def record_test(self, epoch: int, loss: np.ndarray, correct: np.ndarray) -> None:
+        self.curves["test_loss"][epoch] = loss
+        self.curves["test_accuracy"][epoch] = correct / max(len(self.data.y_test), 1)
+
+    def record_detailed(self, epoch: int, stats: LayerStats, boundary) -> None:
+        self.detail_epochs.append(epoch)
+        self.details.append(stats)
+        self.boundaries.append(boundary)
+
+    def mark_diverged(self, models: np.ndarray, epoch: int) -> None:
+        self.diverged_epoch[models & (self.diverged_epoch < 0)] = epoch
+
+    def finish(self, epoch: int, stopped: bool = False) -> None:
+        self.epochs_done = epoch
+        self.finished = True
+        self.stopped = stopped
+
+    # ------------------------------------------------------------ indexing helpers
+    @property
+    def n_models(self) -> int:
+        return len(self.schemes) * self.repeats
+
+    @property
+    def model_scheme(self) -> np.ndarray:
+        return np.repeat(np.array(self.schemes, dtype=object), self.repeats)
+
+    @property
+    def model_repeat(self) -> np.ndarray:
+        return np.tile(np.arange(self.repeats), len(self.schemes))
+
+    @property
+    def last_epoch(self) -> int:
+        """The last epoch with recorded curves."""
+        return self.epochs_done if self.finished else max(self.epochs_done - 1, 0)
+
+    def curve(self, name: str) -> np.ndarray:
+        """(last_epoch + 1, M) values, NaN after a model's divergence."""
+        a = self.curves[name][: self.last_epoch + 1].copy()
+        for k, d in enumerate(self.diverged_epoch):
+            if d >= 0:
+                a[d + 1 :, k] = np.nan
+        return a
+
+    def detail_index(self, epoch: int | None = None) -> int:
+        """Index of the detailed measurement at (or last before) ``epoch``; None = latest."""
+        if not self.detail_epochs:
+            raise ValueError("no detailed measurements recorded yet")
+        if epoch is None:
+            return len(self.detail_epochs) - 1
+        i = int(np.searchsorted(self.detail_epochs, epoch, side="right")) - 1
+        return max(i, 0)
+
+    def _label(self, names) -> list[str]:
+        return [SCHEMES[n].label for n in names]
+
+    # ------------------------------------------------------------ tables
+    def history(self, max_points: int | None = None) -> pd.DataFrame:
+        """Long table: epoch, scheme, repeat, split (train/test), loss, accuracy."""
+        epochs = _pick_epochs(self.last_epoch, max_points)
+        frames = []
+        for split in ("train", "test"):
+            if split == "test" and len(self.data.y_test) == 0:
+                continue
+            loss = self.curve(f"{split}_loss")[epochs]
+            acc = self.curve(f"{split}_accuracy")[epochs]
+            E, M = loss.shape
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "epoch": np.repeat(epochs, M),
+                        "scheme": np.tile(self.model_scheme, E),
+                        "repeat": np.tile(self.model_repeat, E),
+                        "split": split,
+                        "loss": loss.ravel(),
+                        "accuracy": acc.ravel(),
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
+
+    def curves_table(self, max_points: int | None = 300) -> pd.DataFrame:
+        """Curves aggregated over repeats: mean, min and max of loss and accuracy per epoch."""
+        h = self.history(max_points)
+        g = h.groupby(["epoch", "scheme", "split"], sort=False)
+        out = g.agg(
+            loss=("loss", "mean"),
+            loss_lo=("loss", "min"),
+            loss_hi=("loss", "max"),
+            accuracy=("accuracy", "mean"),
+            accuracy_lo=("accuracy", "min"),
+            accuracy_hi=("accuracy", "max"),
+        ).reset_index()
+        return out
+
+    def layer_table(self, epoch: int | None = None) -> pd.DataFrame:
+        """Per scheme, repeat and hidden layer at a detailed epoch: activation mean/std,
+        saturated and dead fractions, divergence and distinct neurons, plus the weight-gradient
+        norm and weight RMS of the layer's incoming weights."""
+        i = self.detail_index(epoch)
+        st = self.details[i]
+        H = st.act_mean.shape[1]
+        L = st.grad_norm.shape[1]
+        rows = []
+        for layer in range(L):
+            hidden = layer < H
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "epoch": self.detail_epochs[i],
+                        "scheme": self.model_scheme,
+                        "repeat": self.model_repeat,
+                        "layer": layer + 1,
+                        "kind": "hidden" if hidden else "output",
+                        "width": self.dims[layer + 1],
+                        "act_mean": st.act_mean[:, layer] if hidden else np.nan,
+                        "act_std": st.act_std[:, layer] if hidden else np.nan,
+                        "saturated_fraction": st.saturated[:, layer] if hidden else np.nan,
+                        "dead_fraction": st.dead[:, layer] if hidden else np.nan,
+                        "divergence": st.divergence[:, layer] if hidden else np.nan,
+                        "distinct_neurons": st.distinct[:, layer] if hidden else -1,
+                        "grad_norm": st.grad_norm[:, layer],
+                        "backprop_signal": st.delta[:, layer],
+                        "weight_rms": st.w_std[:, layer],
+                    }
+                )
+            )
+        return pd.concat(rows, ignore_index=True)
+
+    def divergence_table(self) -> pd.DataFrame:
+        """Per detailed epoch, scheme, repeat and hidden layer: divergence and distinct neurons."""
+        frames = []
+        for e, st in zip(self.detail_epochs, self.details, strict=True):
+            M, H = st.divergence.shape
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "epoch": e,
+                        "scheme": np.repeat(self.model_scheme, H),
+                        "repeat": np.repeat(self.model_repeat, H),
+                        "layer": np.tile(np.arange(1, H + 1), M),
+                        "divergence": st.divergence.ravel(),
+                        "distinct_neurons": st.distinct.ravel(),
+                        "width": np.tile(self.dims[1 : H + 1], M),
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def weights_table(
+        self, epoch: int | None = None, layers: list[int] | None = None
+    ) -> pd.DataFrame:
+        """Weight histograms (repeat 0) at a detailed epoch: scheme, layer, lo, hi, count,
+        fraction, and the symlog constant ``c`` of the layer's shared bins."""
+        i = self.detail_index(epoch)
+        st = self.details[i]
+        first = np.arange(len(self.schemes)) * self.repeats
+        frames = []
+        for layer, (edges, c, hist) in enumerate(zip(st.w_edges, st.w_c, st.w_hist, strict=True)):
+            if layers is not None and layer + 1 not in layers:
+                continue
+            h = hist[first]
+            S, B = h.shape
+            total = np.maximum(h.sum(axis=1, keepdims=True), 1)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "epoch": self.detail_epochs[i],
+                        "scheme": np.repeat(self.schemes, B),
+                        "layer": layer + 1,
+                        "lo": np.tile(edges[:-1], S),
+                        "hi": np.tile(edges[1:], S),
+                        "count": h.ravel(),
+                        "fraction": (h / total).ravel(),
+                        "c": c,
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
+
+    def similarity_table(self, epoch: int | None = None, layer: int = 1) -> pd.DataFrame:
+        """Neuron-by-neuron similarity (repeat 0) of a hidden layer: scheme, i, j, similarity."""
+        st = self.details[self.detail_index(epoch)]
+        if not st.similarity:
+            return pd.DataFrame(columns=["scheme", "i", "j", "similarity"])
+        sim = st.similarity[layer - 1].astype(np.float64)
+        S, k, _ = sim.shape
+        ii, jj = np.meshgrid(np.arange(1, k + 1), np.arange(1, k + 1), indexing="ij")
+        return pd.DataFrame(
+            {
+                "scheme": np.repeat(self.schemes, k * k),
+                "i": np.tile(ii.ravel(), S),
+                "j": np.tile(jj.ravel(), S),
+                "similarity": sim.ravel(),
+            }
+        )
+
+    def boundary_table(self, epoch: int | None = None) -> pd.DataFrame:
+        """Predictions on a grid (repeat 0, 2-D data only): scheme, x1, x2, predicted class,
+        confidence and p1 (probability of class 1)."""
+        if self.grid is None:
+            return pd.DataFrame(columns=["scheme", "x1", "x2", "predicted", "confidence", "p1"])
+        proba = self.boundaries[self.detail_index(epoch)]
+        S, G, K = proba.shape
+        pts = self.grid[2]
+        return pd.DataFrame(
+            {
+                "scheme": np.repeat(self.schemes, G),
+                "x1": np.tile(pts[:, 0], S),
+                "x2": np.tile(pts[:, 1], S),
+                "predicted": proba.argmax(axis=2).ravel(),
+                "confidence": proba.max(axis=2).ravel(),
+                "p1": proba[:, :, 1].ravel(),
+            }
+        )
+
+    def points_table(self) -> pd.DataFrame:
+        """The data points (standardized): x1, x2, label, split."""
+        d = self.data
+        X = np.concatenate([d.X_train, d.X_test])
+        y = np.concatenate([d.y_train, d.y_test])
+        split = np.array(["train"] * len(d.y_train) + ["test"] * len(d.y_test))
+        return pd.DataFrame(
+            {"x1": X[:, 0], "x2": X[:, min(1, X.shape[1] - 1)], "label": y, "split": split}
+        )
+
+    # ------------------------------------------------------------ summaries
+    def verdicts(self) -> list[Verdict]:
+        """One verdict per scheme, from the measurements (see :mod:`initdash.verdicts`)."""
+        return [judge(self, s) for s in range(len(self.schemes))]
+
+    def summary(self) -> pd.DataFrame:
+        """One row per scheme: final figures (mean over repeats) and the TL;DR verdicts."""
+        rows = []
+        for s, v in enumerate(self.verdicts()):
+            rows.append(
+                {"scheme": self.schemes[s], "label": SCHEMES[self.schemes[s]].label, **v.as_dict()}
+            )
+        return pd.DataFrame(rows)
+
+
+def _pick_epochs(last: int, max_points: int | None) -> np.ndarray:
+    """Epochs 0..last, evenly thinned to at most ``max_points`` (first and last kept)."""
+    if max_points is None or last + 1 <= max_points:
+        return np.arange(last + 1)
+    return np.unique(np.round(np.linspace(0, last, max_points)).astype(int))

@@ -1,0 +1,303 @@
+"""Weight-initialization schemes: small pure functions and one registry.
+
+Every sampler takes the weight shape ``(fan_out, fan_in)`` (torch's and the lesson's layout:
+``W[l]`` has shape ``(n_l, n_{l-1})``), a ``np.random.Generator`` and the scheme's parameter,
+and returns a float64 array. Biases start at zero for every scheme.
+
+Random streams: each scheme (and each repeat of it) draws from its own generator, derived from
+``(seed, scheme name, repeat)`` by :func:`scheme_rng`, so adding or removing a scheme never
+changes another scheme's numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import calculate_gain, get_activation
+
+Shape = tuple[int, int]
+
+
+def zeros(shape: Shape, rng: np.random.Generator, param: float, gain: float) -> np.ndarray:
+    """All weights 0. Every neuron of a layer computes the same thing: the symmetry problem."""
+    return np.zeros(shape)
+
+
+def constant(shape: Shape, rng: np.random.Generator, param: float, gain: float) -> np.ndarray:
+    """All weights equal to ``param``. Neurons are clones that learn together, forever."""
+    return np.full(shape, float(param))
+
+
+def random_normal(shape: Shape, rng: np.random.Generator, param: float, gain: float) -> np.ndarray:
+    """N(0, 1) * scale: the classic ``np.random.randn(n_l, n_{l-1}) * 0.01``."""
+    return rng.standard_normal(shape) * param
+
+
+def xavier_normal(shape: Shape, rng: np.random.Generator, param: float, gain: float) -> np.ndarray:
+    """Glorot & Bengio (2010): N(0, 2 / (fan_in + fan_out)). Keeps variance for tanh."""
+    fan_out, fan_in = shape
+    return rng.standard_normal(shape) * math.sqrt(2.0 / (fan_in + fan_out))
+
+
+def xavier_uniform(shape: Shape, rng: np.random.Generator, param: float, gain: float) -> np.ndarray:
+    """Glorot & Bengio (2010): U(-a, a), a = sqrt(6 / (fan_in + fan_out)); same variance."""
+    fan_out, fan_in = shape
+    a = math.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-a, a, size=shape)
+
+
+def he_normal(shape: Shape, rng: np.random.Generator, param: float, gain: float) -> np.ndarray:
+    """He et al. (2015): N(0, 2 / fan_in). Keeps variance through ReLU, which halves it."""
+    fan_in = shape[1]
+    return rng.standard_normal(shape) * math.sqrt(2.0 / fan_in)
+
+
+def he_uniform(shape: Shape, rng: np.random.Generator, param: float, gain: float) -> np.ndarray:
+    """He et al. (2015): U(-a, a), a = sqrt(6 / fan_in); variance 2 / fan_in."""
+    a = math.sqrt(6.0 / shape[1])
+    return rng.uniform(-a, a, size=shape)
+
+
+def lecun_normal(shape: Shape, rng: np.random.Generator, param: float, gain: float) -> np.ndarray:
+    """LeCun et al. (1998), Efficient BackProp: N(0, 1 / fan_in)."""
+    return rng.standard_normal(shape) / math.sqrt(shape[1])
+
+
+def orthogonal(shape: Shape, rng: np.random.Generator, param: float, gain: float) -> np.ndarray:
+    """Saxe, McClelland & Ganguli (2013): gain * a (semi-)orthogonal matrix.
+
+    QR of a Gaussian matrix with the signs of R's diagonal folded into Q (uniform over the
+    orthogonal group). Rows are orthonormal when fan_out <= fan_in, columns otherwise.
+    """
+    rows, cols = shape
+    a = rng.standard_normal((max(rows, cols), min(rows, cols)))
+    q, r = np.linalg.qr(a)
+    q *= np.where(np.diag(r) < 0, -1.0, 1.0)
+    if rows < cols:
+        q = q.T
+    return gain * q
+
+
+def lsuv_start(shape: Shape, rng: np.random.Generator, param: float, gain: float) -> np.ndarray:
+    """LSUV's first step: an orthonormal matrix (gain 1); :func:`lsuv_rescale` follows."""
+    return orthogonal(shape, rng, param, 1.0)
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A named initialization: sampler, formula (LaTeX) and what it suits.
+
+    ``param`` names the config field holding the scheme's adjustable number (the scale of a
+    random scheme, the constant's value), or is None when the scheme has no such number.
+    """
+
+    name: str
+    label: str
+    latex: str
+    suits: str
+    summary: str
+    sampler: Callable[[Shape, np.random.Generator, float, float], np.ndarray]
+    param: str | None = None
+    default: float | None = None
+    data_dependent: bool = False
+
+
+SCHEMES: dict[str, Scheme] = {
+    s.name: s
+    for s in (
+        Scheme(
+            name="zeros",
+            label="Zeros",
+            latex=r"W^{[l]} = 0",
+            suits="nothing",
+            summary="every neuron in a layer is a clone; with ReLU only the output bias moves",
+            sampler=zeros,
+        ),
+        Scheme(
+            name="constant",
+            label="Constant",
+            latex=r"W^{[l]} = c",
+            suits="nothing",
+            summary="clones again: neurons change, but all in the same way",
+            sampler=constant,
+            param="constant_value",
+            default=0.1,
+        ),
+        Scheme(
+            name="random_small",
+            label="Random small",
+            latex=r"W^{[l]} \sim \mathcal{N}(0,1)\times 0.01",
+            suits="shallow nets",
+            summary="breaks symmetry, but the signal shrinks layer by layer in deep nets",
+            sampler=random_normal,
+            param="small_scale",
+            default=0.01,
+        ),
+        Scheme(
+            name="random_large",
+            label="Random large",
+            latex=r"W^{[l]} \sim \mathcal{N}(0,1)\times 10",
+            suits="nothing",
+            summary="tanh/sigmoid saturate, gradients vanish or explode, the loss starts huge",
+            sampler=random_normal,
+            param="large_scale",
+            default=10.0,
+        ),
+        Scheme(
+            name="xavier_normal",
+            label="Xavier normal",
+            latex=r"W^{[l]} \sim \mathcal{N}\!\left(0,\ \frac{2}{n_{l-1}+n_l}\right)",
+            suits="tanh, sigmoid",
+            summary="keeps the variance of activations and gradients for tanh",
+            sampler=xavier_normal,
+        ),
+        Scheme(
+            name="xavier_uniform",
+            label="Xavier uniform",
+            latex=r"W^{[l]} \sim \mathcal{U}\!\left(\pm\sqrt{\frac{6}{n_{l-1}+n_l}}\right)",
+            suits="tanh, sigmoid",
+            summary="Xavier's variance from a uniform distribution",
+            sampler=xavier_uniform,
+        ),
+        Scheme(
+            name="he_normal",
+            label="He normal",
+            latex=r"W^{[l]} \sim \mathcal{N}\!\left(0,\ \frac{2}{n_{l-1}}\right)",
+            suits="ReLU",
+            summary="doubles Xavier's fan-in variance to make up for ReLU zeroing half the signal",
+            sampler=he_normal,
+        ),
+        Scheme(
+            name="he_uniform",
+            label="He uniform",
+            latex=r"W^{[l]} \sim \mathcal{U}\!\left(\pm\sqrt{\frac{6}{n_{l-1}}}\right)",
+            suits="ReLU",
+            summary="He's variance from a uniform distribution",
+            sampler=he_uniform,
+        ),
+        Scheme(
+            name="lecun_normal",
+            label="LeCun normal",
+            latex=r"W^{[l]} \sim \mathcal{N}\!\left(0,\ \frac{1}{n_{l-1}}\right)",
+            suits="SELU, tanh",
+            summary="unit fan-in variance: between Xavier and He",
+            sampler=lecun_normal,
+        ),
+        Scheme(
+            name="orthogonal",
+            label="Orthogonal",
+            latex=r"W^{[l]} = g\,Q,\quad Q^\top Q = I\ \text{(Saxe et al. 2013)}",
+            suits="any (with gain g)",
+            summary="preserves norms exactly in linear nets; g is the activation's gain",
+            sampler=orthogonal,
+        ),
+        Scheme(
+            name="lsuv",
+            label="LSUV",
+            latex=r"W^{[l]} = \frac{Q}{\sqrt{\operatorname{Var}(W^{[l]} a^{[l-1]})}}"
+            r"\ \text{(Mishkin \& Matas 2015)}",
+            suits="any",
+            summary="orthonormal, then each layer rescaled on a data batch to unit output variance",
+            sampler=lsuv_start,
+            data_dependent=True,
+        ),
+    )
+}
+
+
+def get_scheme(name: str) -> Scheme:
+    """Look a scheme up by its canonical name; the error lists the valid names."""
+    try:
+        return SCHEMES[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown scheme {name!r}; choose one of: {', '.join(SCHEMES)}") from None
+
+
+def scheme_rng(seed: int, name: str, repeat: int = 0) -> np.random.Generator:
+    """The scheme's own random stream: depends on (seed, name, repeat) and nothing else."""
+    return np.random.default_rng(
+        np.random.SeedSequence([int(seed), zlib.crc32(name.encode()), int(repeat)])
+    )
+
+
+LSUV_TOL = 0.1
+LSUV_MAX_ITER = 10
+
+
+def lsuv_rescale(weights: list[np.ndarray], X: np.ndarray, activation: str) -> list[np.ndarray]:
+    """Mishkin & Matas (2015), LSUV: rescale each layer, first to last, on the batch ``X``
+    until the variance of its pre-activation ``X W^T`` is 1 (within ``LSUV_TOL``, at most
+    ``LSUV_MAX_ITER`` rounds). Biases are zero, so they play no part."""
+    act = get_activation(activation)
+    out = []
+    a = np.asarray(X, dtype=np.float64)
+    n_layers = len(weights)
+    for i, w in enumerate(weights):
+        w = w.copy()
+        for _ in range(LSUV_MAX_ITER):
+            var = float(np.var(a @ w.T))
+            if not np.isfinite(var) or var <= 1e-300 or abs(var - 1.0) < LSUV_TOL:
+                break
+            w /= math.sqrt(var)
+        out.append(w)
+        if i < n_layers - 1:
+            a = act(a @ w.T)
+    return out
+
+
+def sample_weights(
+    layer_dims: Sequence[int],
+    scheme: str,
+    rng: np.random.Generator,
+    *,
+    activation: str = "relu",
+    scale: float | None = None,
+    X: np.ndarray | None = None,
+) -> list[np.ndarray]:
+    """Weight matrices ``[(n1, n0), (n2, n1), ...]`` for one network, drawn from ``rng``."""
+    s = get_scheme(scheme)
+    gain = calculate_gain(activation)
+    param = s.default if scale is None else float(scale)
+    ws = [
+        s.sampler((int(n_out), int(n_in)), rng, param, gain)
+        for n_in, n_out in zip(layer_dims[:-1], layer_dims[1:], strict=True)
+    ]
+    if s.data_dependent:
+        if X is None:
+            raise ValueError(f"scheme {scheme!r} is data-dependent: pass a data batch X")
+        ws = lsuv_rescale(ws, X, activation)
+    return ws
+
+
+def init_params(
+    layer_dims: Sequence[int],
+    scheme: str,
+    *,
+    activation: str = "relu",
+    seed: int = 0,
+    scale: float | None = None,
+    X: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Parameters ``{"W1": (n1, n0), "b1": (n1,), ..., "WL", "bL"}`` of one network.
+
+    ``layer_dims`` lists every layer's width, input first and output last. ``scale`` sets the
+    scheme's own number (see ``SCHEMES[name].param``); ``X`` is needed only by ``lsuv``.
+    The same (seed, scheme) always gives the same numbers, whatever else is being trained.
+    """
+    dims = [int(n) for n in layer_dims]
+    if len(dims) < 2 or min(dims) < 1:
+        raise ValueError(f"layer_dims needs at least 2 positive widths, got {list(layer_dims)}")
+    get_activation(activation)
+    ws = sample_weights(
+        dims, scheme, scheme_rng(seed, scheme), activation=activation, scale=scale, X=X
+    )
+    params: dict[str, np.ndarray] = {}
+    for i, w in enumerate(ws, start=1):
+        params[f"W{i}"] = w
+        params[f"b{i}"] = np.zeros(w.shape[0])
+    return params

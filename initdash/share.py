@@ -1,0 +1,177 @@
+"""Share links: the whole experiment in URL query parameters, and back.
+
+One declarative table, ``PARAMS``, lists every parameter a link may carry: the config fields
+(their types, ranges and classroom caps come from ``initdash.config.FIELDS``) and three for the
+page itself (``preset``, ``view``, ``hide``). :func:`to_query` writes only what differs from the
+baseline (the preset's settings, or the defaults), so links stay short; :func:`parse_query`
+reads a link back, refusing each bad parameter with a warning and falling back to its default.
+It never raises, and never lets a link ask a shared server for more than the classroom caps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import CLASSROOM_WORK_CAP, FIELDS, Field, TrainConfig
+from .presets import PRESETS, VIEWS
+
+# Config fields a link carries, in display order; URL key = field name.
+CONFIG_KEYS = (
+    "dataset",
+    "n_samples",
+    "noise",
+    "n_classes",
+    "hidden",
+    "activation",
+    "schemes",
+    "small_scale",
+    "large_scale",
+    "constant_value",
+    "optimizer",
+    "lr",
+    "momentum",
+    "epochs",
+    "batch_size",
+    "seed",
+    "repeats",
+)
+# Sidebar sections a teacher can hide from a class link (TensorFlow Playground's `_hide`).
+SECTIONS = ("presets", "data", "network", "init", "training", "share")
+
+PARAMS: dict[str, Field] = {
+    **{k: FIELDS[k] for k in CONFIG_KEYS},
+    "preset": Field("preset", "str", None, "lesson preset", choices=lambda: tuple(PRESETS)),
+    "view": Field("view", "str", "curves", "the view to open", choices=lambda: VIEWS),
+    "hide": Field(
+        "hide",
+        "names",
+        (),
+        "sidebar sections to hide",
+        choices=lambda: SECTIONS,
+        min_len=0,
+        max_len=len(SECTIONS),
+    ),
+}
+# Parameters Streamlit itself uses in URLs: never ours, never a warning.
+STREAMLIT_KEYS = frozenset({"embed", "embed_options"})
+# When a link asks for too much work, these fall back to the baseline first.
+WORK_FALLBACK = ("epochs", "n_samples", "repeats", "hidden", "schemes")
+
+
+@dataclass
+class Shared:
+    """What a link asked for, after validation."""
+
+    config: TrainConfig
+    preset: str | None = None
+    view: str = "curves"
+    hide: tuple[str, ...] = ()
+    warnings: list[str] = field(default_factory=list)
+    given: dict[str, Any] = field(default_factory=dict)  # accepted config values from the link
+
+
+def baseline(preset: str | None) -> TrainConfig:
+    """The config a link is relative to: the preset's, or the defaults."""
+    return PRESETS[preset].config() if preset in PRESETS else TrainConfig()
+
+
+def _show(key: str) -> str:
+    k = "".join(ch if ch.isprintable() else "?" for ch in str(key))
+    return repr(k if len(k) <= 30 else k[:27] + "...")
+
+
+def _one(query: Mapping[str, Any], key: str, warnings: list[str]) -> str | None:
+    raw = query[key]
+    values = [raw] if isinstance(raw, str) else list(raw)
+    if len(values) != 1:
+        warnings.append(
+            f"parameter {_show(key)} is given {len(values)} times; using its default instead"
+        )
+        return None
+    return values[0]
+
+
+def _read(key: str, text: str, warnings: list[str]) -> Any:
+    spec = PARAMS[key]
+    try:
+        return spec.check(spec.parse(text), classroom=True)
+    except ValueError as e:
+        warnings.append(f"parameter {_show(key)} rejected ({e}); using its default instead")
+        return None
+
+
+def parse_query(query: Mapping[str, str | Sequence[str]]) -> Shared:
+    """Read a link's query parameters (each key -> one value or the list of its values)."""
+    warnings: list[str] = []
+    values: dict[str, Any] = {}
+    for key in query:
+        if key in STREAMLIT_KEYS:
+            continue
+        if key not in PARAMS:
+            warnings.append(f"unknown parameter {_show(key)} ignored")
+            continue
+        text = _one(query, key, warnings)
+        if text is None:
+            continue
+        v = _read(key, text, warnings)
+        if v is not None:
+            values[key] = v
+    preset = values.pop("preset", None)
+    view = values.pop("view", None)
+    hide = values.pop("hide", ())
+    base = baseline(preset)
+    given = dict(values)
+    config = _combine(base, given, warnings)
+    if view is None:
+        view = PRESETS[preset].view if preset else PARAMS["view"].default
+    return Shared(config, preset, view, tuple(hide), warnings, given)
+
+
+def _combine(base: TrainConfig, given: dict[str, Any], warnings: list[str]) -> TrainConfig:
+    """Apply the link's values to the baseline; drop those that clash or ask too much."""
+    while True:
+        try:
+            config = base.replace(**given)
+        except ValueError as e:  # a clash between fields, e.g. 5 classes of "moons"
+            culprit = next((k for k in reversed(list(given)) if k in str(e)), None)
+            culprit = culprit or next(reversed(list(given)))
+            warnings.append(f"parameter {_show(culprit)} rejected ({e}); using its default instead")
+            given.pop(culprit)
+            continue
+        if config.work() <= CLASSROOM_WORK_CAP:
+            return config
+        culprit = next((k for k in WORK_FALLBACK if k in given), None)
+        if culprit is None:  # the baseline itself is within the cap by construction
+            return base
+        warnings.append(
+            f"parameter {_show(culprit)} rejected: the run would exceed this server's "
+            f"classroom limit of {CLASSROOM_WORK_CAP:.0e} weight-updates x examples; "
+            "using its default instead"
+        )
+        given.pop(culprit)
+
+
+def to_query(
+    config: TrainConfig,
+    *,
+    preset: str | None = None,
+    view: str | None = None,
+    hide: Sequence[str] = (),
+) -> dict[str, str]:
+    """The query parameters that reproduce this experiment; defaults are left out."""
+    base = baseline(preset)
+    out: dict[str, str] = {}
+    if preset:
+        out["preset"] = preset
+    for key in CONFIG_KEYS:
+        value = getattr(config, key)
+        if value != getattr(base, key):
+            out[key] = PARAMS[key].format(value)
+    default_view = PRESETS[preset].view if preset else PARAMS["view"].default
+    if view and view != default_view:
+        out["view"] = view
+    if hide:
+        out["hide"] = PARAMS["hide"].format(tuple(hide))
+    return out

@@ -1,0 +1,356 @@
+"""Training every scheme side by side in one vectorized pass.
+
+Model k of the stack is (scheme s, repeat r) with k = s * repeats + r. All models see the same
+batches in the same order; each draws its initial weights from its own stream
+(:func:`initdash.schemes.scheme_rng`), so a scheme's numbers do not depend on which other
+schemes are trained with it.
+
+:class:`Trainer` advances epoch by epoch and writes into a :class:`~initdash.results.Result`;
+:func:`train` wraps it as an iterator of :class:`Snapshot` for live display; :func:`run`
+trains to the end and returns the result.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import TrainConfig
+from .data import Data, make_dataset, prepare
+from .metrics import (
+    SIMILARITY_NEURONS,
+    dead_fraction,
+    distinct_neurons,
+    divergence,
+    hist_edges,
+    histograms,
+    rms,
+    saturated_fraction,
+    similarity,
+)
+from .nn import StackedMLP, output_units, with_ones
+from .results import LayerStats, Result
+from .schemes import sample_weights, scheme_rng
+
+PROBE_SIZE = 512
+FLUSH_CHECK_EVERY = 16
+GRID_SIZE = 30
+
+
+def make_data(config: TrainConfig) -> Data:
+    """The config's generated dataset, split and standardized."""
+    X, y = make_dataset(
+        config.dataset,
+        n_samples=config.n_samples,
+        noise=config.noise,
+        seed=config.seed,
+        n_classes=config.n_classes,
+    )
+    return prepare(X, y, test_fraction=config.test_fraction, seed=config.seed)
+
+
+def _stream(seed: int, purpose: str) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([int(seed), zlib.crc32(purpose.encode())]))
+
+
+def stacked_init(
+    dims: list[int],
+    schemes: tuple[str, ...],
+    repeats: int,
+    config: TrainConfig,
+    X: np.ndarray,
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Initial weights and biases of every model, stacked on the model axis (float64)."""
+    per_model = []
+    for name in schemes:
+        for r in range(repeats):
+            rng = scheme_rng(config.seed, name, r)
+            per_model.append(
+                sample_weights(
+                    dims,
+                    name,
+                    rng,
+                    activation=config.activation,
+                    scale=config.scheme_param(name),
+                    X=X,
+                )
+            )
+    Ws = [np.stack([ws[i] for ws in per_model]) for i in range(len(dims) - 1)]
+    bs = [np.zeros((len(per_model), n)) for n in dims[1:]]
+    return Ws, bs
+
+
+def measure(
+    net: StackedMLP, X: np.ndarray, y: np.ndarray, similarity_models: np.ndarray | None = None
+) -> LayerStats:
+    """Per-layer statistics of every model on the probe batch (X, y).
+
+    Runs one forward and backward pass, so it overwrites the net's gradient buffers.
+    """
+    with np.errstate(all="ignore"):
+        ws = net.full_pass(X, y)
+        act = net.act
+        H = len(net.Ws) - 1
+        M = net.n_models
+        stats = LayerStats.empty(M, H, len(net.Ws))
+        for i in range(H):
+            A = ws.A[i].astype(np.float64)
+            Z = ws.Z[i]
+            stats.act_mean[:, i] = A.mean(axis=(1, 2))
+            stats.act_std[:, i] = A.std(axis=(1, 2))
+            stats.saturated[:, i] = saturated_fraction(act, A, Z)
+            stats.dead[:, i] = dead_fraction(act, Z)
+            stats.divergence[:, i] = divergence(A)
+            stats.distinct[:, i] = distinct_neurons(A)
+            stats.width.append(A.shape[1])
+            if similarity_models is not None:
+                stats.similarity.append(
+                    similarity(A[similarity_models], SIMILARITY_NEURONS).astype(np.float16)
+                )
+        m = X.shape[1]
+        for i, (w, dw) in enumerate(zip(net.Ws, net.dWs, strict=True)):
+            stats.grad_norm[:, i] = np.sqrt(np.sum(np.square(dw, dtype=np.float64), axis=(1, 2)))
+            stats.delta[:, i] = rms(ws.dZ[i].astype(np.float64), (1, 2)) * m
+            stats.w_std[:, i] = rms(w, (1, 2))
+            edges, c = hist_edges(w)
+            stats.w_edges.append(edges)
+            stats.w_c.append(c)
+            stats.w_hist.append(histograms(w, edges))
+    return stats
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What :func:`train` yields: progress, plus the live result (shared, growing)."""
+
+    epoch: int
+    epochs: int
+    elapsed: float
+    done: bool
+    detailed: bool  # a detailed (heavy) measurement was taken at this epoch
+    result: Result
+
+
+class Trainer:
+    """Trains all the config's schemes (x repeats) at once, one epoch per :meth:`step`."""
+
+    def __init__(self, config: TrainConfig, data: Data | None = None):
+        self.config = config
+        self.data = make_data(config) if data is None else data
+        d = self.data
+        dt = np.dtype(config.dtype)
+        self.X = with_ones(d.X_train, dt)
+        self.y = np.ascontiguousarray(d.y_train)
+        self.Xt = with_ones(d.X_test, dt)
+        self.yt = np.ascontiguousarray(d.y_test)
+        self.S, self.R = len(config.schemes), config.repeats
+        self.M = self.S * self.R
+        dims = [d.n_features, *config.hidden, output_units(d.n_classes)]
+        t0 = time.perf_counter()
+        Ws, bs = stacked_init(dims, config.schemes, self.R, config, d.X_train[:PROBE_SIZE])
+        self.net = StackedMLP(Ws, bs, config.activation, d.n_classes, dt)
+        self.batch = len(self.y) if config.batch_size in (0, None) else config.batch_size
+        self.full_batch = self.batch >= len(self.y)
+        self.order_rng = _stream(config.seed, "batch-order")
+        probe_rng = _stream(config.seed, "probe")
+        n = len(self.y)
+        pick = np.sort(probe_rng.permutation(n)[:PROBE_SIZE]) if n > PROBE_SIZE else np.arange(n)
+        self.Xp, self.yp = self.X[:, pick], self.y[pick]
+        with np.errstate(all="ignore"):
+            self.net.needs_flush(self.net.full_pass(self.Xp, self.yp))
+        self.grid = _grid(d) if d.n_features == 2 else None
+        self.grid_X1 = None if self.grid is None else with_ones(self.grid[2], dt)
+        self.alive = np.ones(self.M, dtype=bool)
+        self._opt_state: list[list[np.ndarray]] = []
+        self._t = 0
+        self.epoch = 0
+        E = config.epochs
+        snap = np.unique(np.round(np.linspace(0, E, min(config.snapshots, E + 1))).astype(int))
+        self._snap_epochs = set(snap.tolist())
+        self.result = Result.empty(config, d, dims, self.grid)
+        self._last_detailed = -1
+        if 0 in self._snap_epochs:  # epoch 0 is measured now, so the first snapshot has it
+            with np.errstate(all="ignore"):
+                self._detailed(0)
+        self.elapsed = time.perf_counter() - t0
+
+    # ---------------------------------------------------------------- state
+    @property
+    def done(self) -> bool:
+        return self.epoch >= self.config.epochs
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(
+            self.epoch,
+            self.config.epochs,
+            self.elapsed,
+            self.result.finished,
+            self._last_detailed == self.epoch,
+            self.result,
+        )
+
+    # ---------------------------------------------------------------- stepping
+    def step(self) -> None:
+        """Measure the current epoch, train one epoch, and finish when the last one is done."""
+        if self.result.finished:
+            return
+        t0 = time.perf_counter()
+        with np.errstate(all="ignore"):
+            e = self.epoch
+            self._evaluate_test(e)
+            if self.full_batch:
+                loss = self._train_step(self.X, self.y)
+                self.result.record_train(e, loss, self._last_ws.correct)
+            else:
+                self._evaluate_train(e)
+                perm = self.order_rng.permutation(len(self.y))
+                for i in range(0, len(perm), self.batch):
+                    idx = np.sort(perm[i : i + self.batch])
+                    self._train_step(self.X[:, idx], self.y[idx])
+            if e % FLUSH_CHECK_EVERY == 0:
+                self.net.needs_flush(self._last_ws)
+            self.epoch = self.result.epochs_done = e + 1
+            if self.epoch >= self.config.epochs:
+                self._finalize(stopped=False)
+            elif self.epoch in self._snap_epochs:  # measured as soon as the epoch is reached
+                self._detailed(self.epoch)
+        self.elapsed += time.perf_counter() - t0
+
+    def advance(self, seconds: float | None = None, epochs: int | None = None) -> None:
+        """Train until done, or for about ``seconds``, or for ``epochs`` more epochs."""
+        t_end = None if seconds is None else time.perf_counter() + seconds
+        stop_at = None if epochs is None else self.epoch + epochs
+        while not self.result.finished:
+            self.step()
+            if stop_at is not None and self.epoch >= stop_at:
+                break
+            if t_end is not None and time.perf_counter() >= t_end:
+                break
+
+    def stop(self) -> Result:
+        """End early: take the final measurements at the current epoch and keep the result."""
+        if not self.result.finished:
+            t0 = time.perf_counter()
+            with np.errstate(all="ignore"):
+                self._finalize(stopped=self.epoch < self.config.epochs)
+            self.elapsed += time.perf_counter() - t0
+        return self.result
+
+    def _finalize(self, stopped: bool) -> None:
+        e = self.epoch
+        if self._last_detailed != e:
+            self._detailed(e)
+        self._evaluate_test(e)
+        self._evaluate_train(e)
+        self.result.finish(e, stopped=stopped)
+
+    # ---------------------------------------------------------------- internals
+    def _evaluate_train(self, e: int) -> None:
+        ws = self.net.forward(self.X)
+        loss = self.net.loss(ws, self.y, grad=False)
+        self.result.record_train(e, loss, ws.correct)
+
+    def _evaluate_test(self, e: int) -> None:
+        if len(self.yt) == 0:
+            return
+        ws = self.net.forward(self.Xt)
+        loss = self.net.loss(ws, self.yt, grad=False)
+        self.result.record_test(e, loss, ws.correct)
+
+    def _detailed(self, e: int) -> None:
+        first = np.arange(self.S) * self.R  # repeat 0 of each scheme
+        stats = measure(self.net, self.Xp, self.yp, similarity_models=first)
+        boundary = None
+        if self.grid is not None:
+            proba = self.net.predict_proba(self.grid_X1)[first]
+            boundary = proba.astype(np.float32)
+        self.result.record_detailed(e, stats, boundary)
+        self._last_detailed = e
+
+    def _train_step(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+        net = self.net
+        ws = self._last_ws = net.full_pass(X, y)
+        loss = ws.loss
+        bad = ~np.isfinite(loss) | ~np.isfinite(np.add.reduce(net.dP[0], axis=(1, 2)))
+        newly = bad & self.alive
+        if newly.any():
+            self.alive &= ~newly
+            self.result.mark_diverged(newly, self.epoch)
+            for state in self._opt_state:
+                for s in state:
+                    s[newly] = 0.0
+        if not self.alive.all():
+            dead = ~self.alive
+            for g in net.dP:
+                g[dead] = 0.0
+        self._update()
+        return loss
+
+    def _update(self) -> None:
+        c = self.config
+        net = self.net
+        params, grads = net.P, net.dP
+        self._t += 1
+        if c.optimizer == "sgd":
+            for p, g in zip(params, grads, strict=True):
+                g *= c.lr
+                p -= g
+            return
+        if not self._opt_state:
+            n_state = 1 if c.optimizer == "momentum" else 3
+            self._opt_state = [[np.zeros_like(p) for _ in range(n_state)] for p in params]
+        if c.optimizer == "momentum":
+            for p, g, (v,) in zip(params, grads, self._opt_state, strict=True):
+                v *= c.momentum
+                v += g
+                np.multiply(v, c.lr, out=g)
+                p -= g
+            return
+        b1, b2, eps = 0.9, 0.999, 1e-8
+        lr_t = c.lr * np.sqrt(1.0 - b2**self._t) / (1.0 - b1**self._t)
+        for p, g, (m, v, tmp) in zip(params, grads, self._opt_state, strict=True):
+            np.multiply(g, g, out=tmp)
+            tmp *= 1.0 - b2
+            v *= b2
+            v += tmp
+            g *= 1.0 - b1
+            m *= b1
+            m += g
+            np.sqrt(v, out=tmp)
+            tmp += eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= lr_t
+            p -= tmp
+
+
+def _grid(d: Data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A GRID_SIZE x GRID_SIZE grid over the (standardized) data, with a margin."""
+    X = np.concatenate([d.X_train, d.X_test])
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = 0.1 * (hi - lo) + 0.25
+    xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], GRID_SIZE)
+    ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], GRID_SIZE)
+    gx, gy = np.meshgrid(xs, ys)
+    return xs, ys, np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def train(config: TrainConfig, data: Data | None = None, *, every: int = 1) -> Iterator[Snapshot]:
+    """Train live: yields a :class:`Snapshot` at epoch 0 and then every ``every`` epochs,
+    and at the end. Stop early by not iterating further; the result keeps what was trained."""
+    trainer = Trainer(config, data)
+    yield trainer.snapshot()
+    while not trainer.result.finished:
+        trainer.step()
+        if trainer.result.finished or trainer.epoch % every == 0:
+            yield trainer.snapshot()
+
+
+def run(config: TrainConfig, data: Data | None = None) -> Result:
+    """Train to the end. ``result.history()`` and ``result.summary()`` are the tidy tables."""
+    trainer = Trainer(config, data)
+    trainer.advance()
+    return trainer.result
