@@ -3,10 +3,12 @@
 The core is numpy (and pandas for tidy tables) only; the app and the charts live elsewhere.
 """
 
+from . import presets, share
 from .activations import ACTIVATIONS, calculate_gain
 from .config import FIELDS, OPTIMIZERS, TrainConfig
 from .data import DATASETS, Data, load_csv, make_dataset, prepare
 from .nn import loss_and_grads
+from .presets import PRESETS
 from .results import Result
 from .schemes import SCHEMES, init_params
 from .signal import propagate
@@ -17,6 +19,7 @@ __all__ = [
     "DATASETS",
     "FIELDS",
     "OPTIMIZERS",
+    "PRESETS",
     "SCHEMES",
     "Data",
     "Result",
@@ -30,7 +33,9 @@ __all__ = [
     "make_data",
     "make_dataset",
     "prepare",
+    "presets",
     "propagate",
     "run",
+    "share",
     "train",
 ]

@@ -52,8 +52,9 @@ class Field:
         if self.kind in ("ints",):
             n = self.max_len_cap if classroom and self.max_len_cap else self.max_len
             return f"{self.min_len} to {n} comma-separated whole numbers from {self.lo:g} to {hi:g}"
-        word = "a whole number" if self.kind == "int" else "a number"
-        return f"{word} from {self.lo:g} to {hi:g}"
+        if self.kind == "int":  # exact: :g would print 2**32 - 1 as 4.29497e+09
+            return f"a whole number from {int(self.lo)} to {int(hi)}"
+        return f"a number from {self.lo:g} to {hi:g}"
 
     # ------------------------------------------------------------ text I/O
     def parse(self, text: str) -> Any:

@@ -8,6 +8,8 @@ Definitions (see design.md):
   ``sqrt( sum_{i<j} ||a_i - a_j||^2 / (n(n-1)/2) / m )``, computed in O(m n) from
   ``sum_{i<j} ||a_i - a_j||^2 = n sum ||d_i||^2 - ||sum d_i||^2`` with ``d_i = a_i - a_1``
   (shifting by the first neuron keeps exact clones at exactly 0);
+* parameter clones: every neuron of a layer has bit-identical incoming and outgoing weights
+  (the symmetry problem itself, see :func:`param_clones`);
 * distinct neurons: neurons whose output differs from every earlier neuron's by more than
   ``CLONE_RTOL`` times the layer's RMS output;
 * neuron similarity: ``1 - ||a_i - a_j|| / (||a_i|| + ||a_j||)``, 1 for identical outputs;
@@ -43,6 +45,17 @@ def divergence(A: np.ndarray) -> np.ndarray:
     out = np.sqrt(np.maximum(total, 0.0) / pairs / m)
     out[sq == 0] = 0.0  # exact clones: every d_i is exactly 0
     return out
+
+
+def param_clones(P_in: np.ndarray, W_out: np.ndarray) -> np.ndarray:
+    """True per model when every neuron of a layer has exactly the same parameters: the same
+    incoming weights and bias (rows of ``P_in``, (M, n, fan_in + 1)) and the same outgoing
+    weights (columns of ``W_out``, (M, n_next, n)). Such neurons are interchangeable: the
+    symmetry that gradient descent can never break. Unlike output-based clone counts, dead or
+    vanished units with different weights do not count."""
+    same_in = np.all(P_in == P_in[:, :1, :], axis=(1, 2))
+    same_out = np.all(W_out == W_out[:, :, :1], axis=(1, 2))
+    return same_in & same_out
 
 
 def _gram_distances(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -28,7 +28,8 @@ class LayerStats:
     saturated: np.ndarray  # (M, H)
     dead: np.ndarray  # (M, H)
     divergence: np.ndarray  # (M, H)
-    distinct: np.ndarray  # (M, H) int
+    distinct: np.ndarray  # (M, H) int, by outputs on the probe set
+    param_clones: np.ndarray  # (M, H) bool: all neurons of the layer have identical parameters
     grad_norm: np.ndarray  # (M, L) Frobenius norm of dLoss/dW
     delta: np.ndarray  # (M, L) backprop signal: RMS of dLoss/dz per example
     w_std: np.ndarray  # (M, L) RMS of the weights
@@ -43,7 +44,18 @@ class LayerStats:
         def f(n: int) -> np.ndarray:
             return np.full((M, n), np.nan)
 
-        return cls(f(H), f(H), f(H), f(H), f(H), np.zeros((M, H), np.int64), f(L), f(L), f(L))
+        return cls(
+            f(H),
+            f(H),
+            f(H),
+            f(H),
+            f(H),
+            np.zeros((M, H), np.int64),
+            np.zeros((M, H), bool),
+            f(L),
+            f(L),
+            f(L),
+        )
 
 
 @dataclass

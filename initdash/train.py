@@ -28,6 +28,7 @@ from .metrics import (
     divergence,
     hist_edges,
     histograms,
+    param_clones,
     rms,
     saturated_fraction,
     similarity,
@@ -106,6 +107,7 @@ def measure(
             stats.dead[:, i] = dead_fraction(act, Z)
             stats.divergence[:, i] = divergence(A)
             stats.distinct[:, i] = distinct_neurons(A)
+            stats.param_clones[:, i] = param_clones(net.P[i], net.Ws[i + 1])
             stats.width.append(A.shape[1])
             if similarity_models is not None:
                 stats.similarity.append(

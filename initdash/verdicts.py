@@ -2,8 +2,11 @@
 
 For each scheme (over its repeats):
 
-* **symmetry broken?** yes when, at the last epoch, every hidden layer of width > 1 has more
-  than one distinct neuron (see :func:`initdash.metrics.distinct_neurons`) in every repeat;
+* **symmetry broken?** no when, at the last epoch, some hidden layer of width > 1 still has
+  all its neurons with bit-identical weights (:func:`initdash.metrics.param_clones`), in
+  every repeat that did not diverge: such neurons can never become different. (Dead ReLUs or
+  a vanished signal make neurons *output* the same, which the distinct-neuron count shows, but
+  their weights differ, so that is not the symmetry problem.)
 * **gradient at init**: from the detailed measurement at epoch 0, with the *backprop signal*
   of a layer = RMS of dLoss/dz per example, and ``ratio`` = first hidden layer's signal over
   the output layer's:
@@ -139,7 +142,7 @@ def judge(result: Result, s: int) -> Verdict:
     wide = widths > 1
     if wide.any():
         distinct = last.distinct[ks][:, wide]
-        symmetric_per_repeat = (distinct <= 1).any(axis=1)
+        symmetric_per_repeat = last.param_clones[ks][:, wide].any(axis=1)
         distinct_min = int(distinct.min())
         div_final = _nanmean(last.divergence[ks][:, wide].min(axis=1))
     else:  # no hidden layer, or only width-1 layers: nothing to be symmetric

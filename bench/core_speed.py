@@ -1,0 +1,115 @@
+"""How fast is the core? Model-epochs per second, vectorized vs one run per scheme.
+
+    python bench/core_speed.py
+
+(a) the default lesson (TrainConfig() defaults, epochs=2000), best of 3, in float32 (the
+    default) and float64;
+(b) a large config: all 11 schemes, hidden=(64,)*8, n_samples=2000, epochs=200 (one repeat).
+
+Each is timed (i) vectorized: one run() with all schemes stacked, and (ii) as a plain loop:
+one run() per scheme with the same config otherwise. Recording is as in the app (the default
+detailed snapshots, test evaluation every epoch). A model-epoch is one network trained for one
+epoch (schemes x repeats x epochs per run). All in this process, after
+initdash.blas.limit_blas_threads(1), as the app and the CLI do.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import initdash  # noqa: E402
+from initdash import SCHEMES, TrainConfig, run  # noqa: E402
+from initdash.blas import limit_blas_threads  # noqa: E402
+
+
+def timed(config: TrainConfig) -> tuple[float, initdash.Result]:
+    t0 = time.perf_counter()
+    result = run(config)
+    return time.perf_counter() - t0, result
+
+
+def model_epochs(config: TrainConfig) -> int:
+    return len(config.schemes) * config.repeats * config.epochs
+
+
+def vectorized_vs_loop(config: TrainConfig, repeats: int) -> dict:
+    """Best-of-`repeats` wall time of one stacked run and of a per-scheme loop."""
+    vec_times, loop_times = [], []
+    same = True
+    for _ in range(repeats):
+        t, joint = timed(config)
+        vec_times.append(t)
+        total = 0.0
+        for s, name in enumerate(config.schemes):
+            t, solo = timed(config.replace(schemes=(name,)))
+            total += t
+            R = config.repeats
+            a = joint.curves["train_loss"][:, s * R : (s + 1) * R]
+            same &= bool(np.array_equal(a, solo.curves["train_loss"], equal_nan=True))
+        loop_times.append(total)
+    vec, loop = min(vec_times), min(loop_times)
+    n = model_epochs(config)
+    return {"vec": vec, "loop": loop, "vec_rate": n / vec, "loop_rate": n / loop, "same": same}
+
+
+def report(title: str, config: TrainConfig, r: dict, repeats: int) -> None:
+    n = model_epochs(config)
+    print(f"\n{title}")
+    print(
+        f"  {len(config.schemes)} schemes x {config.repeats} repeat(s) x {config.epochs} epochs"
+        f" = {n} model-epochs; hidden={config.hidden}, activation={config.activation}, "
+        f"n_samples={config.n_samples}, batch_size={config.batch_size or 'full'}, "
+        f"dtype={config.dtype}, snapshots={config.snapshots}; best of {repeats}"
+    )
+    print(f"  vectorized (one run)   : {r['vec']:8.3f} s  {r['vec_rate']:10.0f} model-epochs/s")
+    print(f"  loop (one run/scheme)  : {r['loop']:8.3f} s  {r['loop_rate']:10.0f} model-epochs/s")
+    print(f"  speed-up of stacking   : {r['loop'] / r['vec']:8.2f}x")
+    print(f"  curves identical (vectorized vs loop): {'yes' if r['same'] else 'NO'}")
+
+
+def main() -> int:
+    threads_set = limit_blas_threads(1)
+    print("initdash core speed")
+    print(f"  python {platform.python_version()}, numpy {np.__version__}, os.cpu_count() = "
+          f"{os.cpu_count()}")  # fmt: skip
+    print(
+        "  BLAS: initdash.blas.limit_blas_threads(1) called first -> "
+        + ("OpenBLAS set to 1 thread" if threads_set else "no OpenBLAS found, threads unchanged")
+        + f"; OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}"
+    )
+    print(f"  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (shared machine?)")
+
+    run(TrainConfig(epochs=20))  # warm-up: imports, first allocations
+
+    lesson = TrainConfig(epochs=2000)
+    results = {}
+    for dtype in ("float32", "float64"):
+        config = lesson.replace(dtype=dtype)
+        results[dtype] = vectorized_vs_loop(config, repeats=3)
+        report(f"(a) default lesson, {dtype}", config, results[dtype], 3)
+    f32, f64 = results["float32"], results["float64"]
+    print(f"  float32 vs float64 (vectorized): {f64['vec'] / f32['vec']:.2f}x faster in float32")
+
+    large = TrainConfig(schemes=tuple(SCHEMES), hidden=(64,) * 8, n_samples=2000, epochs=200)
+    r = vectorized_vs_loop(large, repeats=1)
+    report("(b) large config", large, r, 1)
+
+    default_dtype = lesson.dtype
+    t = results[default_dtype]["vec"]
+    print(
+        f"\nThe whole default lesson (TrainConfig(), {lesson.epochs} epochs, {default_dtype}, "
+        f"recording on): {t:.3f} s  (target < 1 s: {'met' if t < 1.0 else 'MISSED'})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,313 @@
+"""Tests for initdash.config: every field of the declarative table (defaults, ranges, text
+round trips), the frozen TrainConfig, the classroom caps, and from_dict/to_dict."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+
+import numpy as np
+import pytest
+
+from initdash import FIELDS, SCHEMES, TrainConfig
+from initdash.config import CLASSROOM_WORK_CAP
+from initdash.data import DATASETS
+
+NUMERIC = [f for f in FIELDS.values() if f.kind in ("int", "float")]
+CHOICE = [f for f in FIELDS.values() if f.kind == "str"]
+
+
+def ids(fields):
+    return [f.name for f in fields]
+
+
+def numbers_in(text: str) -> list[float]:
+    return [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", text)]
+
+
+def assert_names_field_and_range(err: pytest.ExceptionInfo, field, classroom=False) -> None:
+    msg = str(err.value)
+    assert field.name in msg
+    assert field.allowed(classroom) in msg
+
+
+# --------------------------------------------------------------------------- defaults
+
+
+@pytest.mark.parametrize("field", FIELDS.values(), ids=ids(FIELDS.values()))
+def test_default_passes_check(field):
+    assert field.check(field.default) == field.default
+    assert field.check(field.default, classroom=True) == field.default
+    assert getattr(TrainConfig(), field.name) == field.default
+
+
+def test_every_field_is_a_config_attribute_and_back():
+    names = [f.name for f in dataclasses.fields(TrainConfig)]
+    assert names == list(FIELDS)
+
+
+# --------------------------------------------------------------------------- ranges
+
+
+@pytest.mark.parametrize("field", NUMERIC, ids=ids(NUMERIC))
+def test_allowed_text_states_the_exact_range(field):
+    """The error text's range reads back as the very bounds (no rounding of big numbers)."""
+    assert numbers_in(field.allowed())[-2:] == [field.lo, field.hi]
+    if field.cap is not None:
+        assert numbers_in(field.allowed(classroom=True))[-2:] == [field.lo, field.cap]
+
+
+@pytest.mark.parametrize("field", NUMERIC, ids=ids(NUMERIC))
+def test_values_just_outside_the_range_are_rejected(field):
+    if field.kind == "int":
+        below, above = int(field.lo) - 1, int(field.hi) + 1
+    else:
+        below, above = np.nextafter(field.lo, -math.inf), np.nextafter(field.hi, math.inf)
+        below, above = float(below), float(above)
+    assert field.check(field.lo) == field.lo and field.check(field.hi) == field.hi
+    for bad in (below, above):
+        with pytest.raises(ValueError) as err:
+            field.check(bad)
+        assert_names_field_and_range(err, field)
+        with pytest.raises(ValueError) as err:
+            TrainConfig(**{field.name: bad})
+        assert_names_field_and_range(err, field)
+
+
+@pytest.mark.parametrize("field", [f for f in NUMERIC if f.cap is not None], ids=str)
+def test_classroom_cap_is_a_tighter_range(field):
+    over = int(field.cap) + 1 if field.kind == "int" else float(np.nextafter(field.cap, math.inf))
+    assert field.check(over) == over  # fine outside the classroom
+    with pytest.raises(ValueError) as err:
+        field.check(over, classroom=True)
+    assert_names_field_and_range(err, field, classroom=True)
+
+
+@pytest.mark.parametrize("field", CHOICE, ids=ids(CHOICE))
+def test_choice_fields_accept_only_their_choices(field):
+    for choice in field.choices():
+        assert field.check(choice) == choice
+    for bad in ("nope", field.default.upper(), "", None, 3):
+        with pytest.raises(ValueError) as err:
+            field.check(bad)
+        assert_names_field_and_range(err, field)
+
+
+def test_choice_lists_are_the_registries():
+    assert FIELDS["dataset"].choices() == tuple(DATASETS)
+    assert FIELDS["schemes"].choices() == tuple(SCHEMES)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [(0,), (1025,), (16, 0), (16, 2.5), ("16",), (8,) * 101, "16,16", 16, None],
+)
+def test_hidden_widths_are_checked(bad):
+    field = FIELDS["hidden"]
+    with pytest.raises(ValueError) as err:
+        field.check(bad)
+    assert_names_field_and_range(err, field)
+
+
+def test_hidden_edge_values():
+    field = FIELDS["hidden"]
+    assert field.check(()) == ()  # no hidden layer: logistic regression
+    assert field.check([1024] * 100) == (1024,) * 100
+    assert field.check([np.int64(4), 5.0]) == (4, 5)
+    with pytest.raises(ValueError, match="hidden"):
+        field.check((8,) * 31, classroom=True)
+    with pytest.raises(ValueError, match="hidden"):
+        field.check((129,), classroom=True)
+
+
+@pytest.mark.parametrize(
+    ("bad", "word"),
+    [
+        (("zeros", "glorot"), "glorot"),
+        (("zeros", "zeros"), "once"),
+        ((), "schemes"),
+        ("zeros", "schemes"),
+        ((1,), "schemes"),
+    ],
+)
+def test_scheme_lists_are_checked(bad, word):
+    with pytest.raises(ValueError) as err:
+        FIELDS["schemes"].check(bad)
+    assert "schemes" in str(err.value) and word in str(err.value)
+
+
+def test_all_schemes_at_once_are_allowed():
+    assert FIELDS["schemes"].check(list(SCHEMES)) == tuple(SCHEMES)
+
+
+@pytest.mark.parametrize("field", [f for f in NUMERIC if f.kind == "int"], ids=str)
+def test_int_fields_normalize_and_refuse_non_integers(field):
+    lo = int(field.lo)
+    assert field.check(np.int64(lo)) == lo and type(field.check(np.int64(lo))) is int
+    assert field.check(float(lo)) == lo
+    for bad in (lo + 0.5, True, str(lo), None, math.nan):
+        with pytest.raises(ValueError, match=field.name):
+            field.check(bad)
+
+
+@pytest.mark.parametrize("field", [f for f in NUMERIC if f.kind == "float"], ids=str)
+def test_float_fields_refuse_non_numbers(field):
+    assert type(field.check(int(field.hi))) is float
+    for bad in (math.nan, math.inf, -math.inf, "0.5", True, None):
+        with pytest.raises(ValueError, match=field.name):
+            field.check(bad)
+
+
+# --------------------------------------------------------------------------- text round trip
+
+
+def representative(field) -> list:
+    if field.kind == "int":
+        lo, hi = int(field.lo), int(field.hi)
+        return [field.default, lo, hi, (lo + hi) // 2]
+    if field.kind == "float":
+        mid = [v for v in (0.1, 1 / 3, 2.5e-5, 0.999, 7.3) if field.lo <= v <= field.hi]
+        return [field.default, field.lo, field.hi, *mid]
+    if field.kind == "str":
+        return list(field.choices())
+    if field.kind == "ints":
+        return [field.default, (), (1,), (1024, 3, 77)]
+    return [field.default, *[(s,) for s in SCHEMES], tuple(SCHEMES)]
+
+
+@pytest.mark.parametrize("field", FIELDS.values(), ids=ids(FIELDS.values()))
+def test_parse_of_format_is_the_value(field):
+    for v in representative(field):
+        v = field.check(v)
+        text = field.format(v)
+        assert isinstance(text, str)
+        back = field.parse(text)
+        assert back == v and type(back) is type(v)
+        assert field.check(back) == v
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("n_samples", "abc"),
+        ("n_samples", "1.5"),
+        ("n_samples", ""),
+        ("noise", "nan"),
+        ("noise", "inf"),
+        ("noise", "0,2"),
+        ("hidden", "16,x"),
+        ("hidden", "16,,16"),
+        ("seed", "9" * 13),
+    ],
+)
+def test_parse_rejects_unreadable_text(name, text):
+    with pytest.raises(ValueError, match=name):
+        FIELDS[name].parse(text)
+
+
+def test_parse_trims_spaces():
+    assert FIELDS["hidden"].parse(" 10, 5 ") == (10, 5)
+    assert FIELDS["schemes"].parse("zeros, he_normal,") == ("zeros", "he_normal")
+    assert FIELDS["lr"].parse(" 0.5 ") == 0.5
+
+
+# --------------------------------------------------------------------------- TrainConfig
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"lr": 0.0}, "lr"),
+        ({"epochs": 0}, "epochs"),
+        ({"hidden": (0,)}, "hidden"),
+        ({"activation": "swish"}, "activation"),
+        ({"optimizer": "rmsprop"}, "optimizer"),
+        ({"dtype": "float16"}, "dtype"),
+        ({"schemes": ("he_normal", "he_normal")}, "schemes"),
+        ({"momentum": 1.0}, "momentum"),
+    ],
+)
+def test_bad_config_values_name_the_field(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        TrainConfig(**kwargs)
+    with pytest.raises(ValueError, match=name):
+        TrainConfig().replace(**kwargs)
+
+
+def test_config_is_frozen_and_normalized():
+    c = TrainConfig(hidden=[8, 4], schemes=["zeros"], n_samples=np.int64(100), lr=1)
+    assert c.hidden == (8, 4) and c.schemes == ("zeros",)
+    assert type(c.n_samples) is int and type(c.lr) is float
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        c.lr = 0.5
+    assert c == TrainConfig(hidden=(8, 4), schemes=("zeros",), n_samples=100, lr=1.0)
+    assert hash(c) == hash(TrainConfig(hidden=(8, 4), schemes=("zeros",), n_samples=100, lr=1.0))
+
+
+def test_n_classes_beyond_the_dataset_is_rejected():
+    for name, d in DATASETS.items():
+        assert TrainConfig(dataset=name, n_classes=d.max_classes).n_classes == d.max_classes
+        if d.max_classes < FIELDS["n_classes"].hi:
+            with pytest.raises(ValueError) as err:
+                TrainConfig(dataset=name, n_classes=d.max_classes + 1)
+            assert "n_classes" in str(err.value) and name in str(err.value)
+
+
+def test_scheme_param_is_the_schemes_number():
+    c = TrainConfig(small_scale=0.02, large_scale=3.0, constant_value=-0.5)
+    assert c.scheme_param("random_small") == 0.02
+    assert c.scheme_param("random_large") == 3.0
+    assert c.scheme_param("constant") == -0.5
+    assert c.scheme_param("xavier_normal") is None
+
+
+# --------------------------------------------------------------------------- dicts
+
+
+def test_to_dict_from_dict_round_trip():
+    c = TrainConfig(hidden=(5, 3), schemes=("lsuv", "zeros"), lr=0.03, seed=9)
+    d = c.to_dict()
+    assert d["hidden"] == [5, 3] and d["schemes"] == ["lsuv", "zeros"]  # JSON-able
+    assert TrainConfig.from_dict(d) == c
+
+
+def test_from_dict_rejects_unknown_keys_naming_them():
+    with pytest.raises(ValueError, match="learning_rate"):
+        TrainConfig.from_dict({"learning_rate": 0.1, "epochs": 3})
+
+
+def test_from_dict_checks_values():
+    with pytest.raises(ValueError, match="epochs"):
+        TrainConfig.from_dict({"epochs": -3})
+
+
+# --------------------------------------------------------------------------- classroom
+
+
+def test_defaults_fit_the_classroom():
+    assert TrainConfig().classroom_problems() == []
+
+
+def test_over_cap_field_is_flagged():
+    problems = TrainConfig(n_samples=5000).classroom_problems()
+    assert len(problems) == 1 and "n_samples" in problems[0]
+    assert FIELDS["n_samples"].allowed(classroom=True) in problems[0]
+
+
+def test_too_much_work_is_flagged():
+    """Every field within its cap, but models x weights x examples x epochs over the cap."""
+    c = TrainConfig(hidden=(128,) * 10, n_samples=2000, epochs=5000, schemes=tuple(SCHEMES))
+    assert all(f.check(getattr(c, n), classroom=True) is not None for n, f in FIELDS.items())
+    assert c.work() > CLASSROOM_WORK_CAP
+    problems = c.classroom_problems()
+    assert len(problems) == 1 and "classroom limit" in problems[0]
+
+
+def test_work_grows_with_the_run():
+    """Work is proportional to epochs, schemes and repeats (a rough cost, not a time)."""
+    c = TrainConfig(hidden=(4, 3), epochs=10)
+    assert c.replace(epochs=20).work() == pytest.approx(2 * c.work())
+    assert c.replace(repeats=3).work() == pytest.approx(3 * c.work())
+    assert c.replace(schemes=("zeros",)).work() == pytest.approx(c.work() / 5)
+    assert c.replace(hidden=(8, 3)).work() > c.work()

@@ -1,0 +1,155 @@
+"""Tests for initdash.propagate, the deep-signal lab: the table's shape and the classic lesson
+(CS231n; Glorot & Bengio 2010; He et al. 2015) on a deep net at initialization."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from initdash import propagate
+from initdash.blas import limit_blas_threads
+from initdash.config import DEFAULT_SCHEMES
+
+# One BLAS thread, as the app and the CLI set it: the matrices here are tiny, and OpenBLAS's
+# threads on a busy 2-core machine make each matmul ~30x slower (see initdash/blas.py).
+limit_blas_threads(1)
+
+DEPTH = 20
+WIDTH = 64
+N = 300
+COLUMNS = {
+    "scheme",
+    "layer",
+    "act_mean",
+    "act_std",
+    "saturated_fraction",
+    "dead_fraction",
+    "grad_norm",
+}
+
+
+@functools.cache
+def lesson(activation: str, large_scale: float = 10.0, depth: int = DEPTH) -> pd.DataFrame:
+    return propagate(
+        DEFAULT_SCHEMES,
+        activation=activation,
+        depth=depth,
+        width=WIDTH,
+        n_samples=N,
+        large_scale=large_scale,
+    )
+
+
+def by_layer(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    """layer x scheme table of one column."""
+    return df.pivot(index="layer", columns="scheme", values=column)
+
+
+def test_table_shape_and_columns():
+    df = lesson("tanh")
+    assert COLUMNS <= set(df.columns)
+    assert len(df) == len(DEFAULT_SCHEMES) * DEPTH
+    assert list(df.scheme.unique()) == list(DEFAULT_SCHEMES)  # in the order asked for
+    for _, g in df.groupby("scheme"):
+        assert g.layer.tolist() == list(range(1, DEPTH + 1))
+    assert df.saturated_fraction.between(0, 1).all() and df.dead_fraction.between(0, 1).all()
+    assert (df.act_std >= 0).all() and (df.grad_norm >= 0).all()
+
+
+def test_row_count_for_other_sizes():
+    df = propagate(("he_normal", "orthogonal", "lsuv"), depth=3, width=8, n_samples=20)
+    assert len(df) == 3 * 3
+    assert list(df.scheme) == ["he_normal"] * 3 + ["orthogonal"] * 3 + ["lsuv"] * 3
+
+
+def test_random_small_signal_dies_out_with_tanh():
+    """x0.01 weights multiply the spread by about 0.01 sqrt(width) = 0.08 per layer (tanh is
+    ~linear near 0): after 19 more layers it has shrunk by many orders of magnitude."""
+    std = by_layer(lesson("tanh"), "act_std")["random_small"]
+    assert std[DEPTH] / std[1] < 1e-6
+    assert (np.diff(std.to_numpy()) < 0).all()  # shrinks at every layer
+
+
+def test_random_small_backprop_signal_vanishes_towards_the_input():
+    sig = by_layer(lesson("tanh"), "backprop_signal")["random_small"]
+    assert sig[1] / sig[DEPTH] < 1e-6
+
+
+@pytest.mark.parametrize("scale", [1.0, 10.0])
+def test_random_large_saturates_tanh_at_every_layer(scale):
+    """N(0, scale^2) weights on width-64 inputs of spread ~1 give pre-activations with std
+    ~ scale x 8: most land where tanh is flat, at every layer."""
+    sat = by_layer(lesson("tanh", large_scale=scale), "saturated_fraction")["random_large"]
+    assert (sat > 0.5).all()
+
+
+def test_xavier_keeps_tanh_signal_alive():
+    """Xavier's variance 1/fan_in (fan_in = fan_out) keeps tanh's spread from collapsing:
+    the last layer is within 10x of the first."""
+    std = by_layer(lesson("tanh"), "act_std")["xavier_normal"]
+    assert 0.1 < std[DEPTH] / std[1] < 10
+
+
+def test_zeros_pass_no_signal():
+    """Zero weights: every activation is tanh(0) = 0 and no gradient reaches any weight."""
+    df = lesson("tanh")
+    z = df[df.scheme == "zeros"]
+    assert (z.act_std == 0.0).all() and (z.act_mean == 0.0).all()
+    assert (z.grad_norm == 0.0).all()
+
+
+def test_only_he_keeps_relu_signal_steady():
+    """ReLU zeroes half the signal: He's 2/fan_in makes up for it, so at depth 20 only He
+    stays within 3x of layer 1, while Xavier (1/fan_in here) halves the variance per layer,
+    a factor 2^(-19/2) ~ 1/700 in std."""
+    std = by_layer(lesson("relu"), "act_std")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = std.loc[DEPTH] / std.loc[1]
+    steady = {s for s in DEFAULT_SCHEMES if 1 / 3 <= ratio[s] <= 3}
+    assert steady == {"he_normal"}
+    assert ratio["xavier_normal"] < 0.1
+    assert ratio["random_large"] > 1e3  # x10 weights blow the ReLU signal up
+
+
+def test_relu_has_no_saturation_and_tanh_no_dead_units():
+    assert (lesson("relu").saturated_fraction == 0.0).all()
+    assert (lesson("tanh").dead_fraction == 0.0).all()
+
+
+def test_deterministic():
+    a = propagate(("xavier_normal", "lsuv"), depth=5, width=16, n_samples=50, seed=3)
+    b = propagate(("xavier_normal", "lsuv"), depth=5, width=16, n_samples=50, seed=3)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    c = propagate(("xavier_normal", "lsuv"), depth=5, width=16, n_samples=50, seed=4)
+    assert not a.act_std.equals(c.act_std)
+
+
+def test_a_schemes_rows_do_not_depend_on_the_others():
+    alone = propagate(("he_normal",), depth=4, width=16, n_samples=40)
+    mixed = propagate(("zeros", "he_normal"), depth=4, width=16, n_samples=40)
+    pd.testing.assert_frame_equal(
+        alone, mixed[mixed.scheme == "he_normal"].reset_index(drop=True), check_exact=True
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"depth": 0}, ["depth", "1 to 100"]),
+        ({"depth": 2.5}, ["depth"]),
+        ({"width": 10**6}, ["width", "1 to 1024"]),
+        ({"n_samples": 1}, ["n_samples"]),
+        ({"schemes": ("he_normal", "glorot")}, ["glorot", "xavier_normal", "he_normal"]),
+        ({"activation": "swish"}, ["activation", "tanh", "relu"]),
+        ({"dtype": "float16"}, ["dtype", "float32"]),
+    ],
+)
+def test_bad_arguments_are_rejected_clearly(kwargs, words):
+    args = {"depth": 3, "width": 8, "n_samples": 20, **kwargs}
+    with pytest.raises(ValueError) as info:
+        propagate(**args)
+    for word in words:
+        assert word in str(info.value)
