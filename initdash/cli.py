@@ -91,14 +91,26 @@ TRAIN_LAYOUT = (
     ),
     (
         "training",
-        ("--optimizer", "--lr", "--momentum", "--epochs", "--batch-size", "--repeats", "--seed"),
+        (
+            "--optimizer",
+            "--lr",
+            "--momentum",
+            "--epochs",
+            "--batch-size",
+            "--repeats",
+            "--seed",
+            "--dtype",
+        ),
     ),
-    ("output", ("--dtype", "--json")),
+    ("output", ("--json",)),
 )
 PROPAGATE_LAYOUT = (
     SCHEME_GROUP,
-    ("network and input", ("--depth", "--width", "--samples", "--activation", "--seed")),
-    ("output", ("--dtype", "--json")),
+    (
+        "network and input",
+        ("--depth", "--width", "--samples", "--activation", "--seed", "--dtype"),
+    ),
+    ("output", ("--json",)),
 )
 JSON_HELP = "print a JSON list instead of a table (NaN as null)"
 METAVARS = {"int": "N", "float": "X", "str": "NAME", "ints": "N,N,...", "names": "A,B,..."}
@@ -122,17 +134,9 @@ def _dest(flag: str) -> str:
     return flag.lstrip("-").replace("-", "_")
 
 
-def _exact(text: str) -> str:
-    """Field.allowed() prints bounds with ``:g`` (2**32 - 1 -> 4.29497e+09): print whole ones."""
-    for field in FIELDS.values():
-        if field.kind in ("int", "ints") and field.hi is not None and field.hi >= 1e6:
-            text = text.replace(f"to {field.hi:g}", f"to {int(field.hi)}")
-    return text
-
-
 def _field_help(name: str, default: Any) -> str:
     field = FIELDS[name]
-    allowed = _exact(field.allowed())
+    allowed = field.allowed()
     if field.kind == "names":
         allowed = f"comma-separated, each {allowed}; or 'all' for every scheme"
     elif field.kind == "ints" and field.min_len == 0:
@@ -243,7 +247,6 @@ def build_parser() -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------- reading values
 def _flag_message(message: str, names: Mapping[str, str]) -> str:
     """Name the flag instead of the field: 'n_samples = 5 is ...' -> '--samples = 5 is ...'."""
-    message = _exact(message)
     for name, flag in names.items():
         if message.startswith(name) and message[len(name) : len(name) + 2] in (" =", ": "):
             return flag + message[len(name) :]
@@ -378,8 +381,13 @@ def train_header(config: TrainConfig, data: Data, source: str) -> str:
 
 
 def _num(x: Any, fmt: str) -> str:
+    """``x`` in ``fmt``; huge or tiny values in scientific notation, NaN as '-'."""
     x = float(x)
-    return format(x, fmt) if math.isfinite(x) else "-"
+    if not math.isfinite(x):
+        return "-"
+    if fmt.endswith("f") and x != 0 and not 1e-3 <= abs(x) < 1e5:
+        return format(x, ".3e")
+    return format(x, fmt)
 
 
 def train_table(summary: pd.DataFrame, repeats: int = 1) -> list[list[str]]:

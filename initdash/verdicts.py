@@ -79,6 +79,12 @@ def _nanmean(a: np.ndarray) -> float:
     return float(a.mean()) if a.size else float("nan")
 
 
+def _nanstd(a: np.ndarray) -> float:
+    a = np.asarray(a, dtype=np.float64)
+    a = a[np.isfinite(a)]
+    return float(a.std()) if a.size else float("nan")
+
+
 def _last_finite(col: np.ndarray) -> float:
     ok = np.flatnonzero(np.isfinite(col))
     return float(col[ok[-1]]) if ok.size else float("nan")
@@ -186,7 +192,7 @@ def judge(result: Result, s: int) -> Verdict:
         test_loss=_nanmean([_last_finite(test_loss[:, j]) for j in range(R)]),
         train_accuracy=_nanmean([_last_finite(result.curve("train_accuracy")[:, k]) for k in ks]),
         test_accuracy=_nanmean(final_acc),
-        test_accuracy_std=float(np.nanstd(final_acc)) if R > 1 else 0.0,
+        test_accuracy_std=_nanstd(final_acc) if R > 1 else 0.0,
         diverged=diverged,
         diverged_epoch=int(div_epochs[div_epochs >= 0].min()) if diverged else -1,
         divergence=div_final,
