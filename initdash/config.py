@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .activations import ACTIVATIONS
-from .data import DATASETS
+from .data import DATASETS, Data
 from .schemes import SCHEMES
 
 OPTIMIZERS = {
@@ -43,6 +43,7 @@ class Field:
     min_len: int = 1
     max_len: int | None = None
     max_len_cap: int | None = None
+    min_len_cap: int | None = None  # classroom minimum length (the app needs a hidden layer)
 
     def allowed(self, classroom: bool = False) -> str:
         """Human-readable allowed values, for error messages."""
@@ -51,16 +52,18 @@ class Field:
         hi = self.cap if classroom and self.cap is not None else self.hi
         if self.kind in ("ints",):
             n = self.max_len_cap if classroom and self.max_len_cap else self.max_len
-            return f"{self.min_len} to {n} comma-separated whole numbers from {self.lo:g} to {hi:g}"
+            lo = self.min_len_cap if classroom and self.min_len_cap else self.min_len
+            return f"{lo} to {n} comma-separated whole numbers from {self.lo:g} to {hi:g}"
         if self.kind == "int":  # exact: :g would print 2**32 - 1 as 4.29497e+09
             return f"a whole number from {int(self.lo)} to {int(hi)}"
         return f"a number from {self.lo:g} to {hi:g}"
 
     # ------------------------------------------------------------ text I/O
-    def parse(self, text: str) -> Any:
+    def parse(self, text: str, classroom: bool = False) -> Any:
         """Read a value from text (CLI flag, URL parameter); ValueError if it cannot be read.
 
-        Only the *type* is checked here; the range is checked by :meth:`check`.
+        Only the *type* is checked here; the range is checked by :meth:`check`. ``classroom``
+        only changes the allowed range quoted in the message.
         """
         if not isinstance(text, str):
             raise ValueError(f"{self.name}: expected text, got {type(text).__name__}")
@@ -83,7 +86,7 @@ class Field:
                 return tuple(p.strip() for p in s.split(",") if p.strip())
         except ValueError:
             pass
-        raise ValueError(f"{self.name}: {text[:40]!r} is not {self.allowed()}")
+        raise ValueError(f"{self.name}: {text[:40]!r} is not {self.allowed(classroom)}")
 
     def format(self, value: Any) -> str:
         """Write a value as text that :meth:`parse` reads back exactly."""
@@ -120,7 +123,8 @@ class Field:
             raise bad
         items = tuple(value)
         max_len = self.max_len_cap if classroom and self.max_len_cap else self.max_len
-        if len(items) < self.min_len or (max_len is not None and len(items) > max_len):
+        min_len = self.min_len_cap if classroom and self.min_len_cap else self.min_len
+        if len(items) < min_len or (max_len is not None and len(items) > max_len):
             raise bad
         if self.kind == "ints":
             out = tuple(_as_int(v) for v in items)
@@ -183,6 +187,7 @@ FIELDS: dict[str, Field] = {
             max_len=100,
             max_len_cap=30,
             min_len=0,
+            min_len_cap=1,
         ),
         Field(
             "activation",
@@ -281,14 +286,21 @@ class TrainConfig:
         p = SCHEMES[scheme].param
         return None if p is None else getattr(self, p)
 
-    def work(self) -> float:
-        """Rough cost of the run: models x weights x training examples x epochs."""
-        dims = [2, *self.hidden, self.n_classes]
+    def work(self, data: Data | None = None) -> float:
+        """Rough cost of the run: models x weights x training examples x epochs.
+
+        Sizes come from ``data`` when given (a user's CSV), else from the generated dataset.
+        """
+        if data is None:
+            n_in, n_out = 2, self.n_classes
+            n_train = self.n_samples * (1.0 - self.test_fraction)
+        else:
+            n_in, n_out, n_train = data.n_features, data.n_classes, len(data.y_train)
+        dims = [n_in, *self.hidden, n_out]
         weights = sum(a * b for a, b in zip(dims[:-1], dims[1:], strict=False))
-        n_train = self.n_samples * (1.0 - self.test_fraction)
         return len(self.schemes) * self.repeats * weights * n_train * self.epochs
 
-    def classroom_problems(self) -> list[str]:
+    def classroom_problems(self, data: Data | None = None) -> list[str]:
         """Why this config is too big for a shared classroom server ([] when it fits)."""
         problems = []
         for name, field in FIELDS.items():
@@ -296,9 +308,10 @@ class TrainConfig:
                 field.check(getattr(self, name), classroom=True)
             except ValueError as e:
                 problems.append(str(e))
-        if self.work() > CLASSROOM_WORK_CAP:
+        if self.work(data) > CLASSROOM_WORK_CAP:
             problems.append(
-                f"this run would take about {self.work():.1e} weight-updates x examples, over the "
+                f"this run would take about {self.work(data):.1e} weight-updates x examples, "
+                "over the "
                 f"classroom limit of {CLASSROOM_WORK_CAP:.0e}; use fewer epochs, samples, "
                 "schemes, repeats or a smaller network"
             )

@@ -96,7 +96,7 @@ def _one(query: Mapping[str, Any], key: str, warnings: list[str]) -> str | None:
 def _read(key: str, text: str, warnings: list[str]) -> Any:
     spec = PARAMS[key]
     try:
-        return spec.check(spec.parse(text), classroom=True)
+        return spec.check(spec.parse(text, classroom=True), classroom=True)
     except ValueError as e:
         warnings.append(f"parameter {_show(key)} rejected ({e}); using its default instead")
         return None
@@ -142,7 +142,15 @@ def _combine(base: TrainConfig, given: dict[str, Any], warnings: list[str]) -> T
             continue
         if config.work() <= CLASSROOM_WORK_CAP:
             return config
-        culprit = next((k for k in WORK_FALLBACK if k in given), None)
+        # Only a value heavier than the baseline's is worth dropping (epochs=30 stays).
+        culprit = next(
+            (
+                k
+                for k in WORK_FALLBACK
+                if k in given and config.replace(**{k: getattr(base, k)}).work() < config.work()
+            ),
+            None,
+        )
         if culprit is None:  # the baseline itself is within the cap by construction
             return base
         warnings.append(

@@ -10,7 +10,7 @@ def test_app_renders_without_errors(page, app_url):
     page.goto(app_url)
     wait_for_app_idle(page)
 
-    title = page.get_by_role("heading", name="initdash", exact=True)
+    title = page.get_by_role("heading", name="initdash")
     assert title.is_visible()
     assert page.title() == "initdash: weight initialization, live"
     assert page.locator('[data-testid="stException"]').count() == 0

@@ -1,0 +1,1 @@
+"""The dashboard's UI layer: chart builders and Streamlit views (the core is ``initdash``)."""

@@ -1,0 +1,861 @@
+"""Chart builders: one tidy table from ``initdash`` in, one Altair chart out.
+
+Every public builder is a pure function ``(DataFrame(s), a few keyword options) -> chart``: no
+Streamlit, no maths beyond picking rows and renaming (the core has already binned, downsampled
+and gridded). So tests can call ``.to_dict()`` (which validates against the Vega-Lite schema)
+without a browser, and the app only places what comes back.
+
+Conventions shared by every chart:
+
+* A scheme has one colour everywhere, fixed by its canonical name (``SCHEME_COLORS``: Okabe-Ito
+  and Paul Tol, safe for colour-blind readers), and shows its human label (``SCHEMES[name].label``)
+  in legends and headers, in the order the schemes were given (the table's order, or ``schemes=``).
+* Small multiples share their axes, so schemes compare fairly; ``COLUMNS`` panels of
+  ``PANEL_WIDTH`` px fit across a ~1200 px page and wrap beyond that.
+* Fonts are big enough for a projector (``_style``, applied once at the end of each builder).
+* Every mark carries a tooltip with the exact values.
+* Data size: a frame longer than ``MAX_ROWS`` is thinned deterministically (evenly spaced
+  epochs, layers, grid lines or points, first and last kept; the first neurons of a similarity
+  map) and the chart's subtitle says so. Builders never copy rows (the decision-boundary
+  panels share one grid table and one points table).
+* Text and grid colours are left to the page's theme (Streamlit light or dark).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from initdash import SCHEMES
+
+MAX_ROWS = 5000  # most rows one builder sends to the browser per table (see _thin)
+COLUMNS = 5  # panels per row of small multiples
+PANEL_WIDTH = 180  # px; 5 panels + axis + legend fit across ~1200 px
+LINE_WIDTH = 640  # px of a single-panel chart (the app may stretch it to the page)
+
+SCHEME_COLORS: dict[str, str] = {
+    "zeros": "#7f7f7f",  # grey
+    "constant": "#999933",  # olive (Tol)
+    "random_small": "#56B4E9",  # sky blue (Okabe-Ito)
+    "random_large": "#D55E00",  # vermillion (Okabe-Ito)
+    "xavier_normal": "#009E73",  # bluish green (Okabe-Ito)
+    "xavier_uniform": "#44AA99",  # teal (Tol)
+    "he_normal": "#0072B2",  # blue (Okabe-Ito)
+    "he_uniform": "#332288",  # indigo (Tol)
+    "lecun_normal": "#CC79A7",  # reddish purple (Okabe-Ito)
+    "orthogonal": "#E69F00",  # orange (Okabe-Ito)
+    "lsuv": "#882255",  # wine (Tol)
+}
+# Class colours of the decision-boundary maps (Okabe-Ito); class 0 blue, class 1 orange, ...
+CLASS_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
+
+SCHEME = "scheme_label"  # the column every builder adds: the scheme's human label
+LOG_FLOOR_MAX = 1e-6  # exact zeros on a log axis are drawn at or below this
+LEGEND_DIM = 0.12  # opacity of the schemes not picked in an interactive legend
+DIVERGENCE_C = 1e-3  # symlog constant of the divergence axis: linear below, log above
+
+
+# ---------------------------------------------------------------------- schemes and colours
+def scheme_labels(schemes: Sequence[str]) -> list[str]:
+    """Human labels of canonical scheme names, in the given order."""
+    unknown = [s for s in schemes if s not in SCHEMES]
+    if unknown:
+        raise ValueError(f"unknown scheme(s) {unknown}; use any of: {', '.join(SCHEMES)}")
+    return [SCHEMES[s].label for s in schemes]
+
+
+def scheme_scale(schemes: Sequence[str]) -> alt.Scale:
+    """Colour scale: domain = the schemes' labels in the given order, range = their colours."""
+    return alt.Scale(domain=scheme_labels(schemes), range=[SCHEME_COLORS[s] for s in schemes])
+
+
+def _scheme_color(schemes: Sequence[str], legend: bool = True) -> alt.Color:
+    return alt.Color(
+        f"{SCHEME}:N",
+        scale=scheme_scale(schemes),
+        sort=scheme_labels(schemes),
+        # Filled dots without outline: Streamlit's theme draws thick symbol outlines, which
+        # spread 11 legend rows taller than the plot.
+        legend=alt.Legend(title="scheme", symbolOpacity=1, symbolStrokeWidth=0) if legend else None,
+    )
+
+
+def _schemes_of(df: pd.DataFrame, schemes: Sequence[str] | None) -> list[str]:
+    """The schemes to show: ``schemes`` if given, else the table's own order of appearance."""
+    if schemes is not None:
+        return list(schemes)
+    return [str(s) for s in pd.unique(df["scheme"])] if "scheme" in df else []
+
+
+def _labelled(df: pd.DataFrame, schemes: Sequence[str]) -> pd.DataFrame:
+    """Rows of the given schemes, with their human label in column ``SCHEME``."""
+    labels = dict(zip(schemes, scheme_labels(schemes), strict=True))
+    out = df[df["scheme"].isin(list(schemes))].copy()
+    out[SCHEME] = out["scheme"].map(labels).astype(object)
+    return out
+
+
+# ---------------------------------------------------------------------- data size
+def _thin(df: pd.DataFrame, key: str, max_rows: int = MAX_ROWS) -> tuple[pd.DataFrame, str]:
+    """Keep evenly spaced distinct values of ``key`` (first and last kept) so that at most
+    ``max_rows`` rows remain. Returns the frame and a note for the subtitle ('' if untouched).
+
+    Deterministic: the same frame is always thinned the same way.
+    """
+    if len(df) <= max_rows:
+        return df, ""
+    values = np.sort(df[key].unique())
+    n = max(int(len(values) * max_rows / len(df)), 1)
+    while True:
+        picked = values[np.unique(np.round(np.linspace(0, len(values) - 1, n)).astype(int))]
+        out = df[df[key].isin(picked)]
+        if len(out) <= max_rows or n == 1:
+            break
+        n -= 1
+    step = (len(values) - 1) / max(len(picked) - 1, 1)
+    return out, f"{len(picked)} of {len(values)} {key} values shown (about every {step:.3g})"
+
+
+def _finite(df: pd.DataFrame, col: str) -> tuple[pd.DataFrame, int]:
+    """Rows where ``col`` is finite, and how many non-finite ones were dropped."""
+    ok = np.isfinite(df[col].to_numpy(dtype=float))
+    return df[ok], int((~ok).sum())
+
+
+def _log_floor(values: Sequence[float]) -> float:
+    """Where a log axis draws exact zeros: a power of ten a decade below the smallest positive
+    value and at most ``LOG_FLOOR_MAX``, so a 0 never looks like a plausible value."""
+    v = np.asarray(values, dtype=float)
+    pos = v[np.isfinite(v) & (v > 0)]
+    if pos.size == 0:
+        return LOG_FLOOR_MAX
+    return min(10.0 ** (math.floor(math.log10(pos.min())) - 1), LOG_FLOOR_MAX)
+
+
+def _log_axis(values, floor: float | None = None) -> alt.Axis:
+    """Log-axis labels: plain from 0.001 to 1000, 1e-8 style beyond (no 0.000001 next to
+    1e-8); at 1, 2 and 5 times powers of ten when ``values`` span at most 3 decades, else at
+    powers of ten only. With ``floor`` (where exact zeros are drawn) the ticks go up from the
+    floor in whole decades and the floor's tick reads "0"."""
+    v = np.asarray(values, dtype=float).ravel()
+    v = v[np.isfinite(v) & (v > 0)]
+    top = float(v.max()) if v.size else 1.0
+    exponent = "log(datum.value) / LN10"
+    if floor is None and v.size and top / float(v.min()) <= 1e3:
+        mantissa = f"datum.value / pow(10, floor({exponent} + 1e-9))"
+        keep = f"indexof([1, 2, 5], round({mantissa} * 1000) / 1000) >= 0"
+    else:
+        keep = f"abs({exponent} - round({exponent})) < 1e-6"
+    label = (
+        f"!({keep}) ? '' : datum.value >= 0.001 && datum.value < 10000 "
+        "? format(datum.value, '~g') : format(datum.value, '.0e')"
+    )
+    if floor is None:
+        return alt.Axis(labelExpr=label)
+    lo = round(math.log10(floor))
+    hi = max(math.ceil(math.log10(top)), lo + 1)
+    ticks = [10.0**k for k in range(lo, hi + 1, max(math.ceil((hi - lo) / 8), 1))]
+    return alt.Axis(labelExpr=f"datum.value <= {floor!r} * 1.001 ? '0' : {label}", values=ticks)
+
+
+# ---------------------------------------------------------------------- style
+def _title(text: str | None, notes: Sequence[str] = ()) -> alt.Title | str:
+    notes = [n for n in notes if n]
+    if not notes:
+        return text or ""
+    return alt.Title(text or "", subtitle=list(notes))
+
+
+def _style(chart):
+    """The shared look: fonts big enough for a projector, titles flush left. No text or grid
+    colours: those come from the page's theme (Streamlit's light or dark), so both stay
+    readable."""
+    return (
+        chart.configure_axis(labelFontSize=14, titleFontSize=15, titleFontWeight="normal")
+        .configure_legend(
+            labelFontSize=14,
+            titleFontSize=15,
+            symbolSize=150,
+            labelLimit=240,
+            rowPadding=3,
+            labelPadding=6,
+            titlePadding=6,
+        )
+        .configure_header(labelFontSize=15, titleFontSize=15, labelFontWeight="bold")
+        .configure_title(fontSize=18, subtitleFontSize=14, anchor="start")
+        .configure_view(stroke="#999999", strokeWidth=0.5)
+    )
+
+
+def _legend_pick() -> alt.Parameter:
+    """Click a scheme in the legend to highlight it (shift-click for several)."""
+    return alt.selection_point(fields=[SCHEME], bind="legend")
+
+
+def _pick_opacity(pick: alt.Parameter, on: float = 1.0):
+    return alt.when(pick).then(alt.value(on)).otherwise(alt.value(LEGEND_DIM))
+
+
+def _int_axis(title: str, values: Sequence[int] | None = None) -> alt.Axis:
+    """An axis of whole numbers; with ``values``, ticks at (up to ~20 of) exactly those."""
+    if values is None:
+        return alt.Axis(title=title, format="d", tickMinStep=1, tickCount=10)
+    ticks = sorted(int(v) for v in values)
+    step = max(math.ceil(len(ticks) / 20), 1)
+    return alt.Axis(title=title, format="d", values=ticks[::step])
+
+
+# ---------------------------------------------------------------------- 1. loss curves
+def loss_curves(
+    curves: pd.DataFrame,
+    *,
+    metric: str = "loss",
+    log_scale: bool = False,
+    splits: Sequence[str] = ("train", "test"),
+    height: int = 400,
+    width: int = LINE_WIDTH,
+    schemes: Sequence[str] | None = None,
+    title: str | None = None,
+) -> alt.LayerChart:
+    """Loss or accuracy per epoch from ``Result.curves_table()``.
+
+    One colour per scheme, solid line = train, dashed = test; a translucent band spans the
+    min..max over repeats (only when repeats differ). Epochs after a scheme diverged are
+    missing, so its line stops. ``log_scale`` applies to the loss only (accuracy is 0..1);
+    a loss of exactly 0 cannot sit on a log axis and is drawn one decade below the smallest
+    positive loss (the subtitle says so). Click a legend entry to highlight a scheme.
+    """
+    if metric not in ("loss", "accuracy"):
+        raise ValueError(f"metric = {metric!r} is not allowed; use one of: loss, accuracy")
+    bad = [s for s in splits if s not in ("train", "test")]
+    if bad:
+        raise ValueError(f"splits {bad} are not allowed; use train and/or test")
+    schemes = _schemes_of(curves, schemes)
+    lo, hi = f"{metric}_lo", f"{metric}_hi"
+    df = _labelled(curves[curves["split"].isin(list(splits))], schemes)
+    df, n_bad = _finite(df, metric)
+    df = df[["epoch", "scheme", SCHEME, "split", metric, lo, hi]]
+    df, thin_note = _thin(df, "epoch")
+    notes = [thin_note]
+    if n_bad:
+        notes.append("points after a scheme diverged are not drawn")
+    band = bool((df[lo] != df[hi]).any())
+    log = log_scale and metric == "loss"
+    y_field, floor = metric, None
+    if log and (df[[metric, lo, hi]].to_numpy() <= 0).any():
+        floor = _log_floor(df[[metric, lo, hi]].to_numpy().ravel())
+        df = df.assign(**{f"{c}_shown": df[c].clip(lower=floor) for c in (metric, lo, hi)})
+        y_field = f"{metric}_shown"
+        lo, hi = f"{lo}_shown", f"{hi}_shown"
+        notes.append(f"a loss of exactly 0 is drawn at the bottom line, marked 0 ({floor:g})")
+
+    if metric == "loss":
+        y_title = "cross-entropy loss" + (" (log scale)" if log else "")
+        y_scale = alt.Scale(type="log") if log else alt.Scale(zero=True)
+        y_format = ".3~g"
+    else:
+        y_title = "accuracy (share correct)"
+        y_scale = alt.Scale(domain=[0, 1])
+        y_format = ".0%"
+    pick = _legend_pick()
+    x = alt.X("epoch:Q", axis=_int_axis("epoch"), scale=alt.Scale(nice=False))
+    y_axis = _log_axis(df[[metric, lo, hi]], floor) if log else alt.Axis(format=y_format)
+    y = alt.Y(f"{y_field}:Q", title=y_title, scale=y_scale, axis=y_axis)
+    color = _scheme_color(schemes)
+    dash = alt.StrokeDash(
+        "split:N",
+        scale=alt.Scale(domain=["train", "test"], range=[[1, 0], [6, 4]]),
+        legend=alt.Legend(title="data split", symbolStrokeWidth=2.5, symbolSize=400),
+    )
+    tooltip = [
+        alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+        alt.Tooltip("split:N"),
+        alt.Tooltip("epoch:Q"),
+        alt.Tooltip(f"{metric}:Q", title=f"{metric} (mean)", format=".4f"),
+    ]
+    if band:
+        tooltip += [
+            alt.Tooltip(f"{metric}_lo:Q", title="lowest of repeats", format=".4f"),
+            alt.Tooltip(f"{metric}_hi:Q", title="highest of repeats", format=".4f"),
+        ]
+    base = alt.Chart().encode(x=x, color=color)
+    lines = base.mark_line(strokeWidth=2.5).encode(
+        y=y, strokeDash=dash, detail="split:N", opacity=_pick_opacity(pick)
+    )
+    hover = base.mark_circle(size=70, opacity=0).encode(y=y, tooltip=tooltip)
+    layers = [lines, hover]
+    if band:
+        area = base.mark_area().encode(
+            y=alt.Y(f"{lo}:Q"),
+            y2=alt.Y2(f"{hi}:Q"),
+            detail="split:N",
+            opacity=_pick_opacity(pick, on=0.18),
+        )
+        layers.insert(0, area)
+        notes.append("band: lowest to highest of the repeats; line: their mean")
+    default = "Training loss" if metric == "loss" else "Accuracy"
+    chart = (
+        alt.layer(*layers, data=df)
+        .add_params(pick)
+        .properties(width=width, height=height, title=_title(title or default, notes))
+    )
+    return _style(chart)
+
+
+# ---------------------------------------------------------------------- 2. weight histograms
+def weight_histograms(
+    current: pd.DataFrame,
+    initial: pd.DataFrame | None = None,
+    *,
+    dims: Sequence[int] | None = None,
+    columns: int = COLUMNS,
+    schemes: Sequence[str] | None = None,
+    panel_width: int = PANEL_WIDTH,
+    panel_height: int = 110,
+    title: str | None = None,
+) -> alt.VConcatChart:
+    """Weight histograms from ``Result.weights_table(epoch)`` (and ``weights_table(0)``).
+
+    One block per layer (one row when there are at most ``columns`` schemes), one panel per
+    scheme. Bars span each bin [lo, hi], height = fraction of the layer's weights; the x axis
+    is symmetric-log with the layer's constant ``c`` and is shared by the schemes of a layer.
+    ``initial`` is drawn as a grey outline behind, so you see how far the weights moved.
+    ``dims`` (``Result.dims``) names each layer's shape, e.g. "layer 1 (16 x 2 weights)".
+    Empty bins are not sent (they draw nothing).
+    """
+    schemes = _schemes_of(current, schemes)
+    epoch = int(current["epoch"].iloc[0]) if len(current) else 0
+    now = f"epoch {epoch}"
+    frames = [current.assign(state=now)]
+    if initial is not None and len(initial):
+        frames.append(initial.assign(state="at init"))
+    df = _labelled(pd.concat(frames, ignore_index=True), schemes)
+    # Empty bins draw nothing: drop them, but keep a scheme whose histogram is all empty.
+    shown = df["count"] > 0
+    empty = ~df.groupby(["layer", "state", "scheme"])["count"].transform("sum").gt(0)
+    df = df[shown | empty]
+    df, thin_note = _thin(df, "layer")
+    df = df[["layer", "state", "scheme", SCHEME, "lo", "hi", "count", "fraction", "c"]]
+
+    tooltip = [
+        alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+        alt.Tooltip("state:N", title="when"),
+        alt.Tooltip("lo:Q", title="bin from", format=".3~g"),
+        alt.Tooltip("hi:Q", title="bin to", format=".3~g"),
+        alt.Tooltip("count:Q", title="weights in bin"),
+        alt.Tooltip("fraction:Q", title="fraction", format=".1%"),
+    ]
+    rows = []
+    for layer in sorted(df["layer"].unique()):
+        d = df[df["layer"] == layer]
+        cur = d[d["state"] == now]
+        c = float(cur["c"].iloc[0] if len(cur) else d["c"].iloc[0])
+        lo, hi = float(d["lo"].min()), float(d["hi"].max())
+        x = alt.X(
+            "lo:Q",
+            title="weight (symlog scale)",
+            scale=alt.Scale(type="symlog", constant=c, domain=[lo, hi], nice=False),
+            axis=alt.Axis(
+                format="~r", values=_symlog_ticks(lo, hi, c, per_side=2), labelOverlap=True
+            ),
+        )
+        y = alt.Y(
+            "fraction:Q",
+            title="fraction of weights",
+            axis=alt.Axis(format=".0%", tickCount=4),
+            scale=alt.Scale(domain=[0, 1]),
+        )
+        base = alt.Chart().encode(x=x, x2="hi:Q", y=y, y2=alt.datum(0), tooltip=tooltip)
+        bars = (
+            base.mark_rect(opacity=0.85, stroke="white", strokeWidth=0.3)
+            .encode(color=_scheme_color(schemes, legend=False))
+            .transform_filter(alt.datum.state == now)
+        )
+        layers = [bars]
+        if initial is not None:
+            ghost = base.mark_rect(
+                fill="#bdbdbd", fillOpacity=0.35, stroke="#666666", strokeWidth=1.5
+            ).transform_filter(alt.datum.state == "at init")
+            layers.insert(0, ghost)
+        rows.append(
+            alt.layer(*layers, data=d)
+            .properties(width=panel_width, height=panel_height)
+            .facet(
+                facet=alt.Facet(f"{SCHEME}:N", sort=scheme_labels(schemes), title=None),
+                columns=columns,
+            )
+            .properties(title=alt.Title(_layer_name(int(layer), d, dims), fontSize=15))
+        )
+    notes = [thin_note]
+    if initial is not None:
+        notes.append("grey outline: the same layer at initialization (epoch 0)")
+    notes.append("bar height: share of the layer's weights in the bin; x axis symmetric-log")
+    chart = alt.vconcat(*rows, spacing=24).resolve_scale(x="independent")
+    chart = chart.properties(title=_title(title or f"Weights at epoch {epoch}", notes))
+    return _style(chart)
+
+
+def _symlog_ticks(lo: float, hi: float, c: float, per_side: int = 3) -> list[float]:
+    """0 and signed powers of ten between ``c`` and the domain's ends, at most ``per_side``
+    on each side of 0 (every other decade when there are more)."""
+    top = max(abs(lo), abs(hi))
+    if not top > 0:
+        return [0.0]
+    k_lo = math.ceil(math.log10(max(c, top * 1e-6)))
+    k_hi = math.floor(math.log10(top))
+    ks = list(range(k_lo, k_hi + 1))
+    if len(ks) > per_side:  # keep the largest, then every k-th decade downwards
+        ks = ks[::-1][:: math.ceil(len(ks) / per_side)][::-1]
+    pos = [10.0**k for k in ks]
+    return [-p for p in reversed(pos) if -p >= lo] + [0.0] + [p for p in pos if p <= hi]
+
+
+def _layer_name(layer: int, d: pd.DataFrame, dims: Sequence[int] | None) -> str:
+    if dims is not None and 0 < layer < len(dims):
+        return f"layer {layer} ({dims[layer]} x {dims[layer - 1]} weights)"
+    total = int(d.groupby(["state", "scheme"])["count"].sum().max()) if len(d) else 0
+    return f"layer {layer} ({total} weights)"
+
+
+# ---------------------------------------------------------------------- 3. divergence
+def divergence_over_time(
+    div: pd.DataFrame,
+    *,
+    repeat: int = 0,
+    y_scale: str = "symlog",
+    columns: int = COLUMNS,
+    schemes: Sequence[str] | None = None,
+    panel_width: int = 260,
+    panel_height: int = 220,
+    title: str | None = None,
+) -> alt.FacetChart:
+    """Per-neuron output divergence over the epochs from ``Result.divergence_table()``.
+
+    One panel per hidden layer, one line per scheme (``repeat`` picks the seed). Exactly 0
+    means every neuron of the layer is a clone; the y axis is linear or symmetric-log
+    (``y_scale="symlog"``, the default: tiny values show, and 0 stays exactly 0).
+    Tooltip: the value and the number of distinct neurons out of the layer's width.
+    """
+    if y_scale not in ("linear", "symlog"):
+        raise ValueError(f"y_scale = {y_scale!r} is not allowed; use one of: linear, symlog")
+    schemes = _schemes_of(div, schemes)
+    df = div[div["repeat"] == repeat] if "repeat" in div else div
+    df = _labelled(df, schemes)
+    df, n_bad = _finite(df, "divergence")
+    df = df.assign(distinct=df["distinct_neurons"].astype(str) + " of " + df["width"].astype(str))[
+        ["epoch", "layer", "scheme", SCHEME, "divergence", "distinct"]
+    ]
+    df, thin_note = _thin(df, "epoch")
+    notes = [thin_note, "0 = all neurons of the layer are clones (symmetry never broken)"]
+    if n_bad:
+        notes.append("epochs after a scheme diverged are not drawn")
+    top = float(df["divergence"].max()) if len(df) else 1.0
+    if y_scale == "symlog":
+        scale = alt.Scale(type="symlog", constant=DIVERGENCE_C)
+        axis = alt.Axis(format="~r", values=_symlog_ticks(0.0, top, DIVERGENCE_C, per_side=4))
+    else:
+        scale, axis = alt.Scale(zero=True), alt.Axis(format="~r")
+    pick = _legend_pick()
+    base = alt.Chart().encode(
+        x=alt.X("epoch:Q", axis=_int_axis("epoch"), scale=alt.Scale(nice=False)),
+        y=alt.Y(
+            "divergence:Q",
+            title="output divergence, RMS" + (" (symlog scale)" if y_scale == "symlog" else ""),
+            scale=scale,
+            axis=axis,
+        ),
+        color=_scheme_color(schemes),
+        opacity=_pick_opacity(pick),
+    )
+    tooltip = [
+        alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+        alt.Tooltip("epoch:Q"),
+        alt.Tooltip("layer:Q", title="hidden layer"),
+        alt.Tooltip("divergence:Q", format=".4g"),
+        alt.Tooltip("distinct:N", title="distinct neurons"),
+    ]
+    lines = base.mark_line(strokeWidth=2.5)
+    points = base.mark_circle(size=45).encode(tooltip=tooltip)
+    chart = (
+        alt.layer(lines, points, data=df)
+        .add_params(pick)
+        .properties(width=panel_width, height=panel_height)
+        .facet(
+            facet=alt.Facet(
+                "layer:O",
+                title=None,
+                header=alt.Header(labelExpr="'hidden layer ' + datum.value"),
+            ),
+            columns=min(columns, 4),
+        )
+        .properties(title=_title(title or "Do the neurons of a layer differ?", notes))
+    )
+    return _style(chart)
+
+
+# ---------------------------------------------------------------------- 4. similarity
+def similarity_heatmaps(
+    sim: pd.DataFrame,
+    distinct: Mapping[str, int] | None = None,
+    *,
+    width: int | None = None,
+    columns: int = COLUMNS,
+    schemes: Sequence[str] | None = None,
+    panel_size: int = PANEL_WIDTH,
+    title: str | None = None,
+) -> alt.FacetChart:
+    """Neuron-by-neuron similarity of one hidden layer from ``Result.similarity_table()``.
+
+    One square heatmap per scheme; colour = similarity, 0 (different) .. 1 (identical
+    outputs), on a fixed [0, 1] scale. With ``distinct`` (scheme name -> count) the header
+    reads "Zeros: 1 distinct of 16"; ``width`` is the layer's width (default: the neurons in
+    the table, which holds at most the first 32).
+    """
+    schemes = _schemes_of(sim, schemes)
+    df = _labelled(sim, schemes)
+    k = int(df["i"].max()) if len(df) else 0
+    notes = []
+    if len(df) > MAX_ROWS:  # keep the first n neurons so that S * n * n <= MAX_ROWS
+        n = max(int(math.sqrt(MAX_ROWS / max(len(schemes), 1))), 1)
+        df = df[(df["i"] <= n) & (df["j"] <= n)]
+        notes.append(f"first {n} of {k} neurons shown")
+        k = n
+    of = width if width is not None else k
+    headers = {}
+    for s, lab in zip(schemes, scheme_labels(schemes), strict=True):
+        if distinct is not None and s in distinct:
+            headers[s] = f"{lab}: {int(distinct[s])} distinct of {of}"
+        else:
+            headers[s] = lab
+    df = df.assign(panel=df["scheme"].map(headers).astype(object))
+    df = df[["scheme", SCHEME, "panel", "i", "j", "similarity"]]
+    ticks = sorted({1, *range(0, k + 1, max(k // 4, 1))} - {0}) if k else []
+    rect = (
+        alt.Chart(df)
+        .mark_rect()
+        .encode(
+            x=alt.X("j:O", title="neuron j", axis=alt.Axis(values=ticks, labelAngle=0)),
+            y=alt.Y("i:O", title="neuron i", axis=alt.Axis(values=ticks)),
+            color=alt.Color(
+                "similarity:Q",
+                scale=alt.Scale(domain=[0, 1], scheme="viridis"),
+                legend=alt.Legend(title=["similarity", "(1 = identical)"], gradientLength=160),
+            ),
+            tooltip=[
+                alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+                alt.Tooltip("i:O", title="neuron i"),
+                alt.Tooltip("j:O", title="neuron j"),
+                alt.Tooltip("similarity:Q", format=".3f"),
+            ],
+        )
+        .properties(width=panel_size, height=panel_size)
+    )
+    chart = rect.facet(
+        facet=alt.Facet(
+            "panel:N",
+            sort=[headers[s] for s in schemes],
+            title=None,
+            header=alt.Header(labelExpr="split(datum.value, ': ')"),  # two lines
+        ),
+        columns=columns,
+    ).properties(title=_title(title or "Which neurons compute the same thing?", notes))
+    return _style(chart)
+
+
+# ---------------------------------------------------------------------- 5. signal flow
+@dataclass(frozen=True)
+class Measure:
+    """How to draw one per-layer measure: axis title, log by default?, fixed domain."""
+
+    title: str
+    log: bool
+    domain: tuple[float, float] | None = None
+    format: str = ".3~g"
+
+
+MEASURES: dict[str, Measure] = {
+    "act_std": Measure("activation spread (std of outputs)", log=True),
+    "act_mean": Measure("mean activation", log=False),
+    "saturated_fraction": Measure(
+        "saturated units (share)", log=False, domain=(0, 1), format=".0%"
+    ),
+    "dead_fraction": Measure("dead ReLU units (share)", log=False, domain=(0, 1), format=".0%"),
+    "grad_norm": Measure("weight-gradient norm |dL/dW|", log=True),
+    "backprop_signal": Measure("backprop signal RMS |dL/dz|", log=True),
+}
+
+
+def signal_flow(
+    layers: pd.DataFrame,
+    *,
+    measure: str = "act_std",
+    log_scale: bool | None = None,
+    repeat: int = 0,
+    schemes: Sequence[str] | None = None,
+    height: int = 400,
+    width: int = LINE_WIDTH,
+    title: str | None = None,
+) -> alt.LayerChart:
+    """One per-layer measure against depth, one line per scheme.
+
+    Reads ``Result.layer_table(epoch)`` (activation measures exist for hidden layers only;
+    gradient measures for every weight layer, the last being the output) or the output of
+    ``initdash.propagate()`` (same column names). ``log_scale=None`` picks the measure's
+    default: log for spreads and gradients, linear 0..1 for fractions. On a log axis a value
+    of exactly 0 (e.g. the zeros scheme) is drawn one decade below the smallest positive value
+    and the subtitle says so; the tooltip shows the true value.
+    """
+    if measure not in MEASURES:
+        raise ValueError(f"measure = {measure!r} is not allowed; use one of: {', '.join(MEASURES)}")
+    m = MEASURES[measure]
+    log = m.log if log_scale is None else bool(log_scale)
+    schemes = _schemes_of(layers, schemes)
+    df = layers[layers["repeat"] == repeat] if "repeat" in layers else layers
+    df = _labelled(df, schemes)
+    df = df[df[measure].notna()]
+    df, n_inf = _finite(df, measure)
+    keep = ["layer", "scheme", SCHEME, measure] + [c for c in ("kind", "epoch") if c in df]
+    df = df[keep]
+    df, thin_note = _thin(df, "layer")
+    notes = [thin_note]
+    if n_inf:
+        notes.append(f"{n_inf} infinite value(s) (overflow) not drawn")
+    y_field, floor = measure, None
+    if log and (df[measure] < 0).any():
+        log = False  # a negative value cannot go on a log axis at all
+        notes.append("negative values: linear axis")
+    if log and (df[measure] == 0).any():
+        floor = _log_floor(df[measure])
+        y_field = f"{measure}_shown"
+        df = df.assign(**{y_field: df[measure].clip(lower=floor)})
+        zero = set(df.loc[df[measure] == 0, "scheme"])
+        names = ", ".join(SCHEMES[s].label for s in schemes if s in zero)
+        notes.append(f"exactly 0 ({names}) is drawn at the bottom line, marked 0 ({floor:g})")
+    if log:
+        scale, axis = alt.Scale(type="log"), _log_axis(df[measure], floor)
+    else:
+        scale = alt.Scale(domain=list(m.domain)) if m.domain else alt.Scale(zero=True)
+        axis = alt.Axis(format=m.format)
+    has_output = "kind" in df and (df["kind"] == "output").any()
+    x_title = "layer (last = output)" if has_output else "hidden layer (depth)"
+    n_layers = df["layer"].nunique()
+    pick = _legend_pick()
+    base = alt.Chart().encode(
+        x=alt.X(
+            "layer:Q",
+            axis=_int_axis(x_title, df["layer"].unique()),
+            scale=alt.Scale(nice=False, zero=False),
+        ),
+        y=alt.Y(
+            f"{y_field}:Q",
+            title=m.title + (" (log scale)" if log else ""),
+            scale=scale,
+            axis=axis,
+        ),
+        color=_scheme_color(schemes),
+        opacity=_pick_opacity(pick),
+    )
+    tooltip = [
+        alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+        alt.Tooltip("layer:Q"),
+        alt.Tooltip(f"{measure}:Q", title=measure.replace("_", " "), format=".4g"),
+    ]
+    if "kind" in df:
+        tooltip.append(alt.Tooltip("kind:N", title="layer kind"))
+    lines = base.mark_line(strokeWidth=2.5)
+    size = 50 if n_layers <= 30 else 15
+    points = base.mark_circle(size=size).encode(tooltip=tooltip)
+    default = "Signal through the layers: " + m.title
+    chart = (
+        alt.layer(lines, points, data=df)
+        .add_params(pick)
+        .properties(width=width, height=height, title=_title(title or default, notes))
+    )
+    return _style(chart)
+
+
+def deep_signal(
+    df: pd.DataFrame, *, measure: str = "act_std", log_scale: bool | None = None, **kwargs
+) -> alt.LayerChart:
+    """``signal_flow`` for ``initdash.propagate()`` output (a deep net at initialization)."""
+    kwargs.setdefault("title", "Deep net at initialization: " + MEASURES[measure].title)
+    return signal_flow(df, measure=measure, log_scale=log_scale, **kwargs)
+
+
+# ---------------------------------------------------------------------- 6. decision boundaries
+def _evenly(values, n: int) -> np.ndarray:
+    """At most ``n`` evenly spaced items of the sorted ``values``, first and last kept."""
+    v = np.sort(np.asarray(values))
+    if len(v) <= n:
+        return v
+    return v[np.unique(np.round(np.linspace(0, len(v) - 1, max(n, 1))).astype(int))]
+
+
+def _cell_edges(col: pd.Series, name: str) -> dict[str, pd.Series]:
+    """Edges of the heatmap cell around each grid coordinate: halfway to its neighbours."""
+    v = np.sort(col.unique())
+    if len(v) == 1:
+        mid = np.array([v[0] - 0.5, v[0] + 0.5])
+    else:
+        inner = (v[:-1] + v[1:]) / 2
+        mid = np.concatenate([[v[0] - (v[1] - v[0]) / 2], inner, [v[-1] + (v[-1] - v[-2]) / 2]])
+    lo = dict(zip(v, mid[:-1], strict=True))
+    hi = dict(zip(v, mid[1:], strict=True))
+    return {f"{name}_lo": col.map(lo), f"{name}_hi": col.map(hi)}
+
+
+def decision_boundaries(
+    grid: pd.DataFrame,
+    points: pd.DataFrame,
+    *,
+    columns: int = COLUMNS,
+    schemes: Sequence[str] | None = None,
+    show_test: bool = True,
+    panel_size: int = PANEL_WIDTH,
+    title: str | None = None,
+) -> alt.ConcatChart:
+    """Each scheme's predictions over the plane from ``Result.boundary_table(epoch)``, with
+    the data from ``Result.points_table()`` on top.
+
+    One square panel per scheme, all on shared x1/x2 axes. Two classes: the background is the
+    probability of class 1 (blue - white - orange); more classes: the predicted class's
+    colour, fainter where the network is unsure. Points use the same class colours: filled =
+    training set, hollow = test set.
+
+    Built as a wrapped concatenation of one layered panel per scheme: every panel reads the
+    same two tables (the grid filtered to its scheme, and all the points), so the points show
+    in every panel without being copied once per scheme.
+    """
+    if not len(grid):
+        raise ValueError("no grid to draw: decision boundaries need 2-D data")
+    schemes = _schemes_of(grid, schemes)
+    g = _labelled(grid, schemes)
+    notes = []
+    if len(g) > MAX_ROWS:  # keep n evenly spaced grid lines in each direction
+        n = math.isqrt(MAX_ROWS // len(schemes))
+        x1s = _evenly(g["x1"].unique(), n)
+        x2s = _evenly(g["x2"].unique(), n)
+        full = f"{g['x1'].nunique()} x {g['x2'].nunique()}"
+        notes.append(f"{len(x1s)} x {len(x2s)} of {full} grid points shown")
+        g = g[g["x1"].isin(x1s) & g["x2"].isin(x2s)]
+    g = g.assign(**_cell_edges(g["x1"], "x1"), **_cell_edges(g["x2"], "x2"))
+    g = g[
+        ["scheme", SCHEME, "x1", "x2", "x1_lo", "x1_hi", "x2_lo", "x2_hi"]
+        + ["predicted", "confidence", "p1"]
+    ]
+    pts = points if show_test else points[points["split"] == "train"]
+    if len(pts) > MAX_ROWS:
+        pts = pts.iloc[_evenly(np.arange(len(pts)), MAX_ROWS)]
+        notes.append(f"{len(pts)} of {len(points)} data points shown")
+    pts = pts[["x1", "x2", "label", "split"]]
+    n_classes = int(max(pts["label"].max() if len(pts) else 0, g["predicted"].max()) + 1)
+    n_classes = max(n_classes, 2)
+    classes = list(range(n_classes))
+    palette = [CLASS_COLORS[c % len(CLASS_COLORS)] for c in classes]
+
+    x_scale = alt.Scale(
+        domain=[float(g["x1_lo"].min()), float(g["x1_hi"].max())], nice=False, zero=False
+    )
+    y_scale = alt.Scale(
+        domain=[float(g["x2_lo"].min()), float(g["x2_hi"].max())], nice=False, zero=False
+    )
+    bg_tip = [
+        alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+        alt.Tooltip("x1:Q", format=".2f"),
+        alt.Tooltip("x2:Q", format=".2f"),
+        alt.Tooltip("predicted:N", title="predicted class"),
+        alt.Tooltip("confidence:Q", format=".1%"),
+    ]
+    if n_classes == 2:
+        bg_enc = {
+            "color": alt.Color(
+                "p1:Q",
+                # "lab": Vega's default "hcl" turns the white midpoint yellow
+                scale=alt.Scale(
+                    domain=[0, 0.5, 1],
+                    range=[palette[0], "#ffffff", palette[1]],
+                    interpolate="lab",
+                ),
+                legend=alt.Legend(title="P(class 1)", format=".0%", gradientLength=140),
+            ),
+            "opacity": alt.value(0.55),
+            "tooltip": [*bg_tip, alt.Tooltip("p1:Q", title="P(class 1)", format=".1%")],
+        }
+    else:
+        bg_enc = {
+            "color": alt.Color(
+                "predicted:N",
+                scale=alt.Scale(domain=classes, range=palette),
+                legend=alt.Legend(title="class"),
+            ),
+            "opacity": alt.Opacity(
+                "confidence:Q",
+                scale=alt.Scale(domain=[1 / n_classes, 1], range=[0.05, 0.6]),
+                legend=None,
+            ),
+            "tooltip": bg_tip,
+        }
+    class_scale = alt.Scale(domain=classes, range=palette)
+    pt_tip = [
+        alt.Tooltip("label:N", title="true class"),
+        alt.Tooltip("split:N"),
+        alt.Tooltip("x1:Q", format=".2f"),
+        alt.Tooltip("x2:Q", format=".2f"),
+    ]
+    px, py = alt.X("x1:Q", scale=x_scale), alt.Y("x2:Q", scale=y_scale)
+    train = (
+        alt.Chart(pts)
+        .mark_point(filled=True, size=32, stroke="#222222", strokeWidth=0.6, opacity=1)
+        .encode(
+            x=px,
+            y=py,
+            fill=alt.Fill("label:N", scale=class_scale, legend=alt.Legend(title="class")),
+            tooltip=pt_tip,
+        )
+        .transform_filter(alt.datum.split == "train")
+    )
+    test = (
+        alt.Chart(pts)
+        .mark_point(filled=False, size=40, strokeWidth=2, opacity=1)
+        .encode(
+            x=px,
+            y=py,
+            stroke=alt.Stroke("label:N", scale=class_scale, legend=None),
+            tooltip=pt_tip,
+        )
+        .transform_filter(alt.datum.split == "test")
+    )
+    panels = []
+    n = len(schemes)
+    for i, (s, lab) in enumerate(zip(schemes, scheme_labels(schemes), strict=True)):
+        # Shared scales: axis labels only on the left column and the bottom panel of each column
+        left, bottom = i % columns == 0, i + columns >= n
+        x_axis = alt.Axis(title="x1 (standardized)") if bottom else alt.Axis(title=None)
+        y_axis = alt.Axis(title="x2 (standardized)") if left else alt.Axis(title=None, labels=False)
+        x = alt.X("x1_lo:Q", scale=x_scale, axis=x_axis)
+        y = alt.Y("x2_lo:Q", scale=y_scale, axis=y_axis)
+        bg = (
+            alt.Chart(g)
+            .mark_rect()
+            .encode(x=x, x2="x1_hi:Q", y=y, y2="x2_hi:Q", **bg_enc)
+            .transform_filter(alt.datum.scheme == s)
+        )
+        panels.append(
+            alt.layer(bg, train, test).properties(
+                width=panel_size,
+                height=panel_size,
+                title=alt.Title(lab, color=SCHEME_COLORS[s], fontSize=15),
+            )
+        )
+    notes.append("filled points: training set; hollow: test set" if show_test else "")
+    chart = (
+        alt.concat(*panels, columns=columns)
+        .resolve_scale(x="shared", y="shared", color="shared", fill="shared", stroke="shared")
+        .properties(title=_title(title or "Decision boundaries", notes))
+    )
+    return _style(chart)

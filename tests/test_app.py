@@ -1,0 +1,185 @@
+"""AppTest runs of the real streamlit_app.py: it trains, every view renders, controls work."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import initdash
+from dashboard import live, views
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+TINY = {"epochs": 50, "n_samples": 120}
+
+
+def make_app(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    if query:
+        at.query_params.update(query)
+    return at
+
+
+def fresh(query: dict | None = None) -> AppTest:
+    """A first page load (optionally from a link) with the run cache emptied."""
+    live._finished.clear()
+    at = make_app(query).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def train(at: AppTest) -> AppTest:
+    at.button(key="train").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def open_view(at: AppTest, name: str) -> AppTest:
+    at.session_state["view_tab"] = views.VIEWS[name].label
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def run_of(at: AppTest) -> live.Run:
+    return at.session_state["run"]
+
+
+def test_first_page_renders_without_a_run():
+    at = fresh()
+    assert "Press" in " ".join(i.value for i in at.info)
+    assert at.button(key="train").disabled is False
+    assert at.button(key="stop").disabled is True
+    assert not at.error
+
+
+def test_default_run_trains_and_every_view_renders():
+    at = train(fresh())
+    run = run_of(at)
+    assert run.finished and not run.result.stopped
+    assert run.result.epochs_done == initdash.TrainConfig().epochs
+    assert charts(at), "the loss curves chart is missing"
+    # one headline card per scheme
+    text = " ".join(m.value for m in at.markdown)
+    for name in initdash.TrainConfig().schemes:
+        assert initdash.SCHEMES[name].label in text
+    for name in views.VIEWS:
+        at = open_view(at, name)
+        if name in ("curves", "weights", "clones", "signal", "boundary", "deep"):
+            assert charts(at), f"view {name} drew no chart"
+        if name == "tldr":
+            table = at.dataframe[0].value
+            assert list(table["Initialization"]) == [
+                initdash.SCHEMES[s].label for s in initdash.TrainConfig().schemes
+            ]
+            zeros = table[table["Initialization"] == "Zeros"].iloc[0]
+            assert zeros["Symmetry broken?"].endswith("No")
+            assert zeros["Learning outcome"] == "All neurons same"
+        if name == "theory":
+            assert len(at.get("latex")) == len(initdash.SCHEMES)
+
+
+def test_scrubbing_epochs_changes_the_shown_epoch_without_retraining():
+    at = train(fresh(TINY))
+    at = open_view(at, "signal")
+    run = run_of(at)
+    slider = next(s for s in at.select_slider if s.key.startswith("o_epoch"))
+    assert slider.value == run.result.detail_epochs[-1]
+    slider.set_value(0).run()
+    assert not at.exception
+    assert run_of(at) is run  # same run object: nothing retrained
+    assert any("epoch **0**" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("w_dataset", "circles"),
+        ("w_noise", 0.5),
+        ("w_n_samples", 200),
+        ("w_activation", "relu"),
+        ("w_depth", 3),
+        ("w_width", 8),
+        ("w_widths", "12,6"),
+        ("w_schemes", ["he_uniform", "orthogonal"]),
+        ("w_optimizer", "adam"),
+        ("w_lr", 0.01),
+        ("w_epochs", 100),
+        ("w_batch_size", 32),
+        ("w_seed", 7),
+        ("w_repeats", 2),
+    ],
+)
+def test_changing_a_control_marks_stale_and_retrains(field, value):
+    at = train(fresh(TINY))
+    first = run_of(at)
+    at.session_state[field] = value
+    at.run()
+    assert not at.exception
+    assert any("settings changed" in w.value for w in at.warning)
+    at = train(at)
+    second = run_of(at)
+    assert second is not first and second.finished
+    assert not any("settings changed" in w.value for w in at.warning)
+    assert second.config != first.config
+
+
+@pytest.mark.parametrize("activation", list(initdash.ACTIVATIONS))
+def test_every_scheme_with_every_activation_runs_clean(activation):
+    at = fresh(
+        {
+            "epochs": "20",
+            "n_samples": "60",
+            "activation": activation,
+            "schemes": ",".join(initdash.SCHEMES),
+            "hidden": "4,4",
+        }
+    )
+    at = train(at)
+    run = run_of(at)
+    assert run.finished and run.config.activation == activation
+    assert len(run.result.summary()) == len(initdash.SCHEMES)
+    for name in ("clones", "signal", "tldr"):
+        open_view(at, name)
+
+
+def test_stopped_run_keeps_its_partial_result():
+    at = fresh({"epochs": "2000"})
+    config = initdash.TrainConfig(epochs=2000)
+    run = live.start(config, None, "generated")
+    run.trainer.advance(epochs=37)
+    at.session_state["run"] = run
+    live.stop(run)  # what the Stop button's callback does
+    at.run()
+    assert not at.exception
+    r = run_of(at).result
+    assert r.finished and r.stopped and r.epochs_done == 37
+    assert any("Stopped at epoch 37" in (p.proto.text or "") for p in at.get("progress"))
+    assert charts(at)
+
+
+def test_diverging_scheme_is_shown_as_diverged():
+    at = fresh(
+        {
+            "schemes": "random_large,he_normal",
+            "large_scale": "1000",
+            "activation": "relu",
+            "hidden": "16,16,16",
+            "lr": "10",
+            "epochs": "50",
+            "n_samples": "120",
+        }
+    )
+    at = train(at)
+    s = run_of(at).result.summary().set_index("scheme")
+    assert bool(s.loc["random_large", "diverged"])
+    assert any("diverged" in m.value for m in at.markdown)
+    at = open_view(at, "tldr")
+    table = at.dataframe[0].value
+    assert table.iloc[0]["Learning outcome"].startswith("Diverged")

@@ -1,0 +1,433 @@
+"""Tests for dashboard.charts: every builder on the tables of real (small) runs.
+
+Each chart is serialized with ``to_json()`` (Altair validates it against the Vega-Lite schema)
+and parsed back as *strict* JSON (NaN or Infinity would break the browser), then we assert on
+the spec itself: scales, encodings, the inline data. No browser, no Streamlit.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import initdash
+from dashboard import charts
+from dashboard.charts import MAX_ROWS, SCHEME, SCHEME_COLORS, scheme_scale
+from initdash import SCHEMES, TrainConfig
+
+# Deliberately not alphabetical (by name or by label): order must follow this tuple.
+ORDER = ("zeros", "random_small", "random_large", "xavier_normal", "he_normal", "constant")
+EPOCHS = 420  # 421 epochs x 6 schemes x 2 splits = 5052 rows > MAX_ROWS without downsampling
+
+
+# --------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def run() -> initdash.Result:
+    """Moons, 2 classes, [2, 16, 16, 1] tanh net, 6 schemes, one seed."""
+    return initdash.run(TrainConfig(epochs=EPOCHS, snapshots=4, schemes=ORDER))
+
+
+@pytest.fixture(scope="module")
+def spirals() -> initdash.Result:
+    """3 classes: the multi-class branch of the decision boundaries."""
+    return initdash.run(
+        TrainConfig(
+            epochs=20, snapshots=2, dataset="spirals", n_classes=3, n_samples=150,
+            schemes=("lsuv", "zeros", "orthogonal"),
+        )
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def repeats() -> initdash.Result:
+    """Two seeds per scheme: the min..max band of the curves."""
+    return initdash.run(
+        TrainConfig(epochs=20, snapshots=2, repeats=2, schemes=("he_normal", "random_small"))
+    )
+
+
+@pytest.fixture(scope="module")
+def deep() -> pd.DataFrame:
+    return initdash.propagate(ORDER, activation="tanh", depth=12, width=32, n_samples=64)
+
+
+@pytest.fixture(scope="module")
+def built(run, deep) -> dict[str, object]:
+    """One chart per builder, from the main run."""
+    last = run.detail_epochs[-1]
+    layer1 = run.layer_table(last)
+    layer1 = layer1[layer1["layer"] == 1]
+    distinct = dict(zip(layer1["scheme"], layer1["distinct_neurons"], strict=True))
+    return {
+        "loss": charts.loss_curves(run.curves_table()),
+        "weights": charts.weight_histograms(
+            run.weights_table(last), run.weights_table(0), dims=run.dims
+        ),
+        "divergence": charts.divergence_over_time(run.divergence_table()),
+        "similarity": charts.similarity_heatmaps(run.similarity_table(last, 1), distinct),
+        "signal": charts.signal_flow(run.layer_table(0), measure="act_std"),
+        "deep": charts.deep_signal(deep, measure="backprop_signal"),
+        "boundary": charts.decision_boundaries(run.boundary_table(last), run.points_table()),
+    }
+
+
+@pytest.fixture(scope="module")
+def specs(built) -> dict[str, dict]:
+    """The strict-JSON spec of each built chart (validated once)."""
+    return {name: strict(chart) for name, chart in built.items()}
+
+
+# --------------------------------------------------------------------------- helpers
+def strict(chart) -> dict:
+    """The validated spec, parsed as strict JSON (NaN / Infinity raise)."""
+
+    def reject(token: str):
+        raise ValueError(f"non-standard JSON constant {token}")
+
+    return json.loads(chart.to_json(), parse_constant=reject)
+
+
+def walk(node) -> Iterator[dict]:
+    """Every dict in the spec, depth first."""
+    if isinstance(node, dict):
+        yield node
+        for v in node.values():
+            yield from walk(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from walk(v)
+
+
+def encodings(spec: dict, channel: str) -> list[dict]:
+    return [d["encoding"][channel] for d in walk(spec) if channel in d.get("encoding", {})]
+
+
+def the(spec: dict, channel: str, **match) -> dict:
+    """The one encoding of ``channel`` (with the given properties), the same in every layer
+    and panel that uses it."""
+    found = {
+        json.dumps(e, sort_keys=True)
+        for e in encodings(spec, channel)
+        if all(e.get(k) == v for k, v in match.items())
+    }
+    assert len(found) == 1, found
+    return json.loads(found.pop())
+
+
+def scheme_color_scales(spec: dict) -> list[dict]:
+    return [e["scale"] for e in encodings(spec, "color") if e.get("field") == SCHEME]
+
+
+def labels(schemes) -> list[str]:
+    return [SCHEMES[s].label for s in schemes]
+
+
+def rows(spec: dict, name: str | None = None) -> list[dict]:
+    """The rows of the one inline dataset (or of the named one)."""
+    data = spec["datasets"]
+    if name is None:
+        assert len(data) == 1, list(data)
+        name = next(iter(data))
+    return data[name]
+
+
+def layer_title(spec: dict) -> str:
+    title = spec.get("title")
+    return title.get("text", "") if isinstance(title, dict) else title or ""
+
+
+def subtitle(spec: dict) -> str:
+    title = spec.get("title")
+    sub = title.get("subtitle", []) if isinstance(title, dict) else []
+    return " ".join([sub] if isinstance(sub, str) else sub)
+
+
+# --------------------------------------------------------------------------- colours
+def test_every_scheme_has_its_own_colour():
+    assert list(SCHEME_COLORS) == list(SCHEMES)
+    assert len(set(SCHEME_COLORS.values())) == len(SCHEMES)
+    assert all(re.fullmatch(r"#[0-9A-Fa-f]{6}", c) for c in SCHEME_COLORS.values())
+    assert SCHEME_COLORS["zeros"] == "#7f7f7f" and SCHEME_COLORS["he_normal"] == "#0072B2"
+
+
+def test_scheme_scale_follows_the_given_order():
+    order = ["lsuv", "he_normal", "zeros"]
+    scale = scheme_scale(order).to_dict()
+    assert scale["domain"] == ["LSUV", "He normal", "Zeros"]
+    assert scale["range"] == ["#882255", "#0072B2", "#7f7f7f"]
+    with pytest.raises(ValueError, match="unknown scheme.*zeros"):
+        scheme_scale(["kaiming"])
+
+
+@pytest.mark.parametrize("name", ["loss", "weights", "divergence", "signal", "deep"])
+def test_colour_scale_is_the_schemes_in_order(specs, name):
+    scales = scheme_color_scales(specs[name])
+    assert scales, "no colour encoding of the scheme"
+    for scale in scales:
+        assert scale["domain"] == labels(ORDER)
+        assert scale["range"] == [SCHEME_COLORS[s] for s in ORDER]
+
+
+def test_a_scheme_has_the_same_colour_in_every_chart(specs):
+    seen = {}
+    for name in ("loss", "weights", "divergence", "signal", "deep"):
+        for scale in scheme_color_scales(specs[name]):
+            for label, color in zip(scale["domain"], scale["range"], strict=True):
+                seen.setdefault(label, set()).add(color)
+    assert seen == {SCHEMES[s].label: {SCHEME_COLORS[s]} for s in ORDER}
+
+
+# --------------------------------------------------------------------------- all builders
+@pytest.mark.parametrize(
+    "name", ["loss", "weights", "divergence", "similarity", "signal", "deep", "boundary"]
+)
+def test_valid_strict_json_small_data_big_fonts(specs, name):
+    spec = specs[name]  # validates against the Vega-Lite schema too
+    assert spec["datasets"], "the data should be inline"
+    for data in spec["datasets"].values():
+        assert 0 < len(data) <= MAX_ROWS
+    config = spec["config"]
+    assert config["axis"]["labelFontSize"] >= 12 and config["axis"]["titleFontSize"] >= 14
+    assert config["legend"]["labelFontSize"] >= 12 and config["title"]["fontSize"] >= 14
+    # Every tooltip-less chart is a bug: each has at least one mark with exact values.
+    assert any(encodings(spec, "tooltip"))
+
+
+# --------------------------------------------------------------------------- 1. loss curves
+def test_loss_curves_train_solid_test_dashed_no_band_for_one_seed(specs, run):
+    spec = specs["loss"]
+    dash = the(spec, "strokeDash")
+    assert dash["field"] == "split"
+    assert dash["scale"]["domain"] == ["train", "test"]
+    assert dash["scale"]["range"][0] == [1, 0]  # solid train
+    marks = [d["mark"]["type"] for d in spec["layer"]]
+    assert "line" in marks and "area" not in marks  # one seed: lo == hi, no band
+    ys = [e for e in encodings(spec, "y") if e.get("title")]
+    assert ys and all(y["title"] == "cross-entropy loss" for y in ys)
+    assert all("type" not in y["scale"] for y in ys)
+
+
+def test_loss_curves_band_with_repeats(repeats):
+    curves = repeats.curves_table()
+    spec = strict(charts.loss_curves(curves))
+    (area,) = [d for d in spec["layer"] if d["mark"]["type"] == "area"]
+    assert area["encoding"]["y"]["field"] == "loss_lo"
+    assert area["encoding"]["y2"]["field"] == "loss_hi"
+    data = rows(spec)
+    assert any(r["loss_lo"] < r["loss_hi"] for r in data)
+    assert "repeats" in subtitle(spec)
+
+
+def test_loss_curves_log_scale_and_accuracy(run):
+    curves = run.curves_table()
+    spec = strict(charts.loss_curves(curves, log_scale=True, splits=("train",)))
+    ys = [e for e in encodings(spec, "y") if e.get("scale")]
+    assert ys and all(e["scale"]["type"] == "log" for e in ys)
+    assert {r["split"] for r in rows(spec)} == {"train"}
+    acc = strict(charts.loss_curves(curves, metric="accuracy", log_scale=True))
+    ys = [e for e in encodings(acc, "y") if e.get("scale")]
+    assert ys and all(y["field"] == "accuracy" for y in ys)
+    assert all(y["scale"] == {"domain": [0, 1]} for y in ys)  # never log
+    with pytest.raises(ValueError, match="loss, accuracy"):
+        charts.loss_curves(curves, metric="error")
+
+
+def test_loss_curves_drop_diverged_epochs_and_clip_zero_loss_on_log(run):
+    curves = run.curves_table().copy()
+    late = (curves["scheme"] == "random_large") & (curves["epoch"] > 10)
+    curves.loc[late, ["loss", "loss_lo", "loss_hi"]] = np.nan  # as after a divergence
+    zero = (curves["scheme"] == "he_normal") & (curves["epoch"] == 20)
+    curves.loc[zero, ["loss", "loss_lo", "loss_hi"]] = 0.0
+    spec = strict(charts.loss_curves(curves, log_scale=True))
+    data = rows(spec)
+    assert all(r["loss"] is not None for r in data)
+    assert max(r["epoch"] for r in data if r["scheme"] == "random_large") == 10
+    ys = [e for e in encodings(spec, "y") if e.get("scale")]
+    assert ys and all(y["field"] == "loss_shown" for y in ys)
+    assert min(r["loss_shown"] for r in data) > 0
+    assert [r["loss"] for r in data if r["scheme"] == "he_normal" and r["epoch"] == 20] == [0, 0]
+    assert "exactly 0" in subtitle(spec) and "diverged" in subtitle(spec)
+
+
+def test_long_curves_are_thinned_by_epoch(run):
+    curves = run.curves_table(max_points=None)
+    assert len(curves) > MAX_ROWS  # the real table is too long to send as is
+    spec = strict(charts.loss_curves(curves))
+    data = rows(spec)
+    assert len(data) <= MAX_ROWS
+    epochs = sorted({r["epoch"] for r in data})
+    assert epochs[0] == 0 and epochs[-1] == EPOCHS
+    assert all(sum(r["epoch"] == e for r in data) == 12 for e in epochs[:3])  # whole epochs
+    assert "epoch values shown" in subtitle(spec)
+    assert strict(charts.loss_curves(curves)) == spec  # deterministic
+
+
+# --------------------------------------------------------------------------- 2. weights
+def test_weight_histograms_one_row_per_layer_symlog_with_the_layers_constant(specs, run):
+    spec = specs["weights"]
+    current = run.weights_table(run.detail_epochs[-1])
+    assert len(spec["vconcat"]) == len(run.dims) - 1 == 3
+    for layer, row in enumerate(spec["vconcat"], start=1):
+        assert row["facet"]["field"] == SCHEME and row["facet"]["sort"] == labels(ORDER)
+        assert row["columns"] == 5
+        title = row["title"]["text"]
+        assert title == f"layer {layer} ({run.dims[layer]} x {run.dims[layer - 1]} weights)"
+        xs = [e for e in encodings(row, "x") if e.get("scale")]
+        c = current.loc[current["layer"] == layer, "c"].iloc[0]
+        assert {e["scale"]["type"] for e in xs} == {"symlog"}
+        assert all(e["scale"]["constant"] == pytest.approx(c) for e in xs)
+        filters = [d["filter"] for d in walk(row) if "filter" in d]
+        assert len(filters) == 2  # the current histogram and the grey one at init
+        data = rows(spec, row["data"]["name"])
+        assert {r["layer"] for r in data} == {layer}
+        assert {r["state"] for r in data} == {"at init", f"epoch {run.detail_epochs[-1]}"}
+    assert spec["resolve"]["scale"]["x"] == "independent"  # each layer its own bins
+
+
+def test_weight_histograms_without_init_or_dims(run):
+    spec = strict(charts.weight_histograms(run.weights_table(0)))
+    assert spec["vconcat"][0]["title"]["text"] == "layer 1 (32 weights)"  # 16 x 2
+    assert not any("fill" in d.get("mark", {}) for d in walk(spec) if isinstance(d, dict))
+
+
+# --------------------------------------------------------------------------- 3. divergence
+def test_divergence_keeps_zeros_exactly_zero(specs, run):
+    spec = specs["divergence"]
+    assert spec["facet"]["field"] == "layer"
+    data = rows(spec)
+    zeros = [r for r in data if r["scheme"] in ("zeros", "constant")]
+    assert zeros and all(r["divergence"] == 0 for r in zeros)
+    assert {r["distinct"] for r in zeros} == {"1 of 16"}
+    assert any(r["divergence"] > 0 for r in data if r["scheme"] == "random_small")
+    y = the(spec, "y")
+    assert y["scale"]["type"] == "symlog" and 0 in y["axis"]["values"]
+    tips = [t["field"] for tip in encodings(spec, "tooltip") for t in tip]
+    assert "distinct" in tips
+    lin = strict(charts.divergence_over_time(run.divergence_table(), y_scale="linear"))
+    assert all(e["scale"].get("type") is None for e in encodings(lin, "y") if e.get("scale"))
+
+
+# --------------------------------------------------------------------------- 4. similarity
+def test_similarity_heatmaps_fixed_unit_domain_and_headers(specs, run):
+    spec = specs["similarity"]
+    color = the(spec, "color")
+    assert color["field"] == "similarity" and color["scale"]["domain"] == [0, 1]
+    headers = spec["facet"]["sort"]
+    assert headers[0] == "Zeros: 1 distinct of 16"
+    assert [h.split(":")[0] for h in headers] == labels(ORDER)
+    assert spec["spec"]["width"] == spec["spec"]["height"]  # square cells
+    data = rows(spec)
+    assert len(data) == len(ORDER) * 16 * 16
+    assert all(r["similarity"] == 1 for r in data if r["scheme"] == "zeros")
+    plain = strict(charts.similarity_heatmaps(run.similarity_table(0, 2)))
+    assert plain["facet"]["sort"] == labels(ORDER)
+
+
+# --------------------------------------------------------------------------- 5. signal flow
+def test_signal_flow_log_by_default_zeros_clipped_to_a_floor(specs):
+    spec = specs["signal"]
+    y = the(spec, "y")
+    assert y["scale"] == {"type": "log"} and y["field"] == "act_std_shown"
+    data = rows(spec)
+    zeros = [r for r in data if r["scheme"] == "zeros"]
+    assert zeros and all(r["act_std"] == 0 and r["act_std_shown"] > 0 for r in zeros)
+    assert "exactly 0 (Zeros" in subtitle(spec)
+    assert {r["layer"] for r in data} == {1, 2}  # hidden layers only for activations
+    x = the(spec, "x")
+    assert x["axis"]["values"] == [1, 2]  # whole-number layer ticks
+
+
+def test_signal_flow_fractions_linear_and_gradients_include_output(run):
+    table = run.layer_table(0)
+    sat = strict(charts.signal_flow(table, measure="saturated_fraction"))
+    assert the(sat, "y")["scale"] == {"domain": [0, 1]}
+    grad = strict(charts.signal_flow(table, measure="grad_norm"))
+    assert {r["layer"] for r in rows(grad)} == {1, 2, 3}
+    lin = strict(charts.signal_flow(table, measure="grad_norm", log_scale=False))
+    assert all("type" not in e["scale"] for e in encodings(lin, "y") if e.get("scale"))
+    with pytest.raises(ValueError, match="act_std"):
+        charts.signal_flow(table, measure="variance")
+
+
+def test_deep_signal_reads_propagate_output(specs, deep):
+    spec = specs["deep"]
+    data = rows(spec)
+    assert len(data) == len(deep) and {r["layer"] for r in data} == set(range(1, 13))
+    assert "Deep net" in layer_title(spec)
+
+
+# --------------------------------------------------------------------------- 6. boundaries
+def test_decision_boundaries_one_panel_per_scheme_with_all_points(specs, run):
+    spec = specs["boundary"]
+    points = run.points_table()
+    panels = spec["concat"]
+    assert spec["columns"] == 5
+    assert [p["title"]["text"] for p in panels] == labels(ORDER)
+    assert [p["title"]["color"] for p in panels] == [SCHEME_COLORS[s] for s in ORDER]
+    grid_name = panels[0]["layer"][0]["data"]["name"]
+    for scheme, panel in zip(ORDER, panels, strict=True):
+        bg, train, test = panel["layer"]
+        assert bg["transform"] == [{"filter": f"(datum.scheme === '{scheme}')"}]
+        assert bg["data"]["name"] == grid_name  # one shared grid table
+        assert {r["scheme"] for r in rows(spec, grid_name)} == set(ORDER)
+        for layer in (train, test):  # every panel draws every point
+            assert len(rows(spec, layer["data"]["name"])) == len(points)
+    p1 = the(spec, "color", field="p1")
+    assert p1["scale"]["domain"] == [0, 0.5, 1]
+    # 6 schemes x 30 x 30 grid points > MAX_ROWS: thinned evenly, cells still tile the plane
+    grid = rows(spec, grid_name)
+    assert len(grid) <= MAX_ROWS and "grid points shown" in subtitle(spec)
+    one = sorted({(r["x1_lo"], r["x1_hi"]) for r in grid if r["scheme"] == "zeros"})
+    assert all(a[1] == pytest.approx(b[0]) for a, b in zip(one, one[1:], strict=False))
+
+
+def test_decision_boundaries_multiclass(spirals):
+    grid, points = spirals.boundary_table(), spirals.points_table()
+    spec = strict(charts.decision_boundaries(grid, points, columns=2))
+    assert len(spec["concat"]) == 3 and spec["columns"] == 2
+    color = the(spec, "color", field="predicted")
+    assert color["type"] == "nominal" and color["scale"]["domain"] == [0, 1, 2]
+    fill = the(spec, "fill")
+    assert fill["scale"] == color["scale"]  # points use the same class colours
+    opacity = the(spec, "opacity", field="confidence")
+    assert opacity["field"] == "confidence"
+    assert {r["label"] for d in spec["datasets"].values() for r in d if "label" in r} == {0, 1, 2}
+
+
+# --------------------------------------------------------------------------- edge cases
+def test_a_diverged_run_still_draws_strict_json():
+    """random_large x1000 with lr 10 overflows at epoch 2: its loss becomes inf, then NaN."""
+    r = initdash.run(
+        TrainConfig(
+            epochs=6, snapshots=2, lr=10.0, large_scale=1000.0, activation="relu",
+            schemes=("random_large", "he_normal", "zeros"),
+        )
+    )  # fmt: skip
+    assert r.summary().set_index("scheme").loc["random_large", "diverged"]
+    loss = strict(charts.loss_curves(r.curves_table(), log_scale=True))
+    big = [x["loss"] for x in rows(loss) if x["scheme"] == "random_large"]
+    assert big and all(np.isfinite(big))  # the inf and NaN epochs are dropped
+    assert "diverged" in subtitle(loss)
+    last = r.detail_epochs[-1]
+    for chart in (
+        charts.weight_histograms(r.weights_table(last), r.weights_table(0)),
+        charts.divergence_over_time(r.divergence_table()),
+        charts.similarity_heatmaps(r.similarity_table(last, 1)),
+        charts.signal_flow(r.layer_table(last), measure="grad_norm"),
+        charts.decision_boundaries(r.boundary_table(last), r.points_table()),
+    ):
+        strict(chart)
+
+
+def test_a_net_without_hidden_layers_draws_empty_activation_charts():
+    r = initdash.run(TrainConfig(epochs=3, snapshots=2, hidden=()))
+    assert rows(strict(charts.signal_flow(r.layer_table(), measure="grad_norm")))
+    strict(charts.signal_flow(r.layer_table(), measure="act_std"))  # no hidden layer: no rows
+    strict(charts.divergence_over_time(r.divergence_table()))
+    with pytest.raises(ValueError, match="2-D data"):
+        charts.decision_boundaries(r.boundary_table().iloc[:0], r.points_table())

@@ -1,0 +1,472 @@
+"""Share links and presets, pure core (no Streamlit): initdash.share and initdash.presets.
+
+A valid link round-trips exactly; a malformed one never raises, never asks the shared server for
+more than the classroom caps, and gets one warning per rejected parameter, naming it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from initdash import SCHEMES, TrainConfig
+from initdash.config import CLASSROOM_WORK_CAP, FIELDS
+from initdash.data import DATASETS
+from initdash.presets import PRESETS, VIEWS
+from initdash.share import (
+    CONFIG_KEYS,
+    PARAMS,
+    SECTIONS,
+    STREAMLIT_KEYS,
+    WORK_FALLBACK,
+    _show,
+    baseline,
+    parse_query,
+    to_query,
+)
+
+PRESET_NAMES = tuple(PRESETS)
+
+
+# --------------------------------------------------------------------------- strategies
+def _hi(name: str) -> float:
+    f = FIELDS[name]
+    return f.cap if f.cap is not None else f.hi
+
+
+def field_values(name: str) -> st.SearchStrategy:
+    """Values of one config field within its classroom range."""
+    f = FIELDS[name]
+    if name == "hidden":
+        n = f.max_len_cap
+        return st.lists(st.integers(int(f.lo), int(f.cap)), min_size=1, max_size=n).map(tuple)
+    if name == "schemes":
+        return st.lists(st.sampled_from(tuple(SCHEMES)), min_size=1, unique=True).map(tuple)
+    if f.kind == "str":
+        return st.sampled_from(f.choices())
+    if f.kind == "int":
+        return st.integers(int(f.lo), int(_hi(name)))
+    if f.kind == "float":
+        return st.floats(f.lo, _hi(name), allow_nan=False, allow_infinity=False)
+    raise AssertionError(f"no strategy for {name}")
+
+
+@st.composite
+def classroom_configs(draw) -> TrainConfig:
+    """A random config that a classroom server accepts (every link field drawn)."""
+    values = {k: draw(field_values(k)) for k in CONFIG_KEYS if k not in ("epochs", "n_classes")}
+    values["n_classes"] = draw(st.integers(2, DATASETS[values["dataset"]].max_classes))
+    # Epochs last, uniform over what still fits under the work cap (most random nets of 30
+    # layers x 128 units would otherwise fail the filter).
+    per_epoch = TrainConfig(**values, epochs=1).work()
+    top = min(int(_hi("epochs")), int(CLASSROOM_WORK_CAP // per_epoch))
+    assume(top >= 1)
+    values["epochs"] = draw(st.integers(1, top))
+    config = TrainConfig(**values)
+    assume(not config.classroom_problems())
+    return config
+
+
+hides = st.lists(st.sampled_from(SECTIONS), unique=True).map(tuple)
+presets_or_none = st.one_of(st.none(), st.sampled_from(PRESET_NAMES))
+
+
+# --------------------------------------------------------------------------- round trip
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(classroom_configs(), presets_or_none, st.sampled_from(VIEWS), hides, st.booleans())
+def test_valid_link_round_trips_exactly(config, preset, view, hide, as_lists):
+    query = to_query(config, preset=preset, view=view, hide=hide)
+    assert set(query) <= set(PARAMS)
+    assert all(isinstance(v, str) for v in query.values())
+    base = baseline(preset)
+    for key in CONFIG_KEYS:  # defaults (the baseline's values) are left out
+        assert (key in query) == (getattr(config, key) != getattr(base, key)), key
+    if as_lists:  # the shape st.query_params.get_all gives
+        query = {k: [v] for k, v in query.items()}
+    shared = parse_query(query)
+    assert shared.warnings == []
+    assert shared.config == config
+    assert shared.preset == preset
+    assert shared.view == view
+    assert shared.hide == hide
+
+
+def test_a_link_cannot_ask_for_a_net_without_hidden_layers():
+    """The core allows no hidden layer (logistic regression), but a classroom link needs one:
+    the lesson is about a hidden layer's neurons. The link is refused with a warning."""
+    config = TrainConfig(hidden=(), epochs=10)
+    query = to_query(config)
+    assert query == {"hidden": "", "epochs": "10"}
+    shared = parse_query(query)
+    assert shared.config == TrainConfig(epochs=10)
+    assert len(shared.warnings) == 1 and shared.warnings[0].startswith("parameter 'hidden'")
+
+
+def test_defaults_give_an_empty_link_and_a_preset_only_its_name():
+    assert to_query(TrainConfig()) == {}
+    assert to_query(TrainConfig(), view="curves", hide=()) == {}
+    for name, preset in PRESETS.items():
+        assert to_query(baseline(name), preset=name) == {"preset": name}
+        assert to_query(preset.config(), preset=name, view=preset.view) == {"preset": name}
+
+
+def test_empty_link_gives_the_defaults():
+    shared = parse_query({})
+    assert shared.config == TrainConfig()
+    assert (shared.preset, shared.view, shared.hide, shared.warnings) == (None, "curves", (), [])
+
+
+def test_streamlit_own_parameters_are_ignored_silently():
+    shared = parse_query({"embed": "true", "embed_options": ["light_theme", "show_toolbar"]})
+    assert shared.config == TrainConfig() and shared.warnings == []
+
+
+# --------------------------------------------------------------------------- malformed links
+NASTY = (
+    "",
+    " ",
+    "<script>alert(1)</script>",
+    "'; DROP TABLE users; --",
+    "../../etc/passwd",
+    "%00",
+    "\x00",
+    "\n",
+    "[x](javascript:alert(1))",
+    ":red[x]",
+    "**bold**",
+    "$\\LaTeX$",
+    "1e308",
+    "-1e308",
+    "1e-400",
+    str(10**30),
+    "-" + str(10**30),
+    str(2**32),
+    "-1",
+    "0",
+    "nan",
+    "NaN",
+    "inf",
+    "-inf",
+    "Infinity",
+    "0x10",
+    "1_000",
+    "1.5",
+    "400.0",
+    "1,2,3",
+    "1,,2",
+    ",",
+    "0,0",
+    "zeros,zeros",
+    "zeros,evil",
+    "data,data",
+    "True",
+    "None",
+    "[]",
+    "{}",
+    "１００",
+    "\u202e100",
+    "x" * 201,
+    "9" * 5000,
+)
+UNKNOWN_KEYS = (
+    "Epochs",
+    "EPOCHS",
+    "epochs ",
+    " epochs",
+    "epochs[]",
+    "__proto__",
+    "constructor",
+    "test_fraction",  # a config field that links do not carry
+    "snapshots",
+    "dtype",
+    "<script>alert(1)</script>",
+    "[x](javascript:alert(1))",
+    ":red[x]",
+    "k" * 300,
+)
+
+
+# Valid but heavy values, so that links asking for too much work in total are common.
+HEAVY = {
+    "epochs": st.integers(2000, 5000),
+    "n_samples": st.integers(1000, 2000),
+    "hidden": st.lists(st.integers(64, 128), min_size=10, max_size=30).map(tuple),
+    "repeats": st.integers(3, 5),
+    "schemes": st.lists(st.sampled_from(tuple(SCHEMES)), min_size=6, unique=True).map(tuple),
+}
+
+
+def _valid_text(key: str) -> st.SearchStrategy:
+    """Text a link may validly carry for a known key."""
+    if key in HEAVY:
+        return st.one_of(field_values(key), HEAVY[key]).map(PARAMS[key].format)
+    if key in CONFIG_KEYS:
+        return field_values(key).map(PARAMS[key].format)
+    if key == "preset":
+        return st.sampled_from(PRESET_NAMES)
+    if key == "view":
+        return st.sampled_from(VIEWS)
+    if key == "hide":
+        return hides.map(",".join)
+    return st.nothing()
+
+
+garbage = st.one_of(
+    st.sampled_from(NASTY),
+    st.text(max_size=60),
+    st.integers(-(10**40), 10**40).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+)
+
+
+@st.composite
+def malformed_queries(draw) -> dict:
+    keys = draw(
+        st.lists(
+            st.one_of(
+                st.sampled_from(tuple(PARAMS)),
+                st.sampled_from(tuple(PARAMS)),
+                st.sampled_from(tuple(HEAVY) + ("preset", "dataset", "n_classes")),
+                st.sampled_from(tuple(STREAMLIT_KEYS) + UNKNOWN_KEYS),
+                st.text(min_size=1, max_size=40),
+                st.text(min_size=100, max_size=400),
+            ),
+            min_size=1,
+            max_size=10,
+            unique=True,
+        )
+    )
+    query = {}
+    for key in keys:
+        one = st.one_of(_valid_text(key), garbage) if key in PARAMS else garbage
+        query[key] = draw(
+            st.one_of(
+                _valid_text(key) if key in PARAMS else garbage,  # valid, if the key is known
+                one,  # a plain value
+                one.map(lambda v: [v]),  # get_all's shape
+                st.lists(one, min_size=2, max_size=4),  # a duplicated key
+                st.just([]),
+            )
+        )
+    return query
+
+
+def _read_ok(key: str, raw) -> bool:
+    """Does this single parameter pass the table's own parse + classroom check?"""
+    values = [raw] if isinstance(raw, str) else list(raw)
+    if len(values) != 1:
+        return False
+    spec = PARAMS[key]
+    try:
+        spec.check(spec.parse(values[0]), classroom=True)
+    except ValueError:
+        return False
+    return True
+
+
+def named_keys(warnings: list[str], keys) -> Counter:
+    """The parameter each warning names (as _show displays it), counted."""
+    shows = {_show(k) for k in keys}
+    out: Counter = Counter()
+    for w in warnings:
+        hits = {
+            s
+            for s in shows
+            if w.startswith(f"unknown parameter {s} ") or w.startswith(f"parameter {s} ")
+        }
+        assert len(hits) == 1, (w, hits)
+        out[hits.pop()] += 1
+    return out
+
+
+@settings(max_examples=600, deadline=None)
+@given(malformed_queries())
+def test_malformed_link_never_raises_stays_safe_and_names_exactly_the_rejected(query):
+    shared = parse_query(query)  # never raises
+    config = shared.config
+    assert isinstance(config, TrainConfig)
+    assert config.classroom_problems() == []  # never an unsafe size
+    assert config.work() <= CLASSROOM_WORK_CAP
+
+    ours = [k for k in query if k not in STREAMLIT_KEYS]
+    bad = [k for k in ours if k not in PARAMS or not _read_ok(k, query[k])]
+    good = [k for k in ours if k not in bad]
+    named = named_keys(shared.warnings, ours)
+    # each rejected parameter is named once; nothing is named that was not in the link
+    assert all(named[_show(k)] >= 1 for k in bad)
+    assert sum(named.values()) == len(shared.warnings)
+    if bad:
+        assert shared.warnings
+    # a valid value is rejected only when it clashes with another or asks too much work
+    dropped = [k for k in good if _show(k) in named]
+    assert set(dropped) <= {"dataset", "n_classes", *WORK_FALLBACK}, dropped
+    assert sum(named.values()) == len(bad) + len(dropped)
+
+    # the page parameters: a valid one is used, a rejected one falls back
+    def read(key):
+        return PARAMS[key].check(PARAMS[key].parse(next(iter(_as_list(query[key])))), True)
+
+    expected_preset = read("preset") if "preset" in good else None
+    assert shared.preset == expected_preset
+    default_view = PRESETS[expected_preset].view if expected_preset else "curves"
+    assert shared.view == (read("view") if "view" in good else default_view)
+    assert shared.hide == (read("hide") if "hide" in good else ())
+
+    # the config: the baseline with exactly the accepted (valid, not dropped) values
+    base = baseline(expected_preset)
+    kept = {k: read(k) for k in good if k in CONFIG_KEYS and k not in dropped}
+    assert config == base.replace(**kept)
+    assert shared.given == kept
+    for k in dropped:  # a value dropped for work is heavier than the one used instead
+        if any(
+            w.startswith(f"parameter {_show(k)}") and "classroom limit" in w
+            for w in shared.warnings
+        ):
+            assert config.replace(**{k: read(k)}).work() > config.work(), k
+    if dropped:  # dropping was needed: with everything valid the run clashes or is too big
+        everything = {**kept, **{k: read(k) for k in dropped}}
+        try:
+            too_big = base.replace(**everything).work() > CLASSROOM_WORK_CAP
+        except ValueError:
+            too_big = True
+        assert too_big
+
+    for w in shared.warnings:  # short, one line, printable: safe to show
+        assert len(w) < 500 and w.isprintable(), w
+        assert "using its default" in w or w.startswith("unknown parameter")
+
+
+def _as_list(raw):
+    return [raw] if isinstance(raw, str) else list(raw)
+
+
+@pytest.mark.parametrize("key", CONFIG_KEYS)
+@pytest.mark.parametrize(
+    "value",
+    ["1e308", str(10**30), "nan", "inf", "-inf", "<script>alert(1)</script>", "'; DROP TABLE",
+     "../../etc/passwd", "%00", "[x](javascript:alert(1))", ":red[x]", "x" * 300],
+)  # fmt: skip
+def test_hostile_values_are_rejected_for_every_config_key(key, value):
+    shared = parse_query({key: value})
+    assert len(shared.warnings) == 1 and f"parameter '{key}'" in shared.warnings[0]
+    assert shared.config == TrainConfig()
+
+
+@pytest.mark.parametrize("key", CONFIG_KEYS)
+def test_duplicated_key_is_rejected_even_with_equal_values(key):
+    text = PARAMS[key].format(getattr(TrainConfig(), key))
+    shared = parse_query({key: [text, text]})
+    assert shared.warnings == [f"parameter '{key}' is given 2 times; using its default instead"]
+
+
+def test_warnings_name_the_parameter_readably():
+    shared = parse_query({"epochs": "abc", "bogus": "1", "lr": ["0.1", "0.2"]})
+    assert len(shared.warnings) == 3
+    assert "'epochs'" in shared.warnings[0] and "'abc'" in shared.warnings[0]
+    assert shared.warnings[1] == "unknown parameter 'bogus' ignored"
+    assert "'lr'" in shared.warnings[2] and "2 times" in shared.warnings[2]
+    long = parse_query({"k" * 1000: "1", "a\nb": "2"}).warnings
+    assert long == [
+        "unknown parameter '" + "k" * 27 + "...' ignored",
+        "unknown parameter 'a?b' ignored",
+    ]
+
+
+def test_out_of_range_and_over_the_classroom_cap():
+    for key, value in {"epochs": "0", "n_samples": "19", "noise": "-0.1", "lr": "11"}.items():
+        assert parse_query({key: value}).config == TrainConfig()
+    # within the field's range, but over the classroom cap: refused, with the cap in the message
+    shared = parse_query({"n_samples": "50000"})
+    assert shared.config.n_samples == FIELDS["n_samples"].default
+    assert "2000" in shared.warnings[0]
+    shared = parse_query({"hidden": ",".join(["8"] * 31)})
+    assert shared.config.hidden == FIELDS["hidden"].default and "30" in shared.warnings[0]
+
+
+def test_unreadable_value_message_quotes_the_classroom_range():
+    (warning,) = parse_query({"n_samples": "abc"}).warnings
+    assert "2000" in warning and "100000" not in warning
+
+
+def test_clash_between_fields_names_the_later_one():
+    shared = parse_query({"dataset": "moons", "n_classes": "5"})
+    assert shared.config == TrainConfig()
+    assert len(shared.warnings) == 1 and shared.warnings[0].startswith("parameter 'n_classes'")
+    shared = parse_query({"dataset": "spirals", "n_classes": "5"})
+    assert shared.warnings == [] and (shared.config.dataset, shared.config.n_classes) == (
+        "spirals",
+        5,
+    )
+
+
+# --------------------------------------------------------------------------- the work cap
+def test_too_much_work_falls_back_below_the_cap_naming_what_fell_back():
+    asked = {
+        "epochs": "5000",
+        "n_samples": "2000",
+        "hidden": ",".join(["128"] * 30),
+        "schemes": ",".join(SCHEMES),
+        "repeats": "5",
+    }
+    wanted = {
+        "epochs": 5000,
+        "n_samples": 2000,
+        "hidden": (128,) * 30,
+        "schemes": tuple(SCHEMES),
+        "repeats": 5,
+    }
+    assert TrainConfig(**wanted).work() > CLASSROOM_WORK_CAP
+    for key in asked:  # each value is within its own classroom range: only the total is too big
+        assert PARAMS[key].check(PARAMS[key].parse(asked[key]), classroom=True) == wanted[key]
+    shared = parse_query(asked)
+    config = shared.config
+    assert config.work() <= CLASSROOM_WORK_CAP and config.classroom_problems() == []
+    fell_back = [k for k in wanted if getattr(config, k) != wanted[k]]
+    assert fell_back and len(shared.warnings) == len(fell_back)
+    assert sorted(w.split("'")[1] for w in shared.warnings) == sorted(fell_back)
+    for key in fell_back:
+        (warning,) = [w for w in shared.warnings if w.startswith(f"parameter '{key}' rejected")]
+        assert "classroom limit" in warning and "3e+10" in warning
+        assert getattr(config, key) == FIELDS[key].default
+    # what was kept is what was asked
+    for key in set(wanted) - set(fell_back):
+        assert getattr(config, key) == wanted[key]
+
+
+def test_work_fallback_never_drops_a_value_lighter_than_the_default():
+    """A short run of a big net: dropping epochs=30 (back to 1000) would only add work."""
+    asked = {"epochs": "30", "hidden": ",".join(["128"] * 30), "schemes": ",".join(SCHEMES)}
+    shared = parse_query(asked)
+    assert shared.config.classroom_problems() == []
+    assert shared.config.epochs == 30 and shared.config.schemes == tuple(SCHEMES)
+    assert shared.config.hidden == FIELDS["hidden"].default
+    assert len(shared.warnings) == 1 and shared.warnings[0].startswith("parameter 'hidden'")
+
+
+# --------------------------------------------------------------------------- presets
+@pytest.mark.parametrize("name", PRESET_NAMES)
+def test_every_preset_is_a_valid_classroom_lesson(name):
+    preset = PRESETS[name]
+    assert preset.name == name
+    assert set(preset.settings) <= set(CONFIG_KEYS)  # the sidebar can show (and keep) them all
+    config = preset.config()
+    assert config.classroom_problems() == []
+    assert preset.view in VIEWS
+    assert preset.title.strip() and preset.narrative.strip()
+    assert 0 < config.work() <= CLASSROOM_WORK_CAP
+    shared = parse_query({"preset": name})
+    assert shared.warnings == []
+    assert shared.config == config
+    assert (shared.preset, shared.view, shared.hide) == (name, preset.view, ())
+
+
+@pytest.mark.parametrize("name", PRESET_NAMES)
+def test_preset_link_with_an_override_keeps_the_preset(name):
+    config = PRESETS[name].config().replace(epochs=30)
+    query = to_query(config, preset=name)
+    assert query == {"preset": name, "epochs": "30"}
+    shared = parse_query(query)
+    assert shared.config == config and shared.preset == name and shared.warnings == []
