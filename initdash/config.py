@@ -225,6 +225,8 @@ FIELDS: dict[str, Field] = {
 
 # The most work a classroom config may ask for: models x parameters x examples x epochs.
 CLASSROOM_WORK_CAP = 3e10
+# The most memory one classroom run may need for its buffers (see TrainConfig.memory).
+CLASSROOM_MEMORY_CAP = 200e6
 
 
 @dataclass(frozen=True)
@@ -300,6 +302,26 @@ class TrainConfig:
         weights = sum(a * b for a, b in zip(dims[:-1], dims[1:], strict=False))
         return len(self.schemes) * self.repeats * weights * n_train * self.epochs
 
+    def memory(self, data: Data | None = None) -> float:
+        """Estimated peak bytes of the run's buffers (activations of every layer and model).
+
+        Training keeps 4 arrays per layer for a training batch (forward and backward), 2 for
+        each evaluated batch (the full training set with mini-batches, the test set) and, at
+        a detailed measurement, 4 for the probe or 2 for the decision-boundary grid.
+        """
+        if data is None:
+            n_train = int(self.n_samples * (1.0 - self.test_fraction))
+            n_test = self.n_samples - n_train
+        else:
+            n_train, n_test = len(data.y_train), len(data.y_test)
+        batch = n_train if self.batch_size in (0, None) else min(self.batch_size, n_train)
+        rows = 4 * batch + 2 * n_test + (2 * n_train if batch < n_train else 0)
+        rows += max(4 * min(n_train, 512), 2 * 900)
+        units = sum(self.hidden) + (data.n_classes if data is not None else self.n_classes)
+        models = len(self.schemes) * self.repeats
+        itemsize = 4 if self.dtype == "float32" else 8
+        return float(models * units * rows * itemsize)
+
     def classroom_problems(self, data: Data | None = None) -> list[str]:
         """Why this config is too big for a shared classroom server ([] when it fits)."""
         problems = []
@@ -313,6 +335,12 @@ class TrainConfig:
                 f"this run would take about {self.work(data):.1e} weight-updates x examples, "
                 "over the "
                 f"classroom limit of {CLASSROOM_WORK_CAP:.0e}; use fewer epochs, samples, "
+                "schemes, repeats or a smaller network"
+            )
+        if self.memory(data) > CLASSROOM_MEMORY_CAP:
+            problems.append(
+                f"this run would need about {self.memory(data) / 1e6:.0f} MB of memory, over the "
+                f"classroom limit of {CLASSROOM_MEMORY_CAP / 1e6:.0f} MB; use fewer samples, "
                 "schemes, repeats or a smaller network"
             )
         return problems

@@ -39,17 +39,21 @@ def with_ones(X: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 
 class Workspace:
-    """Preallocated forward/backward buffers for one batch of m examples."""
+    """Preallocated forward/backward buffers for one batch of m examples.
+
+    The backward buffers (``dZ``, ``dA``) are made on first use, so a batch that is only
+    evaluated (the test set, a prediction grid) costs half the memory.
+    """
 
     def __init__(self, dims: Sequence[int], n_models: int, m: int, dtype: np.dtype):
-        L = len(dims) - 1
         self.m = m
+        self._shape = (list(dims), n_models, dtype)
         self.Z = [np.empty((n_models, n, m), dtype) for n in dims[1:]]
         # hidden activations carry the row of ones that multiplies the next layer's bias
         self.A1 = [np.ones((n_models, n + 1, m), dtype) for n in dims[1:-1]]
         self.A = [a[:, :-1] for a in self.A1]
-        self.dZ = [np.empty((n_models, n, m), dtype) for n in dims[1:]]
-        self.dA = [np.empty((n_models, n, m), dtype) for n in dims[1:-1]]
+        self._dZ: list[np.ndarray] | None = None
+        self._dA: list[np.ndarray] | None = None
         k = dims[-1]
         self.t = np.empty((n_models, k, m), dtype)
         self.u = np.empty((n_models, k, m), dtype)
@@ -57,7 +61,20 @@ class Workspace:
         self.loss = np.empty(n_models, dtype)
         self.correct = np.empty(n_models, np.int64)
         self.labels: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        assert len(self.Z) == L
+
+    @property
+    def dZ(self) -> list[np.ndarray]:
+        if self._dZ is None:
+            dims, M, dtype = self._shape
+            self._dZ = [np.empty((M, n, self.m), dtype) for n in dims[1:]]
+        return self._dZ
+
+    @property
+    def dA(self) -> list[np.ndarray]:
+        if self._dA is None:
+            dims, M, dtype = self._shape
+            self._dA = [np.empty((M, n, self.m), dtype) for n in dims[1:-1]]
+        return self._dA
 
 
 class StackedMLP:
@@ -115,18 +132,22 @@ class StackedMLP:
     def _flush(self, a: np.ndarray) -> None:
         a[np.abs(a) < self.flush] = 0.0
 
-    def workspace(self, m: int) -> Workspace:
+    def workspace(self, m: int, keep: bool = True) -> Workspace:
+        """Buffers for a batch of m examples: kept for reuse, or (``keep=False``, for a
+        one-off batch such as a probe or a grid) made for this call only."""
         ws = self._spaces.get(m)
         if ws is None:
-            if len(self._spaces) >= 6:  # a handful of batch sizes at most
-                self._spaces.clear()
-            ws = self._spaces[m] = Workspace(self.dims, self.n_models, m, self.dtype)
+            ws = Workspace(self.dims, self.n_models, m, self.dtype)
+            if keep:
+                if len(self._spaces) >= 4:  # a handful of batch sizes at most
+                    self._spaces.clear()
+                self._spaces[m] = ws
         return ws
 
     # ---------------------------------------------------------------- forward
-    def forward(self, X1: np.ndarray) -> Workspace:
+    def forward(self, X1: np.ndarray, keep: bool = True) -> Workspace:
         """All layers for the batch ``X1`` = :func:`with_ones` (data): fills ``Z`` and ``A``."""
-        ws = self.workspace(X1.shape[1])
+        ws = self.workspace(X1.shape[1], keep)
         a = X1
         last = len(self.P) - 1
         for i, p in enumerate(self.P):
@@ -217,9 +238,9 @@ class StackedMLP:
                 if self.flush:
                     self._flush(dzp)
 
-    def full_pass(self, X1: np.ndarray, y: np.ndarray) -> Workspace:
+    def full_pass(self, X1: np.ndarray, y: np.ndarray, keep: bool = True) -> Workspace:
         """Forward, loss and backward on one batch; the workspace holds everything."""
-        ws = self.forward(X1)
+        ws = self.forward(X1, keep)
         self.loss(ws, y, grad=True)
         self.backward(X1, ws)
         return ws
@@ -227,7 +248,7 @@ class StackedMLP:
     # ---------------------------------------------------------------- inference
     def predict_proba(self, X1: np.ndarray) -> np.ndarray:
         """Class probabilities, (M, m, K) (K = 2 for the binary head)."""
-        z = self.forward(X1).Z[-1].astype(np.float64)
+        z = self.forward(X1, keep=False).Z[-1].astype(np.float64)
         if self.n_classes == 2:
             p1 = 0.5 * (1.0 + np.tanh(0.5 * z[:, 0]))
             return np.stack([1.0 - p1, p1], axis=2)

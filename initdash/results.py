@@ -39,6 +39,24 @@ class LayerStats:
     w_hist: list[np.ndarray] = field(default_factory=list)  # L x (M, bins)
     similarity: list[np.ndarray] = field(default_factory=list)  # H x (S, k, k), repeat 0 only
 
+    def blank(self, models: np.ndarray) -> None:
+        """Erase the measurements of some models (diverged ones): NaN, no histogram."""
+        for a in (
+            self.act_mean,
+            self.act_std,
+            self.saturated,
+            self.dead,
+            self.divergence,
+            self.grad_norm,
+            self.delta,
+            self.w_std,
+        ):
+            a[models] = np.nan
+        self.distinct[models] = -1
+        self.param_clones[models] = False
+        for h in self.w_hist:
+            h[models] = 0
+
     @classmethod
     def empty(cls, M: int, H: int, L: int) -> LayerStats:
         def f(n: int) -> np.ndarray:
@@ -136,8 +154,9 @@ class Result:
         return self.epochs_done if self.finished else max(self.epochs_done - 1, 0)
 
     def curve(self, name: str) -> np.ndarray:
-        """(last_epoch + 1, M) values, NaN after a model's divergence."""
+        """(last_epoch + 1, M) values; NaN where non-finite and after a model's divergence."""
         a = self.curves[name][: self.last_epoch + 1].copy()
+        a[~np.isfinite(a)] = np.nan
         for k, d in enumerate(self.diverged_epoch):
             if d >= 0:
                 a[d + 1 :, k] = np.nan

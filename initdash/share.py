@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .config import CLASSROOM_WORK_CAP, FIELDS, Field, TrainConfig
+from .config import CLASSROOM_MEMORY_CAP, CLASSROOM_WORK_CAP, FIELDS, Field, TrainConfig
 from .presets import PRESETS, VIEWS
 
 # Config fields a link carries, in display order; URL key = field name.
@@ -140,25 +140,31 @@ def _combine(base: TrainConfig, given: dict[str, Any], warnings: list[str]) -> T
             warnings.append(f"parameter {_show(culprit)} rejected ({e}); using its default instead")
             given.pop(culprit)
             continue
-        if config.work() <= CLASSROOM_WORK_CAP:
+        if _load(config) <= 1.0:
             return config
         # Only a value heavier than the baseline's is worth dropping (epochs=30 stays).
         culprit = next(
             (
                 k
                 for k in WORK_FALLBACK
-                if k in given and config.replace(**{k: getattr(base, k)}).work() < config.work()
+                if k in given and _load(config.replace(**{k: getattr(base, k)})) < _load(config)
             ),
             None,
         )
-        if culprit is None:  # the baseline itself is within the cap by construction
+        if culprit is None:  # the baseline itself is within the caps by construction
+            warnings.append("this link asks for more than this server allows; using the defaults")
             return base
         warnings.append(
-            f"parameter {_show(culprit)} rejected: the run would exceed this server's "
-            f"classroom limit of {CLASSROOM_WORK_CAP:.0e} weight-updates x examples; "
-            "using its default instead"
+            f"parameter {_show(culprit)} rejected: the run would exceed this server's classroom "
+            f"limits ({CLASSROOM_WORK_CAP:.0e} weight-updates x examples, "
+            f"{CLASSROOM_MEMORY_CAP / 1e6:.0f} MB); using its default instead"
         )
         given.pop(culprit)
+
+
+def _load(config: TrainConfig) -> float:
+    """How far over the classroom limits a config is: above 1 means too much."""
+    return max(config.work() / CLASSROOM_WORK_CAP, config.memory() / CLASSROOM_MEMORY_CAP)
 
 
 def to_query(

@@ -86,14 +86,20 @@ def stacked_init(
 
 
 def measure(
-    net: StackedMLP, X: np.ndarray, y: np.ndarray, similarity_models: np.ndarray | None = None
+    net: StackedMLP,
+    X: np.ndarray,
+    y: np.ndarray,
+    similarity_models: np.ndarray | None = None,
+    alive: np.ndarray | None = None,
 ) -> LayerStats:
     """Per-layer statistics of every model on the probe batch (X, y).
 
-    Runs one forward and backward pass, so it overwrites the net's gradient buffers.
+    Runs one forward and backward pass, so it overwrites the net's gradient buffers. Models
+    not ``alive`` (diverged) get NaN statistics and empty histograms, and do not set the
+    histogram bins of the others.
     """
     with np.errstate(all="ignore"):
-        ws = net.full_pass(X, y)
+        ws = net.full_pass(X, y, keep=False)
         act = net.act
         H = len(net.Ws) - 1
         M = net.n_models
@@ -110,18 +116,21 @@ def measure(
             stats.param_clones[:, i] = param_clones(net.P[i], net.Ws[i + 1])
             stats.width.append(A.shape[1])
             if similarity_models is not None:
-                stats.similarity.append(
-                    similarity(A[similarity_models], SIMILARITY_NEURONS).astype(np.float16)
-                )
+                sim = similarity(A[similarity_models], SIMILARITY_NEURONS).astype(np.float16)
+                if alive is not None:
+                    sim[~alive[similarity_models]] = np.nan
+                stats.similarity.append(sim)
         m = X.shape[1]
         for i, (w, dw) in enumerate(zip(net.Ws, net.dWs, strict=True)):
             stats.grad_norm[:, i] = np.sqrt(np.sum(np.square(dw, dtype=np.float64), axis=(1, 2)))
             stats.delta[:, i] = rms(ws.dZ[i].astype(np.float64), (1, 2)) * m
             stats.w_std[:, i] = rms(w, (1, 2))
-            edges, c = hist_edges(w)
+            edges, c = hist_edges(w if alive is None or not alive.any() else w[alive])
             stats.w_edges.append(edges)
             stats.w_c.append(c)
             stats.w_hist.append(histograms(w, edges))
+    if alive is not None and not alive.all():
+        stats.blank(~alive)
     return stats
 
 
@@ -163,7 +172,7 @@ class Trainer:
         pick = np.sort(probe_rng.permutation(n)[:PROBE_SIZE]) if n > PROBE_SIZE else np.arange(n)
         self.Xp, self.yp = self.X[:, pick], self.y[pick]
         with np.errstate(all="ignore"):
-            self.net.needs_flush(self.net.full_pass(self.Xp, self.yp))
+            self.net.needs_flush(self.net.full_pass(self.Xp, self.yp, keep=False))
         self.grid = _grid(d) if d.n_features == 2 else None
         self.grid_X1 = None if self.grid is None else with_ones(self.grid[2], dt)
         self.alive = np.ones(self.M, dtype=bool)
@@ -265,11 +274,13 @@ class Trainer:
 
     def _detailed(self, e: int) -> None:
         first = np.arange(self.S) * self.R  # repeat 0 of each scheme
-        stats = measure(self.net, self.Xp, self.yp, similarity_models=first)
+        stats = measure(self.net, self.Xp, self.yp, similarity_models=first, alive=self.alive)
         boundary = None
         if self.grid is not None:
-            proba = self.net.predict_proba(self.grid_X1)[first]
+            with np.errstate(all="ignore"):
+                proba = self.net.predict_proba(self.grid_X1)[first]
             boundary = proba.astype(np.float32)
+            boundary[~self.alive[first]] = np.nan
         self.result.record_detailed(e, stats, boundary)
         self._last_detailed = e
 

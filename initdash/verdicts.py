@@ -149,7 +149,8 @@ def judge(result: Result, s: int) -> Verdict:
     if wide.any():
         distinct = last.distinct[ks][:, wide]
         symmetric_per_repeat = last.param_clones[ks][:, wide].any(axis=1)
-        distinct_min = int(distinct.min())
+        counted = distinct[div_epochs < 0] if (div_epochs < 0).any() else distinct
+        distinct_min = int(counted.min())
         div_final = _nanmean(last.divergence[ks][:, wide].min(axis=1))
     else:  # no hidden layer, or only width-1 layers: nothing to be symmetric
         symmetric_per_repeat = np.zeros(R, dtype=bool)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from initdash import FIELDS, SCHEMES, TrainConfig
-from initdash.config import CLASSROOM_WORK_CAP
+from initdash.config import CLASSROOM_MEMORY_CAP, CLASSROOM_WORK_CAP
 from initdash.data import DATASETS
 
 NUMERIC = [f for f in FIELDS.values() if f.kind in ("int", "float")]
@@ -297,11 +297,35 @@ def test_over_cap_field_is_flagged():
 
 def test_too_much_work_is_flagged():
     """Every field within its cap, but models x weights x examples x epochs over the cap."""
-    c = TrainConfig(hidden=(128,) * 10, n_samples=2000, epochs=5000, schemes=tuple(SCHEMES))
+    c = TrainConfig(hidden=(64,) * 10, n_samples=1000, epochs=5000)
     assert all(f.check(getattr(c, n), classroom=True) is not None for n, f in FIELDS.items())
-    assert c.work() > CLASSROOM_WORK_CAP
+    assert c.work() > CLASSROOM_WORK_CAP and c.memory() < CLASSROOM_MEMORY_CAP
     problems = c.classroom_problems()
     assert len(problems) == 1 and "classroom limit" in problems[0]
+
+
+def test_too_much_memory_is_flagged():
+    """One epoch of a 30 x 128 net for every scheme on 2000 points is little work, but its
+    activations for all 11 models would need over a gigabyte."""
+    c = TrainConfig(hidden=(128,) * 30, n_samples=2000, epochs=1, schemes=tuple(SCHEMES))
+    assert c.work() < CLASSROOM_WORK_CAP and c.memory() > 1e9
+    problems = c.classroom_problems()
+    assert len(problems) == 1 and "MB of memory" in problems[0]
+
+
+def test_memory_estimate_covers_the_real_buffers():
+    """The estimate is at least what the trainer's kept workspaces really hold."""
+    from initdash.train import Trainer
+
+    c = TrainConfig(hidden=(32, 32, 32), epochs=2, n_samples=600, batch_size=64)
+    t = Trainer(c)
+    t.advance()
+    held = sum(
+        a.nbytes
+        for ws in t.net._spaces.values()
+        for a in [*ws.Z, *ws.A1, *(ws._dZ or []), *(ws._dA or [])]
+    )
+    assert 0 < held <= c.memory() < 3 * held
 
 
 def test_work_grows_with_the_run():

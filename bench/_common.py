@@ -1,0 +1,185 @@
+"""Shared helpers of the browser benchmarks (app_speed, payload, load); not a benchmark itself.
+
+Starts the server through the test harness (``tests/conftest.py``: ``start_app``/``stop_app``),
+launches Debian's Chromium through Playwright with the harness's flags, and holds the in-page
+JavaScript that timestamps a Train click and the moment the page is finished.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+for p in (REPO, REPO / "tests"):
+    if str(p) not in sys.path:
+        sys.path.insert(0, str(p))
+
+import conftest  # noqa: E402  (tests/conftest.py: start_app, stop_app, CHROMIUM_ARGS, ...)
+
+CHART = '[data-testid="stVegaLiteChart"]'
+VIEWPORT = conftest.VIEWPORT
+
+
+def loadavg() -> str:
+    """'load 1.23 0.98 0.87 on 2 cores' (1, 5, 15 minutes)."""
+    a = os.getloadavg()
+    return f"load {a[0]:.2f} {a[1]:.2f} {a[2]:.2f} on {os.cpu_count()} cores"
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def pct(xs, q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of a small sample."""
+    if not xs:
+        return float("nan")
+    s = sorted(xs)
+    k = max(1, min(len(s), int(-(-q * len(s) // 100))))
+    return s[k - 1]
+
+
+def start_server(env: dict | None = None):
+    """(url, proc) of `streamlit run streamlit_app.py` via the test harness."""
+    try:
+        return conftest.start_app(env)
+    except BaseException as e:  # pytest.fail raises a BaseException subclass
+        if isinstance(e, KeyboardInterrupt):
+            raise
+        raise RuntimeError(f"server did not start: {e}") from None
+
+
+def stop_server(proc) -> None:
+    conftest.stop_app(proc)
+
+
+def chromium_path() -> str:
+    path, reason = conftest.find_chromium()
+    if path is None:
+        raise SystemExit(reason)
+    return path
+
+
+def launch(playwright):
+    """Headless Chromium (Debian's, as the tests use it)."""
+    return playwright.chromium.launch(
+        executable_path=chromium_path(), args=conftest.CHROMIUM_ARGS, headless=True
+    )
+
+
+def proc_tree(pid: int) -> list[int]:
+    """pid and all its descendants (from /proc/*/stat)."""
+    children: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(d))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
+
+
+def mem_kb(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) in kB of pid plus its descendants (sums; 0 for a vanished process)."""
+    rss = hwm = 0
+    for p in proc_tree(pid):
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("VmHWM:"):
+                        hwm += int(line.split()[1])
+        except OSError:
+            pass
+    return rss, hwm
+
+
+def cpu_seconds(pid: int) -> float:
+    """user+system CPU seconds used so far by pid (not its children)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# ------------------------------------------------------------------ in-page timing
+# Installed (page.add_init_script) before the app loads: a capturing click listener stamps
+# the moment a button whose text contains "Train" is clicked, and a MutationObserver stamps
+# every change of the progress text and the first moment a chart is drawn after the click.
+INIT_JS = r"""
+(() => {
+  const B = window.__bench = {click: null, progress: [], firstChart: null, lastText: null,
+                              doneSince: null};
+  document.addEventListener('click', (e) => {
+    const b = e.target && e.target.closest && e.target.closest('button');
+    if (b && b.innerText.includes('Train') && B.click === null) B.click = performance.now();
+  }, true);
+  const look = () => {
+    if (B.click === null) return;
+    const p = document.querySelector('[data-testid="stProgress"]');
+    const t = p ? p.innerText : null;
+    if (t !== null && t !== B.lastText) { B.lastText = t; B.progress.push([performance.now(), t]); }
+    if (B.firstChart === null) {
+      const c = document.querySelector(
+        '[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas');
+      if (c) B.firstChart = performance.now();
+    }
+  };
+  const start = () => new MutationObserver(look).observe(document.documentElement,
+      {subtree: true, childList: true, characterData: true});
+  if (document.documentElement) start(); else document.addEventListener('DOMContentLoaded', start);
+})();
+"""
+
+# Finished: the progress text contains `word`, the app is idle (the harness's definition) and,
+# with need_charts, there is at least one chart and every chart has an svg or canvas. Returns
+# true once that has held for `quiet` ms; window.__bench.doneSince is when it started to hold.
+DONE_JS = r"""
+([word, needCharts, quiet]) => {
+  const B = window.__bench;
+  const prog = [...document.querySelectorAll('[data-testid="stProgress"]')]
+      .some(e => e.innerText.includes(word));
+  const app = document.querySelector('[data-testid="stApp"]');
+  const idle = app !== null
+    && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+    && app.getAttribute('data-test-script-state') === 'notRunning'
+    && document.querySelector('[data-testid="stStatusWidget"]') === null
+    && document.querySelector('[data-testid="stSkeleton"]') === null
+    && document.querySelector('[data-stale="true"]') === null;
+  const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
+  const drawn = !needCharts
+    || (charts.length > 0 && charts.every(c => c.querySelector('svg, canvas') !== null));
+  const now = performance.now();
+  if (!(prog && idle && drawn)) { B.doneSince = null; return false; }
+  if (B.doneSince === null) B.doneSince = now;
+  return now - B.doneSince >= quiet;
+}
+"""
+
+QUIET_MS = 300  # the finished state must hold this long (a rerun may be about to start)
+
+REPORTED = re.compile(r"Trained (\d+) epochs in ([0-9.]+) s")
+
+
+def reported_seconds(text: str) -> float | None:
+    """The app's own 'Trained N epochs in X s' figure."""
+    m = REPORTED.search(text or "")
+    return float(m.group(2)) if m else None
+
+
+def now() -> float:
+    return time.perf_counter()
