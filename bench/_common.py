@@ -44,10 +44,12 @@ def pct(xs, q: float) -> float:
     return s[k - 1]
 
 
-def start_server(env: dict | None = None):
-    """(url, proc) of `streamlit run streamlit_app.py` via the test harness."""
+def start_server(env: dict | None = None, script=None):
+    """(url, proc) of `streamlit run streamlit_app.py` (or `script`) via the test harness."""
     try:
-        return conftest.start_app(env)
+        if script is None:
+            return conftest.start_app(env)
+        return conftest.start_app(env, script=script)
     except BaseException as e:  # pytest.fail raises a BaseException subclass
         if isinstance(e, KeyboardInterrupt):
             raise

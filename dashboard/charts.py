@@ -35,7 +35,7 @@ from initdash import SCHEMES
 
 MAX_ROWS = 5000  # most rows one builder sends to the browser per table (see _thin)
 COLUMNS = 5  # panels per row of small multiples
-PANEL_WIDTH = 180  # px; 5 panels + axis + legend fit across ~1200 px
+PANEL_WIDTH = 150  # px; 5 panels + axis + legend fit across the ~1000 px main area
 LINE_WIDTH = 640  # px of a single-panel chart (the app may stretch it to the page)
 
 SCHEME_COLORS: dict[str, str] = {
@@ -119,6 +119,22 @@ def _thin(df: pd.DataFrame, key: str, max_rows: int = MAX_ROWS) -> tuple[pd.Data
         n -= 1
     step = (len(values) - 1) / max(len(picked) - 1, 1)
     return out, f"{len(picked)} of {len(values)} {key} values shown (about every {step:.3g})"
+
+
+def _lean(df: pd.DataFrame) -> pd.DataFrame:
+    """The same table, cheaper to send: float32 numbers (7 significant digits, more than any
+    chart shows) and dictionary-encoded text columns (a label repeated on every row)."""
+    out = {}
+    for name, col in df.items():
+        if col.dtype == np.float64:
+            out[name] = col.astype(np.float32)
+        elif pd.api.types.is_integer_dtype(col.dtype):
+            out[name] = pd.to_numeric(col, downcast="integer")
+        elif col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+            out[name] = col.astype("category")
+        else:
+            out[name] = col
+    return pd.DataFrame(out, index=df.index).reset_index(drop=True)
 
 
 def _finite(df: pd.DataFrame, col: str) -> tuple[pd.DataFrame, int]:
@@ -300,7 +316,7 @@ def loss_curves(
         notes.append("band: lowest to highest of the repeats; line: their mean")
     default = "Training loss" if metric == "loss" else "Accuracy"
     chart = (
-        alt.layer(*layers, data=df)
+        alt.layer(*layers, data=_lean(df))
         .add_params(pick)
         .properties(width=width, height=height, title=_title(title or default, notes))
     )
@@ -383,7 +399,7 @@ def weight_histograms(
             ).transform_filter(alt.datum.state == "at init")
             layers.insert(0, ghost)
         rows.append(
-            alt.layer(*layers, data=d)
+            alt.layer(*layers, data=_lean(d))
             .properties(width=panel_width, height=panel_height)
             .facet(
                 facet=alt.Facet(f"{SCHEME}:N", sort=scheme_labels(schemes), title=None),
@@ -482,7 +498,7 @@ def divergence_over_time(
     lines = base.mark_line(strokeWidth=2.5)
     points = base.mark_circle(size=45).encode(tooltip=tooltip)
     chart = (
-        alt.layer(lines, points, data=df)
+        alt.layer(lines, points, data=_lean(df))
         .add_params(pick)
         .properties(width=panel_width, height=panel_height)
         .facet(
@@ -533,7 +549,7 @@ def similarity_heatmaps(
         else:
             headers[s] = lab
     df = df.assign(panel=df["scheme"].map(headers).astype(object))
-    df = df[["scheme", SCHEME, "panel", "i", "j", "similarity"]]
+    df = _lean(df[["scheme", SCHEME, "panel", "i", "j", "similarity"]])
     ticks = sorted({1, *range(0, k + 1, max(k // 4, 1))} - {0}) if k else []
     rect = (
         alt.Chart(df)
@@ -672,7 +688,7 @@ def signal_flow(
     points = base.mark_circle(size=size).encode(tooltip=tooltip)
     default = "Signal through the layers: " + m.title
     chart = (
-        alt.layer(lines, points, data=df)
+        alt.layer(lines, points, data=_lean(df))
         .add_params(pick)
         .properties(width=width, height=height, title=_title(title or default, notes))
     )
@@ -744,15 +760,17 @@ def decision_boundaries(
         notes.append(f"{len(x1s)} x {len(x2s)} of {full} grid points shown")
         g = g[g["x1"].isin(x1s) & g["x2"].isin(x2s)]
     g = g.assign(**_cell_edges(g["x1"], "x1"), **_cell_edges(g["x2"], "x2"))
-    g = g[
-        ["scheme", SCHEME, "x1", "x2", "x1_lo", "x1_hi", "x2_lo", "x2_hi"]
-        + ["predicted", "confidence", "p1"]
-    ]
+    g = _lean(
+        g[
+            ["scheme", SCHEME, "x1", "x2", "x1_lo", "x1_hi", "x2_lo", "x2_hi"]
+            + ["predicted", "confidence", "p1"]
+        ]
+    )
     pts = points if show_test else points[points["split"] == "train"]
     if len(pts) > MAX_ROWS:
         pts = pts.iloc[_evenly(np.arange(len(pts)), MAX_ROWS)]
         notes.append(f"{len(pts)} of {len(points)} data points shown")
-    pts = pts[["x1", "x2", "label", "split"]]
+    pts = _lean(pts[["x1", "x2", "label", "split"]])
     n_classes = int(max(pts["label"].max() if len(pts) else 0, g["predicted"].max()) + 1)
     n_classes = max(n_classes, 2)
     classes = list(range(n_classes))

@@ -87,9 +87,7 @@ def weights_draw(result: Result, epoch: int | None, opts: dict) -> None:
     layers = [i for i in opts["layers"] if i <= len(result.dims) - 1]
     current = result.weights_table(epoch, layers=layers)
     initial = result.weights_table(0, layers=layers)
-    shown = int(current["epoch"].iloc[0]) if len(current) else 0
-    st.markdown(f"Weight distributions at epoch **{shown}** (grey outline: at initialization)")
-    _chart(charts.weight_histograms(current, initial))
+    _chart(charts.weight_histograms(current, initial, dims=result.dims))
     look_for(
         "Each panel is a histogram of one layer's weights for one scheme, on shared bins so "
         "schemes compare (the axis is symmetric-log: tiny and huge weights both show). Zeros "
@@ -186,8 +184,13 @@ def boundary_draw(result: Result, epoch: int | None, opts: dict) -> None:
         return
     i = result.detail_index(epoch)
     shown = result.detail_epochs[i]
-    st.markdown(f"Decision boundaries at epoch **{shown}** (first seed of each scheme)")
-    _chart(charts.decision_boundaries(result.boundary_table(shown), result.points_table()))
+    _chart(
+        charts.decision_boundaries(
+            result.boundary_table(shown),
+            result.points_table(),
+            title=f"Decision boundaries at epoch {shown} (first seed of each scheme)",
+        )
+    )
     look_for(
         "The background is the network's prediction over the plane; points are the data "
         "(hollow: test set). Zeros can only draw what a single neuron can: at best a straight "
