@@ -119,8 +119,11 @@ def stop_run() -> None:
         live.stop(run)
 
 
+STOP_HELP = "end training now and keep what was trained"
+
+
 def header(config, problems: list[str], data, data_key: str):
-    """Train and Stop, and the slot where progress is shown (returned)."""
+    """Train and Stop; returns the slots of the Stop button and of the progress bar."""
     c1, c2, c3 = st.columns([1, 1, 6], vertical_alignment="center")
     c1.button(
         "▶ Train",
@@ -133,17 +136,12 @@ def header(config, problems: list[str], data, data_key: str):
     )
     run = st.session_state.get("run")
     training = run is not None and not run.finished
-    c2.button(
-        "■ Stop",
-        key="stop",
-        on_click=stop_run,
-        disabled=not training,
-        help="end training now and keep what was trained",
-    )
+    stop_slot = c2.empty()
+    stop_slot.button("■ Stop", key="stop", on_click=stop_run, disabled=not training, help=STOP_HELP)
     slot = c3.empty()
     for p in problems:
         st.error(escape_md(p))
-    return slot
+    return stop_slot, slot
 
 
 def show_progress(slot, run: live.Run) -> None:
@@ -195,7 +193,7 @@ def epoch_slider(run: live.Run, view: views.View, slot) -> int | None:
     )
 
 
-def draw_open_view(config, run: live.Run | None, progress_slot, headline_slot) -> None:
+def draw_open_view(config, run: live.Run | None, stop_slot, progress_slot, headline_slot) -> None:
     """Draw the selected view; while a run trains, keep training and redrawing it."""
     name = current_view()
     tabs = view_tabs()
@@ -229,6 +227,8 @@ def draw_open_view(config, run: live.Run | None, progress_slot, headline_slot) -
 
     if not run.finished:
         train_live(run, progress_slot, redraw)
+        # the run ended in this script run: grey out Stop without another rerun
+        stop_slot.button("■ Stop", key="stop_done", disabled=True, help=STOP_HELP)
         show_progress(progress_slot, run)
         redraw(epoch_slider(run, view, epoch_slot))
     else:
@@ -325,7 +325,7 @@ def main() -> None:
     if data_msg:
         st.info(data_msg)
 
-    progress_slot = header(config, problems, data, data_key)
+    stop_slot, progress_slot = header(config, problems, data, data_key)
     run = st.session_state.get("run")
     if run is not None:
         show_progress(progress_slot, run)
@@ -338,7 +338,7 @@ def main() -> None:
         controls.sync_url(query)
         share_box(query, hidden)
 
-    draw_open_view(config, run, progress_slot, headline_slot)
+    draw_open_view(config, run, stop_slot, progress_slot, headline_slot)
     if run is not None:
         downloads(run)
 
