@@ -70,7 +70,7 @@ PRESETS: dict[str, Preset] = {
                 "0.01 x sqrt(32), so activations and the backprop signal shrink by orders of "
                 "magnitude layer by layer and the loss sits at ln 2 = 0.693. With N(0,1) x 10 "
                 "almost every tanh unit starts saturated, the loss starts huge and the "
-                "backprop signal is amplified over a thousand-fold on its way down: the "
+                "backprop signal is amplified hundreds of times on its way down: the "
                 "training curve is erratic. Xavier keeps the spread of activations steady. "
                 "Set the large scale to 1: saturation stays, the explosion goes. The "
                 "deep-signal lab tells the same story at depth 50."
@@ -111,8 +111,8 @@ PRESETS: dict[str, Preset] = {
             ),
             view="signal",
             narrative=(
-                "With weights x10 almost every sigmoid unit sits on a flat tail (saturated "
-                "fraction near 1 at epoch 0): its slope a(1 - a) is close to 0, so little "
+                "With weights x10 most sigmoid units sit on a flat tail (the saturated "
+                "fraction is over 80% at epoch 0): its slope a(1 - a) is close to 0, so little "
                 "gradient passes. The loss starts huge (a confident wrong answer costs a lot) "
                 "and the curve is bumpy. Tiny weights keep every unit near 0.5 where the "
                 "slope is only 0.25, so through 3 layers the backprop signal shrinks by "
@@ -128,18 +128,20 @@ PRESETS: dict[str, Preset] = {
                 hidden=(16,),
                 activation="tanh",
                 batch_size=32,
-                lr=0.1,
+                lr=0.2,
                 epochs=1000,
             ),
             view="tldr",
             narrative=(
                 "The classic TL;DR table, but every cell is measured from this run: symmetry "
-                "from the count of distinct neurons, gradient risk from saturation and the "
+                "from the neurons' weights and outputs, gradient risk from saturation and the "
                 "backprop signal at epoch 0, the outcome from the loss curve. In this "
                 "one-hidden-layer net it matches the lesson: Zeros gives clones, Random large "
-                "saturates and trains unsteadily, Random small is the safer start. Now add a "
-                "second hidden layer: Random small's backprop signal drops about 20-fold more "
-                "and it stalls for hundreds of epochs. Small is safer, not safe, in deep nets."
+                "saturates and its loss jumps around, Random small trains steadily. Now add a "
+                "second hidden layer (16,16): the backprop signal that reaches Random small's "
+                "first layer drops about 20-fold, under 1/1000 of the output's (the table now "
+                "says vanishing), and it takes several times as many epochs to get going. "
+                "Small is safer, not safe, in deeper nets."
             ),
         ),
     )
