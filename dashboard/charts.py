@@ -237,8 +237,11 @@ def loss_curves(
     width: int = LINE_WIDTH,
     schemes: Sequence[str] | None = None,
     title: str | None = None,
+    epochs: int | None = None,
 ) -> alt.LayerChart:
     """Loss or accuracy per epoch from ``Result.curves_table()``.
+
+    ``epochs``: fix the x axis to 0..epochs (a run still training grows across a still axis).
 
     One colour per scheme, solid line = train, dashed = test; a translucent band spans the
     min..max over repeats (only when repeats differ). Epochs after a scheme diverged are
@@ -279,7 +282,8 @@ def loss_curves(
         y_scale = alt.Scale(domain=[0, 1])
         y_format = ".0%"
     pick = _legend_pick()
-    x = alt.X("epoch:Q", axis=_int_axis("epoch"), scale=alt.Scale(nice=False))
+    x_scale = alt.Scale(nice=False) if epochs is None else alt.Scale(domain=[0, epochs], nice=False)
+    x = alt.X("epoch:Q", axis=_int_axis("epoch"), scale=x_scale)
     y_axis = _log_axis(df[[metric, lo, hi]], floor) if log else alt.Axis(format=y_format)
     y = alt.Y(f"{y_field}:Q", title=y_title, scale=y_scale, axis=y_axis)
     color = _scheme_color(schemes)

@@ -56,6 +56,7 @@ def curves_draw(result: Result, epoch: int | None, opts: dict) -> None:
             result.curves_table(max_points=300),
             metric=opts["metric"],
             log_scale=opts["log"] and opts["metric"] == "loss",
+            epochs=result.config.epochs,
         )
     )
     look_for(
