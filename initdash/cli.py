@@ -30,7 +30,7 @@ from .blas import limit_blas_threads
 from .config import FIELDS, TrainConfig
 from .data import Data, load_csv, prepare
 from .schemes import SCHEMES
-from .signal import MAX_DEPTH, MAX_SAMPLES, MAX_WIDTH, propagate
+from .signal import LAYER_COLUMNS, MAX_DEPTH, MAX_SAMPLES, MAX_WIDTH, propagate
 from .train import make_data, run
 
 PROG = "python -m initdash"
@@ -466,14 +466,7 @@ def propagate_header(kwargs: Mapping[str, Any]) -> str:
     )
 
 
-PROPAGATE_COLUMNS = (
-    "act_mean",
-    "act_std",
-    "saturated_fraction",
-    "dead_fraction",
-    "grad_norm",
-    "backprop_signal",
-)
+PROPAGATE_COLUMNS = LAYER_COLUMNS
 
 
 def propagate_table(frame: pd.DataFrame) -> list[list[str]]:

@@ -97,7 +97,7 @@ def _layer_rows(net: StackedMLP, X1: np.ndarray, y: np.ndarray, name: str, depth
         if net.needs_flush(ws):  # signal near subnormal numbers: redo with flushing (fast)
             ws = net.full_pass(X1, y)
         m = X1.shape[1]
-        cols: dict[str, list] = {k: [] for k in COLUMNS}
+        cols: dict[str, list] = {k: [] for k in LAYER_COLUMNS}
         for i in range(depth):
             A = ws.A[i].astype(np.float64)
             Z = ws.Z[i]
@@ -114,7 +114,8 @@ def _layer_rows(net: StackedMLP, X1: np.ndarray, y: np.ndarray, name: str, depth
     )
 
 
-COLUMNS = (
+# The per-layer statistics propagate() reports, in order (the CLI prints these columns).
+LAYER_COLUMNS = (
     "act_mean",
     "act_std",
     "saturated_fraction",
