@@ -22,8 +22,12 @@ from dashboard import controls, live, views  # noqa: E402
 from initdash.blas import limit_blas_threads  # noqa: E402
 from initdash.presets import PRESETS  # noqa: E402
 
-MIN_SLICE = 0.25  # seconds of training between two redraws, at least
+MIN_SLICE = 0.5  # seconds of training between two redraws, at least
 DRAW_SHARE = 0.3  # at most this share of the time goes to redrawing while training
+# A redraw costs the browser about twice what it costs the server (bench/app_speed.py
+# --trace): count both when pacing redraws.
+REDRAW_COST = 3.0
+FINISH_QUIETLY = 1.0  # s: with less training than this left, finish before redrawing
 
 
 def escape_md(text: str) -> str:
@@ -239,9 +243,10 @@ def draw_open_view(config, run: live.Run | None, stop_slot, progress_slot, headl
 def train_live(run: live.Run, progress_slot, redraw) -> None:
     """Train in slices; between slices show progress and redraw the open view.
 
-    Drawing takes at most DRAW_SHARE of the time: the slice grows when a redraw is slow. A
-    click anywhere interrupts this loop, but the run lives in session state and the next
-    script run picks it up here.
+    Drawing (server and browser) takes at most DRAW_SHARE of the time: the slice grows when a
+    redraw is slow, and a run about to end finishes before the next redraw. A click anywhere
+    interrupts this loop, but the run lives in session state and the next script run picks
+    it up here.
     """
     slice_s = MIN_SLICE
     while True:
@@ -249,9 +254,12 @@ def train_live(run: live.Run, progress_slot, redraw) -> None:
         if run.finished:
             return
         show_progress(progress_slot, run)
+        if live.seconds_left(run) < FINISH_QUIETLY:
+            slice_s = FINISH_QUIETLY
+            continue
         t0 = time.perf_counter()
         redraw(None)
-        draw_s = time.perf_counter() - t0
+        draw_s = REDRAW_COST * (time.perf_counter() - t0)
         slice_s = max(MIN_SLICE, draw_s * (1 - DRAW_SHARE) / DRAW_SHARE)
 
 

@@ -81,6 +81,17 @@ def advance(run: Run, seconds: float) -> None:
             _done(run)
 
 
+def seconds_left(run: Run) -> float:
+    """Training time still to go, at the speed so far (inf before the first epoch)."""
+    t = run.trainer
+    if t is None or run.finished:
+        return 0.0
+    done = t.epoch
+    if done == 0 or t.elapsed <= 0:
+        return float("inf")
+    return (run.config.epochs - done) * t.elapsed / done
+
+
 def stop(run: Run) -> None:
     """End early; the result keeps what was trained."""
     if run.trainer is not None and not run.finished:

@@ -21,6 +21,7 @@ from dashboard import charts
 from initdash import Result
 
 WIDE = "stretch"
+CURVE_POINTS = 200  # epochs per curve sent to the browser (the chart is ~700 px wide)
 MAX_WEIGHT_LAYERS = 4
 
 
@@ -53,7 +54,7 @@ def curves_options() -> dict:
 def curves_draw(result: Result, epoch: int | None, opts: dict) -> None:
     _chart(
         charts.loss_curves(
-            result.curves_table(max_points=300),
+            result.curves_table(max_points=CURVE_POINTS),
             metric=opts["metric"],
             log_scale=opts["log"] and opts["metric"] == "loss",
             epochs=result.config.epochs,
