@@ -7,11 +7,13 @@ JavaScript that timestamps a Train click and the moment the page is finished.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import statistics
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -112,10 +114,39 @@ def mem_kb(pid: int) -> tuple[int, int]:
 
 
 def cpu_seconds(pid: int) -> float:
-    """user+system CPU seconds used so far by pid (not its children)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
+    """user+system CPU seconds used so far by pid (all its threads; 0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(pids) -> float:
+    return sum(cpu_seconds(p) for p in pids)
+
+
+def browser_pids(server_pid: int | None) -> list[int]:
+    """Our descendants that are not the server: the Playwright driver and Chromium."""
+    mine = set(proc_tree(os.getpid())) - {os.getpid()}
+    if server_pid is not None:
+        mine -= set(proc_tree(server_pid))
+    return sorted(mine)
+
+
+def pin(pids, cpus: set[int]) -> None:
+    """Pin every thread of the given processes to `cpus` (children inherit it)."""
+    for p in pids:
+        try:
+            tids = [int(t) for t in os.listdir(f"/proc/{p}/task")]
+        except OSError:
+            continue
+        for t in tids:
+            try:
+                os.sched_setaffinity(t, cpus)
+            except OSError:
+                pass
 
 
 # ------------------------------------------------------------------ in-page timing
@@ -124,11 +155,14 @@ def cpu_seconds(pid: int) -> float:
 # every change of the progress text and the first moment a chart is drawn after the click.
 INIT_JS = r"""
 (() => {
-  const B = window.__bench = {click: null, progress: [], firstChart: null, lastText: null,
-                              doneSince: null};
+  const B = window.__bench = {click: null, clickEpoch: null, progress: [], firstChart: null,
+                              lastText: null, doneSince: null, doneEpoch: null};
   document.addEventListener('click', (e) => {
     const b = e.target && e.target.closest && e.target.closest('button');
-    if (b && b.innerText.includes('Train') && B.click === null) B.click = performance.now();
+    if (b && b.innerText.includes('Train') && B.click === null) {
+      B.click = performance.now();
+      B.clickEpoch = Date.now();
+    }
   }, true);
   const look = () => {
     if (B.click === null) return;
@@ -147,14 +181,16 @@ INIT_JS = r"""
 })();
 """
 
-# Finished: the progress text contains `word`, the app is idle (the harness's definition) and,
-# with need_charts, there is at least one chart and every chart has an svg or canvas. Returns
-# true once that has held for `quiet` ms; window.__bench.doneSince is when it started to hold.
+# Finished: the progress text matches the regular expression `word`, the app is idle (the
+# harness's definition) and, with needCharts, there is at least one chart and every chart has
+# an svg or canvas. Returns true once that has held for `quiet` ms; window.__bench.doneSince
+# is when it started to hold.
 DONE_JS = r"""
 ([word, needCharts, quiet]) => {
   const B = window.__bench;
+  const re = new RegExp(word);
   const prog = [...document.querySelectorAll('[data-testid="stProgress"]')]
-      .some(e => e.innerText.includes(word));
+      .some(e => re.test(e.innerText));
   const app = document.querySelector('[data-testid="stApp"]');
   const idle = app !== null
     && app.getAttribute('data-test-connection-state') === 'CONNECTED'
@@ -167,7 +203,7 @@ DONE_JS = r"""
     || (charts.length > 0 && charts.every(c => c.querySelector('svg, canvas') !== null));
   const now = performance.now();
   if (!(prog && idle && drawn)) { B.doneSince = null; return false; }
-  if (B.doneSince === null) B.doneSince = now;
+  if (B.doneSince === null) { B.doneSince = now; B.doneEpoch = Date.now(); }
   return now - B.doneSince >= quiet;
 }
 """
@@ -185,3 +221,54 @@ def reported_seconds(text: str) -> float | None:
 
 def now() -> float:
     return time.perf_counter()
+
+
+def git_rev() -> str:
+    """The commit measured ('abc1234', '+dirty' when app/core files differ from it)."""
+    import subprocess
+
+    try:
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "streamlit_app.py", "dashboard", "initdash"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return rev + (" +uncommitted changes in app/core" if dirty else "")
+
+
+def print_trace(path: str) -> None:
+    """Where the server's script thread spent its time, from bench/_traced_app.py's log."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            recs = [json.loads(line) for line in f]
+    except OSError:
+        print("   (no trace written)")
+        return
+    agg: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0, 0])
+    for r in recs:
+        if "wall" not in r:
+            continue
+        a = agg[r["ev"]]
+        a[0] += 1
+        a[1] += r["wall"]
+        a[2] += r.get("cpu", 0.0)
+        a[3] += r.get("epochs", 0)
+    runs = sum(1 for r in recs if r["ev"] == "script_start")
+    print(f"\n== server trace (bench/_traced_app.py; {runs} script runs incl. page loads) ==")
+    print("   part                          calls  wall s  thread-CPU s  wall/call ms  CPU/wall")
+    for name, (n, wall, cpu, _) in sorted(agg.items(), key=lambda kv: -kv[1][1]):
+        share = f"{cpu / wall:8.2f}" if name != "gc2" and wall else "       –"
+        print(f"   {name:28s} {n:6d} {wall:7.2f} {cpu:13.2f} {1000 * wall / n:13.1f} {share}")
+    adv = agg.get("advance")
+    if adv and adv[3]:
+        print(
+            f"   training inside the app: {adv[3]} epochs in {adv[1]:.2f} s wall / {adv[2]:.2f} s "
+            f"CPU = {1000 * adv[1] / adv[3]:.3f} ms/epoch wall, "
+            f"{1000 * adv[2] / adv[3]:.3f} ms/epoch CPU"
+        )

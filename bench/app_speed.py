@@ -1,37 +1,47 @@
 """App vs core: how much longer does a Train click take in the real app than the bare training?
 
-    python bench/app_speed.py [--epochs N] [--reps 5] [--sweep]
+    python bench/app_speed.py [--epochs N] [--reps 5] [--sweep] [--pin] [--trace]
 
 What it measures
     App: one `streamlit run streamlit_app.py` (headless, via tests/conftest.start_app), driven
     by headless Chromium (Debian's, through Playwright). For each repetition a FRESH browser
-    context + page opens `<url>/?seed=S` (the default lesson; only the seed differs, S = 1..reps,
-    so the app's finished-run cache, keyed by the whole config, never hits; the server is NOT
-    restarted between repetitions). Times are taken inside the page with performance.now():
+    context + page (cold browser cache, like a student's first visit) opens `<url>/?seed=S`:
+    the default lesson with only the seed changed, S = 1..reps, so the app's finished-run cache
+    (keyed by the whole config) never hits. The server is NOT restarted between repetitions;
+    one warm-up Train (seed 0, not counted) runs first. Times are taken inside the page with
+    performance.now():
       click  -> a capturing click listener on the "▶ Train" button;
-      first  -> the first chart drawn after the click (the first live redraw: before Train the
-                default view shows no chart) and the first progress text after the click;
-      done   -> the moment the page is finished: the progress text says "Trained", the app is
-                idle (connected, script not running, no status widget/skeleton/stale element;
-                the test harness's definition) AND every [data-testid="stVegaLiteChart"] has an
-                svg or canvas -- held for 300 ms, and the time is when it STARTED to hold.
-    The app's own "Trained N epochs in X s" figure (server side, click callback to last epoch)
-    is printed too, to split the gap into "training inside the app" and "drawing after it".
-    One warm-up Train (seed 0, not counted) runs first.
+      first  -> the first chart drawn after the click (= the first live redraw: before Train
+                the default view has no chart), and the first progress text after the click;
+      done   -> the page is finished: the progress text says "Trained", the app is idle
+                (connected, script not running, no status widget/skeleton/stale element: the
+                test harness's definition) AND every [data-testid="stVegaLiteChart"] has an svg
+                or canvas. It must hold for 300 ms; the time is when it STARTED to hold.
+    Also printed: the app's own "Trained N epochs in X s" (server side: Train callback to the
+    last epoch, including the live redraws in between), and the CPU seconds used during the
+    run by the server process and by the browser (Chromium + Playwright driver), from /proc.
     Core: `initdash.run(TrainConfig(seed=S, epochs=N))` for the same seeds, in this process,
-    after `initdash.blas.limit_blas_threads(1)` (as the app does), one warm-up run first.
-    The script checks that the link's config equals TrainConfig(seed=S, epochs=N).
+    after `initdash.blas.limit_blas_threads(1)` (as the app does), one warm-up run first. The
+    script checks that the link's config equals TrainConfig(seed=S, epochs=N).
 
-Target: median app / median core <= 1.5. `--sweep` prints the ratio for epochs 1000, 2000,
-5000 (longer runs amortize the fixed cost of a script run and of the drawing). The machine is
-shared (2 cores; Chromium and the server share them): the load average is printed with
+    --pin   pins the server (and the in-process core runs) to CPU 0 and Chromium to CPU 1, to
+            take our own browser's rendering off the server's core (on Streamlit Cloud the
+            browser runs on the student's machine). Other users' processes still float.
+    --trace runs bench/_traced_app.py (the same app with timers around training slices,
+            chart building, st.altair_chart and gc) and prints where the server's time went.
+
+Target: median app / median core <= 1.5. `--sweep` prints the ratio for epochs 1000, 2000 and
+5000 and fits app = fixed + per_epoch * epochs. The machine is shared (2 cores; Chromium and the
+server share them, and other engineers may be running tests): the load average is printed with
 every figure.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import time
 
 import _common as C
@@ -43,11 +53,12 @@ from initdash.blas import limit_blas_threads
 from initdash.share import parse_query
 
 TARGET = 1.5
+DEFAULT_EPOCHS = TrainConfig().epochs
 
 
 def link_config(seed: int, epochs: int) -> TrainConfig:
     q = {"seed": [str(seed)]}
-    if epochs != TrainConfig().epochs:
+    if epochs != DEFAULT_EPOCHS:
         q["epochs"] = [str(epochs)]
     shared = parse_query(q)
     expected = TrainConfig(seed=seed, epochs=epochs)
@@ -57,11 +68,11 @@ def link_config(seed: int, epochs: int) -> TrainConfig:
 
 
 def url_for(base: str, seed: int, epochs: int) -> str:
-    q = f"seed={seed}" + (f"&epochs={epochs}" if epochs != TrainConfig().epochs else "")
+    q = f"seed={seed}" + (f"&epochs={epochs}" if epochs != DEFAULT_EPOCHS else "")
     return f"{base}/?{q}"
 
 
-def app_once(browser, base: str, seed: int, epochs: int, timeout_s: float) -> dict:
+def app_once(browser, base: str, seed: int, epochs: int, timeout_s: float, server_pid: int):
     ctx = browser.new_context(viewport=C.VIEWPORT)
     ctx.set_default_timeout(60_000)
     page = ctx.new_page()
@@ -72,12 +83,17 @@ def app_once(browser, base: str, seed: int, epochs: int, timeout_s: float) -> di
         page.goto(url_for(base, seed, epochs))
         C.conftest.wait_for_app_idle(page)
         btn = page.get_by_role("button", name="▶ Train")
+        server = C.proc_tree(server_pid)
+        s0, b0 = C.tree_cpu(server), C.tree_cpu(C.browser_pids(server_pid))
         t_py = time.perf_counter()
         btn.click()
         page.wait_for_function(
             C.DONE_JS, arg=["Trained", True, C.QUIET_MS], timeout=timeout_s * 1000, polling=20
         )
         py_wall = time.perf_counter() - t_py
+        # CPU from the click to the end of the 300 ms quiet period (idle then: adds ~nothing)
+        s_cpu = C.tree_cpu(C.proc_tree(server_pid)) - s0
+        b_cpu = C.tree_cpu(C.browser_pids(server_pid)) - b0
         b = page.evaluate("() => window.__bench")
         text = page.locator('[data-testid="stProgress"]').first.inner_text()
         exc = page.locator('[data-testid="stException"]').count()
@@ -92,36 +108,42 @@ def app_once(browser, base: str, seed: int, epochs: int, timeout_s: float) -> di
         "first_progress": (b["progress"][0][0] - click) / 1000 if b["progress"] else None,
         "live_updates": len(live),
         "reported": C.reported_seconds(text),
+        "server_cpu": s_cpu,
+        "browser_cpu": b_cpu,
         "errors": errors + ([f"{exc} exception box(es)"] if exc else []),
     }
 
 
-def core_once(seed: int, epochs: int) -> float:
+def core_once(seed: int, epochs: int) -> tuple[float, float]:
+    """(wall, CPU) seconds of initdash.run for the link's config."""
     config = link_config(seed, epochs)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     initdash.run(config)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.thread_time() - c0
 
 
 def fmt(xs) -> str:
     return " ".join("  –  " if x is None else f"{x:5.2f}" for x in xs)
 
 
-def measure(browser, base: str, epochs: int, reps: int, timeout_s: float) -> dict:
+def measure(browser, base, epochs, reps, timeout_s, server_pid) -> dict:
     print(f"\n== default lesson, epochs={epochs}, {reps} repetitions (seeds 1..{reps}) ==")
     print(f"   before: {C.loadavg()}")
-    rows, cores = [], []
+    rows, cores, core_cpu = [], [], []
     for i in range(reps):
         seed = i + 1
-        r = app_once(browser, base, seed, epochs, timeout_s)
-        c = core_once(seed, epochs)
+        r = app_once(browser, base, seed, epochs, timeout_s, server_pid)
+        time.sleep(0.5)  # let the browser settle before timing the core
+        c, ccpu = core_once(seed, epochs)
         rows.append(r)
         cores.append(c)
+        core_cpu.append(ccpu)
+        first = r["first_chart"] if r["first_chart"] is not None else float("nan")
         print(
             f"   rep {i + 1} seed {seed}: app {r['app']:6.3f} s  core {c:6.3f} s  "
-            f"ratio {r['app'] / c:5.2f}  | app-reported training {r['reported'] or 0:5.2f} s, "
-            f"first chart {r['first_chart'] if r['first_chart'] is not None else float('nan'):5.2f}"
-            f" s, live updates seen {r['live_updates']}"
+            f"ratio {r['app'] / c:5.2f} | in-app training {r['reported'] or 0:5.2f} s, "
+            f"first chart {first:5.2f} s, live updates {r['live_updates']}, CPU s: server "
+            f"{r['server_cpu']:4.2f} browser {r['browser_cpu']:4.2f} core {ccpu:4.2f}"
             + (f"  ERRORS {r['errors']}" if r["errors"] else "")
             + f"  [{C.loadavg()}]"
         )
@@ -136,19 +158,25 @@ def measure(browser, base: str, epochs: int, reps: int, timeout_s: float) -> dic
         "ratio": med_app / med_core,
         "reported": C.median(reported),
         "first": C.median(firsts) if firsts else None,
+        "server_cpu": C.median([r["server_cpu"] for r in rows]),
+        "browser_cpu": C.median([r["browser_cpu"] for r in rows]),
+        "core_cpu": C.median(core_cpu),
         "errors": sum(len(r["errors"]) for r in rows),
     }
-    print(f"   app  (click -> finished page), s : {fmt(app)}   median {med_app:.3f}")
-    print(f"   app-reported training time, s    : {fmt(reported)}   median {out['reported']:.3f}")
-    print(f"   core (initdash.run, same seeds), s: {fmt(cores)}   median {med_core:.3f}")
-    print(f"   click -> first live chart, s     : {fmt([r['first_chart'] for r in rows])}")
-    print(f"   click -> first progress text, s  : {fmt([r['first_progress'] for r in rows])}")
-    print(f"   python-side wall (incl. 300 ms quiet + polling), s: "
-          f"{fmt([r['py_wall'] for r in rows])}")  # fmt: skip
+    print(f"   app (click -> finished page), s    : {fmt(app)}   median {med_app:.3f}")
+    print(f"   in-app training (app's own text), s: {fmt(reported)}   median {out['reported']:.3f}")
+    print(f"   core (initdash.run, same seeds), s : {fmt(cores)}   median {med_core:.3f}")
+    print(f"   click -> first live chart, s       : {fmt([r['first_chart'] for r in rows])}")
+    print(f"   click -> first progress text, s    : {fmt([r['first_progress'] for r in rows])}")
+    print(f"   python-side wall (+300 ms quiet), s: {fmt([r['py_wall'] for r in rows])}")
+    print(
+        f"   CPU s per run: server {fmt([r['server_cpu'] for r in rows])} | browser "
+        f"{fmt([r['browser_cpu'] for r in rows])} | core {fmt(core_cpu)}"
+    )
     print(
         f"   RATIO app/core (medians) = {out['ratio']:.2f}  (target <= {TARGET}: "
         f"{'met' if out['ratio'] <= TARGET else 'MISSED'});  in-app training / core = "
-        f"{out['reported'] / med_core:.2f};  drawing after training ~ "
+        f"{out['reported'] / med_core:.2f};  after the last epoch until the page is done ~ "
         f"{med_app - out['reported']:.2f} s"
     )
     print(f"   after: {C.loadavg()}")
@@ -157,48 +185,85 @@ def measure(browser, base: str, epochs: int, reps: int, timeout_s: float) -> dic
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--epochs", type=int, default=TrainConfig().epochs)
+    ap.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--sweep", action="store_true", help="also epochs 1000, 2000, 5000")
+    ap.add_argument("--pin", action="store_true", help="server+core on CPU 0, Chromium on CPU 1")
+    ap.add_argument("--trace", action="store_true", help="serve bench/_traced_app.py and report")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per run")
     args = ap.parse_args()
 
     threads = limit_blas_threads(1)
     print("initdash app speed: click ▶ Train -> finished page, vs the bare core")
-    print(f"   python {sys.version.split()[0]}, os.cpu_count() = {C.os.cpu_count()}, "
-          f"OpenBLAS limited to 1 thread in this process: {threads}")  # fmt: skip
-    print(f"   {C.loadavg()}")
+    print(
+        f"   python {sys.version.split()[0]}, os.cpu_count() = {os.cpu_count()}, "
+        f"OpenBLAS limited to 1 thread in this process: {threads}"
+    )
+    print(f"   commit {C.git_rev()}; {C.loadavg()}")
     initdash.run(TrainConfig(epochs=20))  # core warm-up
 
-    url, proc = C.start_server()
-    print(f"   server {url} pid {proc.pid}; fresh page per repetition, distinct seeds, no restart")
+    env, script, trace = None, None, None
+    if args.trace:
+        trace = os.path.join(tempfile.mkdtemp(prefix="initdash-bench-"), "trace.jsonl")
+        env, script = {"INITDASH_BENCH_TRACE": trace}, C.REPO / "bench" / "_traced_app.py"
+    url, proc = C.start_server(env, script)
+    served = f"traced: {script}" if script else "streamlit_app.py"
+    print(
+        f"   server {url} pid {proc.pid} ({served}); fresh browser context per repetition, "
+        "distinct seeds, no restart"
+    )
     results = []
     try:
         with sync_playwright() as pw:
             browser = C.launch(pw)
+            if args.pin:
+                C.pin(C.proc_tree(proc.pid), {0})
+                C.pin([os.getpid()], {0})
+                C.pin(C.browser_pids(proc.pid), {1})
+                print("   pinned: server + this process (core runs) -> CPU 0; Chromium -> CPU 1")
             try:
-                w = app_once(browser, url, 0, args.epochs, args.timeout)  # warm-up, not counted
-                print(f"   warm-up (seed 0, not counted): app {w['app']:.3f} s, "
-                      f"first chart {w['first_chart']}")  # fmt: skip
+                w = app_once(browser, url, 0, args.epochs, args.timeout, proc.pid)
+                print(
+                    f"   warm-up (seed 0, not counted): app {w['app']:.3f} s, first chart "
+                    f"{w['first_chart']:.2f} s"
+                )
+                if trace:
+                    open(trace, "w").close()  # the trace covers the measured runs only
                 epochs_list = [args.epochs]
                 if args.sweep:
                     epochs_list += [e for e in (1000, 2000, 5000) if e != args.epochs]
                 for e in epochs_list:
-                    results.append(measure(browser, url, e, args.reps, args.timeout))
+                    results.append(measure(browser, url, e, args.reps, args.timeout, proc.pid))
             finally:
                 browser.close()
     finally:
         C.stop_server(proc)
+    if trace:
+        C.print_trace(trace)
 
-    print(f"\n== summary ({C.loadavg()}) ==")
-    print("   epochs | app median s | core median s | app/core | in-app training s | "
-          "drawing after s | first live chart s")  # fmt: skip
+    print(f"\n== summary ({C.loadavg()}{', pinned' if args.pin else ''}) ==")
+    print(
+        "   epochs | app s | core s | app/core | in-app training s | after last epoch s | "
+        "first live chart s | CPU s server / browser / core"
+    )
     for r in sorted(results, key=lambda r: r["epochs"]):
         first = "–" if r["first"] is None else f"{r['first']:.2f}"
         print(
-            f"   {r['epochs']:6d} | {r['app']:12.3f} | {r['core']:13.3f} | {r['ratio']:8.2f} | "
-            f"{r['reported']:17.3f} | {r['app'] - r['reported']:15.3f} | {first:>18}"
+            f"   {r['epochs']:6d} | {r['app']:5.2f} | {r['core']:6.2f} | {r['ratio']:8.2f} | "
+            f"{r['reported']:17.2f} | {r['app'] - r['reported']:18.2f} | {first:>18} | "
+            f"{r['server_cpu']:.2f} / {r['browser_cpu']:.2f} / {r['core_cpu']:.2f}"
         )
+    if len(results) >= 2:
+        xs = [r["epochs"] for r in results]
+        for key in ("app", "core"):
+            ys = [r[key] for r in results]
+            mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+            b = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum(
+                (x - mx) ** 2 for x in xs
+            )
+            print(
+                f"   fit {key:4s}: {my - b * mx:6.2f} s fixed + {1000 * b:6.3f} s per 1000 epochs"
+            )
     errors = sum(r["errors"] for r in results)
     if errors:
         print(f"   {errors} page error(s) seen (see above)")

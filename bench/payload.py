@@ -1,0 +1,295 @@
+"""Bytes of chart data the app sends: per live redraw, per finished view, and per chart spec.
+
+    python bench/payload.py [--epochs N] [--seed S] [--no-browser]
+
+(1) At the websocket, in a real browser. One `streamlit run streamlit_app.py` (headless, via
+    tests/conftest.start_app) and headless Chromium (Debian's, through Playwright). Every
+    frame the server sends is caught with page.on("websocket") + ws.on("framereceived") and
+    decoded as Streamlit's ForwardMsg protobuf, so each frame is classified exactly: a chart
+    element (Element.vega_lite_chart: its spec JSON bytes and its Arrow dataset bytes), a
+    reference to a chart the browser has cached (ForwardMsg.ref_hash: Streamlit resends
+    messages >= 10 kB as a hash when the browser still holds them), or anything else.
+      (a) live run: the default lesson (`?seed=S`, --epochs) from the click on "▶ Train" until
+          the page is finished (progress says "Trained", app idle, every chart drawn). A
+          redraw = a frame carrying a chart; bytes per redraw = chart frame bytes / redraws.
+      (b) finished page: each view's tab is clicked in turn (each click reruns the script);
+          bytes from the click until the page is idle with every chart drawn. The first view
+          is clicked again at the end to show the cache.
+    Sizes are payload bytes as the browser receives them (server.enableWebsocketCompression
+    is off by default in Streamlit 1.67, so that is also what goes over the network).
+(2) In-process, independently of the browser: the same run (`initdash.run(TrainConfig(...))`)
+    is drawn by each view's own draw function from dashboard/views.py (with its widgets at
+    their defaults, Streamlit in bare mode) with views._chart swapped for a catcher, so the
+    charts are exactly what views.py passes to st.altair_chart. For each chart,
+    streamlit.elements.vega_charts._convert_altair_to_vega_lite_spec() gives the spec (JSON
+    bytes without the datasets) and the Arrow datasets (bytes and rows), plus the time to build
+    and convert it.
+No target: the figures tell whether a redraw or a view is heavier than it needs to be. The
+machine is shared; the load average is printed with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+
+import _common as C
+import pyarrow as pa
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+import initdash
+from initdash import TrainConfig
+
+CHART_VIEWS = ("curves", "weights", "clones", "signal", "boundary", "deep")  # as the tests
+
+
+# ------------------------------------------------------------------ websocket frames
+@dataclass
+class Tally:
+    frames: int = 0
+    bytes: int = 0
+    chart_frames: int = 0
+    chart_bytes: int = 0  # whole frames carrying a chart
+    spec_bytes: int = 0
+    data_bytes: int = 0
+    rows: int = 0
+    refs: int = 0
+    ref_bytes: int = 0
+    times: list = field(default_factory=list)
+
+    def add(self, payload) -> None:
+        n = len(payload)
+        self.frames += 1
+        self.bytes += n
+        if isinstance(payload, str):
+            return
+        msg = ForwardMsg()
+        try:
+            msg.ParseFromString(payload)
+        except Exception:  # noqa: BLE001 - not a ForwardMsg: count its bytes only
+            return
+        kind = msg.WhichOneof("type")
+        if kind == "ref_hash":
+            self.refs += 1
+            self.ref_bytes += n
+            return
+        if kind != "delta" or msg.delta.WhichOneof("type") != "new_element":
+            return
+        el = msg.delta.new_element
+        if el.WhichOneof("type") != "vega_lite_chart":
+            return
+        v = el.vega_lite_chart
+        self.chart_frames += 1
+        self.chart_bytes += n
+        self.spec_bytes += len(v.spec.encode())
+        blobs = [d.data.data for d in v.datasets] + ([v.data.data] if v.data.data else [])
+        for b in blobs:
+            self.data_bytes += len(b)
+            try:
+                self.rows += pa.ipc.open_stream(io.BytesIO(b)).read_all().num_rows
+            except Exception:  # noqa: BLE001
+                pass
+        self.times.append(time.perf_counter())
+
+
+class Wire:
+    """Routes every received frame to the current Tally."""
+
+    def __init__(self):
+        self.current = Tally()
+
+    def attach(self, page) -> None:
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda p: self.current.add(p)))
+
+    def start(self) -> Tally:
+        self.current = Tally()
+        return self.current
+
+
+def kb(n: float) -> str:
+    return f"{n / 1000:8.1f}"
+
+
+def browser_part(epochs: int, seed: int, timeout_s: float) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from dashboard import views
+
+    q = f"seed={seed}" + (f"&epochs={epochs}" if epochs != TrainConfig().epochs else "")
+    url, proc = C.start_server()
+    print(f"\n(1) at the websocket: server {url} pid {proc.pid}, page {url}/?{q}  [{C.loadavg()}]")
+    try:
+        with sync_playwright() as pw:
+            browser = C.launch(pw)
+            ctx = browser.new_context(viewport=C.VIEWPORT)
+            ctx.set_default_timeout(60_000)
+            page = ctx.new_page()
+            page.add_init_script(C.INIT_JS)
+            wire = Wire()
+            wire.attach(page)
+            t = wire.start()
+            page.goto(f"{url}/?{q}")
+            C.conftest.wait_for_app_idle(page)
+            print(
+                f"    page load: {t.frames} frames, {kb(t.bytes).strip()} kB (no chart yet: "
+                f"{t.chart_frames} chart frames)"
+            )
+
+            t = wire.start()
+            t0 = time.perf_counter()
+            page.get_by_role("button", name="▶ Train").click()
+            page.wait_for_function(
+                C.DONE_JS, arg=["Trained", True, C.QUIET_MS], timeout=timeout_s * 1000, polling=50
+            )
+            wall = time.perf_counter() - t0
+            text = page.locator('[data-testid="stProgress"]').first.inner_text()
+            per = t.chart_bytes / t.chart_frames if t.chart_frames else 0
+            gaps = [b - a for a, b in zip([t0, *t.times[:-1]], t.times, strict=True)]
+            print(
+                f"\n    (a) live run, {text!r} ({wall:.1f} s incl. 300 ms quiet)  [{C.loadavg()}]"
+            )
+            print(f"        all frames        : {t.frames:5d} frames {kb(t.bytes)} kB")
+            print(
+                f"        chart redraws     : {t.chart_frames:5d} frames {kb(t.chart_bytes)} kB "
+                f"(spec {kb(t.spec_bytes).strip()} kB, Arrow data {kb(t.data_bytes).strip()} kB,"
+                f" {t.rows} rows)"
+            )
+            print(
+                f"        bytes per redraw  : {kb(per)} kB  ({t.rows / max(t.chart_frames, 1):.0f}"
+                f" rows per redraw); cached-chart refs: {t.refs}"
+            )
+            print(
+                "        seconds between redraws (first from the click): "
+                + " ".join(f"{g:.2f}" for g in gaps)
+            )
+
+            print(
+                f"\n    (b) finished page, one tab click per view (each click reruns the script)"
+                f"  [{C.loadavg()}]"
+            )
+            print(
+                "        view         | frames | all kB | charts | chart kB | spec kB | data kB |"
+                "   rows | refs | ref kB | s to done"
+            )
+            # the open view (curves) came with the live run; visit it last, then come back to
+            # it after one other view to show Streamlit's message cache (refs instead of data)
+            first = next(iter(views.VIEWS))
+            order = [v for v in views.VIEWS if v != first] + [first, "signal", first]
+            seen = set()
+            for name in order:
+                view = views.VIEWS[name]
+                t = wire.start()
+                t0 = time.perf_counter()
+                page.get_by_role("tab", name=view.label).click()
+                page.wait_for_timeout(200)
+                need = name in CHART_VIEWS
+                page.wait_for_function(
+                    C.DONE_JS, arg=["Trained", need, C.QUIET_MS], timeout=120_000, polling=50
+                )
+                s = time.perf_counter() - t0 - C.QUIET_MS / 1000
+                label = name + (" again" if name in seen else "")
+                seen.add(name)
+                print(
+                    f"        {label:12s} | {t.frames:6d} | {kb(t.bytes)} | {t.chart_frames:6d} | "
+                    f"{kb(t.chart_bytes)} | {kb(t.spec_bytes)[1:]} | {kb(t.data_bytes)[1:]} | "
+                    f"{t.rows:6d} | {t.refs:4d} | {kb(t.ref_bytes)[2:]} | {s:8.2f}"
+                )
+            exc = page.locator('[data-testid="stException"]').count()
+            if exc:
+                print(f"        !! {exc} exception box(es) on the page")
+            browser.close()
+    finally:
+        C.stop_server(proc)
+
+
+# ------------------------------------------------------------------ in-process
+def inprocess_part(epochs: int, seed: int) -> None:
+    import logging
+
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+    from dashboard import views
+
+    logging.disable(logging.WARNING)  # Streamlit's bare-mode warnings, one per st call
+
+    config = TrainConfig(seed=seed, epochs=epochs)
+    result = initdash.run(config)
+    print(
+        f"\n(2) in-process: initdash.run(TrainConfig(seed={seed}, epochs={epochs})); each "
+        f"view's draw() from dashboard/views.py, widgets at defaults  [{C.loadavg()}]"
+    )
+    caught: list = []
+    real_chart = views._chart
+    views._chart = caught.append
+    print(
+        "        view     | chart | spec bytes | data bytes |  rows | datasets | "
+        "draw+build ms | convert ms"
+    )
+    total = {}
+    try:
+        for name, view in views.VIEWS.items():
+            if name == "theory":
+                continue
+            caught.clear()
+            t0 = time.perf_counter()
+            if name == "deep":
+                views.deep_draw(config, views.deep_options(config))
+            elif view.draw is not None:
+                opts = view.options(result, config) if view.options else {}
+                view.draw(result, None, opts)
+            build = time.perf_counter() - t0
+            if not caught:
+                print(f"        {name:8s} |     – | (no chart: {name} draws text/tables)")
+                continue
+            for k, chart in enumerate(caught):
+                t1 = time.perf_counter()
+                spec = _convert_altair_to_vega_lite_spec(chart)
+                conv = time.perf_counter() - t1
+                data = spec.pop("datasets", {}) or {}
+                spec_b = len(json.dumps(spec).encode())
+                data_b = sum(len(v) for v in data.values() if isinstance(v, bytes))
+                rows = 0
+                for v in data.values():
+                    if isinstance(v, bytes):
+                        rows += pa.ipc.open_stream(io.BytesIO(v)).read_all().num_rows
+                tot = total.setdefault(name, [0, 0, 0])
+                tot[0] += spec_b
+                tot[1] += data_b
+                tot[2] += rows
+                print(
+                    f"        {name:8s} | {k + 1:5d} | {spec_b:10,d} | {data_b:10,d} | {rows:5d} | "
+                    f"{len(data):8d} | {1000 * build / len(caught):13.0f} | {1000 * conv:10.0f}"
+                )
+    finally:
+        views._chart = real_chart
+    print(
+        "        per view (all its charts): "
+        + "; ".join(f"{n} {(s + d) / 1000:.1f} kB ({r} rows)" for n, (s, d, r) in total.items())
+    )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--epochs", type=int, default=TrainConfig().epochs)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--timeout", type=float, default=300.0)
+    ap.add_argument("--no-browser", action="store_true", help="only the in-process table")
+    args = ap.parse_args()
+    from initdash.blas import limit_blas_threads
+
+    limit_blas_threads(1)
+    print("initdash payload: chart bytes per redraw, per view, per spec")
+    print(f"    commit {C.git_rev()}; os.cpu_count() = {os.cpu_count()}; {C.loadavg()}")
+    if not args.no_browser:
+        browser_part(args.epochs, args.seed, args.timeout)
+    inprocess_part(args.epochs, args.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
