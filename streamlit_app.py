@@ -209,12 +209,14 @@ def draw_open_view(config, run: live.Run | None, stop_slot, progress_slot, headl
     with tab:
         if name == "theory":
             views.theory_draw(config.schemes if config else ())
+            keep_training(run, stop_slot, progress_slot, headline_slot)
             return
         if name == "deep":
             if config is None:
                 st.info("Choose at least one scheme in the sidebar.")
-                return
-            views.deep_draw(config, views.deep_options(config))
+            else:
+                views.deep_draw(config, views.deep_options(config))
+            keep_training(run, stop_slot, progress_slot, headline_slot)
             return
         if run is None:
             st.info("Press **▶ Train** to train the selected schemes side by side.")
@@ -238,6 +240,22 @@ def draw_open_view(config, run: live.Run | None, stop_slot, progress_slot, headl
     else:
         with slot.container():
             view.draw(run.result, epoch_slider(run, view, epoch_slot), opts)
+
+
+def keep_training(run: live.Run | None, stop_slot, progress_slot, headline_slot) -> None:
+    """A tab that does not show the run (theory, deep-signal lab): the run trains on, with
+    progress and headline cards updated, instead of pausing until a run tab is opened."""
+    if run is None or run.finished:
+        return
+
+    def redraw(epoch: int | None) -> None:
+        with headline_slot.container():
+            views.headline(run.result)
+
+    train_live(run, progress_slot, redraw)
+    stop_slot.button("■ Stop", key="stop_done", disabled=True, help=STOP_HELP)
+    show_progress(progress_slot, run)
+    redraw(None)
 
 
 def train_live(run: live.Run, progress_slot, redraw) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -33,6 +34,9 @@ class Run:
     started: float = field(default_factory=time.perf_counter)
     wall: float | None = None  # seconds from Train to the finished result
     from_cache: bool = False
+    # Streamlit's fast reruns start the next script run (after a click) while the previous
+    # one may still be inside advance(): the two take turns on the trainer through this lock.
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def finished(self) -> bool:
@@ -75,10 +79,11 @@ def start(config: TrainConfig, data: Data | None, data_key: str) -> Run:
 
 def advance(run: Run, seconds: float) -> None:
     """Train for about ``seconds`` (at least one epoch)."""
-    if run.trainer is not None and not run.finished:
-        run.trainer.advance(seconds=seconds)
-        if run.finished:
-            _done(run)
+    with run.lock:
+        if run.trainer is not None and not run.finished:
+            run.trainer.advance(seconds=seconds)
+            if run.finished:
+                _done(run)
 
 
 def seconds_left(run: Run) -> float:
@@ -94,9 +99,10 @@ def seconds_left(run: Run) -> float:
 
 def stop(run: Run) -> None:
     """End early; the result keeps what was trained."""
-    if run.trainer is not None and not run.finished:
-        run.trainer.stop()
-        _done(run, cache=False)
+    with run.lock:
+        if run.trainer is not None and not run.finished:
+            run.trainer.stop()
+            _done(run, cache=False)
 
 
 def _done(run: Run, cache: bool = True) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -111,7 +112,10 @@ class Field:
         if self.kind == "float":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise bad
-            v = float(value)
+            try:
+                v = float(value)
+            except OverflowError:  # an int too large for a float
+                raise bad from None
             if not math.isfinite(v) or v < self.lo or v > hi:
                 raise bad
             return v
@@ -161,7 +165,10 @@ def _as_int(v: Any) -> int | None:
         return int(v)
     if isinstance(v, float) and math.isfinite(v) and v == int(v):
         return int(v)
-    if hasattr(v, "dtype") and getattr(v.dtype, "kind", "") in "iu":  # numpy integers
+    if isinstance(v, numbers.Integral):  # numpy integer scalars
+        return int(v)
+    kind = getattr(getattr(v, "dtype", None), "kind", None)
+    if getattr(v, "ndim", None) == 0 and kind in ("i", "u"):  # 0-d integer arrays, not arrays
         return int(v)
     return None
 

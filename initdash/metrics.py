@@ -139,4 +139,5 @@ def histograms(weights: np.ndarray, edges: np.ndarray) -> np.ndarray:
 
 
 def rms(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
-    return np.sqrt(np.mean(np.square(x), axis=axes))
+    # squares in float64: float32 weights above ~1.8e19 would overflow to inf
+    return np.sqrt(np.mean(np.square(x, dtype=np.float64), axis=axes))

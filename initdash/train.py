@@ -253,10 +253,21 @@ class Trainer:
 
     def _finalize(self, stopped: bool) -> None:
         e = self.epoch
-        if self._last_detailed != e:
-            self._detailed(e)
         self._evaluate_test(e)
         self._evaluate_train(e)
+        # The last update may have made a model's loss or gradient non-finite with no training
+        # step left to notice: check as a step does (gradient on the probe), mark it diverged.
+        ws = self.net.full_pass(self.Xp, self.yp, keep=False)
+        bad = ~np.isfinite(self.result.curves["train_loss"][e]) | ~np.isfinite(ws.loss)
+        bad |= ~np.isfinite(np.add.reduce(self.net.dP[0], axis=(1, 2)))
+        newly = self._diverge(bad, e)
+        if self._last_detailed != e:
+            self._detailed(e)
+        elif newly.any():  # measured already (stopped at a snapshot epoch): blank them there
+            self.result.details[-1].blank(newly)
+            boundary = self.result.boundaries[-1]
+            if boundary is not None:
+                boundary[~self.alive[np.arange(self.S) * self.R]] = np.nan
         self.result.finish(e, stopped=stopped)
 
     # ---------------------------------------------------------------- internals
@@ -265,12 +276,26 @@ class Trainer:
         loss = self.net.loss(ws, self.y, grad=False)
         self.result.record_train(e, loss, ws.correct)
 
+    def _diverge(self, bad: np.ndarray, e: int) -> np.ndarray:
+        """Mark the live models among ``bad`` diverged at epoch e and freeze them (their
+        optimizer state is cleared, and the trainer zeroes their gradients from now on)."""
+        newly = bad & self.alive
+        if newly.any():
+            self.alive &= ~newly
+            self.result.mark_diverged(newly, e)
+            for state in self._opt_state:
+                for s in state:
+                    s[newly] = 0.0
+        return newly
+
     def _evaluate_test(self, e: int) -> None:
         if len(self.yt) == 0:
             return
         ws = self.net.forward(self.Xt)
         loss = self.net.loss(ws, self.yt, grad=False)
         self.result.record_test(e, loss, ws.correct)
+        # logits that overflow on held-out points mean the weights have blown up too
+        self._diverge(~np.isfinite(loss), e)
 
     def _detailed(self, e: int) -> None:
         first = np.arange(self.S) * self.R  # repeat 0 of each scheme
@@ -289,13 +314,7 @@ class Trainer:
         ws = self._last_ws = net.full_pass(X, y)
         loss = ws.loss
         bad = ~np.isfinite(loss) | ~np.isfinite(np.add.reduce(net.dP[0], axis=(1, 2)))
-        newly = bad & self.alive
-        if newly.any():
-            self.alive &= ~newly
-            self.result.mark_diverged(newly, self.epoch)
-            for state in self._opt_state:
-                for s in state:
-                    s[newly] = 0.0
+        self._diverge(bad, self.epoch)
         if not self.alive.all():
             dead = ~self.alive
             for g in net.dP:

@@ -165,15 +165,19 @@ def start_app(
     *,
     script: str | os.PathLike = APP_SCRIPT,
     timeout: float = SERVER_START_TIMEOUT_S,
+    port: int | None = None,
 ) -> tuple[str, subprocess.Popen]:
     """Start `streamlit run SCRIPT` headless on a free port; return (base URL, process).
 
-    `env` holds extra environment variables layered over os.environ. The server runs in the
-    repository root (so .streamlit/config.toml applies) and logs to artifacts/logs/. The
-    caller owns the process: stop it with stop_app(proc). Fails the test, with the server's
-    log, if the server dies or /_stcore/health does not answer "ok" within `timeout` seconds.
+    `env` holds extra environment variables layered over os.environ. `port` picks the port
+    (e.g. to restart a server where a page is connected); by default a free one. The server
+    runs in the repository root (so .streamlit/config.toml applies) and logs to
+    artifacts/logs/ (with `port` given, appended to that port's log). The caller owns
+    the process: stop it with stop_app(proc). Fails the test, with the server's log, if the
+    server dies or /_stcore/health does not answer "ok" within `timeout` seconds.
     """
-    port = free_port()
+    restart = port is not None
+    port = free_port() if port is None else int(port)
     url = f"http://127.0.0.1:{port}"
     LOGS.mkdir(parents=True, exist_ok=True)
     log_path = LOGS / f"streamlit-{Path(script).stem}-{port}.log"
@@ -186,7 +190,8 @@ def start_app(
         "--server.fileWatcherType", "none",
     ]  # fmt: skip
     full_env = {**os.environ, **(env or {})}
-    log_file = open(log_path, "w", encoding="utf-8")  # closed by stop_app
+    # closed by stop_app; on a port the caller chose (a restart), keep the earlier log too
+    log_file = open(log_path, "a" if restart else "w", encoding="utf-8")
     proc = subprocess.Popen(
         cmd, cwd=REPO_ROOT, env=full_env, stdout=log_file, stderr=subprocess.STDOUT
     )
