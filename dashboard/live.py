@@ -1,13 +1,20 @@
-"""Runs in a session: start, train in slices between redraws, stop, and a shared cache.
+"""Runs: start, train in slices between redraws, stop; shared by every session that asks.
 
-A run lives in ``st.session_state["run"]``, so a click anywhere (which interrupts the script)
-never loses it: the next script run picks the trainer up where it stopped. Finished results go
-into a bounded ``st.cache_data`` cache keyed by the config, so a class opening the same link
-trains once.
+A session's run lives in ``st.session_state["run"]``, so a click anywhere (which interrupts the
+script) never loses it: the next script run picks the trainer up where it stopped.
+
+A class opening the same link trains once. Every session that presses Train with the same
+config and data gets the same :class:`Shared` run (a process-wide registry, ``st.cache_resource``,
+bounded): whichever session's script holds the run's lock trains the next slice, the others
+draw what it has reached, so twenty simultaneous clicks cost one training. Training is
+deterministic, so who drives it never changes a number. Stop detaches only the session that
+pressed it (it keeps a stopped copy). Finished results go into a bounded ``st.cache_data``
+cache keyed by the config, for later visitors.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import threading
@@ -21,26 +28,89 @@ from initdash import Data, Result, TrainConfig, Trainer
 
 CACHE_ENTRIES = 32
 CACHE_TTL = 3600  # seconds
+LIVE_ENTRIES = 8  # runs in progress kept shareable at once
 
 
-@dataclass
+@dataclass(eq=False)
+class Shared:
+    """One training run in progress, shared by the sessions that asked for it."""
+
+    key: str
+    trainer: Trainer | None
+    result: Result
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    sessions: int = 1
+    touched: float = field(default_factory=time.monotonic)
+
+
+class LiveRuns:
+    """The registry of runs in progress: run key -> Shared, at most LIVE_ENTRIES."""
+
+    def __init__(self) -> None:
+        self._runs: dict[str, Shared] = {}
+        self._lock = threading.Lock()
+
+    def join(self, key: str, make) -> Shared:
+        """The run in progress for ``key`` (one more session watching it), or a new one."""
+        with self._lock:
+            shared = self._runs.get(key)
+            if shared is not None and shared.trainer is not None:
+                shared.sessions += 1
+                shared.touched = time.monotonic()
+                return shared
+            shared = make()
+            self._runs[key] = shared
+            while len(self._runs) > LIVE_ENTRIES:  # forget the run untouched the longest
+                oldest = min(self._runs.values(), key=lambda s: s.touched)
+                del self._runs[oldest.key]
+            return shared
+
+    def drop(self, shared: Shared) -> None:
+        with self._lock:
+            if self._runs.get(shared.key) is shared:
+                del self._runs[shared.key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._runs.clear()
+
+
+@st.cache_resource(show_spinner=False)
+def live_runs() -> LiveRuns:
+    """The process-wide registry (one per server, shared by its sessions)."""
+    return LiveRuns()
+
+
+@dataclass(eq=False)
 class Run:
-    """One training run of this session."""
+    """This session's run: a shared run in progress, or a result of its own (loaded from the
+    cache of finished runs, or stopped by this session)."""
 
     config: TrainConfig
     data_key: str
-    result: Result
-    trainer: Trainer | None = None  # None once finished
+    shared: Shared | None = None
+    own: Result | None = None
     started: float = field(default_factory=time.perf_counter)
     wall: float | None = None  # seconds from Train to the finished result
     from_cache: bool = False
-    # Streamlit's fast reruns start the next script run (after a click) while the previous
-    # one may still be inside advance(): the two take turns on the trainer through this lock.
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @property
+    def result(self) -> Result:
+        return self.own if self.own is not None else self.shared.result
+
+    @property
+    def trainer(self) -> Trainer | None:
+        """The trainer while this session's run is in progress, else None."""
+        return None if self.own is not None else self.shared.trainer
 
     @property
     def finished(self) -> bool:
         return self.result.finished
+
+    @property
+    def sessions(self) -> int:
+        """How many sessions asked for this run while it was in progress."""
+        return self.shared.sessions if self.shared is not None and self.own is None else 1
 
 
 class _NotCached(Exception):
@@ -60,30 +130,50 @@ def generated_data(config: TrainConfig) -> Data:
     return initdash.make_data(config)
 
 
+def clear() -> None:
+    """Forget every finished and in-progress run (tests; a server's caches are per process)."""
+    _finished.clear()
+    live_runs().clear()
+
+
 def run_key(config: TrainConfig, data_key: str) -> str:
     text = json.dumps({"config": config.to_dict(), "data": data_key}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def start(config: TrainConfig, data: Data | None, data_key: str) -> Run:
-    """A new run: from the cache when this exact run is there, else a fresh trainer."""
+    """This session's new run: the finished result if cached, else the shared run in
+    progress for this config and data, else a fresh trainer that others can join."""
     t0 = time.perf_counter()
+    key = run_key(config, data_key)
     try:
-        result = _finished(run_key(config, data_key))
-        return Run(config, data_key, result, None, t0, 0.0, from_cache=True)
+        return Run(config, data_key, own=_finished(key), started=t0, wall=0.0, from_cache=True)
     except _NotCached:
         pass
-    trainer = Trainer(config, generated_data(config) if data is None else data)
-    return Run(config, data_key, trainer.result, trainer, t0)
+
+    def make() -> Shared:
+        trainer = Trainer(config, generated_data(config) if data is None else data)
+        return Shared(key, trainer, trainer.result)
+
+    return Run(config, data_key, shared=live_runs().join(key, make), started=t0)
 
 
 def advance(run: Run, seconds: float) -> None:
-    """Train for about ``seconds`` (at least one epoch)."""
-    with run.lock:
-        if run.trainer is not None and not run.finished:
-            run.trainer.advance(seconds=seconds)
-            if run.finished:
-                _done(run)
+    """Train for about ``seconds`` (at least one epoch), unless another session is training
+    this shared run right now: then wait for its slice and carry on from there."""
+    shared = run.shared
+    if run.own is None and shared is not None:
+        with shared.lock:
+            trainer = shared.trainer
+            if trainer is not None and not trainer.result.finished:
+                trainer.advance(seconds=seconds)
+                shared.touched = time.monotonic()
+                if trainer.result.finished:
+                    _finished(shared.key, _result=trainer.result)
+                    shared.trainer = None
+                    live_runs().drop(shared)
+    if run.finished and run.wall is None:
+        run.wall = time.perf_counter() - run.started
 
 
 def seconds_left(run: Run) -> float:
@@ -98,18 +188,19 @@ def seconds_left(run: Run) -> float:
 
 
 def stop(run: Run) -> None:
-    """End early; the result keeps what was trained."""
-    with run.lock:
-        if run.trainer is not None and not run.finished:
-            run.trainer.stop()
-            _done(run, cache=False)
-
-
-def _done(run: Run, cache: bool = True) -> None:
+    """End this session's run early; the result keeps what was trained. A shared run goes on
+    for the other sessions: this one keeps a stopped copy."""
+    shared = run.shared
+    if run.own is not None or shared is None:
+        return
+    with shared.lock:
+        trainer = shared.trainer
+        if trainer is None or trainer.result.finished:
+            return
+        trainer.net._spaces.clear()  # buffers are remade on demand: don't copy them
+        run.own = copy.deepcopy(trainer).stop()
+        shared.sessions = max(shared.sessions - 1, 0)
     run.wall = time.perf_counter() - run.started
-    if cache:
-        _finished(run_key(run.config, run.data_key), _result=run.result)
-    run.trainer = None
 
 
 def progress(run: Run) -> tuple[float, str]:
@@ -123,4 +214,6 @@ def progress(run: Run) -> tuple[float, str]:
         return done / E, f"Stopped at epoch {done} of {E} after {elapsed:.1f} s."
     if r.finished:
         return 1.0, f"Trained {E} epochs in {elapsed:.1f} s."
-    return done / E, f"Training: epoch {done} of {E} · {elapsed:.1f} s"
+    others = run.sessions - 1
+    shared = f" · {others} other session{'s' * (others > 1)} joined this run" if others else ""
+    return done / E, f"Training: epoch {done} of {E} · {elapsed:.1f} s{shared}"

@@ -24,7 +24,7 @@ def make_app(query: dict | None = None) -> AppTest:
 
 def fresh(query: dict | None = None) -> AppTest:
     """A first page load (optionally from a link) with the run cache emptied."""
-    live._finished.clear()
+    live.clear()
     at = make_app(query).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -183,3 +183,35 @@ def test_diverging_scheme_is_shown_as_diverged():
     at = open_view(at, "tldr")
     table = at.dataframe[0].value
     assert table.iloc[0]["Learning outcome"].startswith("Diverged")
+
+
+def test_sessions_asking_for_the_same_run_share_one_training():
+    """A class pressing Train on the same link at once trains once: every session joins the
+    run in progress, any of them drives it, and the numbers are those of a run alone. A
+    session that stops keeps a stopped copy; the others go on; later visitors hit the cache."""
+    import threading
+
+    import pandas as pd
+
+    live.clear()
+    config = initdash.TrainConfig(epochs=300, seed=5)
+    a = live.start(config, None, "generated")
+    b = live.start(config, None, "generated")
+    assert a.shared is b.shared and a.sessions == b.sessions == 2
+    live.advance(a, 0.0)  # session a trains one slice (at least one epoch)
+    reached = b.result.epochs_done
+    assert 0 < reached < config.epochs  # b sees it
+    live.stop(b)
+    assert b.result.stopped and b.result.epochs_done == reached and b.trainer is None
+    c = live.start(config, None, "generated")  # joins a's run, which goes on
+    assert c.shared is a.shared and not a.finished
+    threads = [threading.Thread(target=live.advance, args=(r, 60.0)) for r in (a, c)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert a.finished and c.finished and not a.result.stopped
+    assert a.result is c.result and a.result.epochs_done == config.epochs
+    pd.testing.assert_frame_equal(a.result.history(), initdash.run(config).history())
+    assert b.result.epochs_done == reached  # the stopped copy stayed as it was
+    assert live.start(config, None, "generated").from_cache

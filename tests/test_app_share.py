@@ -32,7 +32,7 @@ LINK_WARNING = "Some settings in this link were not used"
 # --------------------------------------------------------------------------- helpers
 def fresh(query: dict | None = None) -> AppTest:
     """A first page load from a link, with the run cache emptied."""
-    live._finished.clear()
+    live.clear()
     at = AppTest.from_file(APP, default_timeout=120)
     if query:
         at.query_params.update(query)

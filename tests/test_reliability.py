@@ -532,7 +532,7 @@ def test_stop_while_another_thread_advances_caches_no_partial_run():
     training: the stopped, partial result must not go into the cache of finished runs (it did:
     the next Train of that config then 'loaded a finished run' that had stopped early)."""
     config = TrainConfig(epochs=100_000, hidden=(16, 16), seed=97)
-    live._finished.clear()
+    live.clear()
     r = live.start(config, None, "generated")
     old = threading.Thread(target=live.advance, args=(r, 0.6))
     old.start()
@@ -549,7 +549,7 @@ def test_two_threads_advancing_one_run_give_the_numbers_of_one():
     advancing it. They must take turns: the numbers equal an undisturbed run's (they used to
     differ by ~0.6 in loss: two threads stepping one trainer's shared buffers)."""
     config = TrainConfig(epochs=300, hidden=(32, 32), seed=96, schemes=("he_normal", "lsuv"))
-    live._finished.clear()
+    live.clear()
     r = live.start(config, None, "generated")
     threads = [threading.Thread(target=live.advance, args=(r, 60.0)) for _ in range(2)]
     for t in threads:
@@ -573,7 +573,7 @@ def ok(at: AppTest) -> AppTest:
 
 
 def fresh() -> AppTest:
-    live._finished.clear()
+    live.clear()
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update(PAGE_QUERY)
     return ok(at.run())
@@ -606,7 +606,7 @@ def assert_every_view_renders(at: AppTest, text: str) -> None:
 
 def started_run(epochs_trained: int) -> live.Run:
     """What Train creates (live.start), trained for some epochs, as the app would."""
-    live._finished.clear()  # a fresh trainer, not a finished run from the cache
+    live.clear()  # a fresh trainer, not a finished run from the cache
     r = live.start(RUN_CONFIG, None, "generated")
     assert r.trainer is not None and not r.from_cache
     if epochs_trained:
