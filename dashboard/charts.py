@@ -716,17 +716,10 @@ def _evenly(values, n: int) -> np.ndarray:
     return v[np.unique(np.round(np.linspace(0, len(v) - 1, max(n, 1))).astype(int))]
 
 
-def _cell_edges(col: pd.Series, name: str) -> dict[str, pd.Series]:
-    """Edges of the heatmap cell around each grid coordinate: halfway to its neighbours."""
+def _half_step(col: pd.Series) -> float:
+    """Half the typical spacing of a grid axis: a heatmap cell reaches that far each way."""
     v = np.sort(col.unique())
-    if len(v) == 1:
-        mid = np.array([v[0] - 0.5, v[0] + 0.5])
-    else:
-        inner = (v[:-1] + v[1:]) / 2
-        mid = np.concatenate([[v[0] - (v[1] - v[0]) / 2], inner, [v[-1] + (v[-1] - v[-2]) / 2]])
-    lo = dict(zip(v, mid[:-1], strict=True))
-    hi = dict(zip(v, mid[1:], strict=True))
-    return {f"{name}_lo": col.map(lo), f"{name}_hi": col.map(hi)}
+    return float(np.median(np.diff(v)) / 2) if len(v) > 1 else 0.5
 
 
 def decision_boundaries(
@@ -756,36 +749,40 @@ def decision_boundaries(
     schemes = _schemes_of(grid, schemes)
     g = _labelled(grid, schemes)
     notes = []
-    if len(g) > MAX_ROWS:  # keep n evenly spaced grid lines in each direction
+    if len(g) > MAX_ROWS:  # keep every k-th grid line each way: a coarser regular grid
         n = math.isqrt(MAX_ROWS // len(schemes))
-        x1s = _evenly(g["x1"].unique(), n)
-        x2s = _evenly(g["x2"].unique(), n)
+        k = math.ceil(max(g["x1"].nunique(), g["x2"].nunique()) / n)
+        x1s = np.sort(g["x1"].unique())[::k]
+        x2s = np.sort(g["x2"].unique())[::k]
         full = f"{g['x1'].nunique()} x {g['x2'].nunique()}"
         notes.append(f"{len(x1s)} x {len(x2s)} of {full} grid points shown")
         g = g[g["x1"].isin(x1s) & g["x2"].isin(x2s)]
-    g = g.assign(**_cell_edges(g["x1"], "x1"), **_cell_edges(g["x2"], "x2"))
-    g = _lean(
-        g[
-            ["scheme", SCHEME, "x1", "x2", "x1_lo", "x1_hi", "x2_lo", "x2_hi"]
-            + ["predicted", "confidence", "p1"]
-        ]
-    )
+    # Cell edges: halfway to the neighbours. Sent as one half-step per axis and computed in
+    # the browser (four float columns fewer per grid row).
+    hx, hy = _half_step(g["x1"]), _half_step(g["x2"])
+    x_dom = [float(g["x1"].min() - hx), float(g["x1"].max() + hx)]
+    y_dom = [float(g["x2"].min() - hy), float(g["x2"].max() + hy)]
     pts = points if show_test else points[points["split"] == "train"]
+    n_classes = max(int(max(pts["label"].max() if len(pts) else 0, g["predicted"].max()) + 1), 2)
+    binary = n_classes == 2
+    g = _lean(g[["scheme", SCHEME, "x1", "x2", "predicted", "p1" if binary else "confidence"]])
+    cells = {
+        "x1_lo": f"datum.x1 - {hx!r}",
+        "x1_hi": f"datum.x1 + {hx!r}",
+        "x2_lo": f"datum.x2 - {hy!r}",
+        "x2_hi": f"datum.x2 + {hy!r}",
+    }
+    if binary:
+        cells["confidence"] = "max(datum.p1, 1 - datum.p1)"
     if len(pts) > MAX_ROWS:
         pts = pts.iloc[_evenly(np.arange(len(pts)), MAX_ROWS)]
         notes.append(f"{len(pts)} of {len(points)} data points shown")
     pts = _lean(pts[["x1", "x2", "label", "split"]])
-    n_classes = int(max(pts["label"].max() if len(pts) else 0, g["predicted"].max()) + 1)
-    n_classes = max(n_classes, 2)
     classes = list(range(n_classes))
     palette = [CLASS_COLORS[c % len(CLASS_COLORS)] for c in classes]
 
-    x_scale = alt.Scale(
-        domain=[float(g["x1_lo"].min()), float(g["x1_hi"].max())], nice=False, zero=False
-    )
-    y_scale = alt.Scale(
-        domain=[float(g["x2_lo"].min()), float(g["x2_hi"].max())], nice=False, zero=False
-    )
+    x_scale = alt.Scale(domain=x_dom, nice=False, zero=False)
+    y_scale = alt.Scale(domain=y_dom, nice=False, zero=False)
     bg_tip = [
         alt.Tooltip(f"{SCHEME}:N", title="scheme"),
         alt.Tooltip("x1:Q", format=".2f"),
@@ -866,6 +863,7 @@ def decision_boundaries(
             .mark_rect()
             .encode(x=x, x2="x1_hi:Q", y=y, y2="x2_hi:Q", **bg_enc)
             .transform_filter(alt.datum.scheme == s)
+            .transform_calculate(**cells)
         )
         panels.append(
             alt.layer(bg, train, test).properties(

@@ -372,7 +372,9 @@ def test_decision_boundaries_one_panel_per_scheme_with_all_points(specs, run):
     grid_name = panels[0]["layer"][0]["data"]["name"]
     for scheme, panel in zip(ORDER, panels, strict=True):
         bg, train, test = panel["layer"]
-        assert bg["transform"] == [{"filter": f"(datum.scheme === '{scheme}')"}]
+        assert bg["transform"][0] == {"filter": f"(datum.scheme === '{scheme}')"}
+        edges = {t["as"]: t["calculate"] for t in bg["transform"][1:]}  # cells, in the browser
+        assert {"x1_lo", "x1_hi", "x2_lo", "x2_hi", "confidence"} <= set(edges)
         assert bg["data"]["name"] == grid_name  # one shared grid table
         assert {r["scheme"] for r in rows(spec, grid_name)} == set(ORDER)
         for layer in (train, test):  # every panel draws every point
@@ -382,8 +384,14 @@ def test_decision_boundaries_one_panel_per_scheme_with_all_points(specs, run):
     # 6 schemes x 30 x 30 grid points > MAX_ROWS: thinned evenly, cells still tile the plane
     grid = rows(spec, grid_name)
     assert len(grid) <= MAX_ROWS and "grid points shown" in subtitle(spec)
-    one = sorted({(r["x1_lo"], r["x1_hi"]) for r in grid if r["scheme"] == "zeros"})
-    assert all(a[1] == pytest.approx(b[0]) for a, b in zip(one, one[1:], strict=False))
+    # a regular grid: cells of +- half a step (computed in the browser) tile the plane
+    x1 = np.sort(np.unique([r["x1"] for r in grid if r["scheme"] == "zeros"]))
+    steps = np.diff(x1)
+    assert np.allclose(steps, steps[0], rtol=1e-5)
+    bg = spec["concat"][0]["layer"][0]
+    cells = {t["as"]: t["calculate"] for t in bg["transform"][1:]}
+    half = float(cells["x1_hi"].split("+")[1])
+    assert half == pytest.approx(steps[0] / 2, rel=1e-5)
 
 
 def test_decision_boundaries_multiclass(spirals):
