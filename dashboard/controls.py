@@ -16,7 +16,7 @@ import streamlit as st
 import initdash
 from initdash.config import FIELDS, TrainConfig
 from initdash.presets import PRESETS
-from initdash.share import CONFIG_KEYS, SECTIONS, Shared, parse_query, to_query
+from initdash.share import CONFIG_KEYS, Shared, parse_query, to_query
 
 LR_STEPS = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 3.0, 10.0)
 SMALL_STEPS = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0)
@@ -283,6 +283,11 @@ def _hidden_widgets() -> tuple[tuple[int, ...], str | None]:
         f"({DEPTH_CAP} layers of at most {WIDTH_CAP} units)",
         persist_state="session",
     )
+    return _hidden(depth, width, text)
+
+
+def _hidden(depth: int, width: int, text: str) -> tuple[tuple[int, ...], str | None]:
+    """The hidden widths: the custom list if given and valid, else depth x width."""
     if text.strip():
         try:
             return FIELDS["hidden"].check(FIELDS["hidden"].parse(text, True), classroom=True), None
@@ -311,19 +316,12 @@ def sidebar(hidden_sections: tuple[str, ...]) -> tuple[dict, list[str]]:
                 if c.show_if is not None and not c.show_if(values):
                     continue
                 values[c.field] = _widget(c, values)
-    if "network" in hidden_sections:
-        values["hidden"] = _hidden_from_state()
+    if "network" in hidden_sections:  # hidden from the class: the link's values still apply
+        ss = st.session_state
+        values["hidden"], _ = _hidden(
+            ss.get("w_depth", 2), ss.get("w_width", 16), ss.get("w_widths", "")
+        )
     return values, notes
-
-
-def _hidden_from_state() -> tuple[int, ...]:
-    text = st.session_state.get("w_widths", "")
-    if text.strip():
-        try:
-            return FIELDS["hidden"].check(FIELDS["hidden"].parse(text, True), classroom=True)
-        except ValueError:
-            pass
-    return (st.session_state.get("w_width", 16),) * st.session_state.get("w_depth", 2)
 
 
 def build_config(values: dict, data=None) -> tuple[TrainConfig | None, list[str]]:
@@ -359,6 +357,3 @@ def sync_url(query: dict[str, str]) -> None:
     keep = {k: v for k, v in current.items() if k in ("embed", "embed_options")}
     if {**wanted, **keep} != current:
         st.query_params.from_dict({**query, **{k: v[-1] for k, v in keep.items()}})
-
-
-SECTIONS_HIDEABLE = SECTIONS
