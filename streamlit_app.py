@@ -153,7 +153,7 @@ def show_progress(slot, run: live.Run) -> None:
     slot.progress(min(max(frac, 0.0), 1.0), text=text)
 
 
-def stale_note(run: live.Run, config, data_key: str) -> None:
+def stale_note(slot, run: live.Run, config, data_key: str) -> None:
     if config is None or (run.config == config and run.data_key == data_key):
         return
     changed = [
@@ -161,7 +161,7 @@ def stale_note(run: live.Run, config, data_key: str) -> None:
     ]
     if run.data_key != data_key:
         changed.append("data")
-    st.warning(
+    slot.warning(
         "The settings changed since this run (" + escape_md(", ".join(changed)) + "): the "
         "charts still show the previous run. Press **Train** to see the new settings."
     )
@@ -197,7 +197,44 @@ def epoch_slider(run: live.Run, view: views.View, slot) -> int | None:
     )
 
 
-def draw_open_view(config, run: live.Run | None, stop_slot, progress_slot, headline_slot) -> None:
+class Board:
+    """A place on the page that a view draws into again and again, each element in place.
+
+    The board is a container: when a script run draws it where the previous run drew one,
+    the browser keeps the old elements (greyed as stale) until new ones replace them, so a
+    chart is never taken off the page between runs. Each element call then replaces the
+    element at the same position (the first call the first element, and so on), in this
+    script run and in the next. A chart replaced by one with the same spec (views._chart
+    gives the data fixed names) keeps its Vega view in the browser, which only swaps in the
+    new data: cheap live redraws, and no rebuild when Train is pressed again.
+    """
+
+    def __init__(self) -> None:
+        self._box = st.container()
+        self._slots: list = []
+        self._next = 0
+
+    def __getattr__(self, name: str):
+        def place(*args, **kwargs):
+            if self._next < len(self._slots):
+                getattr(self._slots[self._next], name)(*args, **kwargs)
+            else:
+                self._slots.append(getattr(self._box, name)(*args, **kwargs))
+            self._next += 1
+
+        return place
+
+    def draw(self, fn, *args) -> None:
+        """``fn(*args, out=self)``; elements left over from a longer earlier draw are cleared."""
+        self._next = 0
+        fn(*args, out=self)
+        for slot in self._slots[self._next :]:
+            slot.empty()
+
+
+def draw_open_view(
+    config, run: live.Run | None, stop_slot, progress_slot, headline_slot, data, data_key
+) -> None:
     """Draw the selected view; while a run trains, keep training and redrawing it."""
     name = current_view()
     tabs = view_tabs()
@@ -219,17 +256,16 @@ def draw_open_view(config, run: live.Run | None, stop_slot, progress_slot, headl
             keep_training(run, stop_slot, progress_slot, headline_slot)
             return
         if run is None:
-            st.info("Press **▶ Train** to train the selected schemes side by side.")
+            before_training(name, config, data, data_key)
             return
         opts = view.options(run.result, run.config) if view.options else {}
         epoch_slot = st.empty()
-        slot = st.empty()
+        board = Board()
 
     def redraw(epoch: int | None) -> None:
         with headline_slot.container():
             views.headline(run.result)
-        with slot.container():
-            view.draw(run.result, epoch, opts)
+        board.draw(view.draw, run.result, epoch, opts)
 
     if not run.finished:
         train_live(run, progress_slot, redraw)
@@ -238,8 +274,20 @@ def draw_open_view(config, run: live.Run | None, stop_slot, progress_slot, headl
         show_progress(progress_slot, run)
         redraw(epoch_slider(run, view, epoch_slot))
     else:
-        with slot.container():
-            view.draw(run.result, epoch_slider(run, view, epoch_slot), opts)
+        board.draw(view.draw, run.result, epoch_slider(run, view, epoch_slot), opts)
+
+
+def before_training(name: str, config, data, data_key: str) -> None:
+    """The open view before the first Train. The loss view already shows its chart, with
+    where each scheme starts (epoch 0), laid out as with a run (options, scrubber's place,
+    board), so pressing Train fills in the same chart instead of building a new one."""
+    if name != "curves" or config is None:
+        st.info("Press **▶ Train** to train the selected schemes side by side.")
+        return
+    opts = views.VIEWS[name].options(None, config)
+    st.empty()  # where the epoch scrubber goes
+    curves = live.initial_curves(live.run_key(config, data_key), config, data)
+    Board().draw(views.curves_preview, curves, config.epochs, opts)
 
 
 def keep_training(run: live.Run | None, stop_slot, progress_slot, headline_slot) -> None:
@@ -351,20 +399,19 @@ def main() -> None:
     if data_msg:
         st.info(data_msg)
 
-    stop_slot, progress_slot = header(config, problems, data, data_key)
-    run = st.session_state.get("run")
-    if run is not None:
-        show_progress(progress_slot, run)
-        stale_note(run, config, data_key)
-    headline_slot = st.empty()
-
     view_name = current_view()
     if config is not None:
         query = controls.share_query(config, view_name)
         controls.sync_url(query)
         share_box(query, hidden)
-
-    draw_open_view(config, run, stop_slot, progress_slot, headline_slot)
+    stop_slot, progress_slot = header(config, problems, data, data_key)
+    run = st.session_state.get("run")
+    note_slot = st.empty()  # always drawn: the elements below keep their places
+    if run is not None:
+        show_progress(progress_slot, run)
+        stale_note(note_slot, run, config, data_key)
+    headline_slot = st.empty()
+    draw_open_view(config, run, stop_slot, progress_slot, headline_slot, data, data_key)
     if run is not None:
         downloads(run)
 

@@ -153,20 +153,30 @@ def _log_floor(values: Sequence[float]) -> float:
     return min(10.0 ** (math.floor(math.log10(pos.min())) - 1), LOG_FLOOR_MAX)
 
 
-def _log_axis(values, floor: float | None = None) -> alt.Axis:
+def _log_axis(values, floor: float | None = None, scale: str | None = None) -> alt.Axis:
     """Log-axis labels: plain from 0.001 to 1000, 1e-8 style beyond (no 0.000001 next to
     1e-8); at 1, 2 and 5 times powers of ten when ``values`` span at most 3 decades, else at
     powers of ten only. With ``floor`` (where exact zeros are drawn) the ticks go up from the
-    floor in whole decades and the floor's tick reads "0"."""
+    floor in whole decades and the floor's tick reads "0".
+
+    ``scale``: the name of the axis's scale in the compiled chart ("y" for a single or layered
+    chart); with it (and no floor) the choice between the two label sets is made in the
+    browser from the scale's domain, so the spec does not depend on the data and a live chart
+    keeps the same spec from redraw to redraw."""
     v = np.asarray(values, dtype=float).ravel()
     v = v[np.isfinite(v) & (v > 0)]
     top = float(v.max()) if v.size else 1.0
     exponent = "log(datum.value) / LN10"
-    if floor is None and v.size and top / float(v.min()) <= 1e3:
-        mantissa = f"datum.value / pow(10, floor({exponent} + 1e-9))"
-        keep = f"indexof([1, 2, 5], round({mantissa} * 1000) / 1000) >= 0"
+    mantissa = f"datum.value / pow(10, floor({exponent} + 1e-9))"
+    one_two_five = f"indexof([1, 2, 5], round({mantissa} * 1000) / 1000) >= 0"
+    decades = f"abs({exponent} - round({exponent})) < 1e-6"
+    if floor is None and scale is not None:
+        span = f"domain('{scale}')[1] / domain('{scale}')[0]"
+        keep = f"({span} <= 1000 ? {one_two_five} : {decades})"
+    elif floor is None and v.size and top / float(v.min()) <= 1e3:
+        keep = one_two_five
     else:
-        keep = f"abs({exponent} - round({exponent})) < 1e-6"
+        keep = decades
     label = (
         f"!({keep}) ? '' : datum.value >= 0.001 && datum.value < 10000 "
         "? format(datum.value, '~g') : format(datum.value, '.0e')"
@@ -187,25 +197,30 @@ def _title(text: str | None, notes: Sequence[str] = ()) -> alt.Title | str:
     return alt.Title(text or "", subtitle=list(notes))
 
 
+STYLE = alt.Config(
+    axis=alt.AxisConfig(labelFontSize=14, titleFontSize=15, titleFontWeight="normal"),
+    legend=alt.LegendConfig(
+        labelFontSize=14,
+        titleFontSize=15,
+        symbolSize=150,
+        labelLimit=240,
+        rowPadding=3,
+        labelPadding=6,
+        titlePadding=6,
+    ),
+    header=alt.HeaderConfig(labelFontSize=15, titleFontSize=15, labelFontWeight="bold"),
+    title=alt.TitleConfig(fontSize=18, subtitleFontSize=14, anchor="start"),
+    view=alt.ViewConfig(stroke="#999999", strokeWidth=0.5),
+)
+
+
 def _style(chart):
     """The shared look: fonts big enough for a projector, titles flush left. No text or grid
     colours: those come from the page's theme (Streamlit's light or dark), so both stay
-    readable."""
-    return (
-        chart.configure_axis(labelFontSize=14, titleFontSize=15, titleFontWeight="normal")
-        .configure_legend(
-            labelFontSize=14,
-            titleFontSize=15,
-            symbolSize=150,
-            labelLimit=240,
-            rowPadding=3,
-            labelPadding=6,
-            titlePadding=6,
-        )
-        .configure_header(labelFontSize=15, titleFontSize=15, labelFontWeight="bold")
-        .configure_title(fontSize=18, subtitleFontSize=14, anchor="start")
-        .configure_view(stroke="#999999", strokeWidth=0.5)
-    )
+    readable. Set in place on the chart just built (``configure_*`` would copy the whole
+    chart five times: most of a builder's time)."""
+    chart.config = STYLE
+    return chart
 
 
 def _legend_pick() -> alt.Parameter:
@@ -284,7 +299,7 @@ def loss_curves(
     pick = _legend_pick()
     x_scale = alt.Scale(nice=False) if epochs is None else alt.Scale(domain=[0, epochs], nice=False)
     x = alt.X("epoch:Q", axis=_int_axis("epoch"), scale=x_scale)
-    y_axis = _log_axis(df[[metric, lo, hi]], floor) if log else alt.Axis(format=y_format)
+    y_axis = _log_axis(df[[metric, lo, hi]], floor, "y") if log else alt.Axis(format=y_format)
     y = alt.Y(f"{y_field}:Q", title=y_title, scale=y_scale, axis=y_axis)
     color = _scheme_color(schemes)
     dash = alt.StrokeDash(
@@ -304,11 +319,21 @@ def loss_curves(
             alt.Tooltip(f"{metric}_hi:Q", title="highest of repeats", format=".4f"),
         ]
     base = alt.Chart().encode(x=x, color=color)
-    lines = base.mark_line(strokeWidth=2.5).encode(
-        y=y, strokeDash=dash, detail="split:N", opacity=_pick_opacity(pick)
+    lines = (
+        base.mark_line(strokeWidth=2.5)
+        .encode(y=y, strokeDash=dash, detail="split:N", opacity=_pick_opacity(pick))
+        .add_params(pick)  # on a layer, not on the layered chart: that would copy it all
     )
     hover = base.mark_circle(size=70, opacity=0).encode(y=y, tooltip=tooltip)
-    layers = [lines, hover]
+    # a dot at the newest epoch of each curve: where a live curve has got to, where a finished
+    # one ended, and (before training, epoch 0 only) where each scheme starts
+    heads = (
+        base.mark_circle(size=55)
+        .encode(y=y, tooltip=tooltip, opacity=_pick_opacity(pick))
+        .transform_joinaggregate(newest="max(epoch)", groupby=["scheme", "split"])
+        .transform_filter("datum.epoch == datum.newest")
+    )
+    layers = [lines, hover, heads]
     if band:
         area = base.mark_area().encode(
             y=alt.Y(f"{lo}:Q"),
@@ -319,10 +344,8 @@ def loss_curves(
         layers.insert(0, area)
         notes.append("band: lowest to highest of the repeats; line: their mean")
     default = "Training loss" if metric == "loss" else "Accuracy"
-    chart = (
-        alt.layer(*layers, data=_lean(df))
-        .add_params(pick)
-        .properties(width=width, height=height, title=_title(title or default, notes))
+    chart = alt.layer(*layers, data=_lean(df)).properties(
+        width=width, height=height, title=_title(title or default, notes)
     )
     return _style(chart)
 
@@ -499,11 +522,10 @@ def divergence_over_time(
         alt.Tooltip("divergence:Q", format=".4g"),
         alt.Tooltip("distinct:N", title="distinct neurons"),
     ]
-    lines = base.mark_line(strokeWidth=2.5)
+    lines = base.mark_line(strokeWidth=2.5).add_params(pick)  # (cheaper than on the layer)
     points = base.mark_circle(size=45).encode(tooltip=tooltip)
     chart = (
         alt.layer(lines, points, data=_lean(df))
-        .add_params(pick)
         .properties(width=panel_width, height=panel_height)
         .facet(
             facet=alt.Facet(
@@ -687,14 +709,12 @@ def signal_flow(
     ]
     if "kind" in df:
         tooltip.append(alt.Tooltip("kind:N", title="layer kind"))
-    lines = base.mark_line(strokeWidth=2.5)
+    lines = base.mark_line(strokeWidth=2.5).add_params(pick)  # (cheaper than on the layer)
     size = 50 if n_layers <= 30 else 15
     points = base.mark_circle(size=size).encode(tooltip=tooltip)
     default = "Signal through the layers: " + m.title
-    chart = (
-        alt.layer(lines, points, data=_lean(df))
-        .add_params(pick)
-        .properties(width=width, height=height, title=_title(title or default, notes))
+    chart = alt.layer(lines, points, data=_lean(df)).properties(
+        width=width, height=height, title=_title(title or default, notes)
     )
     return _style(chart)
 

@@ -21,6 +21,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+import pandas as pd
 import streamlit as st
 
 import initdash
@@ -130,9 +131,17 @@ def generated_data(config: TrainConfig) -> Data:
     return initdash.make_data(config)
 
 
+@st.cache_data(max_entries=64, ttl=CACHE_TTL, show_spinner=False)
+def initial_curves(key: str, _config: TrainConfig, _data: Data | None) -> pd.DataFrame:
+    """``initdash.initial_curves`` for the page before Train, cached by run key (config and
+    data): a few rows, computed once per setting a class looks at."""
+    return initdash.initial_curves(_config, generated_data(_config) if _data is None else _data)
+
+
 def clear() -> None:
     """Forget every finished and in-progress run (tests; a server's caches are per process)."""
     _finished.clear()
+    initial_curves.clear()
     live_runs().clear()
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -21,20 +22,61 @@ from dashboard import charts
 from initdash import Result
 
 WIDE = "stretch"
+DATASET = "table"  # chart data go as table0, table1, ... (see _chart)
 CURVE_POINTS = 200  # epochs per curve sent to the browser (the chart is ~700 px wide)
 MAX_WEIGHT_LAYERS = 4
 
 
-def look_for(text: str) -> None:
-    st.caption(f"**What to look for.** {text}")
+def look_for(text: str, out=st) -> None:
+    out.caption(f"**What to look for.** {text}")
 
 
 def _labels(result: Result) -> list[str]:
     return [initdash.SCHEMES[s].label for s in result.schemes]
 
 
-def _chart(chart) -> None:
-    st.altair_chart(chart, width=WIDE)
+def _chart(chart, out=st) -> None:
+    """Send an Altair chart with its data under fixed names instead of content hashes.
+
+    st.altair_chart names each table by a hash of its bytes, so the spec changes whenever the
+    data do and the browser builds a new Vega view on every redraw. Here the tables are
+    called table0, table1, ... in the order they appear, so a chart redrawn with new numbers
+    keeps the same spec and the browser only swaps the data into the view it already has
+    (the app replaces elements in place: see streamlit_app.Board). The spec is not validated
+    again here: tests/test_charts.py validates every builder's output against Vega-Lite.
+    """
+    frames: list[tuple[Any, pd.DataFrame]] = []
+    _collect_frames(chart, frames)
+    datasets = {}
+    try:
+        for i, (part, df) in enumerate(frames):
+            name = f"{DATASET}{i}"
+            part.data = alt.NamedData(name=name)
+            datasets[name] = df
+        spec = chart.to_dict(validate=False)
+    finally:
+        for part, df in frames:
+            part.data = df
+    view = spec.get("config", {}).get("view", {})
+    for key in ("continuousWidth", "continuousHeight"):  # Altair's default theme (Streamlit
+        view.pop(key, None)  # turns it off too)
+    spec["datasets"] = datasets
+    out.vega_lite_chart(spec, width=WIDE)
+
+
+def _collect_frames(chart, found: list) -> None:
+    """Every (chart part, DataFrame) in the chart's tree, top level first."""
+    data = getattr(chart, "data", None)
+    if isinstance(data, pd.DataFrame):
+        found.append((chart, data))
+    for key in ("layer", "hconcat", "vconcat", "concat"):
+        parts = getattr(chart, key, None)
+        if isinstance(parts, list):
+            for part in parts:
+                _collect_frames(part, found)
+    inner = getattr(chart, "spec", None)
+    if isinstance(inner, alt.TopLevelMixin | alt.SchemaBase) and not isinstance(inner, dict):
+        _collect_frames(inner, found)
 
 
 # ---------------------------------------------------------------------- curves
@@ -51,20 +93,35 @@ def curves_options() -> dict:
     return {"metric": metric or "loss", "log": log}
 
 
-def curves_draw(result: Result, epoch: int | None, opts: dict) -> None:
-    _chart(
-        charts.loss_curves(
-            result.curves_table(max_points=CURVE_POINTS),
-            metric=opts["metric"],
-            log_scale=opts["log"] and opts["metric"] == "loss",
-            epochs=result.config.epochs,
-        )
+def curves_chart(curves: pd.DataFrame, epochs: int, opts: dict):
+    return charts.loss_curves(
+        curves,
+        metric=opts["metric"],
+        log_scale=opts["log"] and opts["metric"] == "loss",
+        epochs=epochs,
     )
+
+
+def curves_draw(result: Result, epoch: int | None, opts: dict, out=st) -> None:
+    curves = result.curves_table(max_points=CURVE_POINTS)
+    _chart(curves_chart(curves, result.config.epochs, opts), out=out)
     look_for(
         "Solid lines are the training set, dashed the held-out test set. A flat line at "
         "ln 2 = 0.693 (for 2 classes) means the network predicts 50/50: it has learned nothing. "
         "Zeros stays there; tiny random weights sit on that plateau before they take off; huge "
-        "weights start with a huge loss. With repeats over seeds the band shows the spread."
+        "weights start with a huge loss. With repeats over seeds the band shows the spread.",
+        out=out,
+    )
+
+
+def curves_preview(curves: pd.DataFrame, epochs: int, opts: dict, out=st) -> None:
+    """Before training: the same chart with epoch 0 only (``initdash.initial_curves``), so
+    each scheme's dot shows the loss (or accuracy) of its first weights."""
+    _chart(curves_chart(curves, epochs, opts), out=out)
+    out.caption(
+        "**Before training.** Each dot is where a scheme starts: its "
+        f"{opts['metric']} on its first weights, before any update. Press **▶ Train** to "
+        "watch the curves grow from here."
     )
 
 
@@ -85,16 +142,17 @@ def weights_options(result: Result | None) -> dict:
     return {"layers": chosen or default}
 
 
-def weights_draw(result: Result, epoch: int | None, opts: dict) -> None:
+def weights_draw(result: Result, epoch: int | None, opts: dict, out=st) -> None:
     layers = [i for i in opts["layers"] if i <= len(result.dims) - 1]
     current = result.weights_table(epoch, layers=layers)
     initial = result.weights_table(0, layers=layers)
-    _chart(charts.weight_histograms(current, initial, dims=result.dims))
+    _chart(charts.weight_histograms(current, initial, dims=result.dims), out=out)
     look_for(
         "Each panel is a histogram of one layer's weights for one scheme, on shared bins so "
         "schemes compare (the axis is symmetric-log: tiny and huge weights both show). Zeros "
         "and Constant are a single spike. Random small is a narrow spike near 0, Random large "
-        "spreads over tens. Xavier and He are scaled to the layer's fan-in/fan-out."
+        "spreads over tens. Xavier and He are scaled to the layer's fan-in/fan-out.",
+        out=out,
     )
 
 
@@ -113,11 +171,11 @@ def clones_options(result: Result | None) -> dict:
     return {"layer": layer}
 
 
-def clones_draw(result: Result, epoch: int | None, opts: dict) -> None:
+def clones_draw(result: Result, epoch: int | None, opts: dict, out=st) -> None:
     if opts["layer"] is None:
-        st.info("This network has no hidden layer, so there are no neurons to compare.")
+        out.info("This network has no hidden layer, so there are no neurons to compare.")
         return
-    _chart(charts.divergence_over_time(result.divergence_table()))
+    _chart(charts.divergence_over_time(result.divergence_table()), out=out)
     i = result.detail_index(epoch)
     shown = result.detail_epochs[i]
     lt = result.layer_table(shown)
@@ -125,16 +183,19 @@ def clones_draw(result: Result, epoch: int | None, opts: dict) -> None:
     distinct = dict(zip(row.scheme, row.distinct_neurons, strict=True))
     width = result.dims[opts["layer"]]
     k = min(width, initdash.metrics.SIMILARITY_NEURONS)
-    st.markdown(
+    out.markdown(
         f"Neuron similarity in hidden layer **{opts['layer']}** at epoch **{shown}** "
         f"({'all' if k == width else f'first {k} of'} {width} neurons; 1 = identical outputs)"
     )
-    _chart(charts.similarity_heatmaps(result.similarity_table(shown, opts["layer"]), distinct))
+    _chart(
+        charts.similarity_heatmaps(result.similarity_table(shown, opts["layer"]), distinct), out=out
+    )
     look_for(
         "Per-neuron output divergence is the RMS distance between two neurons' outputs on the "
         "same inputs, averaged over all pairs: exactly 0 means every neuron of the layer is a "
         "clone. Zeros and Constant stay at 0 forever (one solid block in the heatmap, 1 "
-        "distinct neuron): the symmetry problem. Random schemes start apart and stay apart."
+        "distinct neuron): the symmetry problem. Random schemes start apart and stay apart.",
+        out=out,
     )
 
 
@@ -160,26 +221,27 @@ def signal_options(result: Result | None) -> dict:
     return {"measure": m or "act_std"}
 
 
-def signal_draw(result: Result, epoch: int | None, opts: dict) -> None:
+def signal_draw(result: Result, epoch: int | None, opts: dict, out=st) -> None:
     i = result.detail_index(epoch)
     shown = result.detail_epochs[i]
-    st.markdown(f"Signal flow through the layers at epoch **{shown}**")
+    out.markdown(f"Signal flow through the layers at epoch **{shown}**")
     lt = result.layer_table(shown)
     lt = lt[lt.repeat == 0]
-    _chart(charts.signal_flow(lt, measure=opts["measure"]))
+    _chart(charts.signal_flow(lt, measure=opts["measure"]), out=out)
     look_for(
         "Read it left to right for the forward pass (activations) and right to left for the "
         "backward pass (gradients). A line that falls by orders of magnitude is a vanishing "
         "signal; one that climbs is exploding. Saturated tanh/sigmoid units have a slope near "
         "0, so gradients die there; dead ReLUs output 0 for every input. Scrub to epoch 0 to "
-        "see where each scheme starts."
+        "see where each scheme starts.",
+        out=out,
     )
 
 
 # ---------------------------------------------------------------------- boundary
-def boundary_draw(result: Result, epoch: int | None, opts: dict) -> None:
+def boundary_draw(result: Result, epoch: int | None, opts: dict, out=st) -> None:
     if result.grid is None:
-        st.info(
+        out.info(
             "Decision boundaries need 2-D data; this dataset has "
             f"{result.data.n_features} features."
         )
@@ -191,13 +253,15 @@ def boundary_draw(result: Result, epoch: int | None, opts: dict) -> None:
             result.boundary_table(shown),
             result.points_table(),
             title=f"Decision boundaries at epoch {shown} (first seed of each scheme)",
-        )
+        ),
+        out=out,
     )
     look_for(
         "The background is the network's prediction over the plane; points are the data "
         "(hollow: test set). Zeros can only draw what a single neuron can: at best a straight "
         "line, usually nothing. A scheme that breaks symmetry bends the boundary around the "
-        "data."
+        "data.",
+        out=out,
     )
 
 
@@ -244,10 +308,10 @@ def tldr_table(result: Result) -> pd.DataFrame:
     return out
 
 
-def tldr_draw(result: Result, epoch: int | None, opts: dict) -> None:
+def tldr_draw(result: Result, epoch: int | None, opts: dict, out=st) -> None:
     note = "" if result.finished else " (so far: training is still running)"
-    st.markdown(f"**TL;DR**, computed from this run{note}")
-    st.dataframe(
+    out.markdown(f"**TL;DR**, computed from this run{note}")
+    out.dataframe(
         tldr_table(result),
         hide_index=True,
         width=WIDE,
@@ -264,7 +328,8 @@ def tldr_draw(result: Result, epoch: int | None, opts: dict) -> None:
         "the gradient risk from saturation and from how much backprop signal reaches the first "
         "layer at epoch 0 (under 1/1000 of the output's: vanishing; over 100x: exploding), the "
         "outcome from the loss curve (spikes: unstable; a long plateau: slow start). "
-        "Thresholds are in initdash/verdicts.py."
+        "Thresholds are in initdash/verdicts.py.",
+        out=out,
     )
 
 

@@ -12,7 +12,7 @@ from .presets import PRESETS
 from .results import Result
 from .schemes import SCHEMES, init_params
 from .signal import propagate
-from .train import Snapshot, Trainer, make_data, run, train
+from .train import Snapshot, Trainer, initial_curves, make_data, run, train
 
 __all__ = [
     "ACTIVATIONS",
@@ -35,6 +35,7 @@ __all__ = [
     "prepare",
     "presets",
     "propagate",
+    "initial_curves",
     "run",
     "share",
     "train",

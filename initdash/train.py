@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from .config import TrainConfig
 from .data import Data, make_dataset, prepare
@@ -379,6 +380,17 @@ def train(config: TrainConfig, data: Data | None = None, *, every: int = 1) -> I
         trainer.step()
         if trainer.result.finished or trainer.epoch % every == 0:
             yield trainer.snapshot()
+
+
+def initial_curves(config: TrainConfig, data: Data | None = None) -> pd.DataFrame:
+    """Where the curves start: loss and accuracy of every model on the training and test
+    sets at its first weights (epoch 0), before any training. The same table as
+    ``Result.curves_table()`` with epoch 0 only, and the same numbers a run records there."""
+    trainer = Trainer(config, data)
+    with np.errstate(all="ignore"):
+        trainer._evaluate_test(0)
+        trainer._evaluate_train(0)
+    return trainer.result.curves_table(max_points=None)
 
 
 def run(config: TrainConfig, data: Data | None = None) -> Result:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -51,12 +53,52 @@ def run_of(at: AppTest) -> live.Run:
     return at.session_state["run"]
 
 
+def chart_tables(at: AppTest) -> list[dict[str, pd.DataFrame]]:
+    """Each chart's named datasets, decoded from the Arrow bytes the browser gets."""
+
+    def table(d) -> pd.DataFrame:
+        return pa.ipc.open_stream(d.data.data).read_all().to_pandas()
+
+    return [{d.name: table(d) for d in c.proto.datasets} for c in at.get("vega_lite_chart")]
+
+
 def test_first_page_renders_without_a_run():
     at = fresh()
-    assert "Press" in " ".join(i.value for i in at.info)
+    assert "Press" in " ".join(c.value for c in at.caption)
     assert at.button(key="train").disabled is False
     assert at.button(key="stop").disabled is True
     assert not at.error
+    assert "run" not in at.session_state
+
+
+def test_first_page_shows_where_each_scheme_starts_in_the_chart_training_fills_in():
+    """Before Train the loss view already has its chart: epoch 0 of every scheme and split,
+    the numbers initdash.initial_curves measures (and a run records at epoch 0). After Train
+    the chart's spec is the very same, so the browser keeps its Vega view and swaps data."""
+    config = initdash.TrainConfig()
+    at = fresh()
+    (before,) = charts(at)
+    (tables,) = chart_tables(at)
+    (shown,) = tables.values()
+    assert set(shown["epoch"]) == {0}
+    expected = initdash.initial_curves(config)
+    assert len(shown) == len(expected) == len(config.schemes) * 2
+    labels = {initdash.SCHEMES[s].label: s for s in config.schemes}
+    got = {(labels[r.scheme_label], r.split): r.loss for r in shown.itertuples()}
+    want = {(r.scheme, r.split): r.loss for r in expected.itertuples()}
+    assert got.keys() == want.keys()
+    for key, loss in want.items():
+        assert got[key] == pytest.approx(loss, rel=1e-6)  # float32 on the wire
+    at = train(at)
+    (after,) = charts(at)
+    assert after == before
+    (tables,) = chart_tables(at)
+    (trained,) = tables.values()
+    assert trained["epoch"].max() == config.epochs
+    first = trained[trained["epoch"] == 0].sort_values(["scheme_label", "split"])
+    assert first["loss"].to_numpy() == pytest.approx(
+        shown.sort_values(["scheme_label", "split"])["loss"].to_numpy()
+    )
 
 
 def test_default_run_trains_and_every_view_renders():

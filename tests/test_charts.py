@@ -439,3 +439,39 @@ def test_a_net_without_hidden_layers_draws_empty_activation_charts():
     strict(charts.divergence_over_time(r.divergence_table()))
     with pytest.raises(ValueError, match="2-D data"):
         charts.decision_boundaries(r.boundary_table().iloc[:0], r.points_table())
+
+
+def _without_data(spec: dict) -> str:
+    """The spec minus its data, with Altair's numbered parameter and view names evened out
+    (Streamlit does the same before sending)."""
+    spec = {k: v for k, v in spec.items() if k not in ("datasets", "data")}
+    return re.sub(r"(param|view)_\d+", r"\1_N", json.dumps(spec, sort_keys=True))
+
+
+@pytest.mark.parametrize("metric,log", [("loss", True), ("loss", False), ("accuracy", False)])
+def test_the_loss_chart_spec_does_not_depend_on_the_numbers(metric, log):
+    """Before training (epoch 0 only), mid-run and at the end the loss chart has one spec: the
+    browser then only swaps the data into the chart it already shows. A loss spanning more
+    than 3 decades switches the log axis labels in the browser (from the scale's domain)."""
+    config = TrainConfig(epochs=EPOCHS, schemes=ORDER)
+    trainer = initdash.Trainer(config)
+    tables = [initdash.initial_curves(config)]
+    for epochs in (5, EPOCHS - 5):
+        trainer.advance(epochs=epochs)
+        tables.append(trainer.result.curves_table(max_points=200))
+    specs = {
+        _without_data(charts.loss_curves(t, metric=metric, log_scale=log, epochs=EPOCHS).to_dict())
+        for t in tables
+    }
+    assert len(specs) == 1
+    spec = json.loads(specs.pop())
+    if log:
+        (axis,) = {json.dumps(e["axis"]) for e in encodings(spec, "y") if "axis" in e}
+        assert "domain('y')" in axis
+    # the dots at each curve's newest epoch: a filter the browser applies, no precomputed rows
+    heads = [
+        d for d in walk(spec) if d.get("mark", {}).get("type") == "circle" and "transform" in d
+    ]
+    (head,) = heads
+    assert head["transform"][0]["joinaggregate"][0]["op"] == "max"
+    assert "datum.newest" in head["transform"][1]["filter"]

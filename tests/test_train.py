@@ -583,3 +583,24 @@ def test_default_lesson_xavier_and_he_are_healthy(name):
     assert s.loc[name, "gradient"] == "healthy"
     assert s.loc[name, "test_accuracy"] >= 0.9
     assert not s.loc[name, "diverged"]
+
+
+# --------------------------------------------------------------------------- before training
+@pytest.mark.parametrize(
+    "changes",
+    [{}, {"batch_size": 32, "repeats": 2}, {"dtype": "float64", "activation": "relu"}],
+    ids=["full-batch", "mini-batch-repeats", "float64-relu"],
+)
+def test_initial_curves_are_exactly_what_a_run_records_at_epoch_0(changes):
+    from initdash import initial_curves
+
+    config = TrainConfig(epochs=3, n_samples=160, **changes)
+    start = initial_curves(config)
+    curves = run(config).curves_table(max_points=None)
+    at0 = curves[curves["epoch"] == 0].reset_index(drop=True)
+    assert len(start) == len(config.schemes) * 2  # train and test per scheme
+    pd.testing.assert_frame_equal(start.reset_index(drop=True), at0)
+    # and it is a measurement, not a constant: Random large starts far above ln 2
+    loss = start.set_index(["scheme", "split"])["loss"]
+    assert loss[("zeros", "train")] == pytest.approx(np.log(2), abs=1e-6)
+    assert loss[("random_large", "train")] > 2 * np.log(2)
