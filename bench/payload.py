@@ -20,10 +20,10 @@
 (2) In-process, independently of the browser: the same run (`initdash.run(TrainConfig(...))`)
     is drawn by each view's own draw function from dashboard/views.py (with its widgets at
     their defaults, Streamlit in bare mode) with views._chart swapped for a catcher, so the
-    charts are exactly what views.py passes to st.altair_chart. For each chart,
-    streamlit.elements.vega_charts._convert_altair_to_vega_lite_spec() gives the spec (JSON
-    bytes without the datasets) and the Arrow datasets (bytes and rows), plus the time to build
-    and convert it.
+    charts are exactly what views.py sends. For each chart, views.chart_spec() (what the app
+    passes to st.vega_lite_chart) and Streamlit's Arrow conversion of its tables give the spec
+    (JSON bytes without the datasets) and the Arrow datasets (bytes and rows), plus the time
+    to build and convert it.
 No target: the figures tell whether a redraw or a view is heavier than it needs to be. The
 machine is shared; the load average is printed with the figures.
 """
@@ -211,7 +211,7 @@ def browser_part(epochs: int, seed: int, timeout_s: float) -> None:
 def inprocess_part(epochs: int, seed: int) -> None:
     import logging
 
-    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+    from streamlit import dataframe_util
 
     from dashboard import views
 
@@ -225,7 +225,7 @@ def inprocess_part(epochs: int, seed: int) -> None:
     )
     caught: list = []
     real_chart = views._chart
-    views._chart = caught.append
+    views._chart = lambda chart, out=None: caught.append(chart)
     print(
         "        view     | chart | spec bytes | data bytes |  rows | datasets | "
         "draw+build ms | convert ms"
@@ -248,9 +248,12 @@ def inprocess_part(epochs: int, seed: int) -> None:
                 continue
             for k, chart in enumerate(caught):
                 t1 = time.perf_counter()
-                spec = _convert_altair_to_vega_lite_spec(chart)
+                spec = views.chart_spec(chart)
+                data = {
+                    k: dataframe_util.convert_anything_to_arrow_bytes(v)
+                    for k, v in (spec.pop("datasets", {}) or {}).items()
+                }
                 conv = time.perf_counter() - t1
-                data = spec.pop("datasets", {}) or {}
                 spec_b = len(json.dumps(spec).encode())
                 data_b = sum(len(v) for v in data.values() if isinstance(v, bytes))
                 rows = 0

@@ -36,7 +36,11 @@ def _labels(result: Result) -> list[str]:
 
 
 def _chart(chart, out=st) -> None:
-    """Send an Altair chart with its data under fixed names instead of content hashes.
+    out.vega_lite_chart(chart_spec(chart), width=WIDE)
+
+
+def chart_spec(chart) -> dict:
+    """The Vega-Lite spec sent for an Altair chart, its tables (DataFrames) under fixed names.
 
     st.altair_chart names each table by a hash of its bytes, so the spec changes whenever the
     data do and the browser builds a new Vega view on every redraw. Here the tables are
@@ -61,7 +65,7 @@ def _chart(chart, out=st) -> None:
     for key in ("continuousWidth", "continuousHeight"):  # Altair's default theme (Streamlit
         view.pop(key, None)  # turns it off too)
     spec["datasets"] = datasets
-    out.vega_lite_chart(spec, width=WIDE)
+    return spec
 
 
 def _collect_frames(chart, found: list) -> None:
