@@ -37,6 +37,9 @@ MAX_ROWS = 5000  # most rows one builder sends to the browser per table (see _th
 COLUMNS = 5  # panels per row of small multiples
 PANEL_WIDTH = 150  # px; 5 panels + axis + legend fit across the ~1000 px main area
 LINE_WIDTH = 640  # px of a single-panel chart (the app may stretch it to the page)
+# Hover targets (invisible points with a tooltip) per curve of the loss chart, at most: each
+# is an SVG element in the browser, and 2000 of them cost more than the lines themselves.
+HOVER_POINTS = 60
 
 SCHEME_COLORS: dict[str, str] = {
     "zeros": "#7f7f7f",  # grey
@@ -278,6 +281,10 @@ def loss_curves(
     notes = [thin_note]
     if n_bad:
         notes.append("points after a scheme diverged are not drawn")
+    # every k-th epoch of the table carries a hover target (the spec only says "where hover")
+    epochs_shown = np.sort(df["epoch"].unique())
+    step = max(math.ceil(len(epochs_shown) / HOVER_POINTS), 1)
+    df = df.assign(hover=df["epoch"].isin(epochs_shown[::step]).astype(np.int8))
     band = bool((df[lo] != df[hi]).any())
     log = log_scale and metric == "loss"
     y_field, floor = metric, None
@@ -324,7 +331,11 @@ def loss_curves(
         .encode(y=y, strokeDash=dash, detail="split:N", opacity=_pick_opacity(pick))
         .add_params(pick)  # on a layer, not on the layered chart: that would copy it all
     )
-    hover = base.mark_circle(size=70, opacity=0).encode(y=y, tooltip=tooltip)
+    hover = (
+        base.mark_circle(size=70, opacity=0)
+        .encode(y=y, tooltip=tooltip)
+        .transform_filter("datum.hover == 1")
+    )
     # a dot at the newest epoch of each curve: where a live curve has got to, where a finished
     # one ended, and (before training, epoch 0 only) where each scheme starts
     heads = (

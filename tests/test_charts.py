@@ -469,9 +469,15 @@ def test_the_loss_chart_spec_does_not_depend_on_the_numbers(metric, log):
         (axis,) = {json.dumps(e["axis"]) for e in encodings(spec, "y") if "axis" in e}
         assert "domain('y')" in axis
     # the dots at each curve's newest epoch: a filter the browser applies, no precomputed rows
-    heads = [
-        d for d in walk(spec) if d.get("mark", {}).get("type") == "circle" and "transform" in d
-    ]
-    (head,) = heads
+    layers = [d for d in walk(spec) if d.get("mark", {}).get("type") == "circle"]
+    (head,) = [d for d in layers if "joinaggregate" in json.dumps(d.get("transform", []))]
     assert head["transform"][0]["joinaggregate"][0]["op"] == "max"
     assert "datum.newest" in head["transform"][1]["filter"]
+    # hover targets (invisible points with the tooltip): a bounded number per curve
+    (hover,) = [d for d in layers if d.get("mark", {}).get("opacity") == 0]
+    assert hover["transform"] == [{"filter": "datum.hover == 1"}]
+    full = charts.loss_curves(tables[-1], metric=metric, log_scale=log, epochs=EPOCHS).data
+    per_curve = full[full["hover"] == 1].groupby(["scheme", "split"], observed=True).size()
+    assert per_curve.max() <= charts.HOVER_POINTS
+    assert per_curve.min() >= charts.HOVER_POINTS // 2
+    assert (full.groupby(["scheme", "split"], observed=True).size() > per_curve).all()
