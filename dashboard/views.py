@@ -51,10 +51,11 @@ def chart_spec(chart) -> dict:
     """
     frames: list[tuple[Any, pd.DataFrame]] = []
     _collect_frames(chart, frames)
-    datasets = {}
+    datasets: dict[str, pd.DataFrame] = {}
+    names: dict[int, str] = {}  # a table used by several parts is sent once
     try:
-        for i, (part, df) in enumerate(frames):
-            name = f"{DATASET}{i}"
+        for part, df in frames:
+            name = names.setdefault(id(df), f"{DATASET}{len(names)}")
             part.data = alt.NamedData(name=name)
             datasets[name] = df
         spec = chart.to_dict(validate=False)

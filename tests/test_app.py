@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -257,3 +258,29 @@ def test_sessions_asking_for_the_same_run_share_one_training():
     pd.testing.assert_frame_equal(a.result.history(), initdash.run(config).history())
     assert b.result.epochs_done == reached  # the stopped copy stayed as it was
     assert live.start(config, None, "generated").from_cache
+
+
+def test_chart_spec_sends_each_table_once_under_a_fixed_name():
+    """views.chart_spec (what the app sends) names tables table0, table1, ... instead of by a
+    hash of their bytes, sends a table shared by several panels once (as many tables as
+    Streamlit's own conversion, which dedupes by content), and leaves the chart unchanged."""
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+    from dashboard import charts as builders
+
+    r = initdash.run(initdash.TrainConfig(epochs=30, n_samples=120))
+    for chart in (
+        builders.decision_boundaries(r.boundary_table(None), r.points_table(), title="t"),
+        builders.loss_curves(r.curves_table(), epochs=30),
+        builders.weight_histograms(r.weights_table(None), r.weights_table(0), dims=r.dims),
+    ):
+        before = chart.to_dict()
+        spec = views.chart_spec(chart)
+        names = list(spec["datasets"])
+        assert names == [f"{views.DATASET}{i}" for i in range(len(names))]
+        used = set(re.findall(r'"name": "([^"]+)"', json.dumps({**spec, "datasets": None})))
+        assert set(names) <= used
+        streamlit_own = _convert_altair_to_vega_lite_spec(chart)["datasets"]
+        assert len(names) == len(streamlit_own)
+        assert all(isinstance(df, pd.DataFrame) for df in spec["datasets"].values())
+        assert chart.to_dict() == before  # the chart still holds its own data
