@@ -148,9 +148,13 @@ class Snapshot:
 
 
 class Trainer:
-    """Trains all the config's schemes (x repeats) at once, one epoch per :meth:`step`."""
+    """Trains all the config's schemes (x repeats) at once, one epoch per :meth:`step`.
 
-    def __init__(self, config: TrainConfig, data: Data | None = None):
+    ``detail=False`` skips the detailed measurement of epoch 0 (layer statistics, weight
+    histograms, similarity, decision boundary): for a trainer that is only looked at, never
+    trained (:func:`initial_curves`)."""
+
+    def __init__(self, config: TrainConfig, data: Data | None = None, *, detail: bool = True):
         self.config = config
         self.data = make_data(config) if data is None else data
         d = self.data
@@ -185,7 +189,7 @@ class Trainer:
         self._snap_epochs = set(snap.tolist())
         self.result = Result.empty(config, d, dims, self.grid)
         self._last_detailed = -1
-        if 0 in self._snap_epochs:  # epoch 0 is measured now, so the first snapshot has it
+        if detail and 0 in self._snap_epochs:  # epoch 0 measured now: the first snapshot has it
             with np.errstate(all="ignore"):
                 self._detailed(0)
         self.elapsed = time.perf_counter() - t0
@@ -386,7 +390,7 @@ def initial_curves(config: TrainConfig, data: Data | None = None) -> pd.DataFram
     """Where the curves start: loss and accuracy of every model on the training and test
     sets at its first weights (epoch 0), before any training. The same table as
     ``Result.curves_table()`` with epoch 0 only, and the same numbers a run records there."""
-    trainer = Trainer(config, data)
+    trainer = Trainer(config, data, detail=False)  # the curves only: no layer statistics
     with np.errstate(all="ignore"):
         trainer._evaluate_test(0)
         trainer._evaluate_train(0)
