@@ -164,19 +164,22 @@ INIT_JS = r"""
       B.clickEpoch = Date.now();
     }
   }, true);
-  const look = () => {
+  // a chart drawn or redrawn: a mark added or changed inside a chart's svg (the loss view
+  // shows its chart before Train, and a redraw changes the marks of the chart in place)
+  const inChart = (m) => {
+    const el = m.target.nodeType === 1 ? m.target : m.target.parentElement;
+    return !!(el && el.closest && el.closest('[data-testid="stVegaLiteChart"] svg'));
+  };
+  const look = (muts) => {
     if (B.click === null) return;
     const p = document.querySelector('[data-testid="stProgress"]');
     const t = p ? p.innerText : null;
     if (t !== null && t !== B.lastText) { B.lastText = t; B.progress.push([performance.now(), t]); }
-    if (B.firstChart === null) {
-      const c = document.querySelector(
-        '[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas');
-      if (c) B.firstChart = performance.now();
-    }
+    if (B.firstChart === null && muts.some(inChart)) B.firstChart = performance.now();
   };
   const start = () => new MutationObserver(look).observe(document.documentElement,
-      {subtree: true, childList: true, characterData: true});
+      {subtree: true, childList: true, characterData: true, attributes: true,
+       attributeFilter: ['d', 'transform']});
   if (document.documentElement) start(); else document.addEventListener('DOMContentLoaded', start);
 })();
 """

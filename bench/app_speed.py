@@ -11,8 +11,9 @@ What it measures
     one warm-up Train (seed 0, not counted) runs first. Times are taken inside the page with
     performance.now():
       click  -> a capturing click listener on the "▶ Train" button;
-      first  -> the first chart drawn after the click (= the first live redraw: before Train
-                the default view has no chart), and the first progress text after the click;
+      first  -> the first chart drawn or redrawn after the click (a mark added or changed in a
+                chart's svg: the default view shows its chart, at epoch 0, before Train), and
+                the first progress text after the click;
       done   -> the page is finished: the progress text says "Trained", the app is idle
                 (connected, script not running, no status widget/skeleton/stale element: the
                 test harness's definition) AND every [data-testid="stVegaLiteChart"] has an svg
