@@ -226,6 +226,15 @@ def _style(chart):
     return chart
 
 
+def _set(chart, **props):
+    """``chart.properties(**props)`` without its cost, on a chart just built: set in place.
+    (``properties()`` copies the chart and runs its constructor again, which deep-copies
+    every sub-chart: for the faceted and concatenated charts that was most of the build.)"""
+    for key, value in props.items():
+        setattr(chart, key, value)
+    return chart
+
+
 def _legend_pick() -> alt.Parameter:
     """Click a scheme in the legend to highlight it (shift-click for several)."""
     return alt.selection_point(fields=[SCHEME], bind="legend")
@@ -355,8 +364,11 @@ def loss_curves(
         layers.insert(0, area)
         notes.append("band: lowest to highest of the repeats; line: their mean")
     default = "Training loss" if metric == "loss" else "Accuracy"
-    chart = alt.layer(*layers, data=_lean(df)).properties(
-        width=width, height=height, title=_title(title or default, notes)
+    chart = _set(
+        alt.layer(*layers, data=_lean(df)),
+        width=width,
+        height=height,
+        title=_title(title or default, notes),
     )
     return _style(chart)
 
@@ -436,21 +448,22 @@ def weight_histograms(
                 fill="#bdbdbd", fillOpacity=0.35, stroke="#666666", strokeWidth=1.5
             ).transform_filter(alt.datum.state == "at init")
             layers.insert(0, ghost)
-        rows.append(
-            alt.layer(*layers, data=_lean(d))
-            .properties(width=panel_width, height=panel_height)
-            .facet(
-                facet=alt.Facet(f"{SCHEME}:N", sort=scheme_labels(schemes), title=None),
-                columns=columns,
-            )
-            .properties(title=alt.Title(_layer_name(int(layer), d, dims), fontSize=15))
+        panel = _set(alt.layer(*layers, data=_lean(d)), width=panel_width, height=panel_height)
+        facets = panel.facet(
+            facet=alt.Facet(f"{SCHEME}:N", sort=scheme_labels(schemes), title=None),
+            columns=columns,
         )
+        rows.append(_set(facets, title=alt.Title(_layer_name(int(layer), d, dims), fontSize=15)))
     notes = [thin_note]
     if initial is not None:
         notes.append("grey outline: the same layer at initialization (epoch 0)")
     notes.append("bar height: share of the layer's weights in the bin; x axis symmetric-log")
-    chart = alt.vconcat(*rows, spacing=24).resolve_scale(x="independent")
-    chart = chart.properties(title=_title(title or f"Weights at epoch {epoch}", notes))
+    chart = _set(
+        alt.VConcatChart(vconcat=[], spacing=24),
+        vconcat=rows,  # set, not passed: the constructor deep-copies every row (no params here)
+        resolve=alt.Resolve(scale=alt.ScaleResolveMap(x="independent")),
+        title=_title(title or f"Weights at epoch {epoch}", notes),
+    )
     return _style(chart)
 
 
@@ -535,18 +548,17 @@ def divergence_over_time(
     ]
     lines = base.mark_line(strokeWidth=2.5).add_params(pick)  # (cheaper than on the layer)
     points = base.mark_circle(size=45).encode(tooltip=tooltip)
-    chart = (
-        alt.layer(lines, points, data=_lean(df))
-        .properties(width=panel_width, height=panel_height)
-        .facet(
+    panel = _set(alt.layer(lines, points, data=_lean(df)), width=panel_width, height=panel_height)
+    chart = _set(
+        panel.facet(
             facet=alt.Facet(
                 "layer:O",
                 title=None,
                 header=alt.Header(labelExpr="'hidden layer ' + datum.value"),
             ),
             columns=min(columns, 4),
-        )
-        .properties(title=_title(title or "Do the neurons of a layer differ?", notes))
+        ),
+        title=_title(title or "Do the neurons of a layer differ?", notes),
     )
     return _style(chart)
 
@@ -608,15 +620,18 @@ def similarity_heatmaps(
         )
         .properties(width=panel_size, height=panel_size)
     )
-    chart = rect.facet(
-        facet=alt.Facet(
-            "panel:N",
-            sort=[headers[s] for s in schemes],
-            title=None,
-            header=alt.Header(labelExpr="split(datum.value, ': ')"),  # two lines
+    chart = _set(
+        rect.facet(
+            facet=alt.Facet(
+                "panel:N",
+                sort=[headers[s] for s in schemes],
+                title=None,
+                header=alt.Header(labelExpr="split(datum.value, ': ')"),  # two lines
+            ),
+            columns=columns,
         ),
-        columns=columns,
-    ).properties(title=_title(title or "Which neurons compute the same thing?", notes))
+        title=_title(title or "Which neurons compute the same thing?", notes),
+    )
     return _style(chart)
 
 
@@ -724,8 +739,11 @@ def signal_flow(
     size = 50 if n_layers <= 30 else 15
     points = base.mark_circle(size=size).encode(tooltip=tooltip)
     default = "Signal through the layers: " + m.title
-    chart = alt.layer(lines, points, data=_lean(df)).properties(
-        width=width, height=height, title=_title(title or default, notes)
+    chart = _set(
+        alt.layer(lines, points, data=_lean(df)),
+        width=width,
+        height=height,
+        title=_title(title or default, notes),
     )
     return _style(chart)
 
@@ -897,16 +915,20 @@ def decision_boundaries(
             .transform_calculate(**cells)
         )
         panels.append(
-            alt.layer(bg, train, test).properties(
+            _set(
+                alt.layer(bg, train, test),
                 width=panel_size,
                 height=panel_size,
                 title=alt.Title(lab, color=SCHEME_COLORS[s], fontSize=15),
             )
         )
     notes.append("filled points: training set; hollow: test set" if show_test else "")
-    chart = (
-        alt.concat(*panels, columns=columns)
-        .resolve_scale(x="shared", y="shared", color="shared", fill="shared", stroke="shared")
-        .properties(title=_title(title or "Decision boundaries", notes))
+    shared = alt.ScaleResolveMap(x="shared", y="shared", color="shared", fill="shared")
+    shared.stroke = "shared"
+    chart = _set(
+        alt.ConcatChart(concat=[], columns=columns),
+        concat=panels,  # set, not passed: the constructor deep-copies every panel (no params)
+        resolve=alt.Resolve(scale=shared),
+        title=_title(title or "Decision boundaries", notes),
     )
     return _style(chart)
