@@ -80,7 +80,7 @@ def _collect_frames(chart, found: list) -> None:
             for part in parts:
                 _collect_frames(part, found)
     inner = getattr(chart, "spec", None)
-    if isinstance(inner, alt.TopLevelMixin | alt.SchemaBase) and not isinstance(inner, dict):
+    if isinstance(inner, alt.SchemaBase):  # a facet's inner chart
         _collect_frames(inner, found)
 
 
