@@ -1,0 +1,163 @@
+"""How the load clients read the initdash page: the ONE place that knows its wording.
+
+Both clients of bench/load.py (the browser-free websocket client, bench/stclient.py, and
+headless Chromium) find the buttons, tell a finished run and read the headline cards through
+this module, and bench/load.py checks what they read against the same config run in-process
+with `expected()` below. When the page changes (labels, which view opens first, the headline
+card wording), adapt this file; nothing else in bench/ knows the page's text.
+
+What it relies on, kept deliberately loose:
+  * the Train button's label contains "Train", the Stop button's "Stop";
+  * a finished run's progress text starts with "Trained" ("Loaded a finished run" when the
+    app served a run it had already finished: the same result);
+  * a headline card per scheme, above every view: "■ <label>", then "test accuracy <x>",
+    "loss <x>", "divergence <x>" on their own lines (markdown, bold or not). The cards are the
+    correctness check: every view shows them.
+  * the TL;DR table (an st.dataframe whose first column is "Initialization") is compared
+    too, but only when the open view shows it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+
+TRAIN_LABEL = "Train"
+STOP_LABEL = "Stop"
+FINISHED_PREFIXES = ("Trained", "Loaded a finished run")
+TRAINING_PREFIX = "Training"
+TLDR_FIRST_COLUMN = "Initialization"
+
+# Controls that bench/load.py's scenario (c) changes, by label as the sidebar shows them.
+SEED_LABEL = "Seed"
+ACTIVATION_LABEL = "Activation"
+LR_LABEL = "Learning rate"  # the label starts with this ("Learning rate (log scale)")
+
+CARD = re.compile(
+    r"■\s*(?P<label>[^\n]+?)\s*\n\s*test accuracy\s+(?P<acc>\S+)\s*\n\s*loss\s+(?P<loss>\S+)"
+    r"\s*\n\s*divergence\s+(?P<div>\S+)"
+)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def is_train_button(label: str) -> bool:
+    return TRAIN_LABEL in label
+
+
+def is_stop_button(label: str) -> bool:
+    return STOP_LABEL in label
+
+
+def is_finished(progress_text: str | None) -> bool:
+    """A finished run (trained now, or served finished): the moment 'Trained' is measured to."""
+    return bool(progress_text) and progress_text.startswith(FINISHED_PREFIXES)
+
+
+def markdown_text(body: str) -> str:
+    """Roughly what the browser shows for an st.markdown body: tags and ** dropped, a
+    markdown line break ("  \\n") a newline, backslash escapes undone."""
+    text = _TAG.sub("", body).replace("**", "")
+    text = re.sub(r"\\(.)", r"\1", text)
+    return re.sub(r"[ \t]+\n", "\n", text)
+
+
+def cards(texts: Iterable[str]) -> dict[str, tuple[str, str, str]]:
+    """The headline cards among page texts (inner text of markdown elements, or
+    markdown_text of their bodies): scheme label -> (test accuracy, loss, divergence)."""
+    out = {}
+    for t in texts:
+        for m in CARD.finditer(t):
+            out[m["label"].strip()] = (m["acc"], m["loss"], m["div"])
+    return out
+
+
+# ------------------------------------------------------------------ what the page should show
+def expected(query: str | Mapping[str, list[str]]) -> dict:
+    """What a page opened at `query` (a share link's query string, or parsed) shows after
+    Train: {"cards": label -> (acc, loss, div) as the app formats them, "tldr": the TL;DR
+    DataFrame, "config": the TrainConfig}. The config comes from the app's own link parser
+    (initdash.share.parse_query), the numbers from initdash.run in this process."""
+    from urllib.parse import parse_qs
+
+    import initdash
+    from dashboard import views
+    from initdash.share import parse_query
+
+    parsed = parse_qs(query, keep_blank_values=True) if isinstance(query, str) else query
+    shared = parse_query(parsed)
+    if shared.warnings:
+        raise ValueError(f"link {query!r} warnings: {shared.warnings}")
+    result = initdash.run(shared.config)
+    s = result.summary()
+    want = {
+        row["label"]: (
+            views._pct(row["test_accuracy"]),
+            views._num(row["train_loss"]),
+            views._num(row["divergence"]),
+        )
+        for _, row in s.iterrows()
+    }
+    return {"cards": want, "tldr": views.tldr_table(result), "config": shared.config}
+
+
+def same_cell(cell, value) -> bool:
+    """A table cell equals the expected value (numbers to 1e-6 relative; text exactly)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            x = float(cell)
+        except (TypeError, ValueError):
+            return False
+        v = float(value)
+        return math.isclose(x, v, rel_tol=1e-6, abs_tol=1e-12) or (math.isnan(x) and math.isnan(v))
+    return str(cell) == str(value)
+
+
+def check(page_cards: dict, page_tldr, want: dict) -> tuple[bool, str]:
+    """(correct?, note): the page's headline cards equal the in-process run's (all schemes,
+    nothing else), and, if the page showed a TL;DR table (rows of cells under a header:
+    {"head": [...], "rows": [[...], ...]}), its cells equal the in-process table's."""
+    if not page_cards:
+        return False, "no headline cards on the page"
+    if page_cards != want["cards"]:
+        diff = {
+            k: (page_cards.get(k), want["cards"].get(k))
+            for k in sorted(set(page_cards) | set(want["cards"]))
+            if page_cards.get(k) != want["cards"].get(k)
+        }
+        return False, f"headline cards differ (page, expected): {diff}"
+    note = f"{len(page_cards)} cards"
+    if not page_tldr or not page_tldr.get("rows"):
+        return True, note
+    tldr = want["tldr"]
+    head, rows = page_tldr["head"], page_tldr["rows"]
+    cols = [h for h in head if h in tldr.columns]
+    if TLDR_FIRST_COLUMN not in cols or len(rows) != len(tldr):
+        return False, f"TL;DR table: columns {head}, {len(rows)} rows"
+    for cells, (_, row) in zip(rows, tldr.iterrows(), strict=True):
+        got = dict(zip(head, cells, strict=False))
+        for c in cols:
+            if not same_cell(got.get(c, ""), row[c]):
+                name = row[TLDR_FIRST_COLUMN]
+                return False, f"TL;DR {name}: {c} = {got.get(c)!r}, want {row[c]!r}"
+    return True, note + f" + TL;DR table ({len(cols)} columns)"
+
+
+# ------------------------------------------------------------------ the same, in a real browser
+# st.dataframe draws on a canvas; its accessible <table role="grid"> holds the cells' text
+# (the columns currently rendered: the grid virtualizes columns scrolled out of view).
+DOM_TLDR_JS = f"""() => {{
+  const t = document.querySelector('[data-testid="stDataFrame"] table[role="grid"]');
+  if (!t) return null;
+  const head = [...t.querySelectorAll('thead th')].map(e => e.textContent.trim());
+  if (!head.includes('{TLDR_FIRST_COLUMN}')) return null;
+  const rows = [...t.querySelectorAll('tbody tr')]
+      .map(tr => [...tr.querySelectorAll('td')].map(e => e.textContent.trim()));
+  return {{head, rows}};
+}}"""
+DOM_GRID_READY_JS = """() => document.querySelectorAll(
+  '[data-testid="stDataFrame"] table[role="grid"] tbody tr').length > 0"""
+DOM_PROGRESS = '[data-testid="stProgress"]'
+DOM_MARKDOWN = '[data-testid="stMarkdownContainer"]'
+DOM_DATAFRAME = '[data-testid="stDataFrame"]'
+DOM_EXCEPTION = '[data-testid="stException"]'
