@@ -1,36 +1,66 @@
-"""A class on one server: N students press Train at the same moment. Do all finish, correctly?
+"""A class on the server: do all students' Trains finish, correctly, and how fast?
 
-    python bench/load.py --sessions 1 5 10 20 --preset seed_table [--same-link]
-                         [--per-browser 20] [--timeout 300]
+    python bench/load.py --scenario a            # 30 open one link, press Train within 10 s
+    python bench/load.py --scenario b            # 30 different settings, within 60 s
+    python bench/load.py --scenario c            # 10 keep changing settings for 5 minutes
+    python bench/load.py --scenario b --students 30 60 90     # a capacity sweep
+    python bench/load.py --scenario b --window 0 --replicas 1 2   # through HAProxy
+    python bench/load.py --scenario verify       # one session checked against in-process
+    options: --client ws|chromium  --window S  --duration S  --seed N  --timeout S
 
-What it measures
-    ONE `streamlit run streamlit_app.py` (headless, via tests/conftest.start_app, default
-    settings) serves every round. For each N, N browser contexts (one page each; up to
-    --per-browser contexts share one headless Chromium, default: all in one) open
-    `?preset=<p>&seed=<s>` with a different seed per session (and per round, so the app's
-    finished-run cache never hits and every session really trains), wait until every page is
-    idle, then all N press "▶ Train" together (asyncio.gather over the pages). Each page then
-    waits (--timeout, default 300 s) until it is finished: progress says "Trained" (or, in the
-    cached second wave of --same-link, "Loaded a finished run") and the app is idle (the test
-    harness's definition). Time to finish is taken inside each page (performance.now() from
-    its own click to finished); the spread of the N clicks is printed too.
-    Correctness: each page's headline cards (test accuracy, loss, divergence per scheme, as the
-    page prints them) and its TL;DR table text are compared with the same config run alone in
-    this process: `initdash.run(config).summary()` formatted as dashboard/views.py does, the
-    config read from the same link by initdash.share.parse_query. Any difference = cross-talk
-    or nondeterminism. Page errors and exception boxes count as failures.
-    Memory: the server's VmRSS (server process + descendants, from /proc/<pid>/status) is
-    sampled every 0.2 s; the peak during each round is reported, and VmHWM (the process's own
-    lifetime high-water mark) at the end of the round. CPU: the server's CPU seconds per round.
-    --same-link: every session of a round opens the IDENTICAL link; a second wave of N fresh
-    pages then presses Train again, to show the cache (a finished run is cached, a running
-    one is not).
-    The browsers run on the same 2-core machine and share the CPU with the server (and with
-    other users' jobs): the load average is printed with every figure; times include the
-    browsers' own work.
+Clients (--client)
+    ws (default): the browser-free client of bench/stclient.py. Each student is one
+        Streamlit session driven over the app's websocket exactly as the frontend does it
+        (same HTTP requests on opening, same BackMsgs: the widget states it sends when Train
+        is pressed are byte-for-byte what Chromium sends). No page is drawn, so the client
+        costs little CPU and the times are the server's: from the moment the press leaves
+        the client to the moment the progress text saying "Trained" arrives.
+    chromium: one headless Chromium context per student (Playwright, Debian's chromium), the
+        same actions through the real page. Its wire times come from Playwright's websocket
+        events; the browsers run on the same cores as the server, so both the server's times
+        and its capacity come out worse than they are (bench/README.md).
 
-Targets: 10 sessions all finish and are correct, server peak RSS < 600 MB; 20 sessions finish
-without error.
+Scenarios (--scenario)
+    a  a class opens the SAME link (?preset=<--preset>&seed=<--seed>) and presses Train at
+       random moments within --window s (default 10). The app trains such a run once and
+       shares it (others join the run in progress, or get the finished run).
+    b  every student opens their OWN link (five presets, some with changed parameters, a
+       different seed each) and presses Train at a random moment within --window s
+       (default 60; 0 = all at once).
+    c  --students (default 10) sessions keep working for --duration s (default 300): change
+       a setting (seed, activation, learning rate one step, or the open view), wait for the
+       page, think 1-3 s, press Train, wait for the finished run, look 2-5 s, repeat.
+    verify  one session opens ?preset=seed_table&seed=3, presses Train and waits for
+       "Trained"; its headline cards and TL;DR table are compared with the same config run
+       in-process.
+    With several --students values, each class size runs on a fresh server (a sweep).
+
+Servers (--replicas)
+    0 (default): one `streamlit run streamlit_app.py` (tests/conftest.start_app), direct.
+    K >= 1: K replicas behind HAProxy with sticky sessions (deploy/replicas.py, the same
+    configuration as the deploy). Several values (--replicas 1 2) run the scenario on each
+    and compare. Warm-up: one Train per replica, directly, not counted.
+
+What it reports, per class size (and per --replicas)
+    finished: the press led to a finished run ("Trained ..." or "Loaded a finished run")
+        before --timeout; lost: the websocket closed under the session (the student would
+        see "Connection error" and a fresh page); crossed: a session saw answers from more
+        than one replica, or numbers that are not its own link's.
+    correct: the headline cards (test accuracy, loss, divergence per scheme; above every
+        view) equal `initdash.run(config)` of the page's own share link, formatted as the app
+        does, computed in this process AFTER the servers stopped; where the open view shows
+        the TL;DR table, its cells are compared too (bench/page_reading.py).
+    time to "Trained", s: p50 / p95 / max over all presses; "done": that script run's end
+        (the page's last message). wave: first press to the last finished run.
+    server CPU s per Train: CPU seconds of the replica processes over the wave / presses
+        (scenario a shares one training among many presses).
+    peak RSS: the replicas' VmRSS (with their children), sampled every 0.2 s; summed.
+    students per core: the largest class size that had every press finished and correct
+        with p95 < 10 s, over the server's cores (one per replica: a replica's Python runs
+        the app under one GIL; at most os.cpu_count()). The load client's own CPU seconds
+        are printed too: with ws they are small; with chromium they are not.
+
+The load average is printed with every figure: other people's jobs share this machine.
 """
 
 from __future__ import annotations
@@ -39,343 +69,452 @@ import argparse
 import asyncio
 import math
 import os
-import re
+import random
 import sys
-import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import _common as C
-from playwright.async_api import async_playwright
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+import page_reading as P
+import stclient
 
-import initdash
 from initdash.blas import limit_blas_threads
-from initdash.share import parse_query
 
-RSS_TARGET_MB = 600
+sys.path.insert(0, str(C.REPO / "deploy"))
+import replicas as R  # noqa: E402  (deploy/replicas.py)
+
+TARGET_P95_S = 10.0
+REPLICA_SPEEDUP_TARGET = 1.6
+DEFAULTS = {  # scenario -> (students, window s)
+    "a": (30, 10.0),
+    "b": (30, 60.0),
+    "c": (10, 0.0),
+    "verify": (1, 0.0),
+}
+# Scenario b: the links of a class with different settings (a different seed each is added).
+VARIANTS = (
+    "preset=seed_table",
+    "preset=clones",
+    "preset=small_vs_large",
+    "preset=saturation",
+    "preset=xavier_vs_he",
+    "preset=seed_table&activation=relu",
+    "preset=clones&activation=relu",
+    "preset=small_vs_large&large_scale=1",
+    "preset=seed_table&hidden=16,16",
+    "schemes=zeros,xavier_normal,he_normal&activation=relu",
+)
 EXTRA_ARGS = [  # many pages at once: do not throttle the ones Chromium thinks are hidden
     "--disable-background-timer-throttling",
     "--disable-renderer-backgrounding",
     "--disable-backgrounding-occluded-windows",
 ]
-HEADLINE = re.compile(
-    r"■\s*(?P<label>[^\n]+?)\s*\n\s*test accuracy\s+(?P<acc>\S+)\s*\n\s*loss\s+(?P<loss>\S+)"
-    r"\s*\n\s*divergence\s+(?P<div>\S+)"
-)
 
 
-# ------------------------------------------------------------------ memory sampler
+# ------------------------------------------------------------------ servers
 class Sampler(threading.Thread):
-    def __init__(self, pid: int, period: float = 0.2):
+    """Sums VmRSS over the server processes (and their children) every `period` s."""
+
+    def __init__(self, pids: list[int], period: float = 0.2):
         super().__init__(daemon=True)
-        self.pid, self.period = pid, period
-        self.samples: list[tuple[float, int, int]] = []  # (monotonic, rss kB, hwm kB)
+        self.pids, self.period = pids, period
+        self.samples: list[tuple[float, int]] = []  # (monotonic, kB)
         self._stop_evt = threading.Event()
 
     def run(self) -> None:
         while not self._stop_evt.is_set():
-            rss, hwm = C.mem_kb(self.pid)
-            self.samples.append((time.monotonic(), rss, hwm))
+            self.samples.append((time.monotonic(), sum(C.mem_kb(p)[0] for p in self.pids)))
             self._stop_evt.wait(self.period)
 
     def stop(self) -> None:
         self._stop_evt.set()
 
-    def peak_mb(self, t0: float, t1: float) -> float:
-        xs = [rss for t, rss, _ in self.samples if t0 <= t <= t1]
+    def peak_mb(self, t0: float = 0.0, t1: float = math.inf) -> float:
+        xs = [kb for t, kb in self.samples if t0 <= t <= t1]
         return max(xs) / 1024 if xs else float("nan")
 
-    def hwm_mb(self) -> float:
-        return C.mem_kb(self.pid)[1] / 1024
+
+@dataclass
+class Servers:
+    url: str  # where students connect
+    pids: list[int]  # the Streamlit processes
+    direct: list[str]  # each replica's own URL (warm-up)
+    cores: int  # cores the server side can use
+    stop: object
+    haproxy_pid: int | None = None
+    label: str = ""
+
+    def cpu(self) -> float:
+        return sum(C.tree_cpu(C.proc_tree(p)) for p in self.pids)
 
 
-# ------------------------------------------------------------------ expected figures
-def expected(preset: str, seed: int) -> dict:
-    """What the page should show for this link: per scheme label -> (acc, loss, divergence)."""
-    from dashboard import views
+def start_servers(replicas: int) -> Servers:
+    if replicas <= 0:
+        url, proc = C.start_server()
+        return Servers(url, [proc.pid], [url], 1, lambda: C.stop_server(proc), label="direct")
+    if R.find_haproxy() is None:
+        raise SystemExit("haproxy not found (apt-get install haproxy, or set $HAPROXY)")
+    bal = R.start(replicas, log_dir=C.REPO / "artifacts" / "bench-replicas")
+    return Servers(
+        bal.url,
+        [p.pid for p in bal.replicas.values()],
+        list(bal.replica_urls.values()),
+        min(replicas, os.cpu_count() or 1),
+        bal.stop,
+        haproxy_pid=bal.haproxy.pid,
+        label=f"{replicas} replica(s) behind HAProxy",
+    )
 
-    shared = parse_query({"preset": [preset], "seed": [str(seed)]})
-    if shared.warnings:
-        raise SystemExit(f"link warnings: {shared.warnings}")
-    result = initdash.run(shared.config)
-    s = result.summary()
-    cards = {
-        row["label"]: (
-            views._pct(row["test_accuracy"]),
-            views._num(row["train_loss"]),
-            views._num(row["divergence"]),
+
+def browsers_cpu(servers: Servers) -> float:
+    """CPU seconds so far of our other descendants: Playwright's driver and Chromium."""
+    ours = set(C.proc_tree(os.getpid())) - {os.getpid()}
+    for pid in [*servers.pids, servers.haproxy_pid]:
+        if pid is not None:
+            ours -= set(C.proc_tree(pid))
+    return C.tree_cpu(ours)
+
+
+# ------------------------------------------------------------------ one press, as recorded
+@dataclass
+class Press:
+    student: str
+    query: str = ""  # the page's share link when the run finished (its config)
+    click: float | None = None  # monotonic
+    trained: float | None = None
+    done: float | None = None
+    page_done: float | None = None  # chromium: the page finished drawing
+    finished: bool = False
+    cards: dict = field(default_factory=dict)
+    tldr: dict | None = None
+    progress: str | None = None
+    error: str | None = None
+    intended: tuple | None = None  # (field, value) the student changed before this press
+    correct: bool | None = None
+    note: str = ""
+
+    @property
+    def t_trained(self) -> float | None:
+        return None if self.trained is None or self.click is None else self.trained - self.click
+
+    @property
+    def t_done(self) -> float | None:
+        return None if self.done is None or self.click is None else self.done - self.click
+
+
+# ------------------------------------------------------------------ the ws student
+class WsStudent:
+    def __init__(self, base: str, query: str, name: str, timeout: float):
+        self.name = name
+        self.s = stclient.Session(
+            base, query, name=name, user_agent=f"initdash-load/{name}", timeout=timeout
         )
-        for _, row in s.iterrows()
-    }
-    tldr = views.tldr_table(result)
-    return {"cards": cards, "tldr": tldr, "config": shared.config}
 
+    async def open(self) -> None:
+        await self.s.open()
 
-# st.dataframe draws on a canvas; its accessible <table role="grid"> holds the cells' text
-# (the columns currently rendered: the grid virtualizes columns scrolled out of view)
-TLDR_JS = """() => {
-  const t = document.querySelector('[data-testid="stDataFrame"] table[role="grid"]');
-  if (!t) return null;
-  const head = [...t.querySelectorAll('thead th')].map(e => e.textContent.trim());
-  const rows = [...t.querySelectorAll('tbody tr')]
-      .map(tr => [...tr.querySelectorAll('td')].map(e => e.textContent.trim()));
-  return {head, rows};
-}"""
-
-
-TLDR_READY_JS = """() => document.querySelectorAll(
-  '[data-testid="stDataFrame"] table[role="grid"] tbody tr').length > 0"""
-
-
-def _same(cell: str, value) -> bool:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    async def train(self, press: Press, timeout: float) -> None:
+        m = await self.s.press(P.TRAIN_LABEL)
+        press.click = m.click
         try:
-            x = float(cell)
-        except ValueError:
-            return False
-        return math.isclose(x, float(value), rel_tol=1e-6, abs_tol=1e-12) or (
-            math.isnan(x) and math.isnan(float(value))
-        )
-    return cell == str(value)
+            await self.s.wait_finished(timeout)
+            press.finished = True
+        finally:
+            press.trained, press.done = m.trained, m.done
+            self.read(press)
+
+    def read(self, press: Press) -> None:
+        press.query = self.s.query
+        press.progress = self.s.progress
+        press.cards = self.s.cards()
+        press.tldr = self.s.tldr()
+        if self.s.errors:
+            press.error = "; ".join(self.s.errors[:3])
+
+    async def change(self, rng: random.Random) -> tuple:
+        """One setting changed as a student would; returns (what, value)."""
+        what = rng.choice(("seed", "activation", "lr", "view"))
+        if what == "seed":
+            v = rng.randrange(10_000)
+            await self.s.set_value(P.SEED_LABEL, v)
+        elif what == "activation":
+            _, w = self.s.widget(P.ACTIVATION_LABEL, "selectbox")
+            cur = self.s.widgets[w.id].string_value
+            v = rng.choice([o for o in w.options if o != cur])
+            await self.s.set_value(P.ACTIVATION_LABEL, v)
+        elif what == "lr":
+            _, w = self.s.widget(P.LR_LABEL, "slider")
+            opts = list(w.options)
+            i = opts.index(self.s.widgets[w.id].string_array_value.data[0])
+            j = i + rng.choice((-1, 1)) if 0 < i < len(opts) - 1 else (1 if i == 0 else i - 1)
+            v = opts[j]
+            await self.s.set_value(P.LR_LABEL, v)
+        else:
+            _, labels = self.s.tabs()
+            v = rng.choice(labels)
+            await self.s.open_tab(v)
+        await self.s.wait_idle()
+        return what, v
+
+    def lost(self) -> str | None:
+        return self.s.close_reason if self.s.closed else None
+
+    def replicas(self) -> set:
+        return set(self.s.replicas)
+
+    async def close(self) -> None:
+        await self.s.close()
 
 
-def tldr_check(page_table: dict | None, tldr) -> tuple[bool, str]:
-    """The page's TL;DR cells (every column it rendered) equal the in-process table's."""
-    if not page_table or not page_table.get("rows"):
-        return False, "no TL;DR grid rows in the page's DOM"
-    head, rows = page_table["head"], page_table["rows"]
-    cols = [h for h in head if h in tldr.columns]
-    if "Initialization" not in cols or len(rows) != len(tldr):
-        return False, f"columns {head}, {len(rows)} rows"
-    for cells, (_, row) in zip(rows, tldr.iterrows(), strict=True):
-        got = dict(zip(head, cells, strict=False))
-        for c in cols:
-            if not _same(got.get(c, ""), row[c]):
-                return False, f"{row['Initialization']}: {c} = {got.get(c)!r}, expected {row[c]!r}"
-    return True, f"{len(cols)} columns compared"
-
-
-# ------------------------------------------------------------------ one session
+# ------------------------------------------------------------------ the Chromium student
 def _watch_wire(page) -> None:
-    """page.marks['trained'] / ['finished']: when (time.monotonic() here) the browser received
-    the progress element saying "Trained"/"Loaded a finished run", and the end of that script
-    run (ForwardMsg.script_finished): the server's side, before the page draws anything."""
-    page.marks = {}
+    """page.wire: Playwright's websocket events, in time.monotonic(): when the press left
+    (a BackMsg with a trigger), when the progress text starting with "Trained" arrived, and
+    when that script run ended. page.ws_closed: the websocket closed."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-    def on_frame(payload) -> None:
-        if isinstance(payload, str):
+    page.wire = {}
+    page.ws_closed = None
+
+    def sent(payload) -> None:
+        if isinstance(payload, str) or "click" in page.wire or not page.wire.get("armed"):
             return
-        marks = page.marks
-        if "trained" not in marks:
-            if b"Trained " not in payload and b"Loaded a finished run" not in payload:
+        m = BackMsg()
+        m.ParseFromString(payload)
+        if any(w.trigger_value for w in m.rerun_script.widget_states.widgets):
+            page.wire["click"] = time.monotonic()
+
+    def received(payload) -> None:
+        if isinstance(payload, str) or "click" not in page.wire:
+            return
+        w = page.wire
+        if "trained" not in w:
+            if not any(p.encode() in payload for p in P.FINISHED_PREFIXES):
                 return
-            msg = ForwardMsg()
-            msg.ParseFromString(payload)
-            if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
-                el = msg.delta.new_element
-                if el.WhichOneof("type") == "progress":
-                    marks["trained"] = time.monotonic()
-        elif "finished" not in marks and len(payload) < 200:
-            msg = ForwardMsg()
-            msg.ParseFromString(payload)
-            if msg.WhichOneof("type") == "script_finished":
-                marks["finished"] = time.monotonic()
+            m = ForwardMsg()
+            m.ParseFromString(payload)
+            if m.WhichOneof("type") == "delta" and m.delta.WhichOneof("type") == "new_element":
+                el = m.delta.new_element
+                if el.WhichOneof("type") == "progress" and P.is_finished(el.progress.text):
+                    w["trained"] = time.monotonic()
+        elif "done" not in w and len(payload) < 200:
+            m = ForwardMsg()
+            m.ParseFromString(payload)
+            if m.WhichOneof("type") == "script_finished":
+                w["done"] = time.monotonic()
 
-    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+    def on_ws(ws) -> None:
+        ws.on("framesent", sent)
+        ws.on("framereceived", received)
+        ws.on("close", lambda _: setattr(page, "ws_closed", "websocket closed"))
 
-
-async def open_page(browser, url: str):
-    ctx = await browser.new_context(viewport=C.VIEWPORT)
-    ctx.set_default_timeout(120_000)
-    page = await ctx.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    _watch_wire(page)
-    await page.add_init_script(C.INIT_JS)
-    await page.goto(url)
-    await page.wait_for_selector(C.conftest.APP_SELECTOR, state="attached")
-    await page.wait_for_function(C.conftest._IDLE_JS, arg=300, polling=100, timeout=120_000)
-    return ctx, page
+    page.on("websocket", on_ws)
 
 
-async def finish(page, word: str, deadline: float) -> dict:
-    out = {"ok": False, "time": None, "error": None}
-    try:
-        left = max(deadline - time.monotonic(), 1.0)
-        await page.wait_for_function(
-            C.DONE_JS, arg=[word, False, C.QUIET_MS], polling=100, timeout=left * 1000
+class ChromiumStudent:
+    def __init__(self, browser, base: str, query: str, name: str, timeout: float):
+        self.browser, self.base, self.query, self.name = browser, base, query, name
+        self.timeout = timeout
+        self.ctx = self.page = None
+        self.seen: set = set()
+        self.errors: list = []
+
+    async def open(self) -> None:
+        self.ctx = await self.browser.new_context(
+            viewport=C.VIEWPORT, user_agent=f"initdash-load/{self.name} (Chromium)"
         )
-    except Exception as e:  # noqa: BLE001 - a timeout is a result here
-        out["error"] = type(e).__name__ + ": " + str(e).splitlines()[0][:120]
-    try:
-        b = await page.evaluate("() => window.__bench")
-        out["clickEpoch"] = b["clickEpoch"]
-        if b["doneSince"] is not None and out["error"] is None:
-            out["time"] = (b["doneSince"] - b["click"]) / 1000
-            out["doneEpoch"] = b["doneEpoch"]
-        prog = page.locator('[data-testid="stProgress"]')
-        out["progress"] = await prog.first.inner_text() if await prog.count() else ""
-        cards = await page.locator('[data-testid="stMarkdownContainer"]').all_inner_texts()
-        out["cards"] = {
-            m["label"].strip(): (m["acc"], m["loss"], m["div"])
-            for t in cards
-            for m in [HEADLINE.search(t)]
-            if m
-        }
-        out["has_df"] = await page.locator('[data-testid="stDataFrame"]').count()
-        try:  # the grid fills its accessible table after drawing; give a busy browser time
-            await page.wait_for_function(TLDR_READY_JS, polling=200, timeout=30_000)
-        except Exception:  # noqa: BLE001 - reported as a missing table below
-            pass
-        out["tldr"] = await page.evaluate(TLDR_JS)
-        out["exceptions"] = await page.locator('[data-testid="stException"]').count()
-        out["page_errors"] = list(page.errors)
-    except Exception as e:  # noqa: BLE001
-        out["error"] = (out["error"] or "") + f" | reading the page: {e}"[:200]
-    out["ok"] = out["error"] is None and not out.get("exceptions") and not out.get("page_errors")
-    return out
+        self.ctx.set_default_timeout(self.timeout * 1000)
+        page = self.page = await self.ctx.new_page()
+        page.on("pageerror", lambda e: self.errors.append(str(e)[:200]))
 
+        def on_response(r) -> None:
+            rep = r.headers.get(stclient.REPLICA_HEADER.lower())
+            if rep:
+                self.seen.add(rep)
 
-# ------------------------------------------------------------------ one round
-async def one_round(browsers, url, preset, seeds, word, timeout, sampler, server_pid, refs):
-    n = len(seeds)
-    opened = await asyncio.gather(
-        *(
-            open_page(browsers[i % len(browsers)], f"{url}/?preset={preset}&seed={s}")
-            for i, s in enumerate(seeds)
+        page.on("response", on_response)
+        _watch_wire(page)
+        await page.add_init_script(C.INIT_JS)
+        await page.goto(f"{self.base}/?{self.query}" if self.query else self.base)
+        await page.wait_for_selector(C.conftest.APP_SELECTOR, state="attached")
+        await page.wait_for_function(C.conftest._IDLE_JS, arg=300, polling=100)
+
+    async def train(self, press: Press, timeout: float) -> None:
+        page = self.page
+        page.wire = {"armed": True}
+        await page.evaluate(
+            "() => { window.__bench.click = null; window.__bench.doneSince = null; }"
         )
-    )
-    pages = [p for _, p in opened]
-    cpu0 = C.cpu_seconds(server_pid)
+        await page.get_by_role("button", name=P.TRAIN_LABEL).click()
+        press.click = page.wire.get("click", time.monotonic())
+        try:
+            word = "^(" + "|".join(P.FINISHED_PREFIXES) + ")"
+            await page.wait_for_function(
+                C.DONE_JS, arg=[word, False, C.QUIET_MS], polling=100, timeout=timeout * 1000
+            )
+            press.finished = True
+            b = await page.evaluate("() => window.__bench")
+            if b["doneSince"] is not None and b["click"] is not None:
+                press.page_done = press.click + (b["doneSince"] - b["click"]) / 1000
+        finally:
+            w = page.wire
+            press.click = w.get("click", press.click)
+            press.trained, press.done = w.get("trained"), w.get("done")
+            await self.read(press)
+
+    async def read(self, press: Press) -> None:
+        page = self.page
+        press.query = urlsplit(page.url).query
+        prog = page.locator(P.DOM_PROGRESS)
+        press.progress = await prog.first.inner_text() if await prog.count() else None
+        press.cards = P.cards(await page.locator(P.DOM_MARKDOWN).all_inner_texts())
+        press.tldr = None
+        if await page.locator(P.DOM_DATAFRAME).count():
+            try:  # the grid fills its accessible table after drawing; give a busy browser time
+                await page.wait_for_function(P.DOM_GRID_READY_JS, polling=200, timeout=30_000)
+            except Exception:  # noqa: BLE001 - then only the cards are compared
+                pass
+            press.tldr = await page.evaluate(P.DOM_TLDR_JS)
+        boxes = await page.locator(P.DOM_EXCEPTION).count()
+        errs = self.errors + ([f"{boxes} exception box(es)"] if boxes else [])
+        if errs:
+            press.error = "; ".join(errs[:3])
+
+    async def change(self, rng: random.Random) -> tuple:
+        page = self.page
+        what = rng.choice(("seed", "activation", "lr", "view"))
+        if what == "seed":
+            v = rng.randrange(10_000)
+            box = page.get_by_label(P.SEED_LABEL, exact=True).and_(page.locator("input"))
+            await box.fill(str(v))
+            await box.press("Enter")
+        elif what == "activation":
+            sel = page.locator('[data-testid="stSelectbox"]').filter(has_text=P.ACTIVATION_LABEL)
+            cur = (await sel.locator('[data-baseweb="select"]').inner_text()).strip()
+            await sel.locator('[data-baseweb="select"]').click()
+            opts = [o.strip() for o in await page.get_by_role("option").all_inner_texts()]
+            v = rng.choice([o for o in opts if o != cur])
+            await page.get_by_role("option", name=v, exact=True).click()
+        elif what == "lr":
+            thumb = page.get_by_role("slider", name=P.LR_LABEL)
+            await thumb.focus()
+            await thumb.press(rng.choice(("ArrowLeft", "ArrowRight")))
+            v = (await thumb.get_attribute("aria-valuetext")) or ""
+        else:
+            tabs = [t.strip() for t in await page.get_by_role("tab").all_inner_texts()]
+            v = rng.choice(tabs)
+            await page.get_by_role("tab", name=v, exact=True).click()
+        await page.wait_for_function(C.conftest._IDLE_JS, arg=300, polling=100)
+        return what, v
+
+    def lost(self) -> str | None:
+        return self.page.ws_closed if self.page is not None else None
+
+    def replicas(self) -> set:
+        return set(self.seen)
+
+    async def close(self) -> None:
+        if self.ctx is not None:
+            await self.ctx.close()
+
+
+# ------------------------------------------------------------------ scenarios
+def links(scenario: str, n: int, seed: int, preset: str) -> list[str]:
+    if scenario == "verify":
+        return ["preset=seed_table&seed=3"]
+    if scenario == "a":
+        return [f"preset={preset}&seed={seed}"] * n
+    base = 1000 * (seed + 1)
+    return [f"{VARIANTS[i % len(VARIANTS)]}&seed={base + i}" for i in range(n)]
+
+
+async def run_wave(students, window: float, rng, timeout: float) -> list[Press]:
+    """Each student presses Train once, at a random moment within `window` seconds."""
+    offsets = [rng.uniform(0, window) if window > 0 else 0.0 for _ in students]
     t0 = time.monotonic()
-    await asyncio.gather(*(p.get_by_role("button", name="▶ Train").click() for p in pages))
-    results = await asyncio.gather(*(finish(p, word, t0 + timeout) for p in pages))
-    t1 = time.monotonic()
-    cpu = C.cpu_seconds(server_pid) - cpu0
-    await asyncio.gather(*(ctx.close() for ctx, _ in opened))
-    for r, p in zip(results, pages, strict=True):
-        r["server_trained"] = p.marks["trained"] - t0 if "trained" in p.marks else None
-        r["server_finished"] = p.marks["finished"] - t0 if "finished" in p.marks else None
-    # correctness
-    for r, s in zip(results, seeds, strict=True):
-        exp = refs[s]
-        r["seed"] = s
-        r["cards_ok"] = r.get("cards") == exp["cards"]
-        r["tldr_ok"], r["tldr_note"] = tldr_check(r.get("tldr"), exp["tldr"])
-        r["correct"] = r["cards_ok"] and r["tldr_ok"]
-    times = [r["time"] for r in results if r["time"] is not None]
-    st = [r["server_trained"] for r in results if r["server_trained"] is not None]
-    sf = [r["server_finished"] for r in results if r["server_finished"] is not None]
-    clicks = [r["clickEpoch"] for r in results if r.get("clickEpoch")]
-    return {
-        "n": n,
-        "completed": sum(1 for r in results if r["ok"]),
-        "correct": sum(1 for r in results if r["ok"] and r["correct"]),
-        "p50": C.pct(times, 50),
-        "p95": C.pct(times, 95),
-        "max": max(times) if times else float("nan"),
-        "srv_p50": C.pct(st, 50),
-        "srv_max": max(st) if st else float("nan"),
-        "end_p50": C.pct(sf, 50),
-        "end_max": max(sf) if sf else float("nan"),
-        "peak": sampler.peak_mb(t0, t1),
-        "hwm": sampler.hwm_mb(),
-        "cpu": cpu,
-        "wall": t1 - t0,
-        "spread": (max(clicks) - min(clicks)) / 1000 if clicks else float("nan"),
-        "results": results,
-        "load": C.loadavg(),
-    }
+
+    async def one(st, off) -> Press:
+        press = Press(st.name)
+        await asyncio.sleep(max(0.0, t0 + off - time.monotonic()))
+        try:
+            await st.train(press, timeout)
+        except Exception as e:  # noqa: BLE001 - a failed press is a result here
+            press.error = f"{type(e).__name__}: {str(e).splitlines()[0][:160]}"
+        return press
+
+    return list(await asyncio.gather(*(one(s, o) for s, o in zip(students, offsets, strict=True))))
 
 
-def report_round(label: str, r: dict) -> None:
-    print(
-        f"   {label}: {r['completed']}/{r['n']} finished, {r['correct']}/{r['n']} correct; "
-        f"time to finish s p50 {r['p50']:.1f} p95 {r['p95']:.1f} max {r['max']:.1f}; clicks "
-        f"spread {r['spread']:.2f} s; server peak RSS {r['peak']:.0f} MB (VmHWM {r['hwm']:.0f} "
-        f"MB), server CPU {r['cpu']:.1f} s over {r['wall']:.1f} s  [{r['load']}]"
-    )
-    times = sorted(x["time"] for x in r["results"] if x["time"] is not None)
-    print("      page finished, s: " + " ".join(f"{t:.1f}" for t in times))
-    print(
-        f"      server side (frames received): 'Trained' sent p50 {r['srv_p50']:.1f} max "
-        f"{r['srv_max']:.1f} s; that script run ended p50 {r['end_p50']:.1f} max "
-        f"{r['end_max']:.1f} s after the clicks; the rest until the page is finished is "
-        "the browsers drawing (on this machine's cores)"
-    )
-    for x in r["results"]:
-        bad = []
-        if x["error"]:
-            bad.append(x["error"])
-        if x.get("exceptions"):
-            bad.append(f"{x['exceptions']} exception box(es)")
-        if x.get("page_errors"):
-            bad.append(f"page errors {x['page_errors'][:2]}")
-        if x["ok"] and not x["cards_ok"]:
-            bad.append(f"headline {x.get('cards')} differs")
-        if x["ok"] and not x["tldr_ok"]:
-            bad.append(
-                "TL;DR table differs: "
-                + x["tldr_note"]
-                + f" (stDataFrame elements: {x.get('has_df')})"
-            )
-        if bad:
-            print(
-                f"      seed {x['seed']}: " + "; ".join(bad) + f" (progress {x.get('progress')!r})"
-            )
-    notes = {x.get("tldr_note") for x in r["results"] if x.get("tldr_ok")}
-    if notes:
-        print(
-            f"      TL;DR cells checked: {', '.join(sorted(notes))}; headline cards: "
-            f"{sum(bool(x.get('cards')) for x in r['results'])} pages had them"
-        )
-    apps = [C.reported_seconds(x.get("progress", "")) for x in r["results"]]
-    apps = [a for a in apps if a is not None]
-    if apps:
-        print(
-            f"      app-reported training times s: median {C.median(apps):.1f}, max {max(apps):.1f}"
-        )
+async def run_busy(students, duration: float, rng, timeout: float) -> list[Press]:
+    """Scenario c: change a setting, think, Train, look; until `duration` is over."""
+    end = time.monotonic() + duration
+
+    async def one(st, r: random.Random) -> list[Press]:
+        out = []
+        await asyncio.sleep(r.uniform(0, 3))
+        while time.monotonic() < end:
+            press = Press(st.name)
+            try:
+                press.intended = await st.change(r)
+                await asyncio.sleep(r.uniform(1, 3))
+                await st.train(press, timeout)
+            except Exception as e:  # noqa: BLE001
+                press.error = f"{type(e).__name__}: {str(e).splitlines()[0][:160]}"
+                out.append(press)
+                if st.lost():
+                    break
+                continue
+            out.append(press)
+            await asyncio.sleep(r.uniform(2, 5))
+        return out
+
+    per = await asyncio.gather(*(one(s, random.Random(rng.random())) for s in students))
+    return [p for ps in per for p in ps]
 
 
-async def main_async(args) -> int:
-    limit_blas_threads(1)
-    print("initdash load: N sessions press Train together on one server")
-    print(f"   commit {C.git_rev()}; os.cpu_count() = {os.cpu_count()}; {C.loadavg()}")
-    mode = "same link in a round" if args.same_link else "a different seed per session"
-    print(
-        f"   preset {args.preset}, sessions {args.sessions}, {mode}, timeout {args.timeout:.0f} s"
-    )
+async def open_all(students, concurrency: int = 8) -> list[str | None]:
+    sem = asyncio.Semaphore(concurrency)
 
-    # seeds: distinct per round (and per session unless --same-link), so no cache hits
-    plan = []
-    for k, n in enumerate(args.sessions):
-        base = 1000 * (k + 1)
-        plan.append((n, [base] * n if args.same_link else [base + i for i in range(n)]))
-    t = time.perf_counter()
-    refs = {s: expected(args.preset, s) for _, seeds in plan for s in set(seeds)}
-    core = (time.perf_counter() - t) / len(refs)
-    print(
-        f"   reference runs in-process: {len(refs)} configs, {core:.2f} s each on average "
-        f"(one session's training alone)  [{C.loadavg()}]"
-    )
+    async def one(st) -> str | None:
+        async with sem:
+            try:
+                await st.open()
+                return None
+            except Exception as e:  # noqa: BLE001
+                return f"{type(e).__name__}: {str(e).splitlines()[0][:160]}"
 
-    env, script, trace = None, None, None
-    if args.trace:
-        trace = os.path.join(tempfile.mkdtemp(prefix="initdash-bench-"), "trace.jsonl")
-        env, script = {"INITDASH_BENCH_TRACE": trace}, C.REPO / "bench" / "_traced_app.py"
-    url, proc = C.start_server(env, script)
-    sampler = Sampler(proc.pid)
+    return list(await asyncio.gather(*(one(s) for s in students)))
+
+
+async def warm_up(servers: Servers, make, timeout: float) -> None:
+    """One Train on every replica, directly (imports, first charts); not counted."""
+    for i, url in enumerate(servers.direct):
+        st = make(url, f"preset=seed_table&seed={900 + i}", f"warm{i}")
+        try:
+            await st.open()
+            await st.train(Press(st.name), timeout)
+        finally:
+            await st.close()
+
+
+async def one_class(args, n: int, replicas: int) -> dict:
+    scenario = args.scenario
+    qs = links(scenario, n, args.seed, args.preset)
+    rng = random.Random(args.seed * 7919 + n)
+    servers = start_servers(replicas)
+    sampler = Sampler(servers.pids)
     sampler.start()
-    rss0 = C.mem_kb(proc.pid)[0] / 1024
-    print(f"   server {url} pid {proc.pid}, RSS at start {rss0:.0f} MB")
-    rows = []
+    pw = browsers = None
     try:
-        async with async_playwright() as pw:
+        if args.client == "chromium":
+            from playwright.async_api import async_playwright
+
+            pw = await async_playwright().start()
             browsers = []
-            max_n = max(args.sessions)
-            n_browsers = max(1, math.ceil(max_n / args.per_browser))
-            for _ in range(n_browsers):
+            for _ in range(max(1, math.ceil(n / args.per_browser))):
                 browsers.append(
                     await pw.chromium.launch(
                         executable_path=C.chromium_path(),
@@ -383,111 +522,313 @@ async def main_async(args) -> int:
                         headless=True,
                     )
                 )
-            print(f"   {n_browsers} Chromium process(es), up to {args.per_browser} contexts each")
-            if args.pin:
-                C.pin(C.proc_tree(proc.pid), {0})
-                C.pin(C.browser_pids(proc.pid), {1})
-                print(
-                    "   pinned: server -> CPU 0, Chromium -> CPU 1 (other users' jobs still float)"
-                )
-            # warm-up: one session, not counted (server imports, first chart)
-            warm = await one_round(
-                browsers,
-                url,
-                args.preset,
-                [1],
-                "Trained",
-                args.timeout,
-                sampler,
-                proc.pid,
-                {1: expected(args.preset, 1)},
-            )
-            print(
-                f"   warm-up (1 session, seed 1, not counted): {warm['completed']}/1 finished "
-                f"in {warm['max']:.1f} s, RSS {C.mem_kb(proc.pid)[0] / 1024:.0f} MB"
-            )
-            if trace:
-                open(trace, "w").close()  # the trace covers the measured rounds only
-            for n, seeds in plan:
-                print(f"\n== N = {n} ==  [{C.loadavg()}]")
-                r = await one_round(
-                    browsers,
-                    url,
-                    args.preset,
-                    seeds,
-                    "Trained",
-                    args.timeout,
-                    sampler,
-                    proc.pid,
-                    refs,
-                )
-                hits = sum("Loaded a finished run" in x.get("progress", "") for x in r["results"])
-                report_round(f"trains ({hits}/{n} served from the cache)", r)
-                rows.append((str(n), r))
-                if args.same_link:
-                    r2 = await one_round(
-                        browsers,
-                        url,
-                        args.preset,
-                        seeds,
-                        "Trained|Loaded a finished run",
-                        args.timeout,
-                        sampler,
-                        proc.pid,
-                        refs,
-                    )
-                    hits = sum(
-                        "Loaded a finished run" in x.get("progress", "") for x in r2["results"]
-                    )
-                    report_round(f"2nd wave, same link ({hits}/{n} served from the cache)", r2)
-                    rows.append((f"{n} again", r2))
-                time.sleep(2)
+
+            made = []
+
+            def make(url, q, name):
+                made.append(name)
+                b = browsers[(len(made) - 1) // args.per_browser % len(browsers)]
+                return ChromiumStudent(b, url, q, name, args.timeout)
+
+        else:
+
+            def make(url, q, name):
+                return WsStudent(url, q, name, args.timeout)
+
+        await warm_up(servers, make, args.timeout)
+        students = [make(servers.url, q, f"s{i + 1:02d}") for i, q in enumerate(qs)]
+        cpu0, t0 = servers.cpu(), time.monotonic()
+        open_errors = await open_all(students)
+        t_open, cpu_open = time.monotonic() - t0, servers.cpu() - cpu0
+        ok_students = [s for s, e in zip(students, open_errors, strict=True) if e is None]
+        load_open = C.loadavg()
+        cpu1, cl1, t1 = servers.cpu(), time.process_time(), time.monotonic()
+        bcpu1 = browsers_cpu(servers)
+        if scenario == "c":
+            presses = await run_busy(ok_students, args.duration, rng, args.timeout)
+        else:
+            presses = await run_wave(ok_students, args.window, rng, args.timeout)
+        t2 = time.monotonic()
+        cpu_wave, client_cpu = servers.cpu() - cpu1, time.process_time() - cl1
+        load_wave = C.loadavg()
+        browser_cpu = browsers_cpu(servers) - bcpu1 if args.client == "chromium" else None
+        lost = {s.name: s.lost() for s in students if s.lost()}
+        seen = {s.name: s.replicas() for s in students}
+        for s in students:
+            try:
+                await s.close()
+            except Exception:  # noqa: BLE001
+                pass
+        if browsers:
             for b in browsers:
                 await b.close()
+        if pw is not None:
+            await pw.stop()
     finally:
         sampler.stop()
-        C.stop_server(proc)
+        servers.stop()
+    clicks = [p.click for p in presses if p.click is not None]
+    dones = [p.done or p.trained for p in presses if (p.done or p.trained) is not None]
+    return {
+        "n": n,
+        "replicas": replicas,
+        "servers": servers,
+        "open_errors": [(s.name, e) for s, e in zip(students, open_errors, strict=True) if e],
+        "t_open": t_open,
+        "cpu_open": cpu_open,
+        "load_open": load_open,
+        "presses": presses,
+        "cpu_wave": cpu_wave,
+        "client_cpu": client_cpu,
+        "browser_cpu": browser_cpu,
+        "wall": t2 - t1,
+        "wave": (max(dones) - min(clicks)) if clicks and dones else float("nan"),
+        "peak": sampler.peak_mb(),
+        "load": load_wave,
+        "lost": lost,
+        "seen": seen,
+    }
 
-    if trace:
-        C.print_trace(trace)
-    where = "server on CPU 0, browsers on CPU 1" if args.pin else "browsers share the 2 cores"
-    print(f"\n== summary ({C.loadavg()}; {where}) ==")
-    print(
-        "   N        | completed | correct | p50 s | p95 s | max s | server 'Trained' p50/max s |"
-        " peak RSS MB | VmHWM MB | server CPU s | verdict"
+
+# ------------------------------------------------------------------ correctness, afterwards
+def check_all(results: list[dict]) -> None:
+    """Every press against initdash.run of its page's own link (after the servers stopped,
+    so the reference runs never compete with them)."""
+    import initdash
+
+    cache: dict[str, dict] = {}
+    for r in results:
+        for p in r["presses"]:
+            if not p.finished:
+                continue
+            key = _config_key(p.query)
+            if key not in cache:
+                try:
+                    cache[key] = P.expected(p.query)
+                except ValueError as e:
+                    cache[key] = {"error": str(e)}
+            want = cache[key]
+            if "error" in want:
+                p.correct, p.note = False, want["error"]
+                continue
+            p.correct, p.note = P.check(p.cards, p.tldr, want)
+            if p.correct and p.intended:
+                what, v = p.intended
+                cfg = want["config"]
+                if what == "seed":
+                    ok = cfg.seed == v
+                elif what == "activation":
+                    ok = initdash.ACTIVATIONS[cfg.activation].label == v
+                elif what == "lr":
+                    ok = math.isclose(cfg.lr, float(v))
+                else:  # the view: not part of the config
+                    ok = True
+                if not ok:
+                    p.correct = False
+                    p.note = f"changed {what} to {v!r}, but the page's link says otherwise"
+
+
+def _config_key(query: str) -> str:
+    """The link without its view (views do not change the numbers)."""
+    from urllib.parse import parse_qsl, urlencode
+
+    return urlencode(sorted((k, v) for k, v in parse_qsl(query) if k != "view"))
+
+
+# ------------------------------------------------------------------ report
+def summarize(r: dict) -> dict:
+    ps = r["presses"]
+    n_press = len(ps)
+    fin = [p for p in ps if p.finished]
+    tt = [p.t_trained for p in fin if p.t_trained is not None]
+    td = [p.t_done for p in fin if p.t_done is not None]
+    pd_ = [p.page_done - p.click for p in fin if p.page_done is not None and p.click]
+    correct = sum(1 for p in fin if p.correct)
+    crossed = {k: v for k, v in r["seen"].items() if len(v) > 1}
+    s = {
+        "presses": n_press,
+        "finished": len(fin),
+        "correct": correct,
+        "lost": len(r["lost"]),
+        "crossed": len(crossed),
+        "p50": C.pct(tt, 50),
+        "p95": C.pct(tt, 95),
+        "max": max(tt) if tt else float("nan"),
+        "done_p95": C.pct(td, 95),
+        "page_p95": C.pct(pd_, 95) if pd_ else None,
+        "cpu_per_train": r["cpu_wave"] / n_press if n_press else float("nan"),
+        "distinct": len({_config_key(p.query) for p in fin}),
+    }
+    s["ok"] = (
+        n_press > 0
+        and s["finished"] == n_press
+        and correct == n_press
+        and not r["open_errors"]
+        and not s["lost"]
+        and not s["crossed"]
     )
-    for label, r in rows:
-        n = r["n"]
-        verdict = ""
-        if label == "10":
-            ok = r["completed"] == n and r["correct"] == n and r["peak"] < RSS_TARGET_MB
-            verdict = "target met" if ok else "TARGET MISSED"
-        elif label == "20":
-            verdict = "target met" if r["completed"] == n else "TARGET MISSED"
+    s["meets"] = s["ok"] and s["p95"] < TARGET_P95_S
+    return s
+
+
+def report_class(args, r: dict, s: dict) -> None:
+    srv = r["servers"]
+    print(
+        f"\n== scenario {args.scenario}, {r['n']} students, {srv.label}, client {args.client} "
+        f"==  [{r['load']}]"
+    )
+    oe = r["open_errors"]
+    print(
+        f"   opening: {r['n'] - len(oe)}/{r['n']} pages in {r['t_open']:.1f} s, server CPU "
+        f"{r['cpu_open']:.1f} s ({r['cpu_open'] / max(r['n'], 1):.2f} s per page)  "
+        f"[{r['load_open']}]"
+    )
+    for name, e in oe[:5]:
+        print(f"      {name} did not open: {e}")
+    print(
+        f"   presses: {s['presses']}; finished {s['finished']}, correct {s['correct']}, lost "
+        f"{s['lost']}, crossed {s['crossed']}; distinct configs trained {s['distinct']}"
+    )
+    page = f"; page drawn p95 {s['page_p95']:.2f}" if s["page_p95"] is not None else ""
+    print(
+        f"   time to 'Trained' s: p50 {s['p50']:.2f} p95 {s['p95']:.2f} max {s['max']:.2f}; "
+        f"script run done p95 {s['done_p95']:.2f}{page}; wave {r['wave']:.1f} s"
+    )
+    extra = f", browsers {r['browser_cpu']:.1f} s" if r["browser_cpu"] is not None else ""
+    print(
+        f"   server CPU {r['cpu_wave']:.1f} s over {r['wall']:.1f} s = {s['cpu_per_train']:.2f} s "
+        f"per Train; peak RSS {r['peak']:.0f} MB; load client CPU {r['client_cpu']:.1f} s{extra}"
+        f"  [{r['load']}]"
+    )
+    if srv.haproxy_pid is not None:
+        per = {}
+        for reps in r["seen"].values():
+            for x in reps:
+                per[x] = per.get(x, 0) + 1
+        print(f"   sessions per replica: {dict(sorted(per.items()))}")
+    for name, why in list(r["lost"].items())[:5]:
+        print(f"      {name} LOST: {why}")
+    for name, reps in r["seen"].items():
+        if len(reps) > 1:
+            print(f"      {name} CROSSED replicas: {sorted(reps)}")
+    bad = [p for p in r["presses"] if not p.finished or not p.correct or p.error]
+    for p in bad[:8]:
         print(
-            f"   {label:8s} | {r['completed']:4d}/{n:<4d} | {r['correct']:3d}/{n:<3d} | "
-            f"{r['p50']:5.1f} | {r['p95']:5.1f} | {r['max']:5.1f} | "
-            f"{r['srv_p50']:11.1f} / {r['srv_max']:<12.1f} | {r['peak']:11.0f} | "
-            f"{r['hwm']:8.0f} | {r['cpu']:12.1f} | {verdict}"
+            f"      {p.student} {p.query!r}: finished {p.finished}, correct {p.correct} "
+            f"{p.note} {p.error or ''} (progress {p.progress!r})"
         )
-    print(
-        f"   (one session alone in-process: {core:.2f} s; targets: 10 all finish + correct, "
-        f"peak RSS < {RSS_TARGET_MB} MB; 20 finish without error)"
-    )
+    notes = {p.note for p in r["presses"] if p.correct}
+    if notes:
+        print(f"   checked: {', '.join(sorted(notes))}")
+    if args.scenario == "verify":
+        for p in r["presses"]:
+            print(f"   the session's link {p.query!r}, progress {p.progress!r}")
+            for label, card in p.cards.items():
+                acc, loss, div = card
+                print(
+                    f"      {label:14s} test accuracy {acc:>5s}  loss {loss:>7s}  divergence {div}"
+                )
+            print(f"   same as the config run in-process: {p.correct} ({p.note})")
+
+
+def main_async_sync(args) -> int:
+    limit_blas_threads(1)
+    n_list = args.students or [DEFAULTS[args.scenario][0]]
+    if args.window is None:
+        args.window = DEFAULTS[args.scenario][1]
+    print(f"initdash load: scenario {args.scenario}, client {args.client}")
+    print(f"   commit {C.git_rev()}; os.cpu_count() = {os.cpu_count()}; {C.loadavg()}")
+    if args.scenario in ("a", "b"):
+        what = f"window {args.window:.0f} s"
+    else:
+        what = f"duration {args.duration:.0f} s"
+    print(f"   students {n_list}, {what}, replicas {args.replicas}, timeout {args.timeout:.0f} s")
+    results = []
+    for reps in args.replicas:
+        for n in n_list:
+            results.append(asyncio.run(one_class(args, n, reps)))
+            time.sleep(1)
+    t = time.perf_counter()
+    check_all(results)
+    print(f"\n   (correctness checked in-process afterwards in {time.perf_counter() - t:.1f} s)")
+    rows = []
+    for r in results:
+        s = summarize(r)
+        report_class(args, r, s)
+        rows.append((r, s))
+    print_summary(args, rows)
     return 0
+
+
+def print_summary(args, rows) -> None:
+    print(f"\n== summary: scenario {args.scenario}, client {args.client} ({C.loadavg()}) ==")
+    print(
+        "   server               | students | presses | finished | correct | lost | crossed |"
+        " p50 s | p95 s | max s | wave s | CPU s/Train | peak RSS MB | p95<10s"
+    )
+    for r, s in rows:
+        print(
+            f"   {r['servers'].label:20s} | {r['n']:8d} | {s['presses']:7d} | {s['finished']:8d} |"
+            f" {s['correct']:7d} | {s['lost']:4d} | {s['crossed']:7d} | {s['p50']:5.2f} |"
+            f" {s['p95']:5.2f} | {s['max']:5.2f} | {r['wave']:6.1f} | {s['cpu_per_train']:11.2f} |"
+            f" {r['peak']:11.0f} | {'yes' if s['meets'] else 'NO'}"
+        )
+    by_rep: dict[int, list] = {}
+    for r, s in rows:
+        by_rep.setdefault(r["replicas"], []).append((r, s))
+    for rs in by_rep.values():
+        cores = rs[0][0]["servers"].cores
+        met = [r["n"] for r, s in rs if s["meets"]]
+        tried = max(r["n"] for r, _ in rs)
+        who = "sessions" if args.scenario == "c" else "students"
+        if met:
+            best = max(met)
+            bound = "at least " if best == tried else ""
+            print(
+                f"   capacity ({rs[0][0]['servers'].label}): {bound}{best} {who} finished and "
+                f"correct with p95 < {TARGET_P95_S:.0f} s on {cores} core(s) = {bound}"
+                f"{best / cores:.0f} {who} per core"
+                + (" (the largest class tried; try more)" if best == tried else "")
+            )
+        else:
+            print(
+                f"   capacity ({rs[0][0]['servers'].label}): no class size tried met p95 < "
+                f"{TARGET_P95_S:.0f} s with every press finished and correct"
+            )
+        cpt = C.median([s["cpu_per_train"] for _, s in rs])
+        if cpt and args.scenario != "a":
+            print(
+                f"      CPU bound: {cpt:.2f} server CPU s per Train -> one core serves at most "
+                f"{60 / cpt:.0f} Trains per minute"
+            )
+    if len(by_rep) >= 2 and 1 in by_rep and 2 in by_rep:
+        w1 = C.median([r["wave"] for r, _ in by_rep[1]])
+        w2 = C.median([r["wave"] for r, _ in by_rep[2]])
+        ok = all(s["ok"] for _, s in by_rep[1] + by_rep[2])
+        speed = w1 / w2 if w2 else float("nan")
+        verdict = "target met" if speed >= REPLICA_SPEEDUP_TARGET and ok else "TARGET MISSED"
+        print(
+            f"   1 -> 2 replicas: wave {w1:.1f} s -> {w2:.1f} s = {speed:.2f}x faster "
+            f"(target >= {REPLICA_SPEEDUP_TARGET}x, no session lost or crossed): {verdict}"
+        )
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 10, 20])
-    ap.add_argument("--preset", default="seed_table")
-    ap.add_argument("--same-link", action="store_true", help="one identical link per round")
-    ap.add_argument("--per-browser", type=int, default=20, help="contexts per Chromium process")
-    ap.add_argument("--timeout", type=float, default=300.0, help="seconds per round")
-    ap.add_argument("--pin", action="store_true", help="server on CPU 0, Chromium on CPU 1")
-    ap.add_argument("--trace", action="store_true", help="serve bench/_traced_app.py and report")
+    ap.add_argument("--scenario", choices=("a", "b", "c", "verify"), default="b")
+    ap.add_argument("--client", choices=("ws", "chromium"), default="ws")
+    ap.add_argument("--students", type=int, nargs="+", help="class size(s); several = a sweep")
+    ap.add_argument("--window", type=float, help="s over which presses spread (a: 10, b: 60)")
+    ap.add_argument("--duration", type=float, default=300.0, help="scenario c: seconds")
+    ap.add_argument("--replicas", type=int, nargs="+", default=[0], help="0: direct; K: HAProxy")
+    ap.add_argument("--preset", default="seed_table", help="scenario a's preset")
+    ap.add_argument("--seed", type=int, default=3, help="scenario a's link seed; the RNG's seed")
+    ap.add_argument("--timeout", type=float, default=300.0, help="s per Train")
+    ap.add_argument("--per-browser", type=int, default=20, help="chromium: contexts per browser")
     args = ap.parse_args()
-    return asyncio.run(main_async(args))
+    if args.scenario == "verify":
+        args.students = [1]
+    return main_async_sync(args)
 
 
 if __name__ == "__main__":
