@@ -80,10 +80,8 @@ import _common as C
 import page_reading as P
 import stclient
 
+from deploy import replicas as R
 from initdash.blas import limit_blas_threads
-
-sys.path.insert(0, str(C.REPO / "deploy"))
-import replicas as R  # noqa: E402  (deploy/replicas.py)
 
 TARGET_P95_S = 10.0
 REPLICA_SPEEDUP_TARGET = 1.6
