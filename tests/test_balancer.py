@@ -480,3 +480,34 @@ def test_a_replica_stopped_mid_class_costs_only_its_own_sessions_a_fresh_page(br
         for st in students:
             st.close()
         stack.stop()
+
+
+# --------------------------------------------------------------------------- container files
+def test_the_container_files_refer_to_what_is_in_the_repository():
+    """Docker is not available here, so the image is never built in CI: at least every file
+    deploy/Dockerfile copies exists, the image runs as a non-root user with a health check,
+    and compose and Kubernetes use the Dockerfile, the HAProxy configuration and Streamlit's
+    health endpoint that this repository has."""
+    deploy = REPO_ROOT / "deploy"
+    docker = (deploy / "Dockerfile").read_text()
+    copies = re.findall(r"^COPY\s+(?:--\S+\s+)*(.+?)\s+\S+\s*$", docker, re.MULTILINE)
+    assert copies, docker
+    for src in (s for line in copies for s in line.split()):
+        assert (REPO_ROOT / src).exists(), f"Dockerfile copies {src}, which does not exist"
+    assert re.search(r"^USER\s+(?!root)\S+", docker, re.MULTILINE)
+    assert "HEALTHCHECK" in docker and "/_stcore/health" in docker
+
+    # (read as text: PyYAML is not one of this project's dependencies)
+    compose = (deploy / "compose.yaml").read_text()
+    context = re.search(r"^\s+context:\s*(\S+)", compose, re.MULTILINE).group(1)
+    dockerfile = re.search(r"^\s+dockerfile:\s*(\S+)", compose, re.MULTILINE).group(1)
+    assert (deploy / context / dockerfile).resolve() == deploy / "Dockerfile"
+    mount = re.search(r"^\s+- (\S+):/usr/local/etc/haproxy/haproxy.cfg", compose, re.MULTILINE)
+    assert (deploy / mount.group(1)).resolve() == R.TEMPLATE
+    # HAProxy looks the replicas up under the name of the compose service that runs them
+    dns = re.search(r"INITDASH_DNS_NAME:\s*(\S+)", compose).group(1)
+    assert re.search(rf"^  {dns}:\n\s+build:", compose, re.MULTILINE), dns
+
+    kube = (deploy / "kubernetes.yaml").read_text()
+    assert kube.count("path: /_stcore/health") == 2  # readiness and liveness
+    assert 'haproxy.org/cookie-persistence: "INITDASH_SERVER"' in kube
