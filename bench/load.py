@@ -147,6 +147,9 @@ class Servers:
     def cpu(self) -> float:
         return sum(C.tree_cpu(C.proc_tree(p)) for p in self.pids)
 
+    def haproxy_cpu(self) -> float:
+        return C.cpu_seconds(self.haproxy_pid) if self.haproxy_pid else 0.0
+
 
 def start_servers(replicas: int) -> Servers:
     if replicas <= 0:
@@ -541,15 +544,17 @@ async def one_class(args, n: int, replicas: int) -> dict:
         ok_students = [s for s, e in zip(students, open_errors, strict=True) if e is None]
         load_open = C.loadavg()
         cpu1, cl1, t1 = servers.cpu(), time.process_time(), time.monotonic()
-        bcpu1 = browsers_cpu(servers)
+        bcpu1, mcpu1, hcpu1 = browsers_cpu(servers), C.machine_cpu(), servers.haproxy_cpu()
         if scenario == "c":
             presses = await run_busy(ok_students, args.duration, rng, args.timeout)
         else:
             presses = await run_wave(ok_students, args.window, rng, args.timeout)
         t2 = time.monotonic()
         cpu_wave, client_cpu = servers.cpu() - cpu1, time.process_time() - cl1
+        machine, haproxy_cpu = C.machine_cpu() - mcpu1, servers.haproxy_cpu() - hcpu1
         load_wave = C.loadavg()
         browser_cpu = browsers_cpu(servers) - bcpu1 if args.client == "chromium" else None
+        others = machine - cpu_wave - client_cpu - haproxy_cpu - (browser_cpu or 0.0)
         lost = {s.name: s.lost() for s in students if s.lost()}
         seen = {s.name: s.replicas() for s in students}
         for s in students:
@@ -578,6 +583,9 @@ async def one_class(args, n: int, replicas: int) -> dict:
         "presses": presses,
         "cpu_wave": cpu_wave,
         "client_cpu": client_cpu,
+        "haproxy_cpu": haproxy_cpu,
+        "others_cpu": others,
+        "machine_cpu": machine,
         "browser_cpu": browser_cpu,
         "wall": t2 - t1,
         "wave": (max(dones) - min(clicks)) if clicks and dones else float("nan"),
@@ -683,9 +691,11 @@ def report_class(args, r: dict, s: dict) -> None:
     )
     for name, e in oe[:5]:
         print(f"      {name} did not open: {e}")
+    loaded = sum(1 for p in r["presses"] if p.finished and (p.progress or "").startswith("Loaded"))
     print(
-        f"   presses: {s['presses']}; finished {s['finished']}, correct {s['correct']}, lost "
-        f"{s['lost']}, crossed {s['crossed']}; distinct configs trained {s['distinct']}"
+        f"   presses: {s['presses']}; finished {s['finished']} ({loaded} served the finished run "
+        f"from the app's cache), correct {s['correct']}, lost {s['lost']}, crossed "
+        f"{s['crossed']}; distinct configs {s['distinct']}"
     )
     page = f"; page drawn p95 {s['page_p95']:.2f}" if s["page_p95"] is not None else ""
     print(
@@ -693,10 +703,17 @@ def report_class(args, r: dict, s: dict) -> None:
         f"script run done p95 {s['done_p95']:.2f}{page}; wave {r['wave']:.1f} s"
     )
     extra = f", browsers {r['browser_cpu']:.1f} s" if r["browser_cpu"] is not None else ""
+    if srv.haproxy_pid is not None:
+        extra += f", HAProxy {r['haproxy_cpu']:.1f} s"
     print(
         f"   server CPU {r['cpu_wave']:.1f} s over {r['wall']:.1f} s = {s['cpu_per_train']:.2f} s "
-        f"per Train; peak RSS {r['peak']:.0f} MB; load client CPU {r['client_cpu']:.1f} s{extra}"
-        f"  [{r['load']}]"
+        f"per Train; peak RSS {r['peak']:.0f} MB  [{r['load']}]"
+    )
+    print(
+        f"   the rest of the machine meanwhile: load client CPU {r['client_cpu']:.1f} s{extra}; "
+        f"other people's processes {max(r['others_cpu'], 0.0):.1f} s of the "
+        f"{r['wall'] * (os.cpu_count() or 1):.0f} core-seconds (the load average counts "
+        "the server's own threads waiting for its GIL)"
     )
     if srv.haproxy_pid is not None:
         per = {}
