@@ -29,9 +29,11 @@ FINISHED_PREFIXES = ("Trained", "Loaded a finished run")
 TRAINING_PREFIX = "Training"
 TLDR_FIRST_COLUMN = "Initialization"
 
-# Controls that bench/load.py's scenario (c) changes, by label as the sidebar shows them.
+# Controls that bench/load.py's scenario (c) changes, by label as the sidebar shows them
+# (looked up in the sidebar only: a view may have its own control with the same label, as
+# the deep-signal lab has its own "Activation" select box).
+CONTROLS = "sidebar"
 SEED_LABEL = "Seed"
-ACTIVATION_LABEL = "Activation"
 LR_LABEL = "Learning rate"  # the label starts with this ("Learning rate (log scale)")
 
 CARD = re.compile(

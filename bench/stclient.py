@@ -360,10 +360,14 @@ class Session:
             and self._run_for_seq == self._rerun_seq
         )
 
-    def elements(self, kind: str | None = None) -> list:
+    def elements(self, kind: str | None = None, where: str | None = None) -> list:
+        """The page's elements in page order; `where`: "main" or "sidebar" only."""
+        root = {None: None, "main": 0, "sidebar": 1}[where]
         out = []
         for path in sorted(self.nodes):
             n = self.nodes[path]
+            if root is not None and path[:1] != (root,):
+                continue
             if n.kind == "element" and (kind is None or n.proto.WhichOneof("type") == kind):
                 out.append(n.proto)
         return out
@@ -394,13 +398,21 @@ class Session:
                 return {"head": cols, "rows": rows}
         return None
 
-    def widget(self, label_has: str, kind: str | None = None):
-        """(element type, widget proto) of the first widget whose label contains label_has."""
-        for e in self.elements(kind):
+    def widget(self, label_has: str, kind: str | None = None, where: str | None = None):
+        """(element type, widget proto) of the widget labelled `label_has` (the first with
+        exactly that label, else the first whose label contains it); `where`: "main" or
+        "sidebar" only (a view may have a control with the same label as the sidebar's)."""
+        found = []
+        for e in self.elements(kind, where):
             et = e.WhichOneof("type")
             w = getattr(e, et)
-            if getattr(w, "id", "") and label_has in getattr(w, "label", ""):
-                return et, w
+            label = getattr(w, "label", "")
+            if getattr(w, "id", "") and label_has in label:
+                if label == label_has:
+                    return et, w
+                found.append((et, w))
+        if found:
+            return found[0]
         raise LookupError(f"{self.name}: no widget labelled like {label_has!r} on the page")
 
     def tabs(self) -> tuple[str, list[str]]:
@@ -429,10 +441,10 @@ class Session:
         await self._send_rerun(trigger=b.id)
         return self._marks
 
-    async def set_value(self, label_has: str, value) -> None:
+    async def set_value(self, label_has: str, value, where: str | None = None) -> None:
         """Set a widget like a user: a number, an option's text (select boxes and select
         sliders), a list of option texts (multiselect), a number for a slider."""
-        et, w = self.widget(label_has)
+        et, w = self.widget(label_has, where=where)
         ws = WidgetState(id=w.id)
         if et == "number_input":
             if w.data_type == w.INT:
