@@ -805,13 +805,26 @@ def print_summary(args, rows) -> None:
     if len(by_rep) >= 2 and 1 in by_rep and 2 in by_rep:
         w1 = C.median([r["wave"] for r, _ in by_rep[1]])
         w2 = C.median([r["wave"] for r, _ in by_rep[2]])
+        p1 = C.median([s["p95"] for _, s in by_rep[1]])
+        p2 = C.median([s["p95"] for _, s in by_rep[2]])
         ok = all(s["ok"] for _, s in by_rep[1] + by_rep[2])
         speed = w1 / w2 if w2 else float("nan")
-        verdict = "target met" if speed >= REPLICA_SPEEDUP_TARGET and ok else "TARGET MISSED"
-        print(
-            f"   1 -> 2 replicas: wave {w1:.1f} s -> {w2:.1f} s = {speed:.2f}x faster "
-            f"(target >= {REPLICA_SPEEDUP_TARGET}x, no session lost or crossed): {verdict}"
+        line = (
+            f"   1 -> 2 replicas: wave {w1:.1f} s -> {w2:.1f} s = {speed:.2f}x faster; p95 "
+            f"{p1:.2f} -> {p2:.2f} s"
         )
+        if args.scenario == "b" and args.window == 0:
+            verdict = "target met" if speed >= REPLICA_SPEEDUP_TARGET and ok else "TARGET MISSED"
+            line += (
+                f" (target: the wave >= {REPLICA_SPEEDUP_TARGET}x faster, no session lost or "
+                f"crossed): {verdict}"
+            )
+        else:
+            line += (
+                " (presses spread over the window: the wave lasts as long as the window; the "
+                "1.6x target is for --scenario b --window 0)"
+            )
+        print(line)
 
 
 def main() -> int:
