@@ -347,10 +347,19 @@ class ChromiumStudent:
         )
         await page.get_by_role("button", name=P.TRAIN_LABEL).click()
         press.click = page.wire.get("click", time.monotonic())
+        deadline = time.monotonic() + timeout
         try:
+            # first the server's side: "Trained" arrived after this press and that script run
+            # ended (the page may still show the previous run's "Trained" until the rerun
+            # starts, so the page alone cannot tell); then the page: drawn and idle
+            while "done" not in page.wire:
+                if page.ws_closed or time.monotonic() > deadline:
+                    raise TimeoutError(page.ws_closed or "no finished run on the wire")
+                await asyncio.sleep(0.05)
             word = "^(" + "|".join(P.FINISHED_PREFIXES) + ")"
+            left = max(deadline - time.monotonic(), 1.0)
             await page.wait_for_function(
-                C.DONE_JS, arg=[word, False, C.QUIET_MS], polling=100, timeout=timeout * 1000
+                C.DONE_JS, arg=[word, False, C.QUIET_MS], polling=100, timeout=left * 1000
             )
             press.finished = True
             b = await page.evaluate("() => window.__bench")
