@@ -6,7 +6,7 @@
     python bench/load.py --scenario b --students 30 60 90     # a capacity sweep
     python bench/load.py --scenario b --window 0 --replicas 1 2   # through HAProxy
     python bench/load.py --scenario verify       # one session checked against in-process
-    options: --client ws|chromium  --window S  --duration S  --seed N  --timeout S
+    options: --client ws|chromium  --window S  --duration S  --seed N  --timeout S  --trace
 
 Clients (--client)
     ws (default): the browser-free client of bench/stclient.py. Each student is one
@@ -40,6 +40,8 @@ Servers (--replicas)
     K >= 1: K replicas behind HAProxy with sticky sessions (deploy/replicas.py, the same
     configuration as the deploy). Several values (--replicas 1 2) run the scenario on each
     and compare. Warm-up: one Train per replica, directly, not counted.
+    --trace (one server only): serve bench/_traced_app.py and print where the server's
+    script threads spent their time (training slices, chart building, st.altair_chart).
 
 What it reports, per class size (and per --replicas)
     finished: the press led to a finished run ("Trained ..." or "Loaded a finished run")
@@ -71,6 +73,7 @@ import math
 import os
 import random
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -152,10 +155,16 @@ class Servers:
         return C.cpu_seconds(self.haproxy_pid) if self.haproxy_pid else 0.0
 
 
-def start_servers(replicas: int) -> Servers:
+def start_servers(replicas: int, trace: str | None = None) -> Servers:
     if replicas <= 0:
-        url, proc = C.start_server()
+        if trace:  # the app with timers (bench/_traced_app.py), logging to `trace`
+            env, script = {"INITDASH_BENCH_TRACE": trace}, C.REPO / "bench" / "_traced_app.py"
+            url, proc = C.start_server(env, script)
+        else:
+            url, proc = C.start_server()
         return Servers(url, [proc.pid], [url], 1, lambda: C.stop_server(proc), label="direct")
+    if trace:
+        raise SystemExit("--trace needs --replicas 0 (one server)")
     if R.find_haproxy() is None:
         raise SystemExit("haproxy not found (apt-get install haproxy, or set $HAPROXY)")
     bal = R.start(replicas, log_dir=C.REPO / "artifacts" / "bench-replicas")
@@ -504,7 +513,10 @@ async def one_class(args, n: int, replicas: int) -> dict:
     scenario = args.scenario
     qs = links(scenario, n, args.seed, args.preset)
     rng = random.Random(args.seed * 7919 + n)
-    servers = start_servers(replicas)
+    trace = None
+    if args.trace:
+        trace = os.path.join(tempfile.mkdtemp(prefix="initdash-load-"), "trace.jsonl")
+    servers = start_servers(replicas, trace)
     sampler = Sampler(servers.pids)
     sampler.start()
     pw = browsers = None
@@ -536,6 +548,8 @@ async def one_class(args, n: int, replicas: int) -> dict:
                 return WsStudent(url, q, name, args.timeout)
 
         await warm_up(servers, make, args.timeout)
+        if trace:
+            open(trace, "w").close()  # the trace covers the class only
         students = [make(servers.url, q, f"s{i + 1:02d}") for i, q in enumerate(qs)]
         cpu0, t0 = servers.cpu(), time.monotonic()
         open_errors = await open_all(students)
@@ -592,6 +606,7 @@ async def one_class(args, n: int, replicas: int) -> dict:
         "load": load_wave,
         "lost": lost,
         "seen": seen,
+        "trace": trace,
     }
 
 
@@ -730,6 +745,8 @@ def report_class(args, r: dict, s: dict) -> None:
     notes = {p.note for p in r["presses"] if p.correct}
     if notes:
         print(f"   checked: {', '.join(sorted(notes))}")
+    if r.get("trace"):
+        C.print_trace(r["trace"])
     if args.scenario == "verify":
         for p in r["presses"]:
             print(f"   the session's link {p.query!r}, progress {p.progress!r}")
@@ -848,6 +865,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=3, help="scenario a's link seed; the RNG's seed")
     ap.add_argument("--timeout", type=float, default=300.0, help="s per Train")
     ap.add_argument("--per-browser", type=int, default=20, help="chromium: contexts per browser")
+    ap.add_argument("--trace", action="store_true", help="serve bench/_traced_app.py, report")
     args = ap.parse_args()
     if args.scenario == "verify":
         args.students = [1]
