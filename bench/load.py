@@ -42,6 +42,8 @@ Servers (--replicas)
     and compare. Warm-up: one Train per replica, directly, not counted.
     --trace (one server only): serve bench/_traced_app.py and print where the server's
     script threads spent their time (training slices, chart building, st.altair_chart).
+    --pin: replica i runs on core i only (like a container given one cpuset core); the load
+    client and HAProxy are not pinned.
 
 What it reports, per class size (and per --replicas)
     finished: the press led to a finished run ("Trained ..." or "Loaded a finished run")
@@ -517,6 +519,11 @@ async def one_class(args, n: int, replicas: int) -> dict:
     if args.trace:
         trace = os.path.join(tempfile.mkdtemp(prefix="initdash-load-"), "trace.jsonl")
     servers = start_servers(replicas, trace)
+    if args.pin:  # replica i on core i (mod the cores); threads it starts later inherit it
+        ncpu = os.cpu_count() or 1
+        for i, pid in enumerate(servers.pids):
+            C.pin(C.proc_tree(pid), {i % ncpu})
+        servers.label += " (pinned)"
     sampler = Sampler(servers.pids)
     sampler.start()
     pw = browsers = None
@@ -866,6 +873,7 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=300.0, help="s per Train")
     ap.add_argument("--per-browser", type=int, default=20, help="chromium: contexts per browser")
     ap.add_argument("--trace", action="store_true", help="serve bench/_traced_app.py, report")
+    ap.add_argument("--pin", action="store_true", help="replica i on core i (sched_setaffinity)")
     args = ap.parse_args()
     if args.scenario == "verify":
         args.students = [1]
