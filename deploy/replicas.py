@@ -1,6 +1,7 @@
 """Serve initdash from N Streamlit replicas behind HAProxy on this host (sticky sessions).
 
     python deploy/replicas.py 2                 # 2 replicas, students connect to :8080
+    python deploy/replicas.py 2 --pin           # replica i on core i only
     python deploy/replicas.py 4 --port 80 --host 0.0.0.0
 
 Starts N `streamlit run streamlit_app.py` replicas on free local ports (each its own Python
@@ -83,12 +84,18 @@ def haproxy_env(bind: str, stats_bind: str, cookie_key: str) -> dict[str, str]:
 
 # ------------------------------------------------------------------ processes
 def start_replica(
-    name: str, port: int, log_dir: Path, cookie_secret: str, host: str = "127.0.0.1"
+    name: str,
+    port: int,
+    log_dir: Path,
+    cookie_secret: str,
+    host: str = "127.0.0.1",
+    cpu: int | None = None,
 ) -> subprocess.Popen:
     """One `streamlit run streamlit_app.py` on host:port (returns at once; see wait_healthy).
 
     Every replica gets the same STREAMLIT_SERVER_COOKIE_SECRET: the XSRF and login cookies a
-    browser got from one replica then still validate at another after a failover."""
+    browser got from one replica then still validate at another after a failover. With `cpu`,
+    the replica (and every thread it starts) runs on that core only."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = open(log_dir / f"replica-{name}.log", "w", encoding="utf-8")  # closed in stop()
     cmd = [
@@ -104,9 +111,13 @@ def start_replica(
         "INITDASH_REPLICA": name,
         "STREAMLIT_SERVER_COOKIE_SECRET": cookie_secret,
     }
+    if cpu is not None:  # the child pins itself before it starts Python's threads
+        cmd = ["taskset", "--cpu-list", str(cpu), *cmd] if shutil.which("taskset") else cmd
     proc = subprocess.Popen(
         cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
+    if cpu is not None and not shutil.which("taskset"):
+        os.sched_setaffinity(proc.pid, {cpu})  # the main thread; later threads inherit it
     proc.log_file = log  # type: ignore[attr-defined]
     return proc
 
@@ -243,18 +254,22 @@ def start(
     host: str = "127.0.0.1",
     port: int | None = None,
     log_dir: Path | None = None,
+    pin: bool = False,
 ) -> Balancer:
-    """Start n replicas (r1..rn) on free local ports and HAProxy in front of them."""
+    """Start n replicas (r1..rn) on free local ports and HAProxy in front of them; with
+    `pin`, replica i runs on core i-1 only (modulo the cores this process may use)."""
     if n < 1:
         raise ValueError("at least one replica")
     log_dir = Path(log_dir) if log_dir else REPO / "artifacts" / "replicas"
     secret = secrets.token_hex(32)
+    cores = sorted(os.sched_getaffinity(0))
     procs: dict[str, subprocess.Popen] = {}
     urls: dict[str, str] = {}
     try:
         for i in range(1, n + 1):
             name, p = f"r{i}", free_port()
-            procs[name] = start_replica(name, p, log_dir, secret)
+            cpu = cores[(i - 1) % len(cores)] if pin else None
+            procs[name] = start_replica(name, p, log_dir, secret, cpu=cpu)
             urls[name] = f"http://127.0.0.1:{p}"
         wait_healthy(urls, procs)
         servers = [(name, "127.0.0.1", int(u.rsplit(":", 1)[1])) for name, u in urls.items()]
@@ -275,6 +290,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--port", type=int, default=8080, help="public port (default 8080)")
     ap.add_argument("--host", default="127.0.0.1", help="public address (0.0.0.0: all)")
     ap.add_argument("--log-dir", type=Path, default=REPO / "artifacts" / "replicas")
+    ap.add_argument(
+        "--pin",
+        action="store_true",
+        help="replica i on core i only (one replica per core; see deploy/README.md)",
+    )
     args = ap.parse_args(argv)
     if find_haproxy() is None:
         print("haproxy not found: apt-get install haproxy, or set $HAPROXY", file=sys.stderr)
@@ -292,7 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     print(f"starting {args.replicas} replica(s) of {APP.name} and HAProxy ...", flush=True)
     try:
-        bal = start(args.replicas, host=args.host, port=args.port, log_dir=args.log_dir)
+        bal = start(
+            args.replicas, host=args.host, port=args.port, log_dir=args.log_dir, pin=args.pin
+        )
     except KeyboardInterrupt:
         print("interrupted while starting; stopped", flush=True)
         return 130
@@ -301,7 +323,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         for name, u in bal.replica_urls.items():
-            print(f"   replica {name}: {u} (pid {bal.replicas[name].pid})")
+            pid = bal.replicas[name].pid
+            where = f", cores {sorted(os.sched_getaffinity(pid))}" if args.pin else ""
+            print(f"   replica {name}: {u} (pid {pid}{where})")
         print(f"   haproxy: pid {bal.haproxy.pid}; status page {bal.stats_url}/")
         print(f"   logs: {bal.log_dir}/")
         print(f"Students open: {bal.url}/   (Ctrl-C stops everything)", flush=True)
