@@ -35,7 +35,6 @@ from __future__ import annotations
 import asyncio
 import http.cookiejar
 import time
-import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -251,15 +250,13 @@ class Session:
                     self._marks.trained = time.monotonic()
             self._register(el, et)
         elif dk == "add_block":
+            # (a keyed tab container reports its value only once the user picks a tab)
             self.nodes[path] = Node("block", d.add_block, self._run)
-            b = d.add_block
-            if b.WhichOneof("type") == "tab_container" and b.tab_container.id:
-                pass  # a tab container reports its value only once the user picks a tab
 
     def _register(self, el, et: str) -> None:
         """Record a widget's value as the frontend registers it when the widget mounts."""
         w = getattr(el, et)
-        wid = getattr(w, "id", "") if et not in ("markdown", "progress") else ""
+        wid = getattr(w, "id", "")  # elements that are no widgets have no id
         if not wid or et in ("button", "download_button", "dataframe", "vega_lite_chart"):
             return
         known = wid in self.widgets
@@ -508,7 +505,3 @@ class Session:
 
     async def wait_idle(self, timeout: float | None = None) -> None:
         await self.wait_until(self.idle, self.timeout if timeout is None else timeout, "idle")
-
-
-def query_of(url: str) -> str:
-    return urllib.parse.urlsplit(url).query
