@@ -24,15 +24,17 @@ from .config import TrainConfig
 from .data import Data, make_dataset, prepare
 from .metrics import (
     SIMILARITY_NEURONS,
-    dead_fraction,
+    dead_units,
     distinct_neurons,
     divergence,
     hist_edges,
     histograms,
     param_clones,
+    prediction_gap,
     rms,
     saturated_fraction,
     similarity,
+    stuck_units,
 )
 from .nn import StackedMLP, output_units, with_ones
 from .results import LayerStats, Result
@@ -108,12 +110,15 @@ def measure(
         for i in range(H):
             A = ws.A[i].astype(np.float64)
             Z = ws.Z[i]
+            dead, stuck = dead_units(act, Z), stuck_units(act, A, Z)
             stats.act_mean[:, i] = A.mean(axis=(1, 2))
             stats.act_std[:, i] = A.std(axis=(1, 2))
             stats.saturated[:, i] = saturated_fraction(act, A, Z)
-            stats.dead[:, i] = dead_fraction(act, Z)
+            stats.dead[:, i] = dead.mean(axis=1)
+            stats.dead_units[:, i] = dead.sum(axis=1)
+            stats.stuck_units[:, i] = stuck.sum(axis=1)
             stats.divergence[:, i] = divergence(A)
-            stats.distinct[:, i] = distinct_neurons(A)
+            stats.distinct[:, i] = distinct_neurons(A, inactive=dead | stuck)
             stats.param_clones[:, i] = param_clones(net.P[i], net.Ws[i + 1])
             stats.width.append(A.shape[1])
             if similarity_models is not None:
@@ -121,6 +126,7 @@ def measure(
                 if alive is not None:
                     sim[~alive[similarity_models]] = np.nan
                 stats.similarity.append(sim)
+        stats.prediction_gap[:] = prediction_gap(ws.Z[-1].astype(np.float64))
         m = X.shape[1]
         for i, (w, dw) in enumerate(zip(net.Ws, net.dWs, strict=True)):
             stats.grad_norm[:, i] = np.sqrt(np.sum(np.square(dw, dtype=np.float64), axis=(1, 2)))
