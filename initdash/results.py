@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .activations import get_activation
 from .config import TrainConfig
 from .data import Data
 from .schemes import SCHEMES
-from .verdicts import Verdict, judge
+from .verdicts import Evidence, Verdict, verdicts
 
 
 @dataclass
@@ -27,12 +28,15 @@ class LayerStats:
     act_std: np.ndarray  # (M, H)
     saturated: np.ndarray  # (M, H)
     dead: np.ndarray  # (M, H)
-    divergence: np.ndarray  # (M, H)
-    distinct: np.ndarray  # (M, H) int, by outputs on the probe set
+    divergence: np.ndarray  # (M, H) scale-free (0 = clones, ~1 = unrelated neurons)
+    distinct: np.ndarray  # (M, H) int: distinct outputs among units neither dead nor stuck
+    dead_units: np.ndarray  # (M, H) int: ReLU-family units off for every probe example
+    stuck_units: np.ndarray  # (M, H) int: S-shaped units saturated for every probe example
     param_clones: np.ndarray  # (M, H) bool: all neurons of the layer have identical parameters
     grad_norm: np.ndarray  # (M, L) Frobenius norm of dLoss/dW
     delta: np.ndarray  # (M, L) backprop signal: RMS of dLoss/dz per example
     w_std: np.ndarray  # (M, L) RMS of the weights
+    prediction_gap: np.ndarray  # (M,) most confident prediction's distance from chance
     width: list[int] = field(default_factory=list)  # (H,)
     w_edges: list[np.ndarray] = field(default_factory=list)  # L x (bins + 1,)
     w_c: list[float] = field(default_factory=list)  # L symlog constants
@@ -50,9 +54,12 @@ class LayerStats:
             self.grad_norm,
             self.delta,
             self.w_std,
+            self.prediction_gap,
         ):
             a[models] = np.nan
         self.distinct[models] = -1
+        self.dead_units[models] = -1
+        self.stuck_units[models] = -1
         self.param_clones[models] = False
         for h in self.w_hist:
             h[models] = 0
@@ -69,10 +76,13 @@ class LayerStats:
             f(H),
             f(H),
             np.zeros((M, H), np.int64),
+            np.zeros((M, H), np.int64),
+            np.zeros((M, H), np.int64),
             np.zeros((M, H), bool),
             f(L),
             f(L),
             f(L),
+            np.full(M, np.nan),
         )
 
 
@@ -239,6 +249,8 @@ class Result:
                         "dead_fraction": st.dead[:, layer] if hidden else np.nan,
                         "divergence": st.divergence[:, layer] if hidden else np.nan,
                         "distinct_neurons": st.distinct[:, layer] if hidden else -1,
+                        "dead_neurons": st.dead_units[:, layer] if hidden else -1,
+                        "stuck_neurons": st.stuck_units[:, layer] if hidden else -1,
                         "grad_norm": st.grad_norm[:, layer],
                         "backprop_signal": st.delta[:, layer],
                         "weight_rms": st.w_std[:, layer],
@@ -261,6 +273,8 @@ class Result:
                         "layer": np.tile(np.arange(1, H + 1), M),
                         "divergence": st.divergence.ravel(),
                         "distinct_neurons": st.distinct.ravel(),
+                        "dead_neurons": st.dead_units.ravel(),
+                        "stuck_neurons": st.stuck_units.ravel(),
                         "width": np.tile(self.dims[1 : H + 1], M),
                     }
                 )
@@ -345,9 +359,97 @@ class Result:
         )
 
     # ------------------------------------------------------------ summaries
+    def evidence(self, s: int) -> Evidence:
+        """What was measured for scheme number ``s`` (over its repeats): the verdicts' input."""
+        ks = self._models_of(s)
+        loss = _mean_finite(self.curve("train_loss")[:, ks])
+        div_epochs = self.diverged_epoch[ks]
+        alive = div_epochs < 0
+        first, last = self.details[0], self.details[-1]
+        wide = np.array(last.width) > 1
+        clones = last.param_clones[ks][:, wide].any(axis=1)
+        symmetric = bool(clones[alive].all()) if alive.any() else bool(clones.all())
+        delta = first.delta[ks]
+        first_signal = float(np.nanmax(np.abs(delta[:, 0]))) if delta.size else float("nan")
+        with np.errstate(all="ignore"):
+            ratios = delta[:, 0] / delta[:, -1]
+        ok = np.isfinite(ratios) & (ratios > 0)
+        if ok.any():
+            ratio = float(np.exp(np.mean(np.log(ratios[ok]))))
+        else:
+            ratio = 0.0 if first_signal == 0.0 else float("nan")
+        H = first.act_mean.shape[1]
+        act = get_activation(self.config.activation)
+        return Evidence(
+            loss=loss,
+            n_classes=self.data.n_classes,
+            diverged=bool((~alive).any()),
+            symmetric=symmetric and bool(wide.any()),
+            first_signal=first_signal,
+            ratio=ratio,
+            saturated=_nanmean(first.saturated[ks]) if H and act.saturates else float("nan"),
+            dead=_nanmean(first.dead[ks]) if H and act.dies else float("nan"),
+            prediction_gap=float(np.nanmax(last.prediction_gap[ks]))
+            if np.isfinite(last.prediction_gap[ks]).any()
+            else float("nan"),
+            has_hidden=H > 0,
+        )
+
+    def verdict(self, s: int) -> Verdict:
+        """The verdict for scheme number ``s``: final figures and the rules' words."""
+        ks = self._models_of(s)
+        R = self.repeats
+        ev = self.evidence(s)
+        split = "test" if len(self.data.y_test) else "train"
+        acc = self.curve(f"{split}_accuracy")[:, ks]
+        final_acc = np.array([_last_finite(acc[:, j]) for j in range(R)])
+        train_loss = self.curve("train_loss")[:, ks]
+        div_epochs = self.diverged_epoch[ks]
+        last = self.details[-1]
+        widths = np.array(last.width)
+        wide = widths > 1
+        if wide.any():
+            alive = div_epochs >= 0 if not (div_epochs < 0).any() else div_epochs < 0
+            distinct = last.distinct[ks][alive][:, wide]
+            r, layer = np.unravel_index(np.argmin(distinct), distinct.shape)
+            picked = np.flatnonzero(wide)[layer]
+            row = ks[np.flatnonzero(alive)[r]]
+            fewest = (
+                int(distinct[r, layer]),
+                int(last.dead_units[row, picked]),
+                int(last.stuck_units[row, picked]),
+                int(widths[picked]),
+            )
+            div_final = _nanmean(last.divergence[ks][:, wide].min(axis=1))
+        else:  # no hidden layer, or only width-1 layers: nothing to be symmetric
+            n = int(widths.min()) if widths.size else 0
+            fewest = (n, 0, 0, n)
+            div_final = float("nan")
+        return Verdict(
+            epochs=self.epochs_done,
+            initial_loss=_nanmean(train_loss[0]),
+            lowest_loss=float(np.nanmin(ev.loss)) if np.isfinite(ev.loss).any() else np.nan,
+            train_loss=_nanmean([_last_finite(train_loss[:, j]) for j in range(R)]),
+            test_loss=_nanmean([_last_finite(self.curve(f"{split}_loss")[:, k]) for k in ks]),
+            train_accuracy=_nanmean([_last_finite(self.curve("train_accuracy")[:, k]) for k in ks]),
+            test_accuracy=_nanmean(final_acc),
+            test_accuracy_std=_nanstd(final_acc) if R > 1 else 0.0,
+            diverged=ev.diverged,
+            diverged_epoch=int(div_epochs[div_epochs >= 0].min()) if ev.diverged else -1,
+            divergence=div_final,
+            distinct_neurons=fewest[0],
+            dead_neurons=fewest[1],
+            stuck_neurons=fewest[2],
+            layer_width=fewest[3],
+            saturated_at_init=ev.saturated,
+            dead_at_init=ev.dead,
+            signal_ratio_at_init=ev.ratio,
+            **verdicts(ev),
+        )
+
     def verdicts(self) -> list[Verdict]:
         """One verdict per scheme, from the measurements (see :mod:`initdash.verdicts`)."""
-        return [judge(self, s) for s in range(len(self.schemes))]
+        return [self.verdict(s) for s in range(len(self.schemes))]
 
     def summary(self) -> pd.DataFrame:
         """One row per scheme: final figures (mean over repeats) and the TL;DR verdicts."""
@@ -357,6 +459,35 @@ class Result:
                 {"scheme": self.schemes[s], "label": SCHEMES[self.schemes[s]].label, **v.as_dict()}
             )
         return pd.DataFrame(rows)
+
+    def _models_of(self, s: int) -> np.ndarray:
+        return np.arange(s * self.repeats, (s + 1) * self.repeats)
+
+
+def _nanmean(a) -> float:
+    a = np.asarray(a, dtype=np.float64)
+    a = a[np.isfinite(a)]
+    return float(a.mean()) if a.size else float("nan")
+
+
+def _nanstd(a) -> float:
+    a = np.asarray(a, dtype=np.float64)
+    a = a[np.isfinite(a)]
+    return float(a.std()) if a.size else float("nan")
+
+
+def _last_finite(col: np.ndarray) -> float:
+    ok = np.flatnonzero(np.isfinite(col))
+    return float(col[ok[-1]]) if ok.size else float("nan")
+
+
+def _mean_finite(a: np.ndarray) -> np.ndarray:
+    """Row means over the finite values of a 2-D array (NaN where a row has none)."""
+    finite = np.isfinite(a)
+    n = finite.sum(axis=1)
+    out = np.where(finite, a, 0.0).sum(axis=1) / np.maximum(n, 1)
+    out[n == 0] = np.nan
+    return out
 
 
 def _pick_epochs(last: int, max_points: int | None) -> np.ndarray:
