@@ -38,110 +38,133 @@ PRESETS: dict[str, Preset] = {
                 hidden=(8, 8),
                 activation="tanh",
                 constant_value=0.5,
-                epochs=1000,
+                noise=0.2,
                 lr=0.1,
+                epochs=1000,
             ),
             view="clones",
             narrative=(
                 "Every neuron of a layer starts with the same weights, sees the same inputs, "
                 "gets the same gradient and makes the same update: it stays a **clone** "
-                "forever. Look at the per-neuron divergence: **exactly 0** for Zeros and "
-                "Constant at every epoch, while Xavier's neurons spread apart. The similarity "
-                "heatmap is one solid block and the count says **1 distinct neuron** per "
-                "layer. Constant's clones *do* learn (their weights move), but all together, "
-                "so 8 neurons do the work of 1. Switch the activation to ReLU: with all-zero "
-                "weights nothing but the output bias moves at all."
+                "forever. The per-neuron divergence of Zeros and Constant is **exactly 0** at "
+                "every epoch and the count says **1 distinct** neuron per layer, while all 8 of "
+                "Xavier's neurons are distinct. Constant's clones *do* learn (its loss falls "
+                "to less than half of where it started), but all together, so 8 neurons do the "
+                "work of 1. With all-zero weights a tanh unit outputs tanh(0) = 0 and gets no "
+                "gradient: only the output bias moves (ReLU does the same). Switch the "
+                "activation to sigmoid: the units output 0.5, so the weights move too, yet "
+                "every neuron of a layer stays identical to the others."
             ),
         ),
         Preset(
             name="small_vs_large",
-            title="2. Small vs large random weights",
+            title="2. Small vs large random weights (5 layers)",
             settings=dict(
                 schemes=("random_small", "random_large", "xavier_normal"),
                 hidden=(32, 32, 32, 32, 32),
                 activation="tanh",
-                epochs=1000,
+                noise=0.2,
                 lr=0.05,
+                batch_size=0,
+                epochs=1000,
             ),
             view="signal",
             narrative=(
-                "Both schemes break symmetry, but look at the signal flow at epoch 0. "
-                "With N(0,1) x 0.01 each layer multiplies the signal by about "
-                "0.01 x sqrt(32), so activations and the backprop signal shrink by orders of "
-                "magnitude layer by layer and the loss sits at ln 2 = 0.693. With N(0,1) x 10 "
-                "almost every tanh unit starts saturated, the loss starts huge and the "
-                "backprop signal is amplified hundreds of times on its way down: the "
-                "training curve is erratic. Xavier keeps the spread of activations steady. "
-                "Set the large scale to 1: saturation stays, the explosion goes. The "
-                "deep-signal lab tells the same story at depth 50."
+                "Both schemes break symmetry, but look at the signal flow at epoch 0. With "
+                "N(0,1) x 0.01 each layer multiplies the spread of the activations by about "
+                "0.01 x sqrt(32) = 0.06, so the fifth layer's spread is 1/100,000 of the "
+                "first's, the backprop signal reaching layer 1 is under a millionth of the "
+                "output's (vanishing) and the loss sits at ln 2 = 0.693: no learning. With "
+                "N(0,1) x 10 over 90% of the tanh outputs start saturated, the loss starts "
+                "above 10 and the backprop signal reaching layer 1 is amplified more than "
+                "100-fold (exploding); during training the loss climbs back to over twice "
+                "its lowest value (unstable). Xavier keeps the spread within a factor of 3 "
+                "from the first layer to the last and learns steadily. Set the large scale to "
+                "1: about half the outputs still start saturated, but the signal reaching "
+                "layer 1 drops to 4 to 25 times the output's and the net learns (90% or "
+                "more). The deep-signal lab, at depth 20, shows the same at initialization."
             ),
             deep=dict(activation="tanh", depth=20),
         ),
         Preset(
             name="xavier_vs_he",
-            title="3. Xavier for tanh, He for ReLU (deep net)",
+            title="3. He for ReLU: a 20-layer net (He et al. 2015)",
             settings=dict(
                 schemes=("xavier_normal", "he_normal"),
-                hidden=(32,) * 30,
+                hidden=(32,) * 20,
                 activation="relu",
-                optimizer="momentum",
-                lr=0.01,
+                noise=0.2,
+                optimizer="sgd",
+                lr=0.003,
+                batch_size=0,
                 epochs=500,
             ),
             view="curves",
             narrative=(
-                "He et al. (2015): a 30-layer ReLU net with Xavier's variance stalls, the same "
-                "net with He's variance (twice as large: ReLU zeroes half the signal) trains. "
-                "Watch the loss: Xavier stays flat at ln 2 while He drops. In the signal flow, "
-                "Xavier's activations shrink by about 1/sqrt(2) per layer, He's hold steady. "
-                "Now switch the activation to tanh: Xavier is the scheme that fits it."
+                "He et al. (2015): a deep ReLU net with Xavier's variance stalls, the same net "
+                "with He's variance (twice as large: ReLU zeroes half the signal) trains. "
+                "Watch the loss: Xavier's stays within 2% of ln 2 = 0.693 (no learning) while "
+                "He's falls below 0.25, smoothly. In the signal flow at epoch 0, Xavier's "
+                "activations shrink by about 1/sqrt(2) per layer (layer 20's spread is under "
+                "1/400 of layer 1's) and the backprop signal reaching layer 1 is under 1/1000 "
+                "of the output's (vanishing); He's spread wanders (the layers are narrow) but "
+                "stays within a factor of 20 of layer 1's, and its layer 1 gets 5% to 25% of "
+                "the output's signal. Switch the activation to tanh: now both learn, because "
+                "tanh does not zero half of the signal, so Xavier's first layer gets a healthy "
+                "share again."
             ),
-            deep=dict(activation="relu", depth=30),
+            deep=dict(activation="relu", depth=20),
         ),
         Preset(
             name="saturation",
-            title="4. Saturation: sigmoid with large weights",
+            title="4. Saturated is not vanishing: sigmoid with large weights",
             settings=dict(
                 schemes=("random_small", "random_large", "xavier_normal"),
                 hidden=(16, 16, 16),
                 activation="sigmoid",
                 large_scale=10.0,
+                noise=0.2,
                 lr=0.5,
+                batch_size=0,
                 epochs=2000,
             ),
             view="signal",
             narrative=(
-                "With weights x10 most sigmoid units sit on a flat tail (the saturated "
-                "fraction is over 80% at epoch 0): its slope a(1 - a) is close to 0, so little "
-                "gradient passes. The loss starts huge (a confident wrong answer costs a lot) "
-                "and the curve is bumpy. Tiny weights keep every unit near 0.5 where the "
-                "slope is only 0.25, so through 3 layers the backprop signal shrinks by "
-                "orders of magnitude and learning never starts. Xavier sits in between."
+                "With weights x10 about 80% of the sigmoid outputs start on a flat tail, where "
+                "the slope is under 5% of its peak, and the loss starts at over 4 times "
+                "ln 2: confident wrong answers. Yet the gradient does not vanish: the few "
+                "units still on their slope pass the error back multiplied by the large "
+                "weights, so layer 1 gets between half and 5 times the output's backprop "
+                "signal, over 50 times Xavier's share, and the net learns (85% or more). "
+                "Saturation is a risk, not a verdict: read the saturated share and the "
+                "signal side by side. Tiny weights keep every unit near 0.5, where the slope "
+                "is at most 0.25: through 3 layers the signal reaching layer 1 falls under a "
+                "millionth of the output's and nothing is learned. Even Xavier's signal "
+                "shrinks 5- to 10-fold per sigmoid layer, one reason deep nets moved to tanh "
+                "and ReLU."
             ),
             deep=dict(activation="sigmoid", depth=10),
         ),
         Preset(
             name="seed_table",
             title="5. The lesson's table, measured",
-            settings=dict(
-                schemes=("zeros", "random_small", "random_large"),
-                hidden=(16,),
-                activation="tanh",
-                batch_size=32,
-                lr=0.2,
-                epochs=1000,
-            ),
+            settings=dict(schemes=("zeros", "random_small", "random_large")),
             view="tldr",
             narrative=(
-                "The classic TL;DR table, but every cell is measured from this run: symmetry "
-                "from the neurons' weights and outputs, gradient risk from saturation and the "
-                "backprop signal at epoch 0, the outcome from the loss curve. In this "
-                "one-hidden-layer net it matches the lesson: Zeros gives clones, Random large "
-                "saturates and its loss jumps around, Random small trains steadily. Now add a "
-                "second hidden layer (16,16): the backprop signal that reaches Random small's "
-                "first layer drops about 20-fold, under 1/1000 of the output's (the table now "
-                "says vanishing), and it takes several times as many epochs to get going. "
-                "Small is safer, not safe, in deeper nets."
+                "The classic TL;DR table, every cell measured from this run (the app's default "
+                "setting: one hidden layer of 16 tanh units). **Symmetry**: Zeros' neurons keep "
+                "identical weights, the random schemes' are all distinct. **Risk of a "
+                "vanishing gradient**: Zeros passes exactly 0 back to layer 1 (blocked: its "
+                "problem is symmetry, not depth); Random large starts with over 75% of its "
+                "tanh outputs saturated, the lesson's risk, although in this one-layer net "
+                "the signal that does reach layer 1 is 1.5 to 3 times the output's; Random "
+                "small is healthy. **Outcome**: Zeros' neurons stay the same; Random large "
+                "starts over 4 times higher than ln 2 and its loss climbs back to over "
+                "twice its lowest (unstable); Random small descends steadily. Now add a "
+                "second hidden layer (16,16): the signal reaching Random small's first layer "
+                "drops over 10-fold, under 1/1000 of the output's (vanishing), and its loss "
+                "takes 5 times as many epochs to get going. Small is safer, not safe, in "
+                "deeper nets."
             ),
         ),
     )

@@ -39,7 +39,8 @@ def random_normal(shape: Shape, rng: np.random.Generator, param: float, gain: fl
 
 
 def xavier_normal(shape: Shape, rng: np.random.Generator, param: float, gain: float) -> np.ndarray:
-    """Glorot & Bengio (2010): N(0, 2 / (fan_in + fan_out)). Keeps variance for tanh."""
+    """Glorot & Bengio (2010): N(0, 2 / (fan_in + fan_out)): balances the variance of the
+    forward and the backward pass for a unit slope (tanh near 0)."""
     fan_out, fan_in = shape
     return rng.standard_normal(shape) * math.sqrt(2.0 / (fan_in + fan_out))
 
@@ -115,7 +116,8 @@ SCHEMES: dict[str, Scheme] = {
             label="Zeros",
             latex=r"W^{[l]} = 0",
             suits="nothing",
-            summary="every neuron in a layer is a clone; with ReLU only the output bias moves",
+            summary="every neuron in a layer is a clone; with tanh or ReLU only the output bias "
+            "moves",
             sampler=zeros,
         ),
         Scheme(
@@ -143,7 +145,8 @@ SCHEMES: dict[str, Scheme] = {
             label="Random large",
             latex=r"W^{[l]} \sim \mathcal{N}(0,1)\times 10",
             suits="nothing",
-            summary="tanh/sigmoid saturate, gradients vanish or explode, the loss starts huge",
+            summary="most tanh/sigmoid units start saturated and the loss starts huge; in deep "
+            "nets the backprop signal explodes",
             sampler=random_normal,
             param="large_scale",
             default=10.0,
@@ -153,7 +156,8 @@ SCHEMES: dict[str, Scheme] = {
             label="Xavier normal",
             latex=r"W^{[l]} \sim \mathcal{N}\!\left(0,\ \frac{2}{n_{l-1}+n_l}\right)",
             suits="tanh, sigmoid",
-            summary="keeps the variance of activations and gradients for tanh",
+            summary="balances the forward and backward variance for tanh near 0; tanh's slope "
+            "below 1 still shrinks the spread slowly in deep nets",
             sampler=xavier_normal,
         ),
         Scheme(
@@ -169,7 +173,8 @@ SCHEMES: dict[str, Scheme] = {
             label="He normal",
             latex=r"W^{[l]} \sim \mathcal{N}\!\left(0,\ \frac{2}{n_{l-1}}\right)",
             suits="ReLU",
-            summary="doubles Xavier's fan-in variance to make up for ReLU zeroing half the signal",
+            summary="twice LeCun's 1/fan_in (and Xavier's, for equal widths): ReLU zeroes half "
+            "of the signal",
             sampler=he_normal,
         ),
         Scheme(
@@ -185,7 +190,7 @@ SCHEMES: dict[str, Scheme] = {
             label="LeCun normal",
             latex=r"W^{[l]} \sim \mathcal{N}\!\left(0,\ \frac{1}{n_{l-1}}\right)",
             suits="SELU, tanh",
-            summary="unit fan-in variance: between Xavier and He",
+            summary="1/fan_in: half of He's variance; Xavier's when fan-in equals fan-out",
             sampler=lecun_normal,
         ),
         Scheme(
@@ -193,7 +198,8 @@ SCHEMES: dict[str, Scheme] = {
             label="Orthogonal",
             latex=r"W^{[l]} = g\,Q,\quad Q^\top Q = I\ \text{(Saxe et al. 2013)}",
             suits="any (with gain g)",
-            summary="preserves norms exactly in linear nets; g is the activation's gain",
+            summary="a linear layer with fan-in = fan-out keeps every input's norm (times g, "
+            "the activation's gain); otherwise only on a subspace",
             sampler=orthogonal,
         ),
         Scheme(

@@ -110,7 +110,7 @@ def test_preset_link_with_a_short_run_trains_that_preset(name):
 EVERYTHING = initdash.TrainConfig(
     dataset="spirals",
     n_samples=150,
-    noise=0.35,
+    noise=0.3,
     n_classes=3,
     hidden=(6, 5),
     activation="relu",
@@ -122,7 +122,7 @@ EVERYTHING = initdash.TrainConfig(
     lr=0.03,
     momentum=0.8,
     epochs=25,
-    batch_size=32,
+    batch_size=16,
     seed=12345,
     repeats=2,
 )

@@ -454,6 +454,8 @@ def test_depth_50_relu_tiny_weights_stays_fast_and_finite(dtype):
         snapshots=3,
         schemes=("random_small", "he_normal"),
         small_scale=0.0145,
+        lr=0.1,
+        batch_size=0,
         dtype=dtype,
     )
     t0 = time.perf_counter()
@@ -483,6 +485,7 @@ def test_a_model_that_overflows_in_the_last_update_is_marked_diverged():
         activation="leaky_relu",
         schemes=("xavier_normal", "he_normal"),
         lr=10.0,
+        batch_size=0,
         epochs=10,
         seed=257,
         snapshots=2,
@@ -508,6 +511,7 @@ def test_test_loss_overflow_marks_the_model_diverged():
         activation="leaky_relu",
         schemes=("orthogonal",),
         lr=10.0,
+        batch_size=0,
         epochs=11,
         seed=260,
         snapshots=2,

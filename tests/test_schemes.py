@@ -333,3 +333,19 @@ def test_global_numpy_random_state_is_untouched():
         init_params([3, 8, 2], name, X=X)
     run(TrainConfig(schemes=CANONICAL, hidden=(4,), epochs=3, n_samples=60))
     assert _same_state(before, np.random.get_state())  # noqa: NPY002
+
+
+def test_variances_relate_as_the_descriptions_say():
+    """LeCun's 1/fan_in is half of He's 2/fan_in, equals Xavier's 2/(fan_in + fan_out) when the
+    widths are equal, and is below Xavier's for narrowing layers (so "between Xavier and He"
+    would be false there); He is twice Xavier for equal widths."""
+    rng = np.random.default_rng(0)
+
+    def var(name, shape):
+        return float(np.var(SCHEMES[name].sampler(shape, rng, 1.0, 1.0)))
+
+    equal, narrowing = (400, 400), (100, 400)  # (fan_out, fan_in)
+    assert var("lecun_normal", equal) == pytest.approx(var("xavier_normal", equal), rel=0.02)
+    assert var("lecun_normal", equal) == pytest.approx(var("he_normal", equal) / 2, rel=0.02)
+    assert var("lecun_normal", narrowing) < 0.9 * var("xavier_normal", narrowing)
+    assert var("he_normal", equal) == pytest.approx(2 * var("xavier_normal", equal), rel=0.02)
