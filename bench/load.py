@@ -14,7 +14,7 @@ What it measures
     cached second wave of --same-link, "Loaded a finished run") and the app is idle (the test
     harness's definition). Time to finish is taken inside each page (performance.now() from
     its own click to finished); the spread of the N clicks is printed too.
-    Correctness: each page's headline cards (test accuracy, loss, divergence per scheme, as the
+    Correctness: each page's headline cards (test accuracy, loss, distinct neurons, as the
     page prints them) and its TL;DR table text are compared with the same config run alone in
     this process: `initdash.run(config).summary()` formatted as dashboard/views.py does, the
     config read from the same link by initdash.share.parse_query. Any difference = cross-talk
@@ -60,8 +60,8 @@ EXTRA_ARGS = [  # many pages at once: do not throttle the ones Chromium thinks a
     "--disable-backgrounding-occluded-windows",
 ]
 HEADLINE = re.compile(
-    r"■\s*(?P<label>[^\n]+?)\s*\n\s*test accuracy\s+(?P<acc>\S+)\s*\n\s*loss\s+(?P<loss>\S+)"
-    r"\s*\n\s*divergence\s+(?P<div>\S+)"
+    r"■\s*(?P<label>[^\n]+?)\s*\n\s*test accuracy\s+(?P<acc>\S+).*?\n\s*loss\s+(?P<loss>\S+)"
+    r".*?\n\s*(?P<div>\d+ of \d+ distinct[^\n]*)"
 )
 
 
@@ -92,7 +92,7 @@ class Sampler(threading.Thread):
 
 # ------------------------------------------------------------------ expected figures
 def expected(preset: str, seed: int) -> dict:
-    """What the page should show for this link: per scheme label -> (acc, loss, divergence)."""
+    """What the page should show for this link: per scheme label -> (acc, loss, neurons)."""
     from dashboard import views
 
     shared = parse_query({"preset": [preset], "seed": [str(seed)]})
@@ -102,9 +102,9 @@ def expected(preset: str, seed: int) -> dict:
     s = result.summary()
     cards = {
         row["label"]: (
-            views._pct(row["test_accuracy"]),
+            views._pct(views.accuracy_value(row)) if not row["undecided"] else "–",
             views._num(row["train_loss"]),
-            views._num(row["divergence"]),
+            views.neurons_text(row),
         )
         for _, row in s.iterrows()
     }

@@ -60,7 +60,6 @@ CLASS_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"
 SCHEME = "scheme_label"  # the column every builder adds: the scheme's human label
 LOG_FLOOR_MAX = 1e-6  # exact zeros on a log axis are drawn at or below this
 LEGEND_DIM = 0.12  # opacity of the schemes not picked in an interactive legend
-DIVERGENCE_C = 1e-3  # symlog constant of the divergence axis: linear below, log above
 
 
 # ---------------------------------------------------------------------- schemes and colours
@@ -490,11 +489,21 @@ def _layer_name(layer: int, d: pd.DataFrame, dims: Sequence[int] | None) -> str:
 
 
 # ---------------------------------------------------------------------- 3. divergence
+def distinct_label(df: pd.DataFrame) -> pd.Series:
+    """'k of n distinct', plus the dead and stuck units counted apart, per row of a table with
+    distinct_neurons, width and (optionally) dead_neurons and stuck_neurons."""
+    out = df["distinct_neurons"].astype(str) + " of " + df["width"].astype(str) + " distinct"
+    for col, word in (("dead_neurons", "dead"), ("stuck_neurons", "stuck")):
+        if col in df:
+            n = df[col].clip(lower=0)
+            out = out + np.where(n > 0, " + " + n.astype(str) + " " + word, "")
+    return out
+
+
 def divergence_over_time(
     div: pd.DataFrame,
     *,
     repeat: int = 0,
-    y_scale: str = "symlog",
     columns: int = COLUMNS,
     schemes: Sequence[str] | None = None,
     panel_width: int = 260,
@@ -503,38 +512,30 @@ def divergence_over_time(
 ) -> alt.FacetChart:
     """Per-neuron output divergence over the epochs from ``Result.divergence_table()``.
 
-    One panel per hidden layer, one line per scheme (``repeat`` picks the seed). Exactly 0
-    means every neuron of the layer is a clone; the y axis is linear or symmetric-log
-    (``y_scale="symlog"``, the default: tiny values show, and 0 stays exactly 0).
-    Tooltip: the value and the number of distinct neurons out of the layer's width.
+    One panel per hidden layer, one line per scheme (``repeat`` picks the seed). The measure is
+    scale-free (see initdash.metrics.divergence): exactly 0 means every neuron of the layer is
+    a clone, about 1 that they differ as unrelated neurons do, on a linear axis from 0.
+    Tooltip: the value and the distinct neurons (dead and stuck units counted apart).
     """
-    if y_scale not in ("linear", "symlog"):
-        raise ValueError(f"y_scale = {y_scale!r} is not allowed; use one of: linear, symlog")
     schemes = _schemes_of(div, schemes)
     df = div[div["repeat"] == repeat] if "repeat" in div else div
     df = _labelled(df, schemes)
     df, n_bad = _finite(df, "divergence")
-    df = df.assign(distinct=df["distinct_neurons"].astype(str) + " of " + df["width"].astype(str))[
+    df = df.assign(distinct=distinct_label(df))[
         ["epoch", "layer", "scheme", SCHEME, "divergence", "distinct"]
     ]
     df, thin_note = _thin(df, "epoch")
-    notes = [thin_note, "0 = all neurons of the layer are clones (symmetry never broken)"]
+    notes = [thin_note, "0 = the layer's neurons are clones; about 1 = as different as unrelated"]
     if n_bad:
         notes.append("epochs after a scheme diverged are not drawn")
-    top = float(df["divergence"].max()) if len(df) else 1.0
-    if y_scale == "symlog":
-        scale = alt.Scale(type="symlog", constant=DIVERGENCE_C)
-        axis = alt.Axis(format="~r", values=_symlog_ticks(0.0, top, DIVERGENCE_C, per_side=4))
-    else:
-        scale, axis = alt.Scale(zero=True), alt.Axis(format="~r")
     pick = _legend_pick()
     base = alt.Chart().encode(
         x=alt.X("epoch:Q", axis=_int_axis("epoch"), scale=alt.Scale(nice=False)),
         y=alt.Y(
             "divergence:Q",
-            title="output divergence, RMS" + (" (symlog scale)" if y_scale == "symlog" else ""),
-            scale=scale,
-            axis=axis,
+            title="output divergence (scale-free)",
+            scale=alt.Scale(zero=True),
+            axis=alt.Axis(format="~r"),
         ),
         color=_scheme_color(schemes),
         opacity=_pick_opacity(pick),
@@ -544,7 +545,7 @@ def divergence_over_time(
         alt.Tooltip("epoch:Q"),
         alt.Tooltip("layer:Q", title="hidden layer"),
         alt.Tooltip("divergence:Q", format=".4g"),
-        alt.Tooltip("distinct:N", title="distinct neurons"),
+        alt.Tooltip("distinct:N", title="neurons"),
     ]
     lines = base.mark_line(strokeWidth=2.5).add_params(pick)  # (cheaper than on the layer)
     points = base.mark_circle(size=45).encode(tooltip=tooltip)

@@ -163,6 +163,15 @@ def set_controls(config: TrainConfig) -> None:
     st.session_state["w_widths"] = "" if uniform else ",".join(map(str, hidden))
 
 
+def open_deep_lab_at(preset: str | None) -> None:
+    """A preset's deep-signal lab settings (activation and depth) become the lab's."""
+    deep = PRESETS[preset].deep if preset in PRESETS else {}
+    if "activation" in deep:
+        st.session_state["o_deep_act"] = deep["activation"]
+    if "depth" in deep:
+        st.session_state["o_deep_depth"] = deep["depth"]
+
+
 def init_from_link() -> None:
     """On a session's first run: read the URL into the controls, once."""
     if st.session_state.get("initialized"):
@@ -171,6 +180,7 @@ def init_from_link() -> None:
     shared: Shared = parse_query(query)
     set_controls(shared.config)
     st.session_state["w_preset"] = shared.preset or NO_PRESET
+    open_deep_lab_at(shared.preset)
     st.session_state["view"] = shared.view
     st.session_state.pop("view_tab", None)
     st.session_state["hide"] = shared.hide
@@ -183,6 +193,7 @@ def apply_preset() -> None:
     name = st.session_state.get("w_preset")
     if name in PRESETS:
         set_controls(PRESETS[name].config())
+        open_deep_lab_at(name)
         st.session_state["view"] = PRESETS[name].view
         st.session_state.pop("view_tab", None)
 

@@ -113,8 +113,9 @@ def curves_draw(result: Result, epoch: int | None, opts: dict, out=st) -> None:
     look_for(
         "Solid lines are the training set, dashed the held-out test set. A flat line at "
         "ln 2 = 0.693 (for 2 classes) means the network predicts 50/50: it has learned nothing. "
-        "Zeros stays there; tiny random weights sit on that plateau before they take off; huge "
-        "weights start with a huge loss. With repeats over seeds the band shows the spread.",
+        "Zeros stays there; tiny random weights start on that plateau and, in deeper nets, can "
+        "stay on it for long; huge weights start with a huge loss. With repeats over seeds the "
+        "band shows the spread.",
         out=out,
     )
 
@@ -154,9 +155,12 @@ def weights_draw(result: Result, epoch: int | None, opts: dict, out=st) -> None:
     _chart(charts.weight_histograms(current, initial, dims=result.dims), out=out)
     look_for(
         "Each panel is a histogram of one layer's weights for one scheme, on shared bins so "
-        "schemes compare (the axis is symmetric-log: tiny and huge weights both show). Zeros "
-        "and Constant are a single spike. Random small is a narrow spike near 0, Random large "
-        "spreads over tens. Xavier and He are scaled to the layer's fan-in/fan-out.",
+        "schemes compare (the axis is symmetric-log: tiny and huge weights both show); the "
+        "outline is the layer at epoch 0. Zeros and Constant start as a single spike; as "
+        "Constant trains, its first layer splits into one spike per input feature (each "
+        "input's weights move together, the same in every neuron). Random small is a narrow "
+        "spike near 0, Random large spreads over tens. Xavier and He are scaled to the "
+        "layer's fan-in and fan-out.",
         out=out,
     )
 
@@ -197,9 +201,12 @@ def clones_draw(result: Result, epoch: int | None, opts: dict, out=st) -> None:
     )
     look_for(
         "Per-neuron output divergence is the RMS distance between two neurons' outputs on the "
-        "same inputs, averaged over all pairs: exactly 0 means every neuron of the layer is a "
-        "clone. Zeros and Constant stay at 0 forever (one solid block in the heatmap, 1 "
-        "distinct neuron): the symmetry problem. Random schemes start apart and stay apart.",
+        "same inputs, averaged over all pairs and divided by sqrt(2) x the spread of the "
+        "layer's outputs: exactly 0 means every neuron of the layer is a clone, about 1 means "
+        "they are as different as unrelated neurons, however small the outputs are. Zeros "
+        "and Constant stay at 0 forever (one solid block in the heatmap, 1 distinct neuron): "
+        "the symmetry problem. Dead ReLUs (off for every input) and units stuck at the ends "
+        "of tanh or sigmoid are counted apart from the distinct ones.",
         out=out,
     )
 
@@ -271,43 +278,84 @@ def boundary_draw(result: Result, epoch: int | None, opts: dict, out=st) -> None
 
 
 # ---------------------------------------------------------------------- TL;DR
-def _yes_no(v: bool) -> str:
-    return "✅ Yes" if v else "❌ No"
+# Each cell is a word and the number it came from (both from the same measurement, the
+# verdict row of Result.summary(); the rules and thresholds are in initdash/verdicts.py).
+def _times(ratio: float) -> str:
+    return "x" + _num(ratio) if np.isfinite(ratio) else "overflow"
 
 
-GRADIENT_TEXT = {
-    "vanishing": "⚠️ Yes: vanishing",
-    "exploding": "⚠️ Yes: exploding",
-    "healthy": "✅ No",
-    "blocked": "No: blocked (zero weights pass no gradient)",
-}
-OUTCOME_TEXT = {
-    "all neurons same": "All neurons same",
-    "diverged": "Diverged",
-    "no learning": "No learning",
-    "unstable": "Unstable training",
-    "slow start": "Stable training, slow start",
-    "stable": "Stable training",
-}
+def symmetry_text(row) -> str:
+    neurons = neurons_text(row)
+    if not row["symmetry_broken"]:
+        return f"No: identical weights ({neurons})"
+    return f"Yes ({neurons})"
+
+
+def neurons_text(row) -> str:
+    """'k of n distinct', with the dead and stuck units counted apart."""
+    parts = [f"{row['distinct_neurons']} of {row['layer_width']} distinct"]
+    if row["dead_neurons"] > 0:
+        parts.append(f"{row['dead_neurons']} dead")
+    if row["stuck_neurons"] > 0:
+        parts.append(f"{row['stuck_neurons']} stuck at the ends")
+    return " + ".join(parts)
+
+
+def risk_text(row) -> str:
+    """The lesson's "risk of vanishing gradient?" with the measurement behind it."""
+    ratio = _times(row["signal_ratio_at_init"])
+    sat, dead = row["saturated_at_init"], row["dead_at_init"]
+    risk = row["gradient_risk"]
+    if risk == "vanishing":
+        return f"Yes: vanishing (layer 1 gets {ratio})"
+    if risk == "exploding":
+        extra = f", {_pct(sat)} saturated" if np.isfinite(sat) and sat > 0.005 else ""
+        return f"Yes: exploding (layer 1 gets {ratio}{extra})"
+    if risk == "saturated":
+        return f"Yes: {_pct(sat)} saturated (layer 1 still gets {ratio})"
+    if risk == "dead":
+        return f"Yes: {_pct(dead)} dead (layer 1 gets {ratio})"
+    if risk == "blocked":
+        return "No: blocked (exactly 0 reaches layer 1)"
+    return f"No: healthy (layer 1 gets {ratio})"
+
+
+def outcome_text(row) -> str:
+    o = row["outcome"]
+    if o == "diverged":
+        return f"Diverged (loss not finite at epoch {row['diverged_epoch']})"
+    if o == "all neurons same":
+        return f"All neurons same ({neurons_text(row)})"
+    if o == "no learning":
+        return f"No learning (lowest loss {_num(row['lowest_loss'])}, never 10% below its start)"
+    if o == "unstable":
+        return f"Unstable training (loss back to {_num(row['relapse'])}x its lowest)"
+    if o == "slow start":
+        return f"Stable training, slow start (10% down at epoch {row['first_cut_epoch']})"
+    return f"Stable training (10% down at epoch {row['first_cut_epoch']})"
+
+
+def accuracy_value(row) -> float | None:
+    """The final test accuracy, or None ("-") when every prediction is a coin toss."""
+    return None if row["undecided"] else row["test_accuracy"]
 
 
 def tldr_table(result: Result) -> pd.DataFrame:
     s = result.summary()
+    rows = [r for _, r in s.iterrows()]
     out = pd.DataFrame(
         {
             "Initialization": s["label"],
-            "Symmetry broken?": [_yes_no(v) for v in s["symmetry_broken"]],
-            "Risk of vanishing/exploding gradient": s["gradient"].map(GRADIENT_TEXT),
-            "Learning outcome": [
-                OUTCOME_TEXT[o] + (f" (epoch {e})" if o == "diverged" else "")
-                for o, e in zip(s["outcome"], s["diverged_epoch"], strict=True)
-            ],
-            "distinct neurons (fewest in a layer)": s["distinct_neurons"],
+            "Symmetry broken?": [symmetry_text(r) for r in rows],
+            "Learning outcome": [outcome_text(r) for r in rows],
+            "Risk of vanishing/exploding gradient?": [risk_text(r) for r in rows],
+            "backprop signal at init, layer 1 / output": s["signal_ratio_at_init"],
             "saturated at init": s["saturated_at_init"],
-            "backprop signal, layer 1 / output": s["signal_ratio_at_init"],
+            "dead at init": s["dead_at_init"],
             "loss at init": s["initial_loss"],
             "final train loss": s["train_loss"],
-            "final test accuracy": s["test_accuracy"],
+            "final test loss": s["test_loss"],
+            "final test accuracy": [accuracy_value(r) for r in rows],
         }
     )
     return out
@@ -321,19 +369,29 @@ def tldr_draw(result: Result, epoch: int | None, opts: dict, out=st) -> None:
         hide_index=True,
         width=WIDE,
         column_config={
+            "backprop signal at init, layer 1 / output": st.column_config.NumberColumn(
+                format="%.2g"
+            ),
             "saturated at init": st.column_config.NumberColumn(format="percent"),
-            "backprop signal, layer 1 / output": st.column_config.NumberColumn(format="%.2g"),
+            "dead at init": st.column_config.NumberColumn(format="percent"),
             "loss at init": st.column_config.NumberColumn(format="%.3g"),
             "final train loss": st.column_config.NumberColumn(format="%.3g"),
+            "final test loss": st.column_config.NumberColumn(format="%.3g"),
             "final test accuracy": st.column_config.NumberColumn(format="percent"),
         },
     )
     look_for(
-        "Nothing here is typed in: symmetry comes from counting distinct neurons at the end, "
-        "the gradient risk from saturation and from how much backprop signal reaches the first "
-        "layer at epoch 0 (under 1/1000 of the output's: vanishing; over 100x: exploding), the "
-        "outcome from the loss curve (spikes: unstable; a long plateau: slow start). "
-        "Thresholds are in initdash/verdicts.py.",
+        "Nothing here is typed in. **Symmetry**: whether, at the end, some layer's neurons "
+        "still have bit-identical weights (the distinct count compares their outputs; dead "
+        "and stuck units are counted apart). **Risk**: the backprop signal reaching layer 1 "
+        "at epoch 0, as a multiple of the output layer's (under x0.001: vanishing; over x10: "
+        "exploding; exactly 0: blocked), else most outputs saturated (slope under 5% of its "
+        "peak) or most ReLUs dead, which pass almost nothing back. **Outcome**, from the "
+        "training loss: no "
+        "learning if it never got 10% below its start; unstable if it climbed back above "
+        "twice its lowest; slow start if the first 10% drop took over 15% of the run. "
+        "Accuracy shows - when every prediction is within 0.001 of a coin toss. Thresholds "
+        "and their reasons: initdash/verdicts.py.",
         out=out,
     )
 
@@ -367,17 +425,22 @@ def _propagate(
     )
 
 
+DEEP_DEPTH = 20  # the lab opens at 20 layers (a preset may set its own: Preset.deep)
+
+
 def deep_options(config) -> dict:
+    # Defaults go into session state (a preset may have put its own there: Preset.deep)
+    st.session_state.setdefault("o_deep_act", config.activation)
+    st.session_state.setdefault("o_deep_depth", DEEP_DEPTH)
     c1, c2, c3 = st.columns(3)
     act = c1.selectbox(
         "Activation",
         list(initdash.ACTIVATIONS),
         key="o_deep_act",
-        index=list(initdash.ACTIVATIONS).index(config.activation),
         format_func=lambda k: initdash.ACTIVATIONS[k].label,
         help="nonlinearity of every layer of the deep net",
     )
-    depth = c2.slider("Depth", 1, 50, 20, key="o_deep_depth", help="hidden layers, up to 50")
+    depth = c2.slider("Depth", 1, 50, key="o_deep_depth", help="hidden layers, up to 50")
     width = c3.select_slider(
         "Width", DEEP_WIDTHS, value=128, key="o_deep_width", help="units per layer"
     )
@@ -409,10 +472,32 @@ def deep_draw(config, opts: dict) -> None:
     )
     _chart(charts.signal_flow(df, measure=opts["measure"]))
     look_for(
-        "The classic experiment: with weights x0.01 the activations shrink towards 0 layer by "
-        "layer; with N(0,1) weights (set the large scale to 1) tanh saturates at +-1; Xavier "
-        "keeps tanh alive for many layers; with ReLU only He holds the spread steady, since "
-        "ReLU zeroes half of the signal at every layer."
+        "Read the last layer against the first. Weights x0.01 multiply tanh's spread by "
+        "about 0.01 x sqrt(width) per layer (ReLU's by 0.01 x sqrt(width / 2)); weights x10 "
+        "push tanh and sigmoid onto their flat tails (set the large scale to 1: most tanh "
+        "outputs still saturate). Xavier balances a unit slope, so tanh's spread (slope below "
+        "1 away from 0) shrinks slowly. ReLU zeroes half of the signal: Xavier and LeCun lose "
+        "a factor sqrt(2) per layer, while He, orthogonal (gain sqrt(2)) and LSUV hold the "
+        "spread. Sigmoid's slope is at most 1/4: its backprop signal vanishes for every "
+        "scheme that keeps the units near 0.5. " + deep_summary(df)
+    )
+
+
+def deep_summary(df: pd.DataFrame) -> str:
+    """The numbers behind the caption, for the setting shown: last layer over first."""
+    parts = []
+    for name, g in df.groupby("scheme", sort=False):
+        g = g.sort_values("layer")
+        first, last = g.iloc[0], g.iloc[-1]
+        with np.errstate(all="ignore"):
+            spread = last["act_std"] / first["act_std"]
+            signal = first["backprop_signal"] / last["backprop_signal"]
+        parts.append(
+            f"{initdash.SCHEMES[name].label}: spread {_num(spread)}, backprop {_num(signal)}"
+        )
+    return (
+        f"**Here**, layer {int(df['layer'].max())} over layer 1 (spread), layer 1 over layer "
+        f"{int(df['layer'].max())} (backprop signal): " + "; ".join(parts) + "."
     )
 
 
@@ -420,11 +505,17 @@ def deep_draw(config, opts: dict) -> None:
 def theory_draw(schemes: tuple[str, ...]) -> None:
     st.markdown(
         "A layer computes $z^{[l]} = W^{[l]} a^{[l-1]} + b^{[l]}$, $a^{[l]} = g(z^{[l]})$ "
-        "with $W^{[l]}$ of shape $(n_l, n_{l-1})$. If each weight has variance $\\sigma^2$, "
-        "then $\\operatorname{Var}(z^{[l]}) \\approx n_{l-1}\\,\\sigma^2\\,"
-        "\\operatorname{Var}(a^{[l-1]})$: the fan-in decides whether the signal grows, "
-        "shrinks or holds. Xavier picks $\\sigma^2$ so the forward and backward passes both "
-        "hold for tanh; He doubles it because ReLU zeroes half the signal."
+        "with $W^{[l]}$ of shape $(n_l, n_{l-1})$. With zero biases and independent weights "
+        "of mean 0 and variance $\\sigma^2$, "
+        "$\\operatorname{Var}(z^{[l]}) = n_{l-1}\\,\\sigma^2\\,"
+        "\\mathbb{E}\\big[(a^{[l-1]})^2\\big]$: the fan-in and the activation's *mean "
+        "square* decide whether the signal grows, shrinks or holds. Near 0, tanh passes "
+        "$\\mathbb{E}[a^2] \\approx \\operatorname{Var}(z)$, so $\\sigma^2 = 1/n$ "
+        "holds it (LeCun; Xavier averages the forward and backward fan, "
+        "$2/(n_{l-1}+n_l)$). ReLU keeps only the positive half, "
+        "$\\mathbb{E}[a^2] = \\operatorname{Var}(z)/2$: He doubles the variance to "
+        "$2/n_{l-1}$. Sigmoid's outputs sit around 0.5, so $\\mathbb{E}[a^2]$ is mostly "
+        "that offset, and its slope is at most 1/4: no variance keeps both passes steady."
     )
     for name in initdash.SCHEMES:
         s = initdash.SCHEMES[name]
@@ -464,29 +555,46 @@ if tuple(VIEWS) != initdash.presets.VIEWS:  # one list of views: the presets' an
 
 
 def headline(result: Result) -> None:
-    """One card per scheme: test accuracy, final loss, neuron divergence, diverged?"""
+    """One card per scheme: test accuracy, final loss, distinct neurons, and the outcome
+    when it is a warning (each with the number it came from)."""
     s = result.summary()
     n = len(s)
     per_row = min(n, 6)
     for start in range(0, n, per_row):
         cols = st.columns(per_row)
         for col, (_, row) in zip(cols, s.iloc[start : start + per_row].iterrows(), strict=False):
-            color = charts.SCHEME_COLORS[row["scheme"]]
-            status = (
-                f"💥 diverged at epoch {row['diverged_epoch']}"
-                if row["diverged"]
-                else ("👯 clones" if not row["symmetry_broken"] else "")
-            )
             with col.container(border=True):
-                st.markdown(
-                    f"<span style='color:{color};font-size:1.2em'>■</span> "
-                    f"**{row['label']}**  \n"
-                    f"test accuracy **{_pct(row['test_accuracy'])}**  \n"
-                    f"loss **{_num(row['train_loss'])}**  \n"
-                    f"divergence **{_num(row['divergence'])}**"
-                    + (f"  \n{status}" if status else ""),
-                    unsafe_allow_html=True,
-                )
+                st.markdown(card_text(row), unsafe_allow_html=True)
+
+
+CARD_WARNINGS = {
+    "diverged": ":material/error: diverged",
+    "all neurons same": ":material/content_copy: clones",
+    "no learning": ":material/pause_circle: no learning",
+    "unstable": ":material/warning: unstable",
+}
+
+
+def card_text(row) -> str:
+    """A headline card's Markdown: every word beside the number it came from."""
+    color = charts.SCHEME_COLORS[row["scheme"]]
+    acc = accuracy_value(row)
+    lines = [
+        f"<span style='color:{color};font-size:1.2em'>■</span> **{row['label']}**",
+        f"test accuracy **{_pct(acc)}**" if acc is not None else "test accuracy **–** (coin toss)",
+        f"loss **{_num(row['train_loss'])}** (from {_num(row['initial_loss'])})",
+        f"**{neurons_text(row)}**",
+    ]
+    o = row["outcome"]
+    if o == "diverged":
+        lines.append(f"{CARD_WARNINGS[o]} at epoch {row['diverged_epoch']}")
+    elif o == "unstable":
+        lines.append(f"{CARD_WARNINGS[o]}: back to {_num(row['relapse'])}x its lowest")
+    elif o == "no learning":
+        lines.append(f"{CARD_WARNINGS[o]}: never 10% below its start")
+    elif o == "all neurons same":
+        lines.append(f"{CARD_WARNINGS[o]}: identical weights")
+    return "  \n".join(lines)
 
 
 def history_csv(result: Result) -> str:

@@ -29,6 +29,7 @@ import pandas as pd
 from .blas import limit_blas_threads
 from .config import FIELDS, TrainConfig
 from .data import Data, load_csv, prepare
+from .presets import PRESETS
 from .schemes import SCHEMES
 from .signal import LAYER_COLUMNS, MAX_DEPTH, MAX_SAMPLES, MAX_WIDTH, propagate
 from .train import make_data, run
@@ -82,7 +83,13 @@ PROPAGATE_FLAGS = {**SHARED_FLAGS, "--dtype": "dtype"}  # propagate parameters t
 
 # How --help groups the flags.
 SCHEME_GROUP = ("schemes", ("--schemes", "--small-scale", "--large-scale", "--constant-value"))
+PRESET_HELP = (
+    "start from a lesson preset's settings (the other flags change them): "
+    + ", ".join(PRESETS)
+    + " (default: none)"
+)
 TRAIN_LAYOUT = (
+    ("lesson preset", ("--preset",)),
     SCHEME_GROUP,
     ("network", ("--hidden", "--activation")),
     (
@@ -157,6 +164,8 @@ def _add_flags(
         for flag in flags:
             if flag == "--json":
                 group.add_argument(flag, action="store_true", help=JSON_HELP)
+            elif flag == "--preset":
+                group.add_argument(flag, metavar="NAME", help=PRESET_HELP)
             elif flag in fields:
                 name = fields[flag]
                 metavar = METAVARS[FIELDS[name].kind]
@@ -348,8 +357,13 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
             raise CliError(f"{flag} cannot be used with --data (the data come from the file)")
         if args.test_data is not None and args.test_fraction is not None:
             raise CliError("--test-fraction cannot be used with --test-data (no split is made)")
+    if args.preset is not None and args.preset not in PRESETS:
+        raise CliError(
+            f"--preset: unknown preset {args.preset[:40]!r}; choose one of: {', '.join(PRESETS)}"
+        )
+    base = PRESETS[args.preset].config() if args.preset else TrainConfig()
     try:
-        return TrainConfig(**values)
+        return base.replace(**values)
     except ValueError as e:
         names = {n: f for f, n in TRAIN_FLAGS.items()}
         raise CliError(_flag_message(str(e), names)) from None
@@ -401,6 +415,7 @@ def train_table(summary: pd.DataFrame, repeats: int = 1) -> list[list[str]]:
             "test_accuracy",
             "symmetry_broken",
             "gradient",
+            "risk",
             "outcome",
             "diverged",
         ]
@@ -418,6 +433,7 @@ def train_table(summary: pd.DataFrame, repeats: int = 1) -> list[list[str]]:
                 test_acc,
                 "yes" if r["symmetry_broken"] else "no",
                 str(r["gradient"]),
+                str(r["gradient_risk"]),
                 str(r["outcome"]),
                 f"epoch {int(r['diverged_epoch'])}" if r["diverged"] else "no",
             ]
@@ -439,7 +455,7 @@ def cmd_train(args: argparse.Namespace) -> str:
     summary = run(config, data).summary()
     if args.json:
         return to_json(summary)
-    left = {0, 5, 6, 7, 8}
+    left = {0, 5, 6, 7, 8, 9}
     table = _format_table(train_table(summary, config.repeats), left)
     return train_header(config, data, source) + "\n" + table
 

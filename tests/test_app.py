@@ -122,8 +122,18 @@ def test_default_run_trains_and_every_view_renders():
                 initdash.SCHEMES[s].label for s in initdash.TrainConfig().schemes
             ]
             zeros = table[table["Initialization"] == "Zeros"].iloc[0]
-            assert zeros["Symmetry broken?"].endswith("No")
-            assert zeros["Learning outcome"] == "All neurons same"
+            assert zeros["Symmetry broken?"] == "No: identical weights (1 of 16 distinct)"
+            assert zeros["Learning outcome"] == "All neurons same (1 of 16 distinct)"
+            assert zeros["Risk of vanishing/exploding gradient?"].startswith("No: blocked")
+            large = table[table["Initialization"] == "Random large"].iloc[0]
+            # the word and the number it came from, in the same cell
+            ratio = large["backprop signal at init, layer 1 / output"]
+            assert ratio > 1
+            assert large["Risk of vanishing/exploding gradient?"] == (
+                f"Yes: {views._pct(large['saturated at init'])} saturated "
+                f"(layer 1 still gets x{views._num(ratio)})"
+            )
+            assert large["Learning outcome"].startswith("Unstable training (loss back to")
         if name == "theory":
             assert len(at.get("latex")) == len(initdash.SCHEMES)
 
@@ -154,7 +164,7 @@ def test_scrubbing_epochs_changes_the_shown_epoch_without_retraining():
         ("w_optimizer", "adam"),
         ("w_lr", 0.01),
         ("w_epochs", 100),
-        ("w_batch_size", 32),
+        ("w_batch_size", 16),
         ("w_seed", 7),
         ("w_repeats", 2),
     ],

@@ -100,11 +100,12 @@ def test_train_table(capsys):
     header = lines[0]
     for part in (
         "dataset=moons",
-        "hidden=16,16",
+        "hidden=16",
         "activation=tanh",
         "optimizer=sgd",
-        "lr=0.1",
+        "lr=0.5",
         "epochs=50",
+        "batch=32",
         "seed=0",
     ):
         assert part in header.split(), header
@@ -116,6 +117,7 @@ def test_train_table(capsys):
         "test_accuracy",
         "symmetry_broken",
         "gradient",
+        "risk",
         "outcome",
         "diverged",
     ]
@@ -127,11 +129,53 @@ def test_train_table(capsys):
         assert r[4] == f"{s.test_accuracy:.3f}"
         assert r[5] == ("yes" if s.symmetry_broken else "no")
         assert r[6] == s.gradient
+        assert r[7] == s.gradient_risk
         assert r[-1] == "no"
     zeros = rows[0]
     assert zeros[5] == "no" and zeros[6] == "blocked"  # zero weights: clones, no signal
     he = rows[-1]
     assert he[5] == "yes" and he[6] == "healthy"
+
+
+JSON_FIELDS = (
+    "scheme",
+    "initial_loss",
+    "train_loss",
+    "test_accuracy",
+    "symmetry_broken",
+    "signal_ratio_at_init",
+    "saturated_at_init",
+    "dead_at_init",
+    "gradient",
+    "outcome",
+)
+
+
+@pytest.mark.parametrize("preset", ["seed_table", "xavier_vs_he"])
+def test_train_a_preset(capsys, preset):
+    """--preset NAME [--seed N] --json: the preset's run, exactly as the library makes it,
+    with the documented fields; other flags change the preset's settings."""
+    code, out, err = run_cli(capsys, "train", "--preset", preset, "--seed", "3", "--epochs", "40",
+                             "--json")  # fmt: skip
+    assert code == 0, err
+    got = json.loads(out)
+    config = initdash.PRESETS[preset].config().replace(seed=3, epochs=40)
+    want = initdash.run(config).summary()
+    assert [r["scheme"] for r in got] == list(config.schemes)
+    for r, (_, s) in zip(got, want.iterrows(), strict=True):
+        assert set(JSON_FIELDS) <= set(r)
+        assert r["gradient"] in ("blocked", "vanishing", "exploding", "healthy")
+        for key in ("initial_loss", "train_loss", "signal_ratio_at_init", "outcome"):
+            assert r[key] == s[key], key
+
+
+def test_unknown_preset_is_a_one_line_error(capsys):
+    code, out, err = run_cli(capsys, "train", "--preset", "nope")
+    assert code == 2 and out == ""
+    assert err.strip().splitlines()[-1] == (
+        "initdash: error: --preset: unknown preset 'nope'; choose one of: "
+        + ", ".join(initdash.PRESETS)
+    )
 
 
 def test_train_json_equals_library(capsys):
