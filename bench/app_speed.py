@@ -10,7 +10,7 @@ What it measures
     (keyed by the whole config) never hits. The server is NOT restarted between repetitions;
     one warm-up Train (seed 0, not counted) runs first. Times are taken inside the page with
     performance.now():
-      click  -> a capturing click listener on the "▶ Train" button;
+      click  -> a capturing click listener on the "Train" button;
       first  -> the first chart drawn or redrawn after the click (a mark added or changed in a
                 chart's svg: the default view shows its chart, at epoch 0, before Train), and
                 the first progress text after the click;
@@ -49,9 +49,9 @@ import _common as C
 from playwright.sync_api import sync_playwright
 
 import initdash
+from dashboard.links import parse_query
 from initdash import TrainConfig
 from initdash.blas import limit_blas_threads
-from initdash.share import parse_query
 
 TARGET = 1.5
 DEFAULT_EPOCHS = TrainConfig().epochs
@@ -83,7 +83,7 @@ def app_once(browser, base: str, seed: int, epochs: int, timeout_s: float, serve
     try:
         page.goto(url_for(base, seed, epochs))
         C.conftest.wait_for_app_idle(page)
-        btn = page.get_by_role("button", name="▶ Train")
+        btn = page.get_by_role("button", name="Train", exact=True)
         server = C.proc_tree(server_pid)
         s0, b0 = C.tree_cpu(server), C.tree_cpu(C.browser_pids(server_pid))
         t_py = time.perf_counter()
@@ -195,7 +195,7 @@ def main() -> int:
     args = ap.parse_args()
 
     threads = limit_blas_threads(1)
-    print("initdash app speed: click ▶ Train -> finished page, vs the bare core")
+    print("initdash app speed: click Train -> finished page, vs the bare core")
     print(
         f"   python {sys.version.split()[0]}, os.cpu_count() = {os.cpu_count()}, "
         f"OpenBLAS limited to 1 thread in this process: {threads}"

@@ -9,7 +9,7 @@ What it measures
     --per-browser contexts share one headless Chromium, default: all in one) open
     `?preset=<p>&seed=<s>` with a different seed per session (and per round, so the app's
     finished-run cache never hits and every session really trains), wait until every page is
-    idle, then all N press "▶ Train" together (asyncio.gather over the pages). Each page then
+    idle, then all N press "Train" together (asyncio.gather over the pages). Each page then
     waits (--timeout, default 300 s) until it is finished: progress says "Trained" (or, in the
     cached second wave of --same-link, "Loaded a finished run") and the app is idle (the test
     harness's definition). Time to finish is taken inside each page (performance.now() from
@@ -17,7 +17,7 @@ What it measures
     Correctness: each page's headline cards (test accuracy, loss, distinct neurons, as the
     page prints them) and its TL;DR table text are compared with the same config run alone in
     this process: `initdash.run(config).summary()` formatted as dashboard/views.py does, the
-    config read from the same link by initdash.share.parse_query. Any difference = cross-talk
+    config read from the same link by dashboard.links.parse_query. Any difference = cross-talk
     or nondeterminism. Page errors and exception boxes count as failures.
     Memory: the server's VmRSS (server process + descendants, from /proc/<pid>/status) is
     sampled every 0.2 s; the peak during each round is reported, and VmHWM (the process's own
@@ -50,8 +50,8 @@ from playwright.async_api import async_playwright
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 import initdash
+from dashboard.links import parse_query
 from initdash.blas import limit_blas_threads
-from initdash.share import parse_query
 
 RSS_TARGET_MB = 600
 EXTRA_ARGS = [  # many pages at once: do not throttle the ones Chromium thinks are hidden
@@ -249,7 +249,8 @@ async def one_round(browsers, url, preset, seeds, word, timeout, sampler, server
     pages = [p for _, p in opened]
     cpu0 = C.cpu_seconds(server_pid)
     t0 = time.monotonic()
-    await asyncio.gather(*(p.get_by_role("button", name="▶ Train").click() for p in pages))
+    train = [p.get_by_role("button", name="Train", exact=True) for p in pages]
+    await asyncio.gather(*(b.click() for b in train))
     results = await asyncio.gather(*(finish(p, word, t0 + timeout) for p in pages))
     t1 = time.monotonic()
     cpu = C.cpu_seconds(server_pid) - cpu0

@@ -41,6 +41,8 @@ LINE_WIDTH = 640  # px of a single-panel chart (the app may stretch it to the pa
 # is an SVG element in the browser, and 2000 of them cost more than the lines themselves.
 HOVER_POINTS = 60
 
+# One colour per scheme, fixed by name; a scheme added to the registry without one here gets the
+# next colour of FALLBACK_COLORS (by its place in SCHEMES).
 SCHEME_COLORS: dict[str, str] = {
     "zeros": "#7f7f7f",  # grey
     "constant": "#999933",  # olive (Tol)
@@ -54,6 +56,9 @@ SCHEME_COLORS: dict[str, str] = {
     "orthogonal": "#E69F00",  # orange (Okabe-Ito)
     "lsuv": "#882255",  # wine (Tol)
 }
+FALLBACK_COLORS = ("#117733", "#AA4499", "#DDCC77", "#88CCEE", "#661100", "#6699CC")
+for _i, _name in enumerate(n for n in SCHEMES if n not in SCHEME_COLORS):
+    SCHEME_COLORS[_name] = FALLBACK_COLORS[_i % len(FALLBACK_COLORS)]
 # Class colours of the decision-boundary maps (Okabe-Ito); class 0 blue, class 1 orange, ...
 CLASS_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 
@@ -747,14 +752,6 @@ def signal_flow(
         title=_title(title or default, notes),
     )
     return _style(chart)
-
-
-def deep_signal(
-    df: pd.DataFrame, *, measure: str = "act_std", log_scale: bool | None = None, **kwargs
-) -> alt.LayerChart:
-    """``signal_flow`` for ``initdash.propagate()`` output (a deep net at initialization)."""
-    kwargs.setdefault("title", "Deep net at initialization: " + MEASURES[measure].title)
-    return signal_flow(df, measure=measure, log_scale=log_scale, **kwargs)
 
 
 # ---------------------------------------------------------------------- 6. decision boundaries

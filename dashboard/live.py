@@ -1,10 +1,11 @@
 """Runs: start, train in slices between redraws, stop; shared by every session that asks.
+Also the page's other caches: generated and uploaded data, the curves before the first Train.
 
 A session's run lives in ``st.session_state["run"]``, so a click anywhere (which interrupts the
 script) never loses it: the next script run picks the trainer up where it stopped.
 
 A class opening the same link trains once. Every session that presses Train with the same
-config and data gets the same :class:`Shared` run (a process-wide registry, ``st.cache_resource``,
+config and data gets the same :class:`SharedRun` (a process-wide registry, ``st.cache_resource``,
 bounded): whichever session's script holds the run's lock trains the next slice, the others
 draw what it has reached, so twenty simultaneous clicks cost one training. Training is
 deterministic, so who drives it never changes a number. Stop detaches only the session that
@@ -16,9 +17,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import io
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -31,9 +34,18 @@ CACHE_ENTRIES = 32
 CACHE_TTL = 3600  # seconds
 LIVE_ENTRIES = 8  # runs in progress kept shareable at once
 
+# Pacing of a live run (train_live): train at least MIN_SLICE seconds between two redraws, and
+# let drawing take at most DRAW_SHARE of the time. A redraw costs the browser about twice what
+# it costs the server (bench/app_speed.py --trace), so a redraw's server time counts
+# REDRAW_COST times. With less than FINISH_QUIETLY seconds of training left, finish first.
+MIN_SLICE = 0.5
+DRAW_SHARE = 0.3
+REDRAW_COST = 3.0
+FINISH_QUIETLY = 1.0
+
 
 @dataclass(eq=False)
-class Shared:
+class SharedRun:
     """One training run in progress, shared by the sessions that asked for it."""
 
     key: str
@@ -45,13 +57,13 @@ class Shared:
 
 
 class LiveRuns:
-    """The registry of runs in progress: run key -> Shared, at most LIVE_ENTRIES."""
+    """The registry of runs in progress: run key -> SharedRun, at most LIVE_ENTRIES."""
 
     def __init__(self) -> None:
-        self._runs: dict[str, Shared] = {}
+        self._runs: dict[str, SharedRun] = {}
         self._lock = threading.Lock()
 
-    def join(self, key: str, make) -> Shared:
+    def join(self, key: str, make) -> SharedRun:
         """The run in progress for ``key`` (one more session watching it), or a new one."""
         with self._lock:
             shared = self._runs.get(key)
@@ -66,7 +78,7 @@ class LiveRuns:
                 del self._runs[oldest.key]
             return shared
 
-    def drop(self, shared: Shared) -> None:
+    def drop(self, shared: SharedRun) -> None:
         with self._lock:
             if self._runs.get(shared.key) is shared:
                 del self._runs[shared.key]
@@ -89,7 +101,7 @@ class Run:
 
     config: TrainConfig
     data_key: str
-    shared: Shared | None = None
+    shared: SharedRun | None = None
     own: Result | None = None
     started: float = field(default_factory=time.perf_counter)
     wall: float | None = None  # seconds from Train to the finished result
@@ -131,17 +143,30 @@ def generated_data(config: TrainConfig) -> Data:
     return initdash.make_data(config)
 
 
+@st.cache_data(max_entries=8, ttl=CACHE_TTL, show_spinner=False)
+def csv_data(raw: bytes, seed: int, test_fraction: float) -> Data:
+    """An uploaded CSV file, read and split (as the config asks: its seed and test fraction)."""
+    X, y, features, classes = initdash.load_csv(io.BytesIO(raw))
+    return initdash.prepare(
+        X, y, test_fraction=test_fraction, seed=seed, feature_names=features, class_names=classes
+    )
+
+
 @st.cache_data(max_entries=64, ttl=CACHE_TTL, show_spinner=False)
-def initial_curves(key: str, _config: TrainConfig, _data: Data | None) -> pd.DataFrame:
+def _initial_curves(key: str, _config: TrainConfig, _data: Data | None) -> pd.DataFrame:
+    return initdash.initial_curves(_config, generated_data(_config) if _data is None else _data)
+
+
+def initial_curves(config: TrainConfig, data: Data | None, data_key: str) -> pd.DataFrame:
     """``initdash.initial_curves`` for the page before Train, cached by run key (config and
     data): a few rows, computed once per setting a class looks at."""
-    return initdash.initial_curves(_config, generated_data(_config) if _data is None else _data)
+    return _initial_curves(run_key(config, data_key), config, data)
 
 
 def clear() -> None:
     """Forget every finished and in-progress run (tests; a server's caches are per process)."""
     _finished.clear()
-    initial_curves.clear()
+    _initial_curves.clear()
     live_runs().clear()
 
 
@@ -160,9 +185,9 @@ def start(config: TrainConfig, data: Data | None, data_key: str) -> Run:
     except _NotCached:
         pass
 
-    def make() -> Shared:
+    def make() -> SharedRun:
         trainer = Trainer(config, generated_data(config) if data is None else data)
-        return Shared(key, trainer, trainer.result)
+        return SharedRun(key, trainer, trainer.result)
 
     return Run(config, data_key, shared=live_runs().join(key, make), started=t0)
 
@@ -226,3 +251,25 @@ def progress(run: Run) -> tuple[float, str]:
     others = run.sessions - 1
     shared = f" · {others} other session{'s' * (others > 1)} joined this run" if others else ""
     return done / E, f"Training: epoch {done} of {E} · {elapsed:.1f} s{shared}"
+
+
+def train_live(run: Run, redraw: Callable[[], None]) -> None:
+    """Train in slices; between slices call ``redraw`` (progress, cards, the open view).
+
+    Drawing (server and browser) takes at most DRAW_SHARE of the time: the slice grows when a
+    redraw is slow, and a run about to end finishes before the next redraw. A click anywhere
+    interrupts this loop, but the run lives in session state and the next script run picks
+    it up here.
+    """
+    slice_s = MIN_SLICE
+    while True:
+        advance(run, slice_s)
+        if run.finished:
+            return
+        if seconds_left(run) < FINISH_QUIETLY:
+            slice_s = FINISH_QUIETLY
+            continue
+        t0 = time.perf_counter()
+        redraw()
+        draw_s = REDRAW_COST * (time.perf_counter() - t0)
+        slice_s = max(MIN_SLICE, draw_s * (1 - DRAW_SHARE) / DRAW_SHARE)

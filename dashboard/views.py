@@ -1,8 +1,12 @@
 """The dashboard's views: each one draws one tab from a run's tidy tables and a chart builder.
 
-A view has two parts: ``options()`` draws its own widgets (once per script run) and
-``draw(result, epoch, opts)`` draws only charts and text, so it can be redrawn many times
-while training runs. No maths here: tables come from ``initdash``, charts from ``charts``.
+``VIEWS`` (at the end) is the only list of views. Every view has the same shape: a name (used in
+links and presets), a tab label, ``options(page)``, which draws its own widgets once per script
+run and returns their values, and ``draw(page, opts, out)``, which draws only charts and text into
+``out`` (a Board: see dashboard.page), so it can be redrawn many times while a run trains; plus
+three flags (needs a run? redrawn live? offers the epoch scrubber?). Adding a view is one
+function pair and one line in ``VIEWS``. No maths here: tables come from ``initdash``, charts
+from ``dashboard.charts``.
 """
 
 from __future__ import annotations
@@ -18,8 +22,8 @@ import pandas as pd
 import streamlit as st
 
 import initdash
-from dashboard import charts
-from initdash import Result
+from dashboard import charts, live, state
+from initdash import Data, Result, TrainConfig
 
 WIDE = "stretch"
 DATASET = "table"  # chart data go as table0, table1, ... (see _chart)
@@ -27,12 +31,19 @@ CURVE_POINTS = 200  # epochs per curve sent to the browser (the chart is ~700 px
 MAX_WEIGHT_LAYERS = 4
 
 
+@dataclass(frozen=True)
+class Page:
+    """What a view draws from: the settings on the page now and the run shown (if any)."""
+
+    config: TrainConfig | None  # what the sidebar describes (None: not a valid config)
+    data: Data | None = None  # the user's uploaded data (None: the config's generated data)
+    data_key: str = "generated"
+    result: Result | None = None  # the run shown (None before the first Train)
+    epoch: int | None = None  # the epoch picked with the scrubber (None: the latest)
+
+
 def look_for(text: str, out=st) -> None:
     out.caption(f"**What to look for.** {text}")
-
-
-def _labels(result: Result) -> list[str]:
-    return [initdash.SCHEMES[s].label for s in result.schemes]
 
 
 def _chart(chart, out=st) -> None:
@@ -85,7 +96,7 @@ def _collect_frames(chart, found: list) -> None:
 
 
 # ---------------------------------------------------------------------- curves
-def curves_options() -> dict:
+def curves_options(page: Page) -> dict:
     c1, c2 = st.columns(2)
     metric = c1.segmented_control(
         "Show",
@@ -107,7 +118,23 @@ def curves_chart(curves: pd.DataFrame, epochs: int, opts: dict):
     )
 
 
-def curves_draw(result: Result, epoch: int | None, opts: dict, out=st) -> None:
+def curves_draw(page: Page, opts: dict, out=st) -> None:
+    """The curves; before the first Train, epoch 0 only (``initdash.initial_curves``): each
+    scheme's dot shows the loss (or accuracy) of its first weights, and pressing Train fills in
+    the same chart."""
+    if page.result is None:
+        if page.config is None:
+            out.info("Choose at least one scheme in the sidebar.")
+            return
+        curves = live.initial_curves(page.config, page.data, page.data_key)
+        _chart(curves_chart(curves, page.config.epochs, opts), out=out)
+        out.caption(
+            "**Before training.** Each dot is where a scheme starts: its "
+            f"{opts['metric']} on its first weights, before any update. Press **Train** to "
+            "watch the curves grow from here."
+        )
+        return
+    result = page.result
     curves = result.curves_table(max_points=CURVE_POINTS)
     _chart(curves_chart(curves, result.config.epochs, opts), out=out)
     look_for(
@@ -120,20 +147,9 @@ def curves_draw(result: Result, epoch: int | None, opts: dict, out=st) -> None:
     )
 
 
-def curves_preview(curves: pd.DataFrame, epochs: int, opts: dict, out=st) -> None:
-    """Before training: the same chart with epoch 0 only (``initdash.initial_curves``), so
-    each scheme's dot shows the loss (or accuracy) of its first weights."""
-    _chart(curves_chart(curves, epochs, opts), out=out)
-    out.caption(
-        "**Before training.** Each dot is where a scheme starts: its "
-        f"{opts['metric']} on its first weights, before any update. Press **▶ Train** to "
-        "watch the curves grow from here."
-    )
-
-
 # ---------------------------------------------------------------------- weights
-def weights_options(result: Result | None) -> dict:
-    n = len(result.dims) - 1 if result is not None else 3
+def weights_options(page: Page) -> dict:
+    n = len(page.result.dims) - 1 if page.result is not None else 3
     layers = list(range(1, n + 1))
     default = layers[: MAX_WEIGHT_LAYERS - 1] + ([layers[-1]] if n >= MAX_WEIGHT_LAYERS else [])
     chosen = st.multiselect(
@@ -148,7 +164,8 @@ def weights_options(result: Result | None) -> dict:
     return {"layers": chosen or default}
 
 
-def weights_draw(result: Result, epoch: int | None, opts: dict, out=st) -> None:
+def weights_draw(page: Page, opts: dict, out=st) -> None:
+    result, epoch = page.result, page.epoch
     layers = [i for i in opts["layers"] if i <= len(result.dims) - 1]
     current = result.weights_table(epoch, layers=layers)
     initial = result.weights_table(0, layers=layers)
@@ -166,8 +183,8 @@ def weights_draw(result: Result, epoch: int | None, opts: dict, out=st) -> None:
 
 
 # ---------------------------------------------------------------------- clones
-def clones_options(result: Result | None) -> dict:
-    H = len(result.dims) - 2 if result is not None else 1
+def clones_options(page: Page) -> dict:
+    H = len(page.result.dims) - 2 if page.result is not None else 1
     if H < 1:
         return {"layer": None}
     layer = st.select_slider(
@@ -180,7 +197,8 @@ def clones_options(result: Result | None) -> dict:
     return {"layer": layer}
 
 
-def clones_draw(result: Result, epoch: int | None, opts: dict, out=st) -> None:
+def clones_draw(page: Page, opts: dict, out=st) -> None:
+    result, epoch = page.result, page.epoch
     if opts["layer"] is None:
         out.info("This network has no hidden layer, so there are no neurons to compare.")
         return
@@ -221,7 +239,7 @@ SIGNAL_MEASURES = {
 }
 
 
-def signal_options(result: Result | None) -> dict:
+def signal_options(page: Page) -> dict:
     m = st.segmented_control(
         "Measure",
         list(SIGNAL_MEASURES),
@@ -233,7 +251,8 @@ def signal_options(result: Result | None) -> dict:
     return {"measure": m or "act_std"}
 
 
-def signal_draw(result: Result, epoch: int | None, opts: dict, out=st) -> None:
+def signal_draw(page: Page, opts: dict, out=st) -> None:
+    result, epoch = page.result, page.epoch
     i = result.detail_index(epoch)
     shown = result.detail_epochs[i]
     out.markdown(f"Signal flow through the layers at epoch **{shown}**")
@@ -251,7 +270,8 @@ def signal_draw(result: Result, epoch: int | None, opts: dict, out=st) -> None:
 
 
 # ---------------------------------------------------------------------- boundary
-def boundary_draw(result: Result, epoch: int | None, opts: dict, out=st) -> None:
+def boundary_draw(page: Page, opts: dict, out=st) -> None:
+    result, epoch = page.result, page.epoch
     if result.grid is None:
         out.info(
             "Decision boundaries need 2-D data; this dataset has "
@@ -361,7 +381,8 @@ def tldr_table(result: Result) -> pd.DataFrame:
     return out
 
 
-def tldr_draw(result: Result, epoch: int | None, opts: dict, out=st) -> None:
+def tldr_draw(page: Page, opts: dict, out=st) -> None:
+    result = page.result
     note = "" if result.finished else " (so far: training is still running)"
     out.markdown(f"**TL;DR**, computed from this run{note}")
     out.dataframe(
@@ -401,46 +422,33 @@ DEEP_WIDTHS = (32, 64, 128, 256)
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
-def _propagate(
-    schemes: tuple[str, ...],
-    activation: str,
-    depth: int,
-    width: int,
-    seed: int,
-    small: float,
-    large: float,
-    const: float,
-) -> pd.DataFrame:
-    return initdash.propagate(
-        schemes,
-        activation=activation,
-        depth=depth,
-        width=width,
-        n_samples=256,
-        seed=seed,
-        small_scale=small,
-        large_scale=large,
-        constant_value=const,
-        dtype="float32",
-    )
+def _propagate(config: TrainConfig, depth: int, width: int) -> pd.DataFrame:
+    return initdash.propagate(config, depth=depth, width=width, n_samples=256, dtype="float32")
 
 
 DEEP_DEPTH = 20  # the lab opens at 20 layers (a preset may set its own: Preset.deep)
 
 
-def deep_options(config) -> dict:
-    # Defaults go into session state (a preset may have put its own there: Preset.deep)
-    st.session_state.setdefault("o_deep_act", config.activation)
-    st.session_state.setdefault("o_deep_depth", DEEP_DEPTH)
+def deep_options(page: Page) -> dict:
+    # A preset may have put its own activation and depth in session state (Preset.deep)
+    names = list(initdash.ACTIVATIONS)
+    activation = page.config.activation if page.config else initdash.TrainConfig().activation
+    first_act = (
+        {} if state.DEEP_ACTIVATION in st.session_state else {"index": names.index(activation)}
+    )
+    first_depth = {} if state.DEEP_DEPTH in st.session_state else {"value": DEEP_DEPTH}
     c1, c2, c3 = st.columns(3)
     act = c1.selectbox(
         "Activation",
-        list(initdash.ACTIVATIONS),
-        key="o_deep_act",
+        names,
+        key=state.DEEP_ACTIVATION,
+        **first_act,
         format_func=lambda k: initdash.ACTIVATIONS[k].label,
         help="nonlinearity of every layer of the deep net",
     )
-    depth = c2.slider("Depth", 1, 50, key="o_deep_depth", help="hidden layers, up to 50")
+    depth = c2.slider(
+        "Depth", 1, 50, key=state.DEEP_DEPTH, help="hidden layers, up to 50", **first_depth
+    )
     width = c3.select_slider(
         "Width", DEEP_WIDTHS, value=128, key="o_deep_width", help="units per layer"
     )
@@ -454,23 +462,18 @@ def deep_options(config) -> dict:
     return {"activation": act, "depth": depth, "width": width, "measure": m or "act_std"}
 
 
-def deep_draw(config, opts: dict) -> None:
-    df = _propagate(
-        config.schemes,
-        opts["activation"],
-        opts["depth"],
-        opts["width"],
-        config.seed,
-        config.small_scale,
-        config.large_scale,
-        config.constant_value,
-    )
-    st.markdown(
+def deep_draw(page: Page, opts: dict, out=st) -> None:
+    if page.config is None:
+        out.info("Choose at least one scheme in the sidebar.")
+        return
+    config = page.config.replace(activation=opts["activation"])
+    df = _propagate(config, opts["depth"], opts["width"])
+    out.markdown(
         f"One batch of 256 N(0,1) inputs through **{opts['depth']}** layers of "
         f"**{opts['width']}** {initdash.ACTIVATIONS[opts['activation']].label} units, "
         "at initialization (no training)"
     )
-    _chart(charts.signal_flow(df, measure=opts["measure"]))
+    _chart(charts.signal_flow(df, measure=opts["measure"]), out=out)
     look_for(
         "Read the last layer against the first. Weights x0.01 multiply tanh's spread by "
         "about 0.01 x sqrt(width) per layer (ReLU's by 0.01 x sqrt(width / 2)); weights x10 "
@@ -479,7 +482,8 @@ def deep_draw(config, opts: dict) -> None:
         "1 away from 0) shrinks slowly. ReLU zeroes half of the signal: Xavier and LeCun lose "
         "a factor sqrt(2) per layer, while He, orthogonal (gain sqrt(2)) and LSUV hold the "
         "spread. Sigmoid's slope is at most 1/4: its backprop signal vanishes for every "
-        "scheme that keeps the units near 0.5. " + deep_summary(df)
+        "scheme that keeps the units near 0.5. " + deep_summary(df),
+        out=out,
     )
 
 
@@ -502,8 +506,9 @@ def deep_summary(df: pd.DataFrame) -> str:
 
 
 # ---------------------------------------------------------------------- theory
-def theory_draw(schemes: tuple[str, ...]) -> None:
-    st.markdown(
+def theory_draw(page: Page, opts: dict, out=st) -> None:
+    schemes = page.config.schemes if page.config else ()
+    out.markdown(
         "A layer computes $z^{[l]} = W^{[l]} a^{[l-1]} + b^{[l]}$, $a^{[l]} = g(z^{[l]})$ "
         "with $W^{[l]}$ of shape $(n_l, n_{l-1})$. With zero biases and independent weights "
         "of mean 0 and variance $\\sigma^2$, "
@@ -517,41 +522,55 @@ def theory_draw(schemes: tuple[str, ...]) -> None:
         "$2/n_{l-1}$. Sigmoid's outputs sit around 0.5, so $\\mathbb{E}[a^2]$ is mostly "
         "that offset, and its slope is at most 1/4: no variance keeps both passes steady."
     )
-    for name in initdash.SCHEMES:
-        s = initdash.SCHEMES[name]
-        with st.container(border=True):
-            c1, c2 = st.columns([2, 3])
-            mark = " (in this run)" if name in schemes else ""
-            c1.markdown(f"**{s.label}**{mark}  \nsuits: {s.suits}")
-            c1.caption(s.summary)
-            c2.latex(s.latex)
+    rows = [
+        f"| **{s.label}**{' (in this run)' if name in schemes else ''} | ${s.latex}$ | "
+        f"{s.suits} | {s.summary} |"
+        for name, s in initdash.SCHEMES.items()
+    ]
+    head = "| scheme | weights | suits | what it does |\n|---|---|---|---|\n"
+    out.markdown(head + "\n".join(rows))
 
 
 # ---------------------------------------------------------------------- registry
+def _no_options(page: Page) -> dict:
+    return {}
+
+
 @dataclass(frozen=True)
 class View:
+    """One tab. ``needs_run``: nothing to draw before the first Train; ``shows_run``: redrawn
+    while a run trains; ``uses_epoch``: offers the epoch scrubber once a run has finished."""
+
     name: str
-    label: str
-    options: Callable[..., dict] | None
-    draw: Callable[[Result, int | None, dict], None] | None
-    uses_epoch: bool = True  # offers the epoch scrubber
+    title: str
+    icon: str  # a Material icon (ships with Streamlit; emoji need a font many machines lack)
+    draw: Callable[[Page, dict, Any], None]
+    options: Callable[[Page], dict] = _no_options
+    needs_run: bool = True
+    shows_run: bool = True
+    uses_epoch: bool = True
+
+    @property
+    def label(self) -> str:
+        return f":material/{self.icon}: {self.title}"
 
 
 VIEWS: dict[str, View] = {
     v.name: v
     for v in (
-        View("curves", "📉 Loss & accuracy", lambda r, c: curves_options(), curves_draw, False),
-        View("weights", "📊 Weights", lambda r, c: weights_options(r), weights_draw),
-        View("clones", "👯 Neuron clones", lambda r, c: clones_options(r), clones_draw),
-        View("signal", "📶 Signal flow", lambda r, c: signal_options(r), signal_draw),
-        View("boundary", "🗺️ Decision boundary", None, boundary_draw),
-        View("tldr", "🧾 TL;DR table", None, tldr_draw, False),
-        View("deep", "🔬 Deep-signal lab", None, None),
-        View("theory", "📚 Theory", None, None),
+        View("curves", "Loss & accuracy", "show_chart", curves_draw, curves_options,
+             needs_run=False, uses_epoch=False),
+        View("weights", "Weights", "bar_chart", weights_draw, weights_options),
+        View("clones", "Neuron clones", "content_copy", clones_draw, clones_options),
+        View("signal", "Signal flow", "stacked_line_chart", signal_draw, signal_options),
+        View("boundary", "Decision boundary", "map", boundary_draw),
+        View("tldr", "TL;DR table", "table_chart", tldr_draw, uses_epoch=False),
+        View("deep", "Deep-signal lab", "science", deep_draw, deep_options,
+             needs_run=False, shows_run=False, uses_epoch=False),
+        View("theory", "Theory", "menu_book", theory_draw,
+             needs_run=False, shows_run=False, uses_epoch=False),
     )
-}
-if tuple(VIEWS) != initdash.presets.VIEWS:  # one list of views: the presets' and links'
-    raise RuntimeError("dashboard views and initdash.presets.VIEWS disagree")
+}  # fmt: skip
 
 
 def headline(result: Result) -> None:

@@ -3,7 +3,7 @@
 The core is numpy (and pandas for tidy tables) only; the app and the charts live elsewhere.
 """
 
-from . import presets, share
+from . import presets
 from .activations import ACTIVATIONS, calculate_gain
 from .config import FIELDS, OPTIMIZERS, TrainConfig
 from .data import DATASETS, Data, load_csv, make_dataset, prepare
@@ -37,6 +37,5 @@ __all__ = [
     "propagate",
     "initial_curves",
     "run",
-    "share",
     "train",
 ]

@@ -39,32 +39,18 @@ ERROR_PREFIX = "initdash: error: "
 USAGE_ERROR = 2
 INTERRUPTED = 130
 
-# flag -> config field. ``--samples`` of propagate is not a config field (see PROPAGATE_INTS).
-SHARED_FLAGS = {
-    "--schemes": "schemes",
-    "--activation": "activation",
-    "--seed": "seed",
-    "--small-scale": "small_scale",
-    "--large-scale": "large_scale",
-    "--constant-value": "constant_value",
-}
-TRAIN_FLAGS = {
-    **SHARED_FLAGS,
-    "--dataset": "dataset",
-    "--samples": "n_samples",
-    "--noise": "noise",
-    "--classes": "n_classes",
-    "--test-fraction": "test_fraction",
-    "--hidden": "hidden",
-    "--optimizer": "optimizer",
-    "--lr": "lr",
-    "--momentum": "momentum",
-    "--epochs": "epochs",
-    "--batch-size": "batch_size",
-    "--repeats": "repeats",
-    "--dtype": "dtype",
-}
-GENERATED_ONLY = ("--dataset", "--samples", "--noise", "--classes")  # meaningless with --data
+
+def flag(field: str) -> str:
+    """The flag of a config field: ``--batch-size`` for batch_size; n_samples -> --samples."""
+    return "--" + field.removeprefix("n_").replace("_", "-")
+
+
+# flag -> config field, derived from FIELDS (a new field gets its flag here). The schemes and
+# the numbers some of them take (SCHEMES[name].param) are shared by both commands.
+SCHEME_FIELDS = ("schemes", *dict.fromkeys(s.param for s in SCHEMES.values() if s.param))
+TRAIN_FLAGS = {flag(f): f for f in FIELDS if f != "snapshots"}
+PROPAGATE_FLAGS = {flag(f): f for f in (*SCHEME_FIELDS, "activation", "seed", "dtype")}
+GENERATED_ONLY = tuple(flag(f) for f in ("dataset", "n_samples", "noise", "n_classes"))
 CSV_FLAGS = {
     "--data": "training data: a CSV file with numeric feature columns and a 'label' column, "
     "instead of a generated dataset (default: none)",
@@ -79,10 +65,9 @@ PROPAGATE_INTS = {
     "--width": ("width", 1, MAX_WIDTH, "units in every hidden layer (and input features)"),
     "--samples": ("n_samples", 2, MAX_SAMPLES, "number of input points, each drawn from N(0, 1)"),
 }
-PROPAGATE_FLAGS = {**SHARED_FLAGS, "--dtype": "dtype"}  # propagate parameters that are FIELDS
 
-# How --help groups the flags.
-SCHEME_GROUP = ("schemes", ("--schemes", "--small-scale", "--large-scale", "--constant-value"))
+# How --help groups the flags (a flag in no group is listed under "more").
+SCHEME_GROUP = ("schemes", tuple(flag(f) for f in SCHEME_FIELDS))
 PRESET_HELP = (
     "start from a lesson preset's settings (the other flags change them): "
     + ", ".join(PRESETS)
@@ -98,16 +83,11 @@ TRAIN_LAYOUT = (
     ),
     (
         "training",
-        (
-            "--optimizer",
-            "--lr",
-            "--momentum",
-            "--epochs",
-            "--batch-size",
-            "--repeats",
-            "--seed",
-            "--dtype",
-        ),
+        tuple(
+            flag(f)
+            for f in ("optimizer", "lr", "momentum", "epochs", "batch_size", "repeats", "seed")
+        )
+        + ("--dtype",),
     ),
     ("output", ("--json",)),
 )
@@ -158,34 +138,39 @@ def _add_flags(
     fields: Mapping[str, str],
     defaults: Mapping[str, Any],
 ) -> None:
-    """Add the layout's flags: config fields (help from FIELDS), CSV paths, propagate's ints."""
-    for title, flags in layout:
+    """Add the layout's flags: config fields (help from FIELDS), CSV paths, propagate's ints;
+    config-field flags the layout does not place go into a last group, "more"."""
+    placed = {f for _, flags in layout for f in flags}
+    more = tuple(f for f in fields if f not in placed)
+    for title, flags in (*layout, *((("more", more),) if more else ())):
         group = parser.add_argument_group(title)
-        for flag in flags:
-            if flag == "--json":
-                group.add_argument(flag, action="store_true", help=JSON_HELP)
-            elif flag == "--preset":
-                group.add_argument(flag, metavar="NAME", help=PRESET_HELP)
-            elif flag in fields:
-                name = fields[flag]
+        for flag_ in flags:
+            if flag_ == "--json":
+                group.add_argument(flag_, action="store_true", help=JSON_HELP)
+            elif flag_ == "--preset":
+                group.add_argument(flag_, metavar="NAME", help=PRESET_HELP)
+            elif flag_ in fields:
+                name = fields[flag_]
                 metavar = METAVARS[FIELDS[name].kind]
                 help_ = _field_help(name, defaults[name])
-                group.add_argument(flag, dest=_dest(flag), metavar=metavar, help=help_)
-            elif flag in CSV_FLAGS:
-                group.add_argument(flag, dest=_dest(flag), metavar="CSV", help=CSV_FLAGS[flag])
+                group.add_argument(flag_, dest=_dest(flag_), metavar=metavar, help=help_)
+            elif flag_ in CSV_FLAGS:
+                group.add_argument(flag_, dest=_dest(flag_), metavar="CSV", help=CSV_FLAGS[flag_])
             else:
-                param, lo, hi, text = PROPAGATE_INTS[flag]
+                param, lo, hi, text = PROPAGATE_INTS[flag_]
                 help_ = f"{text}: a whole number from {lo} to {hi} (default: {defaults[param]})"
-                group.add_argument(flag, dest=_dest(flag), metavar="N", help=help_)
+                group.add_argument(flag_, dest=_dest(flag_), metavar="N", help=help_)
 
 
 def _propagate_defaults() -> dict[str, Any]:
-    """propagate()'s own defaults (e.g. float64, 256 units), read from its signature."""
-    return {
+    """The defaults of propagate: its config's (FIELDS) and its own (float64, 256 units, read
+    from its signature)."""
+    own = {
         k: p.default
         for k, p in inspect.signature(propagate).parameters.items()
-        if p.default is not inspect.Parameter.empty
+        if p.default is not inspect.Parameter.empty and k != "config"
     }
+    return {**{n: f.default for n, f in FIELDS.items()}, **own}
 
 
 def _fill(text: str) -> str:
@@ -462,23 +447,30 @@ def cmd_train(args: argparse.Namespace) -> str:
 
 # --------------------------------------------------------------------------- propagate
 def propagate_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    """propagate()'s keyword arguments from the flags (its own defaults for the rest)."""
-    kwargs = _field_values(args, PROPAGATE_FLAGS)
-    for flag, (param, _, _, _) in PROPAGATE_INTS.items():
-        text = getattr(args, _dest(flag))
+    """propagate()'s arguments from the flags: ``config`` (schemes, their numbers, activation,
+    seed) and its own depth, width, n_samples and dtype (its defaults for the rest)."""
+    values = _field_values(args, PROPAGATE_FLAGS)
+    kwargs: dict[str, Any] = {"dtype": values.pop("dtype")} if "dtype" in values else {}
+    for flag_, (param, _, _, _) in PROPAGATE_INTS.items():
+        text = getattr(args, _dest(flag_))
         if text is None:
             continue
         if not re.fullmatch(r"[+-]?[0-9]{1,12}", text.strip()):
-            raise CliError(f"{flag}: {text[:40]!r} is not a whole number")
+            raise CliError(f"{flag_}: {text[:40]!r} is not a whole number")
         kwargs[param] = int(text.strip())
+    try:
+        kwargs["config"] = TrainConfig(**values)
+    except ValueError as e:
+        raise CliError(_flag_message(str(e), {n: f for f, n in PROPAGATE_FLAGS.items()})) from None
     return kwargs
 
 
 def propagate_header(kwargs: Mapping[str, Any]) -> str:
     p = {**_propagate_defaults(), **kwargs}
+    c = p["config"]
     return (
-        f"activation={p['activation']} depth={p['depth']} width={p['width']} "
-        f"samples={p['n_samples']} seed={p['seed']} dtype={p['dtype']} input=N(0,1)"
+        f"activation={c.activation} depth={p['depth']} width={p['width']} "
+        f"samples={p['n_samples']} seed={c.seed} dtype={p['dtype']} input=N(0,1)"
     )
 
 
@@ -497,10 +489,9 @@ def propagate_table(frame: pd.DataFrame) -> list[list[str]]:
 
 def cmd_propagate(args: argparse.Namespace) -> str:
     kwargs = propagate_kwargs(args)
-    names = {param: flag for flag, (param, *_) in PROPAGATE_INTS.items()}
-    names.update({n: f for f, n in PROPAGATE_FLAGS.items()})
+    names = {param: flag_ for flag_, (param, *_) in PROPAGATE_INTS.items()}
     try:
-        frame = propagate(kwargs.pop("schemes", _propagate_defaults()["schemes"]), **kwargs)
+        frame = propagate(**kwargs)
     except ValueError as e:
         raise CliError(_flag_message(str(e), names)) from None
     if args.json:

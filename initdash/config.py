@@ -40,7 +40,6 @@ class Field:
     hi: float | None = None
     cap: float | None = None  # classroom cap: the app and share links never go beyond it
     choices: Callable[[], tuple[str, ...]] | None = None
-    log: bool = False  # best shown on a log scale
     min_len: int = 1
     max_len: int | None = None
     max_len_cap: int | None = None
@@ -214,13 +213,11 @@ FIELDS: dict[str, Field] = {
             choices=lambda: tuple(SCHEMES),
             max_len=len(SCHEMES),
         ),
-        Field("small_scale", "float", 0.01, "std of 'random small' weights", 1e-6, 1.0, log=True),
-        Field(
-            "large_scale", "float", 10.0, "std of 'random large' weights", 0.1, 1e4, 1e3, log=True
-        ),
+        Field("small_scale", "float", 0.01, "std of 'random small' weights", 1e-6, 1.0),
+        Field("large_scale", "float", 10.0, "std of 'random large' weights", 0.1, 1e4, 1e3),
         Field("constant_value", "float", 0.1, "value of every weight for 'constant'", -10.0, 10.0),
         Field("optimizer", "str", "sgd", "update rule", choices=lambda: tuple(OPTIMIZERS)),
-        Field("lr", "float", 0.5, "learning rate (step size)", 1e-5, 10.0, log=True),
+        Field("lr", "float", 0.5, "learning rate (step size)", 1e-5, 10.0),
         Field("momentum", "float", 0.9, "momentum coefficient (momentum optimizer)", 0.0, 0.999),
         Field("epochs", "int", 1000, "passes over the training set", 1, 100_000, 5_000),
         Field("batch_size", "int", 32, "examples per step; 0 = the whole training set", 0, 100_000),
@@ -232,6 +229,11 @@ FIELDS: dict[str, Field] = {
         Field("dtype", "str", "float32", "floating-point precision", choices=lambda: DTYPES),
     )
 }
+
+# The detailed measurements (layer statistics, weight histograms) run on at most PROBE_SIZE
+# training examples; decision boundaries are predicted on a GRID_SIZE x GRID_SIZE grid.
+PROBE_SIZE = 512
+GRID_SIZE = 30
 
 # The most work a classroom config may ask for: models x parameters x examples x epochs.
 CLASSROOM_WORK_CAP = 3e10
@@ -326,7 +328,7 @@ class TrainConfig:
             n_train, n_test = len(data.y_train), len(data.y_test)
         batch = n_train if self.batch_size in (0, None) else min(self.batch_size, n_train)
         rows = 4 * batch + 2 * n_test + (2 * n_train if batch < n_train else 0)
-        rows += max(4 * min(n_train, 512), 2 * 900)
+        rows += max(4 * min(n_train, PROBE_SIZE), 2 * GRID_SIZE**2)
         units = sum(self.hidden) + (data.n_classes if data is not None else self.n_classes)
         models = len(self.schemes) * self.repeats
         itemsize = 4 if self.dtype == "float32" else 8

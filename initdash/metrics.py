@@ -1,7 +1,8 @@
 """Measurements on stacks of networks: all functions take arrays with a leading model axis;
 layer outputs are (M, n neurons, m examples).
 
-Definitions (the project's design notes, ``shared/design.md``, "What the metrics mean"):
+Definitions (these are the ones the app, the CLI and the TL;DR use; docs/architecture.md says
+where each is shown):
 
 * per-neuron output divergence of a layer with outputs A (n x m) on a probe set: the RMS
   distance between two neurons' output vectors, averaged over all pairs, **relative to the

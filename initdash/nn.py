@@ -60,7 +60,6 @@ class Workspace:
         self.hit = np.empty((n_models, m), bool)
         self.loss = np.empty(n_models, dtype)
         self.correct = np.empty(n_models, np.int64)
-        self.labels: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @property
     def dZ(self) -> list[np.ndarray]:
@@ -160,26 +159,23 @@ class StackedMLP:
                 a = ws.A1[i]
         return ws
 
-    def _targets(self, ws: Workspace, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Label encodings, cached on the workspace while the same label array comes back:
-        for 2 classes the sign ``-(2y - 1)`` and ``y == 1``; for more, one-hot (K, m) and y."""
-        if ws.labels is None or ws.labels[0] is not y:
-            yy = np.asarray(y)
-            if self.n_classes == 2:
-                enc = np.where(yy > 0, -1.0, 1.0).astype(self.dtype)
-                ws.labels = (y, enc, yy > 0)
-            else:
-                enc = np.zeros((self.n_classes, len(yy)), self.dtype)
-                enc[yy, np.arange(len(yy))] = 1.0
-                ws.labels = (y, enc, yy)
-        return ws.labels[1], ws.labels[2]
+    def _targets(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Label encodings: for 2 classes the sign ``-(2y - 1)`` and ``y == 1``; for more,
+        one-hot (K, m) and y. (Caching them per label array saved 1% of a mini-batch run and 4%
+        of a full-batch one: not worth the state.)"""
+        y = np.asarray(y)
+        if self.n_classes == 2:
+            return np.where(y > 0, -1.0, 1.0).astype(self.dtype), y > 0
+        enc = np.zeros((self.n_classes, len(y)), self.dtype)
+        enc[y, np.arange(len(y))] = 1.0
+        return enc, y
 
     def loss(self, ws: Workspace, y: np.ndarray, *, grad: bool) -> np.ndarray:
         """Per-model mean cross-entropy; with ``grad``, dLoss/dlogits goes into ``ws.dZ[-1]``.
 
         Also counts correct predictions per model into ``ws.correct``.
         """
-        enc, y = self._targets(ws, y)
+        enc, y = self._targets(y)
         z = ws.Z[-1]
         m = z.shape[2]
         t, u = ws.t, ws.u

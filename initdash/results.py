@@ -35,7 +35,7 @@ class LayerStats:
     param_clones: np.ndarray  # (M, H) bool: all neurons of the layer have identical parameters
     grad_norm: np.ndarray  # (M, L) Frobenius norm of dLoss/dW
     delta: np.ndarray  # (M, L) backprop signal: RMS of dLoss/dz per example
-    w_std: np.ndarray  # (M, L) RMS of the weights
+    w_rms: np.ndarray  # (M, L) RMS of the weights
     prediction_gap: np.ndarray  # (M,) most confident prediction's distance from chance
     width: list[int] = field(default_factory=list)  # (H,)
     w_edges: list[np.ndarray] = field(default_factory=list)  # L x (bins + 1,)
@@ -53,7 +53,7 @@ class LayerStats:
             self.divergence,
             self.grad_norm,
             self.delta,
-            self.w_std,
+            self.w_rms,
             self.prediction_gap,
         ):
             a[models] = np.nan
@@ -181,9 +181,6 @@ class Result:
         i = int(np.searchsorted(self.detail_epochs, epoch, side="right")) - 1
         return max(i, 0)
 
-    def _label(self, names) -> list[str]:
-        return [SCHEMES[n].label for n in names]
-
     # ------------------------------------------------------------ tables
     def history(self, max_points: int | None = None) -> pd.DataFrame:
         """Long table: epoch, scheme, repeat, split (train/test), loss, accuracy."""
@@ -253,7 +250,7 @@ class Result:
                         "stuck_neurons": st.stuck_units[:, layer] if hidden else -1,
                         "grad_norm": st.grad_norm[:, layer],
                         "backprop_signal": st.delta[:, layer],
-                        "weight_rms": st.w_std[:, layer],
+                        "weight_rms": st.w_rms[:, layer],
                     }
                 )
             )

@@ -94,7 +94,8 @@ class Scheme:
     """A named initialization: sampler, formula (LaTeX) and what it suits.
 
     ``param`` names the config field holding the scheme's adjustable number (the scale of a
-    random scheme, the constant's value), or is None when the scheme has no such number.
+    random scheme, the constant's value; ``param_label`` says which), or is None when the
+    scheme has no such number.
     """
 
     name: str
@@ -104,6 +105,7 @@ class Scheme:
     summary: str
     sampler: Callable[[Shape, np.random.Generator, float, float], np.ndarray]
     param: str | None = None
+    param_label: str = ""
     default: float | None = None
     data_dependent: bool = False
 
@@ -128,6 +130,7 @@ SCHEMES: dict[str, Scheme] = {
             summary="clones again: neurons change, but all in the same way",
             sampler=constant,
             param="constant_value",
+            param_label="value",
             default=0.1,
         ),
         Scheme(
@@ -138,6 +141,7 @@ SCHEMES: dict[str, Scheme] = {
             summary="breaks symmetry, but the signal shrinks layer by layer in deep nets",
             sampler=random_normal,
             param="small_scale",
+            param_label="std",
             default=0.01,
         ),
         Scheme(
@@ -149,6 +153,7 @@ SCHEMES: dict[str, Scheme] = {
             "nets the backprop signal explodes",
             sampler=random_normal,
             param="large_scale",
+            param_label="std",
             default=10.0,
         ),
         Scheme(
@@ -224,11 +229,18 @@ def get_scheme(name: str) -> Scheme:
         raise ValueError(f"unknown scheme {name!r}; choose one of: {', '.join(SCHEMES)}") from None
 
 
-def scheme_rng(seed: int, name: str, repeat: int = 0) -> np.random.Generator:
-    """The scheme's own random stream: depends on (seed, name, repeat) and nothing else."""
+def stream(seed: int, purpose: str, *more: int) -> np.random.Generator:
+    """A random stream of its own for every purpose (a scheme's weights, the batch order, the
+    probe set, ...): it depends on (seed, purpose, more) and nothing else, so adding a scheme
+    or a measurement never changes another's numbers."""
     return np.random.default_rng(
-        np.random.SeedSequence([int(seed), zlib.crc32(name.encode()), int(repeat)])
+        np.random.SeedSequence([int(seed), zlib.crc32(purpose.encode()), *map(int, more)])
     )
+
+
+def scheme_rng(seed: int, name: str, repeat: int = 0) -> np.random.Generator:
+    """The scheme's own stream of initial weights: (seed, scheme name, repeat)."""
+    return stream(seed, name, repeat)
 
 
 LSUV_TOL = 0.1

@@ -10,16 +10,13 @@ A one-unit sigmoid output with random labels on top gives a real loss to backpro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 
-from .config import DEFAULT_SCHEMES, FIELDS
+from .config import TrainConfig
 from .metrics import dead_fraction, rms, saturated_fraction
 from .nn import StackedMLP, with_ones
-from .schemes import SCHEMES, get_scheme, sample_weights, scheme_rng
-from .train import _stream
+from .schemes import SCHEMES, sample_weights, scheme_rng, stream
 
 MAX_DEPTH = 100
 MAX_WIDTH = 1024
@@ -33,56 +30,51 @@ def _check_int(name: str, value: int, lo: int, hi: int) -> int:
 
 
 def propagate(
-    schemes: Sequence[str] = DEFAULT_SCHEMES,
+    config: TrainConfig | None = None,
     *,
-    activation: str = "tanh",
     depth: int = 10,
     width: int = 256,
     n_samples: int = 500,
-    seed: int = 0,
-    small_scale: float = FIELDS["small_scale"].default,
-    large_scale: float = FIELDS["large_scale"].default,
-    constant_value: float = FIELDS["constant_value"].default,
     dtype: str = "float64",
 ) -> pd.DataFrame:
-    """Per-layer statistics of a deep net at initialization, for each scheme.
+    """Per-layer statistics of a deep net at initialization, for each of the config's schemes.
 
-    Returns one row per (scheme, hidden layer): ``scheme``, ``layer`` (1 = first hidden),
-    ``act_mean``, ``act_std``, ``saturated_fraction``, ``dead_fraction``, ``grad_norm``
-    (Frobenius norm of dLoss/dW of the layer) and ``backprop_signal`` (RMS of dLoss/dz per
-    example). The same arguments always give the same numbers.
+    From the config: the schemes (with their own numbers: ``config.scheme_param``), the
+    activation and the seed (default: ``TrainConfig()``). Returns one row per (scheme, hidden
+    layer): ``scheme``, ``layer`` (1 = first hidden), ``act_mean``, ``act_std``,
+    ``saturated_fraction``, ``dead_fraction``, ``grad_norm`` (Frobenius norm of dLoss/dW of the
+    layer) and ``backprop_signal`` (RMS of dLoss/dz per example). The same arguments always
+    give the same numbers.
     """
-    schemes = tuple(FIELDS["schemes"].check(tuple(schemes)))
-    FIELDS["activation"].check(activation)
+    config = TrainConfig() if config is None else config
+    if not isinstance(config, TrainConfig):
+        raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
     depth = _check_int("depth", depth, 1, MAX_DEPTH)
     width = _check_int("width", width, 1, MAX_WIDTH)
     n_samples = _check_int("n_samples", n_samples, 2, MAX_SAMPLES)
-    seed = FIELDS["seed"].check(seed)
-    params = {
-        "small_scale": FIELDS["small_scale"].check(small_scale),
-        "large_scale": FIELDS["large_scale"].check(large_scale),
-        "constant_value": FIELDS["constant_value"].check(constant_value),
-    }
     if dtype not in ("float32", "float64"):
         raise ValueError(f"dtype = {dtype!r} is not allowed; use float32 or float64")
 
-    data_rng = _stream(seed, "propagate-data")
+    data_rng = stream(config.seed, "propagate-data")
     X = data_rng.standard_normal((n_samples, width))
     y = data_rng.integers(0, 2, n_samples)
     dims = [width] * (depth + 1) + [1]
     rows = []
     # One scheme at a time: a 50 x 512 net's activations for 11 schemes at once would need
     # gigabytes, and a one-off pass gains little from stacking.
-    for name in schemes:
-        scheme = get_scheme(name)
-        scale = params[scheme.param] if scheme.param else None
+    for name in config.schemes:
         ws_init = sample_weights(
-            dims, name, scheme_rng(seed, name), activation=activation, scale=scale, X=X
+            dims,
+            name,
+            scheme_rng(config.seed, name),
+            activation=config.activation,
+            scale=config.scheme_param(name),
+            X=X,
         )
         net = StackedMLP(
             [w[None] for w in ws_init],
             [np.zeros((1, n)) for n in dims[1:]],
-            activation,
+            config.activation,
             2,
             dtype,
         )

@@ -13,14 +13,13 @@ trains to the end and returns the result.
 from __future__ import annotations
 
 import time
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .config import TrainConfig
+from .config import GRID_SIZE, PROBE_SIZE, TrainConfig
 from .data import Data, make_dataset, prepare
 from .metrics import (
     SIMILARITY_NEURONS,
@@ -38,11 +37,9 @@ from .metrics import (
 )
 from .nn import StackedMLP, output_units, with_ones
 from .results import LayerStats, Result
-from .schemes import sample_weights, scheme_rng
+from .schemes import sample_weights, scheme_rng, stream
 
-PROBE_SIZE = 512
-FLUSH_CHECK_EVERY = 16
-GRID_SIZE = 30
+FLUSH_CHECK_EVERY = 16  # epochs between two checks for near-subnormal signals (nn.needs_flush)
 
 
 def make_data(config: TrainConfig) -> Data:
@@ -57,21 +54,14 @@ def make_data(config: TrainConfig) -> Data:
     return prepare(X, y, test_fraction=config.test_fraction, seed=config.seed)
 
 
-def _stream(seed: int, purpose: str) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence([int(seed), zlib.crc32(purpose.encode())]))
-
-
 def stacked_init(
-    dims: list[int],
-    schemes: tuple[str, ...],
-    repeats: int,
-    config: TrainConfig,
-    X: np.ndarray,
+    dims: list[int], config: TrainConfig, X: np.ndarray
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Initial weights and biases of every model, stacked on the model axis (float64)."""
+    """Initial weights and biases of every model (each scheme x each repeat), stacked on the
+    model axis (float64). ``X``: a data batch for the data-dependent schemes (LSUV)."""
     per_model = []
-    for name in schemes:
-        for r in range(repeats):
+    for name in config.schemes:
+        for r in range(config.repeats):
             rng = scheme_rng(config.seed, name, r)
             per_model.append(
                 sample_weights(
@@ -131,7 +121,7 @@ def measure(
         for i, (w, dw) in enumerate(zip(net.Ws, net.dWs, strict=True)):
             stats.grad_norm[:, i] = np.sqrt(np.sum(np.square(dw, dtype=np.float64), axis=(1, 2)))
             stats.delta[:, i] = rms(ws.dZ[i].astype(np.float64), (1, 2)) * m
-            stats.w_std[:, i] = rms(w, (1, 2))
+            stats.w_rms[:, i] = rms(w, (1, 2))
             edges, c = hist_edges(w if alive is None or not alive.any() else w[alive])
             stats.w_edges.append(edges)
             stats.w_c.append(c)
@@ -173,12 +163,12 @@ class Trainer:
         self.M = self.S * self.R
         dims = [d.n_features, *config.hidden, output_units(d.n_classes)]
         t0 = time.perf_counter()
-        Ws, bs = stacked_init(dims, config.schemes, self.R, config, d.X_train[:PROBE_SIZE])
+        Ws, bs = stacked_init(dims, config, d.X_train[:PROBE_SIZE])
         self.net = StackedMLP(Ws, bs, config.activation, d.n_classes, dt)
         self.batch = len(self.y) if config.batch_size in (0, None) else config.batch_size
         self.full_batch = self.batch >= len(self.y)
-        self.order_rng = _stream(config.seed, "batch-order")
-        probe_rng = _stream(config.seed, "probe")
+        self.order_rng = stream(config.seed, "batch-order")
+        probe_rng = stream(config.seed, "probe")
         n = len(self.y)
         pick = np.sort(probe_rng.permutation(n)[:PROBE_SIZE]) if n > PROBE_SIZE else np.arange(n)
         self.Xp, self.yp = self.X[:, pick], self.y[pick]
@@ -201,10 +191,6 @@ class Trainer:
         self.elapsed = time.perf_counter() - t0
 
     # ---------------------------------------------------------------- state
-    @property
-    def done(self) -> bool:
-        return self.epoch >= self.config.epochs
-
     def snapshot(self) -> Snapshot:
         return Snapshot(
             self.epoch,

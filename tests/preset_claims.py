@@ -113,15 +113,8 @@ def _spread_ratio(result, scheme: str) -> float:
 
 def _deep_lab(preset: str, seed: int) -> pd.DataFrame:
     d = PRESETS[preset].deep
-    return initdash.propagate(
-        PRESETS[preset].config().schemes,
-        activation=d["activation"],
-        depth=d["depth"],
-        width=128,
-        n_samples=256,
-        seed=seed,
-        dtype="float32",
-    )
+    config = PRESETS[preset].config().replace(activation=d["activation"], seed=seed)
+    return initdash.propagate(config, depth=d["depth"], width=128, n_samples=256, dtype="float32")
 
 
 def _deep_lab_same(seed: int) -> bool:
@@ -148,9 +141,8 @@ def lab(activation: str, seed: int, **kw: Any) -> pd.DataFrame:
         "orthogonal",
         "lsuv",
     )
-    df = initdash.propagate(
-        schemes, activation=activation, depth=20, width=128, n_samples=256, seed=seed, **kw
-    )
+    config = initdash.TrainConfig(schemes=schemes, activation=activation, seed=seed, **kw)
+    df = initdash.propagate(config, depth=20, width=128, n_samples=256)
     return df.set_index(["scheme", "layer"])
 
 

@@ -135,7 +135,9 @@ def test_default_run_trains_and_every_view_renders():
             )
             assert large["Learning outcome"].startswith("Unstable training (loss back to")
         if name == "theory":
-            assert len(at.get("latex")) == len(initdash.SCHEMES)
+            text = " ".join(m.value for m in at.markdown)
+            for scheme in initdash.SCHEMES.values():
+                assert f"${scheme.latex}$" in text and scheme.label in text
 
 
 def test_scrubbing_epochs_changes_the_shown_epoch_without_retraining():

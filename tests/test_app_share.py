@@ -20,9 +20,9 @@ from streamlit.testing.v1 import AppTest
 
 import initdash
 from dashboard import live, views
+from dashboard.links import CONFIG_KEYS, _show, parse_query, to_query
 from initdash.config import CLASSROOM_WORK_CAP, FIELDS
 from initdash.presets import PRESETS
-from initdash.share import CONFIG_KEYS, _show, parse_query, to_query
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 DEFAULT = initdash.TrainConfig()

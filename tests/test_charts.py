@@ -58,7 +58,8 @@ def repeats() -> initdash.Result:
 
 @pytest.fixture(scope="module")
 def deep() -> pd.DataFrame:
-    return initdash.propagate(ORDER, activation="tanh", depth=12, width=32, n_samples=64)
+    config = TrainConfig(schemes=ORDER, activation="tanh")
+    return initdash.propagate(config, depth=12, width=32, n_samples=64)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +77,7 @@ def built(run, deep) -> dict[str, object]:
         "divergence": charts.divergence_over_time(run.divergence_table()),
         "similarity": charts.similarity_heatmaps(run.similarity_table(last, 1), distinct),
         "signal": charts.signal_flow(run.layer_table(0), measure="act_std"),
-        "deep": charts.deep_signal(deep, measure="backprop_signal"),
+        "deep": charts.signal_flow(deep, measure="backprop_signal"),
         "boundary": charts.decision_boundaries(run.boundary_table(last), run.points_table()),
     }
 
@@ -375,7 +376,7 @@ def test_deep_signal_reads_propagate_output(specs, deep):
     spec = specs["deep"]
     data = rows(spec)
     assert len(data) == len(deep) and {r["layer"] for r in data} == set(range(1, 13))
-    assert "Deep net" in layer_title(spec)
+    assert "backprop signal" in layer_title(spec)
 
 
 # --------------------------------------------------------------------------- 6. boundaries

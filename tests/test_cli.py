@@ -338,7 +338,8 @@ def test_propagate_table(capsys):
     assert [(r[0], int(r[1])) for r in rows] == [
         (s, layer) for s in ("zeros", "he_normal") for layer in range(1, 6)
     ]
-    frame = initdash.propagate(["zeros", "he_normal"], depth=5, width=16, activation="relu")
+    config = TrainConfig(schemes=("zeros", "he_normal"), activation="relu")
+    frame = initdash.propagate(config, depth=5, width=16)
     assert [r[3] for r in rows] == [f"{v:.4g}" for v in frame.act_std]
 
 
@@ -363,16 +364,8 @@ def test_propagate_options_reach_the_library(capsys):
     ]
     code, out, err = run_cli(capsys, "propagate", *argv, "--json")
     assert code == 0, err
-    expected = initdash.propagate(
-        tuple(SCHEMES),
-        depth=3,
-        width=8,
-        n_samples=50,
-        seed=5,
-        small_scale=0.5,
-        dtype="float32",
-        activation="sigmoid",
-    )
+    config = TrainConfig(schemes=tuple(SCHEMES), seed=5, small_scale=0.5, activation="sigmoid")
+    expected = initdash.propagate(config, depth=3, width=8, n_samples=50, dtype="float32")
     got = strict_json(out)
     assert len(got) == len(SCHEMES) * 3
     assert got == expected_records(expected)

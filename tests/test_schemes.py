@@ -171,9 +171,21 @@ def test_calculate_gain_rejects_unknown_names_listing_the_choices():
         assert name in str(info.value)
 
 
-@pytest.mark.parametrize("name", list(ACTIVATIONS))
-def test_every_activation_has_its_gain(name):
-    assert ACTIVATIONS[name].gain == calculate_gain(name)
+# torch.nn.init.calculate_gain's values, typed from its documentation (not from our code)
+TORCH_GAINS = {
+    "tanh": 5.0 / 3.0,
+    "relu": math.sqrt(2.0),
+    "leaky_relu": math.sqrt(2.0 / (1.0 + 0.01**2)),
+    "sigmoid": 1.0,
+    "linear": 1.0,
+}
+
+
+def test_every_activation_has_torchs_gain():
+    """Each registered activation carries torch's gain for it (orthogonal weights use it)."""
+    assert set(ACTIVATIONS) == set(TORCH_GAINS)
+    for name, gain in TORCH_GAINS.items():
+        assert ACTIVATIONS[name].gain == pytest.approx(gain, rel=1e-15), name
 
 
 # --------------------------------------------------------------------------- orthogonal, LSUV
@@ -185,7 +197,7 @@ def test_orthogonal_is_gain_times_semi_orthogonal(activation, shape):
     """Saxe et al.: W = g Q with orthonormal rows (fan_out <= fan_in: W W^T = g^2 I) or
     orthonormal columns (fan_out > fan_in: W^T W = g^2 I); g = the activation's gain."""
     w = weights("orthogonal", shape, activation=activation)
-    g = calculate_gain(activation)
+    g = TORCH_GAINS[activation]
     fan_out, fan_in = shape
     gram = w @ w.T if fan_out <= fan_in else w.T @ w
     np.testing.assert_allclose(gram, g**2 * np.eye(min(shape)), rtol=0, atol=1e-10)

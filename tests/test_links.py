@@ -1,4 +1,4 @@
-"""Share links and presets, pure core (no Streamlit): initdash.share and initdash.presets.
+"""Share links and presets, pure functions (no script run): dashboard.links and initdash.presets.
 
 A valid link round-trips exactly; a malformed one never raises, never asks the shared server for
 more than the classroom caps, and gets one warning per rejected parameter, naming it.
@@ -12,12 +12,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from initdash import SCHEMES, TrainConfig
-from initdash.config import CLASSROOM_WORK_CAP, FIELDS
-from initdash.data import DATASETS
-from initdash.presets import PRESETS, VIEWS
-from initdash.share import (
+from dashboard.links import (
     CONFIG_KEYS,
+    DEFAULT_VIEW,
     PARAMS,
     SECTIONS,
     STREAMLIT_KEYS,
@@ -27,6 +24,13 @@ from initdash.share import (
     parse_query,
     to_query,
 )
+from dashboard.views import VIEWS as VIEW_REGISTRY
+from initdash import SCHEMES, TrainConfig
+from initdash.config import CLASSROOM_WORK_CAP, FIELDS
+from initdash.data import DATASETS
+from initdash.presets import PRESETS
+
+VIEWS = tuple(VIEW_REGISTRY)
 
 PRESET_NAMES = tuple(PRESETS)
 
@@ -107,7 +111,7 @@ def test_a_link_cannot_ask_for_a_net_without_hidden_layers():
 
 def test_defaults_give_an_empty_link_and_a_preset_only_its_name():
     assert to_query(TrainConfig()) == {}
-    assert to_query(TrainConfig(), view="curves", hide=()) == {}
+    assert to_query(TrainConfig(), view=DEFAULT_VIEW, hide=()) == {}
     for name, preset in PRESETS.items():
         assert to_query(baseline(name), preset=name) == {"preset": name}
         assert to_query(preset.config(), preset=name, view=preset.view) == {"preset": name}
@@ -116,7 +120,8 @@ def test_defaults_give_an_empty_link_and_a_preset_only_its_name():
 def test_empty_link_gives_the_defaults():
     shared = parse_query({})
     assert shared.config == TrainConfig()
-    assert (shared.preset, shared.view, shared.hide, shared.warnings) == (None, "curves", (), [])
+    got = (shared.preset, shared.view, shared.hide, shared.warnings)
+    assert got == (None, DEFAULT_VIEW, (), [])
 
 
 def test_streamlit_own_parameters_are_ignored_silently():
@@ -311,7 +316,7 @@ def test_malformed_link_never_raises_stays_safe_and_names_exactly_the_rejected(q
 
     expected_preset = read("preset") if "preset" in good else None
     assert shared.preset == expected_preset
-    default_view = PRESETS[expected_preset].view if expected_preset else "curves"
+    default_view = PRESETS[expected_preset].view if expected_preset else DEFAULT_VIEW
     assert shared.view == (read("view") if "view" in good else default_view)
     assert shared.hide == (read("hide") if "hide" in good else ())
 

@@ -1,11 +1,13 @@
 """Share links: the whole experiment in URL query parameters, and back.
 
 One declarative table, ``PARAMS``, lists every parameter a link may carry: the config fields
-(their types, ranges and classroom caps come from ``initdash.config.FIELDS``) and three for the
-page itself (``preset``, ``view``, ``hide``). :func:`to_query` writes only what differs from the
-baseline (the preset's settings, or the defaults), so links stay short; :func:`parse_query`
-reads a link back, refusing each bad parameter with a warning and falling back to its default.
-It never raises, and never lets a link ask a shared server for more than the classroom caps.
+(their types, ranges and classroom caps come from ``initdash.config.FIELDS``: a new field is a
+new parameter) and three for the page itself (``preset``, ``view``, ``hide``). :func:`to_query`
+writes only what differs from the baseline (the preset's settings, or the defaults), so links stay
+short; :func:`parse_query` reads a link back, refusing each bad parameter with a warning and
+falling back to its default. It never raises, and never lets a link ask a shared server for more
+than the classroom caps. No Streamlit here: the page (dashboard.controls) reads and writes the
+address bar.
 """
 
 from __future__ import annotations
@@ -14,36 +16,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .config import CLASSROOM_MEMORY_CAP, CLASSROOM_WORK_CAP, FIELDS, Field, TrainConfig
-from .presets import PRESETS, VIEWS
+from dashboard.views import VIEWS
+from initdash.config import CLASSROOM_MEMORY_CAP, CLASSROOM_WORK_CAP, FIELDS, Field, TrainConfig
+from initdash.presets import PRESETS
 
-# Config fields a link carries, in display order; URL key = field name.
-CONFIG_KEYS = (
-    "dataset",
-    "n_samples",
-    "noise",
-    "n_classes",
-    "hidden",
-    "activation",
-    "schemes",
-    "small_scale",
-    "large_scale",
-    "constant_value",
-    "optimizer",
-    "lr",
-    "momentum",
-    "epochs",
-    "batch_size",
-    "seed",
-    "repeats",
-)
+# Config fields a link carries (URL key = field name): all but the ones the page never changes.
+CONFIG_KEYS = tuple(f for f in FIELDS if f not in ("test_fraction", "snapshots", "dtype"))
 # Sidebar sections a teacher can hide from a class link (TensorFlow Playground's `_hide`).
 SECTIONS = ("presets", "data", "network", "init", "training", "share")
+DEFAULT_VIEW = next(iter(VIEWS))
 
 PARAMS: dict[str, Field] = {
     **{k: FIELDS[k] for k in CONFIG_KEYS},
     "preset": Field("preset", "str", None, "lesson preset", choices=lambda: tuple(PRESETS)),
-    "view": Field("view", "str", "curves", "the view to open", choices=lambda: VIEWS),
+    "view": Field("view", "str", DEFAULT_VIEW, "the view to open", choices=lambda: tuple(VIEWS)),
     "hide": Field(
         "hide",
         "names",
@@ -61,12 +47,12 @@ WORK_FALLBACK = ("epochs", "n_samples", "repeats", "hidden", "schemes")
 
 
 @dataclass
-class Shared:
+class Link:
     """What a link asked for, after validation."""
 
     config: TrainConfig
     preset: str | None = None
-    view: str = "curves"
+    view: str = DEFAULT_VIEW
     hide: tuple[str, ...] = ()
     warnings: list[str] = field(default_factory=list)
     given: dict[str, Any] = field(default_factory=dict)  # accepted config values from the link
@@ -102,7 +88,7 @@ def _read(key: str, text: str, warnings: list[str]) -> Any:
         return None
 
 
-def parse_query(query: Mapping[str, str | Sequence[str]]) -> Shared:
+def parse_query(query: Mapping[str, str | Sequence[str]]) -> Link:
     """Read a link's query parameters (each key -> one value or the list of its values)."""
     warnings: list[str] = []
     values: dict[str, Any] = {}
@@ -126,7 +112,7 @@ def parse_query(query: Mapping[str, str | Sequence[str]]) -> Shared:
     config = _combine(base, given, warnings)
     if view is None:
         view = PRESETS[preset].view if preset else PARAMS["view"].default
-    return Shared(config, preset, view, tuple(hide), warnings, given)
+    return Link(config, preset, view, tuple(hide), warnings, given)
 
 
 def _combine(base: TrainConfig, given: dict[str, Any], warnings: list[str]) -> TrainConfig:

@@ -1,0 +1,226 @@
+"""The main area: Train and Stop, progress, the headline cards, the views' tabs, downloads.
+
+:func:`show` lays the page out for the inputs the sidebar read and this session's run, draws the
+open view into a :class:`Board`, and, while the run trains, keeps training it in slices and
+redrawing (dashboard.live.train_live). No maths here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from dashboard import live, state, views
+from dashboard.links import CONFIG_KEYS
+from dashboard.views import Page, View
+
+TRAIN_HELP = "train every selected scheme side by side from scratch"
+STOP_HELP = "end training now and keep what was trained"
+
+
+def escape_md(text: str) -> str:
+    """Show untrusted text (from a link or a file) literally in Markdown."""
+    special = "\\`*_{}[]()#+-.!|<>$~:"
+    return "".join("\\" + ch if ch in special else ch for ch in str(text))
+
+
+class Board:
+    """A place on the page that a view draws into again and again, each element in place.
+
+    The board is a container: when a script run draws it where the previous run drew one,
+    the browser keeps the old elements (greyed as stale) until new ones replace them, so a
+    chart is never taken off the page between runs. Each element call then replaces the
+    element at the same position (the first call the first element, and so on), in this
+    script run and in the next. A chart replaced by one with the same spec (views.chart_spec
+    gives the data fixed names) keeps its Vega view in the browser, which only swaps in the
+    new data: cheap live redraws, and no rebuild when Train is pressed again.
+    """
+
+    def __init__(self) -> None:
+        self._box = st.container()
+        self._slots: list = []
+        self._next = 0
+
+    def __getattr__(self, name: str):
+        def place(*args, **kwargs):
+            if self._next < len(self._slots):
+                getattr(self._slots[self._next], name)(*args, **kwargs)
+            else:
+                self._slots.append(getattr(self._box, name)(*args, **kwargs))
+            self._next += 1
+
+        return place
+
+    def draw(self, fn, *args) -> None:
+        """``fn(*args, out=self)``; elements left over from a longer earlier draw are cleared."""
+        self._next = 0
+        fn(*args, out=self)
+        for slot in self._slots[self._next :]:
+            slot.empty()
+
+
+# ---------------------------------------------------------------------- Train and Stop
+def start_run(page: Page) -> None:
+    st.session_state[state.RUN] = live.start(page.config, page.data, page.data_key)
+    st.session_state[state.RUN_NO] = st.session_state.get(state.RUN_NO, 0) + 1
+
+
+def stop_run() -> None:
+    run = st.session_state.get(state.RUN)
+    if run is not None:
+        live.stop(run)
+
+
+def header(page: Page, problems: list[str]):
+    """Train and Stop; returns the slots of the Stop button and of the progress bar."""
+    c1, c2, c3 = st.columns([1, 1, 6], vertical_alignment="center")
+    c1.button(
+        "Train",
+        icon=":material/play_arrow:",
+        type="primary",
+        key="train",
+        disabled=page.config is None,
+        on_click=start_run,
+        args=(page,),
+        help=TRAIN_HELP,
+    )
+    run = st.session_state.get(state.RUN)
+    training = run is not None and not run.finished
+    stop_slot = c2.empty()
+    stop_slot.button(
+        "Stop", icon=":material/stop:", key="stop", on_click=stop_run, disabled=not training,
+        help=STOP_HELP,
+    )  # fmt: skip
+    slot = c3.empty()
+    for p in problems:
+        st.error(escape_md(p))
+    return stop_slot, slot
+
+
+def show_progress(slot, run: live.Run) -> None:
+    frac, text = live.progress(run)
+    slot.progress(min(max(frac, 0.0), 1.0), text=text)
+
+
+def stale_note(slot, run: live.Run, page: Page) -> None:
+    config = page.config
+    if config is None or (run.config == config and run.data_key == page.data_key):
+        return
+    changed = [k for k in CONFIG_KEYS if getattr(run.config, k) != getattr(config, k)]
+    if run.data_key != page.data_key:
+        changed.append("data")
+    slot.warning(
+        "The settings changed since this run (" + escape_md(", ".join(changed)) + "): the "
+        "charts still show the previous run. Press **Train** to see the new settings."
+    )
+
+
+# ---------------------------------------------------------------------- the views
+def current_view() -> View:
+    """The open view: the tab the user picked, else the link's or preset's view."""
+    by_label = {v.label: v.name for v in views.VIEWS.values()}
+    name = by_label.get(st.session_state.get(state.VIEW_TAB))
+    if name is None:
+        name = st.session_state.get(state.VIEW)
+        name = name if name in views.VIEWS else next(iter(views.VIEWS))
+        st.session_state[state.VIEW_TAB] = views.VIEWS[name].label
+    st.session_state[state.VIEW] = name
+    return views.VIEWS[name]
+
+
+def epoch_slider(run: live.Run | None, view: View, slot) -> int | None:
+    """The scrubber over the recorded epochs (finished runs only); None = the latest."""
+    if run is None or not view.uses_epoch or not run.finished:
+        return None
+    epochs = run.result.detail_epochs
+    if len(epochs) < 2:
+        return None
+    return slot.select_slider(
+        "Epoch (scrub through the recorded epochs)",
+        epochs,
+        value=epochs[-1],
+        key=f"o_epoch_{st.session_state.get(state.RUN_NO, 0)}",
+        help="the detailed measurements are taken at these epochs; no retraining",
+    )
+
+
+def show(page: Page, problems: list[str], view: View) -> None:
+    """The main area for these inputs and this session's run (which trains on while shown)."""
+    stop_slot, progress_slot = header(page, problems)
+    run: live.Run | None = st.session_state.get(state.RUN)
+    note_slot = st.empty()  # always drawn: the elements below keep their places
+    headline_slot = st.empty()
+    if run is not None:
+        show_progress(progress_slot, run)
+        stale_note(note_slot, run, page)
+        with headline_slot.container():
+            views.headline(run.result)
+    tabs = st.tabs([v.label for v in views.VIEWS.values()], key=state.VIEW_TAB, on_change="rerun")
+    with tabs[list(views.VIEWS).index(view.name)]:
+        shown = replace(page, result=run.result if run else None)
+        opts = view.options(shown)
+        epoch_slot = st.empty()
+        shown = replace(shown, epoch=epoch_slider(run, view, epoch_slot))
+        board = Board()
+        if view.needs_run and run is None:
+            board.info("Press **Train** to train the selected schemes side by side.")
+        else:
+            board.draw(view.draw, shown, opts)
+    if run is not None and not run.finished:
+
+        def redraw() -> None:
+            show_progress(progress_slot, run)
+            with headline_slot.container():
+                views.headline(run.result)
+            if view.shows_run:
+                board.draw(view.draw, shown, opts)
+
+        live.train_live(run, redraw)
+        # the run ended in this script run: grey out Stop without another rerun
+        stop_slot.button("Stop", icon=":material/stop:", key="stop_done", disabled=True,
+                         help=STOP_HELP)  # fmt: skip
+        redraw_final = replace(shown, epoch=epoch_slider(run, view, epoch_slot))
+        show_progress(progress_slot, run)
+        with headline_slot.container():
+            views.headline(run.result)
+        if view.shows_run:
+            board.draw(view.draw, redraw_final, opts)
+    if run is not None:
+        downloads(run)
+
+
+def downloads(run: live.Run) -> None:
+    """The run's data as files, generated only when a button is clicked."""
+    if not run.finished:
+        return
+    r, config = run.result, run.config
+    with st.expander("Download this run", icon=":material/download:"):
+        c1, c2, c3 = st.columns(3)
+        c1.download_button(
+            "Metrics history (CSV)",
+            lambda: views.history_csv(r),
+            "initdash-history.csv",
+            "text/csv",
+            key="dl_history",
+            on_click="ignore",
+            help="loss and accuracy of every scheme and repeat at every epoch",
+        )
+        c2.download_button(
+            "Summary + TL;DR (CSV)",
+            lambda: views.summary_csv(r),
+            "initdash-summary.csv",
+            "text/csv",
+            key="dl_summary",
+            on_click="ignore",
+            help="one row per scheme: final figures and the verdicts",
+        )
+        c3.download_button(
+            "Config (JSON)",
+            lambda: views.config_json(config),
+            "initdash-config.json",
+            "application/json",
+            key="dl_config",
+            on_click="ignore",
+            help="the exact settings of this run (load them with a share link)",
+        )
