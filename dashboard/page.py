@@ -190,37 +190,24 @@ def show(page: Page, problems: list[str], view: View) -> None:
         downloads(run)
 
 
+DOWNLOADS = (  # label, what it holds, file name, MIME type, the views' function that makes it
+    ("Metrics history (CSV)", "loss and accuracy of every scheme and repeat at every epoch",
+     "initdash-history.csv", "text/csv", views.history_csv),
+    ("Summary + TL;DR (CSV)", "one row per scheme: final figures and the verdicts",
+     "initdash-summary.csv", "text/csv", views.summary_csv),
+    ("Config (JSON)", "the exact settings of this run (load them with a share link)",
+     "initdash-config.json", "application/json", views.config_json),
+)  # fmt: skip
+
+
 def downloads(run: live.Run) -> None:
     """The run's data as files, generated only when a button is clicked."""
     if not run.finished:
         return
-    r, config = run.result, run.config
     with st.expander("Download this run", icon=":material/download:"):
-        c1, c2, c3 = st.columns(3)
-        c1.download_button(
-            "Metrics history (CSV)",
-            lambda: views.history_csv(r),
-            "initdash-history.csv",
-            "text/csv",
-            key="dl_history",
-            on_click="ignore",
-            help="loss and accuracy of every scheme and repeat at every epoch",
-        )
-        c2.download_button(
-            "Summary + TL;DR (CSV)",
-            lambda: views.summary_csv(r),
-            "initdash-summary.csv",
-            "text/csv",
-            key="dl_summary",
-            on_click="ignore",
-            help="one row per scheme: final figures and the verdicts",
-        )
-        c3.download_button(
-            "Config (JSON)",
-            lambda: views.config_json(config),
-            "initdash-config.json",
-            "application/json",
-            key="dl_config",
-            on_click="ignore",
-            help="the exact settings of this run (load them with a share link)",
-        )
+        for col, (label, what, name, mime, make) in zip(st.columns(3), DOWNLOADS, strict=True):
+            col.download_button(
+                label, lambda make=make: make(run), name, mime,
+                key="dl_" + make.__name__.split("_")[0],
+                on_click="ignore", help=what,
+            )  # fmt: skip

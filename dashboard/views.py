@@ -616,19 +616,19 @@ def card_text(row) -> str:
     return "  \n".join(lines)
 
 
-def history_csv(result: Result) -> str:
+def history_csv(run) -> str:
     """The metrics history as downloaded: every scheme, repeat, split and epoch."""
-    return result.history().to_csv(index=False)
+    return run.result.history().to_csv(index=False)
 
 
-def summary_csv(result: Result) -> str:
+def summary_csv(run) -> str:
     """The summary as downloaded: final figures and the TL;DR verdicts per scheme."""
-    return result.summary().to_csv(index=False)
+    return run.result.summary().to_csv(index=False)
 
 
-def config_json(config) -> str:
+def config_json(run) -> str:
     """The config as downloaded: every field, JSON."""
-    return json.dumps(config.to_dict(), indent=2)
+    return json.dumps(run.config.to_dict(), indent=2)
 
 
 def _pct(v: Any) -> str:

@@ -8,7 +8,7 @@ Values of a model after the epoch it diverged at are shown as missing (NaN).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
@@ -20,70 +20,53 @@ from .schemes import SCHEMES
 from .verdicts import Evidence, Verdict, verdicts
 
 
+def _per(axis: str, blank: float | int | bool = np.nan):
+    """A per-model array of LayerStats: one value per hidden layer ("H"), per weight layer
+    ("L") or per model (""); ``blank`` is what a diverged model shows (and its dtype)."""
+    return field(metadata={"axis": axis, "blank": blank})
+
+
 @dataclass
 class LayerStats:
     """Per-layer measurements of every model at one epoch (H hidden layers, L weight layers)."""
 
-    act_mean: np.ndarray  # (M, H)
-    act_std: np.ndarray  # (M, H)
-    saturated: np.ndarray  # (M, H)
-    dead: np.ndarray  # (M, H)
-    divergence: np.ndarray  # (M, H) scale-free (0 = clones, ~1 = unrelated neurons)
-    distinct: np.ndarray  # (M, H) int: distinct outputs among units neither dead nor stuck
-    dead_units: np.ndarray  # (M, H) int: ReLU-family units off for every probe example
-    stuck_units: np.ndarray  # (M, H) int: S-shaped units saturated for every probe example
-    param_clones: np.ndarray  # (M, H) bool: all neurons of the layer have identical parameters
-    grad_norm: np.ndarray  # (M, L) Frobenius norm of dLoss/dW
-    delta: np.ndarray  # (M, L) backprop signal: RMS of dLoss/dz per example
-    w_rms: np.ndarray  # (M, L) RMS of the weights
-    prediction_gap: np.ndarray  # (M,) most confident prediction's distance from chance
+    act_mean: np.ndarray = _per("H")
+    act_std: np.ndarray = _per("H")
+    saturated: np.ndarray = _per("H")
+    dead: np.ndarray = _per("H")
+    divergence: np.ndarray = _per("H")  # scale-free (0 = clones, ~1 = unrelated neurons)
+    distinct: np.ndarray = _per("H", -1)  # distinct outputs among units neither dead nor stuck
+    dead_units: np.ndarray = _per("H", -1)  # ReLU-family units off for every probe example
+    stuck_units: np.ndarray = _per("H", -1)  # S-shaped units saturated for every probe example
+    param_clones: np.ndarray = _per("H", False)  # all the layer's neurons have equal parameters
+    grad_norm: np.ndarray = _per("L")  # Frobenius norm of dLoss/dW
+    delta: np.ndarray = _per("L")  # backprop signal: RMS of dLoss/dz per example
+    w_rms: np.ndarray = _per("L")  # RMS of the weights
+    prediction_gap: np.ndarray = _per("")  # most confident prediction's distance from chance
     width: list[int] = field(default_factory=list)  # (H,)
     w_edges: list[np.ndarray] = field(default_factory=list)  # L x (bins + 1,)
     w_c: list[float] = field(default_factory=list)  # L symlog constants
     w_hist: list[np.ndarray] = field(default_factory=list)  # L x (M, bins)
     similarity: list[np.ndarray] = field(default_factory=list)  # H x (S, k, k), repeat 0 only
 
-    def blank(self, models: np.ndarray) -> None:
-        """Erase the measurements of some models (diverged ones): NaN, no histogram."""
-        for a in (
-            self.act_mean,
-            self.act_std,
-            self.saturated,
-            self.dead,
-            self.divergence,
-            self.grad_norm,
-            self.delta,
-            self.w_rms,
-            self.prediction_gap,
-        ):
-            a[models] = np.nan
-        self.distinct[models] = -1
-        self.dead_units[models] = -1
-        self.stuck_units[models] = -1
-        self.param_clones[models] = False
-        for h in self.w_hist:
-            h[models] = 0
-
     @classmethod
     def empty(cls, M: int, H: int, L: int) -> LayerStats:
-        def f(n: int) -> np.ndarray:
-            return np.full((M, n), np.nan)
-
+        shapes = {"H": (M, H), "L": (M, L), "": (M,)}
         return cls(
-            f(H),
-            f(H),
-            f(H),
-            f(H),
-            f(H),
-            np.zeros((M, H), np.int64),
-            np.zeros((M, H), np.int64),
-            np.zeros((M, H), np.int64),
-            np.zeros((M, H), bool),
-            f(L),
-            f(L),
-            f(L),
-            np.full(M, np.nan),
+            **{
+                f.name: np.full(shapes[f.metadata["axis"]], f.metadata["blank"])
+                for f in fields(cls)
+                if "axis" in f.metadata
+            }
         )
+
+    def blank(self, models: np.ndarray) -> None:
+        """Erase the measurements of some models (diverged ones): NaN, -1, no histogram."""
+        for f in fields(self):
+            if "axis" in f.metadata:
+                getattr(self, f.name)[models] = f.metadata["blank"]
+        for h in self.w_hist:
+            h[models] = 0
 
 
 @dataclass
