@@ -45,8 +45,6 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 import initdash
 from initdash import TrainConfig
 
-CHART_VIEWS = ("curves", "weights", "clones", "signal", "boundary", "deep")  # as the tests
-
 
 # ------------------------------------------------------------------ websocket frames
 @dataclass
@@ -187,7 +185,7 @@ def browser_part(epochs: int, seed: int, timeout_s: float) -> None:
                 t0 = time.perf_counter()
                 page.get_by_role("tab", name=view.title).click()
                 page.wait_for_timeout(200)
-                need = name in CHART_VIEWS
+                need = view.charts
                 page.wait_for_function(
                     C.DONE_JS, arg=["Trained", need, C.QUIET_MS], timeout=120_000, polling=50
                 )

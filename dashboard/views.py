@@ -539,7 +539,8 @@ def _no_options(page: Page) -> dict:
 @dataclass(frozen=True)
 class View:
     """One tab. ``needs_run``: nothing to draw before the first Train; ``shows_run``: redrawn
-    while a run trains; ``uses_epoch``: offers the epoch scrubber once a run has finished."""
+    while a run trains; ``uses_epoch``: offers the epoch scrubber once a run has finished;
+    ``charts``: it draws at least one chart (the browser tests wait for them)."""
 
     name: str
     title: str
@@ -549,6 +550,7 @@ class View:
     needs_run: bool = True
     shows_run: bool = True
     uses_epoch: bool = True
+    charts: bool = True
 
     @property
     def label(self) -> str:
@@ -564,11 +566,11 @@ VIEWS: dict[str, View] = {
         View("clones", "Neuron clones", "content_copy", clones_draw, clones_options),
         View("signal", "Signal flow", "stacked_line_chart", signal_draw, signal_options),
         View("boundary", "Decision boundary", "map", boundary_draw),
-        View("tldr", "TL;DR table", "table_chart", tldr_draw, uses_epoch=False),
+        View("tldr", "TL;DR table", "table_chart", tldr_draw, uses_epoch=False, charts=False),
         View("deep", "Deep-signal lab", "science", deep_draw, deep_options,
              needs_run=False, shows_run=False, uses_epoch=False),
         View("theory", "Theory", "menu_book", theory_draw,
-             needs_run=False, shows_run=False, uses_epoch=False),
+             needs_run=False, shows_run=False, uses_epoch=False, charts=False),
     )
 }  # fmt: skip
 

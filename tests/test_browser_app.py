@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 CHART = '[data-testid="stVegaLiteChart"]'
 DRAWN = f"{CHART} svg, {CHART} canvas"
-CHART_VIEWS = ("curves", "weights", "clones", "signal", "boundary", "deep")
+CHART_VIEWS = tuple(n for n, v in views.VIEWS.items() if v.charts)
 
 
 def progress_text(page) -> str:
