@@ -12,6 +12,7 @@ address bar.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,7 +97,9 @@ def parse_query(query: Mapping[str, str | Sequence[str]]) -> Link:
         if key in STREAMLIT_KEYS:
             continue
         if key not in PARAMS:
-            warnings.append(f"unknown parameter {_show(key)} ignored")
+            near = difflib.get_close_matches(str(key).lower(), PARAMS, n=1, cutoff=0.6)
+            hint = f"; did you mean {near[0]!r}?" if near else f"; known: {', '.join(PARAMS)}"
+            warnings.append(f"unknown parameter {_show(key)} ignored{hint}")
             continue
         text = _one(query, key, warnings)
         if text is None:
@@ -120,9 +123,8 @@ def _combine(base: TrainConfig, given: dict[str, Any], warnings: list[str]) -> T
     while True:
         try:
             config = base.replace(**given)
-        except ValueError as e:  # a clash between fields, e.g. 5 classes of "moons"
-            culprit = next((k for k in reversed(list(given)) if k in str(e)), None)
-            culprit = culprit or next(reversed(list(given)))
+        except ValueError as e:  # a clash between fields, e.g. 3 classes of "xor"
+            culprit = _clash(base, given, str(e))
             warnings.append(f"parameter {_show(culprit)} rejected ({e}); using its default instead")
             given.pop(culprit)
             continue
@@ -146,6 +148,19 @@ def _combine(base: TrainConfig, given: dict[str, Any], warnings: list[str]) -> T
             f"{CLASSROOM_MEMORY_CAP / 1e6:.0f} MB); using its default instead"
         )
         given.pop(culprit)
+
+
+def _clash(base: TrainConfig, given: dict[str, Any], message: str) -> str:
+    """Which of two clashing values to drop: the first (latest given first) whose removal alone
+    makes the config valid, so ``n_classes=3&dataset=xor`` keeps xor, in either order."""
+    named = [k for k in reversed(list(given)) if k in message] or list(reversed(list(given)))
+    for k in named:
+        try:
+            base.replace(**{j: v for j, v in given.items() if j != k})
+        except ValueError:
+            continue
+        return k
+    return named[0]
 
 
 def _load(config: TrainConfig) -> float:

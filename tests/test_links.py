@@ -371,10 +371,10 @@ def test_warnings_name_the_parameter_readably():
     shared = parse_query({"epochs": "abc", "bogus": "1", "lr": ["0.1", "0.2"]})
     assert len(shared.warnings) == 3
     assert "'epochs'" in shared.warnings[0] and "'abc'" in shared.warnings[0]
-    assert shared.warnings[1] == "unknown parameter 'bogus' ignored"
+    assert shared.warnings[1].startswith("unknown parameter 'bogus' ignored; known: dataset")
     assert "'lr'" in shared.warnings[2] and "2 times" in shared.warnings[2]
     long = parse_query({"k" * 1000: "1", "a\nb": "2"}).warnings
-    assert long == [
+    assert [w.split(";")[0] for w in long] == [
         "unknown parameter '" + "k" * 27 + "...' ignored",
         "unknown parameter 'a?b' ignored",
     ]
@@ -475,3 +475,29 @@ def test_preset_link_with_an_override_keeps_the_preset(name):
     assert query == {"preset": name, "epochs": "30"}
     shared = parse_query(query)
     assert shared.config == config and shared.preset == name and shared.warnings == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"n_classes": "3", "dataset": "xor"}, {"dataset": "xor", "n_classes": "3"}],
+    ids=["n_classes-first", "dataset-first"],
+)
+def test_a_clash_drops_only_the_value_that_cannot_stay(query):
+    """3 classes of xor (which has 2): xor stays and n_classes is refused, in either order."""
+    link = parse_query(query)
+    assert link.config.dataset == "xor" and link.config.n_classes == 2
+    assert len(link.warnings) == 1 and "'n_classes' rejected" in link.warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("key", "hint"), [("epoch", "did you mean 'epochs'?"), ("Seed", "did you mean 'seed'?")]
+)
+def test_a_typo_gets_a_suggestion(key, hint):
+    (warning,) = parse_query({key: "7", "lr": "0.1"}).warnings
+    assert warning.endswith(hint)
+    assert parse_query({key: "7", "lr": "0.1"}).config.lr == 0.1  # the rest is kept
+
+
+def test_an_unknown_parameter_lists_the_known_ones():
+    (warning,) = parse_query({"zzz": "1"}).warnings
+    assert "known: dataset, n_samples" in warning and "hide" in warning
