@@ -24,8 +24,10 @@ def main() -> None:
         initial_sidebar_state="auto",
     )
     limit_blas_threads(1)
+    # Streamlit's default top margin is made for a page title: this page starts with its Train
+    # button, so the views fit a 900 px laptop screen
+    st.html("<style>.block-container {padding-top: 3.5rem}</style>")
     inputs, problems, data_msg = controls.inputs()
-    st.markdown("## Same network, different first weights")
     controls.link_notes(data_msg)
     view = page.current_view()
     controls.share(inputs.config, view.name)

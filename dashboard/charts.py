@@ -266,7 +266,7 @@ def loss_curves(
     splits: Sequence[str] = ("train", "test"),
     height: int = 400,
     width: int = LINE_WIDTH,
-    schemes: Sequence[str] | None = None,
+    legend: bool = True,
     title: str | None = None,
     epochs: int | None = None,
 ) -> alt.LayerChart:
@@ -285,7 +285,7 @@ def loss_curves(
     bad = [s for s in splits if s not in ("train", "test")]
     if bad:
         raise ValueError(f"splits {bad} are not allowed; use train and/or test")
-    schemes = _schemes_of(curves, schemes)
+    schemes = _schemes_of(curves, None)
     lo, hi = f"{metric}_lo", f"{metric}_hi"
     df = _labelled(curves[curves["split"].isin(list(splits))], schemes)
     df, n_bad = _finite(df, metric)
@@ -321,11 +321,13 @@ def loss_curves(
     x = alt.X("epoch:Q", axis=_int_axis("epoch"), scale=x_scale)
     y_axis = _log_axis(df[[metric, lo, hi]], floor, "y") if log else alt.Axis(format=y_format)
     y = alt.Y(f"{y_field}:Q", title=y_title, scale=y_scale, axis=y_axis)
-    color = _scheme_color(schemes)
+    color = _scheme_color(schemes, legend)
     dash = alt.StrokeDash(
         "split:N",
         scale=alt.Scale(domain=["train", "test"], range=[[1, 0], [6, 4]]),
-        legend=alt.Legend(title="data split", symbolStrokeWidth=2.5, symbolSize=400),
+        legend=alt.Legend(title="data split", symbolStrokeWidth=2.5, symbolSize=400)
+        if legend
+        else None,
     )
     tooltip = [
         alt.Tooltip(f"{SCHEME}:N", title="scheme"),
@@ -471,6 +473,46 @@ def weight_histograms(
     return _style(chart)
 
 
+def scheme_weights(
+    current: pd.DataFrame, initial: pd.DataFrame, scheme: str, *, height: int = 150
+) -> alt.LayerChart:
+    """One scheme's histogram of one layer's weights (from ``Result.weights_table(epoch,
+    layers=[l])`` and ``weights_table(0, ...)``), bars now and a grey outline at init, on the
+    layer's shared symlog bins (the y axis is the panel's own: the shape matters here): a
+    single small chart that fits any width (the overview puts one per scheme in a row of
+    columns, which stack on a phone)."""
+    both = pd.concat([current.assign(state="now"), initial.assign(state="at init")])
+    lo, hi, c = float(both["lo"].min()), float(both["hi"].max()), float(current["c"].iloc[0])
+    df = _labelled(both[both["scheme"] == scheme], [scheme])
+    df = _lean(df[df["count"] > 0][["state", SCHEME, "lo", "hi", "count", "fraction"]])
+    x = alt.X(
+        "lo:Q",
+        title=None,
+        scale=alt.Scale(type="symlog", constant=c, domain=[lo, hi], nice=False),
+        axis=alt.Axis(format="~r", values=_symlog_ticks(lo, hi, c, per_side=1)),
+    )
+    y = alt.Y("fraction:Q", title=None, axis=alt.Axis(format=".0%", tickCount=3))
+    tooltip = [
+        alt.Tooltip("state:N", title="when"),
+        alt.Tooltip("lo:Q", title="bin from", format=".3~g"),
+        alt.Tooltip("hi:Q", title="bin to", format=".3~g"),
+        alt.Tooltip("fraction:Q", title="fraction", format=".1%"),
+    ]
+    base = alt.Chart().encode(x=x, x2="hi:Q", y=y, y2=alt.datum(0), tooltip=tooltip)
+    ghost = base.mark_rect(fill="#bdbdbd", fillOpacity=0.35, stroke="#666666", strokeWidth=1.5)
+    bars = base.mark_rect(color=SCHEME_COLORS[scheme], opacity=0.85)
+    chart = _set(
+        alt.layer(
+            ghost.transform_filter(alt.datum.state == "at init"),
+            bars.transform_filter(alt.datum.state == "now"),
+            data=df,
+        ),
+        height=height,
+        title=alt.Title(SCHEMES[scheme].label, color=SCHEME_COLORS[scheme], fontSize=15),
+    )
+    return _style(chart)
+
+
 def _symlog_ticks(lo: float, hi: float, c: float, per_side: int = 3) -> list[float]:
     """0 and signed powers of ten between ``c`` and the domain's ends, at most ``per_side``
     on each side of 0 (every other decade when there are more)."""
@@ -510,7 +552,7 @@ def divergence_over_time(
     *,
     repeat: int = 0,
     columns: int = COLUMNS,
-    schemes: Sequence[str] | None = None,
+    legend: bool = True,
     panel_width: int = 260,
     panel_height: int = 220,
     title: str | None = None,
@@ -522,7 +564,7 @@ def divergence_over_time(
     a clone, about 1 that they differ as unrelated neurons do, on a linear axis from 0.
     Tooltip: the value and the distinct neurons (dead and stuck units counted apart).
     """
-    schemes = _schemes_of(div, schemes)
+    schemes = _schemes_of(div, None)
     df = div[div["repeat"] == repeat] if "repeat" in div else div
     df = _labelled(df, schemes)
     df, n_bad = _finite(df, "divergence")
@@ -530,7 +572,7 @@ def divergence_over_time(
         ["epoch", "layer", "scheme", SCHEME, "divergence", "distinct"]
     ]
     df, thin_note = _thin(df, "epoch")
-    notes = [thin_note, "0 = the layer's neurons are clones; about 1 = as different as unrelated"]
+    notes = [thin_note, "0 = the layer's neurons are clones", "about 1 = as different as unrelated"]
     if n_bad:
         notes.append("epochs after a scheme diverged are not drawn")
     pick = _legend_pick()
@@ -542,7 +584,7 @@ def divergence_over_time(
             scale=alt.Scale(zero=True),
             axis=alt.Axis(format="~r"),
         ),
-        color=_scheme_color(schemes),
+        color=_scheme_color(schemes, legend),
         opacity=_pick_opacity(pick),
     )
     tooltip = [

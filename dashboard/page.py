@@ -35,10 +35,12 @@ class Board:
     script run and in the next. A chart replaced by one with the same spec (views.chart_spec
     gives the data fixed names) keeps its Vega view in the browser, which only swaps in the
     new data: cheap live redraws, and no rebuild when Train is pressed again.
+    ``columns(spec)`` gives a row of boards that work the same way (a view must make the same
+    calls in the same order on every draw for its elements to keep their places).
     """
 
-    def __init__(self) -> None:
-        self._box = st.container()
+    def __init__(self, box=None) -> None:
+        self._box = st.container() if box is None else box
         self._slots: list = []
         self._next = 0
 
@@ -52,12 +54,34 @@ class Board:
 
         return place
 
+    def columns(self, spec, **kwargs) -> list[Board]:
+        """A row of columns, each a Board of its own (made once, then drawn in place)."""
+        if self._next < len(self._slots):
+            boards = self._slots[self._next]
+        else:
+            boards = [Board(col) for col in self._box.columns(spec, **kwargs)]
+            self._slots.append(boards)
+        self._next += 1
+        for board in boards:
+            board._next = 0
+        return boards
+
     def draw(self, fn, *args) -> None:
         """``fn(*args, out=self)``; elements left over from a longer earlier draw are cleared."""
         self._next = 0
         fn(*args, out=self)
-        for slot in self._slots[self._next :]:
-            slot.empty()
+        self._clear_after()
+
+    def _clear_after(self) -> None:
+        for i, slot in enumerate(self._slots):
+            boards = slot if isinstance(slot, list) else None
+            if boards is not None:
+                for board in boards:
+                    if i >= self._next:
+                        board._next = 0
+                    board._clear_after()
+            elif i >= self._next:
+                slot.empty()
 
 
 # ---------------------------------------------------------------------- Train and Stop

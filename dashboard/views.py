@@ -29,6 +29,7 @@ WIDE = "stretch"
 DATASET = "table"  # chart data go as table0, table1, ... (see _chart)
 CURVE_POINTS = 200  # epochs per curve sent to the browser (the chart is ~700 px wide)
 MAX_WEIGHT_LAYERS = 4
+OVERVIEW_HEIGHT = 340  # px, the whole chart: the overview and the Train button fit a 900 px screen
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,75 @@ def _collect_frames(chart, found: list) -> None:
         _collect_frames(inner, found)
 
 
+# ---------------------------------------------------------------------- overview
+def overview_options(page: Page) -> dict:
+    """A hidden layer to show (asked only when there are several)."""
+    if page.result is not None:
+        H = len(page.result.dims) - 2
+    else:
+        H = len(page.config.hidden) if page.config is not None else 0
+    layer = 1
+    if H > 1:
+        layer = st.segmented_control(
+            "Hidden layer (its weights and neurons)",
+            list(range(1, H + 1)),
+            default=1,
+            key="o_overview_layer",
+            format_func=lambda i: f"layer {i}",
+        )
+    return {"metric": "loss", "log": True, "layer": layer if layer in range(1, H + 1) else 1}
+
+
+def overview_draw(page: Page, opts: dict, out=st) -> None:
+    """Everything at once, for every scheme, live: the loss curves, whether the neurons of a
+    layer differ, and how far that layer's weights have moved from their start."""
+    left, right = out.columns([3, 2])
+    result, layer = page.result, opts["layer"]
+    if result is None:
+        if page.config is None:
+            left.info("Choose at least one scheme in the sidebar.")
+            return
+        curves = live.initial_curves(page.config, page.data, page.data_key)
+        _chart(curves_chart(curves, page.config.epochs, opts, compact=True), out=left)
+        right.info(
+            "Press **Train**: here the neurons of each scheme are compared (exactly 0 = "
+            "clones), and below, the weights move from where they start."
+        )
+        return
+    curves = result.curves_table(max_points=CURVE_POINTS)
+    _chart(curves_chart(curves, result.config.epochs, opts, compact=True), out=left)
+    if len(result.dims) < 3:
+        right.info("This network has no hidden layer, so there are no neurons to compare.")
+    else:
+        div = result.divergence_table()
+        _chart(
+            charts.divergence_over_time(
+                div[div["layer"] == layer],
+                legend=False,
+                panel_width=300,
+                panel_height=OVERVIEW_HEIGHT - 150,
+            ),
+            out=right,
+        )
+    shown = result.detail_epochs[result.detail_index(page.epoch)]
+    current = result.weights_table(shown, layers=[layer])
+    initial = result.weights_table(0, layers=[layer])
+    out.markdown(
+        f"**Layer {layer}'s weights at epoch {shown}** (bars; grey outline: at initialization; "
+        "x axis symmetric-log, shared by the schemes)"
+    )
+    for col, scheme in zip(out.columns(len(result.schemes)), result.schemes, strict=True):
+        _chart(charts.scheme_weights(current, initial, scheme), out=col)
+    look_for(
+        "Left: the training loss of every scheme (solid: training set, dashed: test set). "
+        "Right: do the neurons of the layer differ? Exactly 0 means clones (Zeros, Constant); "
+        "about 1, as different as unrelated neurons. Below: the layer's weights now (bars) "
+        "against where they started (grey outline). The cards above say what each run "
+        "measured; the other tabs show each part in detail.",
+        out=out,
+    )
+
+
 # ---------------------------------------------------------------------- curves
 def curves_options(page: Page) -> dict:
     c1, c2 = st.columns(2)
@@ -109,12 +179,14 @@ def curves_options(page: Page) -> dict:
     return {"metric": metric or "loss", "log": log}
 
 
-def curves_chart(curves: pd.DataFrame, epochs: int, opts: dict):
+def curves_chart(curves: pd.DataFrame, epochs: int, opts: dict, compact: bool = False):
     return charts.loss_curves(
         curves,
         metric=opts["metric"],
         log_scale=opts["log"] and opts["metric"] == "loss",
         epochs=epochs,
+        height=OVERVIEW_HEIGHT if compact else 400,
+        legend=not compact,  # the cards above name each scheme's colour
     )
 
 
@@ -560,6 +632,8 @@ class View:
 VIEWS: dict[str, View] = {
     v.name: v
     for v in (
+        View("overview", "Overview", "dashboard", overview_draw, overview_options,
+             needs_run=False),
         View("curves", "Loss & accuracy", "show_chart", curves_draw, curves_options,
              needs_run=False, uses_epoch=False),
         View("weights", "Weights", "bar_chart", weights_draw, weights_options),

@@ -65,7 +65,8 @@ def chart_tables(at: AppTest) -> list[dict[str, pd.DataFrame]]:
 
 def test_first_page_renders_without_a_run():
     at = fresh()
-    assert "Press" in " ".join(c.value for c in at.caption)
+    assert at.session_state["view"] == "overview"  # the first thing a new visitor sees
+    assert "Press **Train**" in " ".join(i.value for i in at.info)
     assert at.button(key="train").disabled is False
     assert at.button(key="stop").disabled is True
     assert not at.error
@@ -73,14 +74,14 @@ def test_first_page_renders_without_a_run():
 
 
 def test_first_page_shows_where_each_scheme_starts_in_the_chart_training_fills_in():
-    """Before Train the loss view already has its chart: epoch 0 of every scheme and split,
-    the numbers initdash.initial_curves measures (and a run records at epoch 0). After Train
-    the chart's spec is the very same, so the browser keeps its Vega view and swaps data."""
+    """Before Train the overview already has its loss chart: epoch 0 of every scheme and
+    split, the numbers initdash.initial_curves measures (and a run records at epoch 0). After
+    Train the chart's spec is the very same, so the browser keeps its Vega view and swaps
+    data."""
     config = initdash.TrainConfig()
     at = fresh()
     (before,) = charts(at)
-    (tables,) = chart_tables(at)
-    (shown,) = tables.values()
+    (shown,) = chart_tables(at)[0].values()
     assert set(shown["epoch"]) == {0}
     expected = initdash.initial_curves(config)
     assert len(shown) == len(expected) == len(config.schemes) * 2
@@ -91,10 +92,9 @@ def test_first_page_shows_where_each_scheme_starts_in_the_chart_training_fills_i
     for key, loss in want.items():
         assert got[key] == pytest.approx(loss, rel=1e-6)  # float32 on the wire
     at = train(at)
-    (after,) = charts(at)
+    after = charts(at)[0]
     assert after == before
-    (tables,) = chart_tables(at)
-    (trained,) = tables.values()
+    (trained,) = chart_tables(at)[0].values()
     assert trained["epoch"].max() == config.epochs
     first = trained[trained["epoch"] == 0].sort_values(["scheme_label", "split"])
     assert first["loss"].to_numpy() == pytest.approx(
@@ -138,6 +138,20 @@ def test_default_run_trains_and_every_view_renders():
             text = " ".join(m.value for m in at.markdown)
             for scheme in initdash.SCHEMES.values():
                 assert f"${scheme.latex}$" in text and scheme.label in text
+
+
+@pytest.mark.parametrize("activation", list(initdash.ACTIVATIONS))
+def test_the_overview_draws_for_every_activation(activation):
+    """The default view, after a run: the loss curves, the first hidden layer's divergence
+    and one weight histogram per scheme (each a chart of that scheme alone)."""
+    at = train(fresh({**TINY, "activation": activation, "hidden": "8,8"}))
+    specs = charts(at)
+    schemes = initdash.TrainConfig().schemes
+    assert len(specs) == 2 + len(schemes)
+    weights = specs[2:]
+    assert [w["title"]["text"] for w in weights] == [initdash.SCHEMES[s].label for s in schemes]
+    (div,) = chart_tables(at)[1].values()
+    assert set(div["layer"]) == {1}
 
 
 def test_scrubbing_epochs_changes_the_shown_epoch_without_retraining():

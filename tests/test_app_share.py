@@ -445,3 +445,18 @@ def test_downloads_equal_what_the_page_shows(media):
     assert (mime, filename) == ("application/json", "initdash-config.json")
     assert json.loads(config) == run.config.to_dict()
     assert initdash.TrainConfig.from_dict(json.loads(config)) == run.config
+
+
+def test_the_overview_draws_for_an_uploaded_csv_with_5_features():
+    """Loss curves, the divergence of the chosen layer and one weight histogram per scheme,
+    for data with 5 features and 3 classes (no decision plane: nothing in it needs one)."""
+    at = upload(fresh({"epochs": "20", "hidden": "8,6"}), "five.csv", _csv(5, 3))
+    run = train(at)
+    assert run.result.data.n_features == 5
+    assert at.session_state["view"] == "overview"
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert len(specs) == 2 + len(run.config.schemes)
+    at.segmented_control(key="o_overview_layer").set_value(2).run()
+    assert not at.exception
+    titles = [json.loads(c.proto.spec).get("facet", {}) for c in at.get("vega_lite_chart")]
+    assert any(titles)

@@ -645,7 +645,7 @@ def test_stop_before_any_run_does_nothing():
     ok(at.run())
     assert "run" not in at.session_state
     assert not at.get("progress")
-    assert any("Press" in c.value for c in at.caption)
+    assert any("Press" in i.value for i in at.info)
     assert not at.button(key="train").disabled
 
 
