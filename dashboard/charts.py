@@ -972,3 +972,162 @@ def decision_boundaries(
         title=_title(title or "Decision boundaries", notes),
     )
     return _style(chart)
+
+
+# ---------------------------------------------------------------------- 7. neurons
+def neuron_maps(maps: pd.DataFrame, *, kind: str, panel_size: int = 46) -> alt.FacetChart:
+    """Every drawn neuron's output over the input plane (``initdash.neurons.maps_table``): one
+    small heatmap per (scheme, neuron), a row per scheme, as TensorFlow Playground draws inside
+    each neuron. ``kind``: "grid" (cells of a regular grid over the data plane) or "pca" (data
+    points on their first two principal components). Each row is shaded on its own scale,
+    output / the largest |output| of the scheme's drawn neurons (computed in the browser, so
+    the spec stays the same from redraw to redraw): x0.01 neurons show their pattern too, and
+    identical outputs always look identical; the tooltip gives the true value."""
+    schemes = _schemes_of(maps, None)
+    df = _labelled(maps, schemes)
+    hx, hy = (_half_step(df[c]) for c in ("x", "y")) if kind == "grid" else (0.0, 0.0)
+    df = _lean(df[[SCHEME, "neuron", "x", "y", "output"]])
+    color = alt.Color(
+        "shade:Q",
+        scale=alt.Scale(domain=[-1, 1], scheme="blueorange"),
+        legend=alt.Legend(title=["output / largest", "of the row"], gradientLength=120),
+    )
+    tooltip = [alt.Tooltip(f"{SCHEME}:N", title="scheme"), alt.Tooltip("neuron:O"),
+               alt.Tooltip("output:Q", format=".3g")]  # fmt: skip
+    axis = alt.Axis(labels=False, ticks=False, title=None, grid=False, domain=False)
+    if kind == "grid":
+        cell = (
+            alt.Chart()
+            .mark_rect()
+            .encode(
+                x=alt.X("x_lo:Q", axis=axis, scale=alt.Scale(nice=False, zero=False)),
+                x2="x_hi:Q",
+                y=alt.Y("y_lo:Q", axis=axis, scale=alt.Scale(nice=False, zero=False)),
+                y2="y_hi:Q",
+                color=color,
+                tooltip=tooltip,
+            )
+            .transform_calculate(
+                x_lo=f"datum.x - {hx!r}",
+                x_hi=f"datum.x + {hx!r}",
+                y_lo=f"datum.y - {hy!r}",
+                y_hi=f"datum.y + {hy!r}",
+            )  # fmt: skip
+        )
+        note = "each square: one neuron's output over the data plane (the decision-boundary axes)"
+    else:
+        cell = (
+            alt.Chart()
+            .mark_circle(size=18, opacity=1)
+            .encode(
+                x=alt.X("x:Q", axis=axis, scale=alt.Scale(zero=False)),
+                y=alt.Y("y:Q", axis=axis, scale=alt.Scale(zero=False)),
+                color=color,
+                tooltip=tooltip,
+            )
+        )
+        note = "each square: one neuron's output on data points, placed on their 2 main directions"
+    cell = (
+        cell.transform_calculate(size="abs(datum.output)")
+        .transform_joinaggregate(top="max(size)", groupby=[SCHEME])
+        .transform_calculate(shade="datum.output / max(datum.top, 1e-30)")
+    )
+    panel = _set(alt.layer(cell, data=df), width=panel_size, height=panel_size)
+    chart = _set(
+        panel.facet(
+            row=alt.Row(
+                f"{SCHEME}:N",
+                sort=scheme_labels(schemes),
+                title=None,
+                header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=13),
+            ),
+            column=alt.Column(
+                "neuron:O",
+                title=None,
+                header=alt.Header(
+                    labelExpr="'neuron ' + datum.value", labelFontSize=12, labelFontWeight="normal"
+                ),
+            ),
+            spacing=4,
+        ),  # fmt: skip
+        title=_title(
+            "What each neuron computes",
+            [note, "identical squares in a row = clones; each row on its own colour scale"],
+        ),
+    )
+    return _style(chart)
+
+
+def network_diagram(
+    nodes: pd.DataFrame, links: pd.DataFrame, *, notes: Sequence[str] = ()
+) -> alt.FacetChart:
+    """Each scheme's network (``initdash.neurons.network_table``): nodes coloured by their
+    mean output over the largest |mean| of the scheme (inputs and outputs grey), links
+    coloured by the weight's sign and as wide as |w| relative to the largest of their layer.
+    Clones show as identical links fanning into identical nodes."""
+    schemes = _schemes_of(nodes, None)
+    n = _labelled(nodes, schemes)
+    top = n.groupby("scheme")["mean"].transform(lambda m: m.abs().max())
+    n = n.assign(shade=n["mean"] / top.where(top > 0, 1.0))
+    ln = _labelled(links, schemes)
+    top = ln.groupby(["scheme", "layer"])["weight"].transform(lambda w: w.abs().max())
+    ln = ln.assign(
+        strength=(ln["weight"].abs() / top.where(top > 0, 1.0)).fillna(0.0),
+        sign=np.where(ln["weight"] >= 0, "positive", "negative"),
+    )
+    both = pd.concat([n.assign(part="node"), ln.assign(part="link")], ignore_index=True)
+    both = _lean(both[[SCHEME, "part", "layer", "neuron", "x", "y", "mean", "shade", "weight",
+                       "x1", "y1", "x2", "y2", "strength", "sign"]])  # fmt: skip
+    hidden = alt.Axis(labels=False, ticks=False, title=None, grid=False, domain=False)
+    edges = (
+        alt.Chart()
+        .mark_rule()
+        .encode(
+            x=alt.X("x1:Q", axis=hidden),
+            x2="x2:Q",
+            y=alt.Y("y1:Q", axis=hidden),
+            y2="y2:Q",
+            color=alt.Color(
+                "sign:N",
+                scale=alt.Scale(domain=["positive", "negative"], range=["#E69F00", "#0072B2"]),
+                legend=alt.Legend(title="weight"),
+            ),
+            strokeWidth=alt.StrokeWidth(
+                "strength:Q", scale=alt.Scale(domain=[0, 1], range=[0.2, 3.5]), legend=None
+            ),
+            opacity=alt.Opacity(
+                "strength:Q", scale=alt.Scale(domain=[0, 1], range=[0.25, 0.9]), legend=None
+            ),
+            tooltip=[alt.Tooltip("weight:Q", format=".3g"), alt.Tooltip("layer:O")],
+        )  # fmt: skip
+        .transform_filter(alt.datum.part == "link")
+    )
+    dots = (
+        alt.Chart()
+        .mark_circle(size=70, stroke="#444444", strokeWidth=0.6, opacity=1)
+        .encode(
+            x=alt.X("x:Q", axis=hidden),
+            y=alt.Y("y:Q", axis=hidden),
+            fill=alt.condition(
+                "isValid(datum.shade)",
+                alt.Fill(
+                    "shade:Q", scale=alt.Scale(domain=[-1, 1], scheme="blueorange"), legend=None
+                ),
+                alt.value("#cccccc"),
+            ),  # fmt: skip
+            tooltip=[
+                alt.Tooltip("layer:O"),
+                alt.Tooltip("neuron:O"),
+                alt.Tooltip("mean:Q", title="mean output", format=".3g"),
+            ],
+        )  # fmt: skip
+        .transform_filter(alt.datum.part == "node")
+    )
+    panel = _set(alt.layer(edges, dots, data=both), width=PANEL_WIDTH + 30, height=150)
+    chart = _set(
+        panel.facet(
+            facet=alt.Facet(f"{SCHEME}:N", sort=scheme_labels(schemes), title=None), columns=COLUMNS
+        ),  # fmt: skip
+        title=_title("The networks, drawn", ["left: inputs; right: deeper layers", *notes]),
+    )
+    return _style(chart)

@@ -141,7 +141,7 @@ def overview_draw(page: Page, opts: dict, out=st) -> None:
             charts.divergence_over_time(
                 div[div["layer"] == layer],
                 legend=False,
-                panel_width=300,
+                panel_width=280,
                 panel_height=OVERVIEW_HEIGHT - 150,
             ),
             out=right,
@@ -297,6 +297,56 @@ def clones_draw(page: Page, opts: dict, out=st) -> None:
         "and Constant stay at 0 forever (one solid block in the heatmap, 1 distinct neuron): "
         "the symmetry problem. Dead ReLUs (off for every input) and units stuck at the ends "
         "of tanh or sigmoid are counted apart from the distinct ones.",
+        out=out,
+    )
+
+
+# ---------------------------------------------------------------------- neurons
+def neurons_options(page: Page) -> dict:
+    if page.result is not None:
+        H = len(page.result.dims) - 2
+    else:
+        H = len(page.config.hidden) if page.config is not None else 0
+    drawn = list(range(1, min(H, initdash.neurons.LAYERS) + 1))
+    if len(drawn) < 2:
+        return {"layer": 1}
+    layer = st.segmented_control(
+        "Hidden layer (what its neurons compute)",
+        drawn,
+        default=1,
+        key="o_neuron_layer",
+        format_func=lambda i: f"layer {i}",
+    )
+    return {"layer": layer if layer in drawn else 1}
+
+
+def neurons_draw(page: Page, opts: dict, out=st) -> None:
+    result, epoch = page.result, page.epoch
+    if len(result.dims) < 3:
+        out.info("This network has no hidden layer, so there are no neurons to draw.")
+        return
+    shown = result.detail_epochs[result.detail_index(epoch)]
+    H, width = len(result.dims) - 2, max(result.dims[1:-1])
+    notes = []
+    if H > initdash.neurons.LAYERS:
+        notes.append(f"the first {initdash.neurons.LAYERS} of {H} hidden layers")
+    if width > initdash.neurons.NEURONS:
+        notes.append(f"at most the first {initdash.neurons.NEURONS} neurons of each layer")
+    if result.data.n_features > initdash.neurons.INPUTS:
+        notes.append(f"the first {initdash.neurons.INPUTS} of {result.data.n_features} inputs")
+    maps = initdash.neurons.maps_table(result, shown, opts["layer"])
+    nodes, links = initdash.neurons.network_table(result, shown)
+    out.markdown(f"The networks at epoch **{shown}** (first seed of each scheme)")
+    _chart(charts.network_diagram(nodes, links, notes=notes), out=out)
+    _chart(charts.neuron_maps(maps, kind=result.thumbnails.kind), out=out)
+    look_for(
+        "Top: each network drawn, inputs on the left; a link's colour is its weight's sign and "
+        "its width its size, a node's colour its mean output (blue below 0, orange above). "
+        "Zeros and Constant fan identical links into identical nodes: clones. Below: every "
+        "neuron of the chosen layer as a picture of its output over the input plane "
+        "(TensorFlow Playground draws these inside its neurons); a row of identical pictures "
+        "is a layer of clones, and random initializations give every neuron a picture of its "
+        "own.",
         out=out,
     )
 
@@ -638,6 +688,7 @@ VIEWS: dict[str, View] = {
              needs_run=False, uses_epoch=False),
         View("weights", "Weights", "bar_chart", weights_draw, weights_options),
         View("clones", "Neuron clones", "content_copy", clones_draw, clones_options),
+        View("neurons", "Neurons", "hub", neurons_draw, neurons_options),
         View("signal", "Signal flow", "stacked_line_chart", signal_draw, signal_options),
         View("boundary", "Decision boundary", "map", boundary_draw),
         View("tldr", "TL;DR table", "table_chart", tldr_draw, uses_epoch=False, charts=False),

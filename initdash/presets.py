@@ -39,7 +39,6 @@ PRESETS: dict[str, Preset] = {
                 hidden=(8, 8),
                 activation="tanh",
                 constant_value=0.5,
-                noise=0.2,
                 lr=0.1,
                 epochs=1000,
             ),

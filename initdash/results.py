@@ -9,6 +9,7 @@ Values of a model after the epoch it diverged at are shown as missing (NaN).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -87,6 +88,8 @@ class Result:
     detail_epochs: list[int] = field(default_factory=list)
     details: list[LayerStats] = field(default_factory=list)
     boundaries: list[np.ndarray | None] = field(default_factory=list)  # (S, G*G, K) repeat 0
+    thumbnails: Any = None  # neurons.Thumbnails: the inputs every neuron is drawn on
+    neurons: list[Any] = field(default_factory=list)  # neurons.NeuronSnapshot per detail epoch
 
     CURVES = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
 

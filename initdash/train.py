@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import neurons
 from .config import GRID_SIZE, PROBE_SIZE, TrainConfig
 from .data import Data, make_dataset, prepare
 from .metrics import (
@@ -184,6 +185,7 @@ class Trainer:
         snap = np.unique(np.round(np.linspace(0, E, min(config.snapshots, E + 1))).astype(int))
         self._snap_epochs = set(snap.tolist())
         self.result = Result.empty(config, d, dims, self.grid)
+        self.result.thumbnails = neurons.thumbnail_inputs(d)
         self._last_detailed = -1
         if detail and 0 in self._snap_epochs:  # epoch 0 measured now: the first snapshot has it
             with np.errstate(all="ignore"):
@@ -265,6 +267,7 @@ class Trainer:
             boundary = self.result.boundaries[-1]
             if boundary is not None:
                 boundary[~self.alive[np.arange(self.S) * self.R]] = np.nan
+            neurons.blank(self.result.neurons[-1], ~self.alive[np.arange(self.S) * self.R])
         self.result.finish(e, stopped=stopped)
 
     # ---------------------------------------------------------------- internals
@@ -303,7 +306,10 @@ class Trainer:
                 proba = self.net.predict_proba(self.grid_X1)[first]
             boundary = proba.astype(np.float32)
             boundary[~self.alive[first]] = np.nan
+        shown = neurons.record(self.net, self.result.thumbnails, self.Xp[:-1, :256].T, first)
+        neurons.blank(shown, ~self.alive[first])
         self.result.record_detailed(e, stats, boundary)
+        self.result.neurons.append(shown)
         self._last_detailed = e
 
     def _train_step(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -154,6 +154,18 @@ def test_the_overview_draws_for_every_activation(activation):
     assert set(div["layer"]) == {1}
 
 
+def test_neuron_pictures_of_clones_are_identical_on_the_page():
+    """The Neurons view sends every drawn neuron's picture: Zeros' 8 neurons and Constant's 8
+    neurons each have identical numbers, Xavier's 8 are all different."""
+    at = open_view(train(fresh({"preset": "clones", "epochs": "50"})), "neurons")
+    tables = [t for tabs in chart_tables(at) for t in tabs.values() if "output" in t]
+    (maps,) = tables
+    for label, distinct in (("Zeros", 1), ("Constant", 1), ("Xavier normal", 8)):
+        rows = maps[maps["scheme_label"] == label]
+        pictures = {tuple(g["output"]) for _, g in rows.groupby("neuron", observed=True)}
+        assert len(pictures) == distinct, label
+
+
 def test_scrubbing_epochs_changes_the_shown_epoch_without_retraining():
     at = train(fresh(TINY))
     at = open_view(at, "signal")
