@@ -68,9 +68,12 @@ def link_config(seed: int, epochs: int) -> TrainConfig:
     return expected
 
 
+VIEW = None  # --view: the view the link opens (default: the app's own first view)
+
+
 def url_for(base: str, seed: int, epochs: int) -> str:
     q = f"seed={seed}" + (f"&epochs={epochs}" if epochs != DEFAULT_EPOCHS else "")
-    return f"{base}/?{q}"
+    return f"{base}/?{q}" + (f"&view={VIEW}" if VIEW else "")
 
 
 def app_once(browser, base: str, seed: int, epochs: int, timeout_s: float, server_pid: int):
@@ -192,7 +195,10 @@ def main() -> int:
     ap.add_argument("--pin", action="store_true", help="server+core on CPU 0, Chromium on CPU 1")
     ap.add_argument("--trace", action="store_true", help="serve bench/_traced_app.py and report")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per run")
+    ap.add_argument("--view", help="the view the link opens, e.g. curves (default: the first)")
     args = ap.parse_args()
+    global VIEW
+    VIEW = args.view
 
     threads = limit_blas_threads(1)
     print("initdash app speed: click Train -> finished page, vs the bare core")

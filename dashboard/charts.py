@@ -280,6 +280,21 @@ def loss_curves(
     a loss of exactly 0 cannot sit on a log axis and is drawn one decade below the smallest
     positive loss (the subtitle says so). Click a legend entry to highlight a scheme.
     """
+    table, facts = loss_curves_table(curves, metric=metric, log_scale=log_scale, splits=splits)
+    return loss_chart(table, **facts, height=height, width=width, legend=legend, title=title,
+                      epochs=epochs)  # fmt: skip
+
+
+def loss_curves_table(
+    curves: pd.DataFrame,
+    *,
+    metric: str = "loss",
+    log_scale: bool = False,
+    splits: Sequence[str] = ("train", "test"),
+) -> tuple[pd.DataFrame, dict]:
+    """The table ``loss_chart`` draws, and the few facts about it its spec depends on (the
+    schemes, whether there is a band, the log axis's floor, the notes): a live chart whose
+    facts stay the same keeps its spec from redraw to redraw."""
     if metric not in ("loss", "accuracy"):
         raise ValueError(f"metric = {metric!r} is not allowed; use one of: loss, accuracy")
     bad = [s for s in splits if s not in ("train", "test")]
@@ -300,14 +315,41 @@ def loss_curves(
     df = df.assign(hover=df["epoch"].isin(epochs_shown[::step]).astype(np.int8))
     band = bool((df[lo] != df[hi]).any())
     log = log_scale and metric == "loss"
-    y_field, floor = metric, None
+    floor, top = None, None
     if log and (df[[metric, lo, hi]].to_numpy() <= 0).any():
-        floor = _log_floor(df[[metric, lo, hi]].to_numpy().ravel())
+        values = df[[metric, lo, hi]].to_numpy().ravel()
+        floor = _log_floor(values)
+        top = float(np.nanmax(values))
         df = df.assign(**{f"{c}_shown": df[c].clip(lower=floor) for c in (metric, lo, hi)})
-        y_field = f"{metric}_shown"
-        lo, hi = f"{lo}_shown", f"{hi}_shown"
         notes.append(f"a loss of exactly 0 is drawn at the bottom line, marked 0 ({floor:g})")
+    facts = dict(metric=metric, log=log, schemes=tuple(schemes), band=band, floor=floor, top=top,
+                 notes=tuple(n for n in notes if n))  # fmt: skip
+    return _lean(df), facts
 
+
+def loss_chart(
+    table: pd.DataFrame,
+    *,
+    metric: str,
+    log: bool,
+    schemes: Sequence[str],
+    band: bool,
+    floor: float | None,
+    top: float | None,
+    notes: Sequence[str],
+    height: int = 400,
+    width: int = LINE_WIDTH,
+    legend: bool = True,
+    title: str | None = None,
+    epochs: int | None = None,
+) -> alt.LayerChart:
+    """The loss or accuracy chart of ``loss_curves_table``'s table: its spec depends on the
+    arguments only, not on the table's numbers."""
+    notes = list(notes)
+    lo, hi = f"{metric}_lo", f"{metric}_hi"
+    y_field = metric
+    if floor is not None:
+        y_field, lo, hi = f"{metric}_shown", f"{lo}_shown", f"{hi}_shown"
     if metric == "loss":
         y_title = "cross-entropy loss" + (" (log scale)" if log else "")
         y_scale = alt.Scale(type="log") if log else alt.Scale(zero=True)
@@ -319,7 +361,7 @@ def loss_curves(
     pick = _legend_pick()
     x_scale = alt.Scale(nice=False) if epochs is None else alt.Scale(domain=[0, epochs], nice=False)
     x = alt.X("epoch:Q", axis=_int_axis("epoch"), scale=x_scale)
-    y_axis = _log_axis(df[[metric, lo, hi]], floor, "y") if log else alt.Axis(format=y_format)
+    y_axis = _log_axis([top or 1.0], floor, "y") if log else alt.Axis(format=y_format)
     y = alt.Y(f"{y_field}:Q", title=y_title, scale=y_scale, axis=y_axis)
     color = _scheme_color(schemes, legend)
     dash = alt.StrokeDash(
@@ -371,7 +413,7 @@ def loss_curves(
         notes.append("band: lowest to highest of the repeats; line: their mean")
     default = "Training loss" if metric == "loss" else "Accuracy"
     chart = _set(
-        alt.layer(*layers, data=_lean(df)),
+        alt.layer(*layers, data=table),
         width=width,
         height=height,
         title=_title(title or default, notes),
@@ -473,18 +515,38 @@ def weight_histograms(
     return _style(chart)
 
 
-def scheme_weights(
-    current: pd.DataFrame, initial: pd.DataFrame, scheme: str, *, height: int = 150
-) -> alt.LayerChart:
-    """One scheme's histogram of one layer's weights (from ``Result.weights_table(epoch,
-    layers=[l])`` and ``weights_table(0, ...)``), bars now and a grey outline at init, on the
-    layer's shared symlog bins (the y axis is the panel's own: the shape matters here): a
-    single small chart that fits any width (the overview puts one per scheme in a row of
-    columns, which stack on a phone)."""
+def scheme_weights_tables(current: pd.DataFrame, initial: pd.DataFrame):
+    """The tables of every scheme's weight histogram (``scheme_weights``): each scheme's
+    non-empty bins now and at init (from ``Result.weights_table(epoch, layers=[l])`` and
+    ``weights_table(0, ...)``); and the layer's x range and symlog constant, shared by every
+    scheme, rounded out to 1-2-5 steps so the chart's spec changes rarely while a run trains."""
     both = pd.concat([current.assign(state="now"), initial.assign(state="at init")])
-    lo, hi, c = float(both["lo"].min()), float(both["hi"].max()), float(current["c"].iloc[0])
-    df = _labelled(both[both["scheme"] == scheme], [scheme])
-    df = _lean(df[df["count"] > 0][["state", SCHEME, "lo", "hi", "count", "fraction"]])
+    top = _nice(max(abs(float(both["lo"].min())), abs(float(both["hi"].max()))))
+    c = 10.0 ** math.floor(math.log10(float(current["c"].iloc[0])))
+    schemes = _schemes_of(both, None)
+    both = _labelled(both[both["count"] > 0], schemes)
+    cols = ["state", SCHEME, "lo", "hi", "count", "fraction"]
+    tables = {s: _lean(g[cols]) for s, g in both.groupby("scheme", sort=False)}
+    return tables, (-top, top), c
+
+
+def _nice(x: float) -> float:
+    """The smallest of 1, 2, 5 x a power of ten that is at least ``x`` (1 for 0)."""
+    if not x > 0:
+        return 1.0
+    p = 10.0 ** math.floor(math.log10(x))
+    return next(m * p for m in (1, 2, 5, 10) if m * p >= x * (1 - 1e-12))
+
+
+def scheme_weights(
+    table: pd.DataFrame, scheme: str, *, domain: Sequence[float], c: float, height: int = 150
+) -> alt.LayerChart:
+    """One scheme's histogram of one layer's weights (``scheme_weights_table``): bars now and
+    a grey outline at init, on the layer's symlog x range (``domain``, constant ``c``, shared
+    by the schemes; the y axis is the panel's own: the shape matters here). A single small
+    chart that fits any width: the overview puts one per scheme in a row of columns, which
+    stack on a phone. The spec depends on the scheme, the domain and c only, not the table."""
+    lo, hi = domain
     x = alt.X(
         "lo:Q",
         title=None,
@@ -505,7 +567,7 @@ def scheme_weights(
         alt.layer(
             ghost.transform_filter(alt.datum.state == "at init"),
             bars.transform_filter(alt.datum.state == "now"),
-            data=df,
+            data=table,
         ),
         height=height,
         title=alt.Title(SCHEMES[scheme].label, color=SCHEME_COLORS[scheme], fontSize=15),
@@ -597,6 +659,10 @@ def divergence_over_time(
     lines = base.mark_line(strokeWidth=2.5).add_params(pick)  # (cheaper than on the layer)
     points = base.mark_circle(size=45).encode(tooltip=tooltip)
     panel = _set(alt.layer(lines, points, data=_lean(df)), width=panel_width, height=panel_height)
+    title = title or "Do the neurons of a layer differ?"
+    layers = df["layer"].unique()
+    if len(layers) == 1:  # one layer: a plain chart (a facet costs its build a deep copy)
+        return _style(_set(panel, title=_title(f"{title} Hidden layer {layers[0]}", notes)))
     chart = _set(
         panel.facet(
             facet=alt.Facet(
@@ -606,7 +672,7 @@ def divergence_over_time(
             ),
             columns=min(columns, 4),
         ),
-        title=_title(title or "Do the neurons of a layer differ?", notes),
+        title=_title(title, notes),
     )
     return _style(chart)
 

@@ -51,6 +51,24 @@ def _chart(chart, out=st) -> None:
     out.vega_lite_chart(chart_spec(chart), width=WIDE)
 
 
+# Spec templates of charts whose spec depends on a few parameters and not on their one table
+# (charts.scheme_weights): built once per key, then sent with each redraw's table. Building an
+# Altair chart costs ~20 ms of server CPU; the overview's 5 histograms took 95 of a 130 ms redraw
+# (bench/payload.py), now ~10.
+_TEMPLATES: dict[tuple, dict] = {}
+
+
+def _chart_once(key: tuple, build: Callable[[], Any], table: pd.DataFrame, out=st) -> None:
+    """Send the chart ``build()`` makes (its table is ``table``) with a spec made once per
+    ``key``: later calls with the same key only swap in the new table."""
+    spec = _TEMPLATES.get(key)
+    if spec is None:
+        if len(_TEMPLATES) > 256:
+            _TEMPLATES.clear()
+        spec = _TEMPLATES[key] = {k: v for k, v in chart_spec(build()).items() if k != "datasets"}
+    out.vega_lite_chart({**spec, "datasets": {f"{DATASET}0": table}}, width=WIDE)
+
+
 def chart_spec(chart) -> dict:
     """The Vega-Lite spec sent for an Altair chart, its tables (DataFrames) under fixed names.
 
@@ -125,14 +143,14 @@ def overview_draw(page: Page, opts: dict, out=st) -> None:
             left.info("Choose at least one scheme in the sidebar.")
             return
         curves = live.initial_curves(page.config, page.data, page.data_key)
-        _chart(curves_chart(curves, page.config.epochs, opts, compact=True), out=left)
+        send_curves(curves, page.config.epochs, opts, left, compact=True)
         right.info(
             "Press **Train**: here the neurons of each scheme are compared (exactly 0 = "
             "clones), and below, the weights move from where they start."
         )
         return
     curves = result.curves_table(max_points=CURVE_POINTS)
-    _chart(curves_chart(curves, result.config.epochs, opts, compact=True), out=left)
+    send_curves(curves, result.config.epochs, opts, left, compact=True)
     if len(result.dims) < 3:
         right.info("This network has no hidden layer, so there are no neurons to compare.")
     else:
@@ -153,8 +171,15 @@ def overview_draw(page: Page, opts: dict, out=st) -> None:
         f"**Layer {layer}'s weights at epoch {shown}** (bars; grey outline: at initialization; "
         "x axis symmetric-log, shared by the schemes)"
     )
+    tables, domain, c = charts.scheme_weights_tables(current, initial)
     for col, scheme in zip(out.columns(len(result.schemes)), result.schemes, strict=True):
-        _chart(charts.scheme_weights(current, initial, scheme), out=col)
+        table = tables[scheme]
+        _chart_once(
+            ("scheme_weights", scheme, domain, c),
+            lambda: charts.scheme_weights(table, scheme, domain=domain, c=c),  # noqa: B023
+            table,
+            out=col,
+        )
     look_for(
         "Left: the training loss of every scheme (solid: training set, dashed: test set). "
         "Right: do the neurons of the layer differ? Exactly 0 means clones (Zeros, Constant); "
@@ -179,14 +204,18 @@ def curves_options(page: Page) -> dict:
     return {"metric": metric or "loss", "log": log}
 
 
-def curves_chart(curves: pd.DataFrame, epochs: int, opts: dict, compact: bool = False):
-    return charts.loss_curves(
-        curves,
-        metric=opts["metric"],
-        log_scale=opts["log"] and opts["metric"] == "loss",
-        epochs=epochs,
-        height=OVERVIEW_HEIGHT if compact else 400,
-        legend=not compact,  # the cards above name each scheme's colour
+def send_curves(curves: pd.DataFrame, epochs: int, opts: dict, out, compact: bool = False):
+    """The loss (or accuracy) chart, its spec made once per set of facts (charts.loss_chart)."""
+    table, facts = charts.loss_curves_table(
+        curves, metric=opts["metric"], log_scale=opts["log"] and opts["metric"] == "loss"
+    )
+    # compact (the overview): no legends, the cards above name each scheme's colour
+    kw = dict(height=OVERVIEW_HEIGHT if compact else 400, legend=not compact, epochs=epochs)
+    _chart_once(
+        ("loss", *sorted(facts.items()), *sorted(kw.items())),
+        lambda: charts.loss_chart(table, **facts, **kw),
+        table,
+        out=out,
     )
 
 
@@ -199,7 +228,7 @@ def curves_draw(page: Page, opts: dict, out=st) -> None:
             out.info("Choose at least one scheme in the sidebar.")
             return
         curves = live.initial_curves(page.config, page.data, page.data_key)
-        _chart(curves_chart(curves, page.config.epochs, opts), out=out)
+        send_curves(curves, page.config.epochs, opts, out)
         out.caption(
             "**Before training.** Each dot is where a scheme starts: its "
             f"{opts['metric']} on its first weights, before any update. Press **Train** to "
@@ -208,7 +237,7 @@ def curves_draw(page: Page, opts: dict, out=st) -> None:
         return
     result = page.result
     curves = result.curves_table(max_points=CURVE_POINTS)
-    _chart(curves_chart(curves, result.config.epochs, opts), out=out)
+    send_curves(curves, result.config.epochs, opts, out)
     look_for(
         "Solid lines are the training set, dashed the held-out test set. A flat line at "
         "ln 2 = 0.693 (for 2 classes) means the network predicts 50/50: it has learned nothing. "

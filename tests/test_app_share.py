@@ -458,5 +458,5 @@ def test_the_overview_draws_for_an_uploaded_csv_with_5_features():
     assert len(specs) == 2 + len(run.config.schemes)
     at.segmented_control(key="o_overview_layer").set_value(2).run()
     assert not at.exception
-    titles = [json.loads(c.proto.spec).get("facet", {}) for c in at.get("vega_lite_chart")]
-    assert any(titles)
+    titles = [json.loads(c.proto.spec).get("title", {}) for c in at.get("vega_lite_chart")]
+    assert any("Hidden layer 2" in str(t) for t in titles)
