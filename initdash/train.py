@@ -36,7 +36,7 @@ from .metrics import (
     stuck_units,
 )
 from .nn import StackedMLP, output_units, with_ones
-from .results import LayerStats, Result
+from .results import LayerStats, Result, pick_epochs
 from .schemes import sample_weights, scheme_rng, stream
 
 FLUSH_CHECK_EVERY = 16  # epochs between two checks for near-subnormal signals (nn.needs_flush)
@@ -159,8 +159,7 @@ class Trainer:
         self.y = np.ascontiguousarray(d.y_train)
         self.Xt = with_ones(d.X_test, dt)
         self.yt = np.ascontiguousarray(d.y_test)
-        self.S, self.R = len(config.schemes), config.repeats
-        self.M = self.S * self.R
+        self.first = np.arange(len(config.schemes)) * config.repeats  # repeat 0 of each scheme
         dims = [d.n_features, *config.hidden, output_units(d.n_classes)]
         t0 = time.perf_counter()
         Ws, bs = stacked_init(dims, config, d.X_train[:PROBE_SIZE])
@@ -176,13 +175,11 @@ class Trainer:
             self.net.needs_flush(self.net.full_pass(self.Xp, self.yp, keep=False))
         self.grid = _grid(d) if d.n_features == 2 else None
         self.grid_X1 = None if self.grid is None else with_ones(self.grid[2], dt)
-        self.alive = np.ones(self.M, dtype=bool)
+        self.alive = np.ones(self.net.n_models, dtype=bool)
         self._opt_state: list[list[np.ndarray]] = []
         self._t = 0
         self.epoch = 0
-        E = config.epochs
-        snap = np.unique(np.round(np.linspace(0, E, min(config.snapshots, E + 1))).astype(int))
-        self._snap_epochs = set(snap.tolist())
+        self._snap_epochs = set(pick_epochs(config.epochs, config.snapshots).tolist())
         self.result = Result.empty(config, d, dims, self.grid)
         self._last_detailed = -1
         if detail and 0 in self._snap_epochs:  # epoch 0 measured now: the first snapshot has it
@@ -209,12 +206,12 @@ class Trainer:
         t0 = time.perf_counter()
         with np.errstate(all="ignore"):
             e = self.epoch
-            self._evaluate_test(e)
+            self._evaluate("test", e)
             if self.full_batch:
                 loss = self._train_step(self.X, self.y)
-                self.result.record_train(e, loss, self._last_ws.correct)
+                self.result.record("train", e, loss, self._last_ws.correct)
             else:
-                self._evaluate_train(e)
+                self._evaluate("train", e)
                 perm = self.order_rng.permutation(len(self.y))
                 for i in range(0, len(perm), self.batch):
                     idx = np.sort(perm[i : i + self.batch])
@@ -250,8 +247,8 @@ class Trainer:
 
     def _finalize(self, stopped: bool) -> None:
         e = self.epoch
-        self._evaluate_test(e)
-        self._evaluate_train(e)
+        self._evaluate("test", e)
+        self._evaluate("train", e)
         # The last update may have made a model's loss or gradient non-finite with no training
         # step left to notice: check as a step does (gradient on the probe), mark it diverged.
         ws = self.net.full_pass(self.Xp, self.yp, keep=False)
@@ -264,14 +261,20 @@ class Trainer:
             self.result.details[-1].blank(newly)
             boundary = self.result.boundaries[-1]
             if boundary is not None:
-                boundary[~self.alive[np.arange(self.S) * self.R]] = np.nan
+                boundary[~self.alive[self.first]] = np.nan
         self.result.finish(e, stopped=stopped)
 
     # ---------------------------------------------------------------- internals
-    def _evaluate_train(self, e: int) -> None:
-        ws = self.net.forward(self.X)
-        loss = self.net.loss(ws, self.y, grad=False)
-        self.result.record_train(e, loss, ws.correct)
+    def _evaluate(self, split: str, e: int) -> None:
+        """Loss and accuracy at epoch e on the whole train or test split."""
+        X, y = (self.X, self.y) if split == "train" else (self.Xt, self.yt)
+        if len(y) == 0:
+            return
+        ws = self.net.forward(X)
+        loss = self.net.loss(ws, y, grad=False)
+        self.result.record(split, e, loss, ws.correct)
+        if split == "test":  # logits that overflow on held-out points: the weights blew up too
+            self._diverge(~np.isfinite(loss), e)
 
     def _diverge(self, bad: np.ndarray, e: int) -> np.ndarray:
         """Mark the live models among ``bad`` diverged at epoch e and freeze them (their
@@ -279,30 +282,20 @@ class Trainer:
         newly = bad & self.alive
         if newly.any():
             self.alive &= ~newly
-            self.result.mark_diverged(newly, e)
+            self.result.diverged_epoch[newly] = e
             for state in self._opt_state:
                 for s in state:
                     s[newly] = 0.0
         return newly
 
-    def _evaluate_test(self, e: int) -> None:
-        if len(self.yt) == 0:
-            return
-        ws = self.net.forward(self.Xt)
-        loss = self.net.loss(ws, self.yt, grad=False)
-        self.result.record_test(e, loss, ws.correct)
-        # logits that overflow on held-out points mean the weights have blown up too
-        self._diverge(~np.isfinite(loss), e)
-
     def _detailed(self, e: int) -> None:
-        first = np.arange(self.S) * self.R  # repeat 0 of each scheme
-        stats = measure(self.net, self.Xp, self.yp, similarity_models=first, alive=self.alive)
+        stats = measure(self.net, self.Xp, self.yp, similarity_models=self.first, alive=self.alive)
         boundary = None
         if self.grid is not None:
             with np.errstate(all="ignore"):
-                proba = self.net.predict_proba(self.grid_X1)[first]
+                proba = self.net.predict_proba(self.grid_X1)[self.first]
             boundary = proba.astype(np.float32)
-            boundary[~self.alive[first]] = np.nan
+            boundary[~self.alive[self.first]] = np.nan
         self.result.record_detailed(e, stats, boundary)
         self._last_detailed = e
 
@@ -384,8 +377,8 @@ def initial_curves(config: TrainConfig, data: Data | None = None) -> pd.DataFram
     ``Result.curves_table()`` with epoch 0 only, and the same numbers a run records there."""
     trainer = Trainer(config, data, detail=False)  # the curves only: no layer statistics
     with np.errstate(all="ignore"):
-        trainer._evaluate_test(0)
-        trainer._evaluate_train(0)
+        trainer._evaluate("test", 0)
+        trainer._evaluate("train", 0)
     return trainer.result.curves_table(max_points=None)
 
 
