@@ -50,7 +50,7 @@ class Field:
         if self.choices is not None:
             return "one of: " + ", ".join(self.choices())
         hi = self.cap if classroom and self.cap is not None else self.hi
-        if self.kind in ("ints",):
+        if self.kind == "ints":
             n = self.max_len_cap if classroom and self.max_len_cap else self.max_len
             lo = self.min_len_cap if classroom and self.min_len_cap else self.min_len
             return f"{lo} to {n} comma-separated whole numbers from {self.lo:g} to {hi:g}"
@@ -158,13 +158,10 @@ def _parse_int(s: str) -> int:
 
 
 def _as_int(v: Any) -> int | None:
+    """v as an int if it is a whole number (not a bool): Python's, numpy's, a 0-d array's."""
     if isinstance(v, bool):
         return None
-    if isinstance(v, int):
-        return int(v)
-    if isinstance(v, float) and math.isfinite(v) and v == int(v):
-        return int(v)
-    if isinstance(v, numbers.Integral):  # numpy integer scalars
+    if isinstance(v, numbers.Integral) or (isinstance(v, float) and v.is_integer()):
         return int(v)
     kind = getattr(getattr(v, "dtype", None), "kind", None)
     if getattr(v, "ndim", None) == 0 and kind in ("i", "u"):  # 0-d integer arrays, not arrays
@@ -345,9 +342,8 @@ class TrainConfig:
         if self.work(data) > CLASSROOM_WORK_CAP:
             problems.append(
                 f"this run would take about {self.work(data):.1e} weight-updates x examples, "
-                "over the "
-                f"classroom limit of {CLASSROOM_WORK_CAP:.0e}; use fewer epochs, samples, "
-                "schemes, repeats or a smaller network"
+                f"over the classroom limit of {CLASSROOM_WORK_CAP:.0e}; use fewer epochs, "
+                "samples, schemes, repeats or a smaller network"
             )
         if self.memory(data) > CLASSROOM_MEMORY_CAP:
             problems.append(
