@@ -11,13 +11,15 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .activations import ACTIVATIONS
 from .data import DATASETS, Data
-from .schemes import SCHEMES
+from .schemes import SCHEMES, sample_weights, scheme_rng
 
 OPTIMIZERS = {
     "sgd": "plain gradient descent",
@@ -296,6 +298,16 @@ class TrainConfig:
         """The number the scheme uses (its scale or constant), or None."""
         p = SCHEMES[scheme].param
         return None if p is None else getattr(self, p)
+
+    def initial_weights(
+        self, scheme: str, dims: Sequence[int], X: np.ndarray, repeat: int = 0
+    ) -> list[np.ndarray]:
+        """One net's initial weights (widths ``dims``) drawn by ``scheme`` with this config's
+        number for it and activation, from the scheme's own stream (seed, scheme, repeat).
+        ``X``: the data batch LSUV rescales on."""
+        rng = scheme_rng(self.seed, scheme, repeat)
+        scale = self.scheme_param(scheme)
+        return sample_weights(dims, scheme, rng, activation=self.activation, scale=scale, X=X)
 
     def work(self, data: Data | None = None) -> float:
         """Rough cost of the run: models x weights x training examples x epochs.

@@ -93,18 +93,9 @@ class Result:
     @classmethod
     def empty(cls, config: TrainConfig, data: Data, dims: list[int], grid) -> Result:
         M = len(config.schemes) * config.repeats
-        E = config.epochs
-        curves = {k: np.full((E + 1, M), np.nan) for k in cls.CURVES}
-        return cls(
-            config,
-            data,
-            dims,
-            config.schemes,
-            config.repeats,
-            curves,
-            np.full(M, -1, np.int64),
-            grid,
-        )
+        curves = {k: np.full((config.epochs + 1, M), np.nan) for k in cls.CURVES}
+        diverged = np.full(M, -1, np.int64)
+        return cls(config, data, dims, config.schemes, config.repeats, curves, diverged, grid)
 
     # ------------------------------------------------------------ recording (trainer)
     def record(self, split: str, epoch: int, loss: np.ndarray, correct: np.ndarray) -> None:

@@ -37,7 +37,7 @@ from .metrics import (
 )
 from .nn import StackedMLP, output_units, with_ones
 from .results import LayerStats, Result, pick_epochs
-from .schemes import sample_weights, scheme_rng, stream
+from .schemes import stream
 
 FLUSH_CHECK_EVERY = 16  # epochs between two checks for near-subnormal signals (nn.needs_flush)
 
@@ -59,20 +59,11 @@ def stacked_init(
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Initial weights and biases of every model (each scheme x each repeat), stacked on the
     model axis (float64). ``X``: a data batch for the data-dependent schemes (LSUV)."""
-    per_model = []
-    for name in config.schemes:
-        for r in range(config.repeats):
-            rng = scheme_rng(config.seed, name, r)
-            per_model.append(
-                sample_weights(
-                    dims,
-                    name,
-                    rng,
-                    activation=config.activation,
-                    scale=config.scheme_param(name),
-                    X=X,
-                )
-            )
+    per_model = [
+        config.initial_weights(name, dims, X, repeat=r)
+        for name in config.schemes
+        for r in range(config.repeats)
+    ]
     Ws = [np.stack([ws[i] for ws in per_model]) for i in range(len(dims) - 1)]
     bs = [np.zeros((len(per_model), n)) for n in dims[1:]]
     return Ws, bs
