@@ -70,13 +70,10 @@ def stacked_init(
 
 
 def measure(
-    net: StackedMLP,
-    X: np.ndarray,
-    y: np.ndarray,
-    similarity_models: np.ndarray | None = None,
-    alive: np.ndarray | None = None,
+    net: StackedMLP, X: np.ndarray, y: np.ndarray, similarity_models: np.ndarray, alive: np.ndarray
 ) -> LayerStats:
-    """Per-layer statistics of every model on the probe batch (X, y).
+    """Per-layer statistics of every model on the probe batch (X, y); neuron similarities of
+    the ``similarity_models`` only.
 
     Runs one forward and backward pass, so it overwrites the net's gradient buffers. Models
     not ``alive`` (diverged) get NaN statistics and empty histograms, and do not set the
@@ -102,22 +99,20 @@ def measure(
             stats.distinct[:, i] = distinct_neurons(A, inactive=dead | stuck)
             stats.param_clones[:, i] = param_clones(net.P[i], net.Ws[i + 1])
             stats.width.append(A.shape[1])
-            if similarity_models is not None:
-                sim = similarity(A[similarity_models], SIMILARITY_NEURONS).astype(np.float16)
-                if alive is not None:
-                    sim[~alive[similarity_models]] = np.nan
-                stats.similarity.append(sim)
+            sim = similarity(A[similarity_models], SIMILARITY_NEURONS).astype(np.float16)
+            sim[~alive[similarity_models]] = np.nan
+            stats.similarity.append(sim)
         stats.prediction_gap[:] = prediction_gap(ws.Z[-1].astype(np.float64))
         m = X.shape[1]
         for i, (w, dw) in enumerate(zip(net.Ws, net.dWs, strict=True)):
             stats.grad_norm[:, i] = np.sqrt(np.sum(np.square(dw, dtype=np.float64), axis=(1, 2)))
             stats.delta[:, i] = rms(ws.dZ[i].astype(np.float64), (1, 2)) * m
             stats.w_rms[:, i] = rms(w, (1, 2))
-            edges, c = hist_edges(w if alive is None or not alive.any() else w[alive])
+            edges, c = hist_edges(w[alive] if alive.any() else w)
             stats.w_edges.append(edges)
             stats.w_c.append(c)
             stats.w_hist.append(histograms(w, edges))
-    if alive is not None and not alive.all():
+    if not alive.all():
         stats.blank(~alive)
     return stats
 
@@ -280,7 +275,7 @@ class Trainer:
         return newly
 
     def _detailed(self, e: int) -> None:
-        stats = measure(self.net, self.Xp, self.yp, similarity_models=self.first, alive=self.alive)
+        stats = measure(self.net, self.Xp, self.yp, self.first, self.alive)
         boundary = None
         if self.grid is not None:
             with np.errstate(all="ignore"):
