@@ -318,7 +318,7 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
                 raise CliError(
                     f"{flag(name)} cannot be used with --data (the data come from the file)"
                 )
-        if args.test_data is not None and args.test_fraction is not None:
+        if args.test_data is not None and "test_fraction" in values:
             raise CliError("--test-fraction cannot be used with --test-data (no split is made)")
     if args.preset is not None and args.preset not in PRESETS:
         raise CliError(
@@ -332,9 +332,8 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
 def train_header(config: TrainConfig, data: Data, source: str) -> str:
     """One line stating the run: data, network, optimizer, schedule and seed."""
     c = config
-    split = f"{len(data.y_train)} train" + (
-        f", {len(data.y_test)} test" if len(data.y_test) else ""
-    )
+    n_test = len(data.y_test)
+    split = f"{len(data.y_train)} train" + (f", {n_test} test" if n_test else "")
     momentum = f" momentum={c.momentum:g}" if c.optimizer == "momentum" else ""
     return (
         f"dataset={source} ({split}, {data.n_features} features, {data.n_classes} classes) "

@@ -600,9 +600,7 @@ def _check_header(header: list[str], header_row: int) -> int:
     return seen["label"]
 
 
-def load_csv(
-    path_or_file,
-) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[str, ...]]:
+def load_csv(path_or_file) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[str, ...]]:
     """Load a CSV with numeric feature columns and a ``label`` column (any case, any position).
 
     Accepts a path or a binary/text file object (read from the start). Returns X (m, d) float64,

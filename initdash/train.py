@@ -150,7 +150,7 @@ class Trainer:
         t0 = time.perf_counter()
         Ws, bs = stacked_init(dims, config, d.X_train[:PROBE_SIZE])
         self.net = StackedMLP(Ws, bs, config.activation, d.n_classes, dt)
-        self.batch = len(self.y) if config.batch_size in (0, None) else config.batch_size
+        self.batch = config.batch_size or len(self.y)  # 0: the whole training set
         self.full_batch = self.batch >= len(self.y)
         self.order_rng = stream(config.seed, "batch-order")
         probe_rng = stream(config.seed, "probe")
