@@ -11,13 +11,15 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .activations import ACTIVATIONS
 from .data import DATASETS, Data
-from .schemes import SCHEMES
+from .schemes import SCHEMES, sample_weights, scheme_rng
 
 OPTIMIZERS = {
     "sgd": "plain gradient descent",
@@ -50,7 +52,7 @@ class Field:
         if self.choices is not None:
             return "one of: " + ", ".join(self.choices())
         hi = self.cap if classroom and self.cap is not None else self.hi
-        if self.kind in ("ints",):
+        if self.kind == "ints":
             n = self.max_len_cap if classroom and self.max_len_cap else self.max_len
             lo = self.min_len_cap if classroom and self.min_len_cap else self.min_len
             return f"{lo} to {n} comma-separated whole numbers from {self.lo:g} to {hi:g}"
@@ -158,13 +160,10 @@ def _parse_int(s: str) -> int:
 
 
 def _as_int(v: Any) -> int | None:
+    """v as an int if it is a whole number (not a bool): Python's, numpy's, a 0-d array's."""
     if isinstance(v, bool):
         return None
-    if isinstance(v, int):
-        return int(v)
-    if isinstance(v, float) and math.isfinite(v) and v == int(v):
-        return int(v)
-    if isinstance(v, numbers.Integral):  # numpy integer scalars
+    if isinstance(v, numbers.Integral) or (isinstance(v, float) and v.is_integer()):
         return int(v)
     kind = getattr(getattr(v, "dtype", None), "kind", None)
     if getattr(v, "ndim", None) == 0 and kind in ("i", "u"):  # 0-d integer arrays, not arrays
@@ -300,6 +299,16 @@ class TrainConfig:
         p = SCHEMES[scheme].param
         return None if p is None else getattr(self, p)
 
+    def initial_weights(
+        self, scheme: str, dims: Sequence[int], X: np.ndarray, repeat: int = 0
+    ) -> list[np.ndarray]:
+        """One net's initial weights (widths ``dims``) drawn by ``scheme`` with this config's
+        number for it and activation, from the scheme's own stream (seed, scheme, repeat).
+        ``X``: the data batch LSUV rescales on."""
+        rng = scheme_rng(self.seed, scheme, repeat)
+        scale = self.scheme_param(scheme)
+        return sample_weights(dims, scheme, rng, activation=self.activation, scale=scale, X=X)
+
     def work(self, data: Data | None = None) -> float:
         """Rough cost of the run: models x weights x training examples x epochs.
 
@@ -345,9 +354,8 @@ class TrainConfig:
         if self.work(data) > CLASSROOM_WORK_CAP:
             problems.append(
                 f"this run would take about {self.work(data):.1e} weight-updates x examples, "
-                "over the "
-                f"classroom limit of {CLASSROOM_WORK_CAP:.0e}; use fewer epochs, samples, "
-                "schemes, repeats or a smaller network"
+                f"over the classroom limit of {CLASSROOM_WORK_CAP:.0e}; use fewer epochs, "
+                "samples, schemes, repeats or a smaller network"
             )
         if self.memory(data) > CLASSROOM_MEMORY_CAP:
             problems.append(

@@ -20,6 +20,7 @@ more, both computed from the logits, so huge logits give a large finite loss, no
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 
 import numpy as np
 
@@ -47,13 +48,11 @@ class Workspace:
 
     def __init__(self, dims: Sequence[int], n_models: int, m: int, dtype: np.dtype):
         self.m = m
-        self._shape = (list(dims), n_models, dtype)
-        self.Z = [np.empty((n_models, n, m), dtype) for n in dims[1:]]
+        self.dims, self.n_models, self.dtype = list(dims), n_models, dtype
+        self.Z = self._buffers(dims[1:])
         # hidden activations carry the row of ones that multiplies the next layer's bias
         self.A1 = [np.ones((n_models, n + 1, m), dtype) for n in dims[1:-1]]
         self.A = [a[:, :-1] for a in self.A1]
-        self._dZ: list[np.ndarray] | None = None
-        self._dA: list[np.ndarray] | None = None
         k = dims[-1]
         self.t = np.empty((n_models, k, m), dtype)
         self.u = np.empty((n_models, k, m), dtype)
@@ -61,19 +60,16 @@ class Workspace:
         self.loss = np.empty(n_models, dtype)
         self.correct = np.empty(n_models, np.int64)
 
-    @property
-    def dZ(self) -> list[np.ndarray]:
-        if self._dZ is None:
-            dims, M, dtype = self._shape
-            self._dZ = [np.empty((M, n, self.m), dtype) for n in dims[1:]]
-        return self._dZ
+    def _buffers(self, widths: Sequence[int]) -> list[np.ndarray]:
+        return [np.empty((self.n_models, n, self.m), self.dtype) for n in widths]
 
-    @property
+    @cached_property
+    def dZ(self) -> list[np.ndarray]:
+        return self._buffers(self.dims[1:])
+
+    @cached_property
     def dA(self) -> list[np.ndarray]:
-        if self._dA is None:
-            dims, M, dtype = self._shape
-            self._dA = [np.empty((M, n, self.m), dtype) for n in dims[1:-1]]
-        return self._dA
+        return self._buffers(self.dims[1:-1])
 
 
 class StackedMLP:

@@ -8,7 +8,7 @@ Values of a model after the epoch it diverged at are shown as missing (NaN).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -96,35 +96,21 @@ class Result:
     @classmethod
     def empty(cls, config: TrainConfig, data: Data, dims: list[int], grid) -> Result:
         M = len(config.schemes) * config.repeats
-        E = config.epochs
-        curves = {k: np.full((E + 1, M), np.nan) for k in cls.CURVES}
-        return cls(
-            config,
-            data,
-            dims,
-            config.schemes,
-            config.repeats,
-            curves,
-            np.full(M, -1, np.int64),
-            grid,
-        )
+        curves = {k: np.full((config.epochs + 1, M), np.nan) for k in cls.CURVES}
+        diverged = np.full(M, -1, np.int64)
+        return cls(config, data, dims, config.schemes, config.repeats, curves, diverged, grid)
 
     # ------------------------------------------------------------ recording (trainer)
-    def record_train(self, epoch: int, loss: np.ndarray, correct: np.ndarray) -> None:
-        self.curves["train_loss"][epoch] = loss
-        self.curves["train_accuracy"][epoch] = correct / max(len(self.data.y_train), 1)
-
-    def record_test(self, epoch: int, loss: np.ndarray, correct: np.ndarray) -> None:
-        self.curves["test_loss"][epoch] = loss
-        self.curves["test_accuracy"][epoch] = correct / max(len(self.data.y_test), 1)
+    def record(self, split: str, epoch: int, loss: np.ndarray, correct: np.ndarray) -> None:
+        """Loss and number of correct predictions of every model on the train or test split."""
+        n = len(self.data.y_train if split == "train" else self.data.y_test)
+        self.curves[f"{split}_loss"][epoch] = loss
+        self.curves[f"{split}_accuracy"][epoch] = correct / max(n, 1)
 
     def record_detailed(self, epoch: int, stats: LayerStats, boundary) -> None:
         self.detail_epochs.append(epoch)
         self.details.append(stats)
         self.boundaries.append(boundary)
-
-    def mark_diverged(self, models: np.ndarray, epoch: int) -> None:
-        self.diverged_epoch[models & (self.diverged_epoch < 0)] = epoch
 
     def finish(self, epoch: int, stopped: bool = False) -> None:
         self.epochs_done = epoch
@@ -170,7 +156,7 @@ class Result:
     # ------------------------------------------------------------ tables
     def history(self, max_points: int | None = None) -> pd.DataFrame:
         """Long table: epoch, scheme, repeat, split (train/test), loss, accuracy."""
-        epochs = _pick_epochs(self.last_epoch, max_points)
+        epochs = pick_epochs(self.last_epoch, max_points)
         frames = []
         for split in ("train", "test"):
             if split == "test" and len(self.data.y_test) == 0:
@@ -196,7 +182,7 @@ class Result:
         """Curves aggregated over repeats: mean, min and max of loss and accuracy per epoch."""
         h = self.history(max_points)
         g = h.groupby(["epoch", "scheme", "split"], sort=False)
-        out = g.agg(
+        return g.agg(
             loss=("loss", "mean"),
             loss_lo=("loss", "min"),
             loss_hi=("loss", "max"),
@@ -204,43 +190,43 @@ class Result:
             accuracy_lo=("accuracy", "min"),
             accuracy_hi=("accuracy", "max"),
         ).reset_index()
-        return out
 
     def layer_table(self, epoch: int | None = None) -> pd.DataFrame:
-        """Per scheme, repeat and hidden layer at a detailed epoch: activation mean/std,
-        saturated and dead fractions, divergence and distinct neurons, plus the weight-gradient
-        norm and weight RMS of the layer's incoming weights."""
+        """Per scheme, repeat and layer (the hidden ones, then the output layer) at a detailed
+        epoch: activation mean/std, saturated and dead fractions, divergence and distinct
+        neurons (blank for the output layer), plus the weight-gradient norm, backprop signal and
+        weight RMS of the layer's incoming weights."""
         i = self.detail_index(epoch)
         st = self.details[i]
-        H = st.act_mean.shape[1]
-        L = st.grad_norm.shape[1]
-        rows = []
-        for layer in range(L):
-            hidden = layer < H
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "epoch": self.detail_epochs[i],
-                        "scheme": self.model_scheme,
-                        "repeat": self.model_repeat,
-                        "layer": layer + 1,
-                        "kind": "hidden" if hidden else "output",
-                        "width": self.dims[layer + 1],
-                        "act_mean": st.act_mean[:, layer] if hidden else np.nan,
-                        "act_std": st.act_std[:, layer] if hidden else np.nan,
-                        "saturated_fraction": st.saturated[:, layer] if hidden else np.nan,
-                        "dead_fraction": st.dead[:, layer] if hidden else np.nan,
-                        "divergence": st.divergence[:, layer] if hidden else np.nan,
-                        "distinct_neurons": st.distinct[:, layer] if hidden else -1,
-                        "dead_neurons": st.dead_units[:, layer] if hidden else -1,
-                        "stuck_neurons": st.stuck_units[:, layer] if hidden else -1,
-                        "grad_norm": st.grad_norm[:, layer],
-                        "backprop_signal": st.delta[:, layer],
-                        "weight_rms": st.w_rms[:, layer],
-                    }
-                )
-            )
-        return pd.concat(rows, ignore_index=True)
+        M, L = st.grad_norm.shape
+
+        def by_layer(a: np.ndarray, blank: float = np.nan) -> np.ndarray:
+            """(M, H) or (M, L) values -> layer by layer, a blank output layer added to H."""
+            if a.shape[1] < L:
+                a = np.column_stack([a, np.full(M, blank)])
+            return a.T.ravel()
+
+        return pd.DataFrame(
+            {
+                "epoch": self.detail_epochs[i],
+                "scheme": np.tile(self.model_scheme, L),
+                "repeat": np.tile(self.model_repeat, L),
+                "layer": np.repeat(np.arange(1, L + 1), M),
+                "kind": np.repeat(["hidden"] * (L - 1) + ["output"], M),
+                "width": np.repeat(self.dims[1:], M),
+                "act_mean": by_layer(st.act_mean),
+                "act_std": by_layer(st.act_std),
+                "saturated_fraction": by_layer(st.saturated),
+                "dead_fraction": by_layer(st.dead),
+                "divergence": by_layer(st.divergence),
+                "distinct_neurons": by_layer(st.distinct, -1),
+                "dead_neurons": by_layer(st.dead_units, -1),
+                "stuck_neurons": by_layer(st.stuck_units, -1),
+                "grad_norm": by_layer(st.grad_norm),
+                "backprop_signal": by_layer(st.delta),
+                "weight_rms": by_layer(st.w_rms),
+            }
+        )
 
     def divergence_table(self) -> pd.DataFrame:
         """Per detailed epoch, scheme, repeat and hidden layer: divergence and distinct neurons."""
@@ -370,23 +356,19 @@ class Result:
             symmetric=symmetric and bool(wide.any()),
             first_signal=first_signal,
             ratio=ratio,
-            saturated=_nanmean(first.saturated[ks]) if H and act.saturates else float("nan"),
-            dead=_nanmean(first.dead[ks]) if H and act.dies else float("nan"),
-            prediction_gap=float(np.nanmax(last.prediction_gap[ks]))
-            if np.isfinite(last.prediction_gap[ks]).any()
-            else float("nan"),
+            saturated=_finite(first.saturated[ks]) if H and act.saturates else float("nan"),
+            dead=_finite(first.dead[ks]) if H and act.dies else float("nan"),
+            prediction_gap=_finite(last.prediction_gap[ks], np.max),
             has_hidden=H > 0,
         )
 
     def verdict(self, s: int) -> Verdict:
         """The verdict for scheme number ``s``: final figures and the rules' words."""
         ks = self._models_of(s)
-        R = self.repeats
         ev = self.evidence(s)
         split = "test" if len(self.data.y_test) else "train"
-        acc = self.curve(f"{split}_accuracy")[:, ks]
-        final_acc = np.array([_last_finite(acc[:, j]) for j in range(R)])
-        train_loss = self.curve("train_loss")[:, ks]
+        curves = ("train_loss", "train_accuracy", f"{split}_loss", f"{split}_accuracy")
+        final = {name: _last_finite(self.curve(name)[:, ks]) for name in curves}
         div_epochs = self.diverged_epoch[ks]
         last = self.details[-1]
         widths = np.array(last.width)
@@ -403,20 +385,22 @@ class Result:
                 int(last.stuck_units[row, picked]),
                 int(widths[picked]),
             )
-            div_final = _nanmean(last.divergence[ks][:, wide].min(axis=1))
+            div_final = _finite(last.divergence[ks][:, wide].min(axis=1))
         else:  # no hidden layer, or only width-1 layers: nothing to be symmetric
             n = int(widths.min()) if widths.size else 0
             fewest = (n, 0, 0, n)
             div_final = float("nan")
         return Verdict(
             epochs=self.epochs_done,
-            initial_loss=_nanmean(train_loss[0]),
-            lowest_loss=float(np.nanmin(ev.loss)) if np.isfinite(ev.loss).any() else np.nan,
-            train_loss=_nanmean([_last_finite(train_loss[:, j]) for j in range(R)]),
-            test_loss=_nanmean([_last_finite(self.curve(f"{split}_loss")[:, k]) for k in ks]),
-            train_accuracy=_nanmean([_last_finite(self.curve("train_accuracy")[:, k]) for k in ks]),
-            test_accuracy=_nanmean(final_acc),
-            test_accuracy_std=_nanstd(final_acc) if R > 1 else 0.0,
+            initial_loss=_finite(self.curve("train_loss")[0, ks]),
+            lowest_loss=_finite(ev.loss, np.min),
+            train_loss=_finite(final["train_loss"]),
+            test_loss=_finite(final[f"{split}_loss"]),
+            train_accuracy=_finite(final["train_accuracy"]),
+            test_accuracy=_finite(final[f"{split}_accuracy"]),
+            test_accuracy_std=_finite(final[f"{split}_accuracy"], np.std)
+            if self.repeats > 1
+            else 0.0,
             diverged=ev.diverged,
             diverged_epoch=int(div_epochs[div_epochs >= 0].min()) if ev.diverged else -1,
             divergence=div_final,
@@ -430,38 +414,32 @@ class Result:
             **verdicts(ev),
         )
 
-    def verdicts(self) -> list[Verdict]:
-        """One verdict per scheme, from the measurements (see :mod:`initdash.verdicts`)."""
-        return [self.verdict(s) for s in range(len(self.schemes))]
-
     def summary(self) -> pd.DataFrame:
-        """One row per scheme: final figures (mean over repeats) and the TL;DR verdicts."""
-        rows = []
-        for s, v in enumerate(self.verdicts()):
-            rows.append(
-                {"scheme": self.schemes[s], "label": SCHEMES[self.schemes[s]].label, **v.as_dict()}
-            )
-        return pd.DataFrame(rows)
+        """One row per scheme: final figures (mean over repeats) and the TL;DR verdicts (see
+        :mod:`initdash.verdicts`)."""
+        return pd.DataFrame(
+            [
+                {"scheme": name, "label": SCHEMES[name].label, **asdict(self.verdict(s))}
+                for s, name in enumerate(self.schemes)
+            ]
+        )
 
     def _models_of(self, s: int) -> np.ndarray:
         return np.arange(s * self.repeats, (s + 1) * self.repeats)
 
 
-def _nanmean(a) -> float:
+def _finite(a, stat=np.mean) -> float:
+    """``stat`` (mean, std, min, ...) of the finite values of ``a``; NaN if there are none."""
     a = np.asarray(a, dtype=np.float64)
     a = a[np.isfinite(a)]
-    return float(a.mean()) if a.size else float("nan")
+    return float(stat(a)) if a.size else float("nan")
 
 
-def _nanstd(a) -> float:
-    a = np.asarray(a, dtype=np.float64)
-    a = a[np.isfinite(a)]
-    return float(a.std()) if a.size else float("nan")
-
-
-def _last_finite(col: np.ndarray) -> float:
-    ok = np.flatnonzero(np.isfinite(col))
-    return float(col[ok[-1]]) if ok.size else float("nan")
+def _last_finite(a: np.ndarray) -> np.ndarray:
+    """The last finite value of each column of ``a`` (NaN where a column has none)."""
+    ok = np.isfinite(a)
+    last = len(a) - 1 - np.argmax(ok[::-1], axis=0)
+    return np.where(ok.any(axis=0), a[last, np.arange(a.shape[1])], np.nan)
 
 
 def _mean_finite(a: np.ndarray) -> np.ndarray:
@@ -473,8 +451,9 @@ def _mean_finite(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def _pick_epochs(last: int, max_points: int | None) -> np.ndarray:
-    """Epochs 0..last, evenly thinned to at most ``max_points`` (first and last kept)."""
+def pick_epochs(last: int, max_points: int | None) -> np.ndarray:
+    """Epochs 0..last, evenly thinned to at most ``max_points`` (first and last kept): the
+    epochs a history table shows, and those a run measures in detail."""
     if max_points is None or last + 1 <= max_points:
         return np.arange(last + 1)
     return np.unique(np.round(np.linspace(0, last, max_points)).astype(int))

@@ -16,7 +16,7 @@ import pandas as pd
 from .config import TrainConfig
 from .metrics import dead_fraction, rms, saturated_fraction
 from .nn import StackedMLP, with_ones
-from .schemes import SCHEMES, sample_weights, scheme_rng, stream
+from .schemes import SCHEMES, stream
 
 MAX_DEPTH = 100
 MAX_WIDTH = 1024
@@ -63,16 +63,8 @@ def propagate(
     # One scheme at a time: a 50 x 512 net's activations for 11 schemes at once would need
     # gigabytes, and a one-off pass gains little from stacking.
     for name in config.schemes:
-        ws_init = sample_weights(
-            dims,
-            name,
-            scheme_rng(config.seed, name),
-            activation=config.activation,
-            scale=config.scheme_param(name),
-            X=X,
-        )
         net = StackedMLP(
-            [w[None] for w in ws_init],
+            [w[None] for w in config.initial_weights(name, dims, X)],
             [np.zeros((1, n)) for n in dims[1:]],
             config.activation,
             2,

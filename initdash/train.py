@@ -37,8 +37,8 @@ from .metrics import (
     stuck_units,
 )
 from .nn import StackedMLP, output_units, with_ones
-from .results import LayerStats, Result
-from .schemes import sample_weights, scheme_rng, stream
+from .results import LayerStats, Result, pick_epochs
+from .schemes import stream
 
 FLUSH_CHECK_EVERY = 16  # epochs between two checks for near-subnormal signals (nn.needs_flush)
 
@@ -60,33 +60,21 @@ def stacked_init(
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Initial weights and biases of every model (each scheme x each repeat), stacked on the
     model axis (float64). ``X``: a data batch for the data-dependent schemes (LSUV)."""
-    per_model = []
-    for name in config.schemes:
-        for r in range(config.repeats):
-            rng = scheme_rng(config.seed, name, r)
-            per_model.append(
-                sample_weights(
-                    dims,
-                    name,
-                    rng,
-                    activation=config.activation,
-                    scale=config.scheme_param(name),
-                    X=X,
-                )
-            )
+    per_model = [
+        config.initial_weights(name, dims, X, repeat=r)
+        for name in config.schemes
+        for r in range(config.repeats)
+    ]
     Ws = [np.stack([ws[i] for ws in per_model]) for i in range(len(dims) - 1)]
     bs = [np.zeros((len(per_model), n)) for n in dims[1:]]
     return Ws, bs
 
 
 def measure(
-    net: StackedMLP,
-    X: np.ndarray,
-    y: np.ndarray,
-    similarity_models: np.ndarray | None = None,
-    alive: np.ndarray | None = None,
+    net: StackedMLP, X: np.ndarray, y: np.ndarray, similarity_models: np.ndarray, alive: np.ndarray
 ) -> LayerStats:
-    """Per-layer statistics of every model on the probe batch (X, y).
+    """Per-layer statistics of every model on the probe batch (X, y); neuron similarities of
+    the ``similarity_models`` only.
 
     Runs one forward and backward pass, so it overwrites the net's gradient buffers. Models
     not ``alive`` (diverged) get NaN statistics and empty histograms, and do not set the
@@ -112,22 +100,20 @@ def measure(
             stats.distinct[:, i] = distinct_neurons(A, inactive=dead | stuck)
             stats.param_clones[:, i] = param_clones(net.P[i], net.Ws[i + 1])
             stats.width.append(A.shape[1])
-            if similarity_models is not None:
-                sim = similarity(A[similarity_models], SIMILARITY_NEURONS).astype(np.float16)
-                if alive is not None:
-                    sim[~alive[similarity_models]] = np.nan
-                stats.similarity.append(sim)
+            sim = similarity(A[similarity_models], SIMILARITY_NEURONS).astype(np.float16)
+            sim[~alive[similarity_models]] = np.nan
+            stats.similarity.append(sim)
         stats.prediction_gap[:] = prediction_gap(ws.Z[-1].astype(np.float64))
         m = X.shape[1]
         for i, (w, dw) in enumerate(zip(net.Ws, net.dWs, strict=True)):
             stats.grad_norm[:, i] = np.sqrt(np.sum(np.square(dw, dtype=np.float64), axis=(1, 2)))
             stats.delta[:, i] = rms(ws.dZ[i].astype(np.float64), (1, 2)) * m
             stats.w_rms[:, i] = rms(w, (1, 2))
-            edges, c = hist_edges(w if alive is None or not alive.any() else w[alive])
+            edges, c = hist_edges(w[alive] if alive.any() else w)
             stats.w_edges.append(edges)
             stats.w_c.append(c)
             stats.w_hist.append(histograms(w, edges))
-    if alive is not None and not alive.all():
+    if not alive.all():
         stats.blank(~alive)
     return stats
 
@@ -160,13 +146,12 @@ class Trainer:
         self.y = np.ascontiguousarray(d.y_train)
         self.Xt = with_ones(d.X_test, dt)
         self.yt = np.ascontiguousarray(d.y_test)
-        self.S, self.R = len(config.schemes), config.repeats
-        self.M = self.S * self.R
+        self.first = np.arange(len(config.schemes)) * config.repeats  # repeat 0 of each scheme
         dims = [d.n_features, *config.hidden, output_units(d.n_classes)]
         t0 = time.perf_counter()
         Ws, bs = stacked_init(dims, config, d.X_train[:PROBE_SIZE])
         self.net = StackedMLP(Ws, bs, config.activation, d.n_classes, dt)
-        self.batch = len(self.y) if config.batch_size in (0, None) else config.batch_size
+        self.batch = config.batch_size or len(self.y)  # 0: the whole training set
         self.full_batch = self.batch >= len(self.y)
         self.order_rng = stream(config.seed, "batch-order")
         probe_rng = stream(config.seed, "probe")
@@ -177,13 +162,11 @@ class Trainer:
             self.net.needs_flush(self.net.full_pass(self.Xp, self.yp, keep=False))
         self.grid = _grid(d) if d.n_features == 2 else None
         self.grid_X1 = None if self.grid is None else with_ones(self.grid[2], dt)
-        self.alive = np.ones(self.M, dtype=bool)
+        self.alive = np.ones(self.net.n_models, dtype=bool)
         self._opt_state: list[list[np.ndarray]] = []
         self._t = 0
         self.epoch = 0
-        E = config.epochs
-        snap = np.unique(np.round(np.linspace(0, E, min(config.snapshots, E + 1))).astype(int))
-        self._snap_epochs = set(snap.tolist())
+        self._snap_epochs = set(pick_epochs(config.epochs, config.snapshots).tolist())
         self.result = Result.empty(config, d, dims, self.grid)
         self.result.thumbnails = neurons.thumbnail_inputs(d)
         self._last_detailed = -1
@@ -211,12 +194,12 @@ class Trainer:
         t0 = time.perf_counter()
         with np.errstate(all="ignore"):
             e = self.epoch
-            self._evaluate_test(e)
+            self._evaluate("test", e)
             if self.full_batch:
                 loss = self._train_step(self.X, self.y)
-                self.result.record_train(e, loss, self._last_ws.correct)
+                self.result.record("train", e, loss, self._last_ws.correct)
             else:
-                self._evaluate_train(e)
+                self._evaluate("train", e)
                 perm = self.order_rng.permutation(len(self.y))
                 for i in range(0, len(perm), self.batch):
                     idx = np.sort(perm[i : i + self.batch])
@@ -252,8 +235,8 @@ class Trainer:
 
     def _finalize(self, stopped: bool) -> None:
         e = self.epoch
-        self._evaluate_test(e)
-        self._evaluate_train(e)
+        self._evaluate("test", e)
+        self._evaluate("train", e)
         # The last update may have made a model's loss or gradient non-finite with no training
         # step left to notice: check as a step does (gradient on the probe), mark it diverged.
         ws = self.net.full_pass(self.Xp, self.yp, keep=False)
@@ -266,15 +249,21 @@ class Trainer:
             self.result.details[-1].blank(newly)
             boundary = self.result.boundaries[-1]
             if boundary is not None:
-                boundary[~self.alive[np.arange(self.S) * self.R]] = np.nan
-            neurons.blank(self.result.neurons[-1], ~self.alive[np.arange(self.S) * self.R])
+                boundary[~self.alive[self.first]] = np.nan
+            neurons.blank(self.result.neurons[-1], ~self.alive[self.first])
         self.result.finish(e, stopped=stopped)
 
     # ---------------------------------------------------------------- internals
-    def _evaluate_train(self, e: int) -> None:
-        ws = self.net.forward(self.X)
-        loss = self.net.loss(ws, self.y, grad=False)
-        self.result.record_train(e, loss, ws.correct)
+    def _evaluate(self, split: str, e: int) -> None:
+        """Loss and accuracy at epoch e on the whole train or test split."""
+        X, y = (self.X, self.y) if split == "train" else (self.Xt, self.yt)
+        if len(y) == 0:
+            return
+        ws = self.net.forward(X)
+        loss = self.net.loss(ws, y, grad=False)
+        self.result.record(split, e, loss, ws.correct)
+        if split == "test":  # logits that overflow on held-out points: the weights blew up too
+            self._diverge(~np.isfinite(loss), e)
 
     def _diverge(self, bad: np.ndarray, e: int) -> np.ndarray:
         """Mark the live models among ``bad`` diverged at epoch e and freeze them (their
@@ -282,32 +271,22 @@ class Trainer:
         newly = bad & self.alive
         if newly.any():
             self.alive &= ~newly
-            self.result.mark_diverged(newly, e)
+            self.result.diverged_epoch[newly] = e
             for state in self._opt_state:
                 for s in state:
                     s[newly] = 0.0
         return newly
 
-    def _evaluate_test(self, e: int) -> None:
-        if len(self.yt) == 0:
-            return
-        ws = self.net.forward(self.Xt)
-        loss = self.net.loss(ws, self.yt, grad=False)
-        self.result.record_test(e, loss, ws.correct)
-        # logits that overflow on held-out points mean the weights have blown up too
-        self._diverge(~np.isfinite(loss), e)
-
     def _detailed(self, e: int) -> None:
-        first = np.arange(self.S) * self.R  # repeat 0 of each scheme
-        stats = measure(self.net, self.Xp, self.yp, similarity_models=first, alive=self.alive)
+        stats = measure(self.net, self.Xp, self.yp, self.first, self.alive)
         boundary = None
         if self.grid is not None:
             with np.errstate(all="ignore"):
-                proba = self.net.predict_proba(self.grid_X1)[first]
+                proba = self.net.predict_proba(self.grid_X1)[self.first]
             boundary = proba.astype(np.float32)
-            boundary[~self.alive[first]] = np.nan
-        shown = neurons.record(self.net, self.result.thumbnails, self.Xp[:-1, :256].T, first)
-        neurons.blank(shown, ~self.alive[first])
+            boundary[~self.alive[self.first]] = np.nan
+        shown = neurons.record(self.net, self.result.thumbnails, self.Xp[:-1, :256].T, self.first)
+        neurons.blank(shown, ~self.alive[self.first])
         self.result.record_detailed(e, stats, boundary)
         self.result.neurons.append(shown)
         self._last_detailed = e
@@ -390,8 +369,8 @@ def initial_curves(config: TrainConfig, data: Data | None = None) -> pd.DataFram
     ``Result.curves_table()`` with epoch 0 only, and the same numbers a run records there."""
     trainer = Trainer(config, data, detail=False)  # the curves only: no layer statistics
     with np.errstate(all="ignore"):
-        trainer._evaluate_test(0)
-        trainer._evaluate_train(0)
+        trainer._evaluate("test", 0)
+        trainer._evaluate("train", 0)
     return trainer.result.curves_table(max_points=None)
 
 

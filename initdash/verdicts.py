@@ -20,7 +20,7 @@ every word the app prints sits beside the number it came from.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -175,9 +175,6 @@ class Verdict:
     relapse: float  # the worst climb back: loss / lowest loss before it (1 = never climbed)
     relapse_epoch: int  # where it happened; -1 = never
     outcome: str  # diverged | all neurons same | no learning | unstable | slow start | stable
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def verdicts(ev: Evidence) -> dict:
