@@ -662,7 +662,10 @@ def divergence_over_time(
     title = title or "Do the neurons of a layer differ?"
     layers = df["layer"].unique()
     if len(layers) == 1:  # one layer: a plain chart (a facet costs its build a deep copy)
-        return _style(_set(panel, title=_title(f"{title} Hidden layer {layers[0]}", notes)))
+        # The page stretches a single chart to its column: its height is then the whole
+        # chart's, titles and axis included, hence the extra room
+        title = f"Hidden layer {layers[0]}: do its neurons differ?"
+        return _style(_set(panel, height=panel_height + 130, title=_title(title, notes)))
     chart = _set(
         panel.facet(
             facet=alt.Facet(
