@@ -19,6 +19,7 @@ from dashboard.links import (
     SECTIONS,
     STREAMLIT_KEYS,
     WORK_FALLBACK,
+    _load,
     _show,
     baseline,
     parse_query,
@@ -26,7 +27,8 @@ from dashboard.links import (
 )
 from dashboard.views import VIEWS as VIEW_REGISTRY
 from initdash import SCHEMES, TrainConfig
-from initdash.config import CLASSROOM_WORK_CAP, FIELDS
+from initdash.config import FIELDS
+from initdash.cost import CLASSROOM_SECONDS, _largest
 from initdash.data import DATASETS
 from initdash.presets import PRESETS
 
@@ -63,11 +65,10 @@ def classroom_configs(draw) -> TrainConfig:
     """A random config that a classroom server accepts (every link field drawn)."""
     values = {k: draw(field_values(k)) for k in CONFIG_KEYS if k not in ("epochs", "n_classes")}
     values["n_classes"] = draw(st.integers(2, DATASETS[values["dataset"]].max_classes))
-    # Epochs last, uniform over what still fits under the work cap (most random nets of 30
+    # Epochs last, uniform over what still fits under the limits (most random nets of 30
     # layers x 128 units would otherwise fail the filter).
-    per_epoch = TrainConfig(**values, epochs=1).work()
-    top = min(int(_hi("epochs")), int(CLASSROOM_WORK_CAP // per_epoch))
-    assume(top >= 1)
+    top = _largest(1, int(_hi("epochs")), lambda e: _load(TrainConfig(**values, epochs=e)) <= 1)
+    assume(top is not None)
     values["epochs"] = draw(st.integers(1, top))
     config = TrainConfig(**values)
     assume(not config.classroom_problems())
@@ -294,7 +295,7 @@ def test_malformed_link_never_raises_stays_safe_and_names_exactly_the_rejected(q
     config = shared.config
     assert isinstance(config, TrainConfig)
     assert config.classroom_problems() == []  # never an unsafe size
-    assert config.work() <= CLASSROOM_WORK_CAP
+    assert config.seconds() <= CLASSROOM_SECONDS
 
     ours = [k for k in query if k not in STREAMLIT_KEYS]
     bad = [k for k in ours if k not in PARAMS or not _read_ok(k, query[k])]
@@ -330,11 +331,11 @@ def test_malformed_link_never_raises_stays_safe_and_names_exactly_the_rejected(q
             w.startswith(f"parameter {_show(k)}") and "classroom limit" in w
             for w in shared.warnings
         ):
-            assert config.replace(**{k: read(k)}).work() > config.work(), k
+            assert _load(config.replace(**{k: read(k)})) > _load(config), k
     if dropped:  # dropping was needed: with everything valid the run clashes or is too big
         everything = {**kept, **{k: read(k) for k in dropped}}
         try:
-            too_big = base.replace(**everything).work() > CLASSROOM_WORK_CAP
+            too_big = _load(base.replace(**everything)) > 1
         except ValueError:
             too_big = True
         assert too_big
@@ -364,7 +365,10 @@ def test_hostile_values_are_rejected_for_every_config_key(key, value):
 def test_duplicated_key_is_rejected_even_with_equal_values(key):
     text = PARAMS[key].format(getattr(TrainConfig(), key))
     shared = parse_query({key: [text, text]})
-    assert shared.warnings == [f"parameter '{key}' is given 2 times; using its default instead"]
+    assert shared.warnings == [
+        f"parameter '{key}' is given 2 times (give it once, as "
+        f"{PARAMS[key].allowed(classroom=True)}); using its default instead"
+    ]
 
 
 def test_warnings_name_the_parameter_readably():
@@ -407,7 +411,7 @@ def test_clash_between_fields_names_the_later_one():
     )
 
 
-# --------------------------------------------------------------------------- the work cap
+# --------------------------------------------------------------------------- the time limit
 def test_too_much_work_falls_back_below_the_cap_naming_what_fell_back():
     asked = {
         "epochs": "5000",
@@ -423,19 +427,22 @@ def test_too_much_work_falls_back_below_the_cap_naming_what_fell_back():
         "schemes": tuple(SCHEMES),
         "repeats": 5,
     }
-    assert TrainConfig(**wanted).work() > CLASSROOM_WORK_CAP
+    assert TrainConfig(**wanted).seconds() > CLASSROOM_SECONDS
     for key in asked:  # each value is within its own classroom range: only the total is too big
         assert PARAMS[key].check(PARAMS[key].parse(asked[key]), classroom=True) == wanted[key]
     shared = parse_query(asked)
     config = shared.config
-    assert config.work() <= CLASSROOM_WORK_CAP and config.classroom_problems() == []
+    assert config.seconds() <= CLASSROOM_SECONDS and config.classroom_problems() == []
     fell_back = [k for k in wanted if getattr(config, k) != wanted[k]]
     assert fell_back and len(shared.warnings) == len(fell_back)
     assert sorted(w.split("'")[1] for w in shared.warnings) == sorted(fell_back)
     for key in fell_back:
         (warning,) = [w for w in shared.warnings if w.startswith(f"parameter '{key}' rejected")]
-        assert "classroom limit" in warning and "3e+10" in warning
+        assert "classroom limit of" in warning and "using its default instead" in warning
         assert getattr(config, key) == FIELDS[key].default
+    # only what must go went: putting any one dropped value back goes over the limits
+    for key in fell_back:
+        assert _load(config.replace(**{key: wanted[key]})) > 1, key
     # what was kept is what was asked
     for key in set(wanted) - set(fell_back):
         assert getattr(config, key) == wanted[key]
@@ -461,7 +468,7 @@ def test_every_preset_is_a_valid_classroom_lesson(name):
     assert config.classroom_problems() == []
     assert preset.view in VIEWS
     assert preset.title.strip() and preset.narrative.strip()
-    assert 0 < config.work() <= CLASSROOM_WORK_CAP
+    assert 0 < config.seconds() <= CLASSROOM_SECONDS
     shared = parse_query({"preset": name})
     assert shared.warnings == []
     assert shared.config == config
