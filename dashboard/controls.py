@@ -324,7 +324,19 @@ def inputs() -> tuple[Page, list[str], str | None]:
     config, problems = build_config(values, data)
     for n in notes:
         st.sidebar.warning(escape_md(n))
+    if config is not None:
+        st.sidebar.caption(predicted_time(config, data))
     return Page(config, data, data_key), problems, data_msg
+
+
+def predicted_time(config: TrainConfig, data=None) -> str:
+    """The run's predicted training time, before Train (initdash.cost)."""
+    t = initdash.cost.seconds(config, data)
+    limit = initdash.cost.CLASSROOM_SECONDS
+    return (
+        f":material/timer: Train takes about **{initdash.cost.duration(max(t, 0.1))}** of "
+        f"training on this server (the limit is {initdash.cost.duration(limit)} per run)"
+    )
 
 
 # ---------------------------------------------------------------------- the link

@@ -176,7 +176,7 @@ def _too_much(key: str, kept: TrainConfig, value: Any) -> str:
             f"need about {asked.memory() / 1e6:.0f} MB of memory, over the classroom limit of "
             f"{CLASSROOM_MEMORY_CAP / 1e6:.0f} MB"
         )
-    fits = [f for k, _, f in cost.fixes(asked, None, lambda c: _load(c) <= 1.0) if k == key]
+    fits = [f.text for f in cost.fixes(asked, None, lambda c: _load(c) <= 1.0) if f.field == key]
     hint = f"; {' or '.join(fits)} would fit with the link's other settings" if fits else ""
     return (
         f"parameter {_show(key)} rejected: with {_describe(key, value)} the run would {why}{hint}; "

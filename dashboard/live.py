@@ -28,11 +28,14 @@ import pandas as pd
 import streamlit as st
 
 import initdash
-from initdash import Data, Result, TrainConfig, Trainer
+from initdash import Data, Result, TrainConfig, Trainer, cost
 
 CACHE_ENTRIES = 32
 CACHE_TTL = 3600  # seconds
 LIVE_ENTRIES = 8  # runs in progress kept shareable at once
+# A run in progress counts toward the server's load (initdash.cost.SERVER_SECONDS) while some
+# session drives it: trained or joined within the last ACTIVE seconds (a slice is shorter).
+ACTIVE = 15.0
 
 # Pacing of a live run (train_live): train at least MIN_SLICE seconds between two redraws, and
 # let drawing take at most DRAW_SHARE of the time. A redraw costs the browser about twice what
@@ -54,6 +57,18 @@ class SharedRun:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     sessions: int = 1
     touched: float = field(default_factory=time.monotonic)
+    seconds: float = 0.0  # predicted CPU seconds of the whole run (initdash.cost)
+
+    def seconds_left(self) -> float:
+        """Predicted seconds still to train (0 when finished)."""
+        t = self.trainer
+        if t is None or t.result.finished:
+            return 0.0
+        return self.seconds * (1.0 - t.epoch / t.config.epochs)
+
+
+class ServerBusy(Exception):
+    """A new run would take the server over its limit of training in progress at once."""
 
 
 class LiveRuns:
@@ -63,15 +78,30 @@ class LiveRuns:
         self._runs: dict[str, SharedRun] = {}
         self._lock = threading.Lock()
 
-    def join(self, key: str, make) -> SharedRun:
-        """The run in progress for ``key`` (one more session watching it), or a new one."""
+    def join(self, key: str, make, seconds: float = 0.0) -> SharedRun:
+        """The run in progress for ``key`` (one more session watching it), or a new one (of
+        ``seconds`` predicted): ServerBusy if the runs in progress that sessions are driving
+        would then need more than cost.SERVER_SECONDS together."""
         with self._lock:
             shared = self._runs.get(key)
             if shared is not None and shared.trainer is not None:
                 shared.sessions += 1
                 shared.touched = time.monotonic()
                 return shared
+            now = time.monotonic()
+            active = [r for r in self._runs.values() if now - r.touched < ACTIVE]
+            left = sum(r.seconds_left() for r in active)
+            if active and left + seconds > cost.SERVER_SECONDS:
+                raise ServerBusy(
+                    f"The server is busy: {len(active)} run{'s' * (len(active) > 1)} in "
+                    f"progress still {'need' if len(active) > 1 else 'needs'} about "
+                    f"{cost.duration(left)} of training, and this one "
+                    f"about {cost.duration(seconds)}: over the {cost.duration(cost.SERVER_SECONDS)}"
+                    " this server trains at once. Press Train again in a few seconds, or choose "
+                    "a smaller setting."
+                )
             shared = make()
+            shared.seconds = seconds
             self._runs[key] = shared
             while len(self._runs) > LIVE_ENTRIES:  # forget the run untouched the longest
                 oldest = min(self._runs.values(), key=lambda s: s.touched)
@@ -177,7 +207,8 @@ def run_key(config: TrainConfig, data_key: str) -> str:
 
 def start(config: TrainConfig, data: Data | None, data_key: str) -> Run:
     """This session's new run: the finished result if cached, else the shared run in
-    progress for this config and data, else a fresh trainer that others can join."""
+    progress for this config and data, else a fresh trainer that others can join (ServerBusy
+    if the server already trains as much as it takes at once)."""
     t0 = time.perf_counter()
     key = run_key(config, data_key)
     try:
@@ -189,7 +220,8 @@ def start(config: TrainConfig, data: Data | None, data_key: str) -> Run:
         trainer = Trainer(config, generated_data(config) if data is None else data)
         return SharedRun(key, trainer, trainer.result)
 
-    return Run(config, data_key, shared=live_runs().join(key, make), started=t0)
+    shared = live_runs().join(key, make, cost.seconds(config, data))
+    return Run(config, data_key, shared=shared, started=t0)
 
 
 def advance(run: Run, seconds: float) -> None:

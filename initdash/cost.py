@@ -38,7 +38,7 @@ from .data import Data, _class_sizes
 from .results import pick_epochs
 from .schemes import LSUV_MAX_ITER, SCHEMES
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # initdash.config imports this module when it first needs it
     from .config import TrainConfig
 
 # The most one classroom run may cost (predicted seconds of one core), and the most the runs
@@ -172,13 +172,21 @@ def _largest(lo: int, hi: int, ok) -> int | None:
     return lo
 
 
-def fixes(
-    config: TrainConfig, data: Data | None, ok: Callable[[TrainConfig], bool]
-) -> list[tuple[str, str, str]]:
+@dataclass(frozen=True)
+class Fix:
+    """One change that brings a run under a limit: the field, the setting as it is now and
+    as it would fit (as a person reads them), and the config with the change."""
+
+    field: str
+    now: str
+    text: str
+    config: TrainConfig
+
+
+def fixes(config: TrainConfig, data: Data | None, ok: Callable[[TrainConfig], bool]) -> list[Fix]:
     """Single changes that make ``ok(config)`` true (e.g. the predicted seconds under a limit),
-    the others kept: (the field changed, the setting as it is now, the setting that fits), e.g.
-    ("batch_size", "batch size 1", "batch size 64"). The nearest that fits: the most epochs,
-    the smallest batch, ..."""
+    the others kept, e.g. Fix("batch_size", "batch size 1", "batch size 64", ...). For each
+    setting the nearest that fits: the most epochs, the smallest batch, ..."""
 
     def fits(**change) -> bool:
         try:
@@ -189,35 +197,44 @@ def fixes(
     def plural(n: int, what: str) -> str:
         return f"{n} {what}{'s' * (n != 1)}"
 
-    out: list[tuple[str, str, str]] = []
+    out: list[Fix] = []
+
+    def add(field: str, now: str, text: str, **change) -> None:
+        out.append(Fix(field, now, text, config.replace(**change)))
+
     s = sizes(config, data)
     batch = config.batch_size or s.n_train
     bigger = [b for b in BATCH_SIZES if (b or s.n_train) > batch and (b == 0 or b < s.n_train)]
     b = next((b for b in bigger if fits(batch_size=b)), None)
     if b is not None:
         now = "the full batch" if config.batch_size == 0 else f"batch size {config.batch_size}"
-        out.append(("batch_size", now, "the full batch" if b == 0 else f"batch size {b}"))
-    e = _largest(1, config.epochs - 1, lambda e: fits(epochs=e))
+        add("batch_size", now, "the full batch" if b == 0 else f"batch size {b}", batch_size=b)
+    e = _largest(1, config.epochs - 1, lambda e: fits(epochs=_nice_floor(e)))
     if e is not None:
-        out.append(("epochs", plural(config.epochs, "epoch"), plural(_nice_floor(e), "epoch")))
+        e = _nice_floor(e)
+        add("epochs", plural(config.epochs, "epoch"), plural(e, "epoch"), epochs=e)
     H = len(config.hidden)
     d = _largest(1, H - 1, lambda d: fits(hidden=config.hidden[:d]))
     if d is not None:
-        out.append(("hidden", plural(H, "hidden layer"), plural(d, "hidden layer")))
+        now = plural(H, "hidden layer")
+        add("hidden", now, plural(d, "hidden layer"), hidden=config.hidden[:d])
     top = max(config.hidden, default=1)
     w = _largest(1, top - 1, lambda w: fits(hidden=tuple(min(n, w) for n in config.hidden)))
     if w is not None:
-        out.append(("hidden", f"{top} units per layer", f"at most {w} units per layer"))
+        narrow = tuple(min(n, w) for n in config.hidden)
+        add("hidden", f"{top} units per layer", f"at most {w} units per layer", hidden=narrow)
     if data is None:
         n = _largest(1, config.n_samples // 20 - 1, lambda k: fits(n_samples=20 * k))
         if n is not None:
-            out.append(("n_samples", plural(config.n_samples, "sample"), plural(20 * n, "sample")))
+            now = plural(config.n_samples, "sample")
+            add("n_samples", now, plural(20 * n, "sample"), n_samples=20 * n)
     r = _largest(1, config.repeats - 1, lambda r: fits(repeats=r))
     if r is not None:
-        out.append(("repeats", plural(config.repeats, "repeat"), plural(r, "repeat")))
+        add("repeats", plural(config.repeats, "repeat"), plural(r, "repeat"), repeats=r)
     k = _largest(1, len(config.schemes) - 1, lambda k: fits(schemes=config.schemes[:k]))
     if k is not None:
-        out.append(("schemes", plural(len(config.schemes), "scheme"), plural(k, "scheme")))
+        now = plural(len(config.schemes), "scheme")
+        add("schemes", now, plural(k, "scheme"), schemes=config.schemes[:k])
     return out
 
 
@@ -238,8 +255,8 @@ def too_slow(config: TrainConfig, data: Data | None = None, limit: float = CLASS
     if not cost:
         return ""
     found = fixes(config, data, lambda c: seconds(c, data) <= limit)[:3]
-    now = f" ({', '.join(n for _, n, _ in found)})" if found else ""
+    now = f" ({', '.join(f.now for f in found)})" if found else ""
     text = f"this run{now} would take {cost}"
     if not found:
         return text + "; use a smaller network, fewer schemes or fewer epochs"
-    return text + "; it fits with " + " or ".join(f for _, _, f in found)
+    return text + "; it fits with " + " or ".join(f.text for f in found)

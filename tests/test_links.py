@@ -6,6 +6,7 @@ more than the classroom caps, and gets one warning per rejected parameter, namin
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -508,3 +509,68 @@ def test_a_typo_gets_a_suggestion(key, hint):
 def test_an_unknown_parameter_lists_the_known_ones():
     (warning,) = parse_query({"zzz": "1"}).warnings
     assert "known: dataset, n_samples" in warning and "hide" in warning
+
+
+# --------------------------------------------------------------------------- friendlier refusals
+def test_a_link_asking_for_too_much_drops_only_what_it_must():
+    """Batch size 1 on 2000 samples for 5000 epochs (minutes on one server): dropping the
+    batch size alone fits, so the samples and epochs stay; the warning says what the run
+    would cost and which batch sizes fit."""
+    link = parse_query({"batch_size": "1", "n_samples": "2000", "epochs": "5000", "lr": "0.1"})
+    assert (link.config.n_samples, link.config.epochs, link.config.lr) == (2000, 5000, 0.1)
+    assert link.config.batch_size == FIELDS["batch_size"].default
+    (warning,) = link.warnings
+    assert warning.startswith("parameter 'batch_size' rejected: with batch_size 1 the run")
+    assert "the classroom limit of 30 s per run" in warning and "min of training" in warning
+    fits = int(re.search(r"batch size (\d+) would fit", warning)[1])
+    assert link.config.replace(batch_size=fits).seconds() <= CLASSROOM_SECONDS
+    assert warning.endswith("using its default instead")
+
+
+@pytest.mark.parametrize("key", ["hidden", "schemes", "hide"])
+def test_every_list_parameter_takes_a_trailing_comma_and_refuses_an_empty_item(key):
+    one, two = {"hidden": ("32", "8"), "schemes": ("zeros", "he_normal"),
+                "hide": ("data", "init")}[key]  # fmt: skip
+    expected = PARAMS[key].check(PARAMS[key].parse(one), classroom=True)
+    for text in (f"{one},", f"{one}, ", f" {one} ,"):
+        link = parse_query({key: text})
+        assert link.warnings == [], text
+        assert (link.hide if key == "hide" else getattr(link.config, key)) == expected
+    (warning,) = parse_query({key: f"{one},,{two}"}).warnings
+    assert "has an empty item between two commas" in warning
+    assert PARAMS[key].allowed(classroom=True) in warning
+
+
+def test_schemes_all_in_a_link_is_every_scheme_as_on_the_command_line():
+    link = parse_query({"schemes": "all"})
+    assert link.warnings == [] and link.config.schemes == tuple(SCHEMES)
+    assert to_query(link.config) == {"schemes": ",".join(SCHEMES)}
+
+
+ALLOWED = {  # each refusal path -> the allowed range its warning must quote
+    "unreadable": ({"epochs": "abc"}, "a whole number from 1 to 5000"),
+    "out of range": ({"epochs": "0"}, "a whole number from 1 to 5000"),
+    "over the classroom cap": ({"n_samples": "50000"}, "a whole number from 20 to 2000"),
+    "not a choice": ({"activation": "swish"}, "one of: tanh"),
+    "unknown name": ({"schemes": "zeros,evil"}, "names from: zeros, constant"),
+    "repeated name": ({"schemes": "zeros,zeros"}, "1 to 11 comma-separated names"),
+    "too many layers": ({"hidden": ",".join(["8"] * 31)}, "1 to 30 comma-separated whole"),
+    "too long": ({"lr": "1" * 300}, "a number from 1e-05 to 10"),
+    "duplicated": ({"lr": ["0.1", "0.2"]}, "give it once, as a number from 1e-05 to 10"),
+    "clash": ({"dataset": "xor", "n_classes": "3"}, "(at most 2 classes); use 2"),
+    "clash of 6": ({"dataset": "spirals", "n_classes": "7"}, "whole number from 2 to 6"),
+    "unknown parameter": ({"epoch": "5"}, "did you mean 'epochs'?"),
+    "too slow": ({"batch_size": "1", "n_samples": "2000"}, "would fit with the link's other"),
+}
+
+
+@pytest.mark.parametrize("case", list(ALLOWED))
+def test_each_refusal_names_the_parameter_what_was_wrong_and_what_is_allowed(case):
+    query, allowed = ALLOWED[case]
+    link = parse_query({**query, "seed": "7"})
+    (warning,) = link.warnings
+    assert allowed in warning, warning
+    assert any(
+        warning.startswith(f"{w} '{k}'") for k in query for w in ("parameter", "unknown parameter")
+    )
+    assert link.config.seed == 7  # every other setting is kept
