@@ -29,6 +29,7 @@ import streamlit as st
 
 import initdash
 from initdash import Data, Result, TrainConfig, Trainer, cost
+from initdash.blas import limit_blas_threads
 
 CACHE_ENTRIES = 32
 CACHE_TTL = 3600  # seconds
@@ -45,6 +46,9 @@ MIN_SLICE = 0.5
 DRAW_SHARE = 0.3
 REDRAW_COST = 3.0
 FINISH_QUIETLY = 1.0
+# A run predicted (initdash.cost) to take less than TRAIN_FIRST seconds is trained before the
+# page is drawn (train_first): drawn once, finished, instead of at epoch 0, live and at the end.
+TRAIN_FIRST = 1.5
 
 
 @dataclass(eq=False)
@@ -119,6 +123,13 @@ class LiveRuns:
 
 
 @st.cache_resource(show_spinner=False)
+def one_blas_thread() -> bool:
+    """initdash.blas.limit_blas_threads(1), once per server process (it reads the process's
+    memory map, ~2 ms, and OpenBLAS's thread count is process-wide)."""
+    return limit_blas_threads(1)
+
+
+@st.cache_resource(show_spinner=False)
 def live_runs() -> LiveRuns:
     """The process-wide registry (one per server, shared by its sessions)."""
     return LiveRuns()
@@ -160,9 +171,12 @@ class _NotCached(Exception):
     pass
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+@st.cache_resource(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
 def _finished(run_key: str, _result: Result | None = None) -> Result:
-    """The cache of finished runs: a miss (no ``_result``) raises and caches nothing."""
+    """The cache of finished runs: a miss (no ``_result``) raises and caches nothing. A
+    resource cache: every session reads the one finished Result (nothing changes it), where a
+    data cache pickled it when stored (~2% of the server's CPU per Train, py-spy) and made an
+    unpickled copy for every session that loaded it."""
     if _result is None:
         raise _NotCached
     return _result
@@ -283,6 +297,22 @@ def progress(run: Run) -> tuple[float, str]:
     others = run.sessions - 1
     shared = f" · {others} other session{'s' * (others > 1)} joined this run" if others else ""
     return done / E, f"Training: epoch {done} of {E} · {elapsed:.1f} s{shared}"
+
+
+def train_first(run: Run) -> None:
+    """Train a run predicted to end within TRAIN_FIRST seconds (initdash.cost) to the end
+    before the page draws anything: one draw of the finished run instead of one at epoch 0 and
+    one at the end (the default lesson and every preset: each draw of a view costs the server
+    about as much CPU as a tenth of the run). On a busy machine it gives up after a few slices
+    and the page draws the run where it got to, live as usual."""
+    shared = run.shared
+    if run.finished or shared is None or run.own is not None:
+        return
+    if shared.seconds_left() >= TRAIN_FIRST:
+        return
+    t_end = time.perf_counter() + 2 * TRAIN_FIRST
+    while not run.finished and time.perf_counter() < t_end:
+        advance(run, FINISH_QUIETLY)
 
 
 def train_live(run: Run, redraw: Callable[[], None]) -> None:

@@ -180,8 +180,10 @@ def epoch_slider(run: live.Run | None, view: View, slot) -> int | None:
 
 def show(page: Page, problems: list[str], view: View) -> None:
     """The main area for these inputs and this session's run (which trains on while shown)."""
-    stop_slot, progress_slot = header(page, problems)
     run: live.Run | None = st.session_state.get(state.RUN)
+    if run is not None:
+        live.train_first(run)  # a short run: trained before the first draw, drawn once
+    stop_slot, progress_slot = header(page, problems)
     note_slot = st.empty()  # always drawn: the elements below keep their places
     headline_slot = st.empty()
     if run is not None:

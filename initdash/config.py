@@ -2,7 +2,8 @@
 
 ``FIELDS`` is the single source of truth for every setting: its type, default, allowed range,
 the tighter *classroom cap* used where many people share one server (the app and share links),
-and how it reads from and writes to text (CLI flags, URL query parameters). ``TrainConfig``
+and how it reads from and writes to text (CLI flags, URL query parameters). A classroom run
+must also fit a budget in predicted seconds (:mod:`initdash.cost`) and memory. ``TrainConfig``
 validates against it; invalid values raise ``ValueError`` naming the field and the allowed range.
 """
 

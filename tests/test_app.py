@@ -338,6 +338,27 @@ def test_a_train_click_on_a_busy_server_says_so_and_starts_nothing(monkeypatch):
     live.clear()
 
 
+def test_a_short_run_is_trained_before_the_page_draws_and_a_long_one_is_not():
+    """live.train_first: a run predicted under live.TRAIN_FIRST seconds is finished before the
+    first draw (one draw instead of three); a longer one is left to the live loop, untouched;
+    the numbers are those of a run alone."""
+    import pandas as pd
+
+    live.clear()
+    short = initdash.TrainConfig(epochs=300, seed=4)
+    assert initdash.cost.seconds(short) < live.TRAIN_FIRST
+    run = live.start(short, None, "generated")
+    live.train_first(run)
+    assert run.finished and not run.result.stopped
+    pd.testing.assert_frame_equal(run.result.history(), initdash.run(short).history())
+    long = initdash.TrainConfig(epochs=5000, hidden=(32, 32, 32), seed=4)
+    assert initdash.cost.seconds(long) > live.TRAIN_FIRST
+    run = live.start(long, None, "generated")
+    live.train_first(run)
+    assert run.result.epochs_done == 0
+    live.clear()
+
+
 def test_the_sidebar_shows_the_predicted_time_and_refuses_a_run_over_the_limit():
     at = fresh()
     (caption,) = [c.value for c in at.sidebar.caption if ":material/timer:" in c.value]
