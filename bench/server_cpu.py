@@ -154,8 +154,7 @@ def main() -> int:
         with sync_playwright() as pw:
             browser = C.launch(pw)
             if args.pin:
-                C.pin(C.proc_tree(proc.pid), {0})
-                C.pin(C.browser_pids(proc.pid), {1})
+                C.pin_apart(proc.pid)
             once(browser, url, "default", 1000, proc.pid)  # warm-up: imports, caches
             spy, out = profile_start(proc.pid) if args.profile else (None, None)
             for case in cases:
