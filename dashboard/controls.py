@@ -318,6 +318,7 @@ def inputs() -> tuple[Page, list[str], str | None]:
     st.sidebar.title(":material/tune: initdash")
     st.sidebar.caption("Weight initialization, trained side by side")
     preset_box(hidden)
+    timer = st.sidebar.empty()  # the predicted time, on the first screen (filled below)
     values, notes = sidebar(hidden)
     test_fraction = values.get("test_fraction", FIELDS["test_fraction"].default)
     data, data_key, data_msg = upload_box(hidden, values["seed"], test_fraction)
@@ -325,7 +326,7 @@ def inputs() -> tuple[Page, list[str], str | None]:
     for n in notes:
         st.sidebar.warning(escape_md(n))
     if config is not None:
-        st.sidebar.caption(predicted_time(config, data))
+        timer.caption(predicted_time(config, data))
     return Page(config, data, data_key), problems, data_msg
 
 
