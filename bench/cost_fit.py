@@ -4,7 +4,7 @@
 
 What it measures
     For each setting of a grid (tiny and large nets, 1 to 30 layers, batch sizes 1 to full,
-    1 to 10 schemes, repeats, the three optimizers, 2 and 6 classes, 20 CSV-like features),
+    1 to 11 schemes, repeats, the three optimizers, 2 and 6 classes, 20 CSV-like features),
     ``initdash.run(config, data)`` in this process after ``limit_blas_threads(1)`` (as the
     app trains: one BLAS thread), timed as the thread's CPU seconds (``time.thread_time``:
     the server's cost, not slowed by other people's processes waiting for the same cores),
@@ -48,7 +48,7 @@ def _csv_like(n_rows: int, n_features: int, n_classes: int, seed: int = 0) -> in
     return initdash.prepare(X, y, seed=seed)
 
 
-# (settings, data): each run takes about 0.05 to 3 s here.
+# (settings, data): each run takes about 0.05 to 13 s here.
 GRID: list[tuple[dict, initdash.Data | None]] = [
     (dict(epochs=300), None),
     (dict(hidden=(1,), schemes=("xavier_normal",), epochs=2000), None),
@@ -76,9 +76,13 @@ GRID: list[tuple[dict, initdash.Data | None]] = [
     (dict(hidden=(16,), schemes=HE, epochs=40, snapshots=60), None),
     (dict(schemes=ALL, hidden=(64,) * 8, n_samples=2000, epochs=20), None),
     (dict(optimizer="adam", lr=0.001, hidden=(128,) * 10, batch_size=64, epochs=15), None),
+    # signals that shrink to the subnormal range: the trainer flushes tiny values
+    (dict(hidden=(128,) * 30, n_samples=100, epochs=150), None),
+    (dict(hidden=(16,) * 20, epochs=150), None),
+    (dict(hidden=(64,) * 12, schemes=("random_small", "he_normal"), epochs=60), None),
 ]
 QUICK = GRID[::3]
-SHOWN = ("macs", "updates", "calls", "steps", "details", "gram")
+SHOWN = ("macs", "updates", "calls", "steps", "details", "gram", "flushed")
 
 
 def measure(config: TrainConfig, data, reps: int) -> float:

@@ -62,6 +62,8 @@ class SharedRun:
     sessions: int = 1
     touched: float = field(default_factory=time.monotonic)
     seconds: float = 0.0  # predicted CPU seconds of the whole run (initdash.cost)
+    cpu: float = 0.0  # CPU seconds its training has taken so far (the training threads')
+    timed_out: bool = False  # stopped at the classroom limit (cost.CLASSROOM_SECONDS)
 
     def seconds_left(self) -> float:
         """Predicted seconds still to train (0 when finished)."""
@@ -246,10 +248,18 @@ def advance(run: Run, seconds: float) -> None:
         with shared.lock:
             trainer = shared.trainer
             if trainer is not None and not trainer.result.finished:
-                trainer.advance(seconds=seconds)
+                c0 = time.thread_time()
+                trainer.advance(seconds=min(seconds, cost.CLASSROOM_SECONDS - shared.cpu))
+                shared.cpu += time.thread_time() - c0
                 shared.touched = time.monotonic()
-                if trainer.result.finished:
+                if not trainer.result.finished and shared.cpu >= cost.CLASSROOM_SECONDS:
+                    # the prediction was too low (a run can slow down as it trains, e.g. on
+                    # tiny numbers): no run takes more than the limit; it stops, for everyone
+                    trainer.stop()
+                    shared.timed_out = True
+                elif trainer.result.finished:
                     _finished(shared.key, _result=trainer.result)
+                if trainer.result.finished:
                     shared.trainer = None
                     live_runs().drop(shared)
     if run.finished and run.wall is None:
@@ -290,6 +300,12 @@ def progress(run: Run) -> tuple[float, str]:
     if run.from_cache:
         return 1.0, f"Loaded a finished run of this exact configuration ({E} epochs)."
     elapsed = run.wall if run.wall is not None else time.perf_counter() - run.started
+    if r.finished and r.stopped and run.shared is not None and run.shared.timed_out:
+        return done / E, (
+            f"Stopped at epoch {done} of {E} after {elapsed:.1f} s: the run reached the "
+            f"classroom limit of {cost.duration(cost.CLASSROOM_SECONDS)} of training (it was "
+            f"predicted to take {cost.duration(run.shared.seconds)})."
+        )
     if r.finished and r.stopped:
         return done / E, f"Stopped at epoch {done} of {E} after {elapsed:.1f} s."
     if r.finished:

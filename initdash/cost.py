@@ -19,7 +19,12 @@ here from the config and the data sizes alone (:func:`counts`):
   snapshot epochs (per layer; per activation value of the probe batch; per parameter, for the
   weight histograms and norms; the neuron-by-neuron Gram matrices of the clone and similarity
   measures: width^2 x probe rows);
-* ``draws``: initial weights drawn (models x parameters).
+* ``draws``: initial weights drawn (models x parameters);
+* ``flushed``: the activation values of a run whose signal shrinks toward the subnormal range
+  (``nn.StackedMLP.needs_flush``: from then on every layer of every pass sets tiny values to
+  0, two more passes over its values). Whether it will, is estimated at initialization from
+  the variance formula (:func:`shrinks`); a run whose signal only shrinks later is not
+  foreseen (the app stops any run at the limit: ``dashboard.live.advance``).
 
 :func:`seconds` is their sum weighted by ``PRICES``, fitted by ``bench/cost_fit.py`` on
 measured runs (one BLAS thread, the thread's CPU time, as the app trains). A run's CPU time on
@@ -28,15 +33,19 @@ another machine differs by that machine's speed; the limits below are in this ma
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from .activations import calculate_gain, get_activation
 from .config import GRID_SIZE, PROBE_SIZE
 from .data import Data, _class_sizes
 from .results import pick_epochs
-from .schemes import LSUV_MAX_ITER, SCHEMES
+from .schemes import LSUV_MAX_ITER, SCHEMES, stream
 
 if TYPE_CHECKING:  # initdash.config imports this module when it first needs it
     from .config import TrainConfig
@@ -49,22 +58,24 @@ SERVER_SECONDS = 120.0
 UPDATE_OPS = {"sgd": 2, "momentum": 4, "adam": 11}
 
 # Seconds per unit of each count, fitted by `python bench/cost_fit.py` on 2026-12-01 on this
-# project's machine (AMD EPYC, 2 cores, one BLAS thread, numpy 2.4; load 11 on 2 cores while
-# measuring CPU time): 26 settings, median ratio 1.07 and worst 1.26 in sample, leave-one-out
-# median 1.14 and worst 1.61. Refit them when the trainer's work changes.
+# project's machine (AMD EPYC, 2 cores, one BLAS thread, numpy 2.4; other people's work running,
+# load 5 to 11 on 2 cores: the thread's CPU time is measured): 29 settings, median ratio 1.06
+# and worst 1.22 in sample, leave-one-out median 1.10 and worst 1.80. Refit them when the
+# trainer's work changes.
 PRICES: dict[str, float] = {
     "fixed": 0.0,
-    "macs": 9.11e-12,
-    "elems": 6.97e-10,
-    "updates": 2.74e-10,
-    "calls": 9.62e-07,
-    "steps": 1.83e-05,
-    "epochs": 1.59e-05,
-    "details": 2.41e-04,
-    "detail_elems": 1.53e-08,
-    "detail_params": 3.99e-08,
-    "gram": 1.46e-11,
-    "draws": 2.01e-07,
+    "macs": 9.92e-12,
+    "elems": 6.47e-10,
+    "updates": 3.14e-10,
+    "calls": 8.15e-07,
+    "steps": 2.01e-05,
+    "epochs": 1.50e-05,
+    "details": 2.54e-04,
+    "detail_elems": 1.55e-08,
+    "detail_params": 3.92e-08,
+    "gram": 2.21e-11,
+    "draws": 1.79e-07,
+    "flushed": 8.42e-10,
 }
 
 
@@ -126,7 +137,63 @@ def counts(config: TrainConfig, data: Data | None = None) -> dict[str, float]:
         "detail_params": D * M * f,
         "gram": D * M * sum(n * n for n in config.hidden) * probe,
         "draws": M * f,
+        "flushed": M * units * (3 * train_rows + eval_rows) * shrinks(config, dims, batch),
     }
+
+
+_NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(81)
+_WEIGHTS = _WEIGHTS / _WEIGHTS.sum()  # E[f(z)], z ~ N(0, 1), as a weighted sum over _NODES
+
+
+def shrinks(config: TrainConfig, dims: list[int], batch: int) -> bool:
+    """Whether some scheme's signal at initialization falls where the trainer flushes tiny
+    values (below 2**64 times the dtype's smallest normal number: nn.StackedMLP.needs_flush).
+
+    Mean-field estimate (the variance formula, Var z = n Var(W) E[a^2], layer by layer, with
+    Gaussian pre-activations): forward from inputs of spread 1, each layer's pre-activation
+    has mean ``mean(W) n E[a]`` and variance ``n Var(W) E[a^2] + (mean(W) n)^2 Var(a)`` (equal
+    weights add coherently); backward from the output gradient (about 1 / batch), each layer
+    multiplies the mean square gradient by ``E[act'(z)^2] (n Var(W) + (mean(W) n)^2)``.
+    Saturated units (a slope near 0) thus vanish the gradient as they do in the trainer."""
+    act = get_activation(config.activation)
+    floor = 2 * (math.log10(np.finfo(config.dtype).tiny) + 64 * math.log10(2.0))  # of squares
+    gain = calculate_gain(config.activation)
+    layers = list(zip(dims[:-1], dims[1:], strict=True))
+    for name in config.schemes:
+        if name == "zeros" or SCHEMES[name].data_dependent:  # exact zeros; LSUV: spread 1
+            continue
+        param = config.scheme_param(name)
+        mean_a, sq_a, var_a = 0.0, 1.0, 1.0  # the standardized inputs
+        slopes = []
+        for i, (n_in, n_out) in enumerate(layers[:-1]):
+            mu, rms = _moments(name, n_out, n_in, param, gain)
+            var_w = max(rms * rms - mu * mu, 0.0)
+            m = mu * n_in * mean_a
+            q = n_in * var_w * sq_a + (mu * n_in) ** 2 * (var_a if i else 1.0 / n_in)
+            z = m + math.sqrt(q) * _NODES
+            a = act.fn(z, np.empty_like(z))
+            mean_a, sq_a = float(_WEIGHTS @ a), float(_WEIGHTS @ (a * a))
+            var_a = max(sq_a - mean_a * mean_a, 0.0)
+            if sq_a <= 0 or math.log10(sq_a) < floor:
+                return True
+            g = act.grad(z, a, np.empty_like(z))
+            slopes.append(float(_WEIGHTS @ (g * g)))
+        grad = -2 * math.log10(batch) - math.log10(4.0)  # log10 of the mean square gradient
+        for (n_in, n_out), slope in zip(reversed(layers[1:]), reversed(slopes), strict=True):
+            mu, rms = _moments(name, n_out, n_in, param, gain)
+            factor = slope * (n_out * max(rms * rms - mu * mu, 0.0) + (mu * n_out) ** 2)
+            grad += math.log10(max(factor, 1e-300))
+            if grad < floor:
+                return True
+    return False
+
+
+@functools.lru_cache(maxsize=512)
+def _moments(scheme: str, n_out: int, n_in: int, param: float | None, gain: float):
+    """|mean| and rms of one (n_out, n_in) weight matrix drawn by the scheme."""
+    s = SCHEMES[scheme]
+    w = s.sampler((n_out, n_in), stream(0, "cost"), s.default if param is None else param, gain)
+    return abs(float(w.mean())), float(np.sqrt(np.mean(np.square(w))))
 
 
 def seconds(config: TrainConfig, data: Data | None = None) -> float:

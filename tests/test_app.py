@@ -359,6 +359,26 @@ def test_a_short_run_is_trained_before_the_page_draws_and_a_long_one_is_not():
     live.clear()
 
 
+def test_no_run_trains_longer_than_the_classroom_limit(monkeypatch):
+    """The prediction can be too low (a run may slow down as it trains): a run whose training
+    has taken cost.CLASSROOM_SECONDS of CPU stops there, for every session, says why, and is
+    not cached as the finished run of its config."""
+    live.clear()
+    config = initdash.TrainConfig(epochs=3000, seed=8)
+    monkeypatch.setattr(initdash.cost, "CLASSROOM_SECONDS", 0.3)
+    a = live.start(config, None, "generated")
+    b = live.start(config, None, "generated")
+    while not a.finished:
+        live.advance(a, 0.1)
+    assert a.result.stopped and 0 < a.result.epochs_done < config.epochs
+    assert a.shared.cpu < 0.3 + 0.5  # at most one slice past the limit
+    frac, text = live.progress(a)
+    assert "reached the classroom limit of 0.3 s of training" in text and "predicted" in text
+    assert b.finished and b.result is a.result  # the other session's run stopped too
+    assert not live.start(config, None, "generated").from_cache
+    live.clear()
+
+
 def test_the_sidebar_shows_the_predicted_time_and_refuses_a_run_over_the_limit():
     at = fresh()
     (caption,) = [c.value for c in at.sidebar.caption if ":material/timer:" in c.value]
