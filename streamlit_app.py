@@ -13,8 +13,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small matrices: one BLAS t
 
 import streamlit as st  # noqa: E402
 
-from dashboard import controls, page  # noqa: E402
-from initdash.blas import limit_blas_threads  # noqa: E402
+from dashboard import controls, live, page  # noqa: E402
 
 
 def main() -> None:
@@ -23,7 +22,7 @@ def main() -> None:
         layout="wide",
         initial_sidebar_state="auto",
     )
-    limit_blas_threads(1)
+    live.one_blas_thread()
     # Streamlit's default top margin is made for a page title: this page starts with its Train
     # button, so the views fit a 900 px laptop screen
     st.html("<style>.block-container {padding-top: 3.5rem}</style>")

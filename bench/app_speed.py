@@ -224,9 +224,7 @@ def main() -> int:
         with sync_playwright() as pw:
             browser = C.launch(pw)
             if args.pin:
-                C.pin(C.proc_tree(proc.pid), {0})
-                C.pin([os.getpid()], {0})
-                C.pin(C.browser_pids(proc.pid), {1})
+                C.pin_apart(proc.pid, with_self=True)
                 print("   pinned: server + this process (core runs) -> CPU 0; Chromium -> CPU 1")
             try:
                 w = app_once(browser, url, 0, args.epochs, args.timeout, proc.pid)

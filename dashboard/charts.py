@@ -609,23 +609,22 @@ def distinct_label(df: pd.DataFrame) -> pd.Series:
     return out
 
 
-def divergence_over_time(
-    div: pd.DataFrame,
-    *,
-    repeat: int = 0,
-    columns: int = COLUMNS,
-    legend: bool = True,
-    panel_width: int = 260,
-    panel_height: int = 220,
-    title: str | None = None,
-) -> alt.FacetChart:
+def divergence_over_time(div: pd.DataFrame, *, repeat: int = 0, **options) -> alt.Chart:
     """Per-neuron output divergence over the epochs from ``Result.divergence_table()``.
 
     One panel per hidden layer, one line per scheme (``repeat`` picks the seed). The measure is
     scale-free (see initdash.metrics.divergence): exactly 0 means every neuron of the layer is
     a clone, about 1 that they differ as unrelated neurons do, on a linear axis from 0.
     Tooltip: the value and the distinct neurons (dead and stuck units counted apart).
+    ``options``: those of :func:`divergence_chart`.
     """
+    table, facts = divergence_table(div, repeat=repeat)
+    return divergence_chart(table, **facts, **options)
+
+
+def divergence_table(div: pd.DataFrame, *, repeat: int = 0) -> tuple[pd.DataFrame, dict]:
+    """The table :func:`divergence_chart` draws, and the facts its spec depends on (the
+    schemes, the layers, the notes): a redraw with the same facts only swaps the table."""
     schemes = _schemes_of(div, None)
     df = div[div["repeat"] == repeat] if "repeat" in div else div
     df = _labelled(df, schemes)
@@ -637,6 +636,24 @@ def divergence_over_time(
     notes = [thin_note, "0 = the layer's neurons are clones", "about 1 = as different as unrelated"]
     if n_bad:
         notes.append("epochs after a scheme diverged are not drawn")
+    layers = tuple(int(v) for v in df["layer"].unique())
+    facts = dict(schemes=tuple(schemes), layers=layers, notes=tuple(n for n in notes if n))
+    return _lean(df), facts
+
+
+def divergence_chart(
+    table: pd.DataFrame,
+    *,
+    schemes: Sequence[str],
+    layers: Sequence[int],
+    notes: Sequence[str],
+    columns: int = COLUMNS,
+    legend: bool = True,
+    panel_width: int = 260,
+    panel_height: int = 220,
+    title: str | None = None,
+) -> alt.Chart:
+    """The chart of :func:`divergence_table`'s table; its spec depends on the arguments only."""
     pick = _legend_pick()
     base = alt.Chart().encode(
         x=alt.X("epoch:Q", axis=_int_axis("epoch"), scale=alt.Scale(nice=False)),
@@ -658,9 +675,8 @@ def divergence_over_time(
     ]
     lines = base.mark_line(strokeWidth=2.5).add_params(pick)  # (cheaper than on the layer)
     points = base.mark_circle(size=45).encode(tooltip=tooltip)
-    panel = _set(alt.layer(lines, points, data=_lean(df)), width=panel_width, height=panel_height)
+    panel = _set(alt.layer(lines, points, data=table), width=panel_width, height=panel_height)
     title = title or "Do the neurons of a layer differ?"
-    layers = df["layer"].unique()
     if len(layers) == 1:  # one layer: a plain chart (a facet costs its build a deep copy)
         # The page stretches a single chart to its column: its height is then the whole
         # chart's, titles and axis included, hence the extra room
@@ -675,7 +691,7 @@ def divergence_over_time(
             ),
             columns=min(columns, 4),
         ),
-        title=_title(title, notes),
+        title=_title(title, list(notes)),
     )
     return _style(chart)
 

@@ -318,13 +318,26 @@ def inputs() -> tuple[Page, list[str], str | None]:
     st.sidebar.title(":material/tune: initdash")
     st.sidebar.caption("Weight initialization, trained side by side")
     preset_box(hidden)
+    timer = st.sidebar.empty()  # the predicted time, on the first screen (filled below)
     values, notes = sidebar(hidden)
     test_fraction = values.get("test_fraction", FIELDS["test_fraction"].default)
     data, data_key, data_msg = upload_box(hidden, values["seed"], test_fraction)
     config, problems = build_config(values, data)
     for n in notes:
         st.sidebar.warning(escape_md(n))
+    if config is not None:
+        timer.caption(predicted_time(config, data))
     return Page(config, data, data_key), problems, data_msg
+
+
+def predicted_time(config: TrainConfig, data=None) -> str:
+    """The run's predicted training time, before Train (initdash.cost)."""
+    t = initdash.cost.seconds(config, data)
+    limit = initdash.cost.CLASSROOM_SECONDS
+    return (
+        f":material/timer: Train takes about **{initdash.cost.duration(max(t, 0.1))}** of "
+        f"training on this server (the limit is {initdash.cost.duration(limit)} per run)"
+    )
 
 
 # ---------------------------------------------------------------------- the link

@@ -13,12 +13,14 @@ address bar.
 from __future__ import annotations
 
 import difflib
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from dashboard.views import VIEWS
-from initdash.config import CLASSROOM_MEMORY_CAP, CLASSROOM_WORK_CAP, FIELDS, Field, TrainConfig
+from initdash import cost
+from initdash.config import CLASSROOM_MEMORY_CAP, FIELDS, Field, TrainConfig
 from initdash.presets import PRESETS
 
 # Config fields a link carries (URL key = field name): all but the ones the page never changes.
@@ -43,8 +45,8 @@ PARAMS: dict[str, Field] = {
 }
 # Parameters Streamlit itself uses in URLs: never ours, never a warning.
 STREAMLIT_KEYS = frozenset({"embed", "embed_options"})
-# When a link asks for too much work, these fall back to the baseline first.
-WORK_FALLBACK = ("epochs", "n_samples", "repeats", "hidden", "schemes")
+# When a link asks for too much, the fewest of these fall back to the baseline (see _combine).
+WORK_FALLBACK = ("epochs", "batch_size", "n_samples", "repeats", "hidden", "schemes")
 
 
 @dataclass
@@ -74,7 +76,8 @@ def _one(query: Mapping[str, Any], key: str, warnings: list[str]) -> str | None:
     values = [raw] if isinstance(raw, str) else list(raw)
     if len(values) != 1:
         warnings.append(
-            f"parameter {_show(key)} is given {len(values)} times; using its default instead"
+            f"parameter {_show(key)} is given {len(values)} times (give it once, as "
+            f"{PARAMS[key].allowed(classroom=True)}); using its default instead"
         )
         return None
     return values[0]
@@ -119,7 +122,11 @@ def parse_query(query: Mapping[str, str | Sequence[str]]) -> Link:
 
 
 def _combine(base: TrainConfig, given: dict[str, Any], warnings: list[str]) -> TrainConfig:
-    """Apply the link's values to the baseline; drop those that clash or ask too much."""
+    """Apply the link's values to the baseline; drop those that clash or ask too much.
+
+    A link over the classroom limits (predicted seconds, memory) loses the fewest of its
+    WORK_FALLBACK values that bring it under them (each back to the baseline's), and of those
+    choices the one whose run stays closest to what was asked."""
     while True:
         try:
             config = base.replace(**given)
@@ -128,26 +135,64 @@ def _combine(base: TrainConfig, given: dict[str, Any], warnings: list[str]) -> T
             warnings.append(f"parameter {_show(culprit)} rejected ({e}); using its default instead")
             given.pop(culprit)
             continue
-        if _load(config) <= 1.0:
-            return config
-        # Only a value heavier than the baseline's is worth dropping (epochs=30 stays).
-        culprit = next(
-            (
-                k
-                for k in WORK_FALLBACK
-                if k in given and _load(config.replace(**{k: getattr(base, k)})) < _load(config)
-            ),
-            None,
+        break
+    if _load(config) <= 1.0:
+        return config
+    # Only a value heavier than the baseline's is worth dropping (epochs=30 stays).
+    heavy = [
+        k
+        for k in WORK_FALLBACK
+        if k in given and _load(config.replace(**{k: getattr(base, k)})) < _load(config)
+    ]
+    for n in range(1, len(heavy) + 1):
+        fitting = []
+        for drop in itertools.combinations(heavy, n):
+            kept = base.replace(**{k: v for k, v in given.items() if k not in drop})
+            if _load(kept) <= 1.0:
+                fitting.append((kept.seconds(), drop, kept))
+        if fitting:
+            _, drop, kept = max(fitting, key=lambda f: f[0])
+            for k in drop:
+                warnings.append(_too_much(k, kept, given[k]))
+                given.pop(k)
+            return kept
+    warnings.append(
+        "this link asks for more than this server allows (the classroom limits: "
+        f"{cost.duration(cost.CLASSROOM_SECONDS)} of training per run, "
+        f"{CLASSROOM_MEMORY_CAP / 1e6:.0f} MB); using the defaults"
+    )
+    return base
+
+
+def _too_much(key: str, kept: TrainConfig, value: Any) -> str:
+    """The warning for a value dropped because the run would ask too much: what it would cost,
+    the limit, and which values of it fit with the link's other settings."""
+    asked = kept.replace(**{key: value})
+    why = cost.over(asked)
+    if why:
+        why = "take " + why
+    else:
+        why = (
+            f"need about {asked.memory() / 1e6:.0f} MB of memory, over the classroom limit of "
+            f"{CLASSROOM_MEMORY_CAP / 1e6:.0f} MB"
         )
-        if culprit is None:  # the baseline itself is within the caps by construction
-            warnings.append("this link asks for more than this server allows; using the defaults")
-            return base
-        warnings.append(
-            f"parameter {_show(culprit)} rejected: the run would exceed this server's classroom "
-            f"limits ({CLASSROOM_WORK_CAP:.0e} weight-updates x examples, "
-            f"{CLASSROOM_MEMORY_CAP / 1e6:.0f} MB); using its default instead"
-        )
-        given.pop(culprit)
+    fits = [f.text for f in cost.fixes(asked, None, lambda c: _load(c) <= 1.0) if f.field == key]
+    hint = f"; {' or '.join(fits)} would fit with the link's other settings" if fits else ""
+    return (
+        f"parameter {_show(key)} rejected: with {_describe(key, value)} the run would {why}{hint}; "
+        "using its default instead"
+    )
+
+
+def _describe(key: str, value: Any) -> str:
+    """A value as a person reads it: '30 hidden layers of 128', '11 schemes', 'epochs 5000'."""
+    if key == "hidden":
+        if len(set(value)) == 1:
+            return f"{len(value)} hidden layers of {value[0]}"
+        return f"{len(value)} hidden layers ({_show(PARAMS[key].format(value))[1:-1]})"
+    if key == "schemes":
+        return f"{len(value)} schemes"
+    return f"{key} {PARAMS[key].format(value)}"
 
 
 def _clash(base: TrainConfig, given: dict[str, Any], message: str) -> str:
@@ -165,7 +210,7 @@ def _clash(base: TrainConfig, given: dict[str, Any], message: str) -> str:
 
 def _load(config: TrainConfig) -> float:
     """How far over the classroom limits a config is: above 1 means too much."""
-    return max(config.work() / CLASSROOM_WORK_CAP, config.memory() / CLASSROOM_MEMORY_CAP)
+    return max(config.seconds() / cost.CLASSROOM_SECONDS, config.memory() / CLASSROOM_MEMORY_CAP)
 
 
 def to_query(

@@ -28,11 +28,15 @@ import pandas as pd
 import streamlit as st
 
 import initdash
-from initdash import Data, Result, TrainConfig, Trainer
+from initdash import Data, Result, TrainConfig, Trainer, cost
+from initdash.blas import limit_blas_threads
 
 CACHE_ENTRIES = 32
 CACHE_TTL = 3600  # seconds
 LIVE_ENTRIES = 8  # runs in progress kept shareable at once
+# A run in progress counts toward the server's load (initdash.cost.SERVER_SECONDS) while some
+# session drives it: trained or joined within the last ACTIVE seconds (a slice is shorter).
+ACTIVE = 15.0
 
 # Pacing of a live run (train_live): train at least MIN_SLICE seconds between two redraws, and
 # let drawing take at most DRAW_SHARE of the time. A redraw costs the browser about twice what
@@ -42,6 +46,9 @@ MIN_SLICE = 0.5
 DRAW_SHARE = 0.3
 REDRAW_COST = 3.0
 FINISH_QUIETLY = 1.0
+# A run predicted (initdash.cost) to take less than TRAIN_FIRST seconds is trained before the
+# page is drawn (train_first): drawn once, finished, instead of at epoch 0, live and at the end.
+TRAIN_FIRST = 1.5
 
 
 @dataclass(eq=False)
@@ -54,6 +61,20 @@ class SharedRun:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     sessions: int = 1
     touched: float = field(default_factory=time.monotonic)
+    seconds: float = 0.0  # predicted CPU seconds of the whole run (initdash.cost)
+    cpu: float = 0.0  # CPU seconds its training has taken so far (the training threads')
+    timed_out: bool = False  # stopped at the classroom limit (cost.CLASSROOM_SECONDS)
+
+    def seconds_left(self) -> float:
+        """Predicted seconds still to train (0 when finished)."""
+        t = self.trainer
+        if t is None or t.result.finished:
+            return 0.0
+        return self.seconds * (1.0 - t.epoch / t.config.epochs)
+
+
+class ServerBusy(Exception):
+    """A new run would take the server over its limit of training in progress at once."""
 
 
 class LiveRuns:
@@ -63,15 +84,30 @@ class LiveRuns:
         self._runs: dict[str, SharedRun] = {}
         self._lock = threading.Lock()
 
-    def join(self, key: str, make) -> SharedRun:
-        """The run in progress for ``key`` (one more session watching it), or a new one."""
+    def join(self, key: str, make, seconds: float = 0.0) -> SharedRun:
+        """The run in progress for ``key`` (one more session watching it), or a new one (of
+        ``seconds`` predicted): ServerBusy if the runs in progress that sessions are driving
+        would then need more than cost.SERVER_SECONDS together."""
         with self._lock:
             shared = self._runs.get(key)
             if shared is not None and shared.trainer is not None:
                 shared.sessions += 1
                 shared.touched = time.monotonic()
                 return shared
+            now = time.monotonic()
+            active = [r for r in self._runs.values() if now - r.touched < ACTIVE]
+            left = sum(r.seconds_left() for r in active)
+            if active and left + seconds > cost.SERVER_SECONDS:
+                raise ServerBusy(
+                    f"The server is busy: {len(active)} run{'s' * (len(active) > 1)} in "
+                    f"progress still {'need' if len(active) > 1 else 'needs'} about "
+                    f"{cost.duration(left)} of training, and this one "
+                    f"about {cost.duration(seconds)}: over the {cost.duration(cost.SERVER_SECONDS)}"
+                    " this server trains at once. Press Train again in a few seconds, or choose "
+                    "a smaller setting."
+                )
             shared = make()
+            shared.seconds = seconds
             self._runs[key] = shared
             while len(self._runs) > LIVE_ENTRIES:  # forget the run untouched the longest
                 oldest = min(self._runs.values(), key=lambda s: s.touched)
@@ -86,6 +122,13 @@ class LiveRuns:
     def clear(self) -> None:
         with self._lock:
             self._runs.clear()
+
+
+@st.cache_resource(show_spinner=False)
+def one_blas_thread() -> bool:
+    """initdash.blas.limit_blas_threads(1), once per server process (it reads the process's
+    memory map, ~2 ms, and OpenBLAS's thread count is process-wide)."""
+    return limit_blas_threads(1)
 
 
 @st.cache_resource(show_spinner=False)
@@ -130,9 +173,12 @@ class _NotCached(Exception):
     pass
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+@st.cache_resource(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
 def _finished(run_key: str, _result: Result | None = None) -> Result:
-    """The cache of finished runs: a miss (no ``_result``) raises and caches nothing."""
+    """The cache of finished runs: a miss (no ``_result``) raises and caches nothing. A
+    resource cache: every session reads the one finished Result (nothing changes it), where a
+    data cache pickled it when stored (~2% of the server's CPU per Train, py-spy) and made an
+    unpickled copy for every session that loaded it."""
     if _result is None:
         raise _NotCached
     return _result
@@ -177,7 +223,8 @@ def run_key(config: TrainConfig, data_key: str) -> str:
 
 def start(config: TrainConfig, data: Data | None, data_key: str) -> Run:
     """This session's new run: the finished result if cached, else the shared run in
-    progress for this config and data, else a fresh trainer that others can join."""
+    progress for this config and data, else a fresh trainer that others can join (ServerBusy
+    if the server already trains as much as it takes at once)."""
     t0 = time.perf_counter()
     key = run_key(config, data_key)
     try:
@@ -189,7 +236,8 @@ def start(config: TrainConfig, data: Data | None, data_key: str) -> Run:
         trainer = Trainer(config, generated_data(config) if data is None else data)
         return SharedRun(key, trainer, trainer.result)
 
-    return Run(config, data_key, shared=live_runs().join(key, make), started=t0)
+    shared = live_runs().join(key, make, cost.seconds(config, data))
+    return Run(config, data_key, shared=shared, started=t0)
 
 
 def advance(run: Run, seconds: float) -> None:
@@ -200,10 +248,18 @@ def advance(run: Run, seconds: float) -> None:
         with shared.lock:
             trainer = shared.trainer
             if trainer is not None and not trainer.result.finished:
-                trainer.advance(seconds=seconds)
+                c0 = time.thread_time()
+                trainer.advance(seconds=min(seconds, cost.CLASSROOM_SECONDS - shared.cpu))
+                shared.cpu += time.thread_time() - c0
                 shared.touched = time.monotonic()
-                if trainer.result.finished:
+                if not trainer.result.finished and shared.cpu >= cost.CLASSROOM_SECONDS:
+                    # the prediction was too low (a run can slow down as it trains, e.g. on
+                    # tiny numbers): no run takes more than the limit; it stops, for everyone
+                    trainer.stop()
+                    shared.timed_out = True
+                elif trainer.result.finished:
                     _finished(shared.key, _result=trainer.result)
+                if trainer.result.finished:
                     shared.trainer = None
                     live_runs().drop(shared)
     if run.finished and run.wall is None:
@@ -244,6 +300,12 @@ def progress(run: Run) -> tuple[float, str]:
     if run.from_cache:
         return 1.0, f"Loaded a finished run of this exact configuration ({E} epochs)."
     elapsed = run.wall if run.wall is not None else time.perf_counter() - run.started
+    if r.finished and r.stopped and run.shared is not None and run.shared.timed_out:
+        return done / E, (
+            f"Stopped at epoch {done} of {E} after {elapsed:.1f} s: the run reached the "
+            f"classroom limit of {cost.duration(cost.CLASSROOM_SECONDS)} of training (it was "
+            f"predicted to take {cost.duration(run.shared.seconds)})."
+        )
     if r.finished and r.stopped:
         return done / E, f"Stopped at epoch {done} of {E} after {elapsed:.1f} s."
     if r.finished:
@@ -251,6 +313,22 @@ def progress(run: Run) -> tuple[float, str]:
     others = run.sessions - 1
     shared = f" · {others} other session{'s' * (others > 1)} joined this run" if others else ""
     return done / E, f"Training: epoch {done} of {E} · {elapsed:.1f} s{shared}"
+
+
+def train_first(run: Run) -> None:
+    """Train a run predicted to end within TRAIN_FIRST seconds (initdash.cost) to the end
+    before the page draws anything: one draw of the finished run instead of one at epoch 0 and
+    one at the end (the default lesson and every preset: each draw of a view costs the server
+    about as much CPU as a tenth of the run). On a busy machine it gives up after a few slices
+    and the page draws the run where it got to, live as usual."""
+    shared = run.shared
+    if run.finished or shared is None or run.own is not None:
+        return
+    if shared.seconds_left() >= TRAIN_FIRST:
+        return
+    t_end = time.perf_counter() + 2 * TRAIN_FIRST
+    while not run.finished and time.perf_counter() < t_end:
+        advance(run, FINISH_QUIETLY)
 
 
 def train_live(run: Run, redraw: Callable[[], None]) -> None:

@@ -86,7 +86,13 @@ class Board:
 
 # ---------------------------------------------------------------------- Train and Stop
 def start_run(page: Page) -> None:
-    st.session_state[state.RUN] = live.start(page.config, page.data, page.data_key)
+    try:
+        run = live.start(page.config, page.data, page.data_key)
+    except live.ServerBusy as e:
+        st.session_state[state.BUSY] = str(e)
+        return
+    st.session_state.pop(state.BUSY, None)
+    st.session_state[state.RUN] = run
     st.session_state[state.RUN_NO] = st.session_state.get(state.RUN_NO, 0) + 1
 
 
@@ -119,6 +125,9 @@ def header(page: Page, problems: list[str]):
     slot = c3.empty()
     for p in problems:
         st.error(escape_md(p))
+    busy = st.session_state.pop(state.BUSY, None)
+    if busy:
+        st.warning(busy, icon=":material/hourglass_top:")  # our own words and numbers
     return stop_slot, slot
 
 
@@ -171,8 +180,10 @@ def epoch_slider(run: live.Run | None, view: View, slot) -> int | None:
 
 def show(page: Page, problems: list[str], view: View) -> None:
     """The main area for these inputs and this session's run (which trains on while shown)."""
-    stop_slot, progress_slot = header(page, problems)
     run: live.Run | None = st.session_state.get(state.RUN)
+    if run is not None:
+        live.train_first(run)  # a short run: trained before the first draw, drawn once
+    stop_slot, progress_slot = header(page, problems)
     note_slot = st.empty()  # always drawn: the elements below keep their places
     headline_slot = st.empty()
     if run is not None:

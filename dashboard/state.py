@@ -18,6 +18,7 @@ PRESET = "w_preset"  # the lesson preset selector
 DEPTH, WIDTH, WIDTHS = "w_depth", "w_width", "w_widths"  # the network section's three widgets
 DEEP_ACTIVATION, DEEP_DEPTH = "o_deep_act", "o_deep_depth"  # set by a preset (Preset.deep)
 UPLOAD = "w_upload"  # the CSV file uploader
+BUSY = "busy"  # why the last Train click could not start (the server was busy), or absent
 
 
 def widget(field: str) -> str:

@@ -155,13 +155,12 @@ def overview_draw(page: Page, opts: dict, out=st) -> None:
         right.info("This network has no hidden layer, so there are no neurons to compare.")
     else:
         div = result.divergence_table()
-        _chart(
-            charts.divergence_over_time(
-                div[div["layer"] == layer],
-                legend=False,
-                panel_width=280,
-                panel_height=OVERVIEW_HEIGHT - 150,
-            ),
+        table, facts = charts.divergence_table(div[div["layer"] == layer])
+        kw = dict(legend=False, panel_width=280, panel_height=OVERVIEW_HEIGHT - 150)
+        _chart_once(
+            ("divergence", *sorted(facts.items()), *sorted(kw.items())),
+            lambda: charts.divergence_chart(table, **facts, **kw),
+            table,
             out=right,
         )
     shown = result.detail_epochs[result.detail_index(page.epoch)]
@@ -303,7 +302,13 @@ def clones_draw(page: Page, opts: dict, out=st) -> None:
     if opts["layer"] is None:
         out.info("This network has no hidden layer, so there are no neurons to compare.")
         return
-    _chart(charts.divergence_over_time(result.divergence_table()), out=out)
+    table, facts = charts.divergence_table(result.divergence_table())
+    _chart_once(
+        ("divergence", *sorted(facts.items())),
+        lambda: charts.divergence_chart(table, **facts),
+        table,
+        out=out,
+    )
     i = result.detail_index(epoch)
     shown = result.detail_epochs[i]
     lt = result.layer_table(shown)

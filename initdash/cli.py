@@ -146,9 +146,7 @@ def _usage_error(prefix: str = "") -> Iterator[None]:
 # --------------------------------------------------------------------------- parser
 def _field_help(field: Field) -> str:
     allowed = field.allowed()
-    if field.kind == "names":
-        allowed = f"comma-separated, each {allowed}; or 'all' for every scheme"
-    elif field.kind == "ints" and field.min_len == 0:
+    if field.kind == "ints" and field.min_len == 0:
         allowed += " ('' for none)"
     shown = field.format(field.default) or repr("")
     return f"{field.help}: {allowed} (default: {shown})".replace("%", "%%")
@@ -247,10 +245,7 @@ def _read(args: argparse.Namespace, fields: Mapping[str, Field]) -> dict[str, An
         if text is None:
             continue
         with _usage_error():
-            if field.kind == "names" and text.strip().lower() == "all":
-                values[name] = tuple(SCHEMES)
-            else:
-                values[name] = field.check(field.parse(text))
+            values[name] = field.check(field.parse(text))
     return values
 
 

@@ -2,7 +2,8 @@
 
 ``FIELDS`` is the single source of truth for every setting: its type, default, allowed range,
 the tighter *classroom cap* used where many people share one server (the app and share links),
-and how it reads from and writes to text (CLI flags, URL query parameters). ``TrainConfig``
+and how it reads from and writes to text (CLI flags, URL query parameters). A classroom run
+must also fit a budget in predicted seconds (:mod:`initdash.cost`) and memory. ``TrainConfig``
 validates against it; invalid values raise ``ValueError`` naming the field and the allowed range.
 """
 
@@ -49,29 +50,52 @@ class Field:
 
     def allowed(self, classroom: bool = False) -> str:
         """Human-readable allowed values, for error messages."""
+        if self.kind == "names":
+            lo, n = self._lengths(classroom)
+            count = f"up to {n}" if lo == 0 else f"{lo} to {n}"
+            return f"{count} comma-separated names from: {', '.join(self.choices())}, or 'all'"
         if self.choices is not None:
             return "one of: " + ", ".join(self.choices())
         hi = self.cap if classroom and self.cap is not None else self.hi
         if self.kind == "ints":
-            n = self.max_len_cap if classroom and self.max_len_cap else self.max_len
-            lo = self.min_len_cap if classroom and self.min_len_cap else self.min_len
+            lo, n = self._lengths(classroom)
             return f"{lo} to {n} comma-separated whole numbers from {self.lo:g} to {hi:g}"
         if self.kind == "int":  # exact: :g would print 2**32 - 1 as 4.29497e+09
             return f"a whole number from {int(self.lo)} to {int(hi)}"
         return f"a number from {self.lo:g} to {hi:g}"
+
+    def _lengths(self, classroom: bool) -> tuple[int, int]:
+        """The fewest and most items of a list field."""
+        n = self.max_len_cap if classroom and self.max_len_cap else self.max_len
+        lo = self.min_len_cap if classroom and self.min_len_cap else self.min_len
+        return lo, len(self.choices()) if n is None and self.choices else n
 
     # ------------------------------------------------------------ text I/O
     def parse(self, text: str, classroom: bool = False) -> Any:
         """Read a value from text (CLI flag, URL parameter); ValueError if it cannot be read.
 
         Only the *type* is checked here; the range is checked by :meth:`check`. ``classroom``
-        only changes the allowed range quoted in the message.
+        only changes the allowed range quoted in the message. A list (``ints``, ``names``) is
+        comma-separated; a trailing comma is ignored but an empty item between two others is
+        refused (``16,,16``: a number is missing), and ``all`` names every choice.
         """
         if not isinstance(text, str):
-            raise ValueError(f"{self.name}: expected text, got {type(text).__name__}")
+            raise ValueError(
+                f"{self.name}: expected text, got {type(text).__name__}; use "
+                f"{self.allowed(classroom)}"
+            )
         s = text.strip()
         if len(s) > 200:
-            raise ValueError(f"{self.name}: value is too long ({len(s)} characters)")
+            raise ValueError(
+                f"{self.name}: value is too long ({len(s)} characters); use "
+                f"{self.allowed(classroom)}"
+            )
+        items = [p.strip() for p in s.rstrip(", ").split(",")] if s.rstrip(", ") else []
+        if self.kind in ("ints", "names") and not all(items):
+            raise ValueError(
+                f"{self.name}: {text[:40]!r} has an empty item between two commas; use "
+                f"{self.allowed(classroom)}"
+            )
         try:
             if self.kind == "int":
                 return _parse_int(s)
@@ -83,9 +107,9 @@ class Field:
             if self.kind == "str":
                 return s
             if self.kind == "ints":
-                return tuple(_parse_int(p) for p in s.split(",")) if s else ()
+                return tuple(_parse_int(p) for p in items)
             if self.kind == "names":
-                return tuple(p.strip() for p in s.split(",") if p.strip())
+                return tuple(self.choices()) if s.lower() == "all" else tuple(items)
         except ValueError:
             pass
         raise ValueError(f"{self.name}: {text[:40]!r} is not {self.allowed(classroom)}")
@@ -127,8 +151,7 @@ class Field:
         if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
             raise bad
         items = tuple(value)
-        max_len = self.max_len_cap if classroom and self.max_len_cap else self.max_len
-        min_len = self.min_len_cap if classroom and self.min_len_cap else self.min_len
+        min_len, max_len = self._lengths(classroom)
         if len(items) < min_len or (max_len is not None and len(items) > max_len):
             raise bad
         if self.kind == "ints":
@@ -143,7 +166,10 @@ class Field:
                 f"{self.name}: unknown {_short(unknown)}; use {self.allowed(classroom)}"
             )
         if len(set(items)) != len(items):
-            raise ValueError(f"{self.name}: each name may appear once, got {_short(items)}")
+            raise ValueError(
+                f"{self.name}: each name may appear once, got {_short(items)}; use "
+                f"{self.allowed(classroom)}"
+            )
         return items
 
 
@@ -234,8 +260,6 @@ FIELDS: dict[str, Field] = {
 PROBE_SIZE = 512
 GRID_SIZE = 30
 
-# The most work a classroom config may ask for: models x parameters x examples x epochs.
-CLASSROOM_WORK_CAP = 3e10
 # The most memory one classroom run may need for its buffers (see TrainConfig.memory).
 CLASSROOM_MEMORY_CAP = 200e6
 
@@ -270,9 +294,10 @@ class TrainConfig:
             object.__setattr__(self, name, field.check(getattr(self, name)))
         max_classes = DATASETS[self.dataset].max_classes
         if self.n_classes > max_classes:
+            use = "2" if max_classes == 2 else f"a whole number from 2 to {max_classes}"
             raise ValueError(
-                f"n_classes = {self.n_classes} is not allowed for dataset {self.dataset!r}; "
-                f"use 2 to {max_classes}"
+                f"n_classes = {self.n_classes} is not allowed for dataset {self.dataset!r} "
+                f"(at most {max_classes} classes); use {use}"
             )
 
     # ------------------------------------------------------------ helpers
@@ -309,19 +334,11 @@ class TrainConfig:
         scale = self.scheme_param(scheme)
         return sample_weights(dims, scheme, rng, activation=self.activation, scale=scale, X=X)
 
-    def work(self, data: Data | None = None) -> float:
-        """Rough cost of the run: models x weights x training examples x epochs.
+    def seconds(self, data: Data | None = None) -> float:
+        """Predicted CPU seconds of the run on this project's machine (initdash.cost)."""
+        from .cost import seconds  # initdash.cost reads this module: imported on first use
 
-        Sizes come from ``data`` when given (a user's CSV), else from the generated dataset.
-        """
-        if data is None:
-            n_in, n_out = 2, self.n_classes
-            n_train = self.n_samples * (1.0 - self.test_fraction)
-        else:
-            n_in, n_out, n_train = data.n_features, data.n_classes, len(data.y_train)
-        dims = [n_in, *self.hidden, n_out]
-        weights = sum(a * b for a, b in zip(dims[:-1], dims[1:], strict=False))
-        return len(self.schemes) * self.repeats * weights * n_train * self.epochs
+        return seconds(self, data)
 
     def memory(self, data: Data | None = None) -> float:
         """Estimated peak bytes of the run's buffers (activations of every layer and model).
@@ -351,12 +368,11 @@ class TrainConfig:
                 field.check(getattr(self, name), classroom=True)
             except ValueError as e:
                 problems.append(str(e))
-        if self.work(data) > CLASSROOM_WORK_CAP:
-            problems.append(
-                f"this run would take about {self.work(data):.1e} weight-updates x examples, "
-                f"over the classroom limit of {CLASSROOM_WORK_CAP:.0e}; use fewer epochs, "
-                "samples, schemes, repeats or a smaller network"
-            )
+        from .cost import too_slow  # initdash.cost reads this module: imported on first use
+
+        slow = too_slow(self, data)
+        if slow:
+            problems.append(slow)
         if self.memory(data) > CLASSROOM_MEMORY_CAP:
             problems.append(
                 f"this run would need about {self.memory(data) / 1e6:.0f} MB of memory, over the "

@@ -355,8 +355,13 @@ def prepare(
         std = np.where(std > 0, std, 1.0)
         X_tr = (X_tr - mean) / std
         X_te = (X_te - mean) / std
-    if not (np.isfinite(X_tr).all() and np.isfinite(X_te).all() and np.isfinite(std).all()):
-        raise ValueError("feature values are too large to standardize (overflow); rescale them")
+    finite = np.isfinite(X_tr).all(axis=0) & np.isfinite(X_te).all(axis=0) & np.isfinite(std)
+    if not finite.all():
+        names = ", ".join(repr(feature_names[j]) for j in np.flatnonzero(~finite)[:5])
+        raise ValueError(
+            f"feature values are too large to standardize (overflow) in column {names}; "
+            "rescale them (values up to about 1e150 in size work)"
+        )
     return Data(
         X_train=_readonly(X_tr),
         y_train=_readonly(y_tr),
@@ -375,6 +380,7 @@ def prepare(
 _NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"  # plain decimal, ASCII
 _MISSING_WORDS = {"nan", "na", "n/a", "#n/a", "null", "none", "missing", "?", "-"}
 _INFINITE_WORDS = {"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
+_MAX_SPREAD = 1e150  # a column's values may differ from its mean by this: their squares fit
 _MAX_CSV_LINES = 5 * MAX_CSV_ROWS  # blank lines are skipped, but not without limit
 _MAX_CSV_COLUMNS = 10 * (MAX_CSV_FEATURES + 1)  # header commas, counted before parsing
 _EMPTY = (
@@ -529,7 +535,10 @@ def _parse_features(data: pd.DataFrame, columns: list[int], names: list[str], ro
         cells = data[j]
         ok = cells.str.fullmatch(_NUMBER).to_numpy(dtype=bool, na_value=False)
         if ok.all():
-            X[:, k] = pd.to_numeric(cells).to_numpy(dtype=np.float64)
+            try:
+                X[:, k] = pd.to_numeric(cells).to_numpy(dtype=np.float64)
+            except ValueError:  # an integer of over 4300 digits: Python refuses to read it
+                X[:, k] = [float(c) for c in cells]  # as a float it is inf: "too large"
             ok = np.isfinite(X[:, k])
         if not ok.all():
             bad = (int(np.argmin(ok)), k)
@@ -538,6 +547,21 @@ def _parse_features(data: pd.DataFrame, columns: list[int], names: list[str], ro
         i, k = first_bad
         raise _bad_feature(data[columns[k]].iloc[i], int(rows[i]), names[k])
     return X
+
+
+def _check_scale(X: np.ndarray, data: pd.DataFrame, columns, names, rows: np.ndarray) -> None:
+    """Refuse a column whose values are finite but too large to standardize (the squares in
+    its spread overflow, e.g. 1e308), naming the row and column of its largest value."""
+    with np.errstate(all="ignore"):
+        spread = np.abs(X - X.mean(axis=0)).max(axis=0)
+        bad = ~np.isfinite(X.mean(axis=0)) | ~np.isfinite(X.std(axis=0)) | (spread > _MAX_SPREAD)
+    for k in np.flatnonzero(bad)[:1]:
+        i = int(np.argmax(np.abs(X[:, k])))
+        raise ValueError(
+            f"row {int(rows[i])}, column {names[k]!r} holds {_show(data[columns[k]].iloc[i])}, "
+            f"which is too large to compute with (values up to about 1e150 in size can be "
+            "standardized); rescale the column, e.g. divide it by a power of 10"
+        )
 
 
 def _class_mapping(labels: list[str]) -> tuple[list[str], dict[str, int]]:
@@ -630,6 +654,7 @@ def load_csv(path_or_file) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], tup
         )
 
     X = _parse_features(data, feature_cols, feature_names, rows)
+    _check_scale(X, data, feature_cols, feature_names, rows)
     labels = data[label_col].tolist()
     if "" in labels:
         row = int(rows[labels.index("")])

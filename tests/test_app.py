@@ -298,6 +298,104 @@ def test_sessions_asking_for_the_same_run_share_one_training():
     assert live.start(config, None, "generated").from_cache
 
 
+def test_a_busy_server_asks_a_new_run_to_wait_but_never_a_shared_one(monkeypatch):
+    """Runs in progress share the server: a Train that would take the runs being driven over
+    cost.SERVER_SECONDS of predicted training waits (with a message saying why and how much);
+    joining a run in progress or loading a finished one costs nothing and is never refused; a
+    run no session has driven for live.ACTIVE seconds no longer counts."""
+    live.clear()
+    config = initdash.TrainConfig(epochs=1000)
+    seconds = initdash.cost.seconds(config)
+    monkeypatch.setattr(initdash.cost, "SERVER_SECONDS", 3.5 * seconds)  # 3 such runs at once
+    runs = [live.start(config.replace(seed=s), None, "generated") for s in range(3)]
+    with pytest.raises(live.ServerBusy) as info:
+        live.start(config.replace(seed=99), None, "generated")
+    message = str(info.value)
+    assert "3 runs in progress still need about" in message and "Press Train again" in message
+    assert f"this one about {initdash.cost.duration(seconds)}" in message
+    joined = live.start(config.replace(seed=0), None, "generated")  # the same run: shared
+    assert joined.shared is runs[0].shared
+    live.advance(runs[1], 0.0)  # one slice of a run: less left, still too much for another
+    with pytest.raises(live.ServerBusy):
+        live.start(config.replace(seed=99), None, "generated")
+    for r in runs[1:]:  # their sessions went away: only run 0 is driven
+        r.shared.touched -= live.ACTIVE
+    assert live.start(config.replace(seed=99), None, "generated").shared is not None
+    live.clear()
+
+
+def test_a_train_click_on_a_busy_server_says_so_and_starts_nothing(monkeypatch):
+    at = fresh()
+    other = live.start(initdash.TrainConfig(seed=123), None, "generated")  # another session's
+    monkeypatch.setattr(initdash.cost, "SERVER_SECONDS", 1.5 * other.shared.seconds)
+    train(at)
+    assert "run" not in at.session_state
+    (warning,) = [w.value for w in at.warning]
+    assert warning.startswith("The server is busy: 1 run in progress") and "Press Train" in warning
+    monkeypatch.setattr(initdash.cost, "SERVER_SECONDS", 10 * other.shared.seconds)
+    train(at)  # room again: it starts, and the message is gone
+    assert run_of(at).finished and not at.warning
+    live.clear()
+
+
+def test_a_short_run_is_trained_before_the_page_draws_and_a_long_one_is_not():
+    """live.train_first: a run predicted under live.TRAIN_FIRST seconds is finished before the
+    first draw (one draw instead of three); a longer one is left to the live loop, untouched;
+    the numbers are those of a run alone."""
+    import pandas as pd
+
+    live.clear()
+    short = initdash.TrainConfig(epochs=300, seed=4)
+    assert initdash.cost.seconds(short) < live.TRAIN_FIRST
+    run = live.start(short, None, "generated")
+    live.train_first(run)
+    assert run.finished and not run.result.stopped
+    pd.testing.assert_frame_equal(run.result.history(), initdash.run(short).history())
+    long = initdash.TrainConfig(epochs=5000, hidden=(32, 32, 32), seed=4)
+    assert initdash.cost.seconds(long) > live.TRAIN_FIRST
+    run = live.start(long, None, "generated")
+    live.train_first(run)
+    assert run.result.epochs_done == 0
+    live.clear()
+
+
+def test_no_run_trains_longer_than_the_classroom_limit(monkeypatch):
+    """The prediction can be too low (a run may slow down as it trains): a run whose training
+    has taken cost.CLASSROOM_SECONDS of CPU stops there, for every session, says why, and is
+    not cached as the finished run of its config."""
+    live.clear()
+    config = initdash.TrainConfig(epochs=3000, seed=8)
+    monkeypatch.setattr(initdash.cost, "CLASSROOM_SECONDS", 0.3)
+    a = live.start(config, None, "generated")
+    b = live.start(config, None, "generated")
+    while not a.finished:
+        live.advance(a, 0.1)
+    assert a.result.stopped and 0 < a.result.epochs_done < config.epochs
+    assert a.shared.cpu < 0.3 + 0.5  # at most one slice past the limit
+    frac, text = live.progress(a)
+    assert "reached the classroom limit of 0.3 s of training" in text and "predicted" in text
+    assert b.finished and b.result is a.result  # the other session's run stopped too
+    assert not live.start(config, None, "generated").from_cache
+    live.clear()
+
+
+def test_the_sidebar_shows_the_predicted_time_and_refuses_a_run_over_the_limit():
+    at = fresh()
+    (caption,) = [c.value for c in at.sidebar.caption if ":material/timer:" in c.value]
+    assert f"about **{initdash.cost.duration(initdash.TrainConfig().seconds())}**" in caption
+    assert "the limit is 30 s per run" in caption
+    at.session_state["w_batch_size"] = 8
+    at.session_state["w_depth"] = 30
+    at.session_state["w_width"] = 8
+    at.session_state["w_epochs"] = 5000
+    at.run()
+    assert at.button(key="train").disabled
+    (error,) = [e.value for e in at.error]
+    assert "classroom limit of 30 s per run" in error and "it fits with" in error
+    assert "batch size 8" in error  # what it is now, then what fits
+    assert not [c for c in at.sidebar.caption if ":material/timer:" in c.value]
+
+
 def test_chart_spec_sends_each_table_once_under_a_fixed_name():
     """views.chart_spec (what the app sends) names tables table0, table1, ... instead of by a
     hash of their bytes, sends a table shared by several panels once (as many tables as

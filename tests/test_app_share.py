@@ -21,7 +21,8 @@ from streamlit.testing.v1 import AppTest
 import initdash
 from dashboard import live, views
 from dashboard.links import CONFIG_KEYS, _show, parse_query, to_query
-from initdash.config import CLASSROOM_WORK_CAP, FIELDS
+from initdash.config import FIELDS
+from initdash.cost import CLASSROOM_SECONDS
 from initdash.presets import PRESETS
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
@@ -287,7 +288,7 @@ def test_hostile_link_trains_within_the_classroom_caps():
         assert _show(key) in plain(warning)
     run = train(at)
     assert run.config.classroom_problems() == []
-    assert run.config.work() <= CLASSROOM_WORK_CAP
+    assert run.config.seconds() <= CLASSROOM_SECONDS
     assert run.config.epochs == 30 and run.config.schemes == tuple(initdash.SCHEMES)
 
 

@@ -29,7 +29,7 @@ def selected_tab(page) -> str:
 
 def test_the_overview_opens_first_draws_live_and_fits_a_laptop_screen(page, app_url):
     page.set_viewport_size({"width": 1440, "height": 900})
-    page.goto(f"{app_url}/?epochs=3000")
+    page.goto(f"{app_url}/?epochs=5000")  # predicted over live.TRAIN_FIRST: drawn live
     wait_for_app_idle(page)
     assert "Overview" in selected_tab(page)
     assert charts_with_drawings(page) == 1  # the loss chart, with where each scheme starts
@@ -51,7 +51,7 @@ def test_the_overview_opens_first_draws_live_and_fits_a_laptop_screen(page, app_
     screenshot(page, "overview-live-1440x900")
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stProgress"]')]
-                 .some(e => e.innerText.includes('Trained 3000 epochs'))""",
+                 .some(e => e.innerText.includes('Trained 5000 epochs'))""",
         timeout=180_000,
     )
     wait_for_app_idle(page)

@@ -225,8 +225,8 @@ def test_page_recovers_by_itself_after_a_server_restart(page):
         assert progress_text(page) is None  # a new session: the old run is gone
         assert page.get_by_role("button", name=TRAIN, exact=True).is_enabled()
         assert page.get_by_role("button", name=STOP, exact=True).is_disabled()
-        # the fresh page's loss view: where each scheme starts, before training
-        assert page.get_by_text("Each dot is where a scheme starts").is_visible()
+        # the fresh page's overview (the first view), before training
+        assert page.get_by_text("here the neurons of each scheme are compared").is_visible()
         assert_clean(page)
         assert recovered_s < 30, recovered_s
 

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from initdash import FIELDS, SCHEMES, TrainConfig
-from initdash.config import CLASSROOM_MEMORY_CAP, CLASSROOM_WORK_CAP
+from initdash.config import CLASSROOM_MEMORY_CAP
+from initdash.cost import CLASSROOM_SECONDS
 from initdash.data import DATASETS
 
 NUMERIC = [f for f in FIELDS.values() if f.kind in ("int", "float")]
@@ -295,20 +296,33 @@ def test_over_cap_field_is_flagged():
     assert FIELDS["n_samples"].allowed(classroom=True) in problems[0]
 
 
-def test_too_much_work_is_flagged():
-    """Every field within its cap, but models x weights x examples x epochs over the cap."""
-    c = TrainConfig(hidden=(64,) * 10, n_samples=1000, epochs=5000)
+def test_a_run_over_the_time_limit_is_flagged_with_what_fits():
+    """Every field within its cap, but batches of 1 make 7.5 million steps: the predicted
+    seconds are over the limit, and the message says by how much and what fits instead."""
+    c = TrainConfig(batch_size=1, n_samples=2000, epochs=5000)
     assert all(f.check(getattr(c, n), classroom=True) is not None for n, f in FIELDS.items())
-    assert c.work() > CLASSROOM_WORK_CAP and c.memory() < CLASSROOM_MEMORY_CAP
-    problems = c.classroom_problems()
-    assert len(problems) == 1 and "classroom limit" in problems[0]
+    assert c.seconds() > CLASSROOM_SECONDS and c.memory() < CLASSROOM_MEMORY_CAP
+    (problem,) = c.classroom_problems()
+    assert "batch size 1" in problem and "classroom limit of 30 s per run" in problem
+    ratio = float(re.search(r"([0-9.]+)x the classroom limit", problem)[1])
+    assert ratio == pytest.approx(c.seconds() / CLASSROOM_SECONDS, rel=0.06)
+    fits = re.search(r"it fits with (.*)$", problem)[1].split(" or ")
+    assert fits[0].startswith("batch size ")
+    for fix in fits:  # each suggestion, applied alone, fits
+        number = int(re.search(r"\d+", fix)[0])
+        field = next(
+            k
+            for k in ("batch_size", "epochs", "n_samples")
+            if k.split("_")[-1] in fix.replace(" ", "_")
+        )
+        assert c.replace(**{field: number}).classroom_problems() == [], fix
 
 
 def test_too_much_memory_is_flagged():
     """One epoch of a 30 x 128 net for every scheme on 2000 points is little work, but its
     activations for all 11 models would need over a gigabyte."""
     c = TrainConfig(hidden=(128,) * 30, n_samples=2000, epochs=1, schemes=tuple(SCHEMES))
-    assert c.work() < CLASSROOM_WORK_CAP and c.memory() > 1e9
+    assert c.seconds() < CLASSROOM_SECONDS and c.memory() > 1e9
     problems = c.classroom_problems()
     assert len(problems) == 1 and "MB of memory" in problems[0]
 
@@ -328,10 +342,11 @@ def test_memory_estimate_covers_the_real_buffers():
     assert 0 < held <= c.memory() < 3 * held
 
 
-def test_work_grows_with_the_run():
-    """Work is proportional to epochs, schemes and repeats (a rough cost, not a time)."""
-    c = TrainConfig(hidden=(4, 3), epochs=10)
-    assert c.replace(epochs=20).work() == pytest.approx(2 * c.work())
-    assert c.replace(repeats=3).work() == pytest.approx(3 * c.work())
-    assert c.replace(schemes=("zeros",)).work() == pytest.approx(c.work() / 5)
-    assert c.replace(hidden=(8, 3)).work() > c.work()
+def test_predicted_seconds_grow_with_the_run():
+    """More epochs, repeats, schemes, units or smaller batches: a longer predicted run."""
+    c = TrainConfig(hidden=(4, 3), epochs=100)
+    assert c.replace(epochs=200).seconds() > c.seconds()
+    assert c.replace(repeats=3).seconds() > c.seconds()
+    assert c.replace(schemes=("zeros",)).seconds() < c.seconds()
+    assert c.replace(hidden=(8, 3)).seconds() > c.seconds()
+    assert c.replace(batch_size=8).seconds() > c.seconds() > c.replace(batch_size=0).seconds()

@@ -6,6 +6,7 @@ more than the classroom caps, and gets one warning per rejected parameter, namin
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -19,6 +20,7 @@ from dashboard.links import (
     SECTIONS,
     STREAMLIT_KEYS,
     WORK_FALLBACK,
+    _load,
     _show,
     baseline,
     parse_query,
@@ -26,7 +28,8 @@ from dashboard.links import (
 )
 from dashboard.views import VIEWS as VIEW_REGISTRY
 from initdash import SCHEMES, TrainConfig
-from initdash.config import CLASSROOM_WORK_CAP, FIELDS
+from initdash.config import FIELDS
+from initdash.cost import CLASSROOM_SECONDS, _largest
 from initdash.data import DATASETS
 from initdash.presets import PRESETS
 
@@ -63,11 +66,10 @@ def classroom_configs(draw) -> TrainConfig:
     """A random config that a classroom server accepts (every link field drawn)."""
     values = {k: draw(field_values(k)) for k in CONFIG_KEYS if k not in ("epochs", "n_classes")}
     values["n_classes"] = draw(st.integers(2, DATASETS[values["dataset"]].max_classes))
-    # Epochs last, uniform over what still fits under the work cap (most random nets of 30
+    # Epochs last, uniform over what still fits under the limits (most random nets of 30
     # layers x 128 units would otherwise fail the filter).
-    per_epoch = TrainConfig(**values, epochs=1).work()
-    top = min(int(_hi("epochs")), int(CLASSROOM_WORK_CAP // per_epoch))
-    assume(top >= 1)
+    top = _largest(1, int(_hi("epochs")), lambda e: _load(TrainConfig(**values, epochs=e)) <= 1)
+    assume(top is not None)
     values["epochs"] = draw(st.integers(1, top))
     config = TrainConfig(**values)
     assume(not config.classroom_problems())
@@ -294,7 +296,7 @@ def test_malformed_link_never_raises_stays_safe_and_names_exactly_the_rejected(q
     config = shared.config
     assert isinstance(config, TrainConfig)
     assert config.classroom_problems() == []  # never an unsafe size
-    assert config.work() <= CLASSROOM_WORK_CAP
+    assert config.seconds() <= CLASSROOM_SECONDS
 
     ours = [k for k in query if k not in STREAMLIT_KEYS]
     bad = [k for k in ours if k not in PARAMS or not _read_ok(k, query[k])]
@@ -330,11 +332,11 @@ def test_malformed_link_never_raises_stays_safe_and_names_exactly_the_rejected(q
             w.startswith(f"parameter {_show(k)}") and "classroom limit" in w
             for w in shared.warnings
         ):
-            assert config.replace(**{k: read(k)}).work() > config.work(), k
+            assert _load(config.replace(**{k: read(k)})) > _load(config), k
     if dropped:  # dropping was needed: with everything valid the run clashes or is too big
         everything = {**kept, **{k: read(k) for k in dropped}}
         try:
-            too_big = base.replace(**everything).work() > CLASSROOM_WORK_CAP
+            too_big = _load(base.replace(**everything)) > 1
         except ValueError:
             too_big = True
         assert too_big
@@ -364,7 +366,10 @@ def test_hostile_values_are_rejected_for_every_config_key(key, value):
 def test_duplicated_key_is_rejected_even_with_equal_values(key):
     text = PARAMS[key].format(getattr(TrainConfig(), key))
     shared = parse_query({key: [text, text]})
-    assert shared.warnings == [f"parameter '{key}' is given 2 times; using its default instead"]
+    assert shared.warnings == [
+        f"parameter '{key}' is given 2 times (give it once, as "
+        f"{PARAMS[key].allowed(classroom=True)}); using its default instead"
+    ]
 
 
 def test_warnings_name_the_parameter_readably():
@@ -407,7 +412,7 @@ def test_clash_between_fields_names_the_later_one():
     )
 
 
-# --------------------------------------------------------------------------- the work cap
+# --------------------------------------------------------------------------- the time limit
 def test_too_much_work_falls_back_below_the_cap_naming_what_fell_back():
     asked = {
         "epochs": "5000",
@@ -423,19 +428,22 @@ def test_too_much_work_falls_back_below_the_cap_naming_what_fell_back():
         "schemes": tuple(SCHEMES),
         "repeats": 5,
     }
-    assert TrainConfig(**wanted).work() > CLASSROOM_WORK_CAP
+    assert TrainConfig(**wanted).seconds() > CLASSROOM_SECONDS
     for key in asked:  # each value is within its own classroom range: only the total is too big
         assert PARAMS[key].check(PARAMS[key].parse(asked[key]), classroom=True) == wanted[key]
     shared = parse_query(asked)
     config = shared.config
-    assert config.work() <= CLASSROOM_WORK_CAP and config.classroom_problems() == []
+    assert config.seconds() <= CLASSROOM_SECONDS and config.classroom_problems() == []
     fell_back = [k for k in wanted if getattr(config, k) != wanted[k]]
     assert fell_back and len(shared.warnings) == len(fell_back)
     assert sorted(w.split("'")[1] for w in shared.warnings) == sorted(fell_back)
     for key in fell_back:
         (warning,) = [w for w in shared.warnings if w.startswith(f"parameter '{key}' rejected")]
-        assert "classroom limit" in warning and "3e+10" in warning
+        assert "classroom limit of" in warning and "using its default instead" in warning
         assert getattr(config, key) == FIELDS[key].default
+    # only what must go went: putting any one dropped value back goes over the limits
+    for key in fell_back:
+        assert _load(config.replace(**{key: wanted[key]})) > 1, key
     # what was kept is what was asked
     for key in set(wanted) - set(fell_back):
         assert getattr(config, key) == wanted[key]
@@ -461,7 +469,7 @@ def test_every_preset_is_a_valid_classroom_lesson(name):
     assert config.classroom_problems() == []
     assert preset.view in VIEWS
     assert preset.title.strip() and preset.narrative.strip()
-    assert 0 < config.work() <= CLASSROOM_WORK_CAP
+    assert 0 < config.seconds() <= CLASSROOM_SECONDS
     shared = parse_query({"preset": name})
     assert shared.warnings == []
     assert shared.config == config
@@ -501,3 +509,68 @@ def test_a_typo_gets_a_suggestion(key, hint):
 def test_an_unknown_parameter_lists_the_known_ones():
     (warning,) = parse_query({"zzz": "1"}).warnings
     assert "known: dataset, n_samples" in warning and "hide" in warning
+
+
+# --------------------------------------------------------------------------- friendlier refusals
+def test_a_link_asking_for_too_much_drops_only_what_it_must():
+    """Batch size 1 on 2000 samples for 5000 epochs (minutes on one server): dropping the
+    batch size alone fits, so the samples and epochs stay; the warning says what the run
+    would cost and which batch sizes fit."""
+    link = parse_query({"batch_size": "1", "n_samples": "2000", "epochs": "5000", "lr": "0.1"})
+    assert (link.config.n_samples, link.config.epochs, link.config.lr) == (2000, 5000, 0.1)
+    assert link.config.batch_size == FIELDS["batch_size"].default
+    (warning,) = link.warnings
+    assert warning.startswith("parameter 'batch_size' rejected: with batch_size 1 the run")
+    assert "the classroom limit of 30 s per run" in warning and "min of training" in warning
+    fits = int(re.search(r"batch size (\d+) would fit", warning)[1])
+    assert link.config.replace(batch_size=fits).seconds() <= CLASSROOM_SECONDS
+    assert warning.endswith("using its default instead")
+
+
+@pytest.mark.parametrize("key", ["hidden", "schemes", "hide"])
+def test_every_list_parameter_takes_a_trailing_comma_and_refuses_an_empty_item(key):
+    one, two = {"hidden": ("32", "8"), "schemes": ("zeros", "he_normal"),
+                "hide": ("data", "init")}[key]  # fmt: skip
+    expected = PARAMS[key].check(PARAMS[key].parse(one), classroom=True)
+    for text in (f"{one},", f"{one}, ", f" {one} ,"):
+        link = parse_query({key: text})
+        assert link.warnings == [], text
+        assert (link.hide if key == "hide" else getattr(link.config, key)) == expected
+    (warning,) = parse_query({key: f"{one},,{two}"}).warnings
+    assert "has an empty item between two commas" in warning
+    assert PARAMS[key].allowed(classroom=True) in warning
+
+
+def test_schemes_all_in_a_link_is_every_scheme_as_on_the_command_line():
+    link = parse_query({"schemes": "all"})
+    assert link.warnings == [] and link.config.schemes == tuple(SCHEMES)
+    assert to_query(link.config) == {"schemes": ",".join(SCHEMES)}
+
+
+ALLOWED = {  # each refusal path -> the allowed range its warning must quote
+    "unreadable": ({"epochs": "abc"}, "a whole number from 1 to 5000"),
+    "out of range": ({"epochs": "0"}, "a whole number from 1 to 5000"),
+    "over the classroom cap": ({"n_samples": "50000"}, "a whole number from 20 to 2000"),
+    "not a choice": ({"activation": "swish"}, "one of: tanh"),
+    "unknown name": ({"schemes": "zeros,evil"}, "names from: zeros, constant"),
+    "repeated name": ({"schemes": "zeros,zeros"}, "1 to 11 comma-separated names"),
+    "too many layers": ({"hidden": ",".join(["8"] * 31)}, "1 to 30 comma-separated whole"),
+    "too long": ({"lr": "1" * 300}, "a number from 1e-05 to 10"),
+    "duplicated": ({"lr": ["0.1", "0.2"]}, "give it once, as a number from 1e-05 to 10"),
+    "clash": ({"dataset": "xor", "n_classes": "3"}, "(at most 2 classes); use 2"),
+    "clash of 6": ({"dataset": "spirals", "n_classes": "7"}, "whole number from 2 to 6"),
+    "unknown parameter": ({"epoch": "5"}, "did you mean 'epochs'?"),
+    "too slow": ({"batch_size": "1", "n_samples": "2000"}, "would fit with the link's other"),
+}
+
+
+@pytest.mark.parametrize("case", list(ALLOWED))
+def test_each_refusal_names_the_parameter_what_was_wrong_and_what_is_allowed(case):
+    query, allowed = ALLOWED[case]
+    link = parse_query({**query, "seed": "7"})
+    (warning,) = link.warnings
+    assert allowed in warning, warning
+    assert any(
+        warning.startswith(f"{w} '{k}'") for k in query for w in ("parameter", "unknown parameter")
+    )
+    assert link.config.seed == 7  # every other setting is kept

@@ -341,7 +341,8 @@ INVALID = st.one_of(
 def allowed_phrases(name: str, kwargs: dict) -> list[str]:
     """What a good message says about the allowed values (any one of these)."""
     if name == "n_classes" and "dataset" in kwargs:
-        return [f"use 2 to {DATASETS[kwargs['dataset']].max_classes}"]
+        k = DATASETS[kwargs["dataset"]].max_classes
+        return ["use 2" if k == 2 else f"use a whole number from 2 to {k}"]
     phrases = [FIELDS[name].allowed()]
     if name == "schemes":
         phrases.append("each name may appear once")
