@@ -48,7 +48,9 @@ REDRAW_COST = 3.0
 FINISH_QUIETLY = 1.0
 # A run predicted (initdash.cost) to take less than TRAIN_FIRST seconds is trained before the
 # page is drawn (train_first): drawn once, finished, instead of at epoch 0, live and at the end.
-TRAIN_FIRST = 1.5
+# Under 3/4 s a live run shows one frame between its first and its last anyway (MIN_SLICE);
+# anything longer trains live, so a class can watch the schemes race.
+TRAIN_FIRST = 0.75
 
 
 @dataclass(eq=False)
