@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from dashboard import live, state, views
+from dashboard import live, predict, state, views
 from dashboard.links import CONFIG_KEYS
 from dashboard.views import Page, View
 
@@ -88,6 +88,7 @@ class Board:
 def start_run(page: Page) -> None:
     st.session_state[state.RUN] = live.start(page.config, page.data, page.data_key)
     st.session_state[state.RUN_NO] = st.session_state.get(state.RUN_NO, 0) + 1
+    predict.submit(page)  # quiz mode: the answers go with this run
 
 
 def stop_run() -> None:
@@ -96,18 +97,19 @@ def stop_run() -> None:
         live.stop(run)
 
 
-def header(page: Page, problems: list[str]):
-    """Train and Stop; returns the slots of the Stop button and of the progress bar."""
+def header(page: Page, problems: list[str], locked: bool = False):
+    """Train and Stop; returns the slots of the Stop button and of the progress bar.
+    ``locked``: Train waits for the quiz's answers."""
     c1, c2, c3 = st.columns([1, 1, 6], vertical_alignment="center")
     c1.button(
         "Train",
         icon=":material/play_arrow:",
         type="primary",
         key="train",
-        disabled=page.config is None,
+        disabled=page.config is None or locked,
         on_click=start_run,
         args=(page,),
-        help=TRAIN_HELP,
+        help=TRAIN_HELP if not locked else "answer the questions below first",
     )
     run = st.session_state.get(state.RUN)
     training = run is not None and not run.finished
@@ -171,8 +173,10 @@ def epoch_slider(run: live.Run | None, view: View, slot) -> int | None:
 
 def show(page: Page, problems: list[str], view: View) -> None:
     """The main area for these inputs and this session's run (which trains on while shown)."""
-    stop_slot, progress_slot = header(page, problems)
     run: live.Run | None = st.session_state.get(state.RUN)
+    stop_slot, progress_slot = header(page, problems, predict.locked(page, run))
+    quiz_slot = st.empty()  # quiz mode: the questions, or the grades
+    predict.draw(page, run, quiz_slot)
     note_slot = st.empty()  # always drawn: the elements below keep their places
     headline_slot = st.empty()
     if run is not None:
@@ -210,6 +214,7 @@ def show(page: Page, problems: list[str], view: View) -> None:
             views.headline(run.result)
         if view.shows_run:
             board.draw(view.draw, redraw_final, opts)
+        predict.draw(page, run, quiz_slot, grades_only=True)  # now that the run is done
     if run is not None:
         downloads(run)
 
