@@ -935,7 +935,14 @@ def activation_heatmaps(
     x_lo, x_hi = _epoch_cells(df["epoch"])
     cols = ["epoch", "x_lo", "x_hi", SCHEME, "lo", "hi", "share"]
     df = _lean(df.assign(x_lo=x_lo, x_hi=x_hi)[cols])
-    epoch_axis = alt.Axis(title="epoch", format="d", tickMinStep=1, tickCount=5, grid=False)
+    epoch_axis = alt.Axis(
+        title="epoch",
+        format="d",
+        tickMinStep=1,
+        tickCount=5,
+        grid=False,
+        labelExpr="datum.value < 0 ? '' : datum.label",  # the first column reaches below 0
+    )
     legend = alt.Legend(title="share", format=".0%", gradientLength=150)
     panel = (
         alt.Chart(df)

@@ -142,7 +142,7 @@ QUESTIONS: dict[str, Question] = {
         Question("learns", "Will it learn at all (training loss 10% below where it starts)?",
                  YES_NO, _learns),
         Question("gradient", "At the start, will the backprop signal reaching layer 1 vanish "
-                 f"(under x{VANISH_RATIO:g} the output layer's), explode (over "
+                 f"(under x{VANISH_RATIO:g} of the output layer's), explode (over "
                  f"x{EXPLODE_RATIO:g}) or stay healthy?", tuple(GRADIENT_WORDS.values()),
                  _gradient),
         Question("saturated", "Will most of its units start saturated (on the flat tails of "

@@ -123,7 +123,7 @@ def test_gradient(scheme, truth, number):
         assert g.right == (answer == truth), (answer, truth)
         assert number in g.why
     text = quiz.QUESTIONS["gradient"].text
-    assert "vanish (under x0.001 the output layer's), explode (over x10)" in text
+    assert "vanish (under x0.001 of the output layer's), explode (over x10)" in text
 
 
 def test_gradient_overflow_is_said_so():
