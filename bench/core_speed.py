@@ -16,7 +16,7 @@ initdash.blas.limit_blas_threads(1), as the app and the CLI do.
 ``--against REV``: the first page's run (``TrainConfig()``, 1000 epochs, recording as in the
 app) with this tree's core and with the core of git revision REV (exported to a temporary
 directory), in fresh processes that alternate (REV, this, REV, this, ...) so that a load change
-on a shared machine hits both alike; prints every time and the medians.
+on a shared machine hits both alike; prints every wall and CPU time and their medians.
 """
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ def report(title: str, config: TrainConfig, r: dict, repeats: int) -> None:
     print(f"  curves identical (vectorized vs loop): {'yes' if r['same'] else 'NO'}")
 
 
-# One child process: warm up, then time the first page's run 3 times (one line per time).
+# One child process: warm up, then time the first page's run 3 times: wall and CPU seconds of
+# this process (CPU time is less disturbed by other people's load on a shared machine).
 CHILD = """
 import os, sys, time
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
@@ -97,9 +98,9 @@ from initdash.blas import limit_blas_threads
 limit_blas_threads(1)
 run(TrainConfig(epochs=20))
 for _ in range(3):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     run(TrainConfig())
-    print(time.perf_counter() - t0)
+    print(time.perf_counter() - t0, time.process_time() - c0)
 """
 
 
@@ -128,20 +129,22 @@ def against(rev: str, rounds: int) -> int:
     )
     print(f"first page's run (TrainConfig(), 1000 epochs): {rev} against this tree ({here}{dirty})")
     print(f"  {loadavg()} before")
-    times: dict[str, list[float]] = {rev: [], "this tree": []}
+    times: dict[str, list[tuple[float, float]]] = {rev: [], "this tree": []}
     with tempfile.TemporaryDirectory() as tmp:
         trees = {rev: export(rev, Path(tmp)), "this tree": REPO}
         for r in range(rounds):
             for name, tree in trees.items():
                 child = [sys.executable, "-c", CHILD]
                 out = subprocess.run(child, cwd=tree, capture_output=True, text=True, check=True)
-                got = [float(x) for x in out.stdout.split()]
+                got = [tuple(map(float, line.split())) for line in out.stdout.splitlines()]
                 times[name] += got
-                print(f"  round {r + 1:2d} {name:>10}: " + " ".join(f"{t:.3f}" for t in got))
+                shown = " ".join(f"{w:.3f}/{c:.3f}" for w, c in got)
+                print(f"  round {r + 1:2d} {name:>10} (wall/CPU s): {shown}")
     print(f"  {loadavg()} after")
-    base, new = (statistics.median(times[k]) for k in (rev, "this tree"))
-    change = f"{100 * (new / base - 1):+.1f}% ({len(times[rev])} runs each)"
-    print(f"  median {rev}: {base:.3f} s, this tree: {new:.3f} s, change {change}")
+    for i, what in enumerate(("wall", "CPU")):
+        base, new = (statistics.median(t[i] for t in times[k]) for k in (rev, "this tree"))
+        change = f"{100 * (new / base - 1):+.1f}% ({len(times[rev])} runs each)"
+        print(f"  median {what} time {rev}: {base:.3f} s, this tree: {new:.3f} s, change {change}")
     return 0
 
 

@@ -213,12 +213,42 @@ def rms(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
 
 
 def percentiles(values: np.ndarray, q: tuple[float, ...] = PERCENTILES) -> np.ndarray:
-    """Each model's percentiles ``q`` of all its values (M, ...) -> (M, len(q)); NaN for a
-    model with a non-finite value (a diverged one)."""
+    """Each model's percentiles ``q`` of all its values (M, ...) -> (M, len(q)), NaN for a model
+    with a NaN value: ``np.percentile``'s numbers (linear interpolation, the same formula, in
+    float64), from one sort per model (a seventh of np.percentile's partition at 3 levels)."""
+    return distribution(values)[0]
+
+
+def distribution(
+    values: np.ndarray, edges: np.ndarray | None = None, q: tuple[float, ...] = PERCENTILES
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Percentiles (as :func:`percentiles`) and, with ``edges``, the counts of
+    :func:`histograms` (M, bins), both from one sort of each model's values."""
     flat = values.reshape(values.shape[0], -1)
-    if flat.shape[1] == 0:
-        return np.full((flat.shape[0], len(q)), np.nan)
-    return np.percentile(flat, q, axis=1).T
+    M, n = flat.shape
+    counts = None if edges is None else np.zeros((M, len(edges) - 1), np.int64)
+    if n == 0:
+        return np.full((M, len(q)), np.nan), counts
+    s = flat.copy()
+    s.sort(axis=1)  # NaN sorts last
+    pos = np.asarray(q, dtype=np.float64) / 100 * (n - 1)
+    lo = np.floor(pos).astype(np.intp)
+    hi = np.minimum(lo + 1, n - 1)
+    t = pos - lo
+    a, b = s[:, lo].astype(np.float64), s[:, hi].astype(np.float64)
+    d = b - a
+    pct = np.where(t >= 0.5, b - d * (1 - t), a + d * t)  # as numpy's _lerp
+    pct[np.isnan(s[:, -1])] = np.nan
+    if edges is not None:  # bins as in histograms(): values below the edges in the first bin
+        all_finite = np.isfinite(s[:, [0, -1]]).all(axis=1)
+        cuts = np.empty(len(edges), np.int64)
+        for k, row in enumerate(s):
+            cuts[1:-1] = row.searchsorted(edges[1:-1])  # how many values are below each
+            cuts[0], cuts[-1] = 0, n  # the finite values (-inf sorts first, +inf and NaN last)
+            if not all_finite[k]:
+                cuts[0], cuts[-1] = row.searchsorted(-np.inf, "right"), row.searchsorted(np.inf)
+            counts[k] = cuts[1:] - cuts[:-1]
+    return pct, counts
 
 
 def activation_edges(name: str, A: np.ndarray, bins: int = ACT_BINS) -> np.ndarray:

@@ -13,7 +13,16 @@ from test_train import DIVERGE, hand_updates, net_params
 
 from initdash import TrainConfig, Trainer, run
 from initdash.blas import limit_blas_threads
-from initdash.metrics import ACT_BINS, ACT_RANGES, ACT_SYMLOG_C, PERCENTILES, activation_edges
+from initdash.metrics import (
+    ACT_BINS,
+    ACT_RANGES,
+    ACT_SYMLOG_C,
+    PERCENTILES,
+    activation_edges,
+    distribution,
+    histograms,
+    percentiles,
+)
 
 limit_blas_threads(1)
 
@@ -108,6 +117,26 @@ def test_activation_table_shares_are_the_histograms():
     assert zeros.share.max() == 1.0
     middle = zeros.iloc[int(np.argmax(zeros.share))]
     assert middle.lo < 0 < middle.hi
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_distribution_is_np_percentile_and_histograms_from_one_sort(dtype):
+    """Random values with ties, values outside the edges, on an edge, and (one model) NaN and
+    infinities: percentiles as np.percentile's (of the float64 values), counts as
+    histograms()' (the trainer's weight histograms), a NaN model's percentiles NaN."""
+    rng = np.random.default_rng(7)
+    values = np.round(rng.normal(size=(4, 6, 50)), 2).astype(dtype)
+    values[1, 0, :3] = (-5.0, 5.0, 0.5)  # below, above, on an edge
+    values[2, 0, :3] = (np.nan, np.inf, -np.inf)
+    edges = np.linspace(-2.0, 2.0, 9)
+    pct, counts = distribution(values, edges)
+    flat = values.reshape(4, -1).astype(np.float64)
+    want = np.percentile(flat, PERCENTILES, axis=1).T
+    np.testing.assert_array_equal(pct[[0, 1, 3]], want[[0, 1, 3]])
+    assert np.isnan(pct[2]).all()
+    np.testing.assert_array_equal(counts, histograms(values, edges))
+    assert counts[2].sum() == 300 - 3 and counts[1].sum() == 300
+    np.testing.assert_array_equal(percentiles(values), pct)
 
 
 def test_activation_edges():
