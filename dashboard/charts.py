@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import altair as alt
 import numpy as np
@@ -865,6 +866,16 @@ def signal_flow(
 # ---------------------------------------------------------------------- 5b. distributions
 SHARE_SCALE = alt.Scale(type="sqrt", domain=[0, 1], scheme="viridis")
 SHARE_EMPTY = "#440154"  # viridis at 0
+PANEL = 150  # px: the side of a panel of these charts (5 fit across the page)
+
+
+class ValueAxis(NamedTuple):
+    """The axis of activation values: linear over a fixed ``domain`` (a bounded activation's
+    range, e.g. tanh's -1..1), or symmetric-log with constant ``symlog`` (unbounded
+    activations, whose bins the core spaces that way); neither: linear over the data."""
+
+    domain: tuple[float, float] | None = None
+    symlog: float | None = None
 
 
 def _value_y(
@@ -888,16 +899,25 @@ def _value_y(
     )
 
 
-def _by_scheme(panel, schemes: Sequence[str], columns: int, title, notes) -> alt.FacetChart:
+def _by_scheme(panel, schemes: Sequence[str], title, notes) -> alt.FacetChart:
     """Small multiples, one panel per scheme, headed by its label, in the schemes' order."""
     chart = _set(
         panel.facet(
             facet=alt.Facet(f"{SCHEME}:N", sort=scheme_labels(schemes), title=None),
-            columns=columns,
+            columns=COLUMNS,
         ),
         title=_title(title, notes),
     )
     return _style(chart)
+
+
+def _tips(**fields: str) -> list[alt.Tooltip]:
+    """Tooltips: the scheme, the epoch, then each field (name=title), a share as a percent."""
+    tips = [alt.Tooltip(f"{SCHEME}:N", title="scheme"), alt.Tooltip("epoch:Q")]
+    for name, title in fields.items():
+        fmt = ".1%" if name == "share" else ".3~g"
+        tips.append(alt.Tooltip(f"{name}:Q", title=title, format=fmt))
+    return tips
 
 
 def _epoch_cells(epochs: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -911,25 +931,14 @@ def _epoch_cells(epochs: pd.Series) -> tuple[pd.Series, pd.Series]:
     return epochs.map(lo), epochs.map(hi)
 
 
-def activation_heatmaps(
-    table: pd.DataFrame,
-    *,
-    layer: int = 1,
-    domain: Sequence[float] | None = None,
-    symlog: float | None = None,
-    schemes: Sequence[str] | None = None,
-    columns: int = COLUMNS,
-    panel_width: int = 150,
-    panel_height: int = 170,
-    title: str | None = None,
-) -> alt.FacetChart:
+def activation_heatmaps(table: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.FacetChart:
     """How a hidden layer's outputs are distributed over training, from
     ``Result.activation_table(layer)``: one heatmap per scheme, x = epoch (each recorded
     epoch a column), y = output value (the table's bins), colour = share of the outputs in
-    the bin (square-root scale, so a thin spread still shows beside a spike). ``domain``: the
-    value axis of a bounded activation (tanh: -1..1); ``symlog``: the constant of a
-    symmetric-log value axis (unbounded activations, whose bins the core spaces that way)."""
-    schemes = _schemes_of(table, schemes)
+    the bin (square-root scale, so a thin spread still shows beside a spike). ``axis``: the
+    value axis (:class:`ValueAxis`; default: linear over the data)."""
+    domain, symlog = axis or ValueAxis()
+    schemes = _schemes_of(table, None)
     df = _labelled(table, schemes)
     df, thin_note = _thin(df, "epoch")
     x_lo, x_hi = _epoch_cells(df["epoch"])
@@ -955,69 +964,47 @@ def activation_heatmaps(
             y2="hi:Q",
             color=alt.Color("share:Q", scale=SHARE_SCALE, legend=legend),
             stroke=alt.Color("edge:Q", scale=SHARE_SCALE, legend=None),
-            tooltip=[
-                alt.Tooltip(f"{SCHEME}:N", title="scheme"),
-                alt.Tooltip("epoch:Q"),
-                alt.Tooltip("lo:Q", title="outputs from", format=".3~g"),
-                alt.Tooltip("hi:Q", title="to", format=".3~g"),
-                alt.Tooltip("share:Q", title="share", format=".1%"),
-            ],
+            tooltip=_tips(lo="outputs from", hi="to", share="share"),
         )
     )
     # no outputs beyond an epoch's bins: the background has the colour of a share of 0
     empty = alt.ViewBackground(fill=SHARE_EMPTY, stroke="#999999", strokeWidth=0.5)
-    panel = _set(panel, width=panel_width, height=panel_height, view=empty)
+    panel = _set(panel, width=PANEL, height=PANEL, view=empty)
     notes = [thin_note, "colour: share of the layer's outputs (probe batch) in each bin"]
     if (df.groupby(["epoch", SCHEME], observed=True)["share"].sum() == 0).any():
         notes.append("no outputs once a scheme has diverged")
     if symlog is not None:
         notes.append(f"value axis symmetric-log: linear within about +-{symlog:g}")
-    return _by_scheme(panel, schemes, columns, title or f"Hidden layer {layer}'s outputs", notes)
+    return _by_scheme(panel, schemes, f"Hidden layer {layer}'s outputs", notes)
 
 
-def activation_bands(
-    pct: pd.DataFrame,
-    *,
-    layer: int = 1,
-    repeat: int = 0,
-    domain: Sequence[float] | None = None,
-    symlog: float | None = None,
-    schemes: Sequence[str] | None = None,
-    columns: int = COLUMNS,
-    panel_width: int = 150,
-    panel_height: int = 170,
-    title: str | None = None,
-) -> alt.FacetChart:
+def activation_bands(pct: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.FacetChart:
     """Glorot & Bengio's percentile bands over training, from
     ``Result.activation_percentiles()``: per scheme, the median output of hidden layer
-    ``layer`` (line) and the band from the 2nd to the 98th percentile, over the epochs."""
-    schemes = _schemes_of(pct, schemes)
-    df = pct[(pct["layer"] == layer) & (pct["repeat"] == repeat)]
+    ``layer`` (line) and the band from the 2nd to the 98th percentile, over the epochs, on the
+    value ``axis`` (:class:`ValueAxis`)."""
+    domain, symlog = axis or ValueAxis()
+    schemes = _schemes_of(pct, None)
+    df = pct[(pct["layer"] == layer) & (pct["repeat"] == 0)]
     df = _labelled(df, schemes)[["epoch", "scheme", SCHEME, "p2", "p50", "p98"]]
     df, n_bad = _finite(df, "p50")  # a diverged model's percentiles are NaN
     df, thin_note = _thin(df, "epoch")
     base = alt.Chart().encode(
         x=alt.X("epoch:Q", axis=_int_axis("epoch"), scale=alt.Scale(nice=False)),
         color=_scheme_color(schemes, legend=False),
-        tooltip=[
-            alt.Tooltip(f"{SCHEME}:N", title="scheme"),
-            alt.Tooltip("epoch:Q"),
-            alt.Tooltip("p2:Q", title="2nd percentile", format=".3~g"),
-            alt.Tooltip("p50:Q", title="median", format=".3~g"),
-            alt.Tooltip("p98:Q", title="98th percentile", format=".3~g"),
-        ],
+        tooltip=_tips(p2="2nd percentile", p50="median", p98="98th percentile"),
     )
     y = _value_y("p2:Q", df[["p2", "p98"]].to_numpy(), domain, symlog)
     band = base.mark_area(opacity=0.25).encode(y=y, y2="p98:Q")
     edges = [base.mark_line(strokeWidth=1).encode(y=f"{q}:Q") for q in ("p2", "p98")]
     median = base.mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=25)).encode(y="p50:Q")
     panel = alt.layer(band, *edges, median, data=_lean(df))
-    panel = _set(panel, width=panel_width, height=panel_height)
+    panel = _set(panel, width=PANEL, height=PANEL)
     notes = [thin_note, "line: median output; band: 2nd to 98th percentile (Glorot & Bengio)"]
     if n_bad:
         notes.append("epochs after a scheme diverged are not drawn")
     default = f"Hidden layer {layer}'s outputs: percentiles"
-    return _by_scheme(panel, schemes, columns, title or default, notes)
+    return _by_scheme(panel, schemes, default, notes)
 
 
 GRADIENT_LABELS = {
@@ -1026,24 +1013,14 @@ GRADIENT_LABELS = {
 }
 
 
-def gradient_bands(
-    table: pd.DataFrame,
-    *,
-    repeat: int = 0,
-    schemes: Sequence[str] | None = None,
-    columns: int = COLUMNS,
-    panel_width: int = 150,
-    panel_height: int = 200,
-    title: str | None = None,
-) -> alt.FacetChart:
+def gradient_bands(table: pd.DataFrame) -> alt.FacetChart:
     """Glorot & Bengio's Figs. 7 and 8 as percentile bands, from ``Result.gradient_table()``:
     per scheme, against the layer (the last is the output layer), the median of the
     back-propagated gradient |dL/dz| (solid) and of the weight gradients |dL/dW| (dashed),
     each with a band from its 2nd to its 98th percentile, on one log axis shared by every
     panel. An exact 0 is drawn on the bottom line, marked 0."""
-    schemes = _schemes_of(table, schemes)
-    df = table[table["repeat"] == repeat] if "repeat" in table else table
-    df = _labelled(df, schemes)
+    schemes = _schemes_of(table, None)
+    df = _labelled(table[table["repeat"] == 0], schemes)
     df = df.assign(which=df["gradient"].map(GRADIENT_LABELS).astype(object))
     df = df[["layer", "kind", "gradient", "which", "scheme", SCHEME, "p2", "p50", "p98"]]
     df = df[df[["p2", "p50", "p98"]].notna().all(axis=1)]
@@ -1096,32 +1073,21 @@ def gradient_bands(
     ]
     line = base.mark_line(strokeWidth=2.5).encode(y=y, strokeDash=dash)
     points = base.mark_circle(size=30).encode(y=y, tooltip=tooltip)
-    panel = _set(alt.layer(band, line, points, data=df), width=panel_width, height=panel_height)
-    return _by_scheme(panel, schemes, columns, title or "Gradients at initialization", notes)
+    panel = _set(alt.layer(band, line, points, data=df), width=PANEL, height=200)
+    return _by_scheme(panel, schemes, "Gradients at initialization", notes)
 
 
 UPDATE_REFERENCE = -3.0  # log10 of Karpathy's rule-of-thumb update-to-data ratio, 1e-3
 
 
-def update_ratios(
-    table: pd.DataFrame,
-    *,
-    repeat: int = 0,
-    schemes: Sequence[str] | None = None,
-    max_panels: int = 8,
-    columns: int = 4,
-    panel_width: int = 220,
-    panel_height: int = 170,
-    title: str | None = None,
-) -> alt.FacetChart:
+def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> alt.FacetChart:
     """Update-to-data ratio over training, from ``Result.update_table()``: one panel per
     weight layer (at most ``max_panels``, evenly picked, first and last kept), one line per
     scheme, y = log10(std of the applied update / std of the weights), with a dashed line at
     Karpathy's rule of thumb, 1e-3 (-3). A ratio that is 0, infinite or undefined (weights all
     equal, nothing moved) is not drawn; the subtitle names the schemes concerned."""
-    schemes = _schemes_of(table, schemes)
-    df = table[table["repeat"] == repeat] if "repeat" in table else table
-    df = _labelled(df, schemes)
+    schemes = _schemes_of(table, None)
+    df = _labelled(table[table["repeat"] == 0], schemes)
     n_layers = int(df["layer"].max()) if len(df) else 0
     layers = _evenly(df["layer"].unique(), max_panels)
     df = df[df["layer"].isin(layers)]
@@ -1164,11 +1130,11 @@ def update_ratios(
         .mark_rule(strokeDash=[6, 4], color="#888888")
         .encode(y=alt.datum(UPDATE_REFERENCE))
     )
-    panel = _set(alt.layer(lines, rule, data=df), width=panel_width, height=panel_height)
+    panel = _set(alt.layer(lines, rule, data=df), width=220, height=PANEL)
     order = sorted(df["panel"].unique(), key=lambda p: int(p.split()[1]))
     chart = _set(
-        panel.facet(facet=alt.Facet("panel:N", sort=order, title=None), columns=columns),
-        title=_title(title or "Update-to-data ratio per layer", notes),
+        panel.facet(facet=alt.Facet("panel:N", sort=order, title=None), columns=4),
+        title=_title("Update-to-data ratio per layer", notes),
     )
     return _style(chart)
 

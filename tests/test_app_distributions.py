@@ -30,7 +30,7 @@ def test_activations_view_draws_the_chosen_layer_as_a_heatmap_or_percentile_band
         rtol=1e-6,
     )
     at.session_state["o_act_layer"] = 2
-    at.session_state["o_act_mode"] = "bands"
+    at.session_state["o_act_bands"] = True
     at.run()
     assert not at.exception
     bands = sent(at).set_index(["scheme", "epoch"]).sort_index()

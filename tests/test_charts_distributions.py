@@ -19,6 +19,7 @@ from initdash.metrics import ACT_SYMLOG_C
 limit_blas_threads(1)
 
 ORDER = ("he_normal", "zeros", "random_large", "xavier_normal")
+TANH = charts.ValueAxis(domain=(-1.0, 1.0))
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,7 @@ def scales(spec: dict, channel: str) -> list[dict]:
 
 
 def test_activation_heatmap_carries_the_runs_shares_in_cells_that_tile_the_epochs(run):
-    spec = strict(charts.activation_heatmaps(run.activation_table(2), layer=2, domain=(-1, 1)))
+    spec = strict(charts.activation_heatmaps(run.activation_table(2), layer=2, axis=TANH))
     key = ["epoch", "scheme", "lo"]
     got = by_label(pd.DataFrame(rows(spec))).sort_values(key)
     want = run.activation_table(2).sort_values(key)
@@ -66,7 +67,7 @@ def test_activation_heatmap_carries_the_runs_shares_in_cells_that_tile_the_epoch
 
 def test_activation_heatmap_of_an_unbounded_activation_is_symlog(relu):
     table = relu.activation_table(1)
-    spec = strict(charts.activation_heatmaps(table, symlog=ACT_SYMLOG_C))
+    spec = strict(charts.activation_heatmaps(table, axis=charts.ValueAxis(symlog=ACT_SYMLOG_C)))
     (y,) = [s for s in scales(spec, "y") if s.get("type") == "symlog"]
     assert y["constant"] == ACT_SYMLOG_C
     assert y["domain"] == pytest.approx([table.lo.min(), table.hi.max()], rel=1e-6)
@@ -77,7 +78,7 @@ def test_a_heatmap_over_the_row_limit_keeps_whole_epochs():
     r = initdash.run(TrainConfig(schemes=tuple(SCHEMES), epochs=40, snapshots=41, n_samples=80))
     table = r.activation_table(1)
     assert len(table) > MAX_ROWS
-    spec = strict(charts.activation_heatmaps(table, domain=(-1, 1)))
+    spec = strict(charts.activation_heatmaps(table, axis=TANH))
     got = pd.DataFrame(rows(spec))
     assert len(got) <= MAX_ROWS and "epoch values shown" in subtitle(spec)
     per_epoch = got.groupby("epoch").size()
@@ -87,7 +88,7 @@ def test_a_heatmap_over_the_row_limit_keeps_whole_epochs():
 
 
 def test_activation_bands_are_the_runs_percentiles(run):
-    spec = strict(charts.activation_bands(run.activation_percentiles(), layer=3, domain=(-1, 1)))
+    spec = strict(charts.activation_bands(run.activation_percentiles(), layer=3, axis=TANH))
     got = by_label(pd.DataFrame(rows(spec))).set_index(["scheme", "epoch"]).sort_index()
     want = run.activation_percentiles()
     want = want[(want.layer == 3) & (want.repeat == 0)].set_index(["scheme", "epoch"])
@@ -147,9 +148,17 @@ def test_a_diverged_run_draws_strict_json():
         )
     )  # fmt: skip
     assert r.summary().set_index("scheme").loc["random_large", "diverged"]
-    heat = strict(charts.activation_heatmaps(r.activation_table(1), symlog=ACT_SYMLOG_C))
+    heat = strict(
+        charts.activation_heatmaps(
+            r.activation_table(1), axis=charts.ValueAxis(symlog=ACT_SYMLOG_C)
+        )
+    )
     assert "diverged" in subtitle(heat)
-    bands = strict(charts.activation_bands(r.activation_percentiles(), symlog=ACT_SYMLOG_C))
+    bands = strict(
+        charts.activation_bands(
+            r.activation_percentiles(), axis=charts.ValueAxis(symlog=ACT_SYMLOG_C)
+        )
+    )
     assert "diverged" in subtitle(bands)
     strict(charts.gradient_bands(r.gradient_table(0)))
     strict(charts.update_ratios(r.update_table()))

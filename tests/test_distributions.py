@@ -31,17 +31,8 @@ SCHEMES = ("zeros", "random_small", "random_large", "xavier_normal", "he_normal"
 
 def small_config(**changes) -> TrainConfig:
     """A float64 run with every epoch detailed, two hidden layers, on the probe batch's size."""
-    base = dict(
-        schemes=SCHEMES,
-        hidden=(6, 5),
-        n_samples=80,
-        epochs=4,
-        snapshots=5,
-        batch_size=0,
-        dtype="float64",
-        lr=0.1,
-    )
-    return TrainConfig(**{**base, **changes})
+    config = TrainConfig(schemes=SCHEMES, hidden=(6, 5), n_samples=80, epochs=4, snapshots=5)
+    return config.replace(batch_size=0, dtype="float64", lr=0.1).replace(**changes)
 
 
 def probe_batch(trainer: Trainer) -> tuple[np.ndarray, np.ndarray]:

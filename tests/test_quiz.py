@@ -11,65 +11,22 @@ import initdash
 from initdash import quiz
 from initdash.presets import DEFAULT_QUESTIONS, PRESETS
 
-
-def row(scheme: str, **values) -> dict:
-    """A summary row of a healthy scheme that learned, with ``values`` changed."""
-    base = dict(
-        scheme=scheme,
-        symmetry_broken=True,
-        distinct_neurons=16,
-        layer_width=16,
-        dead_neurons=0,
-        stuck_neurons=0,
-        initial_loss=0.7,
-        lowest_loss=0.2,
-        first_cut_epoch=3,
-        gradient="healthy",
-        signal_ratio_at_init=0.25,
-        saturated_at_init=0.0,
-        relapse=1.0,
-        relapse_epoch=-1,
-        reach_epoch=40,
-    )
-    return {**base, **values}
+# A hand-made run of four schemes: each row what its verdicts (Result.summary()) would say.
+COLUMNS = ("scheme symmetry_broken distinct_neurons layer_width dead_neurons stuck_neurons "
+           "initial_loss lowest_loss first_cut_epoch gradient signal_ratio_at_init "
+           "saturated_at_init relapse relapse_epoch reach_epoch").split()  # fmt: skip
+ROWS = [
+    ("zeros", False, 1, 16, 0, 0, 0.693, 0.693, -1, "blocked", 0.0, 0.0, 1.0, -1, -1),
+    ("random_small", True, 16, 16, 0, 0, 0.7, 0.69, -1, "vanishing", 3e-7, 0.0, 1.0, -1, -1),
+    ("random_large", True, 8, 16, 0, 8, 0.7, 0.2, 3, "exploding", 416.0, 0.94, 3.19, 109, 90),
+    ("xavier_normal", True, 16, 16, 0, 0, 0.7, 0.2, 3, "healthy", 0.25, 0.0, 1.4, 200, 40),
+]
+RUN = pd.DataFrame(ROWS, columns=COLUMNS)
 
 
-# A hand-made run of four schemes, each row what its verdicts would say.
-RUN = pd.DataFrame(
-    [
-        row(
-            "zeros",
-            symmetry_broken=False,
-            distinct_neurons=1,
-            initial_loss=0.693,
-            lowest_loss=0.693,
-            first_cut_epoch=-1,
-            gradient="blocked",
-            signal_ratio_at_init=0.0,
-            reach_epoch=-1,
-        ),
-        row(
-            "random_small",
-            gradient="vanishing",
-            signal_ratio_at_init=3e-7,
-            first_cut_epoch=-1,
-            lowest_loss=0.69,
-            reach_epoch=-1,
-        ),
-        row(
-            "random_large",
-            gradient="exploding",
-            signal_ratio_at_init=416.0,
-            saturated_at_init=0.94,
-            relapse=3.19,
-            relapse_epoch=109,
-            stuck_neurons=8,
-            distinct_neurons=8,
-            reach_epoch=90,
-        ),
-        row("xavier_normal", relapse=1.4, relapse_epoch=200, reach_epoch=40),
-    ]
-)
+def one(scheme: str, **values) -> pd.DataFrame:
+    """A one-scheme run: Xavier's row above with ``values`` changed."""
+    return pd.DataFrame([{**dict(zip(COLUMNS, ROWS[3], strict=True)), "scheme": scheme, **values}])
 
 
 def graded(name: str, answer: str, scheme: str | None = None) -> quiz.Grade:
@@ -77,32 +34,25 @@ def graded(name: str, answer: str, scheme: str | None = None) -> quiz.Grade:
 
 
 @pytest.mark.parametrize(
-    "scheme, truth, why",
+    "name, scheme, truth, why",
     [
-        ("zeros", "yes", "kept identical weights to the end (1 of 16 neurons distinct)"),
-        ("xavier_normal", "no", "weights differ at the end (16 of 16 neurons distinct)"),
-        ("random_large", "no", "(8 of 16 neurons distinct + 8 stuck)"),
+        ("clones", "zeros", "yes", "kept identical weights to the end (1 of 16 neurons distinct)"),
+        ("clones", "xavier_normal", "no", "weights differ at the end (16 of 16 neurons distinct)"),
+        ("clones", "random_large", "no", "(8 of 16 neurons distinct + 8 stuck)"),
+        ("learns", "zeros", "no", "started at 0.693 and never got 10% below that (lowest 0.693)"),
+        ("learns", "random_small", "no", "never got 10% below that (lowest 0.69)"),
+        (
+            "learns",
+            "xavier_normal",
+            "yes",
+            "went from 0.7 to 10% below that at epoch 3 (lowest 0.2)",
+        ),
     ],
 )
-def test_clones(scheme, truth, why):
-    for answer in quiz.QUESTIONS["clones"].choices:
-        g = graded("clones", answer, scheme)
+def test_yes_no_questions(name, scheme, truth, why):
+    for answer in quiz.QUESTIONS[name].choices:
+        g = graded(name, answer, scheme)
         assert g.right == (answer == truth) and g.truths == (truth,)
-        assert why in g.why
-
-
-@pytest.mark.parametrize(
-    "scheme, truth, why",
-    [
-        ("zeros", "no", "started at 0.693 and never got 10% below that (lowest 0.693)"),
-        ("random_small", "no", "never got 10% below that (lowest 0.69)"),
-        ("xavier_normal", "yes", "went from 0.7 to 10% below that at epoch 3 (lowest 0.2)"),
-    ],
-)
-def test_learns(scheme, truth, why):
-    for answer in ("yes", "no"):
-        g = graded("learns", answer, scheme)
-        assert g.right == (answer == truth)
         assert why in g.why
 
 
@@ -127,9 +77,7 @@ def test_gradient(scheme, truth, number):
 
 
 def test_gradient_overflow_is_said_so():
-    table = pd.DataFrame(
-        [row("random_large", gradient="exploding", signal_ratio_at_init=float("inf"))]
-    )
+    table = one("random_large", gradient="exploding", signal_ratio_at_init=float("inf"))
     g = quiz.grade("gradient", table, "explode", "random_large")
     assert g.right and "an overflow" in g.why
 
@@ -140,7 +88,7 @@ def test_saturated():
     assert not graded("saturated", "no", "random_large").right
     g = graded("saturated", "yes", "xavier_normal")
     assert not g.right and g.truths == ("no",) and g.why.startswith("0% of its outputs")
-    edge = pd.DataFrame([row("he_normal", saturated_at_init=0.5)])  # half is not most
+    edge = one("he_normal", saturated_at_init=0.5)  # half is not most
     assert quiz.grade("saturated", edge, "no", "he_normal").right
 
 
