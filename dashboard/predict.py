@@ -53,9 +53,17 @@ def locked(page: Page, run: live.Run | None) -> bool:
 
 
 def submit(page: Page) -> None:
-    """Send the answers with the run Train starts (from the button's callback)."""
-    if on():
-        st.session_state[state.QUIZ_SENT] = (st.session_state.get(state.RUN_NO), answers(page))
+    """Send the answers with the run Train starts (from the button's callback). Train pressed
+    again beside the grades (no questions open) sends the same answers again."""
+    if not on():
+        return
+    given = answers(page)
+    if any(a is None for a in given.values()):
+        sent = st.session_state.get(state.QUIZ_SENT)
+        if sent is None or set(sent[1]) != set(given):
+            return
+        given = sent[1]
+    st.session_state[state.QUIZ_SENT] = (st.session_state.get(state.RUN_NO), given)
 
 
 def _label(choice: str) -> str:

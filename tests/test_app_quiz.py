@@ -84,6 +84,8 @@ def test_after_the_run_each_answer_is_graded_by_the_runs_verdicts():
     race = lines[-1]
     assert race.startswith(":red[") and "you said *none of them*" in race
     assert "reached a training loss of 0.3 at epoch" in race
+    at = train(at)  # Train again beside the grades: the same answers, the same grades
+    assert grade_lines(at) == lines
 
 
 def test_new_settings_ask_again_and_the_toggle_turns_the_mode_off():
