@@ -132,8 +132,8 @@ def test_update_ratios_draw_the_finite_logs_per_layer_with_the_reference_line(ru
 
 
 def test_update_ratios_show_at_most_max_panels_layers():
-    r = initdash.run(TrainConfig(schemes=("he_normal",), activation="relu", hidden=(4,) * 11,
-                                 epochs=4, snapshots=3))  # fmt: skip
+    config = TrainConfig(schemes=("he_normal",), activation="relu", hidden=(4,) * 11)
+    r = initdash.run(config.replace(epochs=4, snapshots=3))
     spec = strict(charts.update_ratios(r.update_table(), max_panels=5))
     shown = sorted({x["layer"] for x in rows(spec)})
     assert shown[0] == 1 and shown[-1] == 12 and len(shown) == 5

@@ -12,9 +12,9 @@ from initdash import quiz
 from initdash.presets import DEFAULT_QUESTIONS, PRESETS
 
 # A hand-made run of four schemes: each row what its verdicts (Result.summary()) would say.
-COLUMNS = ("scheme symmetry_broken distinct_neurons layer_width dead_neurons stuck_neurons "
-           "initial_loss lowest_loss first_cut_epoch gradient signal_ratio_at_init "
-           "saturated_at_init relapse relapse_epoch reach_epoch").split()  # fmt: skip
+COLUMNS = """scheme symmetry_broken distinct_neurons layer_width dead_neurons stuck_neurons
+initial_loss lowest_loss first_cut_epoch gradient signal_ratio_at_init saturated_at_init relapse
+relapse_epoch reach_epoch""".split()
 ROWS = [
     ("zeros", False, 1, 16, 0, 0, 0.693, 0.693, -1, "blocked", 0.0, 0.0, 1.0, -1, -1),
     ("random_small", True, 16, 16, 0, 0, 0.7, 0.69, -1, "vanishing", 3e-7, 0.0, 1.0, -1, -1),
