@@ -1,6 +1,7 @@
 """How fast is the core? Model-epochs per second, vectorized vs one run per scheme.
 
     python bench/core_speed.py
+    python bench/core_speed.py --against 3cd8f85 [--rounds 10]
 
 (a) the default lesson (TrainConfig() defaults, epochs=2000), best of 3, in float32 (the
     default) and float64;
@@ -11,19 +12,30 @@ one run() per scheme with the same config otherwise. Recording is as in the app 
 detailed snapshots, test evaluation every epoch). A model-epoch is one network trained for one
 epoch (schemes x repeats x epochs per run). All in this process, after
 initdash.blas.limit_blas_threads(1), as the app and the CLI do.
+
+``--against REV``: the first page's run (``TrainConfig()``, 1000 epochs, recording as in the
+app) with this tree's core and with the core of git revision REV (exported to a temporary
+directory), in fresh processes that alternate (REV, this, REV, this, ...) so that a load change
+on a shared machine hits both alike; prints every wall and CPU time and their medians.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
+import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
 import initdash  # noqa: E402
 from initdash import SCHEMES, TrainConfig, run  # noqa: E402
@@ -75,7 +87,78 @@ def report(title: str, config: TrainConfig, r: dict, repeats: int) -> None:
     print(f"  curves identical (vectorized vs loop): {'yes' if r['same'] else 'NO'}")
 
 
+# One child process: warm up, then time the first page's run 3 times: wall and CPU seconds of
+# this process (CPU time is less disturbed by other people's load on a shared machine).
+CHILD = """
+import os, sys, time
+os.environ["OPENBLAS_NUM_THREADS"] = "1"
+sys.path.insert(0, os.getcwd())
+from initdash import TrainConfig, run
+from initdash.blas import limit_blas_threads
+limit_blas_threads(1)
+run(TrainConfig(epochs=20))
+for _ in range(3):
+    t0, c0 = time.perf_counter(), time.process_time()
+    run(TrainConfig())
+    print(time.perf_counter() - t0, time.process_time() - c0)
+"""
+
+
+def git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
+
+
+def export(rev: str, into: Path) -> Path:
+    """The files of git revision ``rev`` in a fresh directory under ``into``."""
+    archive = subprocess.run(
+        ["git", "archive", rev], cwd=REPO, capture_output=True, check=True
+    ).stdout
+    tar = into / "tree.tar"
+    tar.write_bytes(archive)
+    tree = into / "tree"
+    with tarfile.open(tar) as t:
+        t.extractall(tree, filter="data")
+    return tree
+
+
+def against(rev: str, rounds: int) -> int:
+    """The first page's core time here and at ``rev``, alternating processes."""
+    here = git("rev-parse", "--short", "HEAD")
+    dirty = (
+        " + uncommitted changes to initdash/" if git("status", "--porcelain", "initdash") else ""
+    )
+    print(f"first page's run (TrainConfig(), 1000 epochs): {rev} against this tree ({here}{dirty})")
+    print(f"  {loadavg()} before")
+    times: dict[str, list[tuple[float, float]]] = {rev: [], "this tree": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        trees = {rev: export(rev, Path(tmp)), "this tree": REPO}
+        for r in range(rounds):
+            for name, tree in trees.items():
+                child = [sys.executable, "-c", CHILD]
+                out = subprocess.run(child, cwd=tree, capture_output=True, text=True, check=True)
+                got = [tuple(map(float, line.split())) for line in out.stdout.splitlines()]
+                times[name] += got
+                shown = " ".join(f"{w:.3f}/{c:.3f}" for w, c in got)
+                print(f"  round {r + 1:2d} {name:>10} (wall/CPU s): {shown}")
+    print(f"  {loadavg()} after")
+    for i, what in enumerate(("wall", "CPU")):
+        base, new = (statistics.median(t[i] for t in times[k]) for k in (rev, "this tree"))
+        change = f"{100 * (new / base - 1):+.1f}% ({len(times[rev])} runs each)"
+        print(f"  median {what} time {rev}: {base:.3f} s, this tree: {new:.3f} s, change {change}")
+    return 0
+
+
+def loadavg() -> str:
+    return "load average: " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--against", metavar="REV", help="compare with git revision REV")
+    parser.add_argument("--rounds", type=int, default=10, help="alternations (with --against)")
+    args = parser.parse_args()
+    if args.against:
+        return against(args.against, args.rounds)
     threads_set = limit_blas_threads(1)
     print("initdash core speed")
     print(f"  python {platform.python_version()}, numpy {np.__version__}, os.cpu_count() = "
@@ -85,7 +168,7 @@ def main() -> int:
         + ("OpenBLAS set to 1 thread" if threads_set else "no OpenBLAS found, threads unchanged")
         + f"; OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}"
     )
-    print(f"  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (shared machine?)")
+    print(f"  {loadavg()} (shared machine?)")
 
     run(TrainConfig(epochs=20))  # warm-up: imports, first allocations
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import altair as alt
 import numpy as np
@@ -877,6 +878,282 @@ def signal_flow(
         width=width,
         height=height,
         title=_title(title or default, notes),
+    )
+    return _style(chart)
+
+
+# ---------------------------------------------------------------------- 5b. distributions
+SHARE_SCALE = alt.Scale(type="sqrt", domain=[0, 1], scheme="viridis")
+SHARE_EMPTY = "#440154"  # viridis at 0
+PANEL = 150  # px: the side of a panel of these charts (5 fit across the page)
+
+
+class ValueAxis(NamedTuple):
+    """The axis of activation values: linear over a fixed ``domain`` (a bounded activation's
+    range, e.g. tanh's -1..1), or symmetric-log with constant ``symlog`` (unbounded
+    activations, whose bins the core spaces that way); neither: linear over the data."""
+
+    domain: tuple[float, float] | None = None
+    symlog: float | None = None
+
+
+def _value_y(
+    field: str, values, domain: Sequence[float] | None, symlog: float | None, grid: bool = True
+) -> alt.Y:
+    """The y axis of output values: linear over a fixed ``domain`` (bounded activations), or
+    symmetric-log with constant ``symlog`` (unbounded ones), ticks at 0 and powers of ten
+    within the ``values``."""
+    if symlog is None:
+        scale = alt.Scale(domain=list(domain), nice=False) if domain else alt.Scale(zero=False)
+        return alt.Y(field, title="output value", scale=scale, axis=alt.Axis(grid=grid))
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    lo, hi = (float(v.min()), float(v.max())) if v.size else (-1.0, 1.0)
+    ticks = _symlog_ticks(lo, hi, symlog, per_side=4)
+    return alt.Y(
+        field,
+        title="output value (symlog scale)",
+        scale=alt.Scale(type="symlog", constant=symlog, domain=[lo, hi], nice=False),
+        axis=alt.Axis(values=ticks, format="~r", grid=grid),
+    )
+
+
+def _by_scheme(panel, schemes: Sequence[str], title, notes) -> alt.FacetChart:
+    """Small multiples, one panel per scheme, headed by its label, in the schemes' order."""
+    chart = _set(
+        panel.facet(
+            facet=alt.Facet(f"{SCHEME}:N", sort=scheme_labels(schemes), title=None),
+            columns=COLUMNS,
+        ),
+        title=_title(title, notes),
+    )
+    return _style(chart)
+
+
+def _tips(**fields: str) -> list[alt.Tooltip]:
+    """Tooltips: the scheme, the epoch, then each field (name=title), a share as a percent."""
+    tips = [alt.Tooltip(f"{SCHEME}:N", title="scheme"), alt.Tooltip("epoch:Q")]
+    for name, title in fields.items():
+        fmt = ".1%" if name == "share" else ".3~g"
+        tips.append(alt.Tooltip(f"{name}:Q", title=title, format=fmt))
+    return tips
+
+
+def _epoch_cells(epochs: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Where each epoch's column of a heatmap starts and ends on the epoch axis: halfway to
+    the neighbouring epochs shown (the first and last columns as wide as their neighbours)."""
+    e = np.sort(epochs.unique()).astype(float)
+    bounds = np.concatenate([[0.0], (e[1:] + e[:-1]) / 2, [0.0]])
+    first, last = (e[1] - e[0], e[-1] - e[-2]) if len(e) > 1 else (1.0, 1.0)
+    bounds[0], bounds[-1] = e[0] - first / 2, e[-1] + last / 2
+    lo, hi = dict(zip(e, bounds[:-1], strict=True)), dict(zip(e, bounds[1:], strict=True))
+    return epochs.map(lo), epochs.map(hi)
+
+
+def activation_heatmaps(table: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.FacetChart:
+    """How a hidden layer's outputs are distributed over training, from
+    ``Result.activation_table(layer)``: one heatmap per scheme, x = epoch (each recorded
+    epoch a column), y = output value (the table's bins), colour = share of the outputs in
+    the bin (square-root scale, so a thin spread still shows beside a spike). ``axis``: the
+    value axis (:class:`ValueAxis`; default: linear over the data)."""
+    domain, symlog = axis or ValueAxis()
+    schemes = _schemes_of(table, None)
+    df = _labelled(table, schemes)
+    df, thin_note = _thin(df, "epoch")
+    x_lo, x_hi = _epoch_cells(df["epoch"])
+    cols = ["epoch", "x_lo", "x_hi", SCHEME, "lo", "hi", "share"]
+    df = _lean(df.assign(x_lo=x_lo, x_hi=x_hi)[cols])
+    epoch_axis = alt.Axis(
+        title="epoch",
+        format="d",
+        tickMinStep=1,
+        tickCount=5,
+        grid=False,
+        labelExpr="datum.value < 0 ? '' : datum.label",  # the first column reaches below 0
+    )
+    legend = alt.Legend(title="share", format=".0%", gradientLength=150)
+    panel = (
+        alt.Chart(df)
+        .mark_rect(strokeWidth=0.6)  # a stroke of the fill's colour: no seams between cells
+        .transform_calculate(edge="datum.share")  # (the same field would merge the legends)
+        .encode(
+            x=alt.X("x_lo:Q", axis=epoch_axis, scale=alt.Scale(nice=False, zero=False)),
+            x2="x_hi:Q",
+            y=_value_y("lo:Q", df[["lo", "hi"]].to_numpy(), domain, symlog, grid=False),
+            y2="hi:Q",
+            color=alt.Color("share:Q", scale=SHARE_SCALE, legend=legend),
+            stroke=alt.Color("edge:Q", scale=SHARE_SCALE, legend=None),
+            tooltip=_tips(lo="outputs from", hi="to", share="share"),
+        )
+    )
+    # no outputs beyond an epoch's bins: the background has the colour of a share of 0
+    empty = alt.ViewBackground(fill=SHARE_EMPTY, stroke="#999999", strokeWidth=0.5)
+    panel = _set(panel, width=PANEL, height=PANEL, view=empty)
+    notes = [thin_note, "colour: share of the layer's outputs (probe batch) in each bin"]
+    if (df.groupby(["epoch", SCHEME], observed=True)["share"].sum() == 0).any():
+        notes.append("no outputs once a scheme has diverged")
+    if symlog is not None:
+        notes.append(f"value axis symmetric-log: linear within about +-{symlog:g}")
+    return _by_scheme(panel, schemes, f"Hidden layer {layer}'s outputs", notes)
+
+
+def activation_bands(pct: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.FacetChart:
+    """Glorot & Bengio's percentile bands over training, from
+    ``Result.activation_percentiles()``: per scheme, the median output of hidden layer
+    ``layer`` (line) and the band from the 2nd to the 98th percentile, over the epochs, on the
+    value ``axis`` (:class:`ValueAxis`)."""
+    domain, symlog = axis or ValueAxis()
+    schemes = _schemes_of(pct, None)
+    df = pct[(pct["layer"] == layer) & (pct["repeat"] == 0)]
+    df = _labelled(df, schemes)[["epoch", "scheme", SCHEME, "p2", "p50", "p98"]]
+    df, n_bad = _finite(df, "p50")  # a diverged model's percentiles are NaN
+    df, thin_note = _thin(df, "epoch")
+    base = alt.Chart().encode(
+        x=alt.X("epoch:Q", axis=_int_axis("epoch"), scale=alt.Scale(nice=False)),
+        color=_scheme_color(schemes, legend=False),
+        tooltip=_tips(p2="2nd percentile", p50="median", p98="98th percentile"),
+    )
+    y = _value_y("p2:Q", df[["p2", "p98"]].to_numpy(), domain, symlog)
+    band = base.mark_area(opacity=0.25).encode(y=y, y2="p98:Q")
+    edges = [base.mark_line(strokeWidth=1).encode(y=f"{q}:Q") for q in ("p2", "p98")]
+    median = base.mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=25)).encode(y="p50:Q")
+    panel = alt.layer(band, *edges, median, data=_lean(df))
+    panel = _set(panel, width=PANEL, height=PANEL)
+    notes = [thin_note, "line: median output; band: 2nd to 98th percentile (Glorot & Bengio)"]
+    if n_bad:
+        notes.append("epochs after a scheme diverged are not drawn")
+    default = f"Hidden layer {layer}'s outputs: percentiles"
+    return _by_scheme(panel, schemes, default, notes)
+
+
+GRADIENT_LABELS = {
+    "dz": "back-propagated |dL/dz| (per example)",
+    "dw": "weight gradient |dL/dW|",
+}
+
+
+def gradient_bands(table: pd.DataFrame) -> alt.FacetChart:
+    """Glorot & Bengio's Figs. 7 and 8 as percentile bands, from ``Result.gradient_table()``:
+    per scheme, against the layer (the last is the output layer), the median of the
+    back-propagated gradient |dL/dz| (solid) and of the weight gradients |dL/dW| (dashed),
+    each with a band from its 2nd to its 98th percentile, on one log axis shared by every
+    panel. An exact 0 is drawn on the bottom line, marked 0."""
+    schemes = _schemes_of(table, None)
+    df = _labelled(table[table["repeat"] == 0], schemes)
+    df = df.assign(which=df["gradient"].map(GRADIENT_LABELS).astype(object))
+    df = df[["layer", "kind", "gradient", "which", "scheme", SCHEME, "p2", "p50", "p98"]]
+    df = df[df[["p2", "p50", "p98"]].notna().all(axis=1)]
+    df, n_inf = _finite(df, "p98")
+    notes = ["line: median; band: 2nd to 98th percentile; probe batch"]
+    if n_inf:
+        notes.append(f"{n_inf} infinite value(s) (overflow) not drawn")
+    values = df[["p2", "p50", "p98"]].to_numpy().ravel()
+    floor = None
+    if (values == 0).any():
+        floor = _log_floor(values)
+        zero = set(df.loc[df["p50"] == 0, "scheme"])
+        names = ", ".join(SCHEMES[s].label for s in schemes if s in zero)
+        where = f" ({names}: median exactly 0)" if names else ""
+        notes.append(f"exactly 0 is drawn at the bottom line, marked 0{where}")
+    shown = {q: df[q].clip(lower=floor) if floor else df[q] for q in ("p2", "p50", "p98")}
+    df = _lean(df.assign(**{f"{q}_shown": v for q, v in shown.items()}))
+    dash = alt.StrokeDash(
+        "which:N",
+        scale=alt.Scale(domain=list(GRADIENT_LABELS.values()), range=[[1, 0], [6, 4]]),
+        legend=alt.Legend(
+            title=None, symbolStrokeWidth=2.5, symbolSize=500, orient="top", labelLimit=400
+        ),
+    )
+    y_title, y_scale, y_axis = (
+        "|gradient| (log scale)",
+        alt.Scale(type="log"),
+        _log_axis(values, floor),
+    )
+    y = alt.Y("p50_shown:Q", title=y_title, scale=y_scale, axis=y_axis)
+    base = alt.Chart().encode(
+        x=alt.X(
+            "layer:Q",
+            axis=_int_axis("layer (last = output)", df["layer"].unique()),
+            scale=alt.Scale(nice=False, zero=False),
+        ),
+        color=_scheme_color(schemes, legend=False),
+        detail="which:N",
+    )
+    y_band = alt.Y("p2_shown:Q", title=y_title, scale=y_scale, axis=y_axis)
+    band = base.mark_area(opacity=0.15).encode(y=y_band, y2="p98_shown:Q")
+    tooltip = [
+        alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+        alt.Tooltip("which:N", title="gradient"),
+        alt.Tooltip("layer:Q"),
+        alt.Tooltip("kind:N", title="layer kind"),
+        alt.Tooltip("p2:Q", title="2nd percentile", format=".3~g"),
+        alt.Tooltip("p50:Q", title="median", format=".3~g"),
+        alt.Tooltip("p98:Q", title="98th percentile", format=".3~g"),
+    ]
+    line = base.mark_line(strokeWidth=2.5).encode(y=y, strokeDash=dash)
+    points = base.mark_circle(size=30).encode(y=y, tooltip=tooltip)
+    panel = _set(alt.layer(band, line, points, data=df), width=PANEL, height=200)
+    return _by_scheme(panel, schemes, "Gradients at initialization", notes)
+
+
+UPDATE_REFERENCE = -3.0  # log10 of Karpathy's rule-of-thumb update-to-data ratio, 1e-3
+
+
+def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> alt.FacetChart:
+    """Update-to-data ratio over training, from ``Result.update_table()``: one panel per
+    weight layer (at most ``max_panels``, evenly picked, first and last kept), one line per
+    scheme, y = log10(std of the applied update / std of the weights), with a dashed line at
+    Karpathy's rule of thumb, 1e-3 (-3). A ratio that is 0, infinite or undefined (weights all
+    equal, nothing moved) is not drawn; the subtitle names the schemes concerned."""
+    schemes = _schemes_of(table, None)
+    df = _labelled(table[table["repeat"] == 0], schemes)
+    n_layers = int(df["layer"].max()) if len(df) else 0
+    layers = _evenly(df["layer"].unique(), max_panels)
+    df = df[df["layer"].isin(layers)]
+    ok = np.isfinite(df["log10_ratio"].to_numpy(dtype=float))
+    measured = df["epoch"].isin(df.loc[ok, "epoch"]).to_numpy()  # (none after the last epoch)
+    missing = set(df.loc[~ok & measured, "scheme"])
+    df = df[ok]
+    notes = ["dashed: 1e-3 (-3), Karpathy's rule of thumb"]
+    if len(layers) < n_layers:
+        notes.append(f"{len(layers)} of {n_layers} layers shown")
+    if missing:
+        names = ", ".join(SCHEMES[s].label for s in schemes if s in missing)
+        notes.append(f"not drawn where the ratio is undefined, 0 or infinite ({names})")
+    name = "layer " + df["layer"].astype(str)
+    df = df.assign(panel=np.where(df["layer"] == n_layers, name + " (output)", name))
+    df = _lean(df[["epoch", "layer", "panel", "scheme", SCHEME, "update_ratio", "log10_ratio"]])
+    pick = _legend_pick()
+    lines = (
+        alt.Chart()
+        .mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=25))
+        .encode(
+            x=alt.X("epoch:Q", axis=_int_axis("epoch"), scale=alt.Scale(nice=False)),
+            y=alt.Y(
+                "log10_ratio:Q", title="log10(update std / weight std)", scale=alt.Scale(zero=False)
+            ),
+            color=_scheme_color(schemes),
+            opacity=_pick_opacity(pick),
+            tooltip=[
+                alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+                alt.Tooltip("epoch:Q"),
+                alt.Tooltip("panel:N", title="layer"),
+                alt.Tooltip("update_ratio:Q", title="ratio", format=".3~g"),
+                alt.Tooltip("log10_ratio:Q", title="log10", format=".2f"),
+            ],
+        )
+        .add_params(pick)
+    )
+    rule = (
+        alt.Chart()
+        .mark_rule(strokeDash=[6, 4], color="#888888")
+        .encode(y=alt.datum(UPDATE_REFERENCE))
+    )
+    panel = _set(alt.layer(lines, rule, data=df), width=220, height=PANEL)
+    order = sorted(df["panel"].unique(), key=lambda p: int(p.split()[1]))
+    chart = _set(
+        panel.facet(facet=alt.Facet("panel:N", sort=order, title=None), columns=4),
+        title=_title("Update-to-data ratio per layer", notes),
     )
     return _style(chart)
 

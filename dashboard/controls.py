@@ -142,6 +142,7 @@ def init_from_link() -> None:
     st.session_state[state.VIEW] = link.view
     st.session_state.pop(state.VIEW_TAB, None)
     st.session_state[state.HIDE] = link.hide
+    st.session_state[state.QUIZ] = link.quiz
     st.session_state[state.LINK_WARNINGS] = link.warnings
     st.session_state[state.INITIALIZED] = True
 
@@ -256,6 +257,14 @@ def preset_box(hidden: tuple[str, ...]) -> None:
             on_change=apply_preset,
             help="a ready-made lesson: sets every control and opens the view to watch",
         )
+    if "presets" not in hidden:
+        st.sidebar.toggle(
+            "Predict, then observe",
+            key=state.QUIZ,
+            help="a quiz: answer a few questions about the schemes before Train unlocks; after "
+            "the run each answer is graded by what the run measured",
+            persist_state="session",
+        )
     if name in PRESETS:
         with st.sidebar.container(border=True):
             st.markdown(f"**{PRESETS[name].title}**")
@@ -347,8 +356,9 @@ def share(config: TrainConfig | None, view: str) -> None:
         return
     preset = st.session_state.get(state.PRESET)
     hide = st.session_state.get(state.HIDE, ())
+    quiz = bool(st.session_state.get(state.QUIZ))
     query = links.to_query(
-        config, preset=preset if preset in PRESETS else None, view=view, hide=hide
+        config, preset=preset if preset in PRESETS else None, view=view, hide=hide, quiz=quiz
     )
     current = {k: st.query_params.get_all(k) for k in st.query_params}
     keep = {k: v for k, v in current.items() if k in links.STREAMLIT_KEYS}

@@ -42,6 +42,7 @@ PARAMS: dict[str, Field] = {
         min_len=0,
         max_len=len(SECTIONS),
     ),
+    "quiz": Field("quiz", "int", 0, "1: students answer questions before Train (quiz)", 0, 1),
 }
 # Parameters Streamlit itself uses in URLs: never ours, never a warning.
 STREAMLIT_KEYS = frozenset({"embed", "embed_options"})
@@ -57,6 +58,7 @@ class Link:
     preset: str | None = None
     view: str = DEFAULT_VIEW
     hide: tuple[str, ...] = ()
+    quiz: bool = False  # predict-then-observe mode
     warnings: list[str] = field(default_factory=list)
     given: dict[str, Any] = field(default_factory=dict)  # accepted config values from the link
 
@@ -113,12 +115,13 @@ def parse_query(query: Mapping[str, str | Sequence[str]]) -> Link:
     preset = values.pop("preset", None)
     view = values.pop("view", None)
     hide = values.pop("hide", ())
+    quiz = bool(values.pop("quiz", 0))
     base = baseline(preset)
     given = dict(values)
     config = _combine(base, given, warnings)
     if view is None:
         view = PRESETS[preset].view if preset else PARAMS["view"].default
-    return Link(config, preset, view, tuple(hide), warnings, given)
+    return Link(config, preset, view, tuple(hide), quiz, warnings, given)
 
 
 def _combine(base: TrainConfig, given: dict[str, Any], warnings: list[str]) -> TrainConfig:
@@ -219,6 +222,7 @@ def to_query(
     preset: str | None = None,
     view: str | None = None,
     hide: Sequence[str] = (),
+    quiz: bool = False,
 ) -> dict[str, str]:
     """The query parameters that reproduce this experiment; defaults are left out."""
     base = baseline(preset)
@@ -234,4 +238,6 @@ def to_query(
         out["view"] = view
     if hide:
         out["hide"] = PARAMS["hide"].format(tuple(hide))
+    if quiz:
+        out["quiz"] = "1"
     return out

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from dashboard import live, state, views
+from dashboard import live, predict, state, views
 from dashboard.links import CONFIG_KEYS
 from dashboard.views import Page, View
 
@@ -94,6 +94,7 @@ def start_run(page: Page) -> None:
     st.session_state.pop(state.BUSY, None)
     st.session_state[state.RUN] = run
     st.session_state[state.RUN_NO] = st.session_state.get(state.RUN_NO, 0) + 1
+    predict.submit(page)  # quiz mode: the answers go with this run
 
 
 def stop_run() -> None:
@@ -102,18 +103,19 @@ def stop_run() -> None:
         live.stop(run)
 
 
-def header(page: Page, problems: list[str]):
-    """Train and Stop; returns the slots of the Stop button and of the progress bar."""
+def header(page: Page, problems: list[str], locked: bool = False):
+    """Train and Stop; returns the slots of the Stop button and of the progress bar.
+    ``locked``: Train waits for the quiz's answers."""
     c1, c2, c3 = st.columns([1, 1, 6], vertical_alignment="center")
     c1.button(
         "Train",
         icon=":material/play_arrow:",
         type="primary",
         key="train",
-        disabled=page.config is None,
+        disabled=page.config is None or locked,
         on_click=start_run,
         args=(page,),
-        help=TRAIN_HELP,
+        help=TRAIN_HELP if not locked else "answer the questions below first",
     )
     run = st.session_state.get(state.RUN)
     training = run is not None and not run.finished
@@ -183,7 +185,9 @@ def show(page: Page, problems: list[str], view: View) -> None:
     run: live.Run | None = st.session_state.get(state.RUN)
     if run is not None:
         live.train_first(run)  # a short run: trained before the first draw, drawn once
-    stop_slot, progress_slot = header(page, problems)
+    stop_slot, progress_slot = header(page, problems, predict.locked(page, run))
+    quiz_slot = st.empty()  # quiz mode: the questions, or the grades
+    predict.draw(page, run, quiz_slot)
     note_slot = st.empty()  # always drawn: the elements below keep their places
     headline_slot = st.empty()
     if run is not None:
@@ -221,6 +225,7 @@ def show(page: Page, problems: list[str], view: View) -> None:
             views.headline(run.result)
         if view.shows_run:
             board.draw(view.draw, redraw_final, opts)
+        predict.draw(page, run, quiz_slot, grades_only=True)  # now that the run is done
     if run is not None:
         downloads(run)
 

@@ -19,8 +19,15 @@ DEPTH, WIDTH, WIDTHS = "w_depth", "w_width", "w_widths"  # the network section's
 DEEP_ACTIVATION, DEEP_DEPTH = "o_deep_act", "o_deep_depth"  # set by a preset (Preset.deep)
 UPLOAD = "w_upload"  # the CSV file uploader
 BUSY = "busy"  # why the last Train click could not start (the server was busy), or absent
+QUIZ = "w_quiz"  # predict-then-observe mode on? (the sidebar toggle; `quiz=1` in a link)
+QUIZ_SENT = "quiz_sent"  # (run number, {(question, scheme): answer}): sent with Train, graded
 
 
 def widget(field: str) -> str:
     """The key of the sidebar widget of a config field."""
     return f"w_{field}"
+
+
+def quiz_answer(question: str, scheme: str | None) -> str:
+    """The key of the widget holding a quiz answer (scheme None: a question about them all)."""
+    return f"q_{question}_{scheme or 'all'}"

@@ -44,7 +44,8 @@ class Page:
 
 
 def look_for(text: str, out=st) -> None:
-    out.caption(f"**What to look for.** {text}")
+    """The view's caption (``text``'s line breaks and indents read as single spaces)."""
+    out.caption(f"**What to look for.** {' '.join(text.split())}")
 
 
 def _chart(chart, out=st) -> None:
@@ -115,8 +116,8 @@ def _collect_frames(chart, found: list) -> None:
 
 
 # ---------------------------------------------------------------------- overview
-def overview_options(page: Page) -> dict:
-    """A hidden layer to show (asked only when there are several)."""
+def hidden_layer(page: Page, label: str, key: str) -> int:
+    """A hidden layer to show, asked only when there are several (1 otherwise)."""
     if page.result is not None:
         H = len(page.result.dims) - 2
     else:
@@ -124,13 +125,19 @@ def overview_options(page: Page) -> dict:
     layer = 1
     if H > 1:
         layer = st.segmented_control(
-            "Hidden layer (its weights and neurons)",
+            label,
             list(range(1, H + 1)),
             default=1,
-            key="o_overview_layer",
+            key=key,
             format_func=lambda i: f"layer {i}",
         )
-    return {"metric": "loss", "log": True, "layer": layer if layer in range(1, H + 1) else 1}
+    return layer if layer in range(1, H + 1) else 1
+
+
+def overview_options(page: Page) -> dict:
+    """A hidden layer to show (asked only when there are several)."""
+    layer = hidden_layer(page, "Hidden layer (its weights and neurons)", "o_overview_layer")
+    return {"metric": "loss", "log": True, "layer": layer}
 
 
 def overview_draw(page: Page, opts: dict, out=st) -> None:
@@ -421,6 +428,95 @@ def signal_draw(page: Page, opts: dict, out=st) -> None:
         "signal; one that climbs is exploding. Saturated tanh/sigmoid units have a slope near "
         "0, so gradients die there; dead ReLUs output 0 for every input. Scrub to epoch 0 to "
         "see where each scheme starts.",
+        out=out,
+    )
+
+
+# ---------------------------------------------------------------------- activations over training
+def activations_options(page: Page) -> dict:
+    layer = hidden_layer(page, "Hidden layer", "o_act_layer")
+    bands = st.toggle(
+        "Percentile bands (Glorot & Bengio)",
+        key="o_act_bands",
+        help="instead of the whole distribution at every recorded epoch (the heatmap), its "
+        "median and the band from its 2nd to its 98th percentile",
+    )
+    return {"layer": layer, "bands": bands}
+
+
+def value_axis(activation: str) -> charts.ValueAxis:
+    """The value axis of an activation's outputs: its range if bounded, else symmetric-log
+    (the bins the core records: initdash.metrics.activation_edges)."""
+    bounded = initdash.metrics.ACT_RANGES.get(activation)
+    return charts.ValueAxis(bounded, None if bounded else initdash.metrics.ACT_SYMLOG_C)
+
+
+def activations_draw(page: Page, opts: dict, out=st) -> None:
+    result, layer = page.result, opts["layer"]
+    if len(result.dims) < 3:
+        out.info("This network has no hidden layer, so there are no activations to show.")
+        return
+    axis = value_axis(result.config.activation)
+    if opts["bands"]:
+        pct = result.activation_percentiles()
+        chart = charts.activation_bands(pct, layer=layer, axis=axis)
+    else:
+        chart = charts.activation_heatmaps(result.activation_table(layer), layer=layer, axis=axis)
+    _chart(chart, out=out)
+    look_for(
+        """
+        Each column is a recorded epoch and shows where the layer's outputs on the probe batch lie
+        (bright: many). Saturation is a bright band at the ends of tanh's range (-1 and +1) or
+        sigmoid's (0 and 1); a collapse, one bright band at 0. The percentile bands show Glorot
+        & Bengio's view: the median and the band holding the middle 96% of the outputs. On the first
+        page's setting (16 tanh units): Zeros' outputs are exactly 0 at every epoch; Random large
+        starts with over 80% of its outputs in the two end bins and keeps its 2nd and 98th
+        percentiles at -1 and +1 to the end; Random small starts collapsed (its middle 96% within
+        +-0.05) and has spread out by epoch 40 (98th percentile above 0.5); Xavier starts spread
+        over about +-0.8, under 1% of its outputs saturated; by the last epoch, training has pushed
+        some of Xavier's and He's outputs to within 0.01 of -1 and +1.
+        """,
+        out=out,
+    )
+
+
+# ---------------------------------------------------------------------- gradients at init
+def gradients_draw(page: Page, opts: dict, out=st) -> None:
+    result = page.result
+    _chart(charts.gradient_bands(result.gradient_table(0)), out=out)
+    look_for(
+        """
+        Glorot & Bengio's Figures 7 and 8, measured at epoch 0 on the probe batch: for each layer
+        (the last is the output), the back-propagated gradient |dL/dz| of one example (solid) and
+        the weight gradients |dL/dW| (dashed); line: the median, band: the 2nd to the 98th
+        percentile. On its way back, |dL/dz| is multiplied at every layer by the weights and the
+        activation's slope; a weight gradient is |dL/dz| times the layer's input, which the forward
+        pass has scaled the other way. So in preset 2 (5 tanh layers of 32), Random small's median
+        |dL/dz| shrinks over 10-fold per layer toward layer 1 (which gets under 1/10,000 of layer
+        5's), yet its median weight gradients in layers 2 to 5 stay within a factor of 3 of each
+        other: equally tiny (under 1e-7) everywhere. Xavier's median |dL/dz| stays within a factor
+        of 2 over layers 1 to 5, its weight gradients within a factor of 3 over layers 2 to 5.
+        Random large saturates: the median |dL/dz| of every hidden layer is exactly 0.
+        """,
+        out=out,
+    )
+
+
+# ---------------------------------------------------------------------- update ratio
+def updates_draw(page: Page, opts: dict, out=st) -> None:
+    _chart(charts.update_ratios(page.result.update_table()), out=out)
+    look_for(
+        """
+        Karpathy's check of the learning rate: per layer, the size of the step the optimizer takes
+        (SGD, momentum or Adam, as applied, at the first step of each recorded epoch) over the size
+        of the weights, log10(std of the update / std of the weights). About -3 (dashed) is his rule
+        of thumb; far above, the weights are rewritten fast, far below they barely move. On the
+        first page (SGD, step 0.5), Random small, Xavier and He move about 1/100 of their weights'
+        spread per step (median over the epochs and layers between -2.5 and -1.5), and Random large,
+        whose weights are 10 times wider, has the lowest median; Zeros has no line (all its weights
+        are 0: the ratio is undefined). Set the learning rate to 0.05 and every median drops by 0.6
+        to 1.2 (about tenfold).
+        """,
         out=out,
     )
 
@@ -724,6 +820,11 @@ VIEWS: dict[str, View] = {
         View("clones", "Neuron clones", "content_copy", clones_draw, clones_options),
         View("neurons", "Neurons", "hub", neurons_draw, neurons_options),
         View("signal", "Signal flow", "stacked_line_chart", signal_draw, signal_options),
+        View("activations", "Activations", "area_chart", activations_draw, activations_options,
+             uses_epoch=False),
+        View("gradients", "Gradients at init", "trending_down", gradients_draw,
+             shows_run=False, uses_epoch=False),
+        View("updates", "Update ratio", "speed", updates_draw, uses_epoch=False),
         View("boundary", "Decision boundary", "map", boundary_draw),
         View("tldr", "TL;DR table", "table_chart", tldr_draw, uses_epoch=False, charts=False),
         View("deep", "Deep-signal lab", "science", deep_draw, deep_options,

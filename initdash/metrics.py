@@ -26,7 +26,13 @@ where each is shown):
   ``SATURATION_SLOPE`` times its peak slope (tanh: 1, sigmoid: 0.25); dead fraction (ReLU
   family): share of dead units;
 * weight histograms: counts on bin edges shared by all schemes of a layer, spaced evenly in
-  asinh(w / c) so tiny and huge weights are both visible (a symlog axis with constant c).
+  asinh(w / c) so tiny and huge weights are both visible (a symlog axis with constant c);
+* activation histograms (:func:`activation_edges`): for tanh and sigmoid, ``ACT_BINS`` equal
+  bins over the activation's whole range (so the same bins at every epoch, saturation in the
+  end bins and a collapse to 0 in the middle one); for unbounded activations, bins between the
+  smallest and largest output of the epoch, spaced evenly in asinh(a / ACT_SYMLOG_C);
+* percentiles (:func:`percentiles`): the 2nd, 50th and 98th (Glorot & Bengio 2010's bands) of
+  each model's values, e.g. all outputs of a layer on the probe batch.
 """
 
 from __future__ import annotations
@@ -41,6 +47,11 @@ CLONE_RTOL = 1e-6
 SATURATION_SLOPE = 0.05
 HIST_BINS = 31  # odd, so 0 sits in the middle of a bin
 SIMILARITY_NEURONS = 32
+ACT_BINS = 31  # bins of an activation histogram (odd: 0, or sigmoid's 0.5, mid-bin)
+# The range of the bounded activations: their histograms use fixed bins over it.
+ACT_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
+ACT_SYMLOG_C = 0.1  # unbounded activations: bins linear within about +-0.1, logarithmic beyond
+PERCENTILES = (2.0, 50.0, 98.0)
 
 
 def divergence(A: np.ndarray) -> np.ndarray:
@@ -199,3 +210,59 @@ def histograms(weights: np.ndarray, edges: np.ndarray) -> np.ndarray:
 def rms(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     # squares in float64: float32 weights above ~1.8e19 would overflow to inf
     return np.sqrt(np.mean(np.square(x, dtype=np.float64), axis=axes))
+
+
+def percentiles(values: np.ndarray, q: tuple[float, ...] = PERCENTILES) -> np.ndarray:
+    """Each model's percentiles ``q`` of all its values (M, ...) -> (M, len(q)), NaN for a model
+    with a NaN value: ``np.percentile``'s numbers (linear interpolation, the same formula, in
+    float64), from one sort per model (a seventh of np.percentile's partition at 3 levels)."""
+    return distribution(values)[0]
+
+
+def distribution(
+    values: np.ndarray, edges: np.ndarray | None = None, q: tuple[float, ...] = PERCENTILES
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Percentiles (as :func:`percentiles`) and, with ``edges``, the counts of
+    :func:`histograms` (M, bins), both from one sort of each model's values."""
+    flat = values.reshape(values.shape[0], -1)
+    M, n = flat.shape
+    counts = None if edges is None else np.zeros((M, len(edges) - 1), np.int64)
+    if n == 0:
+        return np.full((M, len(q)), np.nan), counts
+    s = flat.copy()
+    s.sort(axis=1)  # NaN sorts last
+    pos = np.asarray(q, dtype=np.float64) / 100 * (n - 1)
+    lo = np.floor(pos).astype(np.intp)
+    hi = np.minimum(lo + 1, n - 1)
+    t = pos - lo
+    a, b = s[:, lo].astype(np.float64), s[:, hi].astype(np.float64)
+    d = b - a
+    pct = np.where(t >= 0.5, b - d * (1 - t), a + d * t)  # as numpy's _lerp
+    pct[np.isnan(s[:, -1])] = np.nan
+    if edges is not None:  # bins as in histograms(): values below the edges in the first bin
+        all_finite = np.isfinite(s[:, [0, -1]]).all(axis=1)
+        cuts = np.empty(len(edges), np.int64)
+        for k, row in enumerate(s):
+            cuts[1:-1] = row.searchsorted(edges[1:-1])  # how many values are below each
+            cuts[0], cuts[-1] = 0, n  # the finite values (-inf sorts first, +inf and NaN last)
+            if not all_finite[k]:
+                cuts[0], cuts[-1] = row.searchsorted(-np.inf, "right"), row.searchsorted(np.inf)
+            counts[k] = cuts[1:] - cuts[:-1]
+    return pct, counts
+
+
+def activation_edges(name: str, A: np.ndarray, bins: int = ACT_BINS) -> np.ndarray:
+    """Bin edges for a layer's outputs A (M, ...) under activation ``name``: fixed equal bins
+    over the range of a bounded activation (ACT_RANGES), else from the smallest to the largest
+    finite output, spaced evenly in asinh(a / ACT_SYMLOG_C) (at least +-ACT_SYMLOG_C wide)."""
+    if name in ACT_RANGES:
+        return np.linspace(*ACT_RANGES[name], bins + 1)
+    finite = A[np.isfinite(A)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+    c = ACT_SYMLOG_C
+    if hi - lo < c:
+        mid = (hi + lo) / 2
+        lo, hi = mid - c, mid + c
+    edges = c * np.sinh(np.linspace(np.arcsinh(lo / c), np.arcsinh(hi / c), bins + 1))
+    edges[0], edges[-1] = lo, hi
+    return edges

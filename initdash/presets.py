@@ -14,6 +14,10 @@ from typing import Any
 
 from .config import TrainConfig
 
+# The questions of the predict-then-observe mode (names in initdash.quiz.QUESTIONS) on the first
+# page and in a preset that does not choose its own.
+DEFAULT_QUESTIONS = ("clones", "learns", "gradient", "race")
+
 
 @dataclass(frozen=True)
 class Preset:
@@ -23,6 +27,7 @@ class Preset:
     view: str  # the view the page opens (a name in dashboard/views.py's registry)
     narrative: str
     deep: dict[str, Any] = field(default_factory=dict)  # the deep-signal lab's activation, depth
+    questions: tuple[str, ...] = DEFAULT_QUESTIONS  # asked before Train in quiz mode
 
     def config(self) -> TrainConfig:
         return TrainConfig(**self.settings)
@@ -55,6 +60,7 @@ PRESETS: dict[str, Preset] = {
                 "activation to sigmoid: the units output 0.5, so the weights move too, yet "
                 "every neuron of a layer stays identical to the others."
             ),
+            questions=("clones", "learns"),
         ),
         Preset(
             name="small_vs_large",
@@ -85,6 +91,7 @@ PRESETS: dict[str, Preset] = {
                 "more). The deep-signal lab, at depth 20, shows the same at initialization."
             ),
             deep=dict(activation="tanh", depth=20),
+            questions=("gradient", "learns", "unstable"),
         ),
         Preset(
             name="xavier_vs_he",
@@ -114,6 +121,7 @@ PRESETS: dict[str, Preset] = {
                 "share again."
             ),
             deep=dict(activation="relu", depth=20),
+            questions=("gradient", "learns", "race"),
         ),
         Preset(
             name="saturation",
@@ -144,6 +152,7 @@ PRESETS: dict[str, Preset] = {
                 "and ReLU."
             ),
             deep=dict(activation="sigmoid", depth=10),
+            questions=("saturated", "gradient", "learns"),
         ),
         Preset(
             name="seed_table",
@@ -166,6 +175,7 @@ PRESETS: dict[str, Preset] = {
                 "takes 5 times as many epochs to get going. Small is safer, not safe, in "
                 "deeper nets."
             ),
+            questions=("clones", "saturated", "unstable"),
         ),
     )
 }

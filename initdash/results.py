@@ -17,13 +17,15 @@ import pandas as pd
 from .activations import get_activation
 from .config import TrainConfig
 from .data import Data
+from .metrics import PERCENTILES
 from .schemes import SCHEMES
 from .verdicts import Evidence, Verdict, verdicts
 
 
 def _per(axis: str, blank: float | int | bool = np.nan):
     """A per-model array of LayerStats: one value per hidden layer ("H"), per weight layer
-    ("L") or per model (""); ``blank`` is what a diverged model shows (and its dtype)."""
+    ("L") or per model (""), or the three percentiles (metrics.PERCENTILES) per hidden layer
+    ("H3") or weight layer ("L3"); ``blank`` is what a diverged model shows (and its dtype)."""
     return field(metadata={"axis": axis, "blank": blank})
 
 
@@ -44,15 +46,23 @@ class LayerStats:
     delta: np.ndarray = _per("L")  # backprop signal: RMS of dLoss/dz per example
     w_rms: np.ndarray = _per("L")  # RMS of the weights
     prediction_gap: np.ndarray = _per("")  # most confident prediction's distance from chance
+    act_pct: np.ndarray = _per("H3")  # percentiles of the layer's outputs
+    dz_pct: np.ndarray = _per("L3")  # percentiles of |dLoss/dz| per example (backprop signal)
+    dw_pct: np.ndarray = _per("L3")  # percentiles of |dLoss/dW| (the weight gradients)
+    # std of the update the optimizer applies next (the epoch's first step) / std of the
+    # weights it is applied to (weights only, no bias); filled in by Trainer._update
+    update_ratio: np.ndarray = _per("L")
     width: list[int] = field(default_factory=list)  # (H,)
     w_edges: list[np.ndarray] = field(default_factory=list)  # L x (bins + 1,)
     w_c: list[float] = field(default_factory=list)  # L symlog constants
     w_hist: list[np.ndarray] = field(default_factory=list)  # L x (M, bins)
     similarity: list[np.ndarray] = field(default_factory=list)  # H x (S, k, k), repeat 0 only
+    act_edges: list[np.ndarray] = field(default_factory=list)  # H x (ACT_BINS + 1,)
+    act_hist: list[np.ndarray] = field(default_factory=list)  # H x (M, ACT_BINS) int32 counts
 
     @classmethod
     def empty(cls, M: int, H: int, L: int) -> LayerStats:
-        shapes = {"H": (M, H), "L": (M, L), "": (M,)}
+        shapes = {"H": (M, H), "L": (M, L), "": (M,), "H3": (M, H, 3), "L3": (M, L, 3)}
         return cls(
             **{
                 f.name: np.full(shapes[f.metadata["axis"]], f.metadata["blank"])
@@ -66,7 +76,7 @@ class LayerStats:
         for f in fields(self):
             if "axis" in f.metadata:
                 getattr(self, f.name)[models] = f.metadata["blank"]
-        for h in self.w_hist:
+        for h in (*self.w_hist, *self.act_hist):
             h[models] = 0
 
 
@@ -276,6 +286,93 @@ class Result:
                         "count": h.ravel(),
                         "fraction": (h / total).ravel(),
                         "c": c,
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
+
+    def activation_table(self, layer: int = 1) -> pd.DataFrame:
+        """How a hidden layer's outputs are distributed (repeat 0 of each scheme, probe batch)
+        at every detailed epoch: epoch, scheme, bin (lo, hi) and the share of the outputs in
+        that bin (0 for a diverged model)."""
+        first = np.arange(len(self.schemes)) * self.repeats
+        frames = []
+        for e, st in zip(self.detail_epochs, self.details, strict=True):
+            edges, h = st.act_edges[layer - 1], st.act_hist[layer - 1][first]
+            S, B = h.shape
+            total = np.maximum(h.sum(axis=1, keepdims=True), 1)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "epoch": e,
+                        "scheme": np.repeat(self.schemes, B),
+                        "lo": np.tile(edges[:-1], S),
+                        "hi": np.tile(edges[1:], S),
+                        "share": (h / total).ravel(),
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
+
+    def _percentile_frame(self, values: np.ndarray, **columns) -> pd.DataFrame:
+        """(M, layers, 3) percentiles -> rows per scheme, repeat and layer, + ``columns``."""
+        M, n, _ = values.shape
+        table = {
+            **columns,
+            "scheme": np.repeat(self.model_scheme, n),
+            "repeat": np.repeat(self.model_repeat, n),
+            "layer": np.tile(np.arange(1, n + 1), M),
+        }
+        for k, q in enumerate(PERCENTILES):
+            table[f"p{q:g}"] = values[:, :, k].ravel()
+        return pd.DataFrame(table)
+
+    def activation_percentiles(self) -> pd.DataFrame:
+        """Glorot & Bengio's bands: per detailed epoch, scheme, repeat and hidden layer, the
+        2nd, 50th and 98th percentiles of the layer's outputs on the probe batch (p2, p50,
+        p98)."""
+        return pd.concat(
+            [
+                self._percentile_frame(st.act_pct, epoch=e)
+                for e, st in zip(self.detail_epochs, self.details, strict=True)
+            ],
+            ignore_index=True,
+        )
+
+    def gradient_table(self, epoch: int | None = 0) -> pd.DataFrame:
+        """The gradients at a detailed epoch (default: at init), per scheme, repeat and weight
+        layer (the last is the output layer): percentiles (p2, p50, p98) of |dLoss/dz| per
+        example, the back-propagated signal (gradient "dz"), and of |dLoss/dW|, the weight
+        gradients (gradient "dw"), on the probe batch."""
+        i = self.detail_index(epoch)
+        st = self.details[i]
+        L = st.dz_pct.shape[1]
+        frames = []
+        for name, values in (("dz", st.dz_pct), ("dw", st.dw_pct)):
+            df = self._percentile_frame(values, epoch=self.detail_epochs[i], gradient=name)
+            df.insert(5, "kind", np.where(df["layer"] == L, "output", "hidden"))
+            frames.append(df)
+        return pd.concat(frames, ignore_index=True)
+
+    def update_table(self) -> pd.DataFrame:
+        """Update-to-data ratios over training: per detailed epoch (whose next optimizer step
+        it measures: none after the last), scheme, repeat and weight layer, the ratio std(update)
+        / std(weights) and its log10 (NaN where the ratio is 0, infinite or missing)."""
+        frames = []
+        for e, st in zip(self.detail_epochs, self.details, strict=True):
+            r = st.update_ratio
+            M, L = r.shape
+            with np.errstate(all="ignore"):
+                log = np.where(np.isfinite(r) & (r > 0), np.log10(r), np.nan)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "epoch": e,
+                        "scheme": np.repeat(self.model_scheme, L),
+                        "repeat": np.repeat(self.model_repeat, L),
+                        "layer": np.tile(np.arange(1, L + 1), M),
+                        "update_ratio": r.ravel(),
+                        "log10_ratio": log.ravel(),
                     }
                 )
             )

@@ -24,12 +24,15 @@ from .config import GRID_SIZE, PROBE_SIZE, TrainConfig
 from .data import Data, make_dataset, prepare
 from .metrics import (
     SIMILARITY_NEURONS,
+    activation_edges,
     dead_units,
     distinct_neurons,
+    distribution,
     divergence,
     hist_edges,
     histograms,
     param_clones,
+    percentiles,
     prediction_gap,
     rms,
     saturated_fraction,
@@ -78,7 +81,8 @@ def measure(
 
     Runs one forward and backward pass, so it overwrites the net's gradient buffers. Models
     not ``alive`` (diverged) get NaN statistics and empty histograms, and do not set the
-    histogram bins of the others.
+    histogram bins of the others. The update ratio is left blank: the trainer fills it in at
+    the next update (:meth:`Trainer._update`).
     """
     with np.errstate(all="ignore"):
         ws = net.full_pass(X, y, keep=False)
@@ -99,6 +103,11 @@ def measure(
             stats.divergence[:, i] = divergence(A)
             stats.distinct[:, i] = distinct_neurons(A, inactive=dead | stuck)
             stats.param_clones[:, i] = param_clones(net.P[i], net.Ws[i + 1])
+            raw = ws.A[i]  # (sorted in its own dtype: float32 sorts twice as fast)
+            edges = activation_edges(act.name, raw[alive] if alive.any() else raw)
+            stats.act_pct[:, i], counts = distribution(raw, edges)
+            stats.act_edges.append(edges)
+            stats.act_hist.append(counts.astype(np.int32))
             stats.width.append(A.shape[1])
             sim = similarity(A[similarity_models], SIMILARITY_NEURONS).astype(np.float16)
             sim[~alive[similarity_models]] = np.nan
@@ -108,6 +117,8 @@ def measure(
         for i, (w, dw) in enumerate(zip(net.Ws, net.dWs, strict=True)):
             stats.grad_norm[:, i] = np.sqrt(np.sum(np.square(dw, dtype=np.float64), axis=(1, 2)))
             stats.delta[:, i] = rms(ws.dZ[i].astype(np.float64), (1, 2)) * m
+            stats.dz_pct[:, i] = percentiles(np.abs(ws.dZ[i])) * m
+            stats.dw_pct[:, i] = percentiles(np.abs(dw))
             stats.w_rms[:, i] = rms(w, (1, 2))
             edges, c = hist_edges(w[alive] if alive.any() else w)
             stats.w_edges.append(edges)
@@ -165,6 +176,7 @@ class Trainer:
         self.alive = np.ones(self.net.n_models, dtype=bool)
         self._opt_state: list[list[np.ndarray]] = []
         self._t = 0
+        self._ratio_due: LayerStats | None = None  # measured, awaiting its update ratio
         self.epoch = 0
         self._snap_epochs = set(pick_epochs(config.epochs, config.snapshots).tolist())
         self.result = Result.empty(config, d, dims, self.grid)
@@ -290,6 +302,7 @@ class Trainer:
         self.result.record_detailed(e, stats, boundary)
         self.result.neurons.append(shown)
         self._last_detailed = e
+        self._ratio_due = stats
 
     def _train_step(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         net = self.net
@@ -305,14 +318,20 @@ class Trainer:
         return loss
 
     def _update(self) -> None:
+        """One optimizer step on every model; the first step after a detailed measurement also
+        records each layer's update ratio there (:meth:`_ratios`), from the update applied."""
         c = self.config
         net = self.net
         params, grads = net.P, net.dP
         self._t += 1
+        due, self._ratio_due = self._ratio_due, None
+        spread = None if due is None else [_spread(p[:, :, :-1]) for p in params]  # before
         if c.optimizer == "sgd":
             for p, g in zip(params, grads, strict=True):
                 g *= c.lr
                 p -= g
+            if due is not None:
+                self._ratios(due, spread, grads)
             return
         if not self._opt_state:
             n_state = 1 if c.optimizer == "momentum" else 3
@@ -323,6 +342,8 @@ class Trainer:
                 v += g
                 np.multiply(v, c.lr, out=g)
                 p -= g
+            if due is not None:
+                self._ratios(due, spread, grads)
             return
         b1, b2, eps = 0.9, 0.999, 1e-8
         lr_t = c.lr * np.sqrt(1.0 - b2**self._t) / (1.0 - b1**self._t)
@@ -339,6 +360,25 @@ class Trainer:
             np.divide(m, tmp, out=tmp)
             tmp *= lr_t
             p -= tmp
+        if due is not None:
+            self._ratios(due, spread, [tmp for _, _, tmp in self._opt_state])
+
+    def _ratios(self, stats: LayerStats, spread, updates: list[np.ndarray]) -> None:
+        """Each layer's update-to-data ratio (Karpathy's makemore part 3): std of the update
+        just subtracted from the weights (``updates``: what each layer's buffer holds after the
+        step) / std of the weights before it (``spread``), per model, biases left out. Diverged
+        models get NaN; weights all equal (std 0) give inf, or NaN if they did not move."""
+        for i, (before, u) in enumerate(zip(spread, updates, strict=True)):
+            with np.errstate(all="ignore"):
+                ratio = _spread(u[:, :, :-1]) / before
+            ratio[~self.alive] = np.nan
+            stats.update_ratio[:, i] = ratio
+
+
+def _spread(w: np.ndarray) -> np.ndarray:
+    """Each model's standard deviation of w (M, n, k), in float64, exactly 0 when all its values
+    are equal (np.std of equal values can be off by a rounding error, ~1e-17)."""
+    return np.std(w - w[:, :1, :1], axis=(1, 2), dtype=np.float64)
 
 
 def _grid(d: Data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

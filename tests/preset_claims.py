@@ -168,6 +168,65 @@ def _first_page_ordering(seed: int) -> bool:
     )
 
 
+def _bands(seed: int) -> pd.DataFrame:
+    """The first page's activation percentiles (repeat 0, the one hidden layer), by scheme."""
+    p = run(None, seed).activation_percentiles()
+    return p[p.repeat == 0].set_index(["scheme", "epoch"])
+
+
+def _end_bins_at_init(seed: int, scheme: str) -> float:
+    """Share of a scheme's outputs (first page, epoch 0) in the two end bins of tanh's range."""
+    t = run(None, seed).activation_table(1)
+    t = t[(t.epoch == 0) & (t.scheme == scheme)].sort_values("lo")
+    return float(t.share.iloc[0] + t.share.iloc[-1])
+
+
+def _zeros_exactly_zero(seed: int) -> bool:
+    r = run(None, seed)
+    s = r.schemes.index("zeros") * r.repeats
+    every_output_at_0 = all(
+        st.act_hist[0][s, (len(st.act_edges[0]) - 1) // 2] == st.act_hist[0][s].sum() > 0
+        for st in r.details
+    )
+    percentiles = _bands(seed).loc["zeros"][["p2", "p50", "p98"]]
+    return every_output_at_0 and bool((percentiles == 0).all().all())
+
+
+def _learners_reach_the_ends(seed: int) -> bool:
+    last = _bands(seed).xs(run(None, seed).detail_epochs[-1], level="epoch")
+    learners = ("random_large", "xavier_normal", "he_normal")
+    return all(last.loc[n, "p2"] <= -0.99 and last.loc[n, "p98"] >= 0.99 for n in learners)
+
+
+@cache
+def _init_gradients(seed: int) -> pd.DataFrame:
+    """Preset 2's gradients at init (repeat 0): median |dL/dz| and |dL/dW| by scheme and layer."""
+    config = PRESETS["small_vs_large"].config().replace(seed=seed, epochs=1)
+    g = initdash.run(config).gradient_table(0)
+    return g[g.repeat == 0].pivot_table(index=["scheme", "layer"], columns="gradient", values="p50")
+
+
+def _spread(values: pd.Series) -> float:
+    """Largest over smallest."""
+    return float(values.max() / values.min())
+
+
+def _updates(seed: int, **changes) -> pd.Series:
+    """Median log10 update ratio per scheme over the recorded epochs and layers (repeat 0)."""
+    u = run(None, seed, **changes).update_table()
+    return u[u.repeat == 0].groupby("scheme").log10_ratio.median()
+
+
+def _update_levels(seed: int) -> bool:
+    med = _updates(seed)
+    zeros = run(None, seed).update_table().query("scheme == 'zeros'")
+    return (
+        all(-2.5 < med[n] < -1.5 for n in ("random_small", "xavier_normal", "he_normal"))
+        and med["random_large"] < med.drop(["random_large", "zeros"]).min()
+        and bool(zeros.update_ratio.isna().all())
+    )
+
+
 def _small_start(seed: int, **changes) -> int:
     return int(_row("seed_table", seed, "random_small", **changes).first_cut_epoch)
 
@@ -194,6 +253,98 @@ CLAIMS: tuple[Claim, ...] = (
         "first page",
         "Zeros stays at ln 2 (within 1%)",
         lambda s: abs(summary(None, s).loc["zeros", "train_loss"] - LN2) < 0.01 * LN2,
+    ),
+    # ------------------------------------------------------------------ the views' captions
+    Claim(
+        "activations view",
+        "first page: Zeros' outputs are exactly 0 at every epoch",
+        _zeros_exactly_zero,
+    ),
+    Claim(
+        "activations view",
+        "first page: Random large starts with over 80% of its outputs in the two end bins, "
+        "keeps its 2nd and 98th percentiles at -1 and +1 to the end",
+        lambda s: (
+            _end_bins_at_init(s, "random_large") > 0.8
+            and bool((_bands(s).loc["random_large"].p2 <= -0.99).all())
+            and bool((_bands(s).loc["random_large"].p98 >= 0.99).all())
+        ),
+    ),
+    Claim(
+        "activations view",
+        "first page: Random small starts collapsed (middle 96% within +-0.05), spread out by "
+        "epoch 40 (98th percentile above 0.5)",
+        lambda s: (
+            -0.05 < _bands(s).loc[("random_small", 0), "p2"]
+            and _bands(s).loc[("random_small", 0), "p98"] < 0.05
+            and _bands(s).loc[("random_small", 40), "p98"] > 0.5
+        ),
+    ),
+    Claim(
+        "activations view",
+        "first page: Xavier starts spread over about +-0.8 (98th percentile 0.7 to 0.85, 2nd "
+        "-0.85 to -0.7), under 1% of them saturated",
+        lambda s: (
+            0.7 < _bands(s).loc[("xavier_normal", 0), "p98"] < 0.85
+            and -0.85 < _bands(s).loc[("xavier_normal", 0), "p2"] < -0.7
+            and summary(None, s).loc["xavier_normal", "saturated_at_init"] < 0.01
+        ),
+    ),
+    Claim(
+        "activations view",
+        "first page: by the last epoch Xavier and He (and still Random large) have outputs "
+        "within 0.01 of -1 and +1",
+        _learners_reach_the_ends,
+    ),
+    Claim(
+        "gradients view",
+        "preset 2, Random small: median |dL/dz| shrinks over 10-fold per layer toward layer 1, "
+        "which gets under 1/10,000 of layer 5's",
+        lambda s: (
+            all(
+                _init_gradients(s).loc[("random_small", k), "dz"]
+                < 0.1 * _init_gradients(s).loc[("random_small", k + 1), "dz"]
+                for k in range(1, 5)
+            )
+            and _init_gradients(s).loc[("random_small", 1), "dz"]
+            < 1e-4 * _init_gradients(s).loc[("random_small", 5), "dz"]
+        ),
+    ),
+    Claim(
+        "gradients view",
+        "preset 2, Random small: median weight gradients of layers 2 to 5 within a factor of 3 "
+        "of each other, all under 1e-7",
+        lambda s: (
+            _spread(_init_gradients(s).loc["random_small"].dw.loc[2:5]) < 3
+            and bool((_init_gradients(s).loc["random_small"].dw.loc[1:5] < 1e-7).all())
+        ),
+    ),
+    Claim(
+        "gradients view",
+        "preset 2, Xavier: median |dL/dz| within a factor of 2 over layers 1 to 5, weight "
+        "gradients within a factor of 3 over layers 2 to 5",
+        lambda s: (
+            _spread(_init_gradients(s).loc["xavier_normal"].dz.loc[1:5]) < 2
+            and _spread(_init_gradients(s).loc["xavier_normal"].dw.loc[2:5]) < 3
+        ),
+    ),
+    Claim(
+        "gradients view",
+        "preset 2, Random large: the median |dL/dz| of every hidden layer is exactly 0",
+        lambda s: bool((_init_gradients(s).loc["random_large"].dz.loc[1:5] == 0).all()),
+    ),
+    Claim(
+        "updates view",
+        "first page: Random small, Xavier and He: median log10 update ratio between -2.5 and "
+        "-1.5; Random large's the lowest; Zeros has none",
+        _update_levels,
+    ),
+    Claim(
+        "updates view",
+        "first page: at learning rate 0.05 every median drops by 0.6 to 1.2",
+        lambda s: bool(
+            ((_updates(s) - _updates(s, lr=0.05)).drop("zeros").between(0.6, 1.2)).all()
+        ),
     ),
     # ------------------------------------------------------------------ 1. clones
     Claim("clones", "divergence of Zeros and Constant exactly 0, 1 distinct", _clones),
