@@ -565,6 +565,8 @@ def symmetry_text(row) -> str:
 
 def neurons_text(row) -> str:
     """'k of n distinct', with the dead and stuck units counted apart."""
+    if row["distinct_neurons"] < 0:  # every repeat diverged: nothing left to measure
+        return f"neurons not measured (diverged at epoch {row['diverged_epoch']})"
     parts = [f"{row['distinct_neurons']} of {row['layer_width']} distinct"]
     if row["dead_neurons"] > 0:
         parts.append(f"{row['dead_neurons']} dead")
@@ -845,7 +847,7 @@ def headline(result: Result) -> None:
         cols = st.columns(per_row)
         for col, (_, row) in zip(cols, s.iloc[start : start + per_row].iterrows(), strict=False):
             with col.container(border=True):
-                st.markdown(card_text(row), unsafe_allow_html=True)
+                st.markdown(card_text(row, result.finished), unsafe_allow_html=True)
 
 
 CARD_WARNINGS = {
@@ -856,8 +858,10 @@ CARD_WARNINGS = {
 }
 
 
-def card_text(row) -> str:
-    """A headline card's Markdown: every word beside the number it came from."""
+def card_text(row, finished: bool = True) -> str:
+    """A headline card's Markdown: every word beside the number it came from. While a run
+    trains, only what has happened already is a warning (diverged, clones, a relapse); "no
+    learning" waits for the end."""
     color = charts.SCHEME_COLORS[row["scheme"]]
     acc = accuracy_value(row)
     lines = [
@@ -868,10 +872,10 @@ def card_text(row) -> str:
     ]
     o = row["outcome"]
     if o == "diverged":
-        lines.append(f"{CARD_WARNINGS[o]} at epoch {row['diverged_epoch']}")
+        lines[-1] = f"{CARD_WARNINGS[o]} at epoch {row['diverged_epoch']}"
     elif o == "unstable":
         lines.append(f"{CARD_WARNINGS[o]}: back to {_num(row['relapse'])}x its lowest")
-    elif o == "no learning":
+    elif o == "no learning" and finished:
         lines.append(f"{CARD_WARNINGS[o]}: never 10% below its start")
     elif o == "all neurons same":
         lines.append(f"{CARD_WARNINGS[o]}: identical weights")

@@ -166,6 +166,24 @@ def test_neuron_pictures_of_clones_are_identical_on_the_page():
         assert len(pictures) == distinct, label
 
 
+def test_cards_say_only_what_has_happened():
+    """A card's warning sits beside its number: "diverged at epoch N" (no "-1 distinct" for a
+    scheme whose every repeat diverged), and "no learning" only once the run has ended."""
+    r = initdash.run(
+        initdash.TrainConfig(schemes=("random_large", "zeros"), large_scale=1000.0,
+                             activation="relu", hidden=(16, 16, 16), noise=0.2, lr=1.0,
+                             batch_size=0, epochs=10, snapshots=2)
+    )  # fmt: skip
+    big, zeros = (row for _, row in r.summary().iterrows())
+    assert big["diverged"]
+    text = views.card_text(big)
+    assert f"diverged at epoch {big['diverged_epoch']}" in text and "-1" not in text
+    live_zeros = zeros.copy()
+    live_zeros["outcome"] = "no learning"
+    assert "no learning" in views.card_text(live_zeros, finished=True)
+    assert "no learning" not in views.card_text(live_zeros, finished=False)
+
+
 def test_scrubbing_epochs_changes_the_shown_epoch_without_retraining():
     at = train(fresh(TINY))
     at = open_view(at, "signal")
