@@ -32,7 +32,8 @@ DEFAULT_SCHEMES = ("zeros", "random_small", "random_large", "xavier_normal", "he
 
 @dataclass(frozen=True)
 class Field:
-    """One setting. ``kind`` is int, float, str (a choice), ints (list of widths) or names."""
+    """One setting. ``kind`` is int, float, str (a choice), ints (list of widths), names or
+    bool (reads 1/0, true/false or on/off in any case; writes on or off)."""
 
     name: str
     kind: str
@@ -51,6 +52,8 @@ class Field:
         """Human-readable allowed values, for error messages."""
         if self.choices is not None:
             return "one of: " + ", ".join(self.choices())
+        if self.kind == "bool":
+            return "1/0, true/false or on/off"
         hi = self.cap if classroom and self.cap is not None else self.hi
         if self.kind == "ints":
             n = self.max_len_cap if classroom and self.max_len_cap else self.max_len
@@ -86,6 +89,8 @@ class Field:
                 return tuple(_parse_int(p) for p in s.split(",")) if s else ()
             if self.kind == "names":
                 return tuple(p.strip() for p in s.split(",") if p.strip())
+            if self.kind == "bool" and s.lower() in BOOL_WORDS:
+                return BOOL_WORDS[s.lower()]
         except ValueError:
             pass
         raise ValueError(f"{self.name}: {text[:40]!r} is not {self.allowed(classroom)}")
@@ -96,6 +101,8 @@ class Field:
             return ",".join(str(v) for v in value)
         if self.kind == "float":
             return repr(float(value))
+        if self.kind == "bool":
+            return "on" if value else "off"
         return str(value)
 
     # ------------------------------------------------------------ checking
@@ -124,6 +131,13 @@ class Field:
             if not isinstance(value, str) or value not in self.choices():
                 raise bad
             return value
+        if self.kind == "bool":  # True/False (numpy's too), never 0/1 or text: say so
+            if not isinstance(value, (bool, np.bool_)):
+                raise ValueError(
+                    f"{self.name} = {_short(value)} is not allowed; use True or False "
+                    f"(in text: {self.allowed()})"
+                )
+            return bool(value)
         if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
             raise bad
         items = tuple(value)
@@ -145,6 +159,9 @@ class Field:
         if len(set(items)) != len(items):
             raise ValueError(f"{self.name}: each name may appear once, got {_short(items)}")
         return items
+
+
+BOOL_WORDS = {"1": True, "true": True, "on": True, "0": False, "false": False, "off": False}
 
 
 def _short(v: Any) -> str:
@@ -205,6 +222,12 @@ FIELDS: dict[str, Field] = {
             choices=lambda: tuple(ACTIVATIONS),
         ),
         Field(
+            "batchnorm",
+            "bool",
+            False,
+            "batch normalization of every hidden pre-activation, with a learned scale and shift",
+        ),
+        Field(
             "schemes",
             "names",
             DEFAULT_SCHEMES,
@@ -251,6 +274,7 @@ class TrainConfig:
     test_fraction: float = FIELDS["test_fraction"].default
     hidden: tuple[int, ...] = FIELDS["hidden"].default
     activation: str = FIELDS["activation"].default
+    batchnorm: bool = FIELDS["batchnorm"].default
     schemes: tuple[str, ...] = FIELDS["schemes"].default
     small_scale: float = FIELDS["small_scale"].default
     large_scale: float = FIELDS["large_scale"].default

@@ -195,6 +195,7 @@ def test_scrubbing_epochs_changes_the_shown_epoch_without_retraining():
         ("w_batch_size", 16),
         ("w_seed", 7),
         ("w_repeats", 2),
+        ("w_batchnorm", True),
     ],
 )
 def test_changing_a_control_marks_stale_and_retrains(field, value):

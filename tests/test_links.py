@@ -55,6 +55,8 @@ def field_values(name: str) -> st.SearchStrategy:
         return st.integers(int(f.lo), int(_hi(name)))
     if f.kind == "float":
         return st.floats(f.lo, _hi(name), allow_nan=False, allow_infinity=False)
+    if f.kind == "bool":
+        return st.booleans()
     raise AssertionError(f"no strategy for {name}")
 
 
@@ -501,3 +503,17 @@ def test_a_typo_gets_a_suggestion(key, hint):
 def test_an_unknown_parameter_lists_the_known_ones():
     (warning,) = parse_query({"zzz": "1"}).warnings
     assert "known: dataset, n_samples" in warning and "hide" in warning
+
+
+def test_batchnorm_in_a_link():
+    """``batchnorm=on`` (or 1, true) turns BatchNorm on; off is the default and is left out of
+    links; another word is named in a warning and falls back to off."""
+    for text in ("on", "1", "TRUE"):
+        link = parse_query({"batchnorm": text})
+        assert link.config.batchnorm is True and not link.warnings
+    assert to_query(TrainConfig(batchnorm=True)) == {"batchnorm": "on"}
+    assert "batchnorm" not in to_query(TrainConfig())
+    link = parse_query({"batchnorm": "yes"})
+    assert link.config.batchnorm is False
+    (warning,) = link.warnings
+    assert "'batchnorm'" in warning and "1/0, true/false or on/off" in warning
