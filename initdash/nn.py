@@ -49,6 +49,15 @@ BN_EPS = 1e-5  # added to the batch variance before its square root (PyTorch's d
 BN_MOMENTUM = 0.9  # share of the running statistics kept at each training step
 
 
+def _stacked_stats(widths: Sequence[int], n_models: int, dtype: np.dtype):
+    """(M, sum of widths, 2) [mean | variance] and its per-layer (M, n, 1) views of each."""
+    stats = np.empty((n_models, sum(widths), 2), dtype)
+    ends = np.cumsum([0, *widths])
+    means = [stats[:, a:b, 0:1] for a, b in zip(ends[:-1], ends[1:], strict=True)]
+    variances = [stats[:, a:b, 1:2] for a, b in zip(ends[:-1], ends[1:], strict=True)]
+    return stats, means, variances
+
+
 def output_units(n_classes: int) -> int:
     """Width of the output layer: 1 logit for 2 classes, one per class otherwise."""
     return 1 if n_classes == 2 else int(n_classes)
@@ -76,9 +85,9 @@ class Workspace:
         self.Z = self._buffers(dims[1:])
         if batchnorm:  # per hidden layer: x (or u), the batch's mean, variance, 1/sqrt(var+eps)
             self.XH = self._buffers(dims[1:-1])
-            self.mean, self.var, self.inv_std = (
-                [np.empty((n_models, n, 1), dtype) for n in dims[1:-1]] for _ in range(3)
-            )
+            # every layer's batch mean and variance in one array, so track() is 3 calls
+            self.stats, self.mean, self.var = _stacked_stats(dims[1:-1], n_models, dtype)
+            self.inv_std = [np.empty((n_models, n, 1), dtype) for n in dims[1:-1]]
         # hidden activations carry the row of ones that multiplies the next layer's bias
         self.A1 = [np.ones((n_models, n + 1, m), dtype) for n in dims[1:-1]]
         self.A = [a[:, :-1] for a in self.A1]
@@ -144,8 +153,8 @@ class StackedMLP:
         self.gammas = [g[:, :, :1] for g in self.BN]
         self.betas = [g[:, :, 1:] for g in self.BN]
         self.dBN = [np.zeros_like(g) for g in self.BN]
-        self.running_mean = [np.zeros((M, n, 1), self.dtype) for n in hidden]
-        self.running_var = [np.ones((M, n, 1), self.dtype) for n in hidden]
+        self.running, self.running_mean, self.running_var = _stacked_stats(hidden, M, self.dtype)
+        self.running[:, :, 0], self.running[:, :, 1] = 0.0, 1.0  # frameworks' start
         self.params = [*self.P, *self.BN]  # what an optimizer updates, with ...
         self.grads = [*self.dP, *self.dBN]  # ... the gradients a full pass leaves here
         self._spaces: dict[int, Workspace] = {}
@@ -237,14 +246,9 @@ class StackedMLP:
         ones (``momentum=0``: replace them). Nothing without BatchNorm or for one example."""
         if not self.batchnorm or ws.m < 2:
             return
-        unbiased = ws.m / (ws.m - 1)
-        for rm, rv, mean, var in zip(
-            self.running_mean, self.running_var, ws.mean, ws.var, strict=True
-        ):
-            rm *= momentum
-            rm += (1.0 - momentum) * mean
-            rv *= momentum
-            rv += ((1.0 - momentum) * unbiased) * var
+        share = np.array([1.0 - momentum, (1.0 - momentum) * ws.m / (ws.m - 1)], self.dtype)
+        self.running *= momentum
+        self.running += ws.stats * share
 
     def unit_params(self, i: int) -> np.ndarray:
         """Every parameter of each unit of hidden layer i: its row of ``P[i]`` ([W | b]) and,
@@ -336,16 +340,16 @@ class StackedMLP:
         gradients of gamma and beta into ``dBN[i]``. With x the normalized u, over the batch:
         dbeta = sum dL/dz, dgamma = sum dL/dz x, and
         dL/du = gamma / sqrt(var + eps) (dL/dz - dbeta / m - x dgamma / m)."""
-        dz, x, scratch = ws.dZ[i], ws.XH[i], ws.dA[i]
-        dbeta, dgamma = self.dBN[i][:, :, 1], self.dBN[i][:, :, 0]
-        np.add.reduce(dz, axis=2, out=dbeta)
+        dz, x, scratch, small = ws.dZ[i], ws.XH[i], ws.dA[i], ws.inv_std[i]
+        dgamma, dbeta = self.dBN[i][:, :, 0:1], self.dBN[i][:, :, 1:2]
+        np.add.reduce(dz, axis=2, keepdims=True, out=dbeta)
         np.multiply(dz, x, out=scratch)
-        np.add.reduce(scratch, axis=2, out=dgamma)
-        gamma = self.gammas[i]
-        dz -= dbeta[:, :, None] * (1.0 / ws.m)
-        np.multiply(x, dgamma[:, :, None] * (1.0 / ws.m), out=scratch)
+        np.add.reduce(scratch, axis=2, keepdims=True, out=dgamma)
+        small *= self.gammas[i]  # gamma / sqrt(var + eps): 1/sqrt(var + eps) is not needed again
+        dz -= dbeta * (1.0 / ws.m)
+        np.multiply(x, dgamma * (1.0 / ws.m), out=scratch)
         dz -= scratch
-        dz *= gamma * ws.inv_std[i]
+        dz *= small
 
     def full_pass(self, X1: np.ndarray, y: np.ndarray, keep: bool = True) -> Workspace:
         """Forward (BatchNorm: with the batch's statistics), loss and backward on one batch;
