@@ -1,10 +1,17 @@
 """How fast is the core? Model-epochs per second, vectorized vs one run per scheme.
 
-    python bench/core_speed.py
+    python bench/core_speed.py [--before GIT_REF] [--rounds 5]
 
 (a) the default lesson (TrainConfig() defaults, epochs=2000), best of 3, in float32 (the
     default) and float64;
 (b) a large config: all 11 schemes, hidden=(64,)*8, n_samples=2000, epochs=200 (one repeat).
+
+(c) BatchNorm on and off: the default lesson and a deeper net (hidden=(32,)*5, mini-batches
+    of 32, 200 epochs), each vectorized and as a loop, with and without BatchNorm: BatchNorm's
+    cost, and whether its runs stay vectorized (the stacking speed-up with it on);
+(d) with --before REF: the default lesson's core time in this checkout and in the git
+    revision REF (exported to a temporary directory), in separate processes, alternating
+    --rounds times (best of 3 each), so a shared machine's load hits both alike.
 
 Each is timed (i) vectorized: one run() with all schemes stacked, and (ii) as a plain loop:
 one run() per scheme with the same config otherwise. Recording is as in the app (the default
@@ -15,9 +22,13 @@ initdash.blas.limit_blas_threads(1), as the app and the CLI do.
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -75,7 +86,69 @@ def report(title: str, config: TrainConfig, r: dict, repeats: int) -> None:
     print(f"  curves identical (vectorized vs loop): {'yes' if r['same'] else 'NO'}")
 
 
+def batchnorm_cost(title: str, config: TrainConfig, repeats: int) -> None:
+    """Vectorized and loop rates with BatchNorm off and on, and their ratios."""
+    plain = vectorized_vs_loop(config.replace(batchnorm=False), repeats)
+    bn = vectorized_vs_loop(config.replace(batchnorm=True), repeats)
+    report(f"{title}, BatchNorm off", config.replace(batchnorm=False), plain, repeats)
+    report(f"{title}, BatchNorm on", config.replace(batchnorm=True), bn, repeats)
+    print(
+        f"  BatchNorm on / off (vectorized): {bn['vec_rate']:.0f} / {plain['vec_rate']:.0f} "
+        f"model-epochs/s = {bn['vec_rate'] / plain['vec_rate']:.2f} "
+        f"(it takes {plain['vec_rate'] / bn['vec_rate']:.2f}x as long); stacking speed-up "
+        f"with BatchNorm {bn['loop'] / bn['vec']:.2f}x, without {plain['loop'] / plain['vec']:.2f}x"
+    )
+
+
+TIME_LESSON = """
+import sys, time
+sys.path.insert(0, {path!r})
+from initdash.blas import limit_blas_threads
+limit_blas_threads(1)
+from initdash import TrainConfig, run
+run(TrainConfig(epochs=20))
+times = []
+for _ in range(3):
+    t = time.perf_counter()
+    run(TrainConfig(epochs={epochs}))
+    times.append(time.perf_counter() - t)
+print(min(times))
+"""
+
+
+def lesson_time(path: Path, epochs: int) -> float:
+    """Best of 3 of the default lesson in a fresh process importing initdash from ``path``."""
+    code = TIME_LESSON.format(path=str(path), epochs=epochs)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip())
+
+
+def before_after(ref: str, rounds: int, epochs: int = 2000) -> None:
+    """The default lesson here and at git revision ``ref``, alternating."""
+    here = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(
+            ["git", "-C", str(here), "archive", ref, "initdash"], capture_output=True, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        before, after = [], []
+        for _ in range(rounds):
+            before.append(lesson_time(Path(tmp), epochs))
+            after.append(lesson_time(here, epochs))
+    b, a = statistics.median(before), statistics.median(after)
+    print(f"\n(d) the default lesson (TrainConfig(), {epochs} epochs), {ref} vs this checkout")
+    print(f"  {rounds} alternating rounds, best of 3 each, separate processes")
+    print(f"  {ref:>12}: median {b:.3f} s  (rounds: {', '.join(f'{x:.3f}' for x in before)})")
+    print(f"  {'this':>12}: median {a:.3f} s  (rounds: {', '.join(f'{x:.3f}' for x in after)})")
+    print(f"  this / {ref}: {a / b:.3f}  ({100 * (a / b - 1):+.1f}%)")
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", metavar="GIT_REF", help="compare the default lesson with REF")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds for --before")
+    parser.add_argument("--only-batchnorm", action="store_true", help="run (c) (and (d)) only")
+    args = parser.parse_args()
     threads_set = limit_blas_threads(1)
     print("initdash core speed")
     print(f"  python {platform.python_version()}, numpy {np.__version__}, os.cpu_count() = "
@@ -90,6 +163,8 @@ def main() -> int:
     run(TrainConfig(epochs=20))  # warm-up: imports, first allocations
 
     lesson = TrainConfig(epochs=2000)
+    if args.only_batchnorm:
+        return batchnorm_and_before(args, lesson)
     results = {}
     for dtype in ("float32", "float64"):
         config = lesson.replace(dtype=dtype)
@@ -108,6 +183,16 @@ def main() -> int:
         f"\nThe whole default lesson (TrainConfig(), {lesson.epochs} epochs, {default_dtype}, "
         f"recording on): {t:.3f} s  (target < 1 s: {'met' if t < 1.0 else 'MISSED'})"
     )
+    return batchnorm_and_before(args, lesson)
+
+
+def batchnorm_and_before(args: argparse.Namespace, lesson: TrainConfig) -> int:
+    batchnorm_cost("(c) default lesson", lesson, repeats=3)
+    deeper = TrainConfig(hidden=(32,) * 5, epochs=200)
+    batchnorm_cost("(c) deeper net", deeper, repeats=3)
+    if args.before:
+        before_after(args.before, args.rounds)
+    print(f"\n  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
 
