@@ -28,6 +28,11 @@ class Preset:
         return TrainConfig(**self.settings)
 
 
+# Presets 2 and 6: a 5-layer tanh net on gently noisy moons, full-batch SGD
+FIVE_LAYERS = dict(
+    hidden=(32, 32, 32, 32, 32), activation="tanh", noise=0.2, lr=0.05, batch_size=0, epochs=1000
+)
+
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in (
@@ -59,15 +64,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             name="small_vs_large",
             title="2. Small vs large random weights (5 layers)",
-            settings=dict(
-                schemes=("random_small", "random_large", "xavier_normal"),
-                hidden=(32, 32, 32, 32, 32),
-                activation="tanh",
-                noise=0.2,
-                lr=0.05,
-                batch_size=0,
-                epochs=1000,
-            ),
+            settings=dict(schemes=("random_small", "random_large", "xavier_normal"), **FIVE_LAYERS),
             view="signal",
             narrative=(
                 "Both schemes break symmetry, but look at the signal flow at epoch 0. With "
@@ -171,14 +168,7 @@ PRESETS: dict[str, Preset] = {
             name="batchnorm",
             title="6. Does BatchNorm rescue a bad init?",
             settings=dict(
-                schemes=("zeros", "random_small", "random_large"),
-                hidden=(32, 32, 32, 32, 32),
-                activation="tanh",
-                batchnorm=True,
-                noise=0.2,
-                lr=0.05,
-                batch_size=0,
-                epochs=1000,
+                schemes=("zeros", "random_small", "random_large"), batchnorm=True, **FIVE_LAYERS
             ),
             view="curves",
             narrative=(

@@ -72,6 +72,11 @@ def _row(preset, seed, scheme, **changes):
     return summary(preset, seed, **changes).loc[scheme]
 
 
+def _unstable(row) -> bool:
+    """The loss climbed back to over twice its lowest: the verdict says unstable."""
+    return row.relapse > 2 and row.outcome == "unstable"
+
+
 def _clones(seed: int) -> bool:
     r = run("clones", seed)
     d = r.divergence_table()
@@ -267,10 +272,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim(
         "small_vs_large",
         "x10: the loss climbs back to over twice its lowest (unstable)",
-        lambda s: (
-            _row("small_vs_large", s, "random_large").relapse > 2
-            and _row("small_vs_large", s, "random_large").outcome == "unstable"
-        ),
+        lambda s: _unstable(_row("small_vs_large", s, "random_large")),
     ),
     Claim(
         "small_vs_large",
@@ -620,10 +622,7 @@ BATCHNORM_CLAIMS = (
     Claim(
         "batchnorm",
         "x0.01 with BatchNorm: loss back to over twice its lowest (unstable)",
-        lambda s: (
-            _row("batchnorm", s, "random_small").relapse > 2
-            and _row("batchnorm", s, "random_small").outcome == "unstable"
-        ),
+        lambda s: _unstable(_row("batchnorm", s, "random_small")),
     ),
     Claim(
         "batchnorm",

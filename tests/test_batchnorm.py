@@ -382,39 +382,28 @@ def bn_net_params(trainer: Trainer, k: int = 0) -> dict:
     return out
 
 
+# three classes, two hidden layers, full batch: three trainer steps are three updates
+STEPS = TrainConfig(dataset="blobs", n_classes=3, schemes=("xavier_normal",), hidden=(5, 4),
+                    n_samples=60, lr=0.05, momentum=0.8, batch_size=0, dtype="float64",
+                    batchnorm=True)  # fmt: skip
+
+
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
 def test_optimizers_update_gamma_and_beta_as_written_by_hand(optimizer):
     """Three full-batch steps with BatchNorm = three hand-written updates of every parameter
     (gammas and betas included) from the gradients; the hidden biases stay exactly 0."""
-    config = TrainConfig(
-        dataset="blobs",
-        n_classes=3,
-        schemes=("xavier_normal",),
-        hidden=(5, 4),
-        n_samples=60,
-        epochs=10,
-        optimizer=optimizer,
-        lr=0.05,
-        momentum=0.8,
-        batch_size=0,
-        dtype="float64",
-        batchnorm=True,
-    )
-    trainer = Trainer(config)
+    trainer = Trainer(STEPS.replace(optimizer=optimizer))
     start = bn_net_params(trainer)
-    for _ in range(3):
-        trainer.step()
-    d = trainer.data
-    expected = hand_updates(
-        optimizer, start, d.X_train, d.y_train, config.activation, config.lr, config.momentum, 3
-    )
+    trainer.advance(epochs=3)
+    X, y, c = trainer.data.X_train, trainer.data.y_train, trainer.config
+    expected = hand_updates(optimizer, start, X, y, c.activation, c.lr, c.momentum, 3)
     got = bn_net_params(trainer)
-    for key in expected:
+    for key, value in expected.items():
         if key in ("b1", "b2"):
-            assert (got[key] == 0.0).all(), key
-            continue
-        assert not np.array_equal(got[key], start[key]), key
-        np.testing.assert_allclose(got[key], expected[key], rtol=1e-10, atol=1e-13, err_msg=key)
+            assert (got[key] == 0.0).all() and (value == 0.0).all(), key
+        else:
+            assert not np.array_equal(got[key], start[key]), key
+            np.testing.assert_allclose(got[key], value, rtol=1e-10, atol=1e-13, err_msg=key)
 
 
 @pytest.fixture(scope="module")
