@@ -345,6 +345,10 @@ def test_a_batchnorm_run_draws_every_view_and_says_how_batchnorm_shows():
             assert charts(at), f"view {name} drew no chart"
         if name in notes:
             assert notes[name] in captions(at), name
+        if name == "deep":
+            assert "plain layers: the lab has no BatchNorm" in " ".join(
+                m.value for m in at.markdown
+            )
     at = open_view(train(fresh({"epochs": "50", "n_samples": "120"})), "weights")
     assert views.BN_WEIGHTS not in captions(at)
 
