@@ -83,7 +83,9 @@ class Workspace:
         self.m = m
         self.dims, self.n_models, self.dtype = list(dims), n_models, dtype
         self.Z = self._buffers(dims[1:])
-        if batchnorm:  # per hidden layer: x (or u), the batch's mean, variance, 1/sqrt(var+eps)
+        # per hidden layer: x (or u), the batch's mean and variance, 1/sqrt(var + eps) (after
+        # the backward pass: gamma/sqrt(var + eps))
+        if batchnorm:
             self.XH = self._buffers(dims[1:-1])
             # every layer's batch mean and variance in one array, so track() is 3 calls
             self.stats, self.mean, self.var = _stacked_stats(dims[1:-1], n_models, dtype)
