@@ -9,9 +9,10 @@
 (c) BatchNorm on and off: the default lesson and a deeper net (hidden=(32,)*5, mini-batches
     of 32, 200 epochs), each vectorized and as a loop, with and without BatchNorm: BatchNorm's
     cost, and whether its runs stay vectorized (the stacking speed-up with it on);
-(d) with --before REF: the default lesson's core time in this checkout and in the git
-    revision REF (exported to a temporary directory), in separate processes, alternating
-    --rounds times (best of 3 each), so a shared machine's load hits both alike.
+(d) with --before REF: the default lesson's core time (1000 epochs) in this checkout and in
+    the git revision REF (its initdash exported to a temporary directory and imported under
+    another name), alternating in this process --rounds times, so a shared machine's load hits
+    both alike: the median of the per-round ratios.
 
 Each is timed (i) vectorized: one run() with all schemes stacked, and (ii) as a plain loop:
 one run() per scheme with the same config otherwise. Recording is as in the app (the default
@@ -100,53 +101,49 @@ def batchnorm_cost(title: str, config: TrainConfig, repeats: int) -> None:
     )
 
 
-TIME_LESSON = """
-import sys, time
-sys.path.insert(0, {path!r})
-from initdash.blas import limit_blas_threads
-limit_blas_threads(1)
-from initdash import TrainConfig, run
-run(TrainConfig(epochs=20))
-times = []
-for _ in range(3):
-    t = time.perf_counter()
-    run(TrainConfig(epochs={epochs}))
-    times.append(time.perf_counter() - t)
-print(min(times))
-"""
-
-
-def lesson_time(path: Path, epochs: int) -> float:
-    """Best of 3 of the default lesson in a fresh process importing initdash from ``path``."""
-    code = TIME_LESSON.format(path=str(path), epochs=epochs)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return float(out.stdout.strip())
-
-
-def before_after(ref: str, rounds: int, epochs: int = 2000) -> None:
-    """The default lesson here and at git revision ``ref``, alternating."""
+def before_after(ref: str, rounds: int, epochs: int = 1000) -> None:
+    """The default lesson here and at git revision ``ref``, alternating in this process: REF's
+    ``initdash`` is exported to a temporary directory and imported as ``initdash_before``."""
     here = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory() as tmp:
         archive = subprocess.run(
             ["git", "-C", str(here), "archive", ref, "initdash"], capture_output=True, check=True
         )
         subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        os.rename(Path(tmp) / "initdash", Path(tmp) / "initdash_before")
+        sys.path.insert(0, tmp)
+        import initdash_before  # REF's core, just exported
+
+        def lesson(module) -> float:
+            t = time.perf_counter()
+            module.run(module.TrainConfig(epochs=epochs))
+            return time.perf_counter() - t
+
+        lesson(initdash)  # warm-up
+        lesson(initdash_before)
         before, after = [], []
-        for _ in range(rounds):
-            before.append(lesson_time(Path(tmp), epochs))
-            after.append(lesson_time(here, epochs))
-    b, a = statistics.median(before), statistics.median(after)
+        for r in range(rounds):  # alternate which goes first
+            pair = (initdash_before, initdash) if r % 2 == 0 else (initdash, initdash_before)
+            times = {id(m): lesson(m) for m in pair}
+            before.append(times[id(initdash_before)])
+            after.append(times[id(initdash)])
+        sys.path.remove(tmp)
+    ratios = [a / b for a, b in zip(after, before, strict=True)]
+    q = statistics.quantiles(ratios, n=4)
     print(f"\n(d) the default lesson (TrainConfig(), {epochs} epochs), {ref} vs this checkout")
-    print(f"  {rounds} alternating rounds, best of 3 each, separate processes")
-    print(f"  {ref:>12}: median {b:.3f} s  (rounds: {', '.join(f'{x:.3f}' for x in before)})")
-    print(f"  {'this':>12}: median {a:.3f} s  (rounds: {', '.join(f'{x:.3f}' for x in after)})")
-    print(f"  this / {ref}: {a / b:.3f}  ({100 * (a / b - 1):+.1f}%)")
+    print(f"  {rounds} rounds in this process, alternating which goes first")
+    print(f"  {ref:>12}: median {statistics.median(before):.3f} s, best {min(before):.3f} s")
+    print(f"  {'this':>12}: median {statistics.median(after):.3f} s, best {min(after):.3f} s")
+    print(
+        f"  this / {ref}, per round: median {statistics.median(ratios):.3f} "
+        f"(quartiles {q[0]:.3f} .. {q[2]:.3f})"
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", metavar="GIT_REF", help="compare the default lesson with REF")
-    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds for --before")
+    parser.add_argument("--rounds", type=int, default=30, help="alternating rounds for --before")
     parser.add_argument("--only-batchnorm", action="store_true", help="run (c) (and (d)) only")
     args = parser.parse_args()
     threads_set = limit_blas_threads(1)
