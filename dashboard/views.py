@@ -690,16 +690,15 @@ def deep_draw(page: Page, opts: dict, out=st) -> None:
         "Each column is one weight scale, each row a depth d; the colour compares layer d "
         "with layer 1 in powers of ten (white: held, blue: shrunk, orange: grown). The "
         "dashed lines mark LeCun's and Xavier's gain (1, for equal widths), He's (sqrt 2) "
-        "and orthogonal's (the activation's gain): points on one continuum. A gain off the "
-        "band multiplies the signal by about the same factor at every layer, so the colour "
-        "deepens with depth. ReLU's band is narrow, around He's gain: at depth 20 (where the "
-        "lab opens), gain 1 "
-        "keeps under 1/100 of layer 1's spread, gain 2 over 100 times it, and each step of "
-        "1.26 in gain multiplies layer 20's spread by exactly 1.26^19 = 79 (ReLU passes a "
-        "scaled input on, scaled). tanh flattens large signals: from gain 1.26 up, layer 20 "
-        "keeps over half of layer 1's spread (the units saturate) while the backprop signal "
-        "reaching layer 1 grows with depth (at gain 2, over 10 times layer 20's); at gain "
-        "0.79 both fall under 1/50. " + map_summary(cells, marks, opts["map"], opts["depth"]),
+        "and orthogonal's (the activation's gain): points on one continuum. ReLU's band is "
+        "narrow, around He's gain, and away from it the spread shrinks or grows further with "
+        "every layer: at depth 20 (where the lab opens) gain 1 keeps under 1/100 of layer 1's "
+        "spread, less than layer 10 does, and gain 2 over 100 times it, more than layer 10; "
+        "each step of 1.26 in gain multiplies layer 20's spread by exactly 1.26^19 = 79 (ReLU "
+        "passes a scaled input on, scaled). tanh flattens large signals: from gain 1.26 up, "
+        "layer 20 keeps over half of layer 1's spread (the units saturate) while the backprop "
+        "signal reaching layer 1 grows with depth (at gain 2, over 10 times layer 20's); at "
+        "gain 0.79 both fall under 1/50. " + map_summary(cells, marks, opts["map"], opts["depth"]),
         out=out,
     )
 

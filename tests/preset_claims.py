@@ -512,11 +512,12 @@ GAIN_079 = initdash.signal.MAP_GAINS[9]  # 0.794
 MAP_CLAIMS = (
     Claim(
         "deep-signal lab map",
-        "ReLU, depth 20: gain 1 keeps under 1/100 of layer 1's spread, gain 2 over 100 times, "
-        "He's within the band (a tenth to 10 times)",
+        "ReLU, depth 20: gain 1 keeps under 1/100 of layer 1's spread (less than layer 10), "
+        "gain 2 over 100 times (more than layer 10), He's within the band (a tenth to 10x)",
         lambda s: (
-            _map_at("relu", s).spread.loc[1.0] < 0.01
-            and _map_at("relu", s).spread.loc[GAIN_2] > 100
+            _map_at("relu", s).spread.loc[1.0] < min(0.01, _map_at("relu", s, 10).spread.loc[1.0])
+            and _map_at("relu", s).spread.loc[GAIN_2]
+            > max(100, _map_at("relu", s, 10).spread.loc[GAIN_2])
             and 0.1 < _map_at("relu", s).spread.loc[math.sqrt(2)] < 10
         ),
     ),
