@@ -1,11 +1,18 @@
 """How fast is the core? Model-epochs per second, vectorized vs one run per scheme.
 
-    python bench/core_speed.py
-    python bench/core_speed.py --against 3cd8f85 [--rounds 10]
+    python bench/core_speed.py [--before GIT_REF] [--rounds 30] [--only-batchnorm]
 
 (a) the default lesson (TrainConfig() defaults, epochs=2000), best of 3, in float32 (the
     default) and float64;
 (b) a large config: all 11 schemes, hidden=(64,)*8, n_samples=2000, epochs=200 (one repeat).
+
+(c) BatchNorm on and off: the default lesson and a deeper net (hidden=(32,)*5, mini-batches
+    of 32, 200 epochs), each vectorized and as a loop, with and without BatchNorm: BatchNorm's
+    cost, and whether its runs stay vectorized (the stacking speed-up with it on);
+(d) with --before REF: the default lesson's core time (1000 epochs) in this checkout and in
+    the git revision REF (its initdash exported to a temporary directory and imported under
+    another name), alternating in this process --rounds times, so a shared machine's load hits
+    both alike: the median of the per-round ratios.
 
 Each is timed (i) vectorized: one run() with all schemes stacked, and (ii) as a plain loop:
 one run() per scheme with the same config otherwise. Recording is as in the app (the default
@@ -13,10 +20,6 @@ detailed snapshots, test evaluation every epoch). A model-epoch is one network t
 epoch (schemes x repeats x epochs per run). All in this process, after
 initdash.blas.limit_blas_threads(1), as the app and the CLI do.
 
-``--against REV``: the first page's run (``TrainConfig()``, 1000 epochs, recording as in the
-app) with this tree's core and with the core of git revision REV (exported to a temporary
-directory), in fresh processes that alternate (REV, this, REV, this, ...) so that a load change
-on a shared machine hits both alike; prints every wall and CPU time and their medians.
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ import platform
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -87,78 +89,69 @@ def report(title: str, config: TrainConfig, r: dict, repeats: int) -> None:
     print(f"  curves identical (vectorized vs loop): {'yes' if r['same'] else 'NO'}")
 
 
-# One child process: warm up, then time the first page's run 3 times: wall and CPU seconds of
-# this process (CPU time is less disturbed by other people's load on a shared machine).
-CHILD = """
-import os, sys, time
-os.environ["OPENBLAS_NUM_THREADS"] = "1"
-sys.path.insert(0, os.getcwd())
-from initdash import TrainConfig, run
-from initdash.blas import limit_blas_threads
-limit_blas_threads(1)
-run(TrainConfig(epochs=20))
-for _ in range(3):
-    t0, c0 = time.perf_counter(), time.process_time()
-    run(TrainConfig())
-    print(time.perf_counter() - t0, time.process_time() - c0)
-"""
-
-
-def git(*args: str) -> str:
-    return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
-
-
-def export(rev: str, into: Path) -> Path:
-    """The files of git revision ``rev`` in a fresh directory under ``into``."""
-    archive = subprocess.run(
-        ["git", "archive", rev], cwd=REPO, capture_output=True, check=True
-    ).stdout
-    tar = into / "tree.tar"
-    tar.write_bytes(archive)
-    tree = into / "tree"
-    with tarfile.open(tar) as t:
-        t.extractall(tree, filter="data")
-    return tree
-
-
-def against(rev: str, rounds: int) -> int:
-    """The first page's core time here and at ``rev``, alternating processes."""
-    here = git("rev-parse", "--short", "HEAD")
-    dirty = (
-        " + uncommitted changes to initdash/" if git("status", "--porcelain", "initdash") else ""
-    )
-    print(f"first page's run (TrainConfig(), 1000 epochs): {rev} against this tree ({here}{dirty})")
-    print(f"  {loadavg()} before")
-    times: dict[str, list[tuple[float, float]]] = {rev: [], "this tree": []}
-    with tempfile.TemporaryDirectory() as tmp:
-        trees = {rev: export(rev, Path(tmp)), "this tree": REPO}
-        for r in range(rounds):
-            for name, tree in trees.items():
-                child = [sys.executable, "-c", CHILD]
-                out = subprocess.run(child, cwd=tree, capture_output=True, text=True, check=True)
-                got = [tuple(map(float, line.split())) for line in out.stdout.splitlines()]
-                times[name] += got
-                shown = " ".join(f"{w:.3f}/{c:.3f}" for w, c in got)
-                print(f"  round {r + 1:2d} {name:>10} (wall/CPU s): {shown}")
-    print(f"  {loadavg()} after")
-    for i, what in enumerate(("wall", "CPU")):
-        base, new = (statistics.median(t[i] for t in times[k]) for k in (rev, "this tree"))
-        change = f"{100 * (new / base - 1):+.1f}% ({len(times[rev])} runs each)"
-        print(f"  median {what} time {rev}: {base:.3f} s, this tree: {new:.3f} s, change {change}")
-    return 0
-
-
 def loadavg() -> str:
     return "load average: " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def batchnorm_cost(title: str, config: TrainConfig, repeats: int) -> None:
+    """Vectorized and loop rates with BatchNorm off and on, and their ratios."""
+    plain = vectorized_vs_loop(config.replace(batchnorm=False), repeats)
+    bn = vectorized_vs_loop(config.replace(batchnorm=True), repeats)
+    report(f"{title}, BatchNorm off", config.replace(batchnorm=False), plain, repeats)
+    report(f"{title}, BatchNorm on", config.replace(batchnorm=True), bn, repeats)
+    print(
+        f"  BatchNorm on / off (vectorized): {bn['vec_rate']:.0f} / {plain['vec_rate']:.0f} "
+        f"model-epochs/s = {bn['vec_rate'] / plain['vec_rate']:.2f} "
+        f"(it takes {plain['vec_rate'] / bn['vec_rate']:.2f}x as long); stacking speed-up "
+        f"with BatchNorm {bn['loop'] / bn['vec']:.2f}x, without {plain['loop'] / plain['vec']:.2f}x"
+    )
+
+
+def before_after(ref: str, rounds: int, epochs: int = 1000) -> None:
+    """The default lesson here and at git revision ``ref``, alternating in this process: REF's
+    ``initdash`` is exported to a temporary directory and imported as ``initdash_before``."""
+    here = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(
+            ["git", "-C", str(here), "archive", ref, "initdash"], capture_output=True, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        os.rename(Path(tmp) / "initdash", Path(tmp) / "initdash_before")
+        sys.path.insert(0, tmp)
+        import initdash_before  # REF's core, just exported
+
+        def lesson(module) -> float:
+            t = time.perf_counter()
+            module.run(module.TrainConfig(epochs=epochs))
+            return time.perf_counter() - t
+
+        lesson(initdash)  # warm-up
+        lesson(initdash_before)
+        before, after = [], []
+        for r in range(rounds):  # alternate which goes first
+            pair = (initdash_before, initdash) if r % 2 == 0 else (initdash, initdash_before)
+            times = {id(m): lesson(m) for m in pair}
+            before.append(times[id(initdash_before)])
+            after.append(times[id(initdash)])
+        sys.path.remove(tmp)
+    ratios = [a / b for a, b in zip(after, before, strict=True)]
+    q = statistics.quantiles(ratios, n=4)
+    print(f"\n(d) the default lesson (TrainConfig(), {epochs} epochs), {ref} vs this checkout")
+    print(f"  {rounds} rounds in this process, alternating which goes first")
+    print(f"  {ref:>12}: median {statistics.median(before):.3f} s, best {min(before):.3f} s")
+    print(f"  {'this':>12}: median {statistics.median(after):.3f} s, best {min(after):.3f} s")
+    print(
+        f"  this / {ref}, per round: median {statistics.median(ratios):.3f} "
+        f"(quartiles {q[0]:.3f} .. {q[2]:.3f})"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--against", metavar="REV", help="compare with git revision REV")
-    parser.add_argument("--rounds", type=int, default=10, help="alternations (with --against)")
+    parser.add_argument("--before", metavar="GIT_REF", help="compare the default lesson with REF")
+    parser.add_argument("--rounds", type=int, default=30, help="alternating rounds for --before")
+    parser.add_argument("--only-batchnorm", action="store_true", help="run (c) (and (d)) only")
     args = parser.parse_args()
-    if args.against:
-        return against(args.against, args.rounds)
     threads_set = limit_blas_threads(1)
     print("initdash core speed")
     print(f"  python {platform.python_version()}, numpy {np.__version__}, os.cpu_count() = "
@@ -173,6 +166,8 @@ def main() -> int:
     run(TrainConfig(epochs=20))  # warm-up: imports, first allocations
 
     lesson = TrainConfig(epochs=2000)
+    if args.only_batchnorm:
+        return batchnorm_and_before(args, lesson)
     results = {}
     for dtype in ("float32", "float64"):
         config = lesson.replace(dtype=dtype)
@@ -191,6 +186,16 @@ def main() -> int:
         f"\nThe whole default lesson (TrainConfig(), {lesson.epochs} epochs, {default_dtype}, "
         f"recording on): {t:.3f} s  (target < 1 s: {'met' if t < 1.0 else 'MISSED'})"
     )
+    return batchnorm_and_before(args, lesson)
+
+
+def batchnorm_and_before(args: argparse.Namespace, lesson: TrainConfig) -> int:
+    batchnorm_cost("(c) default lesson", lesson, repeats=3)
+    deeper = TrainConfig(hidden=(32,) * 5, epochs=200)
+    batchnorm_cost("(c) deeper net", deeper, repeats=3)
+    if args.before:
+        before_after(args.before, args.rounds)
+    print(f"\n  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
 

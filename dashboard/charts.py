@@ -1158,6 +1158,124 @@ def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> alt.FacetChart
     return _style(chart)
 
 
+# ---------------------------------------------------------------------- 5b. scale x depth map
+MAP_CLIP = 6  # decades: ratios beyond 1e-6 .. 1e6 take the end colours
+MAP_MEASURES = {
+    "spread": "layer d's activation spread / layer 1's",
+    "backprop": "backprop signal reaching layer 1 / layer d's",
+}
+MAP_LEGENDS = {
+    "spread": ["layer d's spread", "/ layer 1's"],
+    "backprop": ["backprop signal", "at layer 1", "/ layer d's"],
+}
+
+
+def scale_depth_map(
+    cells: pd.DataFrame,
+    marks: Mapping[str, float],
+    *,
+    measure: str = "spread",
+    width: int = LINE_WIDTH,
+    height: int = 340,
+    title: str | None = None,
+) -> alt.LayerChart:
+    """The deep-signal lab's scale x depth map from ``initdash.signal.scale_depth_map``.
+
+    x: the weights' gain (std x sqrt(width), log axis), y: depth (layer d), colour: the
+    ``measure`` ratio in powers of ten on a diverging scale (white: held; blue: shrunk;
+    orange: grown), clipped at MAP_CLIP decades; an overflow (inf) takes the top colour and
+    an exact 0 the bottom one, both named in the subtitle. ``marks``: scheme name -> gain,
+    drawn as labelled vertical rules (names at the same gain share one label).
+    """
+    if measure not in MAP_MEASURES:
+        raise ValueError(
+            f"measure = {measure!r} is not allowed; use one of: {', '.join(MAP_MEASURES)}"
+        )
+    df = cells[["gain", "std", "layer", measure]].rename(columns={measure: "ratio"})
+    # each column reaches halfway (in log scale) to its neighbours; the outer ones as far out
+    gains = np.sort(df["gain"].unique())
+    logs = np.log10(gains)
+    step = np.diff(logs) if len(logs) > 1 else np.array([0.1])
+    edges = 10 ** np.concatenate([[logs[0] - step[0] / 2], (logs[:-1] + logs[1:]) / 2,
+                                  [logs[-1] + step[-1] / 2]])  # fmt: skip
+    column = np.searchsorted(gains, df["gain"].to_numpy())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        decades = np.log10(df["ratio"].to_numpy(dtype=float))
+    notes = []
+    n_inf, n_zero = int(np.isposinf(decades).sum()), int(np.isneginf(decades).sum())
+    if n_inf:
+        notes.append(f"{n_inf} cell(s) overflowed (inf): drawn as the largest")
+    if n_zero:
+        notes.append(f"{n_zero} cell(s) exactly 0 (underflow): drawn as the smallest")
+    df = df.assign(
+        decades=np.clip(np.nan_to_num(decades, nan=0.0), -MAP_CLIP, MAP_CLIP),
+        g0=edges[column],
+        g1=edges[column + 1],
+        d0=df["layer"] - 0.5,
+        d1=df["layer"] + 0.5,
+    )
+    top = float(df["layer"].max()) + 0.5
+    by_gain: dict[float, list[str]] = {}
+    for name, g in marks.items():
+        by_gain.setdefault(round(float(g), 9), []).append(name)
+    lines = pd.DataFrame(
+        {"gain": list(by_gain), "label": [" = ".join(n) for n in by_gain.values()], "top": top}
+    )
+    gain_axis = alt.Axis(values=[0.1, 0.2, 0.5, 1, 2, 5, 10], format="~g")
+    x_scale = alt.Scale(type="log", domain=[float(df["g0"].min()), float(df["g1"].max())],
+                        nice=False)  # fmt: skip
+    legend_labels = f"datum.value == 0 ? '1' : datum.value <= -{MAP_CLIP} ? '≤ 1e-{MAP_CLIP}' "
+    legend_labels += f": datum.value >= {MAP_CLIP} ? '≥ 1e{MAP_CLIP}' : '1e' + datum.value"
+    cells_layer = (
+        alt.Chart(_lean(df))
+        .mark_rect()
+        .encode(
+            x=alt.X("g0:Q", title="gain: weights' std x sqrt(width) (log scale)", scale=x_scale,
+                    axis=gain_axis),  # fmt: skip
+            x2="g1",
+            y=alt.Y("d0:Q", title="depth (layer d)", scale=alt.Scale(nice=False, zero=False),
+                    axis=_int_axis("depth (layer d)")),  # fmt: skip
+            y2="d1",
+            color=alt.Color(
+                "decades:Q",
+                scale=alt.Scale(scheme="blueorange", domain=[-MAP_CLIP, MAP_CLIP], domainMid=0),
+                legend=alt.Legend(
+                    title=MAP_LEGENDS[measure],
+                    labelExpr=legend_labels,
+                    values=list(range(-MAP_CLIP, MAP_CLIP + 1, 2)),
+                    gradientLength=200,
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("gain:Q", format=".3g"),
+                alt.Tooltip("std:Q", title="weights' std", format=".3g"),
+                alt.Tooltip("layer:Q", title="layer d"),
+                alt.Tooltip("ratio:Q", title=MAP_MEASURES[measure], format=".3g"),
+            ],
+        )
+    )  # fmt: skip
+    rules = (
+        alt.Chart(lines)
+        .mark_rule(strokeWidth=2, strokeDash=[6, 3], color="black")
+        .encode(x="gain:Q")
+    )
+    # each name along its line, read bottom to top, over a white halo so it shows on any colour
+    text = dict(angle=270, align="right", baseline="bottom", dx=-4, dy=-3, fontSize=13)
+    halo = alt.Chart(lines).mark_text(stroke="white", strokeWidth=4, **text)
+    labels = [
+        part.encode(x="gain:Q", y="top:Q", text="label:N")
+        for part in (halo, alt.Chart(lines).mark_text(color="black", **text))
+    ]
+    default = "Scale x depth: " + MAP_MEASURES[measure]
+    chart = _set(
+        alt.layer(cells_layer, rules, *labels),
+        width=width,
+        height=height,
+        title=_title(title or default, notes),
+    )
+    return _style(chart)
+
+
 # ---------------------------------------------------------------------- 6. decision boundaries
 def _evenly(values, n: int) -> np.ndarray:
     """At most ``n`` evenly spaced items of the sorted ``values``, first and last kept."""

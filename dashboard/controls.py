@@ -51,7 +51,7 @@ class Control:
     field: str
     label: str
     section: str
-    kind: str  # select | multiselect | slider | steps | number
+    kind: str  # select | multiselect | slider | steps | number | toggle
     options: Callable[[], tuple] | None = None
     fmt: Callable[[Any], str] | None = None
     step: float | None = None
@@ -89,6 +89,7 @@ CONTROLS: tuple[Control, ...] = (
             show_if=lambda v: initdash.DATASETS[v["dataset"]].max_classes > 2),
     Control("activation", "Activation", "network", "select", lambda: tuple(initdash.ACTIVATIONS),
             lambda k: initdash.ACTIVATIONS[k].label),
+    Control("batchnorm", "BatchNorm after every hidden layer", "network", "toggle"),
     Control("schemes", "Schemes", "init", "multiselect", lambda: tuple(initdash.SCHEMES),
             lambda k: initdash.SCHEMES[k].label),
     *_scheme_controls(),
@@ -161,6 +162,8 @@ def _widget(c: Control) -> Any:
     k = state.widget(c.field)
     hi = f.cap if f.cap is not None else f.hi
     common = dict(key=k, help=f.help, persist_state="session")
+    if c.kind == "toggle":
+        return bool(st.toggle(c.label, **common))
     if c.kind == "select":
         return st.selectbox(c.label, c.options(), format_func=c.fmt, **common)
     if c.kind == "multiselect":

@@ -284,7 +284,7 @@ def weights_draw(page: Page, opts: dict, out=st) -> None:
         "Constant trains, its first layer splits into one spike per input feature (each "
         "input's weights move together, the same in every neuron). Random small is a narrow "
         "spike near 0, Random large spreads over tens. Xavier and He are scaled to the "
-        "layer's fan-in and fan-out.",
+        "layer's fan-in and fan-out." + bn_note(result, BN_WEIGHTS),
         out=out,
     )
 
@@ -387,9 +387,33 @@ def neurons_draw(page: Page, opts: dict, out=st) -> None:
         "neuron of the chosen layer as a picture of its output over the input plane "
         "(TensorFlow Playground draws these inside its neurons); a row of identical pictures "
         "is a layer of clones, and random initializations give every neuron a picture of its "
-        "own.",
+        "own." + bn_note(result, BN_EVALUATION),
         out=out,
     )
+
+
+# ---------------------------------------------------------------------- BatchNorm notes
+# How a run with BatchNorm shows in each view (initdash/nn.py says which statistics are used).
+BN_WEIGHTS = (
+    "BatchNorm is on: these are the weights W only; each unit's learned scale and shift "
+    "(gamma, beta) are not drawn, and the hidden layers' biases stay 0 (normalizing removes "
+    "them)."
+)
+BN_SIGNAL = (
+    "BatchNorm is on: activations, saturation and dead units are measured after the "
+    "normalization, on the probe batch normalized with its own statistics (as a training step "
+    "sees it); the backprop signal is dL/d(W a + b), before the normalization, the gradient the "
+    "weights learn from."
+)
+BN_EVALUATION = (
+    "BatchNorm is on: what is drawn here normalizes with the running averages of the training "
+    "batches' statistics, as frameworks do in evaluation (so does the test loss)."
+)
+
+
+def bn_note(result: Result, text: str) -> str:
+    """``text`` (after a space) when the run trained with BatchNorm, else nothing."""
+    return " " + text if result.config.batchnorm else ""
 
 
 # ---------------------------------------------------------------------- signal flow
@@ -427,7 +451,7 @@ def signal_draw(page: Page, opts: dict, out=st) -> None:
         "backward pass (gradients). A line that falls by orders of magnitude is a vanishing "
         "signal; one that climbs is exploding. Saturated tanh/sigmoid units have a slope near "
         "0, so gradients die there; dead ReLUs output 0 for every input. Scrub to epoch 0 to "
-        "see where each scheme starts.",
+        "see where each scheme starts." + bn_note(result, BN_SIGNAL),
         out=out,
     )
 
@@ -544,7 +568,7 @@ def boundary_draw(page: Page, opts: dict, out=st) -> None:
         "The background is the network's prediction over the plane; points are the data "
         "(hollow: test set). Zeros can only draw what a single neuron can: at best a straight "
         "line, usually nothing. A scheme that breaks symmetry bends the boundary around the "
-        "data.",
+        "data." + bn_note(result, BN_EVALUATION),
         out=out,
     )
 
@@ -713,7 +737,19 @@ def deep_options(page: Page) -> dict:
         format_func=SIGNAL_MEASURES.get,
         key="o_deep_measure",
     )
-    return {"activation": act, "depth": depth, "width": width, "measure": m or "act_std"}
+    backprop = st.toggle(
+        "Map: backprop signal",
+        key="o_deep_map_backprop",
+        help="colour the scale x depth map by the backprop signal reaching layer 1 instead "
+        "of the activation spread",
+    )
+    return {
+        "activation": act,
+        "depth": depth,
+        "width": width,
+        "measure": m or "act_std",
+        "map": "backprop" if backprop else "spread",
+    }
 
 
 def deep_draw(page: Page, opts: dict, out=st) -> None:
@@ -722,10 +758,11 @@ def deep_draw(page: Page, opts: dict, out=st) -> None:
         return
     config = page.config.replace(activation=opts["activation"])
     df = _propagate(config, opts["depth"], opts["width"])
+    plain = " (plain layers: the lab has no BatchNorm)" if page.config.batchnorm else ""
     out.markdown(
         f"One batch of 256 N(0,1) inputs through **{opts['depth']}** layers of "
         f"**{opts['width']}** {initdash.ACTIVATIONS[opts['activation']].label} units, "
-        "at initialization (no training)"
+        f"at initialization (no training){plain}"
     )
     _chart(charts.signal_flow(df, measure=opts["measure"]), out=out)
     look_for(
@@ -739,6 +776,69 @@ def deep_draw(page: Page, opts: dict, out=st) -> None:
         "scheme that keeps the units near 0.5. " + deep_summary(df),
         out=out,
     )
+    marks = initdash.signal.reference_gains(opts["activation"])
+    cells = _scale_depth_map(opts["activation"], config.seed, opts["depth"], opts["width"])
+    n = initdash.signal.map_samples(opts["width"])
+    what = (
+        "layer d's activation spread over layer 1's (a net d layers deep is this net's first d)"
+        if opts["map"] == "spread"
+        else f"the backprop signal reaching layer 1 over layer d's ({opts['depth']}-layer net)"
+    )
+    out.markdown(
+        f"**The scale x depth map**: the same net ({n} inputs), every weight drawn N(0, 1) x "
+        "gain / sqrt(width), for 21 gains from 0.1 to 10 and each scheme's own; colour: " + what
+    )
+    _chart(charts.scale_depth_map(cells, marks, measure=opts["map"]), out=out)
+    look_for(
+        "Each column is one weight scale, each row a depth d; the colour compares layer d "
+        "with layer 1 in powers of ten (white: held, blue: shrunk, orange: grown). The "
+        "dashed lines mark LeCun's and Xavier's gain (1, for equal widths), He's (sqrt 2) "
+        "and orthogonal's (the activation's gain): points on one continuum. ReLU's band is "
+        "narrow, around He's gain, and away from it the spread shrinks or grows further with "
+        "every layer: at depth 20 (where the lab opens) gain 1 keeps under 1/100 of layer 1's "
+        "spread, less than layer 10 does, and gain 2 over 100 times it, more than layer 10; "
+        "each step of 1.26 in gain multiplies layer 20's spread by exactly 1.26^19 = 79 (ReLU "
+        "passes a scaled input on, scaled). tanh flattens large signals: from gain 1.26 up, "
+        "layer 20 keeps over half of layer 1's spread (the units saturate) while the backprop "
+        "signal reaching layer 1 grows with depth (at gain 2, over 10 times layer 20's); at "
+        "gain 0.79 both fall under 1/50. " + map_summary(cells, marks, opts["map"], opts["depth"]),
+        out=out,
+    )
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def _scale_depth_map(activation: str, seed: int, depth: int, width: int) -> pd.DataFrame:
+    """The map for the lab's settings (it reads the activation and the seed only)."""
+    config = TrainConfig(activation=activation, seed=seed)
+    return initdash.signal.scale_depth_map(config, depth=depth, width=width)
+
+
+def map_summary(cells: pd.DataFrame, marks: dict, measure: str, depth: int) -> str:
+    """The numbers behind the map's caption, for the setting shown: at the last layer, the
+    gains that keep the ratio within a factor of 10, and the ratio at each scheme's gain."""
+    last = cells[cells["layer"] == depth].sort_values("gain")
+    values = last[measure].to_numpy()
+    ok = (values >= 0.1) & (values <= 10)
+    runs, start = [], None
+    for i, good in enumerate([*ok, False]):
+        if good and start is None:
+            start = i
+        elif not good and start is not None:
+            lo, hi = last["gain"].iloc[start], last["gain"].iloc[i - 1]
+            runs.append(f"{_num(lo)}" if start == i - 1 else f"{_num(lo)} to {_num(hi)}")
+            start = None
+    what = "spread" if measure == "spread" else "backprop signal (layer 1 over layer d)"
+    band = (
+        f"gains {' and '.join(runs)} keep it within a factor of 10"
+        if runs
+        else "no gain keeps it within a factor of 10"
+    )
+    at = {}
+    for name, g in marks.items():
+        at.setdefault(g, []).append(name)
+    value = dict(zip(last["gain"], values, strict=True))
+    points = "; ".join(f"{' = '.join(n)} ({_num(g)}): x{_num(value[g])}" for g, n in at.items())
+    return f"**Here**, {what} at depth {depth}: {band}; {points}."
 
 
 def deep_summary(df: pd.DataFrame) -> str:

@@ -97,7 +97,7 @@ OTHER_FLAGS = {
 TRAIN_LAYOUT = {
     "lesson preset": ("preset",),
     "schemes": SCHEME_FIELDS,
-    "network": ("hidden", "activation"),
+    "network": ("hidden", "activation", "batchnorm"),
     "data (a generated toy dataset, or your own CSV with --data)": (
         *GENERATED_ONLY,
         "test_fraction",
@@ -112,7 +112,8 @@ PROPAGATE_LAYOUT = {
     "network and input": ("depth", "width", "n_samples", "activation", "seed", "dtype"),
     "output": ("json",),
 }
-METAVARS = {"int": "N", "float": "X", "str": "NAME", "ints": "N,N,...", "names": "A,B,..."}
+METAVARS = {"int": "N", "float": "X", "str": "NAME", "ints": "N,N,...", "names": "A,B,...",
+            "bool": "on|off"}  # fmt: skip
 WIDTH = 88  # help text width
 
 
@@ -167,8 +168,14 @@ def _add_flags(
                 group.add_argument(flag(name), **OTHER_FLAGS[name])
             else:
                 field = fields[name]
+                # an on/off flag alone means on: --batchnorm = --batchnorm on
+                alone = dict(nargs="?", const="on") if field.kind == "bool" else {}
                 group.add_argument(
-                    flag(name), dest=name, metavar=METAVARS[field.kind], help=_field_help(field)
+                    flag(name),
+                    dest=name,
+                    metavar=METAVARS[field.kind],
+                    help=_field_help(field),
+                    **alone,
                 )
 
 
@@ -330,9 +337,10 @@ def train_header(config: TrainConfig, data: Data, source: str) -> str:
     n_test = len(data.y_test)
     split = f"{len(data.y_train)} train" + (f", {n_test} test" if n_test else "")
     momentum = f" momentum={c.momentum:g}" if c.optimizer == "momentum" else ""
+    bn = " batchnorm=on" if c.batchnorm else ""
     return (
         f"dataset={source} ({split}, {data.n_features} features, {data.n_classes} classes) "
-        f"hidden={FIELDS['hidden'].format(c.hidden) or 'none'} activation={c.activation} "
+        f"hidden={FIELDS['hidden'].format(c.hidden) or 'none'} activation={c.activation}{bn} "
         f"optimizer={c.optimizer} lr={c.lr:g}{momentum} epochs={c.epochs} "
         f"batch={c.batch_size or 'full'} seed={c.seed} repeats={c.repeats} dtype={c.dtype}"
     )

@@ -33,7 +33,8 @@ DEFAULT_SCHEMES = ("zeros", "random_small", "random_large", "xavier_normal", "he
 
 @dataclass(frozen=True)
 class Field:
-    """One setting. ``kind`` is int, float, str (a choice), ints (list of widths) or names."""
+    """One setting. ``kind`` is int, float, str (a choice), ints (list of widths), names or
+    bool (reads 1/0, true/false or on/off in any case; writes on or off)."""
 
     name: str
     kind: str
@@ -56,6 +57,8 @@ class Field:
             return f"{count} comma-separated names from: {', '.join(self.choices())}, or 'all'"
         if self.choices is not None:
             return "one of: " + ", ".join(self.choices())
+        if self.kind == "bool":
+            return "1/0, true/false or on/off"
         hi = self.cap if classroom and self.cap is not None else self.hi
         if self.kind == "ints":
             lo, n = self._lengths(classroom)
@@ -110,6 +113,8 @@ class Field:
                 return tuple(_parse_int(p) for p in items)
             if self.kind == "names":
                 return tuple(self.choices()) if s.lower() == "all" else tuple(items)
+            if self.kind == "bool" and s.lower() in BOOL_WORDS:
+                return BOOL_WORDS[s.lower()]
         except ValueError:
             pass
         raise ValueError(f"{self.name}: {text[:40]!r} is not {self.allowed(classroom)}")
@@ -120,6 +125,8 @@ class Field:
             return ",".join(str(v) for v in value)
         if self.kind == "float":
             return repr(float(value))
+        if self.kind == "bool":
+            return "on" if value else "off"
         return str(value)
 
     # ------------------------------------------------------------ checking
@@ -148,6 +155,13 @@ class Field:
             if not isinstance(value, str) or value not in self.choices():
                 raise bad
             return value
+        if self.kind == "bool":  # True/False (numpy's too), never 0/1 or text: say so
+            if not isinstance(value, (bool, np.bool_)):
+                raise ValueError(
+                    f"{self.name} = {_short(value)} is not allowed; use True or False "
+                    f"(in text: {self.allowed()})"
+                )
+            return bool(value)
         if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
             raise bad
         items = tuple(value)
@@ -171,6 +185,9 @@ class Field:
                 f"{self.allowed(classroom)}"
             )
         return items
+
+
+BOOL_WORDS = {"1": True, "true": True, "on": True, "0": False, "false": False, "off": False}
 
 
 def _short(v: Any) -> str:
@@ -231,6 +248,12 @@ FIELDS: dict[str, Field] = {
             choices=lambda: tuple(ACTIVATIONS),
         ),
         Field(
+            "batchnorm",
+            "bool",
+            False,
+            "batch normalization of every hidden pre-activation, with a learned scale and shift",
+        ),
+        Field(
             "schemes",
             "names",
             DEFAULT_SCHEMES,
@@ -275,6 +298,7 @@ class TrainConfig:
     test_fraction: float = FIELDS["test_fraction"].default
     hidden: tuple[int, ...] = FIELDS["hidden"].default
     activation: str = FIELDS["activation"].default
+    batchnorm: bool = FIELDS["batchnorm"].default
     schemes: tuple[str, ...] = FIELDS["schemes"].default
     small_scale: float = FIELDS["small_scale"].default
     large_scale: float = FIELDS["large_scale"].default

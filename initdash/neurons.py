@@ -78,7 +78,7 @@ def record(
     with np.errstate(all="ignore"):
         for i in range(layers):
             k = min(NEURONS, P[i].shape[1])
-            a_grid, a_probe = (_next_layer(net, P[i], a) for a in (a_grid, a_probe))
+            a_grid, a_probe = (_next_layer(net, P[i], a, i, models) for a in (a_grid, a_probe))
             maps.append(a_grid[:, :k].astype(np.float16))
             means.append(a_probe[:, :k].mean(axis=2))
             k_in = min(INPUTS if i == 0 else NEURONS, P[i].shape[2] - 1)
@@ -89,9 +89,15 @@ def record(
     return NeuronSnapshot(maps, means, links)
 
 
-def _next_layer(net: StackedMLP, P: np.ndarray, a1: np.ndarray) -> np.ndarray:
-    """One hidden layer for a few models: a1 = [a; 1] of shape (n+1, m) or (M, n+1, m)."""
+def _next_layer(
+    net: StackedMLP, P: np.ndarray, a1: np.ndarray, i: int, models: np.ndarray
+) -> np.ndarray:
+    """Hidden layer i for a few models: a1 = [a; 1] of shape (n+1, m) or (M, n+1, m). With
+    BatchNorm, normalized as in evaluation (running statistics), like the decision boundary."""
     z = np.matmul(P, a1)
+    if net.batchnorm:
+        scale, shift = net.bn_scale_shift(i, models)
+        z = z * scale + shift
     out = np.ones((z.shape[0], z.shape[1] + 1, z.shape[2]))
     net.act.fn(z, out[:, :-1])
     return out

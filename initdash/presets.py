@@ -33,6 +33,11 @@ class Preset:
         return TrainConfig(**self.settings)
 
 
+# Presets 2 and 6: a 5-layer tanh net on gently noisy moons, full-batch SGD
+FIVE_LAYERS = dict(
+    hidden=(32, 32, 32, 32, 32), activation="tanh", noise=0.2, lr=0.05, batch_size=0, epochs=1000
+)
+
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in (
@@ -65,15 +70,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             name="small_vs_large",
             title="2. Small vs large random weights (5 layers)",
-            settings=dict(
-                schemes=("random_small", "random_large", "xavier_normal"),
-                hidden=(32, 32, 32, 32, 32),
-                activation="tanh",
-                noise=0.2,
-                lr=0.05,
-                batch_size=0,
-                epochs=1000,
-            ),
+            settings=dict(schemes=("random_small", "random_large", "xavier_normal"), **FIVE_LAYERS),
             view="signal",
             narrative=(
                 "Both schemes break symmetry, but look at the signal flow at epoch 0. With "
@@ -176,6 +173,35 @@ PRESETS: dict[str, Preset] = {
                 "deeper nets."
             ),
             questions=("clones", "saturated", "unstable"),
+        ),
+        Preset(
+            name="batchnorm",
+            title="6. Does BatchNorm rescue a bad init?",
+            settings=dict(
+                schemes=("zeros", "random_small", "random_large"), batchnorm=True, **FIVE_LAYERS
+            ),
+            view="curves",
+            narrative=(
+                "The 5-layer tanh net of preset 2, now with **BatchNorm** after every hidden "
+                "layer: each unit's weighted sum is normalized over the batch, then scaled and "
+                "shifted by two learned numbers. Random small x0.01 now learns: its loss falls "
+                "below 0.15 and it ends with 90% or more test accuracy; switch BatchNorm off "
+                "and it sits at ln 2 = 0.693. In the signal flow at epoch 0 its fifth layer's "
+                "spread is within 20% of the first's (without BatchNorm: 1/100,000) and layer "
+                "1 gets 2 to 20 times the output's backprop signal (without: under a "
+                "millionth). BatchNorm rescues the signal, not the step size: the output no "
+                "longer depends on the weights' scale, so the smaller the weights, the larger "
+                "a step is next to them. x0.01's first step changes every hidden layer's "
+                "weights by over a tenth of their size (Random large's: under 1%), and its "
+                "loss jumps back to over twice its lowest (unstable). Random large x10 starts "
+                "with under 1% of its outputs saturated (over 90% without) and reaches a loss "
+                "under 0.05, though it still starts above 2: the output layer is not "
+                "normalized. Zeros still fails, with BatchNorm or without: its loss stays at "
+                "ln 2 and its neurons stay clones (divergence exactly 0, 1 distinct neuron per "
+                "layer). Identical weighted sums normalize to identical outputs; with all-zero "
+                "weights every sum is 0 and every unit outputs its shift, the same for all. "
+                "BatchNorm cannot break symmetry."
+            ),
         ),
     )
 }

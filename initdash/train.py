@@ -102,7 +102,7 @@ def measure(
             stats.stuck_units[:, i] = stuck.sum(axis=1)
             stats.divergence[:, i] = divergence(A)
             stats.distinct[:, i] = distinct_neurons(A, inactive=dead | stuck)
-            stats.param_clones[:, i] = param_clones(net.P[i], net.Ws[i + 1])
+            stats.param_clones[:, i] = param_clones(net.unit_params(i), net.Ws[i + 1])
             raw = ws.A[i]  # (sorted in its own dtype: float32 sorts twice as fast)
             edges = activation_edges(act.name, raw[alive] if alive.any() else raw)
             stats.act_pct[:, i], counts = distribution(raw, edges)
@@ -161,7 +161,7 @@ class Trainer:
         dims = [d.n_features, *config.hidden, output_units(d.n_classes)]
         t0 = time.perf_counter()
         Ws, bs = stacked_init(dims, config, d.X_train[:PROBE_SIZE])
-        self.net = StackedMLP(Ws, bs, config.activation, d.n_classes, dt)
+        self.net = StackedMLP(Ws, bs, config.activation, d.n_classes, dt, config.batchnorm)
         self.batch = config.batch_size or len(self.y)  # 0: the whole training set
         self.full_batch = self.batch >= len(self.y)
         self.order_rng = stream(config.seed, "batch-order")
@@ -170,7 +170,11 @@ class Trainer:
         pick = np.sort(probe_rng.permutation(n)[:PROBE_SIZE]) if n > PROBE_SIZE else np.arange(n)
         self.Xp, self.yp = self.X[:, pick], self.y[pick]
         with np.errstate(all="ignore"):
-            self.net.needs_flush(self.net.full_pass(self.Xp, self.yp, keep=False))
+            ws = self.net.full_pass(self.Xp, self.yp, keep=False)
+            self.net.needs_flush(ws)
+            # BatchNorm's running statistics start at the probe batch's (frameworks start at
+            # mean 0, variance 1, so evaluations before the first steps would be a plain net's)
+            self.net.track(ws, momentum=0.0)
         self.grid = _grid(d) if d.n_features == 2 else None
         self.grid_X1 = None if self.grid is None else with_ones(self.grid[2], dt)
         self.alive = np.ones(self.net.n_models, dtype=bool)
@@ -307,12 +311,13 @@ class Trainer:
     def _train_step(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         net = self.net
         ws = self._last_ws = net.full_pass(X, y)
+        net.track(ws)
         loss = ws.loss
         bad = ~np.isfinite(loss) | ~np.isfinite(np.add.reduce(net.dP[0], axis=(1, 2)))
         self._diverge(bad, self.epoch)
         if not self.alive.all():
             dead = ~self.alive
-            for g in net.dP:
+            for g in net.grads:
                 g[dead] = 0.0
         self._update()
         return loss
@@ -322,16 +327,17 @@ class Trainer:
         records each layer's update ratio there (:meth:`_ratios`), from the update applied."""
         c = self.config
         net = self.net
-        params, grads = net.P, net.dP
+        params, grads = net.params, net.grads  # with BatchNorm: gamma and beta too
         self._t += 1
         due, self._ratio_due = self._ratio_due, None
-        spread = None if due is None else [_spread(p[:, :, :-1]) for p in params]  # before
+        layers = len(net.P)  # the weight tensors come first; BatchNorm's gamma/beta are not rated
+        spread = None if due is None else [_spread(p[:, :, :-1]) for p in params[:layers]]
         if c.optimizer == "sgd":
             for p, g in zip(params, grads, strict=True):
                 g *= c.lr
                 p -= g
             if due is not None:
-                self._ratios(due, spread, grads)
+                self._ratios(due, spread, grads[:layers])
             return
         if not self._opt_state:
             n_state = 1 if c.optimizer == "momentum" else 3
@@ -343,7 +349,7 @@ class Trainer:
                 np.multiply(v, c.lr, out=g)
                 p -= g
             if due is not None:
-                self._ratios(due, spread, grads)
+                self._ratios(due, spread, grads[:layers])
             return
         b1, b2, eps = 0.9, 0.999, 1e-8
         lr_t = c.lr * np.sqrt(1.0 - b2**self._t) / (1.0 - b1**self._t)
@@ -361,7 +367,7 @@ class Trainer:
             tmp *= lr_t
             p -= tmp
         if due is not None:
-            self._ratios(due, spread, [tmp for _, _, tmp in self._opt_state])
+            self._ratios(due, spread, [tmp for _, _, tmp in self._opt_state[:layers]])
 
     def _ratios(self, stats: LayerStats, spread, updates: list[np.ndarray]) -> None:
         """Each layer's update-to-data ratio (Karpathy's makemore part 3): std of the update

@@ -72,6 +72,11 @@ def _row(preset, seed, scheme, **changes):
     return summary(preset, seed, **changes).loc[scheme]
 
 
+def _unstable(row) -> bool:
+    """The loss climbed back to over twice its lowest: the verdict says unstable."""
+    return row.relapse > 2 and row.outcome == "unstable"
+
+
 def _clones(seed: int) -> bool:
     r = run("clones", seed)
     d = r.divergence_table()
@@ -418,10 +423,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim(
         "small_vs_large",
         "x10: the loss climbs back to over twice its lowest (unstable)",
-        lambda s: (
-            _row("small_vs_large", s, "random_large").relapse > 2
-            and _row("small_vs_large", s, "random_large").outcome == "unstable"
-        ),
+        lambda s: _unstable(_row("small_vs_large", s, "random_large")),
     ),
     Claim(
         "small_vs_large",
@@ -635,6 +637,162 @@ CLAIMS: tuple[Claim, ...] = (
         lambda s: _small_start(s, **TWO) >= 5 * max(_small_start(s), 1),
     ),
 )
+
+
+# ---------------------------------------------------------------------- the scale x depth map
+@cache
+def lab_map(activation: str, seed: int) -> pd.DataFrame:
+    """The deep-signal lab's scale x depth map at its opening settings (20 layers of 128)."""
+    config = initdash.TrainConfig(activation=activation, seed=seed)
+    return initdash.signal.scale_depth_map(config, depth=20, width=128)
+
+
+def _map_at(activation: str, seed: int, layer: int = 20) -> pd.DataFrame:
+    m = lab_map(activation, seed)
+    return m[m.layer == layer].set_index("gain")
+
+
+def _relu_steps_exact(seed: int) -> bool:
+    spread = _map_at("relu", seed).spread.loc[list(initdash.signal.MAP_GAINS)].to_numpy()
+    step = 10**0.1
+    return bool(np.allclose(spread[1:] / spread[:-1], step**19, rtol=1e-3))
+
+
+GAIN_2 = initdash.signal.MAP_GAINS[13]  # 1.995
+GAIN_079 = initdash.signal.MAP_GAINS[9]  # 0.794
+MAP_CLAIMS = (
+    Claim(
+        "deep-signal lab map",
+        "ReLU, depth 20: gain 1 keeps under 1/100 of layer 1's spread (less than layer 10), "
+        "gain 2 over 100 times (more than layer 10), He's within the band (a tenth to 10x)",
+        lambda s: (
+            _map_at("relu", s).spread.loc[1.0] < min(0.01, _map_at("relu", s, 10).spread.loc[1.0])
+            and _map_at("relu", s).spread.loc[GAIN_2]
+            > max(100, _map_at("relu", s, 10).spread.loc[GAIN_2])
+            and 0.1 < _map_at("relu", s).spread.loc[math.sqrt(2)] < 10
+        ),
+    ),
+    Claim(
+        "deep-signal lab map",
+        "ReLU: each step of 1.26 in gain multiplies layer 20's spread by 1.26^19 = 79",
+        _relu_steps_exact,
+    ),
+    Claim(
+        "deep-signal lab map",
+        "tanh: from gain 1.26 up, layer 20 keeps over half of layer 1's spread",
+        lambda s: bool((_map_at("tanh", s).query("gain > 1.2").spread > 0.5).all()),
+    ),
+    Claim(
+        "deep-signal lab map",
+        "tanh, gain 2: the backprop signal grows with depth, over 10 times layer 20's",
+        lambda s: (
+            _map_at("tanh", s).backprop.loc[GAIN_2] > 10
+            and _map_at("tanh", s).backprop.loc[GAIN_2]
+            > _map_at("tanh", s, 10).backprop.loc[GAIN_2]
+            > 1
+        ),
+    ),
+    Claim(
+        "deep-signal lab map",
+        "tanh, gain 0.79: spread and backprop signal both under 1/50 at depth 20",
+        lambda s: (
+            _map_at("tanh", s).spread.loc[GAIN_079] < 0.02
+            and _map_at("tanh", s).backprop.loc[GAIN_079] < 0.02
+        ),
+    ),
+)
+
+
+# ---------------------------------------------------------------------- 6. BatchNorm
+BN_OFF = {"batchnorm": False}
+
+
+def _first_steps(preset: str, seed: int, scheme: str) -> np.ndarray:
+    """How much the first SGD step changes each hidden layer's weights, relative to their size:
+    lr ||dLoss/dW|| / ||W|| at epoch 0 (repeat 0)."""
+    r = run(preset, seed)
+    lt = r.layer_table(0)
+    rows = lt[(lt.scheme == scheme) & (lt.kind == "hidden") & (lt.repeat == 0)].sort_values("layer")
+    sizes = np.sqrt([r.dims[i - 1] * r.dims[i] for i in rows.layer]) * rows.weight_rms
+    return (r.config.lr * rows.grad_norm / sizes).to_numpy()
+
+
+def _zeros_fail_either_way(seed: int) -> bool:
+    ok = True
+    for changes in ({}, BN_OFF):
+        d = run("batchnorm", seed, **changes).divergence_table()
+        rows = d[d.scheme == "zeros"]
+        z = _row("batchnorm", seed, "zeros", **changes)
+        ok &= bool((rows.divergence == 0.0).all() and (rows.distinct_neurons == 1).all())
+        ok &= abs(z.lowest_loss - LN2) < 0.01 * LN2 and abs(z.train_loss - LN2) < 0.01 * LN2
+        ok &= not z.symmetry_broken
+    return ok
+
+
+BATCHNORM_CLAIMS = (
+    Claim(
+        "batchnorm",
+        "x0.01 with BatchNorm: loss below 0.15, 90% or more test accuracy",
+        lambda s: (
+            _row("batchnorm", s, "random_small").lowest_loss < 0.15
+            and _row("batchnorm", s, "random_small").test_accuracy >= 0.9
+        ),
+    ),
+    Claim(
+        "batchnorm",
+        "switch BatchNorm off: x0.01 sits at ln 2",
+        lambda s: (
+            abs(_row("batchnorm", s, "random_small", **BN_OFF).lowest_loss - LN2) < 0.01
+            and _row("batchnorm", s, "random_small", **BN_OFF).outcome == "no learning"
+        ),
+    ),
+    Claim(
+        "batchnorm",
+        "epoch 0: x0.01's fifth layer's spread within 20% of the first's (without: 1e-6 to 1e-4)",
+        lambda s: (
+            0.8 < _spread_ratio(run("batchnorm", s), "random_small") < 1.2
+            and 1e-6 < _spread_ratio(run("batchnorm", s, **BN_OFF), "random_small") < 1e-4
+        ),
+    ),
+    Claim(
+        "batchnorm",
+        "x0.01: layer 1 gets 2 to 20 times the output's signal (without: under a millionth)",
+        lambda s: (
+            2 < _row("batchnorm", s, "random_small").signal_ratio_at_init < 20
+            and _row("batchnorm", s, "random_small", **BN_OFF).signal_ratio_at_init < 1e-6
+        ),
+    ),
+    Claim(
+        "batchnorm",
+        "x0.01's first step changes every hidden layer's weights by over a tenth of their size "
+        "(Random large's: under 1%)",
+        lambda s: bool(
+            (_first_steps("batchnorm", s, "random_small") > 0.1).all()
+            and (_first_steps("batchnorm", s, "random_large") < 0.01).all()
+        ),
+    ),
+    Claim(
+        "batchnorm",
+        "x0.01 with BatchNorm: loss back to over twice its lowest (unstable)",
+        lambda s: _unstable(_row("batchnorm", s, "random_small")),
+    ),
+    Claim(
+        "batchnorm",
+        "x10: under 1% saturated at init (over 90% without), loss under 0.05, starts above 2",
+        lambda s: (
+            _row("batchnorm", s, "random_large").saturated_at_init < 0.01
+            and _row("batchnorm", s, "random_large", **BN_OFF).saturated_at_init > 0.9
+            and _row("batchnorm", s, "random_large").lowest_loss < 0.05
+            and _row("batchnorm", s, "random_large").initial_loss > 2
+        ),
+    ),
+    Claim(
+        "batchnorm",
+        "Zeros, with or without BatchNorm: loss at ln 2, divergence exactly 0, 1 distinct",
+        _zeros_fail_either_way,
+    ),
+)
+CLAIMS = CLAIMS + MAP_CLAIMS + BATCHNORM_CLAIMS
 
 # The lesson's TL;DR table: symmetry broken?, risk of a vanishing gradient?, outcome.
 LESSON_TABLE = {

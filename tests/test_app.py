@@ -213,6 +213,7 @@ def test_scrubbing_epochs_changes_the_shown_epoch_without_retraining():
         ("w_batch_size", 16),
         ("w_seed", 7),
         ("w_repeats", 2),
+        ("w_batchnorm", True),
     ],
 )
 def test_changing_a_control_marks_stale_and_retrains(field, value):
@@ -438,3 +439,60 @@ def test_chart_spec_sends_each_table_once_under_a_fixed_name():
         assert len(names) == len(streamlit_own)
         assert all(isinstance(df, pd.DataFrame) for df in spec["datasets"].values())
         assert chart.to_dict() == before  # the chart still holds its own data
+
+
+def captions(at: AppTest) -> str:
+    return " ".join(c.value for c in at.caption)
+
+
+def test_a_batchnorm_run_draws_every_view_and_says_how_batchnorm_shows():
+    """?batchnorm=on trains with BatchNorm (the sidebar toggle reads on); every view draws,
+    and the weights, signal, neurons and boundary views say what their numbers are."""
+    at = train(fresh({"batchnorm": "on", "epochs": "50", "n_samples": "120"}))
+    assert at.session_state["w_batchnorm"] is True
+    assert at.toggle(key="w_batchnorm").value is True
+    run = run_of(at)
+    assert run.finished and run.config.batchnorm and run.result.config.batchnorm
+    notes = {"weights": views.BN_WEIGHTS, "signal": views.BN_SIGNAL,
+             "neurons": views.BN_EVALUATION, "boundary": views.BN_EVALUATION}  # fmt: skip
+    for name, view in views.VIEWS.items():
+        at = open_view(at, name)
+        if view.charts:
+            assert charts(at), f"view {name} drew no chart"
+        if name in notes:
+            assert notes[name] in captions(at), name
+        if name == "deep":
+            assert "plain layers: the lab has no BatchNorm" in " ".join(
+                m.value for m in at.markdown
+            )
+    at = open_view(train(fresh({"epochs": "50", "n_samples": "120"})), "weights")
+    assert views.BN_WEIGHTS not in captions(at)
+
+
+def test_the_deep_lab_draws_the_scale_depth_map_with_its_numbers():
+    """The lab's second chart is the scale x depth map of its own settings; its caption's
+    numbers are the map's (the spread, or with the toggle the backprop signal)."""
+    at = open_view(fresh(), "deep")
+    specs = charts(at)
+    assert len(specs) == 2
+    assert any(e.get("field") == "decades" for e in specs_encodings(specs[1], "color"))
+    cells = initdash.signal.scale_depth_map(initdash.TrainConfig(), depth=20, width=128)
+    last = cells[cells.layer == 20].set_index("gain")
+    text = captions(at)
+    assert "**Here**, spread at depth 20" in text
+    assert f"LeCun = Xavier (1): x{views._num(last.spread[1.0])}" in text
+    at.toggle(key="o_deep_map_backprop").set_value(True).run()
+    assert not at.exception
+    text = captions(at)
+    assert "**Here**, backprop signal (layer 1 over layer d) at depth 20" in text
+    assert f"LeCun = Xavier (1): x{views._num(last.backprop[1.0])}" in text
+    assert "backprop" in json.dumps(charts(at)[1]["title"])
+
+
+def specs_encodings(spec: dict, channel: str) -> list[dict]:
+    found = []
+    for layer in spec.get("layer", [spec]):
+        enc = layer.get("encoding", {})
+        if channel in enc:
+            found.append(enc[channel])
+    return found

@@ -115,6 +115,7 @@ EVERYTHING = initdash.TrainConfig(
     n_classes=3,
     hidden=(6, 5),
     activation="relu",
+    batchnorm=True,
     schemes=("he_uniform", "lsuv", "constant", "random_small", "random_large"),
     small_scale=0.03,
     large_scale=3.0,

@@ -500,3 +500,43 @@ def test_the_loss_chart_spec_does_not_depend_on_the_numbers(metric, log):
     assert per_curve.max() <= charts.HOVER_POINTS
     assert per_curve.min() >= charts.HOVER_POINTS // 2
     assert (full.groupby(["scheme", "split"], observed=True).size() > per_curve).all()
+
+
+# --------------------------------------------------------------------------- scale x depth map
+@pytest.mark.parametrize("measure", ["spread", "backprop"])
+def test_scale_depth_map_cells_tile_the_plane_and_marks_share_labels(measure):
+    """One cell per (gain, layer) with exact values in the tooltip; the cells of a row touch
+    (each reaches halfway, in log scale, to its neighbours); the colour is the ratio in
+    powers of ten on a fixed diverging scale; schemes at the same gain share one line."""
+    cells = initdash.signal.scale_depth_map(TrainConfig(activation="relu"), depth=6, width=16)
+    marks = initdash.signal.reference_gains("relu")
+    spec = strict(charts.scale_depth_map(cells, marks, measure=measure))
+    data = spec["datasets"]
+    table = next(rows for rows in data.values() if len(rows) == len(cells))
+    row1 = sorted((r for r in table if r["layer"] == 1), key=lambda r: r["gain"])
+    assert all(a["g1"] == pytest.approx(b["g0"]) for a, b in zip(row1, row1[1:], strict=False))
+    assert all(r["g0"] < r["gain"] < r["g1"] for r in row1)
+    for r in table:
+        expected = np.clip(np.log10(cells[(cells.gain.astype(np.float32) == np.float32(r["gain"]))
+                                          & (cells.layer == r["layer"])][measure].iloc[0]),
+                           -charts.MAP_CLIP, charts.MAP_CLIP)  # fmt: skip
+        assert r["decades"] == pytest.approx(expected, abs=1e-5)
+    color = the(spec, "color")
+    assert color["scale"]["domain"] == [-charts.MAP_CLIP, charts.MAP_CLIP]
+    assert color["scale"]["domainMid"] == 0
+    lines = next(rows for rows in data.values() if len(rows) != len(cells))
+    assert sorted(r["label"] for r in lines) == ["He = orthogonal", "LeCun = Xavier"]
+    assert any(encodings(spec, "tooltip"))
+
+
+def test_scale_depth_map_names_overflow_and_underflow():
+    cells = pd.DataFrame(
+        {"gain": [1.0, 1.0, 2.0, 2.0], "std": 0.1, "layer": [1, 2, 1, 2],
+         "spread": [1.0, np.inf, 1.0, 0.0], "backprop": 1.0}
+    )  # fmt: skip
+    spec = strict(charts.scale_depth_map(cells, {"He": 2.0}))
+    assert "1 cell(s) overflowed" in subtitle(spec) and "1 cell(s) exactly 0" in subtitle(spec)
+    decades = sorted(r["decades"] for r in rows(spec, next(iter(spec["datasets"]))))
+    assert decades == [-charts.MAP_CLIP, 0, 0, charts.MAP_CLIP]
+    with pytest.raises(ValueError, match="measure"):
+        charts.scale_depth_map(cells, {}, measure="act_std")

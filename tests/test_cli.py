@@ -531,6 +531,8 @@ def test_help_lists_flags_schemes_and_ranges(capsys, monkeypatch, command):
             assert all(c in line for c in field.choices())
         elif field.kind in ("int", "ints"):
             assert f"from {int(field.lo)} to {int(field.hi)}" in line
+        elif field.kind == "bool":
+            assert "1/0, true/false or on/off" in line
         else:
             assert f"from {field.lo:g} to {field.hi:g}" in line
     if command == "train":
@@ -562,3 +564,22 @@ def test_python_m_initdash_subprocess():
     got = strict_json(proc.stdout)
     assert [o["scheme"] for o in got] == list(DEFAULT_SCHEMES)
     assert got == expected_records(initdash.run(TrainConfig(epochs=5)).summary())
+
+
+# --------------------------------------------------------------------------- batchnorm
+def test_batchnorm_flag_alone_means_on_and_reads_on_off(capsys):
+    """--batchnorm alone turns it on; --batchnorm off (or 0, false) leaves it off; the run is
+    the library's with the same config, and the header says so."""
+    code, out, err = run_cli(capsys, "train", "--epochs", "3", "--batchnorm", "--json")
+    assert code == 0, err
+    config = TrainConfig(epochs=3, batchnorm=True)
+    assert strict_json(out) == expected_records(initdash.run(config).summary())
+    code, out, err = run_cli(capsys, "train", "--epochs", "3", "--batchnorm", "on")
+    assert code == 0 and "batchnorm=on" in out.splitlines()[0]
+    code, out, err = run_cli(capsys, "train", "--epochs", "3", "--batchnorm", "0")
+    assert code == 0 and "batchnorm" not in out.splitlines()[0]
+
+
+def test_batchnorm_flag_refuses_other_words(capsys):
+    code, out, err = run_cli(capsys, "train", "--batchnorm", "maybe")
+    assert_usage_error(code, out, err, "--batchnorm", "1/0, true/false or on/off")

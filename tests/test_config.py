@@ -174,6 +174,8 @@ def representative(field) -> list:
         return list(field.choices())
     if field.kind == "ints":
         return [field.default, (), (1,), (1024, 3, 77)]
+    if field.kind == "bool":
+        return [False, True]
     return [field.default, *[(s,) for s in SCHEMES], tuple(SCHEMES)]
 
 
@@ -205,6 +207,30 @@ def test_parse_of_format_is_the_value(field):
 def test_parse_rejects_unreadable_text(name, text):
     with pytest.raises(ValueError, match=name):
         FIELDS[name].parse(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1", True), ("0", False), ("true", True), ("FALSE", False), (" On ", True), ("off", False)],
+)
+def test_on_off_fields_read_every_spelling(text, value):
+    assert FIELDS["batchnorm"].parse(text) is value
+    assert FIELDS["batchnorm"].format(value) == ("on" if value else "off")
+
+
+@pytest.mark.parametrize("text", ["yes", "2", "", "onn", "-1"])
+def test_on_off_fields_refuse_other_text_saying_what_is_read(text):
+    with pytest.raises(ValueError) as err:
+        FIELDS["batchnorm"].parse(text)
+    message = str(err.value)
+    assert message.startswith("batchnorm: ") and "1/0, true/false or on/off" in message
+
+
+@pytest.mark.parametrize("bad", [1, 0, "on", None, 1.0])
+def test_on_off_fields_take_only_true_or_false(bad):
+    with pytest.raises(ValueError, match=r"batchnorm = .* use True or False"):
+        TrainConfig(batchnorm=bad)
+    assert TrainConfig(batchnorm=np.True_).batchnorm is True
 
 
 def test_parse_trims_spaces():

@@ -199,6 +199,23 @@ def test_update_ratio_is_the_applied_step_over_the_weights(optimizer):
     assert first.log10_ratio == pytest.approx(np.log10(first.update_ratio))
 
 
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_update_ratio_with_batchnorm_rates_the_weights_only(optimizer):
+    """With BatchNorm the optimizer also steps gamma and beta; the recorded ratio per layer is
+    still the weights' own: std(W before - W after) / std(W before), biases left out, one per
+    layer (gamma and beta get no column)."""
+    config = small_config(schemes=("xavier_normal", "he_normal"), epochs=1, batchnorm=True)
+    trainer = Trainer(config.replace(optimizer=optimizer, lr=0.05))
+    before = [p[:, :, :-1].astype(np.float64).copy() for p in trainer.net.P]
+    trainer.advance()
+    ratio = trainer.result.details[0].update_ratio
+    assert ratio.shape == (2, len(before))
+    for i, (w, p) in enumerate(zip(before, trainer.net.P, strict=True)):
+        for k in range(2):
+            want = np.std(w[k] - p[k, :, :-1]) / np.std(w[k])
+            assert ratio[k, i] == pytest.approx(want, rel=1e-9)
+
+
 def test_update_ratio_of_equal_weights_is_undefined_and_of_a_mini_batch_step_is_recorded():
     """Zeros: weights all 0 and no update in the hidden layers: NaN (undefined). Constant:
     every weight equal (std 0) but moving: infinite. With mini-batches every recorded epoch

@@ -58,6 +58,8 @@ def field_values(name: str) -> st.SearchStrategy:
         return st.integers(int(f.lo), int(_hi(name)))
     if f.kind == "float":
         return st.floats(f.lo, _hi(name), allow_nan=False, allow_infinity=False)
+    if f.kind == "bool":
+        return st.booleans()
     raise AssertionError(f"no strategy for {name}")
 
 
@@ -574,3 +576,17 @@ def test_each_refusal_names_the_parameter_what_was_wrong_and_what_is_allowed(cas
         warning.startswith(f"{w} '{k}'") for k in query for w in ("parameter", "unknown parameter")
     )
     assert link.config.seed == 7  # every other setting is kept
+
+
+def test_batchnorm_in_a_link():
+    """``batchnorm=on`` (or 1, true) turns BatchNorm on; off is the default and is left out of
+    links; another word is named in a warning and falls back to off."""
+    for text in ("on", "1", "TRUE"):
+        link = parse_query({"batchnorm": text})
+        assert link.config.batchnorm is True and not link.warnings
+    assert to_query(TrainConfig(batchnorm=True)) == {"batchnorm": "on"}
+    assert "batchnorm" not in to_query(TrainConfig())
+    link = parse_query({"batchnorm": "yes"})
+    assert link.config.batchnorm is False
+    (warning,) = link.warnings
+    assert "'batchnorm'" in warning and "1/0, true/false or on/off" in warning
