@@ -4,7 +4,8 @@
 
 What it measures
     For each setting of a grid (tiny and large nets, 1 to 30 layers, batch sizes 1 to full,
-    1 to 11 schemes, repeats, the three optimizers, 2 and 6 classes, 20 CSV-like features),
+    1 to 11 schemes, repeats, the three optimizers, 2 and 6 classes, 20 CSV-like features,
+    BatchNorm on and off),
     ``initdash.run(config, data)`` in this process after ``limit_blas_threads(1)`` (as the
     app trains: one BLAS thread), timed as the thread's CPU seconds (``time.thread_time``:
     the server's cost, not slowed by other people's processes waiting for the same cores),
@@ -80,6 +81,13 @@ GRID: list[tuple[dict, initdash.Data | None]] = [
     (dict(hidden=(128,) * 30, n_samples=100, epochs=150), None),
     (dict(hidden=(16,) * 20, epochs=150), None),
     (dict(hidden=(64,) * 12, schemes=("random_small", "he_normal"), epochs=60), None),
+    # BatchNorm after every hidden layer
+    (dict(batchnorm=True, epochs=300), None),
+    (dict(batchnorm=True, hidden=(32,) * 5, batch_size=32, epochs=60), None),
+    (dict(batchnorm=True, hidden=(128,) * 10, n_samples=2000, epochs=10), None),
+    (dict(batchnorm=True, batch_size=0, hidden=(64, 64), epochs=500), None),
+    (dict(batchnorm=True, hidden=(8,) * 20, batch_size=8, epochs=30), None),
+    (dict(batchnorm=True, optimizer="adam", lr=0.01, hidden=(64,) * 3, epochs=100), None),
 ]
 QUICK = GRID[::3]
 SHOWN = ("macs", "updates", "calls", "steps", "details", "gram", "flushed")

@@ -369,7 +369,8 @@ class TrainConfig:
 
         Training keeps 4 arrays per layer for a training batch (forward and backward), 2 for
         each evaluated batch (the full training set with mini-batches, the test set) and, at
-        a detailed measurement, 4 for the probe or 2 for the decision-boundary grid.
+        a detailed measurement, 4 for the probe or 2 for the decision-boundary grid. BatchNorm
+        adds one per hidden layer in each of these passes (the normalized values).
         """
         if data is None:
             n_train = int(self.n_samples * (1.0 - self.test_fraction))
@@ -382,7 +383,11 @@ class TrainConfig:
         units = sum(self.hidden) + (data.n_classes if data is not None else self.n_classes)
         models = len(self.schemes) * self.repeats
         itemsize = 4 if self.dtype == "float32" else 8
-        return float(models * units * rows * itemsize)
+        values = units * rows
+        if self.batchnorm:
+            passes = batch + n_test + (n_train if batch < n_train else 0)
+            values += sum(self.hidden) * (passes + max(min(n_train, PROBE_SIZE), GRID_SIZE**2))
+        return float(models * values * itemsize)
 
     def classroom_problems(self, data: Data | None = None) -> list[str]:
         """Why this config is too big for a shared classroom server ([] when it fits)."""

@@ -19,6 +19,11 @@ here from the config and the data sizes alone (:func:`counts`):
   snapshot epochs (per layer; per activation value of the probe batch; per parameter, for the
   weight histograms and norms; the neuron-by-neuron Gram matrices of the clone and similarity
   measures: width^2 x probe rows);
+* ``bn_elems``, ``bn_calls``: BatchNorm's extra work (when it is on): hidden activation
+  values normalized in training steps (models x hidden units x training rows: batch
+  statistics, normalization, gamma and beta forward and their gradients backward) and
+  evaluated (its running statistics, as a scale and shift), and its numpy calls per hidden
+  layer and step; its gamma and beta (2 per hidden unit) add to ``updates`` and ``draws``;
 * ``draws``: initial weights drawn (models x parameters);
 * ``flushed``: the activation values of a run whose signal shrinks toward the subnormal range
   (``nn.StackedMLP.needs_flush``: from then on every layer of every pass sets tiny values to
@@ -58,24 +63,26 @@ SERVER_SECONDS = 120.0
 UPDATE_OPS = {"sgd": 2, "momentum": 4, "adam": 11}
 
 # Seconds per unit of each count, fitted by `python bench/cost_fit.py` on 2026-12-01 on this
-# project's machine (AMD EPYC, 2 cores, one BLAS thread, numpy 2.4; other people's work running,
-# load 5 to 11 on 2 cores: the thread's CPU time is measured): 29 settings, median ratio 1.06
-# and worst 1.22 in sample, leave-one-out median 1.10 and worst 1.80. Refit them when the
+# project's machine (AMD EPYC, 2 cores, one BLAS thread, numpy 2.4; other people's work running:
+# the thread's CPU time is measured): 35 settings (6 with BatchNorm), median ratio 1.05 and
+# worst 1.24 in sample, leave-one-out median 1.09 and worst 1.51. Refit them when the
 # trainer's work changes.
 PRICES: dict[str, float] = {
     "fixed": 0.0,
-    "macs": 9.92e-12,
-    "elems": 6.47e-10,
-    "updates": 3.14e-10,
-    "calls": 8.15e-07,
-    "steps": 2.01e-05,
-    "epochs": 1.50e-05,
-    "details": 2.54e-04,
-    "detail_elems": 1.55e-08,
-    "detail_params": 3.92e-08,
-    "gram": 2.21e-11,
-    "draws": 1.79e-07,
-    "flushed": 8.42e-10,
+    "macs": 1.38e-11,
+    "elems": 5.67e-10,
+    "updates": 3.62e-10,
+    "calls": 7.41e-07,
+    "steps": 2.15e-05,
+    "epochs": 2.42e-05,
+    "details": 3.74e-04,
+    "detail_elems": 1.95e-08,
+    "detail_params": 4.04e-08,
+    "gram": 2.10e-11,
+    "bn_elems": 3.62e-09,
+    "bn_calls": 2.86e-05,
+    "draws": 1.44e-07,
+    "flushed": 7.18e-10,
 }
 
 
@@ -110,6 +117,9 @@ def counts(config: TrainConfig, data: Data | None = None) -> dict[str, float]:
     M = len(config.schemes) * config.repeats
     f = sum(b * (a + 1) for a, b in zip(dims[:-1], dims[1:], strict=True))  # params = MACs/row
     units = sum(dims[1:])
+    bn = bool(config.batchnorm)
+    bn_units = sum(config.hidden) if bn else 0
+    params = f + 2 * bn_units  # with gamma and beta
     batch = config.batch_size or s.n_train
     full = batch >= s.n_train
     per_epoch = 1 if full else math.ceil(s.n_train / batch)
@@ -128,15 +138,17 @@ def counts(config: TrainConfig, data: Data | None = None) -> dict[str, float]:
         "macs": M * f * (3 * train_rows + eval_rows + D * (3 * probe + grid))
         + lsuv * f * probe * LSUV_MAX_ITER,
         "elems": M * units * (3 * train_rows + eval_rows),
-        "updates": M * f * steps * ops,
+        "updates": M * params * steps * ops,
         "calls": L * (steps * (6 + ops) + 2 * evals),
+        "bn_elems": M * bn_units * (train_rows + eval_rows / 4),
+        "bn_calls": bn * (L - 1) * steps,
         "steps": steps,
         "epochs": E,
         "details": D * L,
         "detail_elems": D * M * units * probe,
         "detail_params": D * M * f,
         "gram": D * M * sum(n * n for n in config.hidden) * probe,
-        "draws": M * f,
+        "draws": M * params,
         "flushed": M * units * (3 * train_rows + eval_rows) * shrinks(config, dims, batch),
     }
 

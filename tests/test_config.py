@@ -353,17 +353,21 @@ def test_too_much_memory_is_flagged():
     assert len(problems) == 1 and "MB of memory" in problems[0]
 
 
-def test_memory_estimate_covers_the_real_buffers():
-    """The estimate is at least what the trainer's kept workspaces really hold."""
+@pytest.mark.parametrize("batchnorm", [False, True])
+def test_memory_estimate_covers_the_real_buffers(batchnorm):
+    """The estimate is at least what the trainer's kept workspaces really hold (with
+    BatchNorm, its normalized values too)."""
     from initdash.train import Trainer
 
     c = TrainConfig(hidden=(32, 32, 32), epochs=2, n_samples=600, batch_size=64)
+    c = c.replace(batchnorm=batchnorm)
     t = Trainer(c)
     t.advance()
     held = sum(
         a.nbytes
         for ws in t.net._spaces.values()
-        for a in [*ws.Z, *ws.A1, *vars(ws).get("dZ", []), *vars(ws).get("dA", [])]  # made so far
+        for name in ("Z", "A1", "dZ", "dA", "XH")
+        for a in vars(ws).get(name, [])  # made so far
     )
     assert 0 < held <= c.memory() < 3 * held
 

@@ -28,7 +28,8 @@ def _csv_like(n_rows: int, n_features: int, n_classes: int) -> initdash.Data:
 
 
 # A grid unlike bench/cost_fit.py's (where the prices were fitted): tiny and large nets, batch
-# sizes 1 to full, several schemes and repeats, the three optimizers, 6 classes, CSV features.
+# sizes 1 to full, several schemes and repeats, the three optimizers, 6 classes, CSV features,
+# BatchNorm.
 # Epochs are cut so each run takes 0.05 to 1 s: the prediction is the same sum at any length.
 GRID = [
     (dict(hidden=(1,), schemes=("zeros",), epochs=400), None),
@@ -47,6 +48,10 @@ GRID = [
         None,
     ),
     (dict(hidden=(12,) * 18, epochs=80, repeats=2), None),
+    # BatchNorm after every hidden layer
+    (dict(batchnorm=True, hidden=(24,) * 4, batch_size=16, epochs=20), None),
+    (dict(batchnorm=True, hidden=(96,) * 8, n_samples=600, epochs=15, optimizer="adam"), None),
+    (dict(batchnorm=True, batch_size=0, epochs=400, repeats=2), None),
 ]
 
 
