@@ -627,7 +627,10 @@ def outcome_text(row) -> str:
     if o == "no learning":
         return f"No learning (lowest loss {_num(row['lowest_loss'])}, never 10% below its start)"
     if o == "unstable":
-        return f"Unstable training (loss back to {_num(row['relapse'])}x its lowest)"
+        return (
+            f"Unstable training (loss back to {_num(row['relapse'])}x its lowest at epoch "
+            f"{row['relapse_epoch']})"
+        )
     if o == "slow start":
         return f"Stable training, slow start (10% down at epoch {row['first_cut_epoch']})"
     return f"Stable training (10% down at epoch {row['first_cut_epoch']})"
@@ -974,7 +977,10 @@ def card_text(row, finished: bool = True) -> str:
     if o == "diverged":
         lines[-1] = f"{CARD_WARNINGS[o]} at epoch {row['diverged_epoch']}"
     elif o == "unstable":
-        lines.append(f"{CARD_WARNINGS[o]}: back to {_num(row['relapse'])}x its lowest")
+        lines.append(
+            f"{CARD_WARNINGS[o]}: loss climbed back to {_num(row['relapse'])}x its lowest "
+            f"(epoch {row['relapse_epoch']})"
+        )
     elif o == "no learning" and finished:
         lines.append(f"{CARD_WARNINGS[o]}: never 10% below its start")
     elif o == "all neurons same":

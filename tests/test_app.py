@@ -133,7 +133,17 @@ def test_default_run_trains_and_every_view_renders():
                 f"Yes: {views._pct(large['saturated at init'])} saturated "
                 f"(layer 1 still gets x{views._num(ratio)})"
             )
-            assert large["Learning outcome"].startswith("Unstable training (loss back to")
+            # ... and the climb it names is on the curve: loss at that epoch / lowest before it
+            shown = re.fullmatch(
+                r"Unstable training \(loss back to ([\d.]+)x its lowest at epoch (\d+)\)",
+                large["Learning outcome"],
+            )
+            assert shown, large["Learning outcome"]
+            run = initdash.run(initdash.TrainConfig())
+            k = list(run.config.schemes).index("random_large")
+            loss = run.curve("train_loss")[:, k]
+            e = int(shown[2])
+            assert loss[e] / loss[:e].min() == pytest.approx(float(shown[1]), rel=0.01)
         if name == "theory":
             text = " ".join(m.value for m in at.markdown)
             for scheme in initdash.SCHEMES.values():
