@@ -1149,7 +1149,7 @@ def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> alt.FacetChart
         .mark_rule(strokeDash=[6, 4], color="#888888")
         .encode(y=alt.datum(UPDATE_REFERENCE))
     )
-    panel = _set(alt.layer(lines, rule, data=df), width=220, height=PANEL)
+    panel = _set(alt.layer(lines, rule, data=df), width=190, height=PANEL)
     order = sorted(df["panel"].unique(), key=lambda p: int(p.split()[1]))
     chart = _set(
         panel.facet(facet=alt.Facet("panel:N", sort=order, title=None), columns=4),
