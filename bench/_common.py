@@ -157,6 +157,14 @@ def pin(pids, cpus: set[int]) -> None:
                 pass
 
 
+def pin_apart(server_pid: int, with_self: bool = False) -> None:
+    """The server (and, with_self, this process) on CPU 0, our browsers on CPU 1."""
+    pin(proc_tree(server_pid), {0})
+    if with_self:
+        pin([os.getpid()], {0})
+    pin(browser_pids(server_pid), {1})
+
+
 # ------------------------------------------------------------------ in-page timing
 # Installed (page.add_init_script) before the app loads: a capturing click listener stamps
 # the moment a button whose text contains "Train" is clicked, and a MutationObserver stamps

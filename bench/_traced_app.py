@@ -74,10 +74,16 @@ def install() -> None:
     live.advance = _timed("advance", live.advance, epochs_of=lambda a: a[0].result.epochs_done)
     views.headline = _timed("headline", views.headline)
     views._chart = _timed("st.altair_chart", views._chart)
+    views._chart_once = _timed("views._chart_once", views._chart_once)
+    live.train_first = _timed("train_first", live.train_first)
     for name in (
         "loss_curves",
+        "loss_curves_table",
+        "loss_chart",
+        "scheme_weights",
         "weight_histograms",
-        "divergence_over_time",
+        "divergence_table",
+        "divergence_chart",
         "similarity_heatmaps",
         "signal_flow",
         "decision_boundaries",

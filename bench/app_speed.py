@@ -10,7 +10,7 @@ What it measures
     (keyed by the whole config) never hits. The server is NOT restarted between repetitions;
     one warm-up Train (seed 0, not counted) runs first. Times are taken inside the page with
     performance.now():
-      click  -> a capturing click listener on the "▶ Train" button;
+      click  -> a capturing click listener on the "Train" button;
       first  -> the first chart drawn or redrawn after the click (a mark added or changed in a
                 chart's svg: the default view shows its chart, at epoch 0, before Train), and
                 the first progress text after the click;
@@ -49,9 +49,9 @@ import _common as C
 from playwright.sync_api import sync_playwright
 
 import initdash
+from dashboard.links import parse_query
 from initdash import TrainConfig
 from initdash.blas import limit_blas_threads
-from initdash.share import parse_query
 
 TARGET = 1.5
 DEFAULT_EPOCHS = TrainConfig().epochs
@@ -68,9 +68,12 @@ def link_config(seed: int, epochs: int) -> TrainConfig:
     return expected
 
 
+VIEW = None  # --view: the view the link opens (default: the app's own first view)
+
+
 def url_for(base: str, seed: int, epochs: int) -> str:
     q = f"seed={seed}" + (f"&epochs={epochs}" if epochs != DEFAULT_EPOCHS else "")
-    return f"{base}/?{q}"
+    return f"{base}/?{q}" + (f"&view={VIEW}" if VIEW else "")
 
 
 def app_once(browser, base: str, seed: int, epochs: int, timeout_s: float, server_pid: int):
@@ -83,7 +86,7 @@ def app_once(browser, base: str, seed: int, epochs: int, timeout_s: float, serve
     try:
         page.goto(url_for(base, seed, epochs))
         C.conftest.wait_for_app_idle(page)
-        btn = page.get_by_role("button", name="▶ Train")
+        btn = page.get_by_role("button", name="Train", exact=True)
         server = C.proc_tree(server_pid)
         s0, b0 = C.tree_cpu(server), C.tree_cpu(C.browser_pids(server_pid))
         t_py = time.perf_counter()
@@ -192,10 +195,13 @@ def main() -> int:
     ap.add_argument("--pin", action="store_true", help="server+core on CPU 0, Chromium on CPU 1")
     ap.add_argument("--trace", action="store_true", help="serve bench/_traced_app.py and report")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per run")
+    ap.add_argument("--view", help="the view the link opens, e.g. curves (default: the first)")
     args = ap.parse_args()
+    global VIEW
+    VIEW = args.view
 
     threads = limit_blas_threads(1)
-    print("initdash app speed: click ▶ Train -> finished page, vs the bare core")
+    print("initdash app speed: click Train -> finished page, vs the bare core")
     print(
         f"   python {sys.version.split()[0]}, os.cpu_count() = {os.cpu_count()}, "
         f"OpenBLAS limited to 1 thread in this process: {threads}"
@@ -218,9 +224,7 @@ def main() -> int:
         with sync_playwright() as pw:
             browser = C.launch(pw)
             if args.pin:
-                C.pin(C.proc_tree(proc.pid), {0})
-                C.pin([os.getpid()], {0})
-                C.pin(C.browser_pids(proc.pid), {1})
+                C.pin_apart(proc.pid, with_self=True)
                 print("   pinned: server + this process (core runs) -> CPU 0; Chromium -> CPU 1")
             try:
                 w = app_once(browser, url, 0, args.epochs, args.timeout, proc.pid)

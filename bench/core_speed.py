@@ -1,29 +1,43 @@
 """How fast is the core? Model-epochs per second, vectorized vs one run per scheme.
 
-    python bench/core_speed.py
+    python bench/core_speed.py [--before GIT_REF] [--rounds 30] [--only-batchnorm]
 
 (a) the default lesson (TrainConfig() defaults, epochs=2000), best of 3, in float32 (the
     default) and float64;
 (b) a large config: all 11 schemes, hidden=(64,)*8, n_samples=2000, epochs=200 (one repeat).
+
+(c) BatchNorm on and off: the default lesson and a deeper net (hidden=(32,)*5, mini-batches
+    of 32, 200 epochs), each vectorized and as a loop, with and without BatchNorm: BatchNorm's
+    cost, and whether its runs stay vectorized (the stacking speed-up with it on);
+(d) with --before REF: the default lesson's core time (1000 epochs) in this checkout and in
+    the git revision REF (its initdash exported to a temporary directory and imported under
+    another name), alternating in this process --rounds times, so a shared machine's load hits
+    both alike: the median of the per-round ratios.
 
 Each is timed (i) vectorized: one run() with all schemes stacked, and (ii) as a plain loop:
 one run() per scheme with the same config otherwise. Recording is as in the app (the default
 detailed snapshots, test evaluation every epoch). A model-epoch is one network trained for one
 epoch (schemes x repeats x epochs per run). All in this process, after
 initdash.blas.limit_blas_threads(1), as the app and the CLI do.
+
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
 import initdash  # noqa: E402
 from initdash import SCHEMES, TrainConfig, run  # noqa: E402
@@ -75,7 +89,69 @@ def report(title: str, config: TrainConfig, r: dict, repeats: int) -> None:
     print(f"  curves identical (vectorized vs loop): {'yes' if r['same'] else 'NO'}")
 
 
+def loadavg() -> str:
+    return "load average: " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def batchnorm_cost(title: str, config: TrainConfig, repeats: int) -> None:
+    """Vectorized and loop rates with BatchNorm off and on, and their ratios."""
+    plain = vectorized_vs_loop(config.replace(batchnorm=False), repeats)
+    bn = vectorized_vs_loop(config.replace(batchnorm=True), repeats)
+    report(f"{title}, BatchNorm off", config.replace(batchnorm=False), plain, repeats)
+    report(f"{title}, BatchNorm on", config.replace(batchnorm=True), bn, repeats)
+    print(
+        f"  BatchNorm on / off (vectorized): {bn['vec_rate']:.0f} / {plain['vec_rate']:.0f} "
+        f"model-epochs/s = {bn['vec_rate'] / plain['vec_rate']:.2f} "
+        f"(it takes {plain['vec_rate'] / bn['vec_rate']:.2f}x as long); stacking speed-up "
+        f"with BatchNorm {bn['loop'] / bn['vec']:.2f}x, without {plain['loop'] / plain['vec']:.2f}x"
+    )
+
+
+def before_after(ref: str, rounds: int, epochs: int = 1000) -> None:
+    """The default lesson here and at git revision ``ref``, alternating in this process: REF's
+    ``initdash`` is exported to a temporary directory and imported as ``initdash_before``."""
+    here = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(
+            ["git", "-C", str(here), "archive", ref, "initdash"], capture_output=True, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        os.rename(Path(tmp) / "initdash", Path(tmp) / "initdash_before")
+        sys.path.insert(0, tmp)
+        import initdash_before  # REF's core, just exported
+
+        def lesson(module) -> float:
+            t = time.perf_counter()
+            module.run(module.TrainConfig(epochs=epochs))
+            return time.perf_counter() - t
+
+        lesson(initdash)  # warm-up
+        lesson(initdash_before)
+        before, after = [], []
+        for r in range(rounds):  # alternate which goes first
+            pair = (initdash_before, initdash) if r % 2 == 0 else (initdash, initdash_before)
+            times = {id(m): lesson(m) for m in pair}
+            before.append(times[id(initdash_before)])
+            after.append(times[id(initdash)])
+        sys.path.remove(tmp)
+    ratios = [a / b for a, b in zip(after, before, strict=True)]
+    q = statistics.quantiles(ratios, n=4)
+    print(f"\n(d) the default lesson (TrainConfig(), {epochs} epochs), {ref} vs this checkout")
+    print(f"  {rounds} rounds in this process, alternating which goes first")
+    print(f"  {ref:>12}: median {statistics.median(before):.3f} s, best {min(before):.3f} s")
+    print(f"  {'this':>12}: median {statistics.median(after):.3f} s, best {min(after):.3f} s")
+    print(
+        f"  this / {ref}, per round: median {statistics.median(ratios):.3f} "
+        f"(quartiles {q[0]:.3f} .. {q[2]:.3f})"
+    )
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", metavar="GIT_REF", help="compare the default lesson with REF")
+    parser.add_argument("--rounds", type=int, default=30, help="alternating rounds for --before")
+    parser.add_argument("--only-batchnorm", action="store_true", help="run (c) (and (d)) only")
+    args = parser.parse_args()
     threads_set = limit_blas_threads(1)
     print("initdash core speed")
     print(f"  python {platform.python_version()}, numpy {np.__version__}, os.cpu_count() = "
@@ -85,11 +161,13 @@ def main() -> int:
         + ("OpenBLAS set to 1 thread" if threads_set else "no OpenBLAS found, threads unchanged")
         + f"; OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}"
     )
-    print(f"  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (shared machine?)")
+    print(f"  {loadavg()} (shared machine?)")
 
     run(TrainConfig(epochs=20))  # warm-up: imports, first allocations
 
     lesson = TrainConfig(epochs=2000)
+    if args.only_batchnorm:
+        return batchnorm_and_before(args, lesson)
     results = {}
     for dtype in ("float32", "float64"):
         config = lesson.replace(dtype=dtype)
@@ -108,6 +186,16 @@ def main() -> int:
         f"\nThe whole default lesson (TrainConfig(), {lesson.epochs} epochs, {default_dtype}, "
         f"recording on): {t:.3f} s  (target < 1 s: {'met' if t < 1.0 else 'MISSED'})"
     )
+    return batchnorm_and_before(args, lesson)
+
+
+def batchnorm_and_before(args: argparse.Namespace, lesson: TrainConfig) -> int:
+    batchnorm_cost("(c) default lesson", lesson, repeats=3)
+    deeper = TrainConfig(hidden=(32,) * 5, epochs=200)
+    batchnorm_cost("(c) deeper net", deeper, repeats=3)
+    if args.before:
+        before_after(args.before, args.rounds)
+    print(f"\n  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
 

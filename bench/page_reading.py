@@ -11,8 +11,10 @@ What it relies on, kept deliberately loose:
   * a finished run's progress text starts with "Trained" ("Loaded a finished run" when the
     app served a run it had already finished: the same result);
   * a headline card per scheme, above every view: "■ <label>", then "test accuracy <x>",
-    "loss <x>", "divergence <x>" on their own lines (markdown, bold or not). The cards are the
-    correctness check: every view shows them.
+    "loss <x> (from <y>)" and the neurons line ("<k> of <n> distinct", or why they were not
+    measured) on their own lines (markdown, bold or not). The cards are the correctness
+    check: every view shows them. The expected cards are the app's own card text
+    (dashboard.views.card_text) for the in-process run, read by the same pattern.
   * the TL;DR table (an st.dataframe whose first column is "Initialization") is compared
     too, but only when the open view shows it.
 """
@@ -37,10 +39,11 @@ SEED_LABEL = "Seed"
 LR_LABEL = "Learning rate"  # the label starts with this ("Learning rate (log scale)")
 
 CARD = re.compile(
-    r"■\s*(?P<label>[^\n]+?)\s*\n\s*test accuracy\s+(?P<acc>\S+)\s*\n\s*loss\s+(?P<loss>\S+)"
-    r"\s*\n\s*divergence\s+(?P<div>\S+)"
+    r"■\s*(?P<label>[^\n]+?)\s*\n\s*test accuracy\s+(?P<acc>\S+)[^\n]*\n\s*loss\s+(?P<loss>\S+)"
+    r"[^\n]*\n\s*(?P<div>[^\n]*?)\s*(?:\n|$)"
 )
 _TAG = re.compile(r"<[^>]+>")
+_ICON = re.compile(r":material/([a-z0-9_]+):")
 
 
 def is_train_button(label: str) -> bool:
@@ -57,16 +60,17 @@ def is_finished(progress_text: str | None) -> bool:
 
 
 def markdown_text(body: str) -> str:
-    """Roughly what the browser shows for an st.markdown body: tags and ** dropped, a
-    markdown line break ("  \\n") a newline, backslash escapes undone."""
+    """Roughly what the browser shows for an st.markdown body: tags and ** dropped, icons
+    by their names, a markdown line break ("  \\n") a newline, backslash escapes undone."""
     text = _TAG.sub("", body).replace("**", "")
+    text = _ICON.sub(r"\1", text)  # the page draws the icon by its name (a font ligature)
     text = re.sub(r"\\(.)", r"\1", text)
     return re.sub(r"[ \t]+\n", "\n", text)
 
 
 def cards(texts: Iterable[str]) -> dict[str, tuple[str, str, str]]:
     """The headline cards among page texts (inner text of markdown elements, or
-    markdown_text of their bodies): scheme label -> (test accuracy, loss, divergence)."""
+    markdown_text of their bodies): scheme label -> (test accuracy, loss, neurons line)."""
     out = {}
     for t in texts:
         for m in CARD.finditer(t):
@@ -77,14 +81,14 @@ def cards(texts: Iterable[str]) -> dict[str, tuple[str, str, str]]:
 # ------------------------------------------------------------------ what the page should show
 def expected(query: str | Mapping[str, list[str]]) -> dict:
     """What a page opened at `query` (a share link's query string, or parsed) shows after
-    Train: {"cards": label -> (acc, loss, div) as the app formats them, "tldr": the TL;DR
-    DataFrame, "config": the TrainConfig}. The config comes from the app's own link parser
-    (initdash.share.parse_query), the numbers from initdash.run in this process."""
+    Train: {"cards": label -> (acc, loss, neurons line) as the app formats them, "tldr": the
+    TL;DR DataFrame, "config": the TrainConfig}. The config comes from the app's own link
+    parser (dashboard.links.parse_query), the numbers from initdash.run in this process."""
     from urllib.parse import parse_qs
 
     import initdash
     from dashboard import views
-    from initdash.share import parse_query
+    from dashboard.links import parse_query
 
     parsed = parse_qs(query, keep_blank_values=True) if isinstance(query, str) else query
     shared = parse_query(parsed)
@@ -92,14 +96,7 @@ def expected(query: str | Mapping[str, list[str]]) -> dict:
         raise ValueError(f"link {query!r} warnings: {shared.warnings}")
     result = initdash.run(shared.config)
     s = result.summary()
-    want = {
-        row["label"]: (
-            views._pct(row["test_accuracy"]),
-            views._num(row["train_loss"]),
-            views._num(row["divergence"]),
-        )
-        for _, row in s.iterrows()
-    }
+    want = cards(markdown_text(views.card_text(row, result.finished)) for _, row in s.iterrows())
     return {"cards": want, "tldr": views.tldr_table(result), "config": shared.config}
 
 

@@ -9,7 +9,7 @@
     element (Element.vega_lite_chart: its spec JSON bytes and its Arrow dataset bytes), a
     reference to a chart the browser has cached (ForwardMsg.ref_hash: Streamlit resends
     messages >= 10 kB as a hash when the browser still holds them), or anything else.
-      (a) live run: the default lesson (`?seed=S`, --epochs) from the click on "▶ Train" until
+      (a) live run: the default lesson (`?seed=S`, --epochs) from the click on "Train" until
           the page is finished (progress says "Trained", app idle, every chart drawn). A
           redraw = a frame carrying a chart; bytes per redraw = chart frame bytes / redraws.
       (b) finished page: each view's tab is clicked in turn (each click reruns the script);
@@ -44,8 +44,6 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 import initdash
 from initdash import TrainConfig
-
-CHART_VIEWS = ("curves", "weights", "clones", "signal", "boundary", "deep")  # as the tests
 
 
 # ------------------------------------------------------------------ websocket frames
@@ -142,7 +140,7 @@ def browser_part(epochs: int, seed: int, timeout_s: float) -> None:
 
             t = wire.start()
             t0 = time.perf_counter()
-            page.get_by_role("button", name="▶ Train").click()
+            page.get_by_role("button", name="Train", exact=True).click()
             page.wait_for_function(
                 C.DONE_JS, arg=["Trained", True, C.QUIET_MS], timeout=timeout_s * 1000, polling=50
             )
@@ -185,9 +183,9 @@ def browser_part(epochs: int, seed: int, timeout_s: float) -> None:
                 view = views.VIEWS[name]
                 t = wire.start()
                 t0 = time.perf_counter()
-                page.get_by_role("tab", name=view.label).click()
+                page.get_by_role("tab", name=view.title).click()
                 page.wait_for_timeout(200)
-                need = name in CHART_VIEWS
+                need = view.charts
                 page.wait_for_function(
                     C.DONE_JS, arg=["Trained", need, C.QUIET_MS], timeout=120_000, polling=50
                 )
@@ -211,6 +209,7 @@ def browser_part(epochs: int, seed: int, timeout_s: float) -> None:
 def inprocess_part(epochs: int, seed: int) -> None:
     import logging
 
+    import streamlit as st
     from streamlit import dataframe_util
 
     from dashboard import views
@@ -233,15 +232,10 @@ def inprocess_part(epochs: int, seed: int) -> None:
     total = {}
     try:
         for name, view in views.VIEWS.items():
-            if name == "theory":
-                continue
             caught.clear()
             t0 = time.perf_counter()
-            if name == "deep":
-                views.deep_draw(config, views.deep_options(config))
-            elif view.draw is not None:
-                opts = view.options(result, config) if view.options else {}
-                view.draw(result, None, opts)
+            shown = views.Page(config, result=result)
+            view.draw(shown, view.options(shown), st)
             build = time.perf_counter() - t0
             if not caught:
                 print(f"        {name:8s} |     – | (no chart: {name} draws text/tables)")

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import altair as alt
 import numpy as np
@@ -41,6 +42,8 @@ LINE_WIDTH = 640  # px of a single-panel chart (the app may stretch it to the pa
 # is an SVG element in the browser, and 2000 of them cost more than the lines themselves.
 HOVER_POINTS = 60
 
+# One colour per scheme, fixed by name; a scheme added to the registry without one here gets the
+# next colour of FALLBACK_COLORS (by its place in SCHEMES).
 SCHEME_COLORS: dict[str, str] = {
     "zeros": "#7f7f7f",  # grey
     "constant": "#999933",  # olive (Tol)
@@ -54,13 +57,15 @@ SCHEME_COLORS: dict[str, str] = {
     "orthogonal": "#E69F00",  # orange (Okabe-Ito)
     "lsuv": "#882255",  # wine (Tol)
 }
+FALLBACK_COLORS = ("#117733", "#AA4499", "#DDCC77", "#88CCEE", "#661100", "#6699CC")
+for _i, _name in enumerate(n for n in SCHEMES if n not in SCHEME_COLORS):
+    SCHEME_COLORS[_name] = FALLBACK_COLORS[_i % len(FALLBACK_COLORS)]
 # Class colours of the decision-boundary maps (Okabe-Ito); class 0 blue, class 1 orange, ...
 CLASS_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 
 SCHEME = "scheme_label"  # the column every builder adds: the scheme's human label
 LOG_FLOOR_MAX = 1e-6  # exact zeros on a log axis are drawn at or below this
 LEGEND_DIM = 0.12  # opacity of the schemes not picked in an interactive legend
-DIVERGENCE_C = 1e-3  # symlog constant of the divergence axis: linear below, log above
 
 
 # ---------------------------------------------------------------------- schemes and colours
@@ -262,7 +267,7 @@ def loss_curves(
     splits: Sequence[str] = ("train", "test"),
     height: int = 400,
     width: int = LINE_WIDTH,
-    schemes: Sequence[str] | None = None,
+    legend: bool = True,
     title: str | None = None,
     epochs: int | None = None,
 ) -> alt.LayerChart:
@@ -276,12 +281,27 @@ def loss_curves(
     a loss of exactly 0 cannot sit on a log axis and is drawn one decade below the smallest
     positive loss (the subtitle says so). Click a legend entry to highlight a scheme.
     """
+    table, facts = loss_curves_table(curves, metric=metric, log_scale=log_scale, splits=splits)
+    return loss_chart(table, **facts, height=height, width=width, legend=legend, title=title,
+                      epochs=epochs)  # fmt: skip
+
+
+def loss_curves_table(
+    curves: pd.DataFrame,
+    *,
+    metric: str = "loss",
+    log_scale: bool = False,
+    splits: Sequence[str] = ("train", "test"),
+) -> tuple[pd.DataFrame, dict]:
+    """The table ``loss_chart`` draws, and the few facts about it its spec depends on (the
+    schemes, whether there is a band, the log axis's floor, the notes): a live chart whose
+    facts stay the same keeps its spec from redraw to redraw."""
     if metric not in ("loss", "accuracy"):
         raise ValueError(f"metric = {metric!r} is not allowed; use one of: loss, accuracy")
     bad = [s for s in splits if s not in ("train", "test")]
     if bad:
         raise ValueError(f"splits {bad} are not allowed; use train and/or test")
-    schemes = _schemes_of(curves, schemes)
+    schemes = _schemes_of(curves, None)
     lo, hi = f"{metric}_lo", f"{metric}_hi"
     df = _labelled(curves[curves["split"].isin(list(splits))], schemes)
     df, n_bad = _finite(df, metric)
@@ -296,14 +316,41 @@ def loss_curves(
     df = df.assign(hover=df["epoch"].isin(epochs_shown[::step]).astype(np.int8))
     band = bool((df[lo] != df[hi]).any())
     log = log_scale and metric == "loss"
-    y_field, floor = metric, None
+    floor, top = None, None
     if log and (df[[metric, lo, hi]].to_numpy() <= 0).any():
-        floor = _log_floor(df[[metric, lo, hi]].to_numpy().ravel())
+        values = df[[metric, lo, hi]].to_numpy().ravel()
+        floor = _log_floor(values)
+        top = float(np.nanmax(values))
         df = df.assign(**{f"{c}_shown": df[c].clip(lower=floor) for c in (metric, lo, hi)})
-        y_field = f"{metric}_shown"
-        lo, hi = f"{lo}_shown", f"{hi}_shown"
         notes.append(f"a loss of exactly 0 is drawn at the bottom line, marked 0 ({floor:g})")
+    facts = dict(metric=metric, log=log, schemes=tuple(schemes), band=band, floor=floor, top=top,
+                 notes=tuple(n for n in notes if n))  # fmt: skip
+    return _lean(df), facts
 
+
+def loss_chart(
+    table: pd.DataFrame,
+    *,
+    metric: str,
+    log: bool,
+    schemes: Sequence[str],
+    band: bool,
+    floor: float | None,
+    top: float | None,
+    notes: Sequence[str],
+    height: int = 400,
+    width: int = LINE_WIDTH,
+    legend: bool = True,
+    title: str | None = None,
+    epochs: int | None = None,
+) -> alt.LayerChart:
+    """The loss or accuracy chart of ``loss_curves_table``'s table: its spec depends on the
+    arguments only, not on the table's numbers."""
+    notes = list(notes)
+    lo, hi = f"{metric}_lo", f"{metric}_hi"
+    y_field = metric
+    if floor is not None:
+        y_field, lo, hi = f"{metric}_shown", f"{lo}_shown", f"{hi}_shown"
     if metric == "loss":
         y_title = "cross-entropy loss" + (" (log scale)" if log else "")
         y_scale = alt.Scale(type="log") if log else alt.Scale(zero=True)
@@ -315,13 +362,15 @@ def loss_curves(
     pick = _legend_pick()
     x_scale = alt.Scale(nice=False) if epochs is None else alt.Scale(domain=[0, epochs], nice=False)
     x = alt.X("epoch:Q", axis=_int_axis("epoch"), scale=x_scale)
-    y_axis = _log_axis(df[[metric, lo, hi]], floor, "y") if log else alt.Axis(format=y_format)
+    y_axis = _log_axis([top or 1.0], floor, "y") if log else alt.Axis(format=y_format)
     y = alt.Y(f"{y_field}:Q", title=y_title, scale=y_scale, axis=y_axis)
-    color = _scheme_color(schemes)
+    color = _scheme_color(schemes, legend)
     dash = alt.StrokeDash(
         "split:N",
         scale=alt.Scale(domain=["train", "test"], range=[[1, 0], [6, 4]]),
-        legend=alt.Legend(title="data split", symbolStrokeWidth=2.5, symbolSize=400),
+        legend=alt.Legend(title="data split", symbolStrokeWidth=2.5, symbolSize=400)
+        if legend
+        else None,
     )
     tooltip = [
         alt.Tooltip(f"{SCHEME}:N", title="scheme"),
@@ -365,7 +414,7 @@ def loss_curves(
         notes.append("band: lowest to highest of the repeats; line: their mean")
     default = "Training loss" if metric == "loss" else "Accuracy"
     chart = _set(
-        alt.layer(*layers, data=_lean(df)),
+        alt.layer(*layers, data=table),
         width=width,
         height=height,
         title=_title(title or default, notes),
@@ -467,6 +516,66 @@ def weight_histograms(
     return _style(chart)
 
 
+def scheme_weights_tables(current: pd.DataFrame, initial: pd.DataFrame):
+    """The tables of every scheme's weight histogram (``scheme_weights``): each scheme's
+    non-empty bins now and at init (from ``Result.weights_table(epoch, layers=[l])`` and
+    ``weights_table(0, ...)``); and the layer's x range and symlog constant, shared by every
+    scheme, rounded out to 1-2-5 steps so the chart's spec changes rarely while a run trains."""
+    both = pd.concat([current.assign(state="now"), initial.assign(state="at init")])
+    top = _nice(max(abs(float(both["lo"].min())), abs(float(both["hi"].max()))))
+    c = 10.0 ** math.floor(math.log10(float(current["c"].iloc[0])))
+    schemes = _schemes_of(both, None)
+    both = _labelled(both[both["count"] > 0], schemes)
+    cols = ["state", SCHEME, "lo", "hi", "count", "fraction"]
+    tables = {s: _lean(g[cols]) for s, g in both.groupby("scheme", sort=False)}
+    return tables, (-top, top), c
+
+
+def _nice(x: float) -> float:
+    """The smallest of 1, 2, 5 x a power of ten that is at least ``x`` (1 for 0)."""
+    if not x > 0:
+        return 1.0
+    p = 10.0 ** math.floor(math.log10(x))
+    return next(m * p for m in (1, 2, 5, 10) if m * p >= x * (1 - 1e-12))
+
+
+def scheme_weights(
+    table: pd.DataFrame, scheme: str, *, domain: Sequence[float], c: float, height: int = 150
+) -> alt.LayerChart:
+    """One scheme's histogram of one layer's weights (``scheme_weights_table``): bars now and
+    a grey outline at init, on the layer's symlog x range (``domain``, constant ``c``, shared
+    by the schemes; the y axis is the panel's own: the shape matters here). A single small
+    chart that fits any width: the overview puts one per scheme in a row of columns, which
+    stack on a phone. The spec depends on the scheme, the domain and c only, not the table."""
+    lo, hi = domain
+    x = alt.X(
+        "lo:Q",
+        title=None,
+        scale=alt.Scale(type="symlog", constant=c, domain=[lo, hi], nice=False),
+        axis=alt.Axis(format="~r", values=_symlog_ticks(lo, hi, c, per_side=1)),
+    )
+    y = alt.Y("fraction:Q", title=None, axis=alt.Axis(format=".0%", tickCount=3))
+    tooltip = [
+        alt.Tooltip("state:N", title="when"),
+        alt.Tooltip("lo:Q", title="bin from", format=".3~g"),
+        alt.Tooltip("hi:Q", title="bin to", format=".3~g"),
+        alt.Tooltip("fraction:Q", title="fraction", format=".1%"),
+    ]
+    base = alt.Chart().encode(x=x, x2="hi:Q", y=y, y2=alt.datum(0), tooltip=tooltip)
+    ghost = base.mark_rect(fill="#bdbdbd", fillOpacity=0.35, stroke="#666666", strokeWidth=1.5)
+    bars = base.mark_rect(color=SCHEME_COLORS[scheme], opacity=0.85)
+    chart = _set(
+        alt.layer(
+            ghost.transform_filter(alt.datum.state == "at init"),
+            bars.transform_filter(alt.datum.state == "now"),
+            data=table,
+        ),
+        height=height,
+        title=alt.Title(SCHEMES[scheme].label, color=SCHEME_COLORS[scheme], fontSize=15),
+    )
+    return _style(chart)
+
+
 def _symlog_ticks(lo: float, hi: float, c: float, per_side: int = 3) -> list[float]:
     """0 and signed powers of ten between ``c`` and the domain's ends, at most ``per_side``
     on each side of 0 (every other decade when there are more)."""
@@ -490,53 +599,72 @@ def _layer_name(layer: int, d: pd.DataFrame, dims: Sequence[int] | None) -> str:
 
 
 # ---------------------------------------------------------------------- 3. divergence
-def divergence_over_time(
-    div: pd.DataFrame,
-    *,
-    repeat: int = 0,
-    y_scale: str = "symlog",
-    columns: int = COLUMNS,
-    schemes: Sequence[str] | None = None,
-    panel_width: int = 260,
-    panel_height: int = 220,
-    title: str | None = None,
-) -> alt.FacetChart:
+def distinct_label(df: pd.DataFrame) -> pd.Series:
+    """'k of n distinct', plus the dead and stuck units counted apart, per row of a table with
+    distinct_neurons, width and (optionally) dead_neurons and stuck_neurons."""
+    out = df["distinct_neurons"].astype(str) + " of " + df["width"].astype(str) + " distinct"
+    for col, word in (("dead_neurons", "dead"), ("stuck_neurons", "stuck")):
+        if col in df:
+            n = df[col].clip(lower=0)
+            out = out + np.where(n > 0, " + " + n.astype(str) + " " + word, "")
+    return out
+
+
+def divergence_over_time(div: pd.DataFrame, *, repeat: int = 0, **options) -> alt.Chart:
     """Per-neuron output divergence over the epochs from ``Result.divergence_table()``.
 
-    One panel per hidden layer, one line per scheme (``repeat`` picks the seed). Exactly 0
-    means every neuron of the layer is a clone; the y axis is linear or symmetric-log
-    (``y_scale="symlog"``, the default: tiny values show, and 0 stays exactly 0).
-    Tooltip: the value and the number of distinct neurons out of the layer's width.
+    One panel per hidden layer, one line per scheme (``repeat`` picks the seed). The measure is
+    scale-free (see initdash.metrics.divergence): exactly 0 means every neuron of the layer is
+    a clone, about 1 that they differ as unrelated neurons do, on a linear axis from 0.
+    Tooltip: the value and the distinct neurons (dead and stuck units counted apart).
+    ``options``: those of :func:`divergence_chart`.
     """
-    if y_scale not in ("linear", "symlog"):
-        raise ValueError(f"y_scale = {y_scale!r} is not allowed; use one of: linear, symlog")
-    schemes = _schemes_of(div, schemes)
+    table, facts = divergence_table(div, repeat=repeat)
+    return divergence_chart(table, **facts, **options)
+
+
+def divergence_table(div: pd.DataFrame, *, repeat: int = 0) -> tuple[pd.DataFrame, dict]:
+    """The table :func:`divergence_chart` draws, and the facts its spec depends on (the
+    schemes, the layers, the notes): a redraw with the same facts only swaps the table."""
+    schemes = _schemes_of(div, None)
     df = div[div["repeat"] == repeat] if "repeat" in div else div
     df = _labelled(df, schemes)
     df, n_bad = _finite(df, "divergence")
-    df = df.assign(distinct=df["distinct_neurons"].astype(str) + " of " + df["width"].astype(str))[
+    df = df.assign(distinct=distinct_label(df))[
         ["epoch", "layer", "scheme", SCHEME, "divergence", "distinct"]
     ]
     df, thin_note = _thin(df, "epoch")
-    notes = [thin_note, "0 = all neurons of the layer are clones (symmetry never broken)"]
+    notes = [thin_note, "0 = the layer's neurons are clones", "about 1 = as different as unrelated"]
     if n_bad:
         notes.append("epochs after a scheme diverged are not drawn")
-    top = float(df["divergence"].max()) if len(df) else 1.0
-    if y_scale == "symlog":
-        scale = alt.Scale(type="symlog", constant=DIVERGENCE_C)
-        axis = alt.Axis(format="~r", values=_symlog_ticks(0.0, top, DIVERGENCE_C, per_side=4))
-    else:
-        scale, axis = alt.Scale(zero=True), alt.Axis(format="~r")
+    layers = tuple(int(v) for v in df["layer"].unique())
+    facts = dict(schemes=tuple(schemes), layers=layers, notes=tuple(n for n in notes if n))
+    return _lean(df), facts
+
+
+def divergence_chart(
+    table: pd.DataFrame,
+    *,
+    schemes: Sequence[str],
+    layers: Sequence[int],
+    notes: Sequence[str],
+    columns: int = COLUMNS,
+    legend: bool = True,
+    panel_width: int = 260,
+    panel_height: int = 220,
+    title: str | None = None,
+) -> alt.Chart:
+    """The chart of :func:`divergence_table`'s table; its spec depends on the arguments only."""
     pick = _legend_pick()
     base = alt.Chart().encode(
         x=alt.X("epoch:Q", axis=_int_axis("epoch"), scale=alt.Scale(nice=False)),
         y=alt.Y(
             "divergence:Q",
-            title="output divergence, RMS" + (" (symlog scale)" if y_scale == "symlog" else ""),
-            scale=scale,
-            axis=axis,
+            title="output divergence (scale-free)",
+            scale=alt.Scale(zero=True),
+            axis=alt.Axis(format="~r"),
         ),
-        color=_scheme_color(schemes),
+        color=_scheme_color(schemes, legend),
         opacity=_pick_opacity(pick),
     )
     tooltip = [
@@ -544,11 +672,17 @@ def divergence_over_time(
         alt.Tooltip("epoch:Q"),
         alt.Tooltip("layer:Q", title="hidden layer"),
         alt.Tooltip("divergence:Q", format=".4g"),
-        alt.Tooltip("distinct:N", title="distinct neurons"),
+        alt.Tooltip("distinct:N", title="neurons"),
     ]
     lines = base.mark_line(strokeWidth=2.5).add_params(pick)  # (cheaper than on the layer)
     points = base.mark_circle(size=45).encode(tooltip=tooltip)
-    panel = _set(alt.layer(lines, points, data=_lean(df)), width=panel_width, height=panel_height)
+    panel = _set(alt.layer(lines, points, data=table), width=panel_width, height=panel_height)
+    title = title or "Do the neurons of a layer differ?"
+    if len(layers) == 1:  # one layer: a plain chart (a facet costs its build a deep copy)
+        # The page stretches a single chart to its column: its height is then the whole
+        # chart's, titles and axis included, hence the extra room
+        title = f"Hidden layer {layers[0]}: do its neurons differ?"
+        return _style(_set(panel, height=panel_height + 130, title=_title(title, notes)))
     chart = _set(
         panel.facet(
             facet=alt.Facet(
@@ -558,7 +692,7 @@ def divergence_over_time(
             ),
             columns=min(columns, 4),
         ),
-        title=_title(title or "Do the neurons of a layer differ?", notes),
+        title=_title(title, list(notes)),
     )
     return _style(chart)
 
@@ -748,12 +882,398 @@ def signal_flow(
     return _style(chart)
 
 
-def deep_signal(
-    df: pd.DataFrame, *, measure: str = "act_std", log_scale: bool | None = None, **kwargs
+# ---------------------------------------------------------------------- 5b. distributions
+SHARE_SCALE = alt.Scale(type="sqrt", domain=[0, 1], scheme="viridis")
+SHARE_EMPTY = "#440154"  # viridis at 0
+PANEL = 150  # px: the side of a panel of these charts (5 fit across the page)
+
+
+class ValueAxis(NamedTuple):
+    """The axis of activation values: linear over a fixed ``domain`` (a bounded activation's
+    range, e.g. tanh's -1..1), or symmetric-log with constant ``symlog`` (unbounded
+    activations, whose bins the core spaces that way); neither: linear over the data."""
+
+    domain: tuple[float, float] | None = None
+    symlog: float | None = None
+
+
+def _value_y(
+    field: str, values, domain: Sequence[float] | None, symlog: float | None, grid: bool = True
+) -> alt.Y:
+    """The y axis of output values: linear over a fixed ``domain`` (bounded activations), or
+    symmetric-log with constant ``symlog`` (unbounded ones), ticks at 0 and powers of ten
+    within the ``values``."""
+    if symlog is None:
+        scale = alt.Scale(domain=list(domain), nice=False) if domain else alt.Scale(zero=False)
+        return alt.Y(field, title="output value", scale=scale, axis=alt.Axis(grid=grid))
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    lo, hi = (float(v.min()), float(v.max())) if v.size else (-1.0, 1.0)
+    ticks = _symlog_ticks(lo, hi, symlog, per_side=4)
+    return alt.Y(
+        field,
+        title="output value (symlog scale)",
+        scale=alt.Scale(type="symlog", constant=symlog, domain=[lo, hi], nice=False),
+        axis=alt.Axis(values=ticks, format="~r", grid=grid),
+    )
+
+
+def _by_scheme(panel, schemes: Sequence[str], title, notes) -> alt.FacetChart:
+    """Small multiples, one panel per scheme, headed by its label, in the schemes' order."""
+    chart = _set(
+        panel.facet(
+            facet=alt.Facet(f"{SCHEME}:N", sort=scheme_labels(schemes), title=None),
+            columns=COLUMNS,
+        ),
+        title=_title(title, notes),
+    )
+    return _style(chart)
+
+
+def _tips(**fields: str) -> list[alt.Tooltip]:
+    """Tooltips: the scheme, the epoch, then each field (name=title), a share as a percent."""
+    tips = [alt.Tooltip(f"{SCHEME}:N", title="scheme"), alt.Tooltip("epoch:Q")]
+    for name, title in fields.items():
+        fmt = ".1%" if name == "share" else ".3~g"
+        tips.append(alt.Tooltip(f"{name}:Q", title=title, format=fmt))
+    return tips
+
+
+def _epoch_cells(epochs: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Where each epoch's column of a heatmap starts and ends on the epoch axis: halfway to
+    the neighbouring epochs shown (the first and last columns as wide as their neighbours)."""
+    e = np.sort(epochs.unique()).astype(float)
+    bounds = np.concatenate([[0.0], (e[1:] + e[:-1]) / 2, [0.0]])
+    first, last = (e[1] - e[0], e[-1] - e[-2]) if len(e) > 1 else (1.0, 1.0)
+    bounds[0], bounds[-1] = e[0] - first / 2, e[-1] + last / 2
+    lo, hi = dict(zip(e, bounds[:-1], strict=True)), dict(zip(e, bounds[1:], strict=True))
+    return epochs.map(lo), epochs.map(hi)
+
+
+def activation_heatmaps(table: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.FacetChart:
+    """How a hidden layer's outputs are distributed over training, from
+    ``Result.activation_table(layer)``: one heatmap per scheme, x = epoch (each recorded
+    epoch a column), y = output value (the table's bins), colour = share of the outputs in
+    the bin (square-root scale, so a thin spread still shows beside a spike). ``axis``: the
+    value axis (:class:`ValueAxis`; default: linear over the data)."""
+    domain, symlog = axis or ValueAxis()
+    schemes = _schemes_of(table, None)
+    df = _labelled(table, schemes)
+    df, thin_note = _thin(df, "epoch")
+    x_lo, x_hi = _epoch_cells(df["epoch"])
+    cols = ["epoch", "x_lo", "x_hi", SCHEME, "lo", "hi", "share"]
+    df = _lean(df.assign(x_lo=x_lo, x_hi=x_hi)[cols])
+    epoch_axis = alt.Axis(
+        title="epoch",
+        format="d",
+        tickMinStep=1,
+        tickCount=5,
+        grid=False,
+        labelExpr="datum.value < 0 ? '' : datum.label",  # the first column reaches below 0
+    )
+    legend = alt.Legend(title="share", format=".0%", gradientLength=150)
+    panel = (
+        alt.Chart(df)
+        .mark_rect(strokeWidth=0.6)  # a stroke of the fill's colour: no seams between cells
+        .transform_calculate(edge="datum.share")  # (the same field would merge the legends)
+        .encode(
+            x=alt.X("x_lo:Q", axis=epoch_axis, scale=alt.Scale(nice=False, zero=False)),
+            x2="x_hi:Q",
+            y=_value_y("lo:Q", df[["lo", "hi"]].to_numpy(), domain, symlog, grid=False),
+            y2="hi:Q",
+            color=alt.Color("share:Q", scale=SHARE_SCALE, legend=legend),
+            stroke=alt.Color("edge:Q", scale=SHARE_SCALE, legend=None),
+            tooltip=_tips(lo="outputs from", hi="to", share="share"),
+        )
+    )
+    # no outputs beyond an epoch's bins: the background has the colour of a share of 0
+    empty = alt.ViewBackground(fill=SHARE_EMPTY, stroke="#999999", strokeWidth=0.5)
+    panel = _set(panel, width=PANEL, height=PANEL, view=empty)
+    notes = [thin_note, "colour: share of the layer's outputs (probe batch) in each bin"]
+    if (df.groupby(["epoch", SCHEME], observed=True)["share"].sum() == 0).any():
+        notes.append("no outputs once a scheme has diverged")
+    if symlog is not None:
+        notes.append(f"value axis symmetric-log: linear within about +-{symlog:g}")
+    return _by_scheme(panel, schemes, f"Hidden layer {layer}'s outputs", notes)
+
+
+def activation_bands(pct: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.FacetChart:
+    """Glorot & Bengio's percentile bands over training, from
+    ``Result.activation_percentiles()``: per scheme, the median output of hidden layer
+    ``layer`` (line) and the band from the 2nd to the 98th percentile, over the epochs, on the
+    value ``axis`` (:class:`ValueAxis`)."""
+    domain, symlog = axis or ValueAxis()
+    schemes = _schemes_of(pct, None)
+    df = pct[(pct["layer"] == layer) & (pct["repeat"] == 0)]
+    df = _labelled(df, schemes)[["epoch", "scheme", SCHEME, "p2", "p50", "p98"]]
+    df, n_bad = _finite(df, "p50")  # a diverged model's percentiles are NaN
+    df, thin_note = _thin(df, "epoch")
+    base = alt.Chart().encode(
+        x=alt.X("epoch:Q", axis=_int_axis("epoch"), scale=alt.Scale(nice=False)),
+        color=_scheme_color(schemes, legend=False),
+        tooltip=_tips(p2="2nd percentile", p50="median", p98="98th percentile"),
+    )
+    y = _value_y("p2:Q", df[["p2", "p98"]].to_numpy(), domain, symlog)
+    band = base.mark_area(opacity=0.25).encode(y=y, y2="p98:Q")
+    edges = [base.mark_line(strokeWidth=1).encode(y=f"{q}:Q") for q in ("p2", "p98")]
+    median = base.mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=25)).encode(y="p50:Q")
+    panel = alt.layer(band, *edges, median, data=_lean(df))
+    panel = _set(panel, width=PANEL, height=PANEL)
+    notes = [thin_note, "line: median output; band: 2nd to 98th percentile (Glorot & Bengio)"]
+    if n_bad:
+        notes.append("epochs after a scheme diverged are not drawn")
+    default = f"Hidden layer {layer}'s outputs: percentiles"
+    return _by_scheme(panel, schemes, default, notes)
+
+
+GRADIENT_LABELS = {
+    "dz": "back-propagated |dL/dz| (per example)",
+    "dw": "weight gradient |dL/dW|",
+}
+
+
+def gradient_bands(table: pd.DataFrame) -> alt.FacetChart:
+    """Glorot & Bengio's Figs. 7 and 8 as percentile bands, from ``Result.gradient_table()``:
+    per scheme, against the layer (the last is the output layer), the median of the
+    back-propagated gradient |dL/dz| (solid) and of the weight gradients |dL/dW| (dashed),
+    each with a band from its 2nd to its 98th percentile, on one log axis shared by every
+    panel. An exact 0 is drawn on the bottom line, marked 0."""
+    schemes = _schemes_of(table, None)
+    df = _labelled(table[table["repeat"] == 0], schemes)
+    df = df.assign(which=df["gradient"].map(GRADIENT_LABELS).astype(object))
+    df = df[["layer", "kind", "gradient", "which", "scheme", SCHEME, "p2", "p50", "p98"]]
+    df = df[df[["p2", "p50", "p98"]].notna().all(axis=1)]
+    df, n_inf = _finite(df, "p98")
+    notes = ["line: median; band: 2nd to 98th percentile; probe batch"]
+    if n_inf:
+        notes.append(f"{n_inf} infinite value(s) (overflow) not drawn")
+    values = df[["p2", "p50", "p98"]].to_numpy().ravel()
+    floor = None
+    if (values == 0).any():
+        floor = _log_floor(values)
+        zero = set(df.loc[df["p50"] == 0, "scheme"])
+        names = ", ".join(SCHEMES[s].label for s in schemes if s in zero)
+        where = f" ({names}: median exactly 0)" if names else ""
+        notes.append(f"exactly 0 is drawn at the bottom line, marked 0{where}")
+    shown = {q: df[q].clip(lower=floor) if floor else df[q] for q in ("p2", "p50", "p98")}
+    df = _lean(df.assign(**{f"{q}_shown": v for q, v in shown.items()}))
+    dash = alt.StrokeDash(
+        "which:N",
+        scale=alt.Scale(domain=list(GRADIENT_LABELS.values()), range=[[1, 0], [6, 4]]),
+        legend=alt.Legend(
+            title=None, symbolStrokeWidth=2.5, symbolSize=500, orient="top", labelLimit=400
+        ),
+    )
+    y_title, y_scale, y_axis = (
+        "|gradient| (log scale)",
+        alt.Scale(type="log"),
+        _log_axis(values, floor),
+    )
+    y = alt.Y("p50_shown:Q", title=y_title, scale=y_scale, axis=y_axis)
+    base = alt.Chart().encode(
+        x=alt.X(
+            "layer:Q",
+            axis=_int_axis("layer (last = output)", df["layer"].unique()),
+            scale=alt.Scale(nice=False, zero=False),
+        ),
+        color=_scheme_color(schemes, legend=False),
+        detail="which:N",
+    )
+    y_band = alt.Y("p2_shown:Q", title=y_title, scale=y_scale, axis=y_axis)
+    band = base.mark_area(opacity=0.15).encode(y=y_band, y2="p98_shown:Q")
+    tooltip = [
+        alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+        alt.Tooltip("which:N", title="gradient"),
+        alt.Tooltip("layer:Q"),
+        alt.Tooltip("kind:N", title="layer kind"),
+        alt.Tooltip("p2:Q", title="2nd percentile", format=".3~g"),
+        alt.Tooltip("p50:Q", title="median", format=".3~g"),
+        alt.Tooltip("p98:Q", title="98th percentile", format=".3~g"),
+    ]
+    line = base.mark_line(strokeWidth=2.5).encode(y=y, strokeDash=dash)
+    points = base.mark_circle(size=30).encode(y=y, tooltip=tooltip)
+    panel = _set(alt.layer(band, line, points, data=df), width=PANEL, height=200)
+    return _by_scheme(panel, schemes, "Gradients at initialization", notes)
+
+
+UPDATE_REFERENCE = -3.0  # log10 of Karpathy's rule-of-thumb update-to-data ratio, 1e-3
+
+
+def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> alt.FacetChart:
+    """Update-to-data ratio over training, from ``Result.update_table()``: one panel per
+    weight layer (at most ``max_panels``, evenly picked, first and last kept), one line per
+    scheme, y = log10(std of the applied update / std of the weights), with a dashed line at
+    Karpathy's rule of thumb, 1e-3 (-3). A ratio that is 0, infinite or undefined (weights all
+    equal, nothing moved) is not drawn; the subtitle names the schemes concerned."""
+    schemes = _schemes_of(table, None)
+    df = _labelled(table[table["repeat"] == 0], schemes)
+    n_layers = int(df["layer"].max()) if len(df) else 0
+    layers = _evenly(df["layer"].unique(), max_panels)
+    df = df[df["layer"].isin(layers)]
+    ok = np.isfinite(df["log10_ratio"].to_numpy(dtype=float))
+    measured = df["epoch"].isin(df.loc[ok, "epoch"]).to_numpy()  # (none after the last epoch)
+    missing = set(df.loc[~ok & measured, "scheme"])
+    df = df[ok]
+    notes = ["dashed: 1e-3 (-3), Karpathy's rule of thumb"]
+    if len(layers) < n_layers:
+        notes.append(f"{len(layers)} of {n_layers} layers shown")
+    if missing:
+        names = ", ".join(SCHEMES[s].label for s in schemes if s in missing)
+        notes.append(f"not drawn where the ratio is undefined, 0 or infinite ({names})")
+    name = "layer " + df["layer"].astype(str)
+    df = df.assign(panel=np.where(df["layer"] == n_layers, name + " (output)", name))
+    df = _lean(df[["epoch", "layer", "panel", "scheme", SCHEME, "update_ratio", "log10_ratio"]])
+    pick = _legend_pick()
+    lines = (
+        alt.Chart()
+        .mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=25))
+        .encode(
+            x=alt.X("epoch:Q", axis=_int_axis("epoch"), scale=alt.Scale(nice=False)),
+            y=alt.Y(
+                "log10_ratio:Q", title="log10(update std / weight std)", scale=alt.Scale(zero=False)
+            ),
+            color=_scheme_color(schemes),
+            opacity=_pick_opacity(pick),
+            tooltip=[
+                alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+                alt.Tooltip("epoch:Q"),
+                alt.Tooltip("panel:N", title="layer"),
+                alt.Tooltip("update_ratio:Q", title="ratio", format=".3~g"),
+                alt.Tooltip("log10_ratio:Q", title="log10", format=".2f"),
+            ],
+        )
+        .add_params(pick)
+    )
+    rule = (
+        alt.Chart()
+        .mark_rule(strokeDash=[6, 4], color="#888888")
+        .encode(y=alt.datum(UPDATE_REFERENCE))
+    )
+    panel = _set(alt.layer(lines, rule, data=df), width=190, height=PANEL)
+    order = sorted(df["panel"].unique(), key=lambda p: int(p.split()[1]))
+    chart = _set(
+        panel.facet(facet=alt.Facet("panel:N", sort=order, title=None), columns=4),
+        title=_title("Update-to-data ratio per layer", notes),
+    )
+    return _style(chart)
+
+
+# ---------------------------------------------------------------------- 5b. scale x depth map
+MAP_CLIP = 6  # decades: ratios beyond 1e-6 .. 1e6 take the end colours
+MAP_MEASURES = {
+    "spread": "layer d's activation spread / layer 1's",
+    "backprop": "backprop signal reaching layer 1 / layer d's",
+}
+MAP_LEGENDS = {
+    "spread": ["layer d's spread", "/ layer 1's"],
+    "backprop": ["backprop signal", "at layer 1", "/ layer d's"],
+}
+
+
+def scale_depth_map(
+    cells: pd.DataFrame,
+    marks: Mapping[str, float],
+    *,
+    measure: str = "spread",
+    width: int = LINE_WIDTH,
+    height: int = 340,
+    title: str | None = None,
 ) -> alt.LayerChart:
-    """``signal_flow`` for ``initdash.propagate()`` output (a deep net at initialization)."""
-    kwargs.setdefault("title", "Deep net at initialization: " + MEASURES[measure].title)
-    return signal_flow(df, measure=measure, log_scale=log_scale, **kwargs)
+    """The deep-signal lab's scale x depth map from ``initdash.signal.scale_depth_map``.
+
+    x: the weights' gain (std x sqrt(width), log axis), y: depth (layer d), colour: the
+    ``measure`` ratio in powers of ten on a diverging scale (white: held; blue: shrunk;
+    orange: grown), clipped at MAP_CLIP decades; an overflow (inf) takes the top colour and
+    an exact 0 the bottom one, both named in the subtitle. ``marks``: scheme name -> gain,
+    drawn as labelled vertical rules (names at the same gain share one label).
+    """
+    if measure not in MAP_MEASURES:
+        raise ValueError(
+            f"measure = {measure!r} is not allowed; use one of: {', '.join(MAP_MEASURES)}"
+        )
+    df = cells[["gain", "std", "layer", measure]].rename(columns={measure: "ratio"})
+    # each column reaches halfway (in log scale) to its neighbours; the outer ones as far out
+    gains = np.sort(df["gain"].unique())
+    logs = np.log10(gains)
+    step = np.diff(logs) if len(logs) > 1 else np.array([0.1])
+    edges = 10 ** np.concatenate([[logs[0] - step[0] / 2], (logs[:-1] + logs[1:]) / 2,
+                                  [logs[-1] + step[-1] / 2]])  # fmt: skip
+    column = np.searchsorted(gains, df["gain"].to_numpy())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        decades = np.log10(df["ratio"].to_numpy(dtype=float))
+    notes = []
+    n_inf, n_zero = int(np.isposinf(decades).sum()), int(np.isneginf(decades).sum())
+    if n_inf:
+        notes.append(f"{n_inf} cell(s) overflowed (inf): drawn as the largest")
+    if n_zero:
+        notes.append(f"{n_zero} cell(s) exactly 0 (underflow): drawn as the smallest")
+    df = df.assign(
+        decades=np.clip(np.nan_to_num(decades, nan=0.0), -MAP_CLIP, MAP_CLIP),
+        g0=edges[column],
+        g1=edges[column + 1],
+        d0=df["layer"] - 0.5,
+        d1=df["layer"] + 0.5,
+    )
+    top = float(df["layer"].max()) + 0.5
+    by_gain: dict[float, list[str]] = {}
+    for name, g in marks.items():
+        by_gain.setdefault(round(float(g), 9), []).append(name)
+    lines = pd.DataFrame(
+        {"gain": list(by_gain), "label": [" = ".join(n) for n in by_gain.values()], "top": top}
+    )
+    gain_axis = alt.Axis(values=[0.1, 0.2, 0.5, 1, 2, 5, 10], format="~g")
+    x_scale = alt.Scale(type="log", domain=[float(df["g0"].min()), float(df["g1"].max())],
+                        nice=False)  # fmt: skip
+    legend_labels = f"datum.value == 0 ? '1' : datum.value <= -{MAP_CLIP} ? '≤ 1e-{MAP_CLIP}' "
+    legend_labels += f": datum.value >= {MAP_CLIP} ? '≥ 1e{MAP_CLIP}' : '1e' + datum.value"
+    cells_layer = (
+        alt.Chart(_lean(df))
+        .mark_rect()
+        .encode(
+            x=alt.X("g0:Q", title="gain: weights' std x sqrt(width) (log scale)", scale=x_scale,
+                    axis=gain_axis),  # fmt: skip
+            x2="g1",
+            y=alt.Y("d0:Q", title="depth (layer d)", scale=alt.Scale(nice=False, zero=False),
+                    axis=_int_axis("depth (layer d)")),  # fmt: skip
+            y2="d1",
+            color=alt.Color(
+                "decades:Q",
+                scale=alt.Scale(scheme="blueorange", domain=[-MAP_CLIP, MAP_CLIP], domainMid=0),
+                legend=alt.Legend(
+                    title=MAP_LEGENDS[measure],
+                    labelExpr=legend_labels,
+                    values=list(range(-MAP_CLIP, MAP_CLIP + 1, 2)),
+                    gradientLength=200,
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("gain:Q", format=".3g"),
+                alt.Tooltip("std:Q", title="weights' std", format=".3g"),
+                alt.Tooltip("layer:Q", title="layer d"),
+                alt.Tooltip("ratio:Q", title=MAP_MEASURES[measure], format=".3g"),
+            ],
+        )
+    )  # fmt: skip
+    rules = (
+        alt.Chart(lines)
+        .mark_rule(strokeWidth=2, strokeDash=[6, 3], color="black")
+        .encode(x="gain:Q")
+    )
+    # each name along its line, read bottom to top, over a white halo so it shows on any colour
+    text = dict(angle=270, align="right", baseline="bottom", dx=-4, dy=-3, fontSize=13)
+    halo = alt.Chart(lines).mark_text(stroke="white", strokeWidth=4, **text)
+    labels = [
+        part.encode(x="gain:Q", y="top:Q", text="label:N")
+        for part in (halo, alt.Chart(lines).mark_text(color="black", **text))
+    ]
+    default = "Scale x depth: " + MAP_MEASURES[measure]
+    chart = _set(
+        alt.layer(cells_layer, rules, *labels),
+        width=width,
+        height=height,
+        title=_title(title or default, notes),
+    )
+    return _style(chart)
 
 
 # ---------------------------------------------------------------------- 6. decision boundaries
@@ -930,5 +1450,164 @@ def decision_boundaries(
         concat=panels,  # set, not passed: the constructor deep-copies every panel (no params)
         resolve=alt.Resolve(scale=shared),
         title=_title(title or "Decision boundaries", notes),
+    )
+    return _style(chart)
+
+
+# ---------------------------------------------------------------------- 7. neurons
+def neuron_maps(maps: pd.DataFrame, *, kind: str, panel_size: int = 46) -> alt.FacetChart:
+    """Every drawn neuron's output over the input plane (``initdash.neurons.maps_table``): one
+    small heatmap per (scheme, neuron), a row per scheme, as TensorFlow Playground draws inside
+    each neuron. ``kind``: "grid" (cells of a regular grid over the data plane) or "pca" (data
+    points on their first two principal components). Each row is shaded on its own scale,
+    output / the largest |output| of the scheme's drawn neurons (computed in the browser, so
+    the spec stays the same from redraw to redraw): x0.01 neurons show their pattern too, and
+    identical outputs always look identical; the tooltip gives the true value."""
+    schemes = _schemes_of(maps, None)
+    df = _labelled(maps, schemes)
+    hx, hy = (_half_step(df[c]) for c in ("x", "y")) if kind == "grid" else (0.0, 0.0)
+    df = _lean(df[[SCHEME, "neuron", "x", "y", "output"]])
+    color = alt.Color(
+        "shade:Q",
+        scale=alt.Scale(domain=[-1, 1], scheme="blueorange"),
+        legend=alt.Legend(title=["output / largest", "of the row"], gradientLength=120),
+    )
+    tooltip = [alt.Tooltip(f"{SCHEME}:N", title="scheme"), alt.Tooltip("neuron:O"),
+               alt.Tooltip("output:Q", format=".3g")]  # fmt: skip
+    axis = alt.Axis(labels=False, ticks=False, title=None, grid=False, domain=False)
+    if kind == "grid":
+        cell = (
+            alt.Chart()
+            .mark_rect()
+            .encode(
+                x=alt.X("x_lo:Q", axis=axis, scale=alt.Scale(nice=False, zero=False)),
+                x2="x_hi:Q",
+                y=alt.Y("y_lo:Q", axis=axis, scale=alt.Scale(nice=False, zero=False)),
+                y2="y_hi:Q",
+                color=color,
+                tooltip=tooltip,
+            )
+            .transform_calculate(
+                x_lo=f"datum.x - {hx!r}",
+                x_hi=f"datum.x + {hx!r}",
+                y_lo=f"datum.y - {hy!r}",
+                y_hi=f"datum.y + {hy!r}",
+            )  # fmt: skip
+        )
+        note = "each square: one neuron's output over the data plane (the decision-boundary axes)"
+    else:
+        cell = (
+            alt.Chart()
+            .mark_circle(size=18, opacity=1)
+            .encode(
+                x=alt.X("x:Q", axis=axis, scale=alt.Scale(zero=False)),
+                y=alt.Y("y:Q", axis=axis, scale=alt.Scale(zero=False)),
+                color=color,
+                tooltip=tooltip,
+            )
+        )
+        note = "each square: one neuron's output on data points, placed on their 2 main directions"
+    cell = (
+        cell.transform_calculate(size="abs(datum.output)")
+        .transform_joinaggregate(top="max(size)", groupby=[SCHEME])
+        .transform_calculate(shade="datum.output / max(datum.top, 1e-30)")
+    )
+    panel = _set(alt.layer(cell, data=df), width=panel_size, height=panel_size)
+    chart = _set(
+        panel.facet(
+            row=alt.Row(
+                f"{SCHEME}:N",
+                sort=scheme_labels(schemes),
+                title=None,
+                header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=13),
+            ),
+            column=alt.Column(
+                "neuron:O",
+                title=None,
+                header=alt.Header(
+                    labelExpr="'neuron ' + datum.value", labelFontSize=12, labelFontWeight="normal"
+                ),
+            ),
+            spacing=4,
+        ),  # fmt: skip
+        title=_title(
+            "What each neuron computes",
+            [note, "identical squares in a row = clones; each row on its own colour scale"],
+        ),
+    )
+    return _style(chart)
+
+
+def network_diagram(
+    nodes: pd.DataFrame, links: pd.DataFrame, *, notes: Sequence[str] = ()
+) -> alt.FacetChart:
+    """Each scheme's network (``initdash.neurons.network_table``): nodes coloured by their
+    mean output over the largest |mean| of the scheme (inputs and outputs grey), links
+    coloured by the weight's sign and as wide as |w| relative to the largest of their layer.
+    Clones show as identical links fanning into identical nodes."""
+    schemes = _schemes_of(nodes, None)
+    n = _labelled(nodes, schemes)
+    top = n.groupby("scheme")["mean"].transform(lambda m: m.abs().max())
+    n = n.assign(shade=n["mean"] / top.where(top > 0, 1.0))
+    ln = _labelled(links, schemes)
+    top = ln.groupby(["scheme", "layer"])["weight"].transform(lambda w: w.abs().max())
+    ln = ln.assign(
+        strength=(ln["weight"].abs() / top.where(top > 0, 1.0)).fillna(0.0),
+        sign=np.where(ln["weight"] >= 0, "positive", "negative"),
+    )
+    both = pd.concat([n.assign(part="node"), ln.assign(part="link")], ignore_index=True)
+    both = _lean(both[[SCHEME, "part", "layer", "neuron", "x", "y", "mean", "shade", "weight",
+                       "x1", "y1", "x2", "y2", "strength", "sign"]])  # fmt: skip
+    hidden = alt.Axis(labels=False, ticks=False, title=None, grid=False, domain=False)
+    edges = (
+        alt.Chart()
+        .mark_rule()
+        .encode(
+            x=alt.X("x1:Q", axis=hidden),
+            x2="x2:Q",
+            y=alt.Y("y1:Q", axis=hidden),
+            y2="y2:Q",
+            color=alt.Color(
+                "sign:N",
+                scale=alt.Scale(domain=["positive", "negative"], range=["#E69F00", "#0072B2"]),
+                legend=alt.Legend(title="weight"),
+            ),
+            strokeWidth=alt.StrokeWidth(
+                "strength:Q", scale=alt.Scale(domain=[0, 1], range=[0.2, 3.5]), legend=None
+            ),
+            opacity=alt.Opacity(
+                "strength:Q", scale=alt.Scale(domain=[0, 1], range=[0.25, 0.9]), legend=None
+            ),
+            tooltip=[alt.Tooltip("weight:Q", format=".3g"), alt.Tooltip("layer:O")],
+        )  # fmt: skip
+        .transform_filter(alt.datum.part == "link")
+    )
+    dots = (
+        alt.Chart()
+        .mark_circle(size=70, stroke="#444444", strokeWidth=0.6, opacity=1)
+        .encode(
+            x=alt.X("x:Q", axis=hidden),
+            y=alt.Y("y:Q", axis=hidden),
+            fill=alt.condition(
+                "isValid(datum.shade)",
+                alt.Fill(
+                    "shade:Q", scale=alt.Scale(domain=[-1, 1], scheme="blueorange"), legend=None
+                ),
+                alt.value("#cccccc"),
+            ),  # fmt: skip
+            tooltip=[
+                alt.Tooltip("layer:O"),
+                alt.Tooltip("neuron:O"),
+                alt.Tooltip("mean:Q", title="mean output", format=".3g"),
+            ],
+        )  # fmt: skip
+        .transform_filter(alt.datum.part == "node")
+    )
+    panel = _set(alt.layer(edges, dots, data=both), width=PANEL_WIDTH + 30, height=150)
+    chart = _set(
+        panel.facet(
+            facet=alt.Facet(f"{SCHEME}:N", sort=scheme_labels(schemes), title=None), columns=COLUMNS
+        ),  # fmt: skip
+        title=_title("The networks, drawn", ["left: inputs; right: deeper layers", *notes]),
     )
     return _style(chart)

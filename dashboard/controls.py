@@ -1,12 +1,17 @@
-"""The sidebar: one declarative table of widgets over the core's FIELDS, and the URL state.
+"""The sidebar: lesson presets, one declarative table of widgets over the core's FIELDS, the
+user's own CSV data and the share link; and the URL state.
 
-Each widget's key is ``w_<field>``; its range and help come from ``initdash.config.FIELDS``
-(classroom caps included) and its options from the core's registries. Values read from a share
-link are written into these keys before the widgets are drawn, so a link sets every control.
+Each widget's key is ``state.widget(field)``; its range and help come from
+``initdash.config.FIELDS`` (classroom caps included) and its options from the core's registries.
+A scheme's own number (``SCHEMES[name].param``, e.g. Random large's std) gets its widget without
+an entry here. Values read from a share link are written into these keys before the widgets are
+drawn, so a link sets every control. :func:`inputs` returns what the sidebar describes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,17 +19,25 @@ from typing import Any
 import streamlit as st
 
 import initdash
+from dashboard import links, live, state
+from dashboard.page import escape_md
+from dashboard.views import Page
 from initdash.config import FIELDS, TrainConfig
 from initdash.presets import PRESETS
-from initdash.share import CONFIG_KEYS, Shared, parse_query, to_query
 
 LR_STEPS = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 3.0, 10.0)
-SMALL_STEPS = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0)
-LARGE_STEPS = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0, 1000.0)
 BATCH_STEPS = (0, 8, 16, 32, 64, 128, 256, 512)
 EPOCH_STEPS = (50, 100, 200, 300, 500, 1000, 1500, 2000, 3000, 5000)
+# Steps of the schemes' own numbers (a number without steps gets a number box).
+SCHEME_STEPS = {
+    "small_scale": (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0),
+    "large_scale": (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0, 1000.0),
+}
 WIDTH_CAP = int(FIELDS["hidden"].cap)
 DEPTH_CAP = int(FIELDS["hidden"].max_len_cap)
+NO_PRESET = "none"
+SECTION_TITLES = {"data": "Data", "network": "Network", "init": "Initialization",
+                  "training": "Training"}  # fmt: skip
 
 
 def _fmt_num(v: float) -> str:
@@ -38,224 +51,139 @@ class Control:
     field: str
     label: str
     section: str
-    kind: str  # select | multiselect | slider | steps | number
+    kind: str  # select | multiselect | slider | steps | number | toggle
     options: Callable[[], tuple] | None = None
     fmt: Callable[[Any], str] | None = None
     step: float | None = None
     show_if: Callable[[dict], bool] | None = None
 
 
+def _scheme_controls() -> tuple[Control, ...]:
+    """A widget for each scheme's own number, shown when the scheme is selected."""
+    out = []
+    for s in initdash.SCHEMES.values():
+        if s.param is None:
+            continue
+        steps = SCHEME_STEPS.get(s.param)
+        out.append(
+            Control(
+                s.param,
+                f"{s.label}: {s.param_label}",
+                "init",
+                "steps" if steps else "number",
+                (lambda steps=steps: steps) if steps else None,
+                _fmt_num,
+                step=None if steps else 0.1,
+                show_if=lambda v, name=s.name: name in v["schemes"],
+            )
+        )
+    return tuple(out)
+
+
 CONTROLS: tuple[Control, ...] = (
-    Control(
-        "dataset",
-        "Dataset",
-        "data",
-        "select",
-        lambda: tuple(initdash.DATASETS),
-        lambda k: initdash.DATASETS[k].label,
-    ),
+    Control("dataset", "Dataset", "data", "select", lambda: tuple(initdash.DATASETS),
+            lambda k: initdash.DATASETS[k].label),
     Control("n_samples", "Samples", "data", "slider", step=20),  # 20..2000: every link value
     Control("noise", "Noise", "data", "slider", step=0.05),
-    Control(
-        "n_classes",
-        "Classes",
-        "data",
-        "slider",
-        step=1,
-        show_if=lambda v: initdash.DATASETS[v["dataset"]].max_classes > 2,
-    ),
-    Control(
-        "activation",
-        "Activation",
-        "network",
-        "select",
-        lambda: tuple(initdash.ACTIVATIONS),
-        lambda k: initdash.ACTIVATIONS[k].label,
-    ),
-    Control(
-        "schemes",
-        "Schemes",
-        "init",
-        "multiselect",
-        lambda: tuple(initdash.SCHEMES),
-        lambda k: initdash.SCHEMES[k].label,
-    ),
-    Control(
-        "small_scale",
-        "Random small: std",
-        "init",
-        "steps",
-        lambda: SMALL_STEPS,
-        _fmt_num,
-        show_if=lambda v: "random_small" in v["schemes"],
-    ),
-    Control(
-        "large_scale",
-        "Random large: std",
-        "init",
-        "steps",
-        lambda: LARGE_STEPS,
-        _fmt_num,
-        show_if=lambda v: "random_large" in v["schemes"],
-    ),
-    Control(
-        "constant_value",
-        "Constant: value",
-        "init",
-        "number",
-        step=0.1,
-        show_if=lambda v: "constant" in v["schemes"],
-    ),
-    Control(
-        "optimizer",
-        "Optimizer",
-        "training",
-        "select",
-        lambda: tuple(initdash.OPTIMIZERS),
-        lambda k: k,
-    ),
+    Control("n_classes", "Classes", "data", "slider", step=1,
+            show_if=lambda v: initdash.DATASETS[v["dataset"]].max_classes > 2),
+    Control("activation", "Activation", "network", "select", lambda: tuple(initdash.ACTIVATIONS),
+            lambda k: initdash.ACTIVATIONS[k].label),
+    Control("batchnorm", "BatchNorm after every hidden layer", "network", "toggle"),
+    Control("schemes", "Schemes", "init", "multiselect", lambda: tuple(initdash.SCHEMES),
+            lambda k: initdash.SCHEMES[k].label),
+    *_scheme_controls(),
+    Control("optimizer", "Optimizer", "training", "select", lambda: tuple(initdash.OPTIMIZERS),
+            lambda k: k),
     Control("lr", "Learning rate (log scale)", "training", "steps", lambda: LR_STEPS, _fmt_num),
-    Control(
-        "momentum",
-        "Momentum",
-        "training",
-        "slider",
-        step=0.01,
-        show_if=lambda v: v["optimizer"] == "momentum",
-    ),
+    Control("momentum", "Momentum", "training", "slider", step=0.01,
+            show_if=lambda v: v["optimizer"] == "momentum"),
     Control("epochs", "Epochs", "training", "steps", lambda: EPOCH_STEPS, _fmt_num),
-    Control(
-        "batch_size",
-        "Batch size",
-        "training",
-        "steps",
-        lambda: BATCH_STEPS,
-        lambda b: "full batch" if b == 0 else str(b),
-    ),
+    Control("batch_size", "Batch size", "training", "steps", lambda: BATCH_STEPS,
+            lambda b: "full batch" if b == 0 else str(b)),
     Control("seed", "Seed", "training", "number", step=1),
     Control("repeats", "Repeats over seeds", "training", "slider", step=1),
-)
-CONTROL_BY_FIELD = {c.field: c for c in CONTROLS}
-SECTION_TITLES = {
-    "data": "Data",
-    "network": "Network",
-    "init": "Initialization",
-    "training": "Training",
-}
-
-
-NO_PRESET = "none"
-
-
-def key(field: str) -> str:
-    return f"w_{field}"
+)  # fmt: skip
 
 
 # ---------------------------------------------------------------------- state from a link / preset
 def set_controls(config: TrainConfig) -> None:
     """Write a config into the widget keys (before the widgets are drawn)."""
-    for f in CONFIG_KEYS:
-        st.session_state[key(f)] = getattr(config, f)
+    for f in links.CONFIG_KEYS:
+        st.session_state[state.widget(f)] = getattr(config, f)
     hidden = config.hidden
     uniform = len(set(hidden)) == 1 and len(hidden) >= 1
-    st.session_state["w_depth"] = max(1, min(len(hidden), DEPTH_CAP))
-    st.session_state["w_width"] = hidden[0] if hidden else 16
-    st.session_state["w_widths"] = "" if uniform else ",".join(map(str, hidden))
+    st.session_state[state.DEPTH] = max(1, min(len(hidden), DEPTH_CAP))
+    st.session_state[state.WIDTH] = hidden[0] if hidden else 16
+    st.session_state[state.WIDTHS] = "" if uniform else ",".join(map(str, hidden))
+
+
+def open_preset(name: str | None) -> None:
+    """A preset's view, and its deep-signal lab settings (Preset.deep), become the page's."""
+    if name not in PRESETS:
+        return
+    st.session_state[state.VIEW] = PRESETS[name].view
+    st.session_state.pop(state.VIEW_TAB, None)
+    deep = PRESETS[name].deep
+    if "activation" in deep:
+        st.session_state[state.DEEP_ACTIVATION] = deep["activation"]
+    if "depth" in deep:
+        st.session_state[state.DEEP_DEPTH] = deep["depth"]
 
 
 def init_from_link() -> None:
     """On a session's first run: read the URL into the controls, once."""
-    if st.session_state.get("initialized"):
+    if st.session_state.get(state.INITIALIZED):
         return
     query = {k: st.query_params.get_all(k) for k in st.query_params}
-    shared: Shared = parse_query(query)
-    set_controls(shared.config)
-    st.session_state["w_preset"] = shared.preset or NO_PRESET
-    st.session_state["view"] = shared.view
-    st.session_state.pop("view_tab", None)
-    st.session_state["hide"] = shared.hide
-    st.session_state["link_warnings"] = shared.warnings
-    st.session_state["initialized"] = True
+    link = links.parse_query(query)
+    set_controls(link.config)
+    st.session_state[state.PRESET] = link.preset or NO_PRESET
+    open_preset(link.preset)
+    st.session_state[state.VIEW] = link.view
+    st.session_state.pop(state.VIEW_TAB, None)
+    st.session_state[state.HIDE] = link.hide
+    st.session_state[state.QUIZ] = link.quiz
+    st.session_state[state.LINK_WARNINGS] = link.warnings
+    st.session_state[state.INITIALIZED] = True
 
 
 def apply_preset() -> None:
     """Callback of the preset selector: every control takes the preset's value."""
-    name = st.session_state.get("w_preset")
+    name = st.session_state.get(state.PRESET)
     if name in PRESETS:
         set_controls(PRESETS[name].config())
-        st.session_state["view"] = PRESETS[name].view
-        st.session_state.pop("view_tab", None)
+        open_preset(name)
 
 
 # ---------------------------------------------------------------------- drawing
-def _widget(c: Control, values: dict) -> Any:
+def _widget(c: Control) -> Any:
     f = FIELDS[c.field]
-    k = key(c.field)
+    k = state.widget(c.field)
     hi = f.cap if f.cap is not None else f.hi
+    common = dict(key=k, help=f.help, persist_state="session")
+    if c.kind == "toggle":
+        return bool(st.toggle(c.label, **common))
     if c.kind == "select":
-        return st.selectbox(
-            c.label, c.options(), format_func=c.fmt, key=k, help=f.help, persist_state="session"
-        )
+        return st.selectbox(c.label, c.options(), format_func=c.fmt, **common)
     if c.kind == "multiselect":
+        placeholder = "choose at least one scheme"
         return tuple(
-            st.multiselect(
-                c.label,
-                c.options(),
-                format_func=c.fmt,
-                key=k,
-                help=f.help,
-                placeholder="choose at least one scheme",
-                persist_state="session",
-            )
-        )
-    if c.kind == "slider":
-        lo = type(f.default)(f.lo)
-        hi = type(f.default)(hi)
-        step = type(f.default)(c.step)
-        return st.slider(
-            c.label,
-            min_value=lo,
-            max_value=hi,
-            step=step,
-            key=k,
-            help=f.help,
-            persist_state="session",
-        )
+            st.multiselect(c.label, c.options(), format_func=c.fmt, placeholder=placeholder,
+                           **common)
+        )  # fmt: skip
     if c.kind == "steps":
         opts = list(c.options())
         current = st.session_state.get(k, f.default)
         if current not in opts:  # a link may carry a value between the steps
             opts = sorted({*opts, current})
-        return st.select_slider(
-            c.label, opts, format_func=c.fmt, key=k, help=f.help, persist_state="session"
-        )
-    if c.kind == "number":
-        lo, hi_ = f.lo, hi
-        if isinstance(f.default, int):
-            return int(
-                st.number_input(
-                    c.label,
-                    min_value=int(lo),
-                    max_value=int(hi_),
-                    step=int(c.step),
-                    key=k,
-                    help=f.help,
-                    persist_state="session",
-                )
-            )
-        return float(
-            st.number_input(
-                c.label,
-                min_value=float(lo),
-                max_value=float(hi_),
-                step=float(c.step),
-                key=k,
-                help=f.help,
-                format="%.3g",
-                persist_state="session",
-            )
-        )
-    raise ValueError(f"unknown control kind {c.kind!r}")
+        return st.select_slider(c.label, opts, format_func=c.fmt, **common)
+    kind = type(f.default)  # int or float
+    lo, hi, step = kind(f.lo), kind(hi), kind(c.step)
+    if c.kind == "slider":
+        return st.slider(c.label, min_value=lo, max_value=hi, step=step, **common)
+    fmt = {} if kind is int else {"format": "%.3g"}
+    return kind(st.number_input(c.label, min_value=lo, max_value=hi, step=step, **fmt, **common))
 
 
 def _hidden_widgets() -> tuple[tuple[int, ...], str | None]:
@@ -263,7 +191,7 @@ def _hidden_widgets() -> tuple[tuple[int, ...], str | None]:
         "Hidden layers",
         1,
         DEPTH_CAP,
-        key="w_depth",
+        key=state.DEPTH,
         help="how many hidden layers (depth); the lesson's deep effects show from about 5",
         persist_state="session",
     )
@@ -271,13 +199,13 @@ def _hidden_widgets() -> tuple[tuple[int, ...], str | None]:
         "Units per layer",
         1,
         WIDTH_CAP,
-        key="w_width",
+        key=state.WIDTH,
         help="neurons in each hidden layer",
         persist_state="session",
     )
     text = st.text_input(
         "Custom widths (optional)",
-        key="w_widths",
+        key=state.WIDTHS,
         placeholder="e.g. 32,16,8",
         help=f"comma-separated widths, first hidden layer first; overrides the two sliders "
         f"({DEPTH_CAP} layers of at most {WIDTH_CAP} units)",
@@ -298,8 +226,9 @@ def _hidden(depth: int, width: int, text: str) -> tuple[tuple[int, ...], str | N
 
 def sidebar(hidden_sections: tuple[str, ...]) -> tuple[dict, list[str]]:
     """Draw the controls; return the values read and messages about ignored input."""
+    ss = st.session_state
     values: dict[str, Any] = {
-        f: st.session_state.get(key(f), FIELDS[f].default) for f in CONFIG_KEYS
+        f: ss.get(state.widget(f), FIELDS[f].default) for f in links.CONFIG_KEYS
     }
     notes: list[str] = []
     for section, title in SECTION_TITLES.items():
@@ -311,17 +240,70 @@ def sidebar(hidden_sections: tuple[str, ...]) -> tuple[dict, list[str]]:
                 if note:
                     notes.append(note)
             for c in CONTROLS:
-                if c.section != section:
-                    continue
-                if c.show_if is not None and not c.show_if(values):
-                    continue
-                values[c.field] = _widget(c, values)
+                if c.section == section and (c.show_if is None or c.show_if(values)):
+                    values[c.field] = _widget(c)
     if "network" in hidden_sections:  # hidden from the class: the link's values still apply
-        ss = st.session_state
-        values["hidden"], _ = _hidden(
-            ss.get("w_depth", 2), ss.get("w_width", 16), ss.get("w_widths", "")
-        )
+        values["hidden"], _ = _hidden(ss.get(state.DEPTH, 2), ss.get(state.WIDTH, 16),
+                                      ss.get(state.WIDTHS, ""))  # fmt: skip
     return values, notes
+
+
+def preset_box(hidden: tuple[str, ...]) -> None:
+    if "presets" in hidden:
+        name = st.session_state.get(state.PRESET)
+    else:
+        name = st.sidebar.selectbox(
+            "Lesson preset",
+            [NO_PRESET, *PRESETS],
+            format_func=lambda k: PRESETS[k].title if k in PRESETS else "none: my own settings",
+            key=state.PRESET,
+            on_change=apply_preset,
+            help="a ready-made lesson: sets every control and opens the view to watch",
+        )
+    if "presets" not in hidden:
+        st.sidebar.toggle(
+            "Predict, then observe",
+            key=state.QUIZ,
+            help="a quiz: answer a few questions about the schemes before Train unlocks; after "
+            "the run each answer is graded by what the run measured",
+            persist_state="session",
+        )
+    if name in PRESETS:
+        with st.sidebar.container(border=True):
+            st.markdown(f"**{PRESETS[name].title}**")
+            st.markdown(PRESETS[name].narrative)
+
+
+def upload_box(hidden: tuple[str, ...], seed: int, test_fraction: float):
+    """Own data: (data or None, data key, a message about it)."""
+    if "data" in hidden:
+        return None, "generated", None
+    with st.sidebar.expander("Your own data (CSV)"):
+        up = st.file_uploader(
+            "CSV file",
+            type=["csv"],
+            key=state.UPLOAD,
+            help=(
+                "Numeric feature columns plus a column named `label`; "
+                f"{initdash.data.MIN_CSV_ROWS} to {initdash.data.MAX_CSV_ROWS:,} rows, at most "
+                f"{initdash.data.MAX_CSV_FEATURES} features and {initdash.data.MAX_CLASSES} "
+                "classes. Uploaded data is not part of the share link."
+            ),
+        )
+    if up is None:
+        return None, "generated", None
+    raw = up.getvalue()
+    digest = hashlib.sha256(raw).hexdigest()[:16]
+    try:
+        data = live.csv_data(raw, seed, test_fraction)
+    except ValueError as e:
+        st.sidebar.error(f"{escape_md(up.name)}: {escape_md(e)}")
+        return None, "generated", None
+    msg = (
+        f"Training on **{escape_md(up.name)}**: {len(data.y_train) + len(data.y_test)} rows, "
+        f"{data.n_features} features, {data.n_classes} classes."
+    )
+    return data, f"csv:{digest}", msg
 
 
 def build_config(values: dict, data=None) -> tuple[TrainConfig | None, list[str]]:
@@ -340,20 +322,74 @@ def build_config(values: dict, data=None) -> tuple[TrainConfig | None, list[str]
     return (None, problems) if problems else (config, [])
 
 
-def share_query(config: TrainConfig, view: str) -> dict[str, str]:
-    preset = st.session_state.get("w_preset")
-    return to_query(
-        config,
-        preset=preset if preset in PRESETS else None,
-        view=view,
-        hide=st.session_state.get("hide", ()),
+def inputs() -> tuple[Page, list[str], str | None]:
+    """Draw the sidebar; return the page's inputs, what stops them from training, and a note
+    about the user's data."""
+    init_from_link()
+    hidden = tuple(st.session_state.get(state.HIDE, ()))
+    st.sidebar.title(":material/tune: initdash")
+    st.sidebar.caption("Weight initialization, trained side by side")
+    preset_box(hidden)
+    timer = st.sidebar.empty()  # the predicted time, on the first screen (filled below)
+    values, notes = sidebar(hidden)
+    test_fraction = values.get("test_fraction", FIELDS["test_fraction"].default)
+    data, data_key, data_msg = upload_box(hidden, values["seed"], test_fraction)
+    config, problems = build_config(values, data)
+    for n in notes:
+        st.sidebar.warning(escape_md(n))
+    if config is not None:
+        timer.caption(predicted_time(config, data))
+    return Page(config, data, data_key), problems, data_msg
+
+
+def predicted_time(config: TrainConfig, data=None) -> str:
+    """The run's predicted training time, before Train (initdash.cost)."""
+    t = initdash.cost.seconds(config, data)
+    limit = initdash.cost.CLASSROOM_SECONDS
+    return (
+        f":material/timer: Train takes about **{initdash.cost.duration(max(t, 0.1))}** of "
+        f"training on this server (the limit is {initdash.cost.duration(limit)} per run)"
     )
 
 
-def sync_url(query: dict[str, str]) -> None:
-    """Keep the address bar equal to the share link (only when it changed)."""
+# ---------------------------------------------------------------------- the link
+def share(config: TrainConfig | None, view: str) -> None:
+    """Keep the address bar equal to the share link, and show it in the sidebar."""
+    if config is None:
+        return
+    preset = st.session_state.get(state.PRESET)
+    hide = st.session_state.get(state.HIDE, ())
+    quiz = bool(st.session_state.get(state.QUIZ))
+    query = links.to_query(
+        config, preset=preset if preset in PRESETS else None, view=view, hide=hide, quiz=quiz
+    )
     current = {k: st.query_params.get_all(k) for k in st.query_params}
-    wanted = {k: [v] for k, v in query.items()}
-    keep = {k: v for k, v in current.items() if k in ("embed", "embed_options")}
-    if {**wanted, **keep} != current:
+    keep = {k: v for k, v in current.items() if k in links.STREAMLIT_KEYS}
+    if {**{k: [v] for k, v in query.items()}, **keep} != current:
         st.query_params.from_dict({**query, **{k: v[-1] for k, v in keep.items()}})
+    if "share" in hide:
+        return
+    base = st.context.url or "http://localhost:8501/"
+    link = base + ("?" + urllib.parse.urlencode(query) if query else "")
+    with st.sidebar.expander("Share this experiment", icon=":material/link:"):
+        st.code(link, language=None, wrap_lines=True)
+        st.caption(
+            "Copy this link: it sets every control (settings equal to the defaults are left "
+            "out). Add `&hide=data,network` (or init, training, presets, share) to hide "
+            "sections from a class."
+        )
+
+
+def link_notes(data_msg: str | None) -> None:
+    """What the link could not use (until dismissed), and which data the page trains on."""
+    warnings = st.session_state.get(state.LINK_WARNINGS)
+    if warnings:
+        st.warning(
+            "Some settings in this link were not used:\n"
+            + "\n".join(f"- {escape_md(w)}" for w in warnings)
+        )
+        if st.button("Dismiss", key="dismiss_link"):
+            st.session_state[state.LINK_WARNINGS] = []
+            st.rerun()
+    if data_msg:
+        st.info(data_msg)

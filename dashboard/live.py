@@ -1,10 +1,11 @@
 """Runs: start, train in slices between redraws, stop; shared by every session that asks.
+Also the page's other caches: generated and uploaded data, the curves before the first Train.
 
 A session's run lives in ``st.session_state["run"]``, so a click anywhere (which interrupts the
 script) never loses it: the next script run picks the trainer up where it stopped.
 
 A class opening the same link trains once. Every session that presses Train with the same
-config and data gets the same :class:`Shared` run (a process-wide registry, ``st.cache_resource``,
+config and data gets the same :class:`SharedRun` (a process-wide registry, ``st.cache_resource``,
 bounded): whichever session's script holds the run's lock trains the next slice, the others
 draw what it has reached, so twenty simultaneous clicks cost one training. Training is
 deterministic, so who drives it never changes a number. Stop detaches only the session that
@@ -16,24 +17,44 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import io
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
 import streamlit as st
 
 import initdash
-from initdash import Data, Result, TrainConfig, Trainer
+from initdash import Data, Result, TrainConfig, Trainer, cost
+from initdash.blas import limit_blas_threads
 
 CACHE_ENTRIES = 32
 CACHE_TTL = 3600  # seconds
 LIVE_ENTRIES = 8  # runs in progress kept shareable at once
+# A run in progress counts toward the server's load (initdash.cost.SERVER_SECONDS) while some
+# session drives it: trained or joined within the last ACTIVE seconds (a slice is shorter).
+ACTIVE = 15.0
+
+# Pacing of a live run (train_live): train at least MIN_SLICE seconds between two redraws, and
+# let drawing take at most DRAW_SHARE of the time. A redraw costs the browser about twice what
+# it costs the server (bench/app_speed.py --trace), so a redraw's server time counts
+# REDRAW_COST times. With less than FINISH_QUIETLY seconds of training left, finish first.
+MIN_SLICE = 0.5
+DRAW_SHARE = 0.3
+REDRAW_COST = 3.0
+FINISH_QUIETLY = 1.0
+# A run predicted (initdash.cost) to take less than TRAIN_FIRST seconds is trained before the
+# page is drawn (train_first): drawn once, finished, instead of at epoch 0, live and at the end.
+# Under 3/4 s a live run shows one frame between its first and its last anyway (MIN_SLICE);
+# anything longer trains live, so a class can watch the schemes race.
+TRAIN_FIRST = 0.75
 
 
 @dataclass(eq=False)
-class Shared:
+class SharedRun:
     """One training run in progress, shared by the sessions that asked for it."""
 
     key: str
@@ -42,31 +63,60 @@ class Shared:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     sessions: int = 1
     touched: float = field(default_factory=time.monotonic)
+    seconds: float = 0.0  # predicted CPU seconds of the whole run (initdash.cost)
+    cpu: float = 0.0  # CPU seconds its training has taken so far (the training threads')
+    timed_out: bool = False  # stopped at the classroom limit (cost.CLASSROOM_SECONDS)
+
+    def seconds_left(self) -> float:
+        """Predicted seconds still to train (0 when finished)."""
+        t = self.trainer
+        if t is None or t.result.finished:
+            return 0.0
+        return self.seconds * (1.0 - t.epoch / t.config.epochs)
+
+
+class ServerBusy(Exception):
+    """A new run would take the server over its limit of training in progress at once."""
 
 
 class LiveRuns:
-    """The registry of runs in progress: run key -> Shared, at most LIVE_ENTRIES."""
+    """The registry of runs in progress: run key -> SharedRun, at most LIVE_ENTRIES."""
 
     def __init__(self) -> None:
-        self._runs: dict[str, Shared] = {}
+        self._runs: dict[str, SharedRun] = {}
         self._lock = threading.Lock()
 
-    def join(self, key: str, make) -> Shared:
-        """The run in progress for ``key`` (one more session watching it), or a new one."""
+    def join(self, key: str, make, seconds: float = 0.0) -> SharedRun:
+        """The run in progress for ``key`` (one more session watching it), or a new one (of
+        ``seconds`` predicted): ServerBusy if the runs in progress that sessions are driving
+        would then need more than cost.SERVER_SECONDS together."""
         with self._lock:
             shared = self._runs.get(key)
             if shared is not None and shared.trainer is not None:
                 shared.sessions += 1
                 shared.touched = time.monotonic()
                 return shared
+            now = time.monotonic()
+            active = [r for r in self._runs.values() if now - r.touched < ACTIVE]
+            left = sum(r.seconds_left() for r in active)
+            if active and left + seconds > cost.SERVER_SECONDS:
+                raise ServerBusy(
+                    f"The server is busy: {len(active)} run{'s' * (len(active) > 1)} in "
+                    f"progress still {'need' if len(active) > 1 else 'needs'} about "
+                    f"{cost.duration(left)} of training, and this one "
+                    f"about {cost.duration(seconds)}: over the {cost.duration(cost.SERVER_SECONDS)}"
+                    " this server trains at once. Press Train again in a few seconds, or choose "
+                    "a smaller setting."
+                )
             shared = make()
+            shared.seconds = seconds
             self._runs[key] = shared
             while len(self._runs) > LIVE_ENTRIES:  # forget the run untouched the longest
                 oldest = min(self._runs.values(), key=lambda s: s.touched)
                 del self._runs[oldest.key]
             return shared
 
-    def drop(self, shared: Shared) -> None:
+    def drop(self, shared: SharedRun) -> None:
         with self._lock:
             if self._runs.get(shared.key) is shared:
                 del self._runs[shared.key]
@@ -74,6 +124,13 @@ class LiveRuns:
     def clear(self) -> None:
         with self._lock:
             self._runs.clear()
+
+
+@st.cache_resource(show_spinner=False)
+def one_blas_thread() -> bool:
+    """initdash.blas.limit_blas_threads(1), once per server process (it reads the process's
+    memory map, ~2 ms, and OpenBLAS's thread count is process-wide)."""
+    return limit_blas_threads(1)
 
 
 @st.cache_resource(show_spinner=False)
@@ -89,7 +146,7 @@ class Run:
 
     config: TrainConfig
     data_key: str
-    shared: Shared | None = None
+    shared: SharedRun | None = None
     own: Result | None = None
     started: float = field(default_factory=time.perf_counter)
     wall: float | None = None  # seconds from Train to the finished result
@@ -118,9 +175,12 @@ class _NotCached(Exception):
     pass
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+@st.cache_resource(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
 def _finished(run_key: str, _result: Result | None = None) -> Result:
-    """The cache of finished runs: a miss (no ``_result``) raises and caches nothing."""
+    """The cache of finished runs: a miss (no ``_result``) raises and caches nothing. A
+    resource cache: every session reads the one finished Result (nothing changes it), where a
+    data cache pickled it when stored (~2% of the server's CPU per Train, py-spy) and made an
+    unpickled copy for every session that loaded it."""
     if _result is None:
         raise _NotCached
     return _result
@@ -131,17 +191,30 @@ def generated_data(config: TrainConfig) -> Data:
     return initdash.make_data(config)
 
 
+@st.cache_data(max_entries=8, ttl=CACHE_TTL, show_spinner=False)
+def csv_data(raw: bytes, seed: int, test_fraction: float) -> Data:
+    """An uploaded CSV file, read and split (as the config asks: its seed and test fraction)."""
+    X, y, features, classes = initdash.load_csv(io.BytesIO(raw))
+    return initdash.prepare(
+        X, y, test_fraction=test_fraction, seed=seed, feature_names=features, class_names=classes
+    )
+
+
 @st.cache_data(max_entries=64, ttl=CACHE_TTL, show_spinner=False)
-def initial_curves(key: str, _config: TrainConfig, _data: Data | None) -> pd.DataFrame:
+def _initial_curves(key: str, _config: TrainConfig, _data: Data | None) -> pd.DataFrame:
+    return initdash.initial_curves(_config, generated_data(_config) if _data is None else _data)
+
+
+def initial_curves(config: TrainConfig, data: Data | None, data_key: str) -> pd.DataFrame:
     """``initdash.initial_curves`` for the page before Train, cached by run key (config and
     data): a few rows, computed once per setting a class looks at."""
-    return initdash.initial_curves(_config, generated_data(_config) if _data is None else _data)
+    return _initial_curves(run_key(config, data_key), config, data)
 
 
 def clear() -> None:
     """Forget every finished and in-progress run (tests; a server's caches are per process)."""
     _finished.clear()
-    initial_curves.clear()
+    _initial_curves.clear()
     live_runs().clear()
 
 
@@ -152,7 +225,8 @@ def run_key(config: TrainConfig, data_key: str) -> str:
 
 def start(config: TrainConfig, data: Data | None, data_key: str) -> Run:
     """This session's new run: the finished result if cached, else the shared run in
-    progress for this config and data, else a fresh trainer that others can join."""
+    progress for this config and data, else a fresh trainer that others can join (ServerBusy
+    if the server already trains as much as it takes at once)."""
     t0 = time.perf_counter()
     key = run_key(config, data_key)
     try:
@@ -160,11 +234,12 @@ def start(config: TrainConfig, data: Data | None, data_key: str) -> Run:
     except _NotCached:
         pass
 
-    def make() -> Shared:
+    def make() -> SharedRun:
         trainer = Trainer(config, generated_data(config) if data is None else data)
-        return Shared(key, trainer, trainer.result)
+        return SharedRun(key, trainer, trainer.result)
 
-    return Run(config, data_key, shared=live_runs().join(key, make), started=t0)
+    shared = live_runs().join(key, make, cost.seconds(config, data))
+    return Run(config, data_key, shared=shared, started=t0)
 
 
 def advance(run: Run, seconds: float) -> None:
@@ -175,10 +250,18 @@ def advance(run: Run, seconds: float) -> None:
         with shared.lock:
             trainer = shared.trainer
             if trainer is not None and not trainer.result.finished:
-                trainer.advance(seconds=seconds)
+                c0 = time.thread_time()
+                trainer.advance(seconds=min(seconds, cost.CLASSROOM_SECONDS - shared.cpu))
+                shared.cpu += time.thread_time() - c0
                 shared.touched = time.monotonic()
-                if trainer.result.finished:
+                if not trainer.result.finished and shared.cpu >= cost.CLASSROOM_SECONDS:
+                    # the prediction was too low (a run can slow down as it trains, e.g. on
+                    # tiny numbers): no run takes more than the limit; it stops, for everyone
+                    trainer.stop()
+                    shared.timed_out = True
+                elif trainer.result.finished:
                     _finished(shared.key, _result=trainer.result)
+                if trainer.result.finished:
                     shared.trainer = None
                     live_runs().drop(shared)
     if run.finished and run.wall is None:
@@ -219,6 +302,12 @@ def progress(run: Run) -> tuple[float, str]:
     if run.from_cache:
         return 1.0, f"Loaded a finished run of this exact configuration ({E} epochs)."
     elapsed = run.wall if run.wall is not None else time.perf_counter() - run.started
+    if r.finished and r.stopped and run.shared is not None and run.shared.timed_out:
+        return done / E, (
+            f"Stopped at epoch {done} of {E} after {elapsed:.1f} s: the run reached the "
+            f"classroom limit of {cost.duration(cost.CLASSROOM_SECONDS)} of training (it was "
+            f"predicted to take {cost.duration(run.shared.seconds)})."
+        )
     if r.finished and r.stopped:
         return done / E, f"Stopped at epoch {done} of {E} after {elapsed:.1f} s."
     if r.finished:
@@ -226,3 +315,41 @@ def progress(run: Run) -> tuple[float, str]:
     others = run.sessions - 1
     shared = f" · {others} other session{'s' * (others > 1)} joined this run" if others else ""
     return done / E, f"Training: epoch {done} of {E} · {elapsed:.1f} s{shared}"
+
+
+def train_first(run: Run) -> None:
+    """Train a run predicted to end within TRAIN_FIRST seconds (initdash.cost) to the end
+    before the page draws anything: one draw of the finished run instead of one at epoch 0 and
+    one at the end (the default lesson and every preset: each draw of a view costs the server
+    about as much CPU as a tenth of the run). On a busy machine it gives up after a few slices
+    and the page draws the run where it got to, live as usual."""
+    shared = run.shared
+    if run.finished or shared is None or run.own is not None:
+        return
+    if shared.seconds_left() >= TRAIN_FIRST:
+        return
+    t_end = time.perf_counter() + 2 * TRAIN_FIRST
+    while not run.finished and time.perf_counter() < t_end:
+        advance(run, FINISH_QUIETLY)
+
+
+def train_live(run: Run, redraw: Callable[[], None]) -> None:
+    """Train in slices; between slices call ``redraw`` (progress, cards, the open view).
+
+    Drawing (server and browser) takes at most DRAW_SHARE of the time: the slice grows when a
+    redraw is slow, and a run about to end finishes before the next redraw. A click anywhere
+    interrupts this loop, but the run lives in session state and the next script run picks
+    it up here.
+    """
+    slice_s = MIN_SLICE
+    while True:
+        advance(run, slice_s)
+        if run.finished:
+            return
+        if seconds_left(run) < FINISH_QUIETLY:
+            slice_s = FINISH_QUIETLY
+            continue
+        t0 = time.perf_counter()
+        redraw()
+        draw_s = REDRAW_COST * (time.perf_counter() - t0)
+        slice_s = max(MIN_SLICE, draw_s * (1 - DRAW_SHARE) / DRAW_SHARE)

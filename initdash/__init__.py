@@ -3,7 +3,7 @@
 The core is numpy (and pandas for tidy tables) only; the app and the charts live elsewhere.
 """
 
-from . import presets, share
+from . import cost, presets
 from .activations import ACTIVATIONS, calculate_gain
 from .config import FIELDS, OPTIMIZERS, TrainConfig
 from .data import DATASETS, Data, load_csv, make_dataset, prepare
@@ -27,6 +27,7 @@ __all__ = [
     "TrainConfig",
     "Trainer",
     "calculate_gain",
+    "cost",
     "init_params",
     "load_csv",
     "loss_and_grads",
@@ -37,6 +38,5 @@ __all__ = [
     "propagate",
     "initial_curves",
     "run",
-    "share",
     "train",
 ]

@@ -80,7 +80,9 @@ class Activation:
 
     ``saturates`` marks the S-shaped functions whose gradient vanishes for large |z|;
     ``dies`` marks the ReLU family, whose units can output 0 for every input (dead units).
-    ``gain`` is the recommended std multiplier of torch's ``calculate_gain``.
+    ``gain`` is the recommended std multiplier of torch's ``calculate_gain``; ``peak_slope`` is
+    the largest value of the derivative (1 for tanh, 0.25 for sigmoid): saturation is measured
+    relative to it.
     """
 
     name: str
@@ -89,6 +91,7 @@ class Activation:
     grad: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
     saturates: bool
     dies: bool
+    peak_slope: float = 1.0
 
     @property
     def gain(self) -> float:
@@ -96,9 +99,6 @@ class Activation:
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
         return self.fn(z, np.empty_like(z))
-
-    def derivative(self, z: np.ndarray) -> np.ndarray:
-        return self.grad(z, self(z), np.empty_like(z))
 
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -114,7 +114,7 @@ ACTIVATIONS: dict[str, Activation] = {
             saturates=False,
             dies=True,
         ),
-        Activation("sigmoid", "sigmoid", _sigmoid, _sigmoid_grad, saturates=True, dies=False),
+        Activation("sigmoid", "sigmoid", _sigmoid, _sigmoid_grad, True, False, peak_slope=0.25),
         Activation("linear", "linear (identity)", _linear, _linear_grad, False, False),
     )
 }

@@ -13,6 +13,8 @@ A wrong argument prints one line ``initdash: error: ...`` to stderr and exits wi
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import inspect
 import json
 import math
@@ -20,100 +22,98 @@ import os
 import re
 import sys
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .blas import limit_blas_threads
-from .config import FIELDS, TrainConfig
+from .config import FIELDS, Field, TrainConfig
 from .data import Data, load_csv, prepare
+from .presets import PRESETS
 from .schemes import SCHEMES
 from .signal import LAYER_COLUMNS, MAX_DEPTH, MAX_SAMPLES, MAX_WIDTH, propagate
 from .train import make_data, run
 
 PROG = "python -m initdash"
-ERROR_PREFIX = "initdash: error: "
 USAGE_ERROR = 2
 INTERRUPTED = 130
 
-# flag -> config field. ``--samples`` of propagate is not a config field (see PROPAGATE_INTS).
-SHARED_FLAGS = {
-    "--schemes": "schemes",
-    "--activation": "activation",
-    "--seed": "seed",
-    "--small-scale": "small_scale",
-    "--large-scale": "large_scale",
-    "--constant-value": "constant_value",
+
+def flag(name: str) -> str:
+    """The flag of a config field or argument: ``--batch-size`` for batch_size; n_samples ->
+    --samples."""
+    return "--" + name.removeprefix("n_").replace("_", "-")
+
+
+# The flags of each command: field name -> Field, from FIELDS (a new field gets its flag here).
+# The schemes and the numbers some of them take (SCHEMES[name].param) are shared by both
+# commands; propagate()'s own arguments are read like fields too: its defaults (from its
+# signature), signal.py's limits.
+SCHEME_FIELDS = ("schemes", *dict.fromkeys(s.param for s in SCHEMES.values() if s.param))
+TRAIN_FIELDS = {name: f for name, f in FIELDS.items() if name != "snapshots"}
+_OWN = inspect.signature(propagate).parameters
+PROPAGATE_FIELDS = {
+    **{name: FIELDS[name] for name in (*SCHEME_FIELDS, "activation", "seed")},
+    **{
+        name: Field(name, "int", _OWN[name].default, text, lo, hi)
+        for name, text, lo, hi in (
+            ("depth", "number of hidden layers", 1, MAX_DEPTH),
+            ("width", "units in every hidden layer (and input features)", 1, MAX_WIDTH),
+            ("n_samples", "number of input points, each drawn from N(0, 1)", 2, MAX_SAMPLES),
+        )
+    },
+    "dtype": dataclasses.replace(FIELDS["dtype"], default=_OWN["dtype"].default),
 }
-TRAIN_FLAGS = {
-    **SHARED_FLAGS,
-    "--dataset": "dataset",
-    "--samples": "n_samples",
-    "--noise": "noise",
-    "--classes": "n_classes",
-    "--test-fraction": "test_fraction",
-    "--hidden": "hidden",
-    "--optimizer": "optimizer",
-    "--lr": "lr",
-    "--momentum": "momentum",
-    "--epochs": "epochs",
-    "--batch-size": "batch_size",
-    "--repeats": "repeats",
-    "--dtype": "dtype",
-}
-GENERATED_ONLY = ("--dataset", "--samples", "--noise", "--classes")  # meaningless with --data
-CSV_FLAGS = {
-    "--data": "training data: a CSV file with numeric feature columns and a 'label' column, "
-    "instead of a generated dataset (default: none)",
-    "--test-data": "test data: a CSV file with the same columns as --data; without it, --data "
-    "is split by --test-fraction (default: none)",
+OWN_ARGUMENTS = ("depth", "width", "n_samples", "dtype")  # propagate()'s, not the config's
+# flag -> config field
+TRAIN_FLAGS = {flag(name): name for name in TRAIN_FIELDS}
+PROPAGATE_FLAGS = {flag(name): name for name in (*SCHEME_FIELDS, "activation", "seed", "dtype")}
+GENERATED_ONLY = ("dataset", "n_samples", "noise", "n_classes")
+
+# The flags that set no config field: name -> add_argument's keywords.
+OTHER_FLAGS = {
+    "preset": dict(
+        metavar="NAME",
+        help="start from a lesson preset's settings (the other flags change them): "
+        + ", ".join(PRESETS)
+        + " (default: none)",
+    ),
+    "data": dict(
+        metavar="CSV",
+        help="training data: a CSV file with numeric feature columns and a 'label' column, "
+        "instead of a generated dataset (default: none)",
+    ),
+    "test_data": dict(
+        metavar="CSV",
+        help="test data: a CSV file with the same columns as --data; without it, --data is "
+        "split by --test-fraction (default: none)",
+    ),
+    "json": dict(action="store_true", help="print a JSON list instead of a table (NaN as null)"),
 }
 
-# propagate's own integer arguments: flag -> (parameter, lowest, highest, help). The highest
-# values are signal.py's limits; the lowest are the ones propagate() checks.
-PROPAGATE_INTS = {
-    "--depth": ("depth", 1, MAX_DEPTH, "number of hidden layers"),
-    "--width": ("width", 1, MAX_WIDTH, "units in every hidden layer (and input features)"),
-    "--samples": ("n_samples", 2, MAX_SAMPLES, "number of input points, each drawn from N(0, 1)"),
+# How --help groups the flags (a field in no group is listed under "more").
+TRAIN_LAYOUT = {
+    "lesson preset": ("preset",),
+    "schemes": SCHEME_FIELDS,
+    "network": ("hidden", "activation", "batchnorm"),
+    "data (a generated toy dataset, or your own CSV with --data)": (
+        *GENERATED_ONLY,
+        "test_fraction",
+        "data",
+        "test_data",
+    ),
+    "training": ("optimizer", "lr", "momentum", "epochs", "batch_size", "repeats", "seed", "dtype"),
+    "output": ("json",),
 }
-PROPAGATE_FLAGS = {**SHARED_FLAGS, "--dtype": "dtype"}  # propagate parameters that are FIELDS
-
-# How --help groups the flags.
-SCHEME_GROUP = ("schemes", ("--schemes", "--small-scale", "--large-scale", "--constant-value"))
-TRAIN_LAYOUT = (
-    SCHEME_GROUP,
-    ("network", ("--hidden", "--activation")),
-    (
-        "data (a generated toy dataset, or your own CSV with --data)",
-        (*GENERATED_ONLY, "--test-fraction", *CSV_FLAGS),
-    ),
-    (
-        "training",
-        (
-            "--optimizer",
-            "--lr",
-            "--momentum",
-            "--epochs",
-            "--batch-size",
-            "--repeats",
-            "--seed",
-            "--dtype",
-        ),
-    ),
-    ("output", ("--json",)),
-)
-PROPAGATE_LAYOUT = (
-    SCHEME_GROUP,
-    (
-        "network and input",
-        ("--depth", "--width", "--samples", "--activation", "--seed", "--dtype"),
-    ),
-    ("output", ("--json",)),
-)
-JSON_HELP = "print a JSON list instead of a table (NaN as null)"
-METAVARS = {"int": "N", "float": "X", "str": "NAME", "ints": "N,N,...", "names": "A,B,..."}
+PROPAGATE_LAYOUT = {
+    "schemes": SCHEME_FIELDS,
+    "network and input": ("depth", "width", "n_samples", "activation", "seed", "dtype"),
+    "output": ("json",),
+}
+METAVARS = {"int": "N", "float": "X", "str": "NAME", "ints": "N,N,...", "names": "A,B,...",
+            "bool": "on|off"}  # fmt: skip
 WIDTH = 88  # help text width
 
 
@@ -129,54 +129,54 @@ class _Parser(argparse.ArgumentParser):
         raise CliError(message)
 
 
+@contextlib.contextmanager
+def _usage_error(prefix: str = "") -> Iterator[None]:
+    """A ValueError inside becomes a :class:`CliError` that names the flag, not the field:
+    'n_samples = 5 is ...' -> '--samples = 5 is ...'."""
+    try:
+        yield
+    except ValueError as e:
+        message = re.sub(
+            r"^(\w+)(?= =|: )",
+            lambda m: flag(m[1]) if m[1] in FIELDS or m[1] in PROPAGATE_FIELDS else m[1],
+            str(e),
+        )
+        raise CliError(prefix + message) from None
+
+
 # --------------------------------------------------------------------------- parser
-def _dest(flag: str) -> str:
-    return flag.lstrip("-").replace("-", "_")
-
-
-def _field_help(name: str, default: Any) -> str:
-    field = FIELDS[name]
+def _field_help(field: Field) -> str:
     allowed = field.allowed()
-    if field.kind == "names":
-        allowed = f"comma-separated, each {allowed}; or 'all' for every scheme"
-    elif field.kind == "ints" and field.min_len == 0:
+    if field.kind == "ints" and field.min_len == 0:
         allowed += " ('' for none)"
-    shown = field.format(default) or repr("")
+    shown = field.format(field.default) or repr("")
     return f"{field.help}: {allowed} (default: {shown})".replace("%", "%%")
 
 
 def _add_flags(
     parser: argparse.ArgumentParser,
-    layout: Sequence[tuple[str, Sequence[str]]],
-    fields: Mapping[str, str],
-    defaults: Mapping[str, Any],
+    layout: Mapping[str, Sequence[str]],
+    fields: Mapping[str, Field],
 ) -> None:
-    """Add the layout's flags: config fields (help from FIELDS), CSV paths, propagate's ints."""
-    for title, flags in layout:
+    """Add the layout's flags, in its groups; fields it does not place go into a last group."""
+    placed = {name for names in layout.values() for name in names}
+    more = tuple(name for name in fields if name not in placed)
+    for title, names in {**layout, **({"more": more} if more else {})}.items():
         group = parser.add_argument_group(title)
-        for flag in flags:
-            if flag == "--json":
-                group.add_argument(flag, action="store_true", help=JSON_HELP)
-            elif flag in fields:
-                name = fields[flag]
-                metavar = METAVARS[FIELDS[name].kind]
-                help_ = _field_help(name, defaults[name])
-                group.add_argument(flag, dest=_dest(flag), metavar=metavar, help=help_)
-            elif flag in CSV_FLAGS:
-                group.add_argument(flag, dest=_dest(flag), metavar="CSV", help=CSV_FLAGS[flag])
+        for name in names:
+            if name in OTHER_FLAGS:
+                group.add_argument(flag(name), **OTHER_FLAGS[name])
             else:
-                param, lo, hi, text = PROPAGATE_INTS[flag]
-                help_ = f"{text}: a whole number from {lo} to {hi} (default: {defaults[param]})"
-                group.add_argument(flag, dest=_dest(flag), metavar="N", help=help_)
-
-
-def _propagate_defaults() -> dict[str, Any]:
-    """propagate()'s own defaults (e.g. float64, 256 units), read from its signature."""
-    return {
-        k: p.default
-        for k, p in inspect.signature(propagate).parameters.items()
-        if p.default is not inspect.Parameter.empty
-    }
+                field = fields[name]
+                # an on/off flag alone means on: --batchnorm = --batchnorm on
+                alone = dict(nargs="?", const="on") if field.kind == "bool" else {}
+                group.add_argument(
+                    flag(name),
+                    dest=name,
+                    metavar=METAVARS[field.kind],
+                    help=_field_help(field),
+                    **alone,
+                )
 
 
 def _fill(text: str) -> str:
@@ -229,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
         "outcome and whether (at which epoch) it diverged. Toy data by default, or your own "
         "CSV with --data.",
     )
-    _add_flags(train, TRAIN_LAYOUT, TRAIN_FLAGS, {n: f.default for n, f in FIELDS.items()})
+    _add_flags(train, TRAIN_LAYOUT, TRAIN_FIELDS)
     train.set_defaults(parser=train, handler=cmd_train)
     prop = _subparser(
         sub,
@@ -239,53 +239,24 @@ def build_parser() -> argparse.ArgumentParser:
         "scheme and hidden layer (1 = first), the activations' mean and spread, the saturated "
         "and dead fractions, the weight-gradient norm and the backprop signal.",
     )
-    _add_flags(prop, PROPAGATE_LAYOUT, PROPAGATE_FLAGS, _propagate_defaults())
+    _add_flags(prop, PROPAGATE_LAYOUT, PROPAGATE_FIELDS)
     prop.set_defaults(parser=prop, handler=cmd_propagate)
     return parser
 
 
-# --------------------------------------------------------------------------- reading values
-def _flag_message(message: str, names: Mapping[str, str]) -> str:
-    """Name the flag instead of the field: 'n_samples = 5 is ...' -> '--samples = 5 is ...'."""
-    for name, flag in names.items():
-        if message.startswith(name) and message[len(name) : len(name) + 2] in (" =", ": "):
-            return flag + message[len(name) :]
-    return message
-
-
-def _field_values(args: argparse.Namespace, flags: Mapping[str, str]) -> dict[str, Any]:
-    """The given field flags, parsed and checked: field name -> value."""
-    out = {}
-    for flag, name in flags.items():
-        text = getattr(args, _dest(flag))
+def _read(args: argparse.Namespace, fields: Mapping[str, Field]) -> dict[str, Any]:
+    """The values of the flags given, parsed and checked: name -> value."""
+    values = {}
+    for name, field in fields.items():
+        text = getattr(args, name)
         if text is None:
             continue
-        field = FIELDS[name]
-        try:
-            if field.kind == "names" and text.strip().lower() == "all":
-                value: Any = tuple(SCHEMES)
-            else:
-                value = field.parse(text)
-            out[name] = field.check(value)
-        except ValueError as e:
-            raise CliError(_flag_message(str(e), {name: flag})) from None
-    return out
-
-
-def _given(args: argparse.Namespace, flags: Iterable[str]) -> list[str]:
-    return [f for f in flags if getattr(args, _dest(f)) is not None]
+        with _usage_error():
+            values[name] = field.check(field.parse(text))
+    return values
 
 
 # --------------------------------------------------------------------------- train
-def _read_csv(path: str, flag: str):
-    try:
-        return load_csv(path)
-    except ValueError as e:
-        raise CliError(f"{flag}: {e}") from None
-    except OSError as e:  # load_csv turns these into ValueError; kept as a safety net
-        raise CliError(f"{flag}: cannot read {path!r}: {e.strerror or e}") from None
-
-
 def _match_test_classes(test_classes: Sequence[str], classes: Sequence[str]) -> np.ndarray:
     """Index of each test class among the training classes (by name, or by numeric value)."""
 
@@ -311,10 +282,12 @@ def _match_test_classes(test_classes: Sequence[str], classes: Sequence[str]) -> 
 
 def load_data(train_path: str, test_path: str | None, config: TrainConfig) -> Data:
     """The user's CSV data, split (test_fraction, seed of the config) or with its test file."""
-    X, y, features, classes = _read_csv(train_path, "--data")
+    with _usage_error("--data: "):
+        X, y, features, classes = load_csv(train_path)
     X_test = y_test = None
     if test_path is not None:
-        X_test, y_test, test_features, test_classes = _read_csv(test_path, "--test-data")
+        with _usage_error("--test-data: "):
+            X_test, y_test, test_features, test_classes = load_csv(test_path)
         if set(test_features) != set(features) or len(test_features) != len(features):
             raise CliError(
                 f"--test-data has feature columns {', '.join(test_features)} but --data has "
@@ -322,7 +295,7 @@ def load_data(train_path: str, test_path: str | None, config: TrainConfig) -> Da
             )
         X_test = X_test[:, [test_features.index(f) for f in features]]
         y_test = _match_test_classes(test_classes, classes)[y_test]
-    try:
+    with _usage_error():
         return prepare(
             X,
             y,
@@ -333,96 +306,70 @@ def load_data(train_path: str, test_path: str | None, config: TrainConfig) -> Da
             feature_names=features,
             class_names=classes,
         )
-    except ValueError as e:
-        raise CliError(str(e)) from None
 
 
 def train_config(args: argparse.Namespace) -> TrainConfig:
     """The validated config the train flags describe."""
-    values = _field_values(args, TRAIN_FLAGS)
+    values = _read(args, TRAIN_FIELDS)
     if args.data is None:
         if args.test_data is not None:
             raise CliError("--test-data needs --data (the training CSV)")
     else:
-        for flag in _given(args, GENERATED_ONLY):
-            raise CliError(f"{flag} cannot be used with --data (the data come from the file)")
-        if args.test_data is not None and args.test_fraction is not None:
+        for name in GENERATED_ONLY:
+            if name in values:
+                raise CliError(
+                    f"{flag(name)} cannot be used with --data (the data come from the file)"
+                )
+        if args.test_data is not None and "test_fraction" in values:
             raise CliError("--test-fraction cannot be used with --test-data (no split is made)")
-    try:
-        return TrainConfig(**values)
-    except ValueError as e:
-        names = {n: f for f, n in TRAIN_FLAGS.items()}
-        raise CliError(_flag_message(str(e), names)) from None
+    if args.preset is not None and args.preset not in PRESETS:
+        raise CliError(
+            f"--preset: unknown preset {args.preset[:40]!r}; choose one of: {', '.join(PRESETS)}"
+        )
+    base = PRESETS[args.preset].config() if args.preset else TrainConfig()
+    with _usage_error():
+        return base.replace(**values)
 
 
 def train_header(config: TrainConfig, data: Data, source: str) -> str:
     """One line stating the run: data, network, optimizer, schedule and seed."""
     c = config
-    hidden = FIELDS["hidden"].format(c.hidden) or "none"
     n_test = len(data.y_test)
-    split = f"{len(data.y_train)} train, {n_test} test" if n_test else f"{len(data.y_train)} train"
-    parts = [
-        f"dataset={source} ({split}, {data.n_features} features, {data.n_classes} classes)",
-        f"hidden={hidden}",
-        f"activation={c.activation}",
-        f"optimizer={c.optimizer}",
-        f"lr={c.lr:g}",
-    ]
-    if c.optimizer == "momentum":
-        parts.append(f"momentum={c.momentum:g}")
-    parts += [
-        f"epochs={c.epochs}",
-        f"batch={c.batch_size or 'full'}",
-        f"seed={c.seed}",
-        f"repeats={c.repeats}",
-        f"dtype={c.dtype}",
-    ]
-    return " ".join(parts)
+    split = f"{len(data.y_train)} train" + (f", {n_test} test" if n_test else "")
+    momentum = f" momentum={c.momentum:g}" if c.optimizer == "momentum" else ""
+    bn = " batchnorm=on" if c.batchnorm else ""
+    return (
+        f"dataset={source} ({split}, {data.n_features} features, {data.n_classes} classes) "
+        f"hidden={FIELDS['hidden'].format(c.hidden) or 'none'} activation={c.activation}{bn} "
+        f"optimizer={c.optimizer} lr={c.lr:g}{momentum} epochs={c.epochs} "
+        f"batch={c.batch_size or 'full'} seed={c.seed} repeats={c.repeats} dtype={c.dtype}"
+    )
 
 
-def _num(x: Any, fmt: str) -> str:
-    """``x`` in ``fmt``; huge or tiny values in scientific notation, NaN as '-'."""
-    x = float(x)
-    if not math.isfinite(x):
-        return "-"
-    if fmt.endswith("f") and x != 0 and not 1e-3 <= abs(x) < 1e5:
-        return format(x, ".3e")
-    return format(x, fmt)
-
-
-def train_table(summary: pd.DataFrame, repeats: int = 1) -> list[list[str]]:
-    """Rows of the train table (header row first)."""
-    rows = [
-        [
-            "scheme",
-            "train_loss",
-            "test_loss",
-            "train_accuracy",
-            "test_accuracy",
-            "symmetry_broken",
-            "gradient",
-            "outcome",
-            "diverged",
+def train_table(summary: pd.DataFrame, repeats: int = 1) -> dict[str, list[str]]:
+    """The train table's columns: header -> cells, one per scheme."""
+    s = summary
+    test_accuracy = _nums(s.test_accuracy, ".3f")
+    if repeats > 1:
+        test_accuracy = [
+            text + (f" (sd {sd:.3f})" if math.isfinite(sd) else "")
+            for text, sd in zip(test_accuracy, s.test_accuracy_std, strict=True)
         ]
-    ]
-    for r in summary.to_dict(orient="records"):
-        test_acc = _num(r["test_accuracy"], ".3f")
-        if repeats > 1 and math.isfinite(float(r["test_accuracy_std"])):
-            test_acc += f" (sd {float(r['test_accuracy_std']):.3f})"
-        rows.append(
-            [
-                str(r["scheme"]),
-                _num(r["train_loss"], ".4f"),
-                _num(r["test_loss"], ".4f"),
-                _num(r["train_accuracy"], ".3f"),
-                test_acc,
-                "yes" if r["symmetry_broken"] else "no",
-                str(r["gradient"]),
-                str(r["outcome"]),
-                f"epoch {int(r['diverged_epoch'])}" if r["diverged"] else "no",
-            ]
-        )
-    return rows
+    return {
+        "scheme": list(s.scheme),
+        "train_loss": _nums(s.train_loss, ".4f"),
+        "test_loss": _nums(s.test_loss, ".4f"),
+        "train_accuracy": _nums(s.train_accuracy, ".3f"),
+        "test_accuracy": test_accuracy,
+        "symmetry_broken": ["yes" if broken else "no" for broken in s.symmetry_broken],
+        "gradient": list(s.gradient),
+        "risk": list(s.gradient_risk),
+        "outcome": list(s.outcome),
+        "diverged": [
+            f"epoch {epoch}" if diverged else "no"
+            for diverged, epoch in zip(s.diverged, s.diverged_epoch, strict=True)
+        ],
+    }
 
 
 def cmd_train(args: argparse.Namespace) -> str:
@@ -431,107 +378,90 @@ def cmd_train(args: argparse.Namespace) -> str:
         data = load_data(args.data, args.test_data, config)
         source = args.data + (f" + {args.test_data}" if args.test_data else "")
     else:
-        try:
-            data = make_data(config)  # what run(config) would make: same numbers
-        except ValueError as e:
-            raise CliError(str(e)) from None
+        data = make_data(config)  # what run(config) would make: same numbers
         source = config.dataset
     summary = run(config, data).summary()
     if args.json:
         return to_json(summary)
-    left = {0, 5, 6, 7, 8}
-    table = _format_table(train_table(summary, config.repeats), left)
+    numbers = ("train_loss", "test_loss", "train_accuracy", "test_accuracy")
+    table = _format_table(train_table(summary, config.repeats), numbers)
     return train_header(config, data, source) + "\n" + table
 
 
 # --------------------------------------------------------------------------- propagate
 def propagate_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    """propagate()'s keyword arguments from the flags (its own defaults for the rest)."""
-    kwargs = _field_values(args, PROPAGATE_FLAGS)
-    for flag, (param, _, _, _) in PROPAGATE_INTS.items():
-        text = getattr(args, _dest(flag))
-        if text is None:
-            continue
-        if not re.fullmatch(r"[+-]?[0-9]{1,12}", text.strip()):
-            raise CliError(f"{flag}: {text[:40]!r} is not a whole number")
-        kwargs[param] = int(text.strip())
+    """propagate()'s arguments from the flags: ``config`` (schemes, their numbers, activation,
+    seed) and its own depth, width, n_samples and dtype (its defaults for the rest)."""
+    values = _read(args, PROPAGATE_FIELDS)
+    kwargs = {name: values.pop(name) for name in OWN_ARGUMENTS if name in values}
+    with _usage_error():
+        kwargs["config"] = TrainConfig(**values)
     return kwargs
 
 
 def propagate_header(kwargs: Mapping[str, Any]) -> str:
-    p = {**_propagate_defaults(), **kwargs}
+    p = {**{name: f.default for name, f in PROPAGATE_FIELDS.items()}, **kwargs}
+    c = p["config"]
     return (
-        f"activation={p['activation']} depth={p['depth']} width={p['width']} "
-        f"samples={p['n_samples']} seed={p['seed']} dtype={p['dtype']} input=N(0,1)"
+        f"activation={c.activation} depth={p['depth']} width={p['width']} "
+        f"samples={p['n_samples']} seed={c.seed} dtype={p['dtype']} input=N(0,1)"
     )
 
 
 PROPAGATE_COLUMNS = LAYER_COLUMNS
 
 
-def propagate_table(frame: pd.DataFrame) -> list[list[str]]:
-    rows = [["scheme", "layer", *PROPAGATE_COLUMNS]]
-    for r in frame.to_dict(orient="records"):
-        rows.append(
-            [str(r["scheme"]), str(int(r["layer"]))]
-            + [_num(r[c], ".4g") for c in PROPAGATE_COLUMNS]
-        )
-    return rows
-
-
 def cmd_propagate(args: argparse.Namespace) -> str:
     kwargs = propagate_kwargs(args)
-    names = {param: flag for flag, (param, *_) in PROPAGATE_INTS.items()}
-    names.update({n: f for f, n in PROPAGATE_FLAGS.items()})
-    try:
-        frame = propagate(kwargs.pop("schemes", _propagate_defaults()["schemes"]), **kwargs)
-    except ValueError as e:
-        raise CliError(_flag_message(str(e), names)) from None
+    frame = propagate(**kwargs)
     if args.json:
         return to_json(frame)
-    return propagate_header(kwargs) + "\n" + _format_table(propagate_table(frame), {0})
+    columns = {
+        "scheme": list(frame.scheme),
+        "layer": [str(layer) for layer in frame.layer],
+        **{c: _nums(frame[c], ".4g") for c in PROPAGATE_COLUMNS},
+    }
+    numbers = ("layer", *PROPAGATE_COLUMNS)
+    return propagate_header(kwargs) + "\n" + _format_table(columns, numbers)
 
 
 # --------------------------------------------------------------------------- output
+def _nums(values: Iterable[Any], fmt: str) -> list[str]:
+    """Each value in ``fmt``; huge or tiny values in scientific notation, NaN as '-'."""
+    out = []
+    for x in map(float, values):
+        if not math.isfinite(x):
+            out.append("-")
+        elif fmt.endswith("f") and x != 0 and not 1e-3 <= abs(x) < 1e5:
+            out.append(format(x, ".3e"))
+        else:
+            out.append(format(x, fmt))
+    return out
+
+
+def _format_table(columns: Mapping[str, list[str]], numbers: Collection[str]) -> str:
+    """Fixed-width columns under their headers: numbers right-aligned, text left-aligned."""
+    padded = []
+    for header, cells in columns.items():
+        width = max(len(c) for c in (header, *cells))
+        align = str.rjust if header in numbers else str.ljust
+        padded.append([align(c, width) for c in (header, *cells)])
+    return "\n".join("  ".join(row).rstrip() for row in zip(*padded, strict=True))
+
+
 def _plain(value: Any) -> Any:
     """A JSON-able Python value: numpy scalars unwrapped, NaN and infinities as None."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value
-
-
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """The table as a list of plain dicts, one per row."""
-    return [{str(k): _plain(v) for k, v in r.items()} for r in frame.to_dict(orient="records")]
+    value = value.item() if isinstance(value, np.generic) else value
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def to_json(frame: pd.DataFrame) -> str:
     """Strict JSON (no NaN or Infinity tokens): one object per row."""
-    return json.dumps(records(frame), indent=2, allow_nan=False)
-
-
-def _format_table(rows: list[list[str]], left: set[int]) -> str:
-    """Fixed-width columns: text columns (``left``) left-aligned, numbers right-aligned."""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            c.ljust(w) if i in left else c.rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ).rstrip()
-
-    return "\n".join(line(r) for r in rows)
+    rows = [{str(k): _plain(v) for k, v in r.items()} for r in frame.to_dict(orient="records")]
+    return json.dumps(rows, indent=2, allow_nan=False)
 
 
 # --------------------------------------------------------------------------- main
-def _one_line(message: str) -> str:
-    return " ".join(str(message).split()) or "invalid arguments"
-
-
 NEGATIVE_NUMBER = re.compile(r"-(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
@@ -551,15 +481,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 2 wrong argument, 130 interrupted)."""
     limit_blas_threads(1)
     try:
-        parser = build_parser()
         try:
             argv = sys.argv[1:] if argv is None else argv
-            args, extra = parser.parse_known_args(_attach_negative_values(argv))
+            args, extra = build_parser().parse_known_args(_attach_negative_values(argv))
             if extra:
                 args.parser.error(f"unrecognized arguments: {' '.join(extra)}")
             text = args.handler(args)
         except CliError as e:
-            print(ERROR_PREFIX + _one_line(str(e)), file=sys.stderr)
+            message = " ".join(str(e).split()) or "invalid arguments"
+            print(f"initdash: error: {message}", file=sys.stderr)
             return USAGE_ERROR
         except SystemExit as e:  # --help (0), or argparse exiting on its own
             return e.code if isinstance(e.code, int) else (0 if e.code is None else USAGE_ERROR)

@@ -2,7 +2,8 @@
 
 ``FIELDS`` is the single source of truth for every setting: its type, default, allowed range,
 the tighter *classroom cap* used where many people share one server (the app and share links),
-and how it reads from and writes to text (CLI flags, URL query parameters). ``TrainConfig``
+and how it reads from and writes to text (CLI flags, URL query parameters). A classroom run
+must also fit a budget in predicted seconds (:mod:`initdash.cost`) and memory. ``TrainConfig``
 validates against it; invalid values raise ``ValueError`` naming the field and the allowed range.
 """
 
@@ -11,13 +12,15 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .activations import ACTIVATIONS
 from .data import DATASETS, Data
-from .schemes import SCHEMES
+from .schemes import SCHEMES, sample_weights, scheme_rng
 
 OPTIMIZERS = {
     "sgd": "plain gradient descent",
@@ -30,7 +33,8 @@ DEFAULT_SCHEMES = ("zeros", "random_small", "random_large", "xavier_normal", "he
 
 @dataclass(frozen=True)
 class Field:
-    """One setting. ``kind`` is int, float, str (a choice), ints (list of widths) or names."""
+    """One setting. ``kind`` is int, float, str (a choice), ints (list of widths), names or
+    bool (reads 1/0, true/false or on/off in any case; writes on or off)."""
 
     name: str
     kind: str
@@ -40,7 +44,6 @@ class Field:
     hi: float | None = None
     cap: float | None = None  # classroom cap: the app and share links never go beyond it
     choices: Callable[[], tuple[str, ...]] | None = None
-    log: bool = False  # best shown on a log scale
     min_len: int = 1
     max_len: int | None = None
     max_len_cap: int | None = None
@@ -48,29 +51,54 @@ class Field:
 
     def allowed(self, classroom: bool = False) -> str:
         """Human-readable allowed values, for error messages."""
+        if self.kind == "names":
+            lo, n = self._lengths(classroom)
+            count = f"up to {n}" if lo == 0 else f"{lo} to {n}"
+            return f"{count} comma-separated names from: {', '.join(self.choices())}, or 'all'"
         if self.choices is not None:
             return "one of: " + ", ".join(self.choices())
+        if self.kind == "bool":
+            return "1/0, true/false or on/off"
         hi = self.cap if classroom and self.cap is not None else self.hi
-        if self.kind in ("ints",):
-            n = self.max_len_cap if classroom and self.max_len_cap else self.max_len
-            lo = self.min_len_cap if classroom and self.min_len_cap else self.min_len
+        if self.kind == "ints":
+            lo, n = self._lengths(classroom)
             return f"{lo} to {n} comma-separated whole numbers from {self.lo:g} to {hi:g}"
         if self.kind == "int":  # exact: :g would print 2**32 - 1 as 4.29497e+09
             return f"a whole number from {int(self.lo)} to {int(hi)}"
         return f"a number from {self.lo:g} to {hi:g}"
+
+    def _lengths(self, classroom: bool) -> tuple[int, int]:
+        """The fewest and most items of a list field."""
+        n = self.max_len_cap if classroom and self.max_len_cap else self.max_len
+        lo = self.min_len_cap if classroom and self.min_len_cap else self.min_len
+        return lo, len(self.choices()) if n is None and self.choices else n
 
     # ------------------------------------------------------------ text I/O
     def parse(self, text: str, classroom: bool = False) -> Any:
         """Read a value from text (CLI flag, URL parameter); ValueError if it cannot be read.
 
         Only the *type* is checked here; the range is checked by :meth:`check`. ``classroom``
-        only changes the allowed range quoted in the message.
+        only changes the allowed range quoted in the message. A list (``ints``, ``names``) is
+        comma-separated; a trailing comma is ignored but an empty item between two others is
+        refused (``16,,16``: a number is missing), and ``all`` names every choice.
         """
         if not isinstance(text, str):
-            raise ValueError(f"{self.name}: expected text, got {type(text).__name__}")
+            raise ValueError(
+                f"{self.name}: expected text, got {type(text).__name__}; use "
+                f"{self.allowed(classroom)}"
+            )
         s = text.strip()
         if len(s) > 200:
-            raise ValueError(f"{self.name}: value is too long ({len(s)} characters)")
+            raise ValueError(
+                f"{self.name}: value is too long ({len(s)} characters); use "
+                f"{self.allowed(classroom)}"
+            )
+        items = [p.strip() for p in s.rstrip(", ").split(",")] if s.rstrip(", ") else []
+        if self.kind in ("ints", "names") and not all(items):
+            raise ValueError(
+                f"{self.name}: {text[:40]!r} has an empty item between two commas; use "
+                f"{self.allowed(classroom)}"
+            )
         try:
             if self.kind == "int":
                 return _parse_int(s)
@@ -82,9 +110,11 @@ class Field:
             if self.kind == "str":
                 return s
             if self.kind == "ints":
-                return tuple(_parse_int(p) for p in s.split(",")) if s else ()
+                return tuple(_parse_int(p) for p in items)
             if self.kind == "names":
-                return tuple(p.strip() for p in s.split(",") if p.strip())
+                return tuple(self.choices()) if s.lower() == "all" else tuple(items)
+            if self.kind == "bool" and s.lower() in BOOL_WORDS:
+                return BOOL_WORDS[s.lower()]
         except ValueError:
             pass
         raise ValueError(f"{self.name}: {text[:40]!r} is not {self.allowed(classroom)}")
@@ -95,6 +125,8 @@ class Field:
             return ",".join(str(v) for v in value)
         if self.kind == "float":
             return repr(float(value))
+        if self.kind == "bool":
+            return "on" if value else "off"
         return str(value)
 
     # ------------------------------------------------------------ checking
@@ -123,11 +155,17 @@ class Field:
             if not isinstance(value, str) or value not in self.choices():
                 raise bad
             return value
+        if self.kind == "bool":  # True/False (numpy's too), never 0/1 or text: say so
+            if not isinstance(value, (bool, np.bool_)):
+                raise ValueError(
+                    f"{self.name} = {_short(value)} is not allowed; use True or False "
+                    f"(in text: {self.allowed()})"
+                )
+            return bool(value)
         if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
             raise bad
         items = tuple(value)
-        max_len = self.max_len_cap if classroom and self.max_len_cap else self.max_len
-        min_len = self.min_len_cap if classroom and self.min_len_cap else self.min_len
+        min_len, max_len = self._lengths(classroom)
         if len(items) < min_len or (max_len is not None and len(items) > max_len):
             raise bad
         if self.kind == "ints":
@@ -142,8 +180,14 @@ class Field:
                 f"{self.name}: unknown {_short(unknown)}; use {self.allowed(classroom)}"
             )
         if len(set(items)) != len(items):
-            raise ValueError(f"{self.name}: each name may appear once, got {_short(items)}")
+            raise ValueError(
+                f"{self.name}: each name may appear once, got {_short(items)}; use "
+                f"{self.allowed(classroom)}"
+            )
         return items
+
+
+BOOL_WORDS = {"1": True, "true": True, "on": True, "0": False, "false": False, "off": False}
 
 
 def _short(v: Any) -> str:
@@ -159,13 +203,10 @@ def _parse_int(s: str) -> int:
 
 
 def _as_int(v: Any) -> int | None:
+    """v as an int if it is a whole number (not a bool): Python's, numpy's, a 0-d array's."""
     if isinstance(v, bool):
         return None
-    if isinstance(v, int):
-        return int(v)
-    if isinstance(v, float) and math.isfinite(v) and v == int(v):
-        return int(v)
-    if isinstance(v, numbers.Integral):  # numpy integer scalars
+    if isinstance(v, numbers.Integral) or (isinstance(v, float) and v.is_integer()):
         return int(v)
     kind = getattr(getattr(v, "dtype", None), "kind", None)
     if getattr(v, "ndim", None) == 0 and kind in ("i", "u"):  # 0-d integer arrays, not arrays
@@ -173,6 +214,9 @@ def _as_int(v: Any) -> int | None:
     return None
 
 
+# The defaults are the classic lesson's setting: one hidden layer of 16 tanh units on noisy moons,
+# SGD with step 0.5 on batches of 32. There every row of the lesson's TL;DR table holds on seeds
+# 0 to 9 (tests/test_presets.py, the first page and the "seed_table" preset).
 FIELDS: dict[str, Field] = {
     f.name: f
     for f in (
@@ -180,13 +224,13 @@ FIELDS: dict[str, Field] = {
             "dataset", "str", "moons", "which toy problem to learn", choices=lambda: tuple(DATASETS)
         ),
         Field("n_samples", "int", 400, "number of data points (train + test)", 20, 100_000, 2_000),
-        Field("noise", "float", 0.2, "how much the classes overlap", 0.0, 5.0, 2.0),
+        Field("noise", "float", 0.35, "how much the classes overlap", 0.0, 5.0, 2.0),
         Field("n_classes", "int", 2, "classes (spirals and blobs only)", 2, 6),
         Field("test_fraction", "float", 0.25, "share of points held out for testing", 0.0, 0.9),
         Field(
             "hidden",
             "ints",
-            (16, 16),
+            (16,),
             "width of each hidden layer, first to last",
             1,
             1024,
@@ -204,6 +248,12 @@ FIELDS: dict[str, Field] = {
             choices=lambda: tuple(ACTIVATIONS),
         ),
         Field(
+            "batchnorm",
+            "bool",
+            False,
+            "batch normalization of every hidden pre-activation, with a learned scale and shift",
+        ),
+        Field(
             "schemes",
             "names",
             DEFAULT_SCHEMES,
@@ -211,16 +261,14 @@ FIELDS: dict[str, Field] = {
             choices=lambda: tuple(SCHEMES),
             max_len=len(SCHEMES),
         ),
-        Field("small_scale", "float", 0.01, "std of 'random small' weights", 1e-6, 1.0, log=True),
-        Field(
-            "large_scale", "float", 10.0, "std of 'random large' weights", 0.1, 1e4, 1e3, log=True
-        ),
+        Field("small_scale", "float", 0.01, "std of 'random small' weights", 1e-6, 1.0),
+        Field("large_scale", "float", 10.0, "std of 'random large' weights", 0.1, 1e4, 1e3),
         Field("constant_value", "float", 0.1, "value of every weight for 'constant'", -10.0, 10.0),
         Field("optimizer", "str", "sgd", "update rule", choices=lambda: tuple(OPTIMIZERS)),
-        Field("lr", "float", 0.1, "learning rate (step size)", 1e-5, 10.0, log=True),
+        Field("lr", "float", 0.5, "learning rate (step size)", 1e-5, 10.0),
         Field("momentum", "float", 0.9, "momentum coefficient (momentum optimizer)", 0.0, 0.999),
         Field("epochs", "int", 1000, "passes over the training set", 1, 100_000, 5_000),
-        Field("batch_size", "int", 0, "examples per step; 0 = the whole training set", 0, 100_000),
+        Field("batch_size", "int", 32, "examples per step; 0 = the whole training set", 0, 100_000),
         Field("seed", "int", 0, "random seed: same seed, same numbers", 0, 2**32 - 1),
         Field(
             "repeats", "int", 1, "runs per scheme with different seeds (mean and spread)", 1, 20, 5
@@ -230,8 +278,11 @@ FIELDS: dict[str, Field] = {
     )
 }
 
-# The most work a classroom config may ask for: models x parameters x examples x epochs.
-CLASSROOM_WORK_CAP = 3e10
+# The detailed measurements (layer statistics, weight histograms) run on at most PROBE_SIZE
+# training examples; decision boundaries are predicted on a GRID_SIZE x GRID_SIZE grid.
+PROBE_SIZE = 512
+GRID_SIZE = 30
+
 # The most memory one classroom run may need for its buffers (see TrainConfig.memory).
 CLASSROOM_MEMORY_CAP = 200e6
 
@@ -247,6 +298,7 @@ class TrainConfig:
     test_fraction: float = FIELDS["test_fraction"].default
     hidden: tuple[int, ...] = FIELDS["hidden"].default
     activation: str = FIELDS["activation"].default
+    batchnorm: bool = FIELDS["batchnorm"].default
     schemes: tuple[str, ...] = FIELDS["schemes"].default
     small_scale: float = FIELDS["small_scale"].default
     large_scale: float = FIELDS["large_scale"].default
@@ -266,9 +318,10 @@ class TrainConfig:
             object.__setattr__(self, name, field.check(getattr(self, name)))
         max_classes = DATASETS[self.dataset].max_classes
         if self.n_classes > max_classes:
+            use = "2" if max_classes == 2 else f"a whole number from 2 to {max_classes}"
             raise ValueError(
-                f"n_classes = {self.n_classes} is not allowed for dataset {self.dataset!r}; "
-                f"use 2 to {max_classes}"
+                f"n_classes = {self.n_classes} is not allowed for dataset {self.dataset!r} "
+                f"(at most {max_classes} classes); use {use}"
             )
 
     # ------------------------------------------------------------ helpers
@@ -295,26 +348,29 @@ class TrainConfig:
         p = SCHEMES[scheme].param
         return None if p is None else getattr(self, p)
 
-    def work(self, data: Data | None = None) -> float:
-        """Rough cost of the run: models x weights x training examples x epochs.
+    def initial_weights(
+        self, scheme: str, dims: Sequence[int], X: np.ndarray, repeat: int = 0
+    ) -> list[np.ndarray]:
+        """One net's initial weights (widths ``dims``) drawn by ``scheme`` with this config's
+        number for it and activation, from the scheme's own stream (seed, scheme, repeat).
+        ``X``: the data batch LSUV rescales on."""
+        rng = scheme_rng(self.seed, scheme, repeat)
+        scale = self.scheme_param(scheme)
+        return sample_weights(dims, scheme, rng, activation=self.activation, scale=scale, X=X)
 
-        Sizes come from ``data`` when given (a user's CSV), else from the generated dataset.
-        """
-        if data is None:
-            n_in, n_out = 2, self.n_classes
-            n_train = self.n_samples * (1.0 - self.test_fraction)
-        else:
-            n_in, n_out, n_train = data.n_features, data.n_classes, len(data.y_train)
-        dims = [n_in, *self.hidden, n_out]
-        weights = sum(a * b for a, b in zip(dims[:-1], dims[1:], strict=False))
-        return len(self.schemes) * self.repeats * weights * n_train * self.epochs
+    def seconds(self, data: Data | None = None) -> float:
+        """Predicted CPU seconds of the run on this project's machine (initdash.cost)."""
+        from .cost import seconds  # initdash.cost reads this module: imported on first use
+
+        return seconds(self, data)
 
     def memory(self, data: Data | None = None) -> float:
         """Estimated peak bytes of the run's buffers (activations of every layer and model).
 
         Training keeps 4 arrays per layer for a training batch (forward and backward), 2 for
         each evaluated batch (the full training set with mini-batches, the test set) and, at
-        a detailed measurement, 4 for the probe or 2 for the decision-boundary grid.
+        a detailed measurement, 4 for the probe or 2 for the decision-boundary grid. BatchNorm
+        adds one per hidden layer in each of these passes (the normalized values).
         """
         if data is None:
             n_train = int(self.n_samples * (1.0 - self.test_fraction))
@@ -323,11 +379,15 @@ class TrainConfig:
             n_train, n_test = len(data.y_train), len(data.y_test)
         batch = n_train if self.batch_size in (0, None) else min(self.batch_size, n_train)
         rows = 4 * batch + 2 * n_test + (2 * n_train if batch < n_train else 0)
-        rows += max(4 * min(n_train, 512), 2 * 900)
+        rows += max(4 * min(n_train, PROBE_SIZE), 2 * GRID_SIZE**2)
         units = sum(self.hidden) + (data.n_classes if data is not None else self.n_classes)
         models = len(self.schemes) * self.repeats
         itemsize = 4 if self.dtype == "float32" else 8
-        return float(models * units * rows * itemsize)
+        values = units * rows
+        if self.batchnorm:
+            passes = batch + n_test + (n_train if batch < n_train else 0)
+            values += sum(self.hidden) * (passes + max(min(n_train, PROBE_SIZE), GRID_SIZE**2))
+        return float(models * values * itemsize)
 
     def classroom_problems(self, data: Data | None = None) -> list[str]:
         """Why this config is too big for a shared classroom server ([] when it fits)."""
@@ -337,13 +397,11 @@ class TrainConfig:
                 field.check(getattr(self, name), classroom=True)
             except ValueError as e:
                 problems.append(str(e))
-        if self.work(data) > CLASSROOM_WORK_CAP:
-            problems.append(
-                f"this run would take about {self.work(data):.1e} weight-updates x examples, "
-                "over the "
-                f"classroom limit of {CLASSROOM_WORK_CAP:.0e}; use fewer epochs, samples, "
-                "schemes, repeats or a smaller network"
-            )
+        from .cost import too_slow  # initdash.cost reads this module: imported on first use
+
+        slow = too_slow(self, data)
+        if slow:
+            problems.append(slow)
         if self.memory(data) > CLASSROOM_MEMORY_CAP:
             problems.append(
                 f"this run would need about {self.memory(data) / 1e6:.0f} MB of memory, over the "

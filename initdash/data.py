@@ -32,21 +32,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = [
-    "DATASETS",
-    "MAX_CLASSES",
-    "MAX_CSV_FEATURES",
-    "MAX_CSV_ROWS",
-    "MAX_NOISE",
-    "MAX_SAMPLES",
-    "MIN_CSV_ROWS",
-    "Data",
-    "Dataset",
-    "load_csv",
-    "make_dataset",
-    "prepare",
-]
-
 MAX_SAMPLES = 100_000
 MAX_NOISE = 5.0
 MAX_CSV_ROWS = 20_000
@@ -54,8 +39,6 @@ MAX_CSV_FEATURES = 20
 MAX_CLASSES = 10
 MIN_CSV_ROWS = 10
 MAX_CSV_BYTES = 20 * 2**20  # 20 MiB: far more than MAX_CSV_ROWS rows of plain numbers need
-
-GeneratorFn = Callable[[int, float, np.random.Generator, int], tuple[np.ndarray, np.ndarray]]
 
 
 # --------------------------------------------------------------------------- toy datasets
@@ -129,7 +112,7 @@ class Dataset:
     label: str
     description: str
     max_classes: int
-    fn: GeneratorFn
+    fn: Callable[[int, float, np.random.Generator, int], tuple[np.ndarray, np.ndarray]]
 
 
 DATASETS: dict[str, Dataset] = {
@@ -174,8 +157,19 @@ DATASETS: dict[str, Dataset] = {
 }
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+def _is_int(value: object, lo: float, hi: float = math.inf) -> bool:
+    """An integer (not a bool) from lo to hi."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and lo <= value <= hi
+
+
+def _is_number(value: object, lo: float, hi: float) -> bool:
+    """A real number (not a bool, not NaN) from lo to hi."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and lo <= value <= hi
+
+
+def _check_seed(seed: object) -> None:
+    if not _is_int(seed, 0):
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
 
 
 def make_dataset(
@@ -190,25 +184,20 @@ def make_dataset(
     dataset = DATASETS.get(name) if isinstance(name, str) else None
     if dataset is None:
         raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
-    if not _is_int(n_classes) or not 2 <= n_classes <= dataset.max_classes:
+    if not _is_int(n_classes, 2, dataset.max_classes):
         allowed = "2" if dataset.max_classes == 2 else f"2 to {dataset.max_classes}"
         raise ValueError(
             f"n_classes must be an integer from {allowed} for dataset {name!r}, got {n_classes!r}"
         )
     low = 2 * int(n_classes)
-    if not _is_int(n_samples) or not low <= n_samples <= MAX_SAMPLES:
+    if not _is_int(n_samples, low, MAX_SAMPLES):
         raise ValueError(
             f"n_samples must be an integer from {low} (2 per class) to {MAX_SAMPLES}, "
             f"got {n_samples!r}"
         )
-    if (
-        not isinstance(noise, numbers.Real)
-        or isinstance(noise, bool)
-        or not 0.0 <= float(noise) <= MAX_NOISE
-    ):
+    if not _is_number(noise, 0.0, MAX_NOISE):
         raise ValueError(f"noise must be a number from 0 to {MAX_NOISE:g}, got {noise!r}")
-    if not _is_int(seed) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    _check_seed(seed)
 
     rng = np.random.default_rng(int(seed))
     X, y = dataset.fn(int(n_samples), float(noise), rng, int(n_classes))
@@ -319,14 +308,9 @@ def prepare(
     if (X_test is None) != (y_test is None):
         raise ValueError("give both X_test and y_test, or neither")
     if X_test is None:
-        if (
-            not isinstance(test_fraction, numbers.Real)
-            or isinstance(test_fraction, bool)
-            or not 0.0 <= float(test_fraction) <= 0.9
-        ):
+        if not _is_number(test_fraction, 0.0, 0.9):
             raise ValueError(f"test_fraction must be a number from 0 to 0.9, got {test_fraction!r}")
-        if not _is_int(seed) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        _check_seed(seed)
         rng = np.random.default_rng([int(seed), _SPLIT_STREAM])
         train_idx, test_idx = _stratified_split(y, float(test_fraction), rng)
         X_tr, y_tr, X_te, y_te = X[train_idx], y[train_idx], X[test_idx], y[test_idx]
@@ -349,12 +333,9 @@ def prepare(
             f"need 2 to {MAX_CLASSES} classes (labels 0..K-1) to train a classifier, "
             f"got {n_classes}"
         )
-    if class_names is None:
-        class_names = tuple(str(k) for k in range(n_classes))
-    else:
-        class_names = tuple(str(c) for c in class_names)
-        if top >= n_classes:
-            raise ValueError(f"label {top} is out of range for {n_classes} class_names")
+    if top >= n_classes:  # only when class_names are given
+        raise ValueError(f"label {top} is out of range for {n_classes} class_names")
+    class_names = tuple(map(str, range(n_classes) if class_names is None else class_names))
     missing = sorted(set(range(n_classes)) - set(np.unique(y_tr).tolist()))
     if missing:
         names = ", ".join(repr(class_names[k]) for k in missing)
@@ -363,13 +344,10 @@ def prepare(
             "examples (add rows of that class or lower test_fraction)"
         )
     if feature_names is None:
-        feature_names = tuple(f"x{j + 1}" for j in range(X.shape[1]))
-    else:
-        feature_names = tuple(str(f) for f in feature_names)
-        if len(feature_names) != X.shape[1]:
-            raise ValueError(
-                f"got {len(feature_names)} feature_names for {X.shape[1]} feature columns"
-            )
+        feature_names = [f"x{j + 1}" for j in range(X.shape[1])]
+    feature_names = tuple(map(str, feature_names))
+    if len(feature_names) != X.shape[1]:
+        raise ValueError(f"got {len(feature_names)} feature_names for {X.shape[1]} feature columns")
 
     with np.errstate(all="ignore"):
         mean = X_tr.mean(axis=0)
@@ -377,8 +355,13 @@ def prepare(
         std = np.where(std > 0, std, 1.0)
         X_tr = (X_tr - mean) / std
         X_te = (X_te - mean) / std
-    if not (np.isfinite(X_tr).all() and np.isfinite(X_te).all() and np.isfinite(std).all()):
-        raise ValueError("feature values are too large to standardize (overflow); rescale them")
+    finite = np.isfinite(X_tr).all(axis=0) & np.isfinite(X_te).all(axis=0) & np.isfinite(std)
+    if not finite.all():
+        names = ", ".join(repr(feature_names[j]) for j in np.flatnonzero(~finite)[:5])
+        raise ValueError(
+            f"feature values are too large to standardize (overflow) in column {names}; "
+            "rescale them (values up to about 1e150 in size work)"
+        )
     return Data(
         X_train=_readonly(X_tr),
         y_train=_readonly(y_tr),
@@ -397,6 +380,7 @@ def prepare(
 _NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"  # plain decimal, ASCII
 _MISSING_WORDS = {"nan", "na", "n/a", "#n/a", "null", "none", "missing", "?", "-"}
 _INFINITE_WORDS = {"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
+_MAX_SPREAD = 1e150  # a column's values may differ from its mean by this: their squares fit
 _MAX_CSV_LINES = 5 * MAX_CSV_ROWS  # blank lines are skipped, but not without limit
 _MAX_CSV_COLUMNS = 10 * (MAX_CSV_FEATURES + 1)  # header commas, counted before parsing
 _EMPTY = (
@@ -510,11 +494,8 @@ def _read_table(text: str) -> tuple[np.ndarray, list[str], pd.DataFrame]:
         raise ValueError(
             f"could not parse the file as CSV ({exc}); check it is a CSV file"
         ) from None
-    frame = frame.set_axis(range(frame.shape[1]), axis=1)
-    cells = frame.apply(lambda column: column.fillna("").astype(str).str.strip())
-    filled = np.zeros(len(cells), dtype=bool)
-    for j in cells.columns:
-        filled |= (cells[j] != "").to_numpy(dtype=bool)
+    cells = frame.fillna("").astype(str).apply(lambda column: column.str.strip())
+    filled = (cells != "").any(axis=1).to_numpy(dtype=bool)
     rows = first_row + np.flatnonzero(filled)
     if len(rows) == 0:  # only commas and whitespace
         raise ValueError(_EMPTY)
@@ -554,7 +535,10 @@ def _parse_features(data: pd.DataFrame, columns: list[int], names: list[str], ro
         cells = data[j]
         ok = cells.str.fullmatch(_NUMBER).to_numpy(dtype=bool, na_value=False)
         if ok.all():
-            X[:, k] = pd.to_numeric(cells).to_numpy(dtype=np.float64)
+            try:
+                X[:, k] = pd.to_numeric(cells).to_numpy(dtype=np.float64)
+            except ValueError:  # an integer of over 4300 digits: Python refuses to read it
+                X[:, k] = [float(c) for c in cells]  # as a float it is inf: "too large"
             ok = np.isfinite(X[:, k])
         if not ok.all():
             bad = (int(np.argmin(ok)), k)
@@ -563,6 +547,21 @@ def _parse_features(data: pd.DataFrame, columns: list[int], names: list[str], ro
         i, k = first_bad
         raise _bad_feature(data[columns[k]].iloc[i], int(rows[i]), names[k])
     return X
+
+
+def _check_scale(X: np.ndarray, data: pd.DataFrame, columns, names, rows: np.ndarray) -> None:
+    """Refuse a column whose values are finite but too large to standardize (the squares in
+    its spread overflow, e.g. 1e308), naming the row and column of its largest value."""
+    with np.errstate(all="ignore"):
+        spread = np.abs(X - X.mean(axis=0)).max(axis=0)
+        bad = ~np.isfinite(X.mean(axis=0)) | ~np.isfinite(X.std(axis=0)) | (spread > _MAX_SPREAD)
+    for k in np.flatnonzero(bad)[:1]:
+        i = int(np.argmax(np.abs(X[:, k])))
+        raise ValueError(
+            f"row {int(rows[i])}, column {names[k]!r} holds {_show(data[columns[k]].iloc[i])}, "
+            f"which is too large to compute with (values up to about 1e150 in size can be "
+            "standardized); rescale the column, e.g. divide it by a power of 10"
+        )
 
 
 def _class_mapping(labels: list[str]) -> tuple[list[str], dict[str, int]]:
@@ -625,9 +624,7 @@ def _check_header(header: list[str], header_row: int) -> int:
     return seen["label"]
 
 
-def load_csv(
-    path_or_file,
-) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[str, ...]]:
+def load_csv(path_or_file) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[str, ...]]:
     """Load a CSV with numeric feature columns and a ``label`` column (any case, any position).
 
     Accepts a path or a binary/text file object (read from the start). Returns X (m, d) float64,
@@ -657,6 +654,7 @@ def load_csv(
         )
 
     X = _parse_features(data, feature_cols, feature_names, rows)
+    _check_scale(X, data, feature_cols, feature_names, rows)
     labels = data[label_col].tolist()
     if "" in labels:
         row = int(rows[labels.index("")])

@@ -15,15 +15,47 @@ and reused every step (fresh temporaries of this size cost more in page faults t
 
 Output: one sigmoid unit with binary cross-entropy for 2 classes, softmax with cross-entropy for
 more, both computed from the logits, so huge logits give a large finite loss, not inf or NaN.
+
+BatchNorm (``batchnorm=True``; Ioffe & Szegedy 2015): every hidden pre-activation ``u = W a + b``
+is normalized per unit over the batch, ``x = (u - mean) / sqrt(var + BN_EPS)``, then scaled and
+shifted by the unit's learned ``gamma`` (starts at 1) and ``beta`` (starts at 0):
+``z = gamma x + beta``, ``a = g(z)``. The output layer is not normalized. The layer's own bias
+``b`` is redundant (normalizing subtracts it again), so it stays at 0: its gradient is set to
+exactly 0 (even a rounding-level gradient would move it under Adam); ``beta`` does its job.
+``gamma`` and ``beta`` of layer l live in ``BN[l]`` = (M, n_l, 2) with views ``gammas``/``betas``
+(M, n_l, 1); their gradients in ``dBN``. ``params``/``grads`` list every trained array.
+
+Which statistics: :meth:`full_pass` (training steps, and the probe measurements, whose gradients
+only exist this way) normalizes with the batch's own mean and variance; :meth:`forward` and
+:meth:`predict_proba` (evaluation: the test set, the decision grid) use running averages, as
+frameworks do. :meth:`track` updates those after a training step: ``running = BN_MOMENTUM x
+running + (1 - BN_MOMENTUM) x batch``, with the unbiased batch variance (PyTorch's convention,
+its ``momentum=0.1``; a batch of one example leaves them alone). In a hidden layer with
+BatchNorm, ``Workspace.Z`` holds ``z`` (what the activation gets: saturation and dead units are
+measured there), ``Workspace.XH`` the normalized ``x`` (or, in evaluation, ``u``), and
+``Workspace.dZ`` the gradient with respect to ``u``, the one the layer's weights learn from.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 
 import numpy as np
 
 from .activations import get_activation
+
+BN_EPS = 1e-5  # added to the batch variance before its square root (PyTorch's default)
+BN_MOMENTUM = 0.9  # share of the running statistics kept at each training step
+
+
+def _stacked_stats(widths: Sequence[int], n_models: int, dtype: np.dtype):
+    """(M, sum of widths, 2) [mean | variance] and its per-layer (M, n, 1) views of each."""
+    stats = np.empty((n_models, sum(widths), 2), dtype)
+    ends = np.cumsum([0, *widths])
+    means = [stats[:, a:b, 0:1] for a, b in zip(ends[:-1], ends[1:], strict=True)]
+    variances = [stats[:, a:b, 1:2] for a, b in zip(ends[:-1], ends[1:], strict=True)]
+    return stats, means, variances
 
 
 def output_units(n_classes: int) -> int:
@@ -45,36 +77,39 @@ class Workspace:
     evaluated (the test set, a prediction grid) costs half the memory.
     """
 
-    def __init__(self, dims: Sequence[int], n_models: int, m: int, dtype: np.dtype):
+    def __init__(
+        self, dims: Sequence[int], n_models: int, m: int, dtype: np.dtype, batchnorm: bool = False
+    ):
         self.m = m
-        self._shape = (list(dims), n_models, dtype)
-        self.Z = [np.empty((n_models, n, m), dtype) for n in dims[1:]]
+        self.dims, self.n_models, self.dtype = list(dims), n_models, dtype
+        self.Z = self._buffers(dims[1:])
+        # per hidden layer: x (or u), the batch's mean and variance, 1/sqrt(var + eps) (after
+        # the backward pass: gamma/sqrt(var + eps))
+        if batchnorm:
+            self.XH = self._buffers(dims[1:-1])
+            # every layer's batch mean and variance in one array, so track() is 3 calls
+            self.stats, self.mean, self.var = _stacked_stats(dims[1:-1], n_models, dtype)
+            self.inv_std = [np.empty((n_models, n, 1), dtype) for n in dims[1:-1]]
         # hidden activations carry the row of ones that multiplies the next layer's bias
         self.A1 = [np.ones((n_models, n + 1, m), dtype) for n in dims[1:-1]]
         self.A = [a[:, :-1] for a in self.A1]
-        self._dZ: list[np.ndarray] | None = None
-        self._dA: list[np.ndarray] | None = None
         k = dims[-1]
         self.t = np.empty((n_models, k, m), dtype)
         self.u = np.empty((n_models, k, m), dtype)
         self.hit = np.empty((n_models, m), bool)
         self.loss = np.empty(n_models, dtype)
         self.correct = np.empty(n_models, np.int64)
-        self.labels: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
-    @property
+    def _buffers(self, widths: Sequence[int]) -> list[np.ndarray]:
+        return [np.empty((self.n_models, n, self.m), self.dtype) for n in widths]
+
+    @cached_property
     def dZ(self) -> list[np.ndarray]:
-        if self._dZ is None:
-            dims, M, dtype = self._shape
-            self._dZ = [np.empty((M, n, self.m), dtype) for n in dims[1:]]
-        return self._dZ
+        return self._buffers(self.dims[1:])
 
-    @property
+    @cached_property
     def dA(self) -> list[np.ndarray]:
-        if self._dA is None:
-            dims, M, dtype = self._shape
-            self._dA = [np.empty((M, n, self.m), dtype) for n in dims[1:-1]]
-        return self._dA
+        return self._buffers(self.dims[1:-1])
 
 
 class StackedMLP:
@@ -91,6 +126,7 @@ class StackedMLP:
         activation: str,
         n_classes: int,
         dtype: np.dtype | type | str = np.float64,
+        batchnorm: bool = False,
     ):
         self.dtype = np.dtype(dtype)
         self.P = [
@@ -111,6 +147,18 @@ class StackedMLP:
                 f"output layer has {self.dims[-1]} units; {n_classes} classes need "
                 f"{output_units(n_classes)}"
             )
+        self.batchnorm = bool(batchnorm)
+        hidden = self.dims[1:-1] if self.batchnorm else []
+        M = self.n_models
+        self.BN = [np.stack([np.ones((M, n)), np.zeros((M, n))], axis=2) for n in hidden]
+        self.BN = [np.ascontiguousarray(g, dtype=self.dtype) for g in self.BN]
+        self.gammas = [g[:, :, :1] for g in self.BN]
+        self.betas = [g[:, :, 1:] for g in self.BN]
+        self.dBN = [np.zeros_like(g) for g in self.BN]
+        self.running, self.running_mean, self.running_var = _stacked_stats(hidden, M, self.dtype)
+        self.running[:, :, 0], self.running[:, :, 1] = 0.0, 1.0  # frameworks' start
+        self.params = [*self.P, *self.BN]  # what an optimizer updates, with ...
+        self.grads = [*self.dP, *self.dBN]  # ... the gradients a full pass leaves here
         self._spaces: dict[int, Workspace] = {}
         # Subnormal numbers make matmul ~100x slower. When a run's signal has shrunk toward
         # them (see needs_flush), values below `flush` are set to 0 after every layer.
@@ -137,7 +185,7 @@ class StackedMLP:
         one-off batch such as a probe or a grid) made for this call only."""
         ws = self._spaces.get(m)
         if ws is None:
-            ws = Workspace(self.dims, self.n_models, m, self.dtype)
+            ws = Workspace(self.dims, self.n_models, m, self.dtype, self.batchnorm)
             if keep:
                 if len(self._spaces) >= 4:  # a handful of batch sizes at most
                     self._spaces.clear()
@@ -145,41 +193,87 @@ class StackedMLP:
         return ws
 
     # ---------------------------------------------------------------- forward
-    def forward(self, X1: np.ndarray, keep: bool = True) -> Workspace:
-        """All layers for the batch ``X1`` = :func:`with_ones` (data): fills ``Z`` and ``A``."""
+    def forward(self, X1: np.ndarray, keep: bool = True, batch_stats: bool = False) -> Workspace:
+        """All layers for the batch ``X1`` = :func:`with_ones` (data): fills ``Z`` and ``A``.
+
+        With BatchNorm, ``batch_stats`` normalizes with the batch's own statistics (a training
+        step), else with the running ones (evaluation)."""
         ws = self.workspace(X1.shape[1], keep)
         a = X1
         last = len(self.P) - 1
         for i, p in enumerate(self.P):
             z = ws.Z[i]
-            np.matmul(p, a, out=z)
+            u = ws.XH[i] if self.batchnorm and i < last else z
+            np.matmul(p, a, out=u)
             if self.flush:
-                self._flush(z)
+                self._flush(u)
             if i < last:
+                if self.batchnorm:
+                    self._normalize(ws, i, batch_stats)
                 self.act.fn(z, ws.A[i])
                 a = ws.A1[i]
         return ws
 
-    def _targets(self, ws: Workspace, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Label encodings, cached on the workspace while the same label array comes back:
-        for 2 classes the sign ``-(2y - 1)`` and ``y == 1``; for more, one-hot (K, m) and y."""
-        if ws.labels is None or ws.labels[0] is not y:
-            yy = np.asarray(y)
-            if self.n_classes == 2:
-                enc = np.where(yy > 0, -1.0, 1.0).astype(self.dtype)
-                ws.labels = (y, enc, yy > 0)
-            else:
-                enc = np.zeros((self.n_classes, len(yy)), self.dtype)
-                enc[yy, np.arange(len(yy))] = 1.0
-                ws.labels = (y, enc, yy)
-        return ws.labels[1], ws.labels[2]
+    def _normalize(self, ws: Workspace, i: int, batch_stats: bool) -> None:
+        """BatchNorm of hidden layer i: ``XH[i]`` (u) -> ``Z[i]`` (z); with ``batch_stats``
+        ``XH[i]`` becomes x and the batch's statistics are kept for backward and track."""
+        u, z = ws.XH[i], ws.Z[i]
+        if not batch_stats:
+            scale, shift = self.bn_scale_shift(i)
+            np.multiply(u, scale, out=z)
+            z += shift
+            return
+        mean, var, inv = ws.mean[i], ws.var[i], ws.inv_std[i]
+        np.add.reduce(u, axis=2, keepdims=True, out=mean)
+        mean *= 1.0 / ws.m
+        u -= mean
+        np.multiply(u, u, out=z)  # z as scratch
+        np.add.reduce(z, axis=2, keepdims=True, out=var)
+        var *= 1.0 / ws.m
+        np.add(var, BN_EPS, out=inv)
+        np.sqrt(inv, out=inv)
+        np.divide(1.0, inv, out=inv)
+        u *= inv
+        np.multiply(u, self.gammas[i], out=z)
+        z += self.betas[i]
+
+    def bn_scale_shift(self, i: int, models=slice(None)) -> tuple[np.ndarray, np.ndarray]:
+        """Evaluation-time BatchNorm of hidden layer i as ``z = u * scale + shift`` (running
+        statistics), for some ``models``: two (M, n, 1) arrays."""
+        scale = self.gammas[i][models] / np.sqrt(self.running_var[i][models] + BN_EPS)
+        return scale, self.betas[i][models] - self.running_mean[i][models] * scale
+
+    def track(self, ws: Workspace, momentum: float = BN_MOMENTUM) -> None:
+        """Fold the batch statistics of the last :meth:`full_pass` on ``ws`` into the running
+        ones (``momentum=0``: replace them). Nothing without BatchNorm or for one example."""
+        if not self.batchnorm or ws.m < 2:
+            return
+        share = np.array([1.0 - momentum, (1.0 - momentum) * ws.m / (ws.m - 1)], self.dtype)
+        self.running *= momentum
+        self.running += ws.stats * share
+
+    def unit_params(self, i: int) -> np.ndarray:
+        """Every parameter of each unit of hidden layer i: its row of ``P[i]`` ([W | b]) and,
+        with BatchNorm, its gamma and beta: (M, n, fan_in + 1 (+ 2))."""
+        return np.concatenate([self.P[i], self.BN[i]], axis=2) if self.batchnorm else self.P[i]
+
+    def _targets(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Label encodings: for 2 classes the sign ``-(2y - 1)`` and ``y == 1``; for more,
+        one-hot (K, m) and y. (Caching them per label array saved 1% of a mini-batch run and 4%
+        of a full-batch one: not worth the state.)"""
+        y = np.asarray(y)
+        if self.n_classes == 2:
+            return np.where(y > 0, -1.0, 1.0).astype(self.dtype), y > 0
+        enc = np.zeros((self.n_classes, len(y)), self.dtype)
+        enc[y, np.arange(len(y))] = 1.0
+        return enc, y
 
     def loss(self, ws: Workspace, y: np.ndarray, *, grad: bool) -> np.ndarray:
         """Per-model mean cross-entropy; with ``grad``, dLoss/dlogits goes into ``ws.dZ[-1]``.
 
         Also counts correct predictions per model into ``ws.correct``.
         """
-        enc, y = self._targets(ws, y)
+        enc, y = self._targets(y)
         z = ws.Z[-1]
         m = z.shape[2]
         t, u = ws.t, ws.u
@@ -225,22 +319,44 @@ class StackedMLP:
     # ---------------------------------------------------------------- backward
     def backward(self, X1: np.ndarray, ws: Workspace) -> None:
         """Gradients of the mean loss into ``dP`` (call after ``loss(grad=True)``)."""
-        for i in range(len(self.P) - 1, -1, -1):
+        last = len(self.P) - 1
+        for i in range(last, -1, -1):
             dz = ws.dZ[i]
             a_prev = X1 if i == 0 else ws.A1[i - 1]
             np.matmul(dz, a_prev.swapaxes(-1, -2), out=self.dP[i])
+            if self.batchnorm and i < last:
+                self.dbs[i][...] = 0.0  # the bias is redundant under BatchNorm: it stays put
             if i > 0:
                 da = ws.dA[i - 1]
                 np.matmul(self.Ws[i].swapaxes(1, 2), dz, out=da)
                 dzp = ws.dZ[i - 1]
                 self.act.grad(ws.Z[i - 1], ws.A[i - 1], dzp)
                 dzp *= da
+                if self.batchnorm:
+                    self._normalize_backward(ws, i - 1)
                 if self.flush:
                     self._flush(dzp)
 
+    def _normalize_backward(self, ws: Workspace, i: int) -> None:
+        """BatchNorm's backward in hidden layer i: ``dZ[i]`` from dL/dz to dL/du, and the
+        gradients of gamma and beta into ``dBN[i]``. With x the normalized u, over the batch:
+        dbeta = sum dL/dz, dgamma = sum dL/dz x, and
+        dL/du = gamma / sqrt(var + eps) (dL/dz - dbeta / m - x dgamma / m)."""
+        dz, x, scratch, small = ws.dZ[i], ws.XH[i], ws.dA[i], ws.inv_std[i]
+        dgamma, dbeta = self.dBN[i][:, :, 0:1], self.dBN[i][:, :, 1:2]
+        np.add.reduce(dz, axis=2, keepdims=True, out=dbeta)
+        np.multiply(dz, x, out=scratch)
+        np.add.reduce(scratch, axis=2, keepdims=True, out=dgamma)
+        small *= self.gammas[i]  # gamma / sqrt(var + eps): 1/sqrt(var + eps) is not needed again
+        dz -= dbeta * (1.0 / ws.m)
+        np.multiply(x, dgamma * (1.0 / ws.m), out=scratch)
+        dz -= scratch
+        dz *= small
+
     def full_pass(self, X1: np.ndarray, y: np.ndarray, keep: bool = True) -> Workspace:
-        """Forward, loss and backward on one batch; the workspace holds everything."""
-        ws = self.forward(X1, keep)
+        """Forward (BatchNorm: with the batch's statistics), loss and backward on one batch;
+        the workspace holds everything. The running statistics are not touched: see track."""
+        ws = self.forward(X1, keep, batch_stats=True)
         self.loss(ws, y, grad=True)
         self.backward(X1, ws)
         return ws
@@ -256,12 +372,24 @@ class StackedMLP:
         return (e / e.sum(axis=1, keepdims=True)).transpose(0, 2, 1)
 
 
-def _split_params(params: dict[str, np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    n = len(params) // 2
-    keys = [f"W{i}" for i in range(1, n + 1)] + [f"b{i}" for i in range(1, n + 1)]
-    if n == 0 or sorted(keys) != sorted(params):
-        raise ValueError(f"params must hold W1..Wn and b1..bn; got {sorted(params)}")
-    return [params[f"W{i}"] for i in range(1, n + 1)], [params[f"b{i}"] for i in range(1, n + 1)]
+def _split_params(params: dict[str, np.ndarray]) -> tuple[list, list, list, list]:
+    """W1..Wn, b1..bn and, for BatchNorm, gamma1..gamma{n-1} and beta1..beta{n-1} (else [])."""
+    n = sum(1 for k in params if k.startswith("W"))
+    keys = [f"{p}{i}" for p in "Wb" for i in range(1, n + 1)]
+    bn = [f"{p}{i}" for p in ("gamma", "beta") for i in range(1, n)]
+    with_bn = any(k.startswith(("gamma", "beta")) for k in params)
+    if n == 0 or sorted(params) != sorted(keys + (bn if with_bn else [])):
+        raise ValueError(
+            f"params must hold W1..Wn and b1..bn (with BatchNorm also gamma1..gamma(n-1) and "
+            f"beta1..beta(n-1)); got {sorted(params)}"
+        )
+
+    def pick(p: str, last: int) -> list[np.ndarray]:
+        return [params[f"{p}{i}"] for i in range(1, last + 1)]
+
+    if not with_bn:
+        return pick("W", n), pick("b", n), [], []
+    return pick("W", n), pick("b", n), pick("gamma", n - 1), pick("beta", n - 1)
 
 
 def loss_and_grads(
@@ -270,10 +398,13 @@ def loss_and_grads(
     """Mean cross-entropy of one network on (X, y) and its gradients (same keys as params).
 
     X is (m, n0), y holds int labels. Sigmoid output for a 1-unit output layer (2 classes),
-    softmax for K > 1 units (K classes). This runs the very code the trainer runs, with a
-    model axis of length 1, in float64.
+    softmax for K > 1 units (K classes). With ``gamma1``.. and ``beta1``.. (each (n_l,), one per
+    hidden layer) in ``params`` the net has BatchNorm after every hidden pre-activation,
+    normalized with the batch's statistics (a training step); the hidden biases' gradients are
+    then 0 (they are redundant: see the module's docstring). This runs the very code the
+    trainer runs, with a model axis of length 1, in float64.
     """
-    Ws, bs = _split_params(params)
+    Ws, bs, gammas, betas = _split_params(params)
     n_out = Ws[-1].shape[0]
     n_classes = 2 if n_out == 1 else n_out
     net = StackedMLP(
@@ -281,7 +412,10 @@ def loss_and_grads(
         [np.asarray(b, dtype=np.float64)[None] for b in bs],
         activation,
         n_classes,
+        batchnorm=bool(gammas),
     )
+    for bn, g, b in zip(net.BN, gammas, betas, strict=True):
+        bn[0, :, 0], bn[0, :, 1] = g, b
     X1 = with_ones(np.asarray(X, dtype=np.float64), net.dtype)
     y = np.asarray(y)
     with np.errstate(all="ignore"):
@@ -290,4 +424,7 @@ def loss_and_grads(
     for i, (dw, db) in enumerate(zip(net.dWs, net.dbs, strict=True), start=1):
         grads[f"W{i}"] = dw[0].copy()
         grads[f"b{i}"] = db[0].copy()
+    for i, g in enumerate(net.dBN, start=1):
+        grads[f"gamma{i}"] = g[0, :, 0].copy()
+        grads[f"beta{i}"] = g[0, :, 1].copy()
     return loss, grads

@@ -8,72 +8,76 @@ Values of a model after the epoch it diverged at are shown as missing (NaN).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .activations import get_activation
 from .config import TrainConfig
 from .data import Data
+from .metrics import PERCENTILES
 from .schemes import SCHEMES
-from .verdicts import Verdict, judge
+from .verdicts import Evidence, Verdict, verdicts
+
+
+def _per(axis: str, blank: float | int | bool = np.nan):
+    """A per-model array of LayerStats: one value per hidden layer ("H"), per weight layer
+    ("L") or per model (""), or the three percentiles (metrics.PERCENTILES) per hidden layer
+    ("H3") or weight layer ("L3"); ``blank`` is what a diverged model shows (and its dtype)."""
+    return field(metadata={"axis": axis, "blank": blank})
 
 
 @dataclass
 class LayerStats:
     """Per-layer measurements of every model at one epoch (H hidden layers, L weight layers)."""
 
-    act_mean: np.ndarray  # (M, H)
-    act_std: np.ndarray  # (M, H)
-    saturated: np.ndarray  # (M, H)
-    dead: np.ndarray  # (M, H)
-    divergence: np.ndarray  # (M, H)
-    distinct: np.ndarray  # (M, H) int, by outputs on the probe set
-    param_clones: np.ndarray  # (M, H) bool: all neurons of the layer have identical parameters
-    grad_norm: np.ndarray  # (M, L) Frobenius norm of dLoss/dW
-    delta: np.ndarray  # (M, L) backprop signal: RMS of dLoss/dz per example
-    w_std: np.ndarray  # (M, L) RMS of the weights
+    act_mean: np.ndarray = _per("H")
+    act_std: np.ndarray = _per("H")
+    saturated: np.ndarray = _per("H")
+    dead: np.ndarray = _per("H")
+    divergence: np.ndarray = _per("H")  # scale-free (0 = clones, ~1 = unrelated neurons)
+    distinct: np.ndarray = _per("H", -1)  # distinct outputs among units neither dead nor stuck
+    dead_units: np.ndarray = _per("H", -1)  # ReLU-family units off for every probe example
+    stuck_units: np.ndarray = _per("H", -1)  # S-shaped units saturated for every probe example
+    param_clones: np.ndarray = _per("H", False)  # all the layer's neurons have equal parameters
+    grad_norm: np.ndarray = _per("L")  # Frobenius norm of dLoss/dW
+    delta: np.ndarray = _per("L")  # backprop signal: RMS of dLoss/dz per example
+    w_rms: np.ndarray = _per("L")  # RMS of the weights
+    prediction_gap: np.ndarray = _per("")  # most confident prediction's distance from chance
+    act_pct: np.ndarray = _per("H3")  # percentiles of the layer's outputs
+    dz_pct: np.ndarray = _per("L3")  # percentiles of |dLoss/dz| per example (backprop signal)
+    dw_pct: np.ndarray = _per("L3")  # percentiles of |dLoss/dW| (the weight gradients)
+    # std of the update the optimizer applies next (the epoch's first step) / std of the
+    # weights it is applied to (weights only, no bias); filled in by Trainer._update
+    update_ratio: np.ndarray = _per("L")
     width: list[int] = field(default_factory=list)  # (H,)
     w_edges: list[np.ndarray] = field(default_factory=list)  # L x (bins + 1,)
     w_c: list[float] = field(default_factory=list)  # L symlog constants
     w_hist: list[np.ndarray] = field(default_factory=list)  # L x (M, bins)
     similarity: list[np.ndarray] = field(default_factory=list)  # H x (S, k, k), repeat 0 only
-
-    def blank(self, models: np.ndarray) -> None:
-        """Erase the measurements of some models (diverged ones): NaN, no histogram."""
-        for a in (
-            self.act_mean,
-            self.act_std,
-            self.saturated,
-            self.dead,
-            self.divergence,
-            self.grad_norm,
-            self.delta,
-            self.w_std,
-        ):
-            a[models] = np.nan
-        self.distinct[models] = -1
-        self.param_clones[models] = False
-        for h in self.w_hist:
-            h[models] = 0
+    act_edges: list[np.ndarray] = field(default_factory=list)  # H x (ACT_BINS + 1,)
+    act_hist: list[np.ndarray] = field(default_factory=list)  # H x (M, ACT_BINS) int32 counts
 
     @classmethod
     def empty(cls, M: int, H: int, L: int) -> LayerStats:
-        def f(n: int) -> np.ndarray:
-            return np.full((M, n), np.nan)
-
+        shapes = {"H": (M, H), "L": (M, L), "": (M,), "H3": (M, H, 3), "L3": (M, L, 3)}
         return cls(
-            f(H),
-            f(H),
-            f(H),
-            f(H),
-            f(H),
-            np.zeros((M, H), np.int64),
-            np.zeros((M, H), bool),
-            f(L),
-            f(L),
-            f(L),
+            **{
+                f.name: np.full(shapes[f.metadata["axis"]], f.metadata["blank"])
+                for f in fields(cls)
+                if "axis" in f.metadata
+            }
         )
+
+    def blank(self, models: np.ndarray) -> None:
+        """Erase the measurements of some models (diverged ones): NaN, -1, no histogram."""
+        for f in fields(self):
+            if "axis" in f.metadata:
+                getattr(self, f.name)[models] = f.metadata["blank"]
+        for h in (*self.w_hist, *self.act_hist):
+            h[models] = 0
 
 
 @dataclass
@@ -94,41 +98,29 @@ class Result:
     detail_epochs: list[int] = field(default_factory=list)
     details: list[LayerStats] = field(default_factory=list)
     boundaries: list[np.ndarray | None] = field(default_factory=list)  # (S, G*G, K) repeat 0
+    thumbnails: Any = None  # neurons.Thumbnails: the inputs every neuron is drawn on
+    neurons: list[Any] = field(default_factory=list)  # neurons.NeuronSnapshot per detail epoch
 
     CURVES = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
 
     @classmethod
     def empty(cls, config: TrainConfig, data: Data, dims: list[int], grid) -> Result:
         M = len(config.schemes) * config.repeats
-        E = config.epochs
-        curves = {k: np.full((E + 1, M), np.nan) for k in cls.CURVES}
-        return cls(
-            config,
-            data,
-            dims,
-            config.schemes,
-            config.repeats,
-            curves,
-            np.full(M, -1, np.int64),
-            grid,
-        )
+        curves = {k: np.full((config.epochs + 1, M), np.nan) for k in cls.CURVES}
+        diverged = np.full(M, -1, np.int64)
+        return cls(config, data, dims, config.schemes, config.repeats, curves, diverged, grid)
 
     # ------------------------------------------------------------ recording (trainer)
-    def record_train(self, epoch: int, loss: np.ndarray, correct: np.ndarray) -> None:
-        self.curves["train_loss"][epoch] = loss
-        self.curves["train_accuracy"][epoch] = correct / max(len(self.data.y_train), 1)
-
-    def record_test(self, epoch: int, loss: np.ndarray, correct: np.ndarray) -> None:
-        self.curves["test_loss"][epoch] = loss
-        self.curves["test_accuracy"][epoch] = correct / max(len(self.data.y_test), 1)
+    def record(self, split: str, epoch: int, loss: np.ndarray, correct: np.ndarray) -> None:
+        """Loss and number of correct predictions of every model on the train or test split."""
+        n = len(self.data.y_train if split == "train" else self.data.y_test)
+        self.curves[f"{split}_loss"][epoch] = loss
+        self.curves[f"{split}_accuracy"][epoch] = correct / max(n, 1)
 
     def record_detailed(self, epoch: int, stats: LayerStats, boundary) -> None:
         self.detail_epochs.append(epoch)
         self.details.append(stats)
         self.boundaries.append(boundary)
-
-    def mark_diverged(self, models: np.ndarray, epoch: int) -> None:
-        self.diverged_epoch[models & (self.diverged_epoch < 0)] = epoch
 
     def finish(self, epoch: int, stopped: bool = False) -> None:
         self.epochs_done = epoch
@@ -171,13 +163,10 @@ class Result:
         i = int(np.searchsorted(self.detail_epochs, epoch, side="right")) - 1
         return max(i, 0)
 
-    def _label(self, names) -> list[str]:
-        return [SCHEMES[n].label for n in names]
-
     # ------------------------------------------------------------ tables
     def history(self, max_points: int | None = None) -> pd.DataFrame:
         """Long table: epoch, scheme, repeat, split (train/test), loss, accuracy."""
-        epochs = _pick_epochs(self.last_epoch, max_points)
+        epochs = pick_epochs(self.last_epoch, max_points)
         frames = []
         for split in ("train", "test"):
             if split == "test" and len(self.data.y_test) == 0:
@@ -203,7 +192,7 @@ class Result:
         """Curves aggregated over repeats: mean, min and max of loss and accuracy per epoch."""
         h = self.history(max_points)
         g = h.groupby(["epoch", "scheme", "split"], sort=False)
-        out = g.agg(
+        return g.agg(
             loss=("loss", "mean"),
             loss_lo=("loss", "min"),
             loss_hi=("loss", "max"),
@@ -211,41 +200,43 @@ class Result:
             accuracy_lo=("accuracy", "min"),
             accuracy_hi=("accuracy", "max"),
         ).reset_index()
-        return out
 
     def layer_table(self, epoch: int | None = None) -> pd.DataFrame:
-        """Per scheme, repeat and hidden layer at a detailed epoch: activation mean/std,
-        saturated and dead fractions, divergence and distinct neurons, plus the weight-gradient
-        norm and weight RMS of the layer's incoming weights."""
+        """Per scheme, repeat and layer (the hidden ones, then the output layer) at a detailed
+        epoch: activation mean/std, saturated and dead fractions, divergence and distinct
+        neurons (blank for the output layer), plus the weight-gradient norm, backprop signal and
+        weight RMS of the layer's incoming weights."""
         i = self.detail_index(epoch)
         st = self.details[i]
-        H = st.act_mean.shape[1]
-        L = st.grad_norm.shape[1]
-        rows = []
-        for layer in range(L):
-            hidden = layer < H
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "epoch": self.detail_epochs[i],
-                        "scheme": self.model_scheme,
-                        "repeat": self.model_repeat,
-                        "layer": layer + 1,
-                        "kind": "hidden" if hidden else "output",
-                        "width": self.dims[layer + 1],
-                        "act_mean": st.act_mean[:, layer] if hidden else np.nan,
-                        "act_std": st.act_std[:, layer] if hidden else np.nan,
-                        "saturated_fraction": st.saturated[:, layer] if hidden else np.nan,
-                        "dead_fraction": st.dead[:, layer] if hidden else np.nan,
-                        "divergence": st.divergence[:, layer] if hidden else np.nan,
-                        "distinct_neurons": st.distinct[:, layer] if hidden else -1,
-                        "grad_norm": st.grad_norm[:, layer],
-                        "backprop_signal": st.delta[:, layer],
-                        "weight_rms": st.w_std[:, layer],
-                    }
-                )
-            )
-        return pd.concat(rows, ignore_index=True)
+        M, L = st.grad_norm.shape
+
+        def by_layer(a: np.ndarray, blank: float = np.nan) -> np.ndarray:
+            """(M, H) or (M, L) values -> layer by layer, a blank output layer added to H."""
+            if a.shape[1] < L:
+                a = np.column_stack([a, np.full(M, blank)])
+            return a.T.ravel()
+
+        return pd.DataFrame(
+            {
+                "epoch": self.detail_epochs[i],
+                "scheme": np.tile(self.model_scheme, L),
+                "repeat": np.tile(self.model_repeat, L),
+                "layer": np.repeat(np.arange(1, L + 1), M),
+                "kind": np.repeat(["hidden"] * (L - 1) + ["output"], M),
+                "width": np.repeat(self.dims[1:], M),
+                "act_mean": by_layer(st.act_mean),
+                "act_std": by_layer(st.act_std),
+                "saturated_fraction": by_layer(st.saturated),
+                "dead_fraction": by_layer(st.dead),
+                "divergence": by_layer(st.divergence),
+                "distinct_neurons": by_layer(st.distinct, -1),
+                "dead_neurons": by_layer(st.dead_units, -1),
+                "stuck_neurons": by_layer(st.stuck_units, -1),
+                "grad_norm": by_layer(st.grad_norm),
+                "backprop_signal": by_layer(st.delta),
+                "weight_rms": by_layer(st.w_rms),
+            }
+        )
 
     def divergence_table(self) -> pd.DataFrame:
         """Per detailed epoch, scheme, repeat and hidden layer: divergence and distinct neurons."""
@@ -261,6 +252,8 @@ class Result:
                         "layer": np.tile(np.arange(1, H + 1), M),
                         "divergence": st.divergence.ravel(),
                         "distinct_neurons": st.distinct.ravel(),
+                        "dead_neurons": st.dead_units.ravel(),
+                        "stuck_neurons": st.stuck_units.ravel(),
                         "width": np.tile(self.dims[1 : H + 1], M),
                     }
                 )
@@ -293,6 +286,93 @@ class Result:
                         "count": h.ravel(),
                         "fraction": (h / total).ravel(),
                         "c": c,
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
+
+    def activation_table(self, layer: int = 1) -> pd.DataFrame:
+        """How a hidden layer's outputs are distributed (repeat 0 of each scheme, probe batch)
+        at every detailed epoch: epoch, scheme, bin (lo, hi) and the share of the outputs in
+        that bin (0 for a diverged model)."""
+        first = np.arange(len(self.schemes)) * self.repeats
+        frames = []
+        for e, st in zip(self.detail_epochs, self.details, strict=True):
+            edges, h = st.act_edges[layer - 1], st.act_hist[layer - 1][first]
+            S, B = h.shape
+            total = np.maximum(h.sum(axis=1, keepdims=True), 1)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "epoch": e,
+                        "scheme": np.repeat(self.schemes, B),
+                        "lo": np.tile(edges[:-1], S),
+                        "hi": np.tile(edges[1:], S),
+                        "share": (h / total).ravel(),
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
+
+    def _percentile_frame(self, values: np.ndarray, **columns) -> pd.DataFrame:
+        """(M, layers, 3) percentiles -> rows per scheme, repeat and layer, + ``columns``."""
+        M, n, _ = values.shape
+        table = {
+            **columns,
+            "scheme": np.repeat(self.model_scheme, n),
+            "repeat": np.repeat(self.model_repeat, n),
+            "layer": np.tile(np.arange(1, n + 1), M),
+        }
+        for k, q in enumerate(PERCENTILES):
+            table[f"p{q:g}"] = values[:, :, k].ravel()
+        return pd.DataFrame(table)
+
+    def activation_percentiles(self) -> pd.DataFrame:
+        """Glorot & Bengio's bands: per detailed epoch, scheme, repeat and hidden layer, the
+        2nd, 50th and 98th percentiles of the layer's outputs on the probe batch (p2, p50,
+        p98)."""
+        return pd.concat(
+            [
+                self._percentile_frame(st.act_pct, epoch=e)
+                for e, st in zip(self.detail_epochs, self.details, strict=True)
+            ],
+            ignore_index=True,
+        )
+
+    def gradient_table(self, epoch: int | None = 0) -> pd.DataFrame:
+        """The gradients at a detailed epoch (default: at init), per scheme, repeat and weight
+        layer (the last is the output layer): percentiles (p2, p50, p98) of |dLoss/dz| per
+        example, the back-propagated signal (gradient "dz"), and of |dLoss/dW|, the weight
+        gradients (gradient "dw"), on the probe batch."""
+        i = self.detail_index(epoch)
+        st = self.details[i]
+        L = st.dz_pct.shape[1]
+        frames = []
+        for name, values in (("dz", st.dz_pct), ("dw", st.dw_pct)):
+            df = self._percentile_frame(values, epoch=self.detail_epochs[i], gradient=name)
+            df.insert(5, "kind", np.where(df["layer"] == L, "output", "hidden"))
+            frames.append(df)
+        return pd.concat(frames, ignore_index=True)
+
+    def update_table(self) -> pd.DataFrame:
+        """Update-to-data ratios over training: per detailed epoch (whose next optimizer step
+        it measures: none after the last), scheme, repeat and weight layer, the ratio std(update)
+        / std(weights) and its log10 (NaN where the ratio is 0, infinite or missing)."""
+        frames = []
+        for e, st in zip(self.detail_epochs, self.details, strict=True):
+            r = st.update_ratio
+            M, L = r.shape
+            with np.errstate(all="ignore"):
+                log = np.where(np.isfinite(r) & (r > 0), np.log10(r), np.nan)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "epoch": e,
+                        "scheme": np.repeat(self.model_scheme, L),
+                        "repeat": np.repeat(self.model_repeat, L),
+                        "layer": np.tile(np.arange(1, L + 1), M),
+                        "update_ratio": r.ravel(),
+                        "log10_ratio": log.ravel(),
                     }
                 )
             )
@@ -345,22 +425,132 @@ class Result:
         )
 
     # ------------------------------------------------------------ summaries
-    def verdicts(self) -> list[Verdict]:
-        """One verdict per scheme, from the measurements (see :mod:`initdash.verdicts`)."""
-        return [judge(self, s) for s in range(len(self.schemes))]
+    def evidence(self, s: int) -> Evidence:
+        """What was measured for scheme number ``s`` (over its repeats): the verdicts' input."""
+        ks = self._models_of(s)
+        loss = _mean_finite(self.curve("train_loss")[:, ks])
+        div_epochs = self.diverged_epoch[ks]
+        alive = div_epochs < 0
+        first, last = self.details[0], self.details[-1]
+        wide = np.array(last.width) > 1
+        clones = last.param_clones[ks][:, wide].any(axis=1)
+        symmetric = bool(clones[alive].all()) if alive.any() else bool(clones.all())
+        delta = first.delta[ks]
+        first_signal = float(np.nanmax(np.abs(delta[:, 0]))) if delta.size else float("nan")
+        with np.errstate(all="ignore"):
+            ratios = delta[:, 0] / delta[:, -1]
+        ok = np.isfinite(ratios) & (ratios > 0)
+        if ok.any():
+            ratio = float(np.exp(np.mean(np.log(ratios[ok]))))
+        else:
+            ratio = 0.0 if first_signal == 0.0 else float("nan")
+        H = first.act_mean.shape[1]
+        act = get_activation(self.config.activation)
+        return Evidence(
+            loss=loss,
+            n_classes=self.data.n_classes,
+            diverged=bool((~alive).any()),
+            symmetric=symmetric and bool(wide.any()),
+            first_signal=first_signal,
+            ratio=ratio,
+            saturated=_finite(first.saturated[ks]) if H and act.saturates else float("nan"),
+            dead=_finite(first.dead[ks]) if H and act.dies else float("nan"),
+            prediction_gap=_finite(last.prediction_gap[ks], np.max),
+            has_hidden=H > 0,
+        )
+
+    def verdict(self, s: int) -> Verdict:
+        """The verdict for scheme number ``s``: final figures and the rules' words."""
+        ks = self._models_of(s)
+        ev = self.evidence(s)
+        split = "test" if len(self.data.y_test) else "train"
+        curves = ("train_loss", "train_accuracy", f"{split}_loss", f"{split}_accuracy")
+        final = {name: _last_finite(self.curve(name)[:, ks]) for name in curves}
+        div_epochs = self.diverged_epoch[ks]
+        last = self.details[-1]
+        widths = np.array(last.width)
+        wide = widths > 1
+        if wide.any():
+            alive = div_epochs >= 0 if not (div_epochs < 0).any() else div_epochs < 0
+            distinct = last.distinct[ks][alive][:, wide]
+            r, layer = np.unravel_index(np.argmin(distinct), distinct.shape)
+            picked = np.flatnonzero(wide)[layer]
+            row = ks[np.flatnonzero(alive)[r]]
+            fewest = (
+                int(distinct[r, layer]),
+                int(last.dead_units[row, picked]),
+                int(last.stuck_units[row, picked]),
+                int(widths[picked]),
+            )
+            div_final = _finite(last.divergence[ks][:, wide].min(axis=1))
+        else:  # no hidden layer, or only width-1 layers: nothing to be symmetric
+            n = int(widths.min()) if widths.size else 0
+            fewest = (n, 0, 0, n)
+            div_final = float("nan")
+        return Verdict(
+            epochs=self.epochs_done,
+            initial_loss=_finite(self.curve("train_loss")[0, ks]),
+            lowest_loss=_finite(ev.loss, np.min),
+            train_loss=_finite(final["train_loss"]),
+            test_loss=_finite(final[f"{split}_loss"]),
+            train_accuracy=_finite(final["train_accuracy"]),
+            test_accuracy=_finite(final[f"{split}_accuracy"]),
+            test_accuracy_std=_finite(final[f"{split}_accuracy"], np.std)
+            if self.repeats > 1
+            else 0.0,
+            diverged=ev.diverged,
+            diverged_epoch=int(div_epochs[div_epochs >= 0].min()) if ev.diverged else -1,
+            divergence=div_final,
+            distinct_neurons=fewest[0],
+            dead_neurons=fewest[1],
+            stuck_neurons=fewest[2],
+            layer_width=fewest[3],
+            saturated_at_init=ev.saturated,
+            dead_at_init=ev.dead,
+            signal_ratio_at_init=ev.ratio,
+            **verdicts(ev),
+        )
 
     def summary(self) -> pd.DataFrame:
-        """One row per scheme: final figures (mean over repeats) and the TL;DR verdicts."""
-        rows = []
-        for s, v in enumerate(self.verdicts()):
-            rows.append(
-                {"scheme": self.schemes[s], "label": SCHEMES[self.schemes[s]].label, **v.as_dict()}
-            )
-        return pd.DataFrame(rows)
+        """One row per scheme: final figures (mean over repeats) and the TL;DR verdicts (see
+        :mod:`initdash.verdicts`)."""
+        return pd.DataFrame(
+            [
+                {"scheme": name, "label": SCHEMES[name].label, **asdict(self.verdict(s))}
+                for s, name in enumerate(self.schemes)
+            ]
+        )
+
+    def _models_of(self, s: int) -> np.ndarray:
+        return np.arange(s * self.repeats, (s + 1) * self.repeats)
 
 
-def _pick_epochs(last: int, max_points: int | None) -> np.ndarray:
-    """Epochs 0..last, evenly thinned to at most ``max_points`` (first and last kept)."""
+def _finite(a, stat=np.mean) -> float:
+    """``stat`` (mean, std, min, ...) of the finite values of ``a``; NaN if there are none."""
+    a = np.asarray(a, dtype=np.float64)
+    a = a[np.isfinite(a)]
+    return float(stat(a)) if a.size else float("nan")
+
+
+def _last_finite(a: np.ndarray) -> np.ndarray:
+    """The last finite value of each column of ``a`` (NaN where a column has none)."""
+    ok = np.isfinite(a)
+    last = len(a) - 1 - np.argmax(ok[::-1], axis=0)
+    return np.where(ok.any(axis=0), a[last, np.arange(a.shape[1])], np.nan)
+
+
+def _mean_finite(a: np.ndarray) -> np.ndarray:
+    """Row means over the finite values of a 2-D array (NaN where a row has none)."""
+    finite = np.isfinite(a)
+    n = finite.sum(axis=1)
+    out = np.where(finite, a, 0.0).sum(axis=1) / np.maximum(n, 1)
+    out[n == 0] = np.nan
+    return out
+
+
+def pick_epochs(last: int, max_points: int | None) -> np.ndarray:
+    """Epochs 0..last, evenly thinned to at most ``max_points`` (first and last kept): the
+    epochs a history table shows, and those a run measures in detail."""
     if max_points is None or last + 1 <= max_points:
         return np.arange(last + 1)
     return np.unique(np.round(np.linspace(0, last, max_points)).astype(int))

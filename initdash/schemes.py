@@ -39,7 +39,8 @@ def random_normal(shape: Shape, rng: np.random.Generator, param: float, gain: fl
 
 
 def xavier_normal(shape: Shape, rng: np.random.Generator, param: float, gain: float) -> np.ndarray:
-    """Glorot & Bengio (2010): N(0, 2 / (fan_in + fan_out)). Keeps variance for tanh."""
+    """Glorot & Bengio (2010): N(0, 2 / (fan_in + fan_out)): balances the variance of the
+    forward and the backward pass for a unit slope (tanh near 0)."""
     fan_out, fan_in = shape
     return rng.standard_normal(shape) * math.sqrt(2.0 / (fan_in + fan_out))
 
@@ -93,7 +94,8 @@ class Scheme:
     """A named initialization: sampler, formula (LaTeX) and what it suits.
 
     ``param`` names the config field holding the scheme's adjustable number (the scale of a
-    random scheme, the constant's value), or is None when the scheme has no such number.
+    random scheme, the constant's value; ``param_label`` says which), or is None when the
+    scheme has no such number.
     """
 
     name: str
@@ -103,6 +105,7 @@ class Scheme:
     summary: str
     sampler: Callable[[Shape, np.random.Generator, float, float], np.ndarray]
     param: str | None = None
+    param_label: str = ""
     default: float | None = None
     data_dependent: bool = False
 
@@ -115,7 +118,8 @@ SCHEMES: dict[str, Scheme] = {
             label="Zeros",
             latex=r"W^{[l]} = 0",
             suits="nothing",
-            summary="every neuron in a layer is a clone; with ReLU only the output bias moves",
+            summary="every neuron in a layer is a clone; with tanh or ReLU only the output bias "
+            "moves",
             sampler=zeros,
         ),
         Scheme(
@@ -126,6 +130,7 @@ SCHEMES: dict[str, Scheme] = {
             summary="clones again: neurons change, but all in the same way",
             sampler=constant,
             param="constant_value",
+            param_label="value",
             default=0.1,
         ),
         Scheme(
@@ -136,6 +141,7 @@ SCHEMES: dict[str, Scheme] = {
             summary="breaks symmetry, but the signal shrinks layer by layer in deep nets",
             sampler=random_normal,
             param="small_scale",
+            param_label="std",
             default=0.01,
         ),
         Scheme(
@@ -143,9 +149,11 @@ SCHEMES: dict[str, Scheme] = {
             label="Random large",
             latex=r"W^{[l]} \sim \mathcal{N}(0,1)\times 10",
             suits="nothing",
-            summary="tanh/sigmoid saturate, gradients vanish or explode, the loss starts huge",
+            summary="most tanh/sigmoid units start saturated and the loss starts huge; in deep "
+            "nets the backprop signal explodes",
             sampler=random_normal,
             param="large_scale",
+            param_label="std",
             default=10.0,
         ),
         Scheme(
@@ -153,7 +161,8 @@ SCHEMES: dict[str, Scheme] = {
             label="Xavier normal",
             latex=r"W^{[l]} \sim \mathcal{N}\!\left(0,\ \frac{2}{n_{l-1}+n_l}\right)",
             suits="tanh, sigmoid",
-            summary="keeps the variance of activations and gradients for tanh",
+            summary="balances the forward and backward variance for tanh near 0; tanh's slope "
+            "below 1 still shrinks the spread slowly in deep nets",
             sampler=xavier_normal,
         ),
         Scheme(
@@ -169,7 +178,8 @@ SCHEMES: dict[str, Scheme] = {
             label="He normal",
             latex=r"W^{[l]} \sim \mathcal{N}\!\left(0,\ \frac{2}{n_{l-1}}\right)",
             suits="ReLU",
-            summary="doubles Xavier's fan-in variance to make up for ReLU zeroing half the signal",
+            summary="twice LeCun's 1/fan_in (and Xavier's, for equal widths): ReLU zeroes half "
+            "of the signal",
             sampler=he_normal,
         ),
         Scheme(
@@ -185,7 +195,7 @@ SCHEMES: dict[str, Scheme] = {
             label="LeCun normal",
             latex=r"W^{[l]} \sim \mathcal{N}\!\left(0,\ \frac{1}{n_{l-1}}\right)",
             suits="SELU, tanh",
-            summary="unit fan-in variance: between Xavier and He",
+            summary="1/fan_in: half of He's variance; Xavier's when fan-in equals fan-out",
             sampler=lecun_normal,
         ),
         Scheme(
@@ -193,7 +203,8 @@ SCHEMES: dict[str, Scheme] = {
             label="Orthogonal",
             latex=r"W^{[l]} = g\,Q,\quad Q^\top Q = I\ \text{(Saxe et al. 2013)}",
             suits="any (with gain g)",
-            summary="preserves norms exactly in linear nets; g is the activation's gain",
+            summary="a linear layer with fan-in = fan-out keeps every input's norm (times g, "
+            "the activation's gain); otherwise only on a subspace",
             sampler=orthogonal,
         ),
         Scheme(
@@ -218,11 +229,18 @@ def get_scheme(name: str) -> Scheme:
         raise ValueError(f"unknown scheme {name!r}; choose one of: {', '.join(SCHEMES)}") from None
 
 
-def scheme_rng(seed: int, name: str, repeat: int = 0) -> np.random.Generator:
-    """The scheme's own random stream: depends on (seed, name, repeat) and nothing else."""
+def stream(seed: int, purpose: str, *more: int) -> np.random.Generator:
+    """A random stream of its own for every purpose (a scheme's weights, the batch order, the
+    probe set, ...): it depends on (seed, purpose, more) and nothing else, so adding a scheme
+    or a measurement never changes another's numbers."""
     return np.random.default_rng(
-        np.random.SeedSequence([int(seed), zlib.crc32(name.encode()), int(repeat)])
+        np.random.SeedSequence([int(seed), zlib.crc32(purpose.encode()), *map(int, more)])
     )
+
+
+def scheme_rng(seed: int, name: str, repeat: int = 0) -> np.random.Generator:
+    """The scheme's own stream of initial weights: (seed, scheme name, repeat)."""
+    return stream(seed, name, repeat)
 
 
 LSUV_TOL = 0.1

@@ -13,34 +13,37 @@ trains to the end and returns the result.
 from __future__ import annotations
 
 import time
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .config import TrainConfig
+from . import neurons
+from .config import GRID_SIZE, PROBE_SIZE, TrainConfig
 from .data import Data, make_dataset, prepare
 from .metrics import (
     SIMILARITY_NEURONS,
-    dead_fraction,
+    activation_edges,
+    dead_units,
     distinct_neurons,
+    distribution,
     divergence,
     hist_edges,
     histograms,
     param_clones,
+    percentiles,
+    prediction_gap,
     rms,
     saturated_fraction,
     similarity,
+    stuck_units,
 )
 from .nn import StackedMLP, output_units, with_ones
-from .results import LayerStats, Result
-from .schemes import sample_weights, scheme_rng
+from .results import LayerStats, Result, pick_epochs
+from .schemes import stream
 
-PROBE_SIZE = 512
-FLUSH_CHECK_EVERY = 16
-GRID_SIZE = 30
+FLUSH_CHECK_EVERY = 16  # epochs between two checks for near-subnormal signals (nn.needs_flush)
 
 
 def make_data(config: TrainConfig) -> Data:
@@ -55,49 +58,31 @@ def make_data(config: TrainConfig) -> Data:
     return prepare(X, y, test_fraction=config.test_fraction, seed=config.seed)
 
 
-def _stream(seed: int, purpose: str) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence([int(seed), zlib.crc32(purpose.encode())]))
-
-
 def stacked_init(
-    dims: list[int],
-    schemes: tuple[str, ...],
-    repeats: int,
-    config: TrainConfig,
-    X: np.ndarray,
+    dims: list[int], config: TrainConfig, X: np.ndarray
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Initial weights and biases of every model, stacked on the model axis (float64)."""
-    per_model = []
-    for name in schemes:
-        for r in range(repeats):
-            rng = scheme_rng(config.seed, name, r)
-            per_model.append(
-                sample_weights(
-                    dims,
-                    name,
-                    rng,
-                    activation=config.activation,
-                    scale=config.scheme_param(name),
-                    X=X,
-                )
-            )
+    """Initial weights and biases of every model (each scheme x each repeat), stacked on the
+    model axis (float64). ``X``: a data batch for the data-dependent schemes (LSUV)."""
+    per_model = [
+        config.initial_weights(name, dims, X, repeat=r)
+        for name in config.schemes
+        for r in range(config.repeats)
+    ]
     Ws = [np.stack([ws[i] for ws in per_model]) for i in range(len(dims) - 1)]
     bs = [np.zeros((len(per_model), n)) for n in dims[1:]]
     return Ws, bs
 
 
 def measure(
-    net: StackedMLP,
-    X: np.ndarray,
-    y: np.ndarray,
-    similarity_models: np.ndarray | None = None,
-    alive: np.ndarray | None = None,
+    net: StackedMLP, X: np.ndarray, y: np.ndarray, similarity_models: np.ndarray, alive: np.ndarray
 ) -> LayerStats:
-    """Per-layer statistics of every model on the probe batch (X, y).
+    """Per-layer statistics of every model on the probe batch (X, y); neuron similarities of
+    the ``similarity_models`` only.
 
     Runs one forward and backward pass, so it overwrites the net's gradient buffers. Models
     not ``alive`` (diverged) get NaN statistics and empty histograms, and do not set the
-    histogram bins of the others.
+    histogram bins of the others. The update ratio is left blank: the trainer fills it in at
+    the next update (:meth:`Trainer._update`).
     """
     with np.errstate(all="ignore"):
         ws = net.full_pass(X, y, keep=False)
@@ -108,29 +93,38 @@ def measure(
         for i in range(H):
             A = ws.A[i].astype(np.float64)
             Z = ws.Z[i]
+            dead, stuck = dead_units(act, Z), stuck_units(act, A, Z)
             stats.act_mean[:, i] = A.mean(axis=(1, 2))
             stats.act_std[:, i] = A.std(axis=(1, 2))
             stats.saturated[:, i] = saturated_fraction(act, A, Z)
-            stats.dead[:, i] = dead_fraction(act, Z)
+            stats.dead[:, i] = dead.mean(axis=1)
+            stats.dead_units[:, i] = dead.sum(axis=1)
+            stats.stuck_units[:, i] = stuck.sum(axis=1)
             stats.divergence[:, i] = divergence(A)
-            stats.distinct[:, i] = distinct_neurons(A)
-            stats.param_clones[:, i] = param_clones(net.P[i], net.Ws[i + 1])
+            stats.distinct[:, i] = distinct_neurons(A, inactive=dead | stuck)
+            stats.param_clones[:, i] = param_clones(net.unit_params(i), net.Ws[i + 1])
+            raw = ws.A[i]  # (sorted in its own dtype: float32 sorts twice as fast)
+            edges = activation_edges(act.name, raw[alive] if alive.any() else raw)
+            stats.act_pct[:, i], counts = distribution(raw, edges)
+            stats.act_edges.append(edges)
+            stats.act_hist.append(counts.astype(np.int32))
             stats.width.append(A.shape[1])
-            if similarity_models is not None:
-                sim = similarity(A[similarity_models], SIMILARITY_NEURONS).astype(np.float16)
-                if alive is not None:
-                    sim[~alive[similarity_models]] = np.nan
-                stats.similarity.append(sim)
+            sim = similarity(A[similarity_models], SIMILARITY_NEURONS).astype(np.float16)
+            sim[~alive[similarity_models]] = np.nan
+            stats.similarity.append(sim)
+        stats.prediction_gap[:] = prediction_gap(ws.Z[-1].astype(np.float64))
         m = X.shape[1]
         for i, (w, dw) in enumerate(zip(net.Ws, net.dWs, strict=True)):
             stats.grad_norm[:, i] = np.sqrt(np.sum(np.square(dw, dtype=np.float64), axis=(1, 2)))
             stats.delta[:, i] = rms(ws.dZ[i].astype(np.float64), (1, 2)) * m
-            stats.w_std[:, i] = rms(w, (1, 2))
-            edges, c = hist_edges(w if alive is None or not alive.any() else w[alive])
+            stats.dz_pct[:, i] = percentiles(np.abs(ws.dZ[i])) * m
+            stats.dw_pct[:, i] = percentiles(np.abs(dw))
+            stats.w_rms[:, i] = rms(w, (1, 2))
+            edges, c = hist_edges(w[alive] if alive.any() else w)
             stats.w_edges.append(edges)
             stats.w_c.append(c)
             stats.w_hist.append(histograms(w, edges))
-    if alive is not None and not alive.all():
+    if not alive.all():
         stats.blank(~alive)
     return stats
 
@@ -163,31 +157,34 @@ class Trainer:
         self.y = np.ascontiguousarray(d.y_train)
         self.Xt = with_ones(d.X_test, dt)
         self.yt = np.ascontiguousarray(d.y_test)
-        self.S, self.R = len(config.schemes), config.repeats
-        self.M = self.S * self.R
+        self.first = np.arange(len(config.schemes)) * config.repeats  # repeat 0 of each scheme
         dims = [d.n_features, *config.hidden, output_units(d.n_classes)]
         t0 = time.perf_counter()
-        Ws, bs = stacked_init(dims, config.schemes, self.R, config, d.X_train[:PROBE_SIZE])
-        self.net = StackedMLP(Ws, bs, config.activation, d.n_classes, dt)
-        self.batch = len(self.y) if config.batch_size in (0, None) else config.batch_size
+        Ws, bs = stacked_init(dims, config, d.X_train[:PROBE_SIZE])
+        self.net = StackedMLP(Ws, bs, config.activation, d.n_classes, dt, config.batchnorm)
+        self.batch = config.batch_size or len(self.y)  # 0: the whole training set
         self.full_batch = self.batch >= len(self.y)
-        self.order_rng = _stream(config.seed, "batch-order")
-        probe_rng = _stream(config.seed, "probe")
+        self.order_rng = stream(config.seed, "batch-order")
+        probe_rng = stream(config.seed, "probe")
         n = len(self.y)
         pick = np.sort(probe_rng.permutation(n)[:PROBE_SIZE]) if n > PROBE_SIZE else np.arange(n)
         self.Xp, self.yp = self.X[:, pick], self.y[pick]
         with np.errstate(all="ignore"):
-            self.net.needs_flush(self.net.full_pass(self.Xp, self.yp, keep=False))
+            ws = self.net.full_pass(self.Xp, self.yp, keep=False)
+            self.net.needs_flush(ws)
+            # BatchNorm's running statistics start at the probe batch's (frameworks start at
+            # mean 0, variance 1, so evaluations before the first steps would be a plain net's)
+            self.net.track(ws, momentum=0.0)
         self.grid = _grid(d) if d.n_features == 2 else None
         self.grid_X1 = None if self.grid is None else with_ones(self.grid[2], dt)
-        self.alive = np.ones(self.M, dtype=bool)
+        self.alive = np.ones(self.net.n_models, dtype=bool)
         self._opt_state: list[list[np.ndarray]] = []
         self._t = 0
+        self._ratio_due: LayerStats | None = None  # measured, awaiting its update ratio
         self.epoch = 0
-        E = config.epochs
-        snap = np.unique(np.round(np.linspace(0, E, min(config.snapshots, E + 1))).astype(int))
-        self._snap_epochs = set(snap.tolist())
+        self._snap_epochs = set(pick_epochs(config.epochs, config.snapshots).tolist())
         self.result = Result.empty(config, d, dims, self.grid)
+        self.result.thumbnails = neurons.thumbnail_inputs(d)
         self._last_detailed = -1
         if detail and 0 in self._snap_epochs:  # epoch 0 measured now: the first snapshot has it
             with np.errstate(all="ignore"):
@@ -195,10 +192,6 @@ class Trainer:
         self.elapsed = time.perf_counter() - t0
 
     # ---------------------------------------------------------------- state
-    @property
-    def done(self) -> bool:
-        return self.epoch >= self.config.epochs
-
     def snapshot(self) -> Snapshot:
         return Snapshot(
             self.epoch,
@@ -217,12 +210,12 @@ class Trainer:
         t0 = time.perf_counter()
         with np.errstate(all="ignore"):
             e = self.epoch
-            self._evaluate_test(e)
+            self._evaluate("test", e)
             if self.full_batch:
                 loss = self._train_step(self.X, self.y)
-                self.result.record_train(e, loss, self._last_ws.correct)
+                self.result.record("train", e, loss, self._last_ws.correct)
             else:
-                self._evaluate_train(e)
+                self._evaluate("train", e)
                 perm = self.order_rng.permutation(len(self.y))
                 for i in range(0, len(perm), self.batch):
                     idx = np.sort(perm[i : i + self.batch])
@@ -258,8 +251,8 @@ class Trainer:
 
     def _finalize(self, stopped: bool) -> None:
         e = self.epoch
-        self._evaluate_test(e)
-        self._evaluate_train(e)
+        self._evaluate("test", e)
+        self._evaluate("train", e)
         # The last update may have made a model's loss or gradient non-finite with no training
         # step left to notice: check as a step does (gradient on the probe), mark it diverged.
         ws = self.net.full_pass(self.Xp, self.yp, keep=False)
@@ -272,14 +265,21 @@ class Trainer:
             self.result.details[-1].blank(newly)
             boundary = self.result.boundaries[-1]
             if boundary is not None:
-                boundary[~self.alive[np.arange(self.S) * self.R]] = np.nan
+                boundary[~self.alive[self.first]] = np.nan
+            neurons.blank(self.result.neurons[-1], ~self.alive[self.first])
         self.result.finish(e, stopped=stopped)
 
     # ---------------------------------------------------------------- internals
-    def _evaluate_train(self, e: int) -> None:
-        ws = self.net.forward(self.X)
-        loss = self.net.loss(ws, self.y, grad=False)
-        self.result.record_train(e, loss, ws.correct)
+    def _evaluate(self, split: str, e: int) -> None:
+        """Loss and accuracy at epoch e on the whole train or test split."""
+        X, y = (self.X, self.y) if split == "train" else (self.Xt, self.yt)
+        if len(y) == 0:
+            return
+        ws = self.net.forward(X)
+        loss = self.net.loss(ws, y, grad=False)
+        self.result.record(split, e, loss, ws.correct)
+        if split == "test":  # logits that overflow on held-out points: the weights blew up too
+            self._diverge(~np.isfinite(loss), e)
 
     def _diverge(self, bad: np.ndarray, e: int) -> np.ndarray:
         """Mark the live models among ``bad`` diverged at epoch e and freeze them (their
@@ -287,55 +287,57 @@ class Trainer:
         newly = bad & self.alive
         if newly.any():
             self.alive &= ~newly
-            self.result.mark_diverged(newly, e)
+            self.result.diverged_epoch[newly] = e
             for state in self._opt_state:
                 for s in state:
                     s[newly] = 0.0
         return newly
 
-    def _evaluate_test(self, e: int) -> None:
-        if len(self.yt) == 0:
-            return
-        ws = self.net.forward(self.Xt)
-        loss = self.net.loss(ws, self.yt, grad=False)
-        self.result.record_test(e, loss, ws.correct)
-        # logits that overflow on held-out points mean the weights have blown up too
-        self._diverge(~np.isfinite(loss), e)
-
     def _detailed(self, e: int) -> None:
-        first = np.arange(self.S) * self.R  # repeat 0 of each scheme
-        stats = measure(self.net, self.Xp, self.yp, similarity_models=first, alive=self.alive)
+        stats = measure(self.net, self.Xp, self.yp, self.first, self.alive)
         boundary = None
         if self.grid is not None:
             with np.errstate(all="ignore"):
-                proba = self.net.predict_proba(self.grid_X1)[first]
+                proba = self.net.predict_proba(self.grid_X1)[self.first]
             boundary = proba.astype(np.float32)
-            boundary[~self.alive[first]] = np.nan
+            boundary[~self.alive[self.first]] = np.nan
+        shown = neurons.record(self.net, self.result.thumbnails, self.Xp[:-1, :256].T, self.first)
+        neurons.blank(shown, ~self.alive[self.first])
         self.result.record_detailed(e, stats, boundary)
+        self.result.neurons.append(shown)
         self._last_detailed = e
+        self._ratio_due = stats
 
     def _train_step(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         net = self.net
         ws = self._last_ws = net.full_pass(X, y)
+        net.track(ws)
         loss = ws.loss
         bad = ~np.isfinite(loss) | ~np.isfinite(np.add.reduce(net.dP[0], axis=(1, 2)))
         self._diverge(bad, self.epoch)
         if not self.alive.all():
             dead = ~self.alive
-            for g in net.dP:
+            for g in net.grads:
                 g[dead] = 0.0
         self._update()
         return loss
 
     def _update(self) -> None:
+        """One optimizer step on every model; the first step after a detailed measurement also
+        records each layer's update ratio there (:meth:`_ratios`), from the update applied."""
         c = self.config
         net = self.net
-        params, grads = net.P, net.dP
+        params, grads = net.params, net.grads  # with BatchNorm: gamma and beta too
         self._t += 1
+        due, self._ratio_due = self._ratio_due, None
+        layers = len(net.P)  # the weight tensors come first; BatchNorm's gamma/beta are not rated
+        spread = None if due is None else [_spread(p[:, :, :-1]) for p in params[:layers]]
         if c.optimizer == "sgd":
             for p, g in zip(params, grads, strict=True):
                 g *= c.lr
                 p -= g
+            if due is not None:
+                self._ratios(due, spread, grads[:layers])
             return
         if not self._opt_state:
             n_state = 1 if c.optimizer == "momentum" else 3
@@ -346,6 +348,8 @@ class Trainer:
                 v += g
                 np.multiply(v, c.lr, out=g)
                 p -= g
+            if due is not None:
+                self._ratios(due, spread, grads[:layers])
             return
         b1, b2, eps = 0.9, 0.999, 1e-8
         lr_t = c.lr * np.sqrt(1.0 - b2**self._t) / (1.0 - b1**self._t)
@@ -362,6 +366,25 @@ class Trainer:
             np.divide(m, tmp, out=tmp)
             tmp *= lr_t
             p -= tmp
+        if due is not None:
+            self._ratios(due, spread, [tmp for _, _, tmp in self._opt_state[:layers]])
+
+    def _ratios(self, stats: LayerStats, spread, updates: list[np.ndarray]) -> None:
+        """Each layer's update-to-data ratio (Karpathy's makemore part 3): std of the update
+        just subtracted from the weights (``updates``: what each layer's buffer holds after the
+        step) / std of the weights before it (``spread``), per model, biases left out. Diverged
+        models get NaN; weights all equal (std 0) give inf, or NaN if they did not move."""
+        for i, (before, u) in enumerate(zip(spread, updates, strict=True)):
+            with np.errstate(all="ignore"):
+                ratio = _spread(u[:, :, :-1]) / before
+            ratio[~self.alive] = np.nan
+            stats.update_ratio[:, i] = ratio
+
+
+def _spread(w: np.ndarray) -> np.ndarray:
+    """Each model's standard deviation of w (M, n, k), in float64, exactly 0 when all its values
+    are equal (np.std of equal values can be off by a rounding error, ~1e-17)."""
+    return np.std(w - w[:, :1, :1], axis=(1, 2), dtype=np.float64)
 
 
 def _grid(d: Data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -392,8 +415,8 @@ def initial_curves(config: TrainConfig, data: Data | None = None) -> pd.DataFram
     ``Result.curves_table()`` with epoch 0 only, and the same numbers a run records there."""
     trainer = Trainer(config, data, detail=False)  # the curves only: no layer statistics
     with np.errstate(all="ignore"):
-        trainer._evaluate_test(0)
-        trainer._evaluate_train(0)
+        trainer._evaluate("test", 0)
+        trainer._evaluate("train", 0)
     return trainer.result.curves_table(max_points=None)
 
 

@@ -65,7 +65,8 @@ def chart_tables(at: AppTest) -> list[dict[str, pd.DataFrame]]:
 
 def test_first_page_renders_without_a_run():
     at = fresh()
-    assert "Press" in " ".join(c.value for c in at.caption)
+    assert at.session_state["view"] == "overview"  # the first thing a new visitor sees
+    assert "Press **Train**" in " ".join(i.value for i in at.info)
     assert at.button(key="train").disabled is False
     assert at.button(key="stop").disabled is True
     assert not at.error
@@ -73,14 +74,14 @@ def test_first_page_renders_without_a_run():
 
 
 def test_first_page_shows_where_each_scheme_starts_in_the_chart_training_fills_in():
-    """Before Train the loss view already has its chart: epoch 0 of every scheme and split,
-    the numbers initdash.initial_curves measures (and a run records at epoch 0). After Train
-    the chart's spec is the very same, so the browser keeps its Vega view and swaps data."""
+    """Before Train the overview already has its loss chart: epoch 0 of every scheme and
+    split, the numbers initdash.initial_curves measures (and a run records at epoch 0). After
+    Train the chart's spec is the very same, so the browser keeps its Vega view and swaps
+    data."""
     config = initdash.TrainConfig()
     at = fresh()
     (before,) = charts(at)
-    (tables,) = chart_tables(at)
-    (shown,) = tables.values()
+    (shown,) = chart_tables(at)[0].values()
     assert set(shown["epoch"]) == {0}
     expected = initdash.initial_curves(config)
     assert len(shown) == len(expected) == len(config.schemes) * 2
@@ -91,10 +92,9 @@ def test_first_page_shows_where_each_scheme_starts_in_the_chart_training_fills_i
     for key, loss in want.items():
         assert got[key] == pytest.approx(loss, rel=1e-6)  # float32 on the wire
     at = train(at)
-    (after,) = charts(at)
+    after = charts(at)[0]
     assert after == before
-    (tables,) = chart_tables(at)
-    (trained,) = tables.values()
+    (trained,) = chart_tables(at)[0].values()
     assert trained["epoch"].max() == config.epochs
     first = trained[trained["epoch"] == 0].sort_values(["scheme_label", "split"])
     assert first["loss"].to_numpy() == pytest.approx(
@@ -114,7 +114,7 @@ def test_default_run_trains_and_every_view_renders():
         assert initdash.SCHEMES[name].label in text
     for name in views.VIEWS:
         at = open_view(at, name)
-        if name in ("curves", "weights", "clones", "signal", "boundary", "deep"):
+        if views.VIEWS[name].charts:
             assert charts(at), f"view {name} drew no chart"
         if name == "tldr":
             table = at.dataframe[0].value
@@ -122,10 +122,76 @@ def test_default_run_trains_and_every_view_renders():
                 initdash.SCHEMES[s].label for s in initdash.TrainConfig().schemes
             ]
             zeros = table[table["Initialization"] == "Zeros"].iloc[0]
-            assert zeros["Symmetry broken?"].endswith("No")
-            assert zeros["Learning outcome"] == "All neurons same"
+            assert zeros["Symmetry broken?"] == "No: identical weights (1 of 16 distinct)"
+            assert zeros["Learning outcome"] == "All neurons same (1 of 16 distinct)"
+            assert zeros["Risk of vanishing/exploding gradient?"].startswith("No: blocked")
+            large = table[table["Initialization"] == "Random large"].iloc[0]
+            # the word and the number it came from, in the same cell
+            ratio = large["backprop signal at init, layer 1 / output"]
+            assert ratio > 1
+            assert large["Risk of vanishing/exploding gradient?"] == (
+                f"Yes: {views._pct(large['saturated at init'])} saturated "
+                f"(layer 1 still gets x{views._num(ratio)})"
+            )
+            # ... and the climb it names is on the curve: loss at that epoch / lowest before it
+            shown = re.fullmatch(
+                r"Unstable training \(loss back to ([\d.]+)x its lowest at epoch (\d+)\)",
+                large["Learning outcome"],
+            )
+            assert shown, large["Learning outcome"]
+            run = initdash.run(initdash.TrainConfig())
+            k = list(run.config.schemes).index("random_large")
+            loss = run.curve("train_loss")[:, k]
+            e = int(shown[2])
+            assert loss[e] / loss[:e].min() == pytest.approx(float(shown[1]), rel=0.01)
         if name == "theory":
-            assert len(at.get("latex")) == len(initdash.SCHEMES)
+            text = " ".join(m.value for m in at.markdown)
+            for scheme in initdash.SCHEMES.values():
+                assert f"${scheme.latex}$" in text and scheme.label in text
+
+
+@pytest.mark.parametrize("activation", list(initdash.ACTIVATIONS))
+def test_the_overview_draws_for_every_activation(activation):
+    """The default view, after a run: the loss curves, the first hidden layer's divergence
+    and one weight histogram per scheme (each a chart of that scheme alone)."""
+    at = train(fresh({**TINY, "activation": activation, "hidden": "8,8"}))
+    specs = charts(at)
+    schemes = initdash.TrainConfig().schemes
+    assert len(specs) == 2 + len(schemes)
+    weights = specs[2:]
+    assert [w["title"]["text"] for w in weights] == [initdash.SCHEMES[s].label for s in schemes]
+    (div,) = chart_tables(at)[1].values()
+    assert set(div["layer"]) == {1}
+
+
+def test_neuron_pictures_of_clones_are_identical_on_the_page():
+    """The Neurons view sends every drawn neuron's picture: Zeros' 8 neurons and Constant's 8
+    neurons each have identical numbers, Xavier's 8 are all different."""
+    at = open_view(train(fresh({"preset": "clones", "epochs": "50"})), "neurons")
+    tables = [t for tabs in chart_tables(at) for t in tabs.values() if "output" in t]
+    (maps,) = tables
+    for label, distinct in (("Zeros", 1), ("Constant", 1), ("Xavier normal", 8)):
+        rows = maps[maps["scheme_label"] == label]
+        pictures = {tuple(g["output"]) for _, g in rows.groupby("neuron", observed=True)}
+        assert len(pictures) == distinct, label
+
+
+def test_cards_say_only_what_has_happened():
+    """A card's warning sits beside its number: "diverged at epoch N" (no "-1 distinct" for a
+    scheme whose every repeat diverged), and "no learning" only once the run has ended."""
+    r = initdash.run(
+        initdash.TrainConfig(schemes=("random_large", "zeros"), large_scale=1000.0,
+                             activation="relu", hidden=(16, 16, 16), noise=0.2, lr=1.0,
+                             batch_size=0, epochs=10, snapshots=2)
+    )  # fmt: skip
+    big, zeros = (row for _, row in r.summary().iterrows())
+    assert big["diverged"]
+    text = views.card_text(big)
+    assert f"diverged at epoch {big['diverged_epoch']}" in text and "-1" not in text
+    live_zeros = zeros.copy()
+    live_zeros["outcome"] = "no learning"
+    assert "no learning" in views.card_text(live_zeros, finished=True)
+    assert "no learning" not in views.card_text(live_zeros, finished=False)
 
 
 def test_scrubbing_epochs_changes_the_shown_epoch_without_retraining():
@@ -154,9 +220,10 @@ def test_scrubbing_epochs_changes_the_shown_epoch_without_retraining():
         ("w_optimizer", "adam"),
         ("w_lr", 0.01),
         ("w_epochs", 100),
-        ("w_batch_size", 32),
+        ("w_batch_size", 16),
         ("w_seed", 7),
         ("w_repeats", 2),
+        ("w_batchnorm", True),
     ],
 )
 def test_changing_a_control_marks_stale_and_retrains(field, value):
@@ -260,6 +327,104 @@ def test_sessions_asking_for_the_same_run_share_one_training():
     assert live.start(config, None, "generated").from_cache
 
 
+def test_a_busy_server_asks_a_new_run_to_wait_but_never_a_shared_one(monkeypatch):
+    """Runs in progress share the server: a Train that would take the runs being driven over
+    cost.SERVER_SECONDS of predicted training waits (with a message saying why and how much);
+    joining a run in progress or loading a finished one costs nothing and is never refused; a
+    run no session has driven for live.ACTIVE seconds no longer counts."""
+    live.clear()
+    config = initdash.TrainConfig(epochs=1000)
+    seconds = initdash.cost.seconds(config)
+    monkeypatch.setattr(initdash.cost, "SERVER_SECONDS", 3.5 * seconds)  # 3 such runs at once
+    runs = [live.start(config.replace(seed=s), None, "generated") for s in range(3)]
+    with pytest.raises(live.ServerBusy) as info:
+        live.start(config.replace(seed=99), None, "generated")
+    message = str(info.value)
+    assert "3 runs in progress still need about" in message and "Press Train again" in message
+    assert f"this one about {initdash.cost.duration(seconds)}" in message
+    joined = live.start(config.replace(seed=0), None, "generated")  # the same run: shared
+    assert joined.shared is runs[0].shared
+    live.advance(runs[1], 0.0)  # one slice of a run: less left, still too much for another
+    with pytest.raises(live.ServerBusy):
+        live.start(config.replace(seed=99), None, "generated")
+    for r in runs[1:]:  # their sessions went away: only run 0 is driven
+        r.shared.touched -= live.ACTIVE
+    assert live.start(config.replace(seed=99), None, "generated").shared is not None
+    live.clear()
+
+
+def test_a_train_click_on_a_busy_server_says_so_and_starts_nothing(monkeypatch):
+    at = fresh()
+    other = live.start(initdash.TrainConfig(seed=123), None, "generated")  # another session's
+    monkeypatch.setattr(initdash.cost, "SERVER_SECONDS", 1.5 * other.shared.seconds)
+    train(at)
+    assert "run" not in at.session_state
+    (warning,) = [w.value for w in at.warning]
+    assert warning.startswith("The server is busy: 1 run in progress") and "Press Train" in warning
+    monkeypatch.setattr(initdash.cost, "SERVER_SECONDS", 10 * other.shared.seconds)
+    train(at)  # room again: it starts, and the message is gone
+    assert run_of(at).finished and not at.warning
+    live.clear()
+
+
+def test_a_short_run_is_trained_before_the_page_draws_and_a_long_one_is_not():
+    """live.train_first: a run predicted under live.TRAIN_FIRST seconds is finished before the
+    first draw (one draw instead of three); a longer one is left to the live loop, untouched;
+    the numbers are those of a run alone."""
+    import pandas as pd
+
+    live.clear()
+    short = initdash.TrainConfig(epochs=300, seed=4)
+    assert initdash.cost.seconds(short) < live.TRAIN_FIRST
+    run = live.start(short, None, "generated")
+    live.train_first(run)
+    assert run.finished and not run.result.stopped
+    pd.testing.assert_frame_equal(run.result.history(), initdash.run(short).history())
+    long = initdash.TrainConfig(epochs=5000, hidden=(32, 32, 32), seed=4)
+    assert initdash.cost.seconds(long) > live.TRAIN_FIRST
+    run = live.start(long, None, "generated")
+    live.train_first(run)
+    assert run.result.epochs_done == 0
+    live.clear()
+
+
+def test_no_run_trains_longer_than_the_classroom_limit(monkeypatch):
+    """The prediction can be too low (a run may slow down as it trains): a run whose training
+    has taken cost.CLASSROOM_SECONDS of CPU stops there, for every session, says why, and is
+    not cached as the finished run of its config."""
+    live.clear()
+    config = initdash.TrainConfig(epochs=3000, seed=8)
+    monkeypatch.setattr(initdash.cost, "CLASSROOM_SECONDS", 0.3)
+    a = live.start(config, None, "generated")
+    b = live.start(config, None, "generated")
+    while not a.finished:
+        live.advance(a, 0.1)
+    assert a.result.stopped and 0 < a.result.epochs_done < config.epochs
+    assert a.shared.cpu < 0.3 + 0.5  # at most one slice past the limit
+    frac, text = live.progress(a)
+    assert "reached the classroom limit of 0.3 s of training" in text and "predicted" in text
+    assert b.finished and b.result is a.result  # the other session's run stopped too
+    assert not live.start(config, None, "generated").from_cache
+    live.clear()
+
+
+def test_the_sidebar_shows_the_predicted_time_and_refuses_a_run_over_the_limit():
+    at = fresh()
+    (caption,) = [c.value for c in at.sidebar.caption if ":material/timer:" in c.value]
+    assert f"about **{initdash.cost.duration(initdash.TrainConfig().seconds())}**" in caption
+    assert "the limit is 30 s per run" in caption
+    at.session_state["w_batch_size"] = 8
+    at.session_state["w_depth"] = 30
+    at.session_state["w_width"] = 8
+    at.session_state["w_epochs"] = 5000
+    at.run()
+    assert at.button(key="train").disabled
+    (error,) = [e.value for e in at.error]
+    assert "classroom limit of 30 s per run" in error and "it fits with" in error
+    assert "batch size 8" in error  # what it is now, then what fits
+    assert not [c for c in at.sidebar.caption if ":material/timer:" in c.value]
+
+
 def test_chart_spec_sends_each_table_once_under_a_fixed_name():
     """views.chart_spec (what the app sends) names tables table0, table1, ... instead of by a
     hash of their bytes, sends a table shared by several panels once (as many tables as
@@ -284,3 +449,60 @@ def test_chart_spec_sends_each_table_once_under_a_fixed_name():
         assert len(names) == len(streamlit_own)
         assert all(isinstance(df, pd.DataFrame) for df in spec["datasets"].values())
         assert chart.to_dict() == before  # the chart still holds its own data
+
+
+def captions(at: AppTest) -> str:
+    return " ".join(c.value for c in at.caption)
+
+
+def test_a_batchnorm_run_draws_every_view_and_says_how_batchnorm_shows():
+    """?batchnorm=on trains with BatchNorm (the sidebar toggle reads on); every view draws,
+    and the weights, signal, neurons and boundary views say what their numbers are."""
+    at = train(fresh({"batchnorm": "on", "epochs": "50", "n_samples": "120"}))
+    assert at.session_state["w_batchnorm"] is True
+    assert at.toggle(key="w_batchnorm").value is True
+    run = run_of(at)
+    assert run.finished and run.config.batchnorm and run.result.config.batchnorm
+    notes = {"weights": views.BN_WEIGHTS, "signal": views.BN_SIGNAL,
+             "neurons": views.BN_EVALUATION, "boundary": views.BN_EVALUATION}  # fmt: skip
+    for name, view in views.VIEWS.items():
+        at = open_view(at, name)
+        if view.charts:
+            assert charts(at), f"view {name} drew no chart"
+        if name in notes:
+            assert notes[name] in captions(at), name
+        if name == "deep":
+            assert "plain layers: the lab has no BatchNorm" in " ".join(
+                m.value for m in at.markdown
+            )
+    at = open_view(train(fresh({"epochs": "50", "n_samples": "120"})), "weights")
+    assert views.BN_WEIGHTS not in captions(at)
+
+
+def test_the_deep_lab_draws_the_scale_depth_map_with_its_numbers():
+    """The lab's second chart is the scale x depth map of its own settings; its caption's
+    numbers are the map's (the spread, or with the toggle the backprop signal)."""
+    at = open_view(fresh(), "deep")
+    specs = charts(at)
+    assert len(specs) == 2
+    assert any(e.get("field") == "decades" for e in specs_encodings(specs[1], "color"))
+    cells = initdash.signal.scale_depth_map(initdash.TrainConfig(), depth=20, width=128)
+    last = cells[cells.layer == 20].set_index("gain")
+    text = captions(at)
+    assert "**Here**, spread at depth 20" in text
+    assert f"LeCun = Xavier (1): x{views._num(last.spread[1.0])}" in text
+    at.toggle(key="o_deep_map_backprop").set_value(True).run()
+    assert not at.exception
+    text = captions(at)
+    assert "**Here**, backprop signal (layer 1 over layer d) at depth 20" in text
+    assert f"LeCun = Xavier (1): x{views._num(last.backprop[1.0])}" in text
+    assert "backprop" in json.dumps(charts(at)[1]["title"])
+
+
+def specs_encodings(spec: dict, channel: str) -> list[dict]:
+    found = []
+    for layer in spec.get("layer", [spec]):
+        enc = layer.get("encoding", {})
+        if channel in enc:
+            found.append(enc[channel])
+    return found

@@ -20,9 +20,10 @@ from streamlit.testing.v1 import AppTest
 
 import initdash
 from dashboard import live, views
-from initdash.config import CLASSROOM_WORK_CAP, FIELDS
+from dashboard.links import CONFIG_KEYS, _show, parse_query, to_query
+from initdash.config import FIELDS
+from initdash.cost import CLASSROOM_SECONDS
 from initdash.presets import PRESETS
-from initdash.share import CONFIG_KEYS, _show, parse_query, to_query
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 DEFAULT = initdash.TrainConfig()
@@ -110,10 +111,11 @@ def test_preset_link_with_a_short_run_trains_that_preset(name):
 EVERYTHING = initdash.TrainConfig(
     dataset="spirals",
     n_samples=150,
-    noise=0.35,
+    noise=0.3,
     n_classes=3,
     hidden=(6, 5),
     activation="relu",
+    batchnorm=True,
     schemes=("he_uniform", "lsuv", "constant", "random_small", "random_large"),
     small_scale=0.03,
     large_scale=3.0,
@@ -122,7 +124,7 @@ EVERYTHING = initdash.TrainConfig(
     lr=0.03,
     momentum=0.8,
     epochs=25,
-    batch_size=32,
+    batch_size=16,
     seed=12345,
     repeats=2,
 )
@@ -287,7 +289,7 @@ def test_hostile_link_trains_within_the_classroom_caps():
         assert _show(key) in plain(warning)
     run = train(at)
     assert run.config.classroom_problems() == []
-    assert run.config.work() <= CLASSROOM_WORK_CAP
+    assert run.config.seconds() <= CLASSROOM_SECONDS
     assert run.config.epochs == 30 and run.config.schemes == tuple(initdash.SCHEMES)
 
 
@@ -445,3 +447,18 @@ def test_downloads_equal_what_the_page_shows(media):
     assert (mime, filename) == ("application/json", "initdash-config.json")
     assert json.loads(config) == run.config.to_dict()
     assert initdash.TrainConfig.from_dict(json.loads(config)) == run.config
+
+
+def test_the_overview_draws_for_an_uploaded_csv_with_5_features():
+    """Loss curves, the divergence of the chosen layer and one weight histogram per scheme,
+    for data with 5 features and 3 classes (no decision plane: nothing in it needs one)."""
+    at = upload(fresh({"epochs": "20", "hidden": "8,6"}), "five.csv", _csv(5, 3))
+    run = train(at)
+    assert run.result.data.n_features == 5
+    assert at.session_state["view"] == "overview"
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert len(specs) == 2 + len(run.config.schemes)
+    at.segmented_control(key="o_overview_layer").set_value(2).run()
+    assert not at.exception
+    titles = [json.loads(c.proto.spec).get("title", {}) for c in at.get("vega_lite_chart")]
+    assert any("Hidden layer 2" in str(t) for t in titles)

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 CHART = '[data-testid="stVegaLiteChart"]'
 DRAWN = f"{CHART} svg, {CHART} canvas"
-CHART_VIEWS = ("curves", "weights", "clones", "signal", "boundary", "deep")
+CHART_VIEWS = tuple(n for n, v in views.VIEWS.items() if v.charts)
 
 
 def progress_text(page) -> str:
@@ -37,7 +37,7 @@ def assert_charts_drawn(page) -> None:
 
 
 def open_tab(page, name: str) -> None:
-    page.get_by_role("tab", name=views.VIEWS[name].label).click()
+    page.get_by_role("tab", name=views.VIEWS[name].title).click()
     page.wait_for_timeout(200)
     wait_for_app_idle(page)
 
@@ -46,7 +46,7 @@ def test_train_runs_to_the_end_and_every_view_draws(page, app_url):
     page.goto(f"{app_url}/?epochs=500")
     wait_for_app_idle(page)
     assert_clean(page)
-    page.get_by_role("button", name="▶ Train").click()
+    page.get_by_role("button", name="Train").click()
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stProgress"]')]
                  .some(e => e.innerText.includes('Trained 500 epochs'))""",
@@ -67,13 +67,13 @@ def test_train_runs_to_the_end_and_every_view_draws(page, app_url):
 def test_stop_mid_run_keeps_the_partial_result(page, app_url):
     page.goto(f"{app_url}/?epochs=5000&hidden=32,32,32")
     wait_for_app_idle(page)
-    page.get_by_role("button", name="▶ Train").click()
+    page.get_by_role("button", name="Train").click()
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stProgress"]')]
                  .some(e => /Training: epoch [1-9]/.test(e.innerText))""",
         timeout=60_000,
     )
-    page.get_by_role("button", name="■ Stop").click()
+    page.get_by_role("button", name="Stop").click()
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stProgress"]')]
                  .some(e => e.innerText.includes('Stopped at epoch'))""",

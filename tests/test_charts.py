@@ -28,8 +28,13 @@ EPOCHS = 420  # 421 epochs x 6 schemes x 2 splits = 5052 rows > MAX_ROWS without
 # --------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def run() -> initdash.Result:
-    """Moons, 2 classes, [2, 16, 16, 1] tanh net, 6 schemes, one seed."""
-    return initdash.run(TrainConfig(epochs=EPOCHS, snapshots=4, schemes=ORDER))
+    """Moons, 2 classes, [2, 16, 16, 1] tanh net, 6 schemes, one seed, full batch."""
+    return initdash.run(
+        TrainConfig(
+            epochs=EPOCHS, snapshots=4, schemes=ORDER, hidden=(16, 16), noise=0.2, lr=0.1,
+            batch_size=0,
+        )
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +58,8 @@ def repeats() -> initdash.Result:
 
 @pytest.fixture(scope="module")
 def deep() -> pd.DataFrame:
-    return initdash.propagate(ORDER, activation="tanh", depth=12, width=32, n_samples=64)
+    config = TrainConfig(schemes=ORDER, activation="tanh")
+    return initdash.propagate(config, depth=12, width=32, n_samples=64)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +77,7 @@ def built(run, deep) -> dict[str, object]:
         "divergence": charts.divergence_over_time(run.divergence_table()),
         "similarity": charts.similarity_heatmaps(run.similarity_table(last, 1), distinct),
         "signal": charts.signal_flow(run.layer_table(0), measure="act_std"),
-        "deep": charts.deep_signal(deep, measure="backprop_signal"),
+        "deep": charts.signal_flow(deep, measure="backprop_signal"),
         "boundary": charts.decision_boundaries(run.boundary_table(last), run.points_table()),
     }
 
@@ -302,14 +308,26 @@ def test_divergence_keeps_zeros_exactly_zero(specs, run):
     data = rows(spec)
     zeros = [r for r in data if r["scheme"] in ("zeros", "constant")]
     assert zeros and all(r["divergence"] == 0 for r in zeros)
-    assert {r["distinct"] for r in zeros} == {"1 of 16"}
-    assert any(r["divergence"] > 0 for r in data if r["scheme"] == "random_small")
+    assert {r["distinct"] for r in zeros if r["scheme"] == "zeros"} == {"1 of 16 distinct"}
+    # scale-free: Random small's tiny outputs are as distinct as unrelated neurons (~1)
+    small = [r["divergence"] for r in data if r["scheme"] == "random_small"]
+    assert small and min(small) > 0.5
     y = the(spec, "y")
-    assert y["scale"]["type"] == "symlog" and 0 in y["axis"]["values"]
+    assert y["scale"] == {"zero": True}
     tips = [t["field"] for tip in encodings(spec, "tooltip") for t in tip]
     assert "distinct" in tips
-    lin = strict(charts.divergence_over_time(run.divergence_table(), y_scale="linear"))
-    assert all(e["scale"].get("type") is None for e in encodings(lin, "y") if e.get("scale"))
+
+
+def test_distinct_label_counts_dead_and_stuck_apart():
+    df = pd.DataFrame(
+        {"distinct_neurons": [3, 16, 0], "width": [16, 16, 8], "dead_neurons": [13, 0, 8],
+         "stuck_neurons": [0, 0, 0]}
+    )  # fmt: skip
+    assert charts.distinct_label(df).tolist() == [
+        "3 of 16 distinct + 13 dead",
+        "16 of 16 distinct",
+        "0 of 8 distinct + 8 dead",
+    ]
 
 
 # --------------------------------------------------------------------------- 4. similarity
@@ -358,7 +376,7 @@ def test_deep_signal_reads_propagate_output(specs, deep):
     spec = specs["deep"]
     data = rows(spec)
     assert len(data) == len(deep) and {r["layer"] for r in data} == set(range(1, 13))
-    assert "Deep net" in layer_title(spec)
+    assert "backprop signal" in layer_title(spec)
 
 
 # --------------------------------------------------------------------------- 6. boundaries
@@ -413,7 +431,8 @@ def test_a_diverged_run_still_draws_strict_json():
     r = initdash.run(
         TrainConfig(
             epochs=6, snapshots=2, lr=10.0, large_scale=1000.0, activation="relu",
-            schemes=("random_large", "he_normal", "zeros"),
+            schemes=("random_large", "he_normal", "zeros"), batch_size=0, noise=0.2,
+            hidden=(16, 16),
         )
     )  # fmt: skip
     assert r.summary().set_index("scheme").loc["random_large", "diverged"]
@@ -481,3 +500,43 @@ def test_the_loss_chart_spec_does_not_depend_on_the_numbers(metric, log):
     assert per_curve.max() <= charts.HOVER_POINTS
     assert per_curve.min() >= charts.HOVER_POINTS // 2
     assert (full.groupby(["scheme", "split"], observed=True).size() > per_curve).all()
+
+
+# --------------------------------------------------------------------------- scale x depth map
+@pytest.mark.parametrize("measure", ["spread", "backprop"])
+def test_scale_depth_map_cells_tile_the_plane_and_marks_share_labels(measure):
+    """One cell per (gain, layer) with exact values in the tooltip; the cells of a row touch
+    (each reaches halfway, in log scale, to its neighbours); the colour is the ratio in
+    powers of ten on a fixed diverging scale; schemes at the same gain share one line."""
+    cells = initdash.signal.scale_depth_map(TrainConfig(activation="relu"), depth=6, width=16)
+    marks = initdash.signal.reference_gains("relu")
+    spec = strict(charts.scale_depth_map(cells, marks, measure=measure))
+    data = spec["datasets"]
+    table = next(rows for rows in data.values() if len(rows) == len(cells))
+    row1 = sorted((r for r in table if r["layer"] == 1), key=lambda r: r["gain"])
+    assert all(a["g1"] == pytest.approx(b["g0"]) for a, b in zip(row1, row1[1:], strict=False))
+    assert all(r["g0"] < r["gain"] < r["g1"] for r in row1)
+    for r in table:
+        expected = np.clip(np.log10(cells[(cells.gain.astype(np.float32) == np.float32(r["gain"]))
+                                          & (cells.layer == r["layer"])][measure].iloc[0]),
+                           -charts.MAP_CLIP, charts.MAP_CLIP)  # fmt: skip
+        assert r["decades"] == pytest.approx(expected, abs=1e-5)
+    color = the(spec, "color")
+    assert color["scale"]["domain"] == [-charts.MAP_CLIP, charts.MAP_CLIP]
+    assert color["scale"]["domainMid"] == 0
+    lines = next(rows for rows in data.values() if len(rows) != len(cells))
+    assert sorted(r["label"] for r in lines) == ["He = orthogonal", "LeCun = Xavier"]
+    assert any(encodings(spec, "tooltip"))
+
+
+def test_scale_depth_map_names_overflow_and_underflow():
+    cells = pd.DataFrame(
+        {"gain": [1.0, 1.0, 2.0, 2.0], "std": 0.1, "layer": [1, 2, 1, 2],
+         "spread": [1.0, np.inf, 1.0, 0.0], "backprop": 1.0}
+    )  # fmt: skip
+    spec = strict(charts.scale_depth_map(cells, {"He": 2.0}))
+    assert "1 cell(s) overflowed" in subtitle(spec) and "1 cell(s) exactly 0" in subtitle(spec)
+    decades = sorted(r["decades"] for r in rows(spec, next(iter(spec["datasets"]))))
+    assert decades == [-charts.MAP_CLIP, 0, 0, charts.MAP_CLIP]
+    with pytest.raises(ValueError, match="measure"):
+        charts.scale_depth_map(cells, {}, measure="act_std")

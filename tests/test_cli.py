@@ -100,11 +100,12 @@ def test_train_table(capsys):
     header = lines[0]
     for part in (
         "dataset=moons",
-        "hidden=16,16",
+        "hidden=16",
         "activation=tanh",
         "optimizer=sgd",
-        "lr=0.1",
+        "lr=0.5",
         "epochs=50",
+        "batch=32",
         "seed=0",
     ):
         assert part in header.split(), header
@@ -116,6 +117,7 @@ def test_train_table(capsys):
         "test_accuracy",
         "symmetry_broken",
         "gradient",
+        "risk",
         "outcome",
         "diverged",
     ]
@@ -127,11 +129,53 @@ def test_train_table(capsys):
         assert r[4] == f"{s.test_accuracy:.3f}"
         assert r[5] == ("yes" if s.symmetry_broken else "no")
         assert r[6] == s.gradient
+        assert r[7] == s.gradient_risk
         assert r[-1] == "no"
     zeros = rows[0]
     assert zeros[5] == "no" and zeros[6] == "blocked"  # zero weights: clones, no signal
     he = rows[-1]
     assert he[5] == "yes" and he[6] == "healthy"
+
+
+JSON_FIELDS = (
+    "scheme",
+    "initial_loss",
+    "train_loss",
+    "test_accuracy",
+    "symmetry_broken",
+    "signal_ratio_at_init",
+    "saturated_at_init",
+    "dead_at_init",
+    "gradient",
+    "outcome",
+)
+
+
+@pytest.mark.parametrize("preset", ["seed_table", "xavier_vs_he"])
+def test_train_a_preset(capsys, preset):
+    """--preset NAME [--seed N] --json: the preset's run, exactly as the library makes it,
+    with the documented fields; other flags change the preset's settings."""
+    code, out, err = run_cli(capsys, "train", "--preset", preset, "--seed", "3", "--epochs", "40",
+                             "--json")  # fmt: skip
+    assert code == 0, err
+    got = json.loads(out)
+    config = initdash.PRESETS[preset].config().replace(seed=3, epochs=40)
+    want = initdash.run(config).summary()
+    assert [r["scheme"] for r in got] == list(config.schemes)
+    for r, (_, s) in zip(got, want.iterrows(), strict=True):
+        assert set(JSON_FIELDS) <= set(r)
+        assert r["gradient"] in ("blocked", "vanishing", "exploding", "healthy")
+        for key in ("initial_loss", "train_loss", "signal_ratio_at_init", "outcome"):
+            assert r[key] == s[key], key
+
+
+def test_unknown_preset_is_a_one_line_error(capsys):
+    code, out, err = run_cli(capsys, "train", "--preset", "nope")
+    assert code == 2 and out == ""
+    assert err.strip().splitlines()[-1] == (
+        "initdash: error: --preset: unknown preset 'nope'; choose one of: "
+        + ", ".join(initdash.PRESETS)
+    )
 
 
 def test_train_json_equals_library(capsys):
@@ -294,7 +338,8 @@ def test_propagate_table(capsys):
     assert [(r[0], int(r[1])) for r in rows] == [
         (s, layer) for s in ("zeros", "he_normal") for layer in range(1, 6)
     ]
-    frame = initdash.propagate(["zeros", "he_normal"], depth=5, width=16, activation="relu")
+    config = TrainConfig(schemes=("zeros", "he_normal"), activation="relu")
+    frame = initdash.propagate(config, depth=5, width=16)
     assert [r[3] for r in rows] == [f"{v:.4g}" for v in frame.act_std]
 
 
@@ -319,16 +364,8 @@ def test_propagate_options_reach_the_library(capsys):
     ]
     code, out, err = run_cli(capsys, "propagate", *argv, "--json")
     assert code == 0, err
-    expected = initdash.propagate(
-        tuple(SCHEMES),
-        depth=3,
-        width=8,
-        n_samples=50,
-        seed=5,
-        small_scale=0.5,
-        dtype="float32",
-        activation="sigmoid",
-    )
+    config = TrainConfig(schemes=tuple(SCHEMES), seed=5, small_scale=0.5, activation="sigmoid")
+    expected = initdash.propagate(config, depth=3, width=8, n_samples=50, dtype="float32")
     got = strict_json(out)
     assert len(got) == len(SCHEMES) * 3
     assert got == expected_records(expected)
@@ -494,6 +531,8 @@ def test_help_lists_flags_schemes_and_ranges(capsys, monkeypatch, command):
             assert all(c in line for c in field.choices())
         elif field.kind in ("int", "ints"):
             assert f"from {int(field.lo)} to {int(field.hi)}" in line
+        elif field.kind == "bool":
+            assert "1/0, true/false or on/off" in line
         else:
             assert f"from {field.lo:g} to {field.hi:g}" in line
     if command == "train":
@@ -525,3 +564,22 @@ def test_python_m_initdash_subprocess():
     got = strict_json(proc.stdout)
     assert [o["scheme"] for o in got] == list(DEFAULT_SCHEMES)
     assert got == expected_records(initdash.run(TrainConfig(epochs=5)).summary())
+
+
+# --------------------------------------------------------------------------- batchnorm
+def test_batchnorm_flag_alone_means_on_and_reads_on_off(capsys):
+    """--batchnorm alone turns it on; --batchnorm off (or 0, false) leaves it off; the run is
+    the library's with the same config, and the header says so."""
+    code, out, err = run_cli(capsys, "train", "--epochs", "3", "--batchnorm", "--json")
+    assert code == 0, err
+    config = TrainConfig(epochs=3, batchnorm=True)
+    assert strict_json(out) == expected_records(initdash.run(config).summary())
+    code, out, err = run_cli(capsys, "train", "--epochs", "3", "--batchnorm", "on")
+    assert code == 0 and "batchnorm=on" in out.splitlines()[0]
+    code, out, err = run_cli(capsys, "train", "--epochs", "3", "--batchnorm", "0")
+    assert code == 0 and "batchnorm" not in out.splitlines()[0]
+
+
+def test_batchnorm_flag_refuses_other_words(capsys):
+    code, out, err = run_cli(capsys, "train", "--batchnorm", "maybe")
+    assert_usage_error(code, out, err, "--batchnorm", "1/0, true/false or on/off")

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from initdash import FIELDS, SCHEMES, TrainConfig
-from initdash.config import CLASSROOM_MEMORY_CAP, CLASSROOM_WORK_CAP
+from initdash.config import CLASSROOM_MEMORY_CAP
+from initdash.cost import CLASSROOM_SECONDS
 from initdash.data import DATASETS
 
 NUMERIC = [f for f in FIELDS.values() if f.kind in ("int", "float")]
@@ -173,6 +174,8 @@ def representative(field) -> list:
         return list(field.choices())
     if field.kind == "ints":
         return [field.default, (), (1,), (1024, 3, 77)]
+    if field.kind == "bool":
+        return [False, True]
     return [field.default, *[(s,) for s in SCHEMES], tuple(SCHEMES)]
 
 
@@ -204,6 +207,30 @@ def test_parse_of_format_is_the_value(field):
 def test_parse_rejects_unreadable_text(name, text):
     with pytest.raises(ValueError, match=name):
         FIELDS[name].parse(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1", True), ("0", False), ("true", True), ("FALSE", False), (" On ", True), ("off", False)],
+)
+def test_on_off_fields_read_every_spelling(text, value):
+    assert FIELDS["batchnorm"].parse(text) is value
+    assert FIELDS["batchnorm"].format(value) == ("on" if value else "off")
+
+
+@pytest.mark.parametrize("text", ["yes", "2", "", "onn", "-1"])
+def test_on_off_fields_refuse_other_text_saying_what_is_read(text):
+    with pytest.raises(ValueError) as err:
+        FIELDS["batchnorm"].parse(text)
+    message = str(err.value)
+    assert message.startswith("batchnorm: ") and "1/0, true/false or on/off" in message
+
+
+@pytest.mark.parametrize("bad", [1, 0, "on", None, 1.0])
+def test_on_off_fields_take_only_true_or_false(bad):
+    with pytest.raises(ValueError, match=r"batchnorm = .* use True or False"):
+        TrainConfig(batchnorm=bad)
+    assert TrainConfig(batchnorm=np.True_).batchnorm is True
 
 
 def test_parse_trims_spaces():
@@ -295,43 +322,61 @@ def test_over_cap_field_is_flagged():
     assert FIELDS["n_samples"].allowed(classroom=True) in problems[0]
 
 
-def test_too_much_work_is_flagged():
-    """Every field within its cap, but models x weights x examples x epochs over the cap."""
-    c = TrainConfig(hidden=(64,) * 10, n_samples=1000, epochs=5000)
+def test_a_run_over_the_time_limit_is_flagged_with_what_fits():
+    """Every field within its cap, but batches of 1 make 7.5 million steps: the predicted
+    seconds are over the limit, and the message says by how much and what fits instead."""
+    c = TrainConfig(batch_size=1, n_samples=2000, epochs=5000)
     assert all(f.check(getattr(c, n), classroom=True) is not None for n, f in FIELDS.items())
-    assert c.work() > CLASSROOM_WORK_CAP and c.memory() < CLASSROOM_MEMORY_CAP
-    problems = c.classroom_problems()
-    assert len(problems) == 1 and "classroom limit" in problems[0]
+    assert c.seconds() > CLASSROOM_SECONDS and c.memory() < CLASSROOM_MEMORY_CAP
+    (problem,) = c.classroom_problems()
+    assert "batch size 1" in problem and "classroom limit of 30 s per run" in problem
+    ratio = float(re.search(r"([0-9.]+)x the classroom limit", problem)[1])
+    assert ratio == pytest.approx(c.seconds() / CLASSROOM_SECONDS, rel=0.06)
+    fits = re.search(r"it fits with (.*)$", problem)[1].split(" or ")
+    assert fits[0].startswith("batch size ")
+    for fix in fits:  # each suggestion, applied alone, fits
+        number = int(re.search(r"\d+", fix)[0])
+        field = next(
+            k
+            for k in ("batch_size", "epochs", "n_samples")
+            if k.split("_")[-1] in fix.replace(" ", "_")
+        )
+        assert c.replace(**{field: number}).classroom_problems() == [], fix
 
 
 def test_too_much_memory_is_flagged():
     """One epoch of a 30 x 128 net for every scheme on 2000 points is little work, but its
     activations for all 11 models would need over a gigabyte."""
     c = TrainConfig(hidden=(128,) * 30, n_samples=2000, epochs=1, schemes=tuple(SCHEMES))
-    assert c.work() < CLASSROOM_WORK_CAP and c.memory() > 1e9
+    assert c.seconds() < CLASSROOM_SECONDS and c.memory() > 1e9
     problems = c.classroom_problems()
     assert len(problems) == 1 and "MB of memory" in problems[0]
 
 
-def test_memory_estimate_covers_the_real_buffers():
-    """The estimate is at least what the trainer's kept workspaces really hold."""
+@pytest.mark.parametrize("batchnorm", [False, True])
+def test_memory_estimate_covers_the_real_buffers(batchnorm):
+    """The estimate is at least what the trainer's kept workspaces really hold (with
+    BatchNorm, its normalized values too)."""
     from initdash.train import Trainer
 
     c = TrainConfig(hidden=(32, 32, 32), epochs=2, n_samples=600, batch_size=64)
+    c = c.replace(batchnorm=batchnorm)
     t = Trainer(c)
     t.advance()
     held = sum(
         a.nbytes
         for ws in t.net._spaces.values()
-        for a in [*ws.Z, *ws.A1, *(ws._dZ or []), *(ws._dA or [])]
+        for name in ("Z", "A1", "dZ", "dA", "XH")
+        for a in vars(ws).get(name, [])  # made so far
     )
     assert 0 < held <= c.memory() < 3 * held
 
 
-def test_work_grows_with_the_run():
-    """Work is proportional to epochs, schemes and repeats (a rough cost, not a time)."""
-    c = TrainConfig(hidden=(4, 3), epochs=10)
-    assert c.replace(epochs=20).work() == pytest.approx(2 * c.work())
-    assert c.replace(repeats=3).work() == pytest.approx(3 * c.work())
-    assert c.replace(schemes=("zeros",)).work() == pytest.approx(c.work() / 5)
-    assert c.replace(hidden=(8, 3)).work() > c.work()
+def test_predicted_seconds_grow_with_the_run():
+    """More epochs, repeats, schemes, units or smaller batches: a longer predicted run."""
+    c = TrainConfig(hidden=(4, 3), epochs=100)
+    assert c.replace(epochs=200).seconds() > c.seconds()
+    assert c.replace(repeats=3).seconds() > c.seconds()
+    assert c.replace(schemes=("zeros",)).seconds() < c.seconds()
+    assert c.replace(hidden=(8, 3)).seconds() > c.seconds()
+    assert c.replace(batch_size=8).seconds() > c.seconds() > c.replace(batch_size=0).seconds()

@@ -344,7 +344,7 @@ def test_prepare_bad_args(kwargs, fragment):
         (np.zeros((10, 2)), np.zeros(10, int), "need 2 to 10 classes"),
         (np.zeros((10, 2)), np.arange(10) % 2 * 10**9, "need 2 to 10 classes"),
         (np.zeros((10, 2)), np.arange(10) % 2 * 2, "class '1' has no rows in the training"),
-        (np.array([[1e308, 0.0], [-1e308, 1.0]] * 5), np.arange(10) % 2, "too large"),
+        (np.array([[1e308, 0.0], [-1e308, 1.0]] * 5), np.arange(10) % 2, "in column 'x1'"),
     ],
 )
 def test_prepare_bad_inputs(X, y, fragment):
@@ -518,6 +518,15 @@ BAD_CSV = {
         "row 5, column 'x2' is '-inf', which is not a finite",
     ),
     "overflow": (("x1,x2,label\n" + _rows(3) + "1,1e999,a\n" + _rows(8)).encode(), "too large"),
+    "integer of 5000 digits": (
+        ("x1,x2,label\n" + _rows(3) + "1," + "7" * 5000 + ",a\n" + _rows(8)).encode(),
+        "row 5, column 'x2' holds '77777777777777777777...', which is too large to store",
+    ),
+    "too large to standardize": (
+        ("x1,x2,label\n" + _rows(3) + "-1e308,2,a\n" + _rows(8)).encode(),
+        "row 5, column 'x1' holds '-1e308', which is too large to compute with (values up to "
+        "about 1e150",
+    ),
     "missing label": (
         ("x1,x2,label\n" + _rows(3) + "1,2,\n" + _rows(8)).encode(),
         "row 5, column 'label': the label is missing",

@@ -3,6 +3,7 @@
 import os
 import stat
 import textwrap
+from pathlib import Path
 
 import pytest
 from conftest import (
@@ -142,3 +143,22 @@ def test_start_app_env_and_wait_for_app_idle(tmp_path, page):
         stop_app(proc)
     assert proc.poll() is not None
     assert _health(url) is None
+
+
+def test_the_core_installs_without_the_dashboard():
+    """pyproject: the package's own dependencies are numpy and pandas; Streamlit and Altair are
+    the `dashboard` extra; requirements.txt (Community Cloud, the README) has all four with the
+    same ranges."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    names = [d.split(">")[0].split("=")[0] for d in project["dependencies"]]
+    assert names == ["numpy", "pandas"]
+    extra = project["optional-dependencies"]["dashboard"]
+    reqs = [
+        line.strip()
+        for line in (root / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert sorted(reqs) == sorted(project["dependencies"] + extra)

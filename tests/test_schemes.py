@@ -171,9 +171,21 @@ def test_calculate_gain_rejects_unknown_names_listing_the_choices():
         assert name in str(info.value)
 
 
-@pytest.mark.parametrize("name", list(ACTIVATIONS))
-def test_every_activation_has_its_gain(name):
-    assert ACTIVATIONS[name].gain == calculate_gain(name)
+# torch.nn.init.calculate_gain's values, typed from its documentation (not from our code)
+TORCH_GAINS = {
+    "tanh": 5.0 / 3.0,
+    "relu": math.sqrt(2.0),
+    "leaky_relu": math.sqrt(2.0 / (1.0 + 0.01**2)),
+    "sigmoid": 1.0,
+    "linear": 1.0,
+}
+
+
+def test_every_activation_has_torchs_gain():
+    """Each registered activation carries torch's gain for it (orthogonal weights use it)."""
+    assert set(ACTIVATIONS) == set(TORCH_GAINS)
+    for name, gain in TORCH_GAINS.items():
+        assert ACTIVATIONS[name].gain == pytest.approx(gain, rel=1e-15), name
 
 
 # --------------------------------------------------------------------------- orthogonal, LSUV
@@ -185,7 +197,7 @@ def test_orthogonal_is_gain_times_semi_orthogonal(activation, shape):
     """Saxe et al.: W = g Q with orthonormal rows (fan_out <= fan_in: W W^T = g^2 I) or
     orthonormal columns (fan_out > fan_in: W^T W = g^2 I); g = the activation's gain."""
     w = weights("orthogonal", shape, activation=activation)
-    g = calculate_gain(activation)
+    g = TORCH_GAINS[activation]
     fan_out, fan_in = shape
     gram = w @ w.T if fan_out <= fan_in else w.T @ w
     np.testing.assert_allclose(gram, g**2 * np.eye(min(shape)), rtol=0, atol=1e-10)
@@ -333,3 +345,19 @@ def test_global_numpy_random_state_is_untouched():
         init_params([3, 8, 2], name, X=X)
     run(TrainConfig(schemes=CANONICAL, hidden=(4,), epochs=3, n_samples=60))
     assert _same_state(before, np.random.get_state())  # noqa: NPY002
+
+
+def test_variances_relate_as_the_descriptions_say():
+    """LeCun's 1/fan_in is half of He's 2/fan_in, equals Xavier's 2/(fan_in + fan_out) when the
+    widths are equal, and is below Xavier's for narrowing layers (so "between Xavier and He"
+    would be false there); He is twice Xavier for equal widths."""
+    rng = np.random.default_rng(0)
+
+    def var(name, shape):
+        return float(np.var(SCHEMES[name].sampler(shape, rng, 1.0, 1.0)))
+
+    equal, narrowing = (400, 400), (100, 400)  # (fan_out, fan_in)
+    assert var("lecun_normal", equal) == pytest.approx(var("xavier_normal", equal), rel=0.02)
+    assert var("lecun_normal", equal) == pytest.approx(var("he_normal", equal) / 2, rel=0.02)
+    assert var("lecun_normal", narrowing) < 0.9 * var("xavier_normal", narrowing)
+    assert var("he_normal", equal) == pytest.approx(2 * var("xavier_normal", equal), rel=0.02)

@@ -4,14 +4,24 @@
 from __future__ import annotations
 
 import functools
+import math
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from initdash import propagate
+import initdash
+from initdash import TrainConfig, propagate
 from initdash.blas import limit_blas_threads
 from initdash.config import DEFAULT_SCHEMES
+from initdash.signal import (
+    MAP_GAINS,
+    MAP_WORK,
+    map_samples,
+    reference_gains,
+    scale_depth_map,
+)
 
 # One BLAS thread, as the app and the CLI set it: the matrices here are tiny, and OpenBLAS's
 # threads on a busy 2-core machine make each matmul ~30x slower (see initdash/blas.py).
@@ -33,14 +43,12 @@ COLUMNS = {
 
 @functools.cache
 def lesson(activation: str, large_scale: float = 10.0, depth: int = DEPTH) -> pd.DataFrame:
-    return propagate(
-        DEFAULT_SCHEMES,
-        activation=activation,
-        depth=depth,
-        width=WIDTH,
-        n_samples=N,
-        large_scale=large_scale,
-    )
+    config = TrainConfig(activation=activation, large_scale=large_scale)
+    return propagate(config, depth=depth, width=WIDTH, n_samples=N)
+
+
+def schemes(*names: str, seed: int = 0) -> TrainConfig:
+    return TrainConfig(schemes=names, seed=seed)
 
 
 def by_layer(df: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -60,7 +68,7 @@ def test_table_shape_and_columns():
 
 
 def test_row_count_for_other_sizes():
-    df = propagate(("he_normal", "orthogonal", "lsuv"), depth=3, width=8, n_samples=20)
+    df = propagate(schemes("he_normal", "orthogonal", "lsuv"), depth=3, width=8, n_samples=20)
     assert len(df) == 3 * 3
     assert list(df.scheme) == ["he_normal"] * 3 + ["orthogonal"] * 3 + ["lsuv"] * 3
 
@@ -120,16 +128,16 @@ def test_relu_has_no_saturation_and_tanh_no_dead_units():
 
 
 def test_deterministic():
-    a = propagate(("xavier_normal", "lsuv"), depth=5, width=16, n_samples=50, seed=3)
-    b = propagate(("xavier_normal", "lsuv"), depth=5, width=16, n_samples=50, seed=3)
+    a = propagate(schemes("xavier_normal", "lsuv", seed=3), depth=5, width=16, n_samples=50)
+    b = propagate(schemes("xavier_normal", "lsuv", seed=3), depth=5, width=16, n_samples=50)
     pd.testing.assert_frame_equal(a, b, check_exact=True)
-    c = propagate(("xavier_normal", "lsuv"), depth=5, width=16, n_samples=50, seed=4)
+    c = propagate(schemes("xavier_normal", "lsuv", seed=4), depth=5, width=16, n_samples=50)
     assert not a.act_std.equals(c.act_std)
 
 
 def test_a_schemes_rows_do_not_depend_on_the_others():
-    alone = propagate(("he_normal",), depth=4, width=16, n_samples=40)
-    mixed = propagate(("zeros", "he_normal"), depth=4, width=16, n_samples=40)
+    alone = propagate(schemes("he_normal"), depth=4, width=16, n_samples=40)
+    mixed = propagate(schemes("zeros", "he_normal"), depth=4, width=16, n_samples=40)
     pd.testing.assert_frame_equal(
         alone, mixed[mixed.scheme == "he_normal"].reset_index(drop=True), check_exact=True
     )
@@ -142,9 +150,8 @@ def test_a_schemes_rows_do_not_depend_on_the_others():
         ({"depth": 2.5}, ["depth"]),
         ({"width": 10**6}, ["width", "1 to 1024"]),
         ({"n_samples": 1}, ["n_samples"]),
-        ({"schemes": ("he_normal", "glorot")}, ["glorot", "xavier_normal", "he_normal"]),
-        ({"activation": "swish"}, ["activation", "tanh", "relu"]),
         ({"dtype": "float16"}, ["dtype", "float32"]),
+        ({"config": {"activation": "tanh"}}, ["TrainConfig"]),
     ],
 )
 def test_bad_arguments_are_rejected_clearly(kwargs, words):
@@ -153,3 +160,130 @@ def test_bad_arguments_are_rejected_clearly(kwargs, words):
         propagate(**args)
     for word in words:
         assert word in str(info.value)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
+def test_theory_variance_formula_uses_the_mean_square(activation):
+    """The Theory tab's Var(z) = n sigma^2 E[a^2] (zero biases, independent zero-mean weights),
+    checked on a sampled layer: with E[a^2] it holds within 3%, while Var(a) in its place is
+    off for ReLU (E[a^2] = Var(z)/2 > Var(a)) and far off for sigmoid (outputs around 0.5)."""
+    from initdash import ACTIVATIONS
+
+    rng = np.random.default_rng(0)
+    n, m, sigma = 256, 500, 0.1
+    a = ACTIVATIONS[activation](rng.standard_normal((n, m)))
+    z = (rng.standard_normal((4000, n)) * sigma) @ a  # many rows: the expectation over W
+    predicted = n * sigma**2 * np.mean(a**2)
+    assert np.var(z) == pytest.approx(predicted, rel=0.03)
+    with_var = n * sigma**2 * np.var(a)
+    if activation == "relu":
+        assert np.var(z) / with_var > 1.3
+    if activation == "sigmoid":
+        assert np.var(z) / with_var > 5
+
+
+# --------------------------------------------------------------------------- the scale x depth map
+MAP_DEPTH, MAP_WIDTH, MAP_N = 12, 48, 40
+
+
+@functools.cache
+def scale_map(activation: str) -> pd.DataFrame:
+    config = TrainConfig(activation=activation, seed=3)
+    return scale_depth_map(config, depth=MAP_DEPTH, width=MAP_WIDTH, n_samples=MAP_N)
+
+
+def cell(df: pd.DataFrame, gain: float, layer: int) -> pd.Series:
+    return df[(df.gain == gain) & (df.layer == layer)].iloc[0]
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize(("gain", "layer"), [(0.5, 7), (1.0, 12), (math.sqrt(2), 4), (2.0, 9)])
+def test_map_cells_are_propagate_of_random_small_at_that_std(activation, gain, layer):
+    """A cell is the deep-signal lab itself: Random small with std = gain / sqrt(width) (its
+    very draws), a net of depth d for the spread and the map's depth for the backprop signal:
+    the same numbers, bit for bit."""
+    df = scale_depth_map(
+        TrainConfig(activation=activation, seed=3),
+        depth=MAP_DEPTH,
+        width=MAP_WIDTH,
+        n_samples=MAP_N,
+        gains=(0.5, 1.0, math.sqrt(2), 2.0),
+    )
+    c = cell(df, gain, layer)
+    config = TrainConfig(
+        schemes=("random_small",), small_scale=gain / math.sqrt(MAP_WIDTH), seed=3,
+        activation=activation,
+    )  # fmt: skip
+    kw = dict(width=MAP_WIDTH, n_samples=MAP_N, dtype="float32")
+    short = propagate(config, depth=layer, **kw).set_index("layer")
+    assert c.spread == short.act_std[layer] / short.act_std[1]
+    assert c["std"] == gain / math.sqrt(MAP_WIDTH)
+    full = propagate(config, depth=MAP_DEPTH, **kw).set_index("layer")
+    assert c.backprop == full.backprop_signal[1] / full.backprop_signal[layer]
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
+def test_map_spread_equals_a_plain_numpy_forward_pass(activation):
+    """Independently of the package: the same N(0,1) draws (Random small's stream, scale 1)
+    and inputs, scaled in float64 and pushed through a textbook forward pass."""
+    df = scale_map(activation)
+    rng = initdash.schemes.scheme_rng(3, "random_small")
+    base = [rng.standard_normal((MAP_WIDTH, MAP_WIDTH)) for _ in range(MAP_DEPTH)]
+    data = initdash.schemes.stream(3, "propagate-data")
+    X = data.standard_normal((MAP_N, MAP_WIDTH))
+    f = {
+        "tanh": np.tanh,
+        "relu": lambda z: np.maximum(z, 0),
+        "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+    }
+    for gain in (MAP_GAINS[3], MAP_GAINS[10], MAP_GAINS[13], MAP_GAINS[17]):
+        a, stds = X, []
+        for w in base:
+            a = f[activation](a @ (w * gain / math.sqrt(MAP_WIDTH)).T)
+            stds.append(a.std())
+        got = df[df.gain == gain].sort_values("layer").spread.to_numpy()
+        np.testing.assert_allclose(got, np.array(stds) / stds[0], rtol=2e-3)
+
+
+def test_map_covers_the_gains_and_marks_the_schemes():
+    df = scale_map("tanh")
+    gains = sorted(df.gain.unique())
+    assert len(gains) == len(MAP_GAINS) + 2  # He's sqrt 2 and tanh's 5/3 join the 21
+    assert set(MAP_GAINS) <= set(gains) and {math.sqrt(2), 5 / 3} <= set(gains)
+    assert gains[0] == pytest.approx(0.1) and gains[-1] == pytest.approx(10.0)
+    assert len(df) == len(gains) * MAP_DEPTH
+    assert (df[df.layer == 1].spread == 1.0).all() and (df[df.layer == 1].backprop == 1.0).all()
+    marks = reference_gains("relu")
+    assert marks["LeCun"] == marks["Xavier"] == 1.0 and marks["He"] == marks["orthogonal"]
+    # for equal widths the schemes' own stds are these gains over sqrt(width)
+    w = initdash.schemes.sample_weights([256, 256], "xavier_normal", np.random.default_rng(0))[0]
+    assert w.std() * math.sqrt(256) == pytest.approx(marks["Xavier"], rel=0.02)
+    w = initdash.schemes.sample_weights([256, 256], "he_normal", np.random.default_rng(0))[0]
+    assert w.std() * math.sqrt(256) == pytest.approx(marks["He"], rel=0.02)
+    w = initdash.init_params([256, 256], "orthogonal", activation="tanh")["W1"]
+    assert w.std() * math.sqrt(256) == pytest.approx(reference_gains("tanh")["orthogonal"])
+
+
+def test_map_overflow_reads_inf_without_warnings():
+    """ReLU at gain 10 multiplies the spread by about 7 per layer: float32 overflows before
+    layer 50, and those cells read inf (exploded), not NaN."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        df = scale_depth_map(TrainConfig(activation="relu"), depth=50, width=32, gains=(1.0, 10.0))
+    top = df[df.gain == 10.0].set_index("layer")
+    assert np.isinf(top.spread[50]) and np.isfinite(top.spread[2])
+    assert np.isfinite(df[df.gain == 1.0].spread).all()
+
+
+def test_map_refuses_bad_sizes_naming_them():
+    for kw, name in ((dict(depth=0), "depth"), (dict(width=2000), "width"),
+                     (dict(n_samples=1), "n_samples")):  # fmt: skip
+        with pytest.raises(ValueError, match=name):
+            scale_depth_map(**kw)
+
+
+def test_map_cost_is_bounded_by_the_sample_count():
+    """Wider nets get fewer inputs, so width^2 x samples (the matmuls' size) stays bounded."""
+    for width in (32, 64, 128, 256):
+        assert 16 <= map_samples(width) <= 256
+        assert width**2 * map_samples(width) <= max(MAP_WORK, 32**2 * 256)

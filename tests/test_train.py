@@ -61,8 +61,9 @@ def assert_clones(W: np.ndarray, b: np.ndarray, W_next: np.ndarray) -> None:
 def test_zeros_and_constant_stay_exact_clones(activation, optimizer, dtype):
     """Neurons that start equal get equal gradients (same inputs, same outgoing weights), so
     they stay equal after any number of updates, bit for bit: the per-neuron output divergence
-    is exactly 0.0 and there is 1 distinct neuron, in every hidden layer at every detailed epoch,
-    whatever the activation, optimizer or precision."""
+    is exactly 0.0 and there is 1 distinct neuron (or, when the clones are all dead ReLUs or all
+    stuck at the ends of tanh/sigmoid, 0 distinct and all of them dead or stuck), in every
+    hidden layer at every detailed epoch, whatever the activation, optimizer or precision."""
     trainer, _ = clone_trainer(activation, optimizer, dtype)
     result = trainer.result
     assert result.finished and result.epochs_done == CLONE_CONFIG.epochs
@@ -71,7 +72,10 @@ def test_zeros_and_constant_stay_exact_clones(activation, optimizer, dtype):
     assert len(result.detail_epochs) == CLONE_CONFIG.snapshots
     assert set(table.layer) == {1, 2}
     assert (table.divergence == 0.0).all()
-    assert (table.distinct_neurons == 1).all()
+    inactive = table.dead_neurons + table.stuck_neurons
+    one = (table.distinct_neurons == 1) & (inactive == 0)
+    none_live = (table.distinct_neurons == 0) & (inactive == table.width)
+    assert (one | none_live).all()
     net = trainer.net
     for k in range(net.n_models):
         for i in range(len(net.Ws) - 1):
@@ -131,9 +135,9 @@ def test_random_schemes_break_symmetry(activation):
 
 
 def test_random_schemes_break_symmetry_with_relu():
-    """With ReLU too every neuron has its own weights; but units that are off (z <= 0) for every
-    probe example output the same all-zero vector, so they count as one neuron:
-    distinct = width - (dead units - 1) when some are dead, else width."""
+    """With ReLU too every neuron has its own weights; units that are off (z <= 0) for every
+    probe example all output 0: they are counted apart as dead, never as one distinct neuron:
+    distinct = width - dead."""
     trainer, result = random_run("relu")
     for W in trainer.net.Ws[:-1]:  # at init: no two neurons share their input weights
         for w in W:
@@ -142,8 +146,8 @@ def test_random_schemes_break_symmetry_with_relu():
         t = result.layer_table(epoch)
         t = t[t.kind == "hidden"]
         dead = np.rint(t.dead_fraction * t.width).astype(int)
-        expected = t.width - np.maximum(dead - 1, 0)
-        np.testing.assert_array_equal(t.distinct_neurons, expected)
+        np.testing.assert_array_equal(t.dead_neurons, dead)
+        np.testing.assert_array_equal(t.distinct_neurons, t.width - dead)
     assert result.summary().symmetry_broken.all()
 
 
@@ -213,6 +217,9 @@ DIVERGE = TrainConfig(
     large_scale=1000.0,
     activation="relu",
     hidden=(16, 16, 16),
+    noise=0.2,
+    lr=0.1,
+    batch_size=0,
     epochs=150,
     snapshots=4,
 )
@@ -382,6 +389,7 @@ def test_optimizer_steps_equal_hand_written_updates(optimizer, dataset, n_classe
         optimizer=optimizer,
         lr=0.05,
         momentum=0.8,
+        batch_size=0,
         dtype="float64",
     )
     trainer = Trainer(config)
@@ -549,7 +557,8 @@ def default_lesson():
 
 def test_default_lesson_is_the_documented_one():
     c = TrainConfig()
-    assert (c.dataset, c.hidden, c.activation) == ("moons", (16, 16), "tanh")
+    assert (c.dataset, c.noise, c.hidden, c.activation) == ("moons", 0.35, (16,), "tanh")
+    assert (c.optimizer, c.lr, c.batch_size) == ("sgd", 0.5, 32)
     assert c.schemes == ("zeros", "random_small", "random_large", "xavier_normal", "he_normal")
 
 
@@ -570,9 +579,12 @@ def test_default_lesson_random_schemes_break_symmetry():
 
 def test_default_lesson_random_large_saturates():
     """x10 weights on 2 standardized inputs put tanh's inputs far from 0: most units are on
-    the flat part at init and the gradient verdict is not healthy."""
+    the flat part at init: a risk, though in one layer the signal that gets through is not
+    small (the gradient verdict is measured apart)."""
     s = default_lesson()
-    assert s.loc["random_large", "gradient"] in ("vanishing", "exploding")
+    assert s.loc["random_large", "gradient_risk"] == "saturated"
+    assert s.loc["random_large", "gradient"] == "healthy"
+    assert s.loc["random_large", "signal_ratio_at_init"] > 1
     assert s.loc["random_large", "saturated_at_init"] > 0.5
     assert s.loc["random_large", "initial_loss"] > 2 * np.log(2)  # far worse than chance
 
@@ -581,7 +593,8 @@ def test_default_lesson_random_large_saturates():
 def test_default_lesson_xavier_and_he_are_healthy(name):
     s = default_lesson()
     assert s.loc[name, "gradient"] == "healthy"
-    assert s.loc[name, "test_accuracy"] >= 0.9
+    assert s.loc[name, "outcome"] == "stable"
+    assert s.loc[name, "test_accuracy"] >= 0.8  # noisy moons: the classes overlap
     assert not s.loc[name, "diverged"]
 
 

@@ -1,4 +1,4 @@
-"""Share links and presets, pure core (no Streamlit): initdash.share and initdash.presets.
+"""Share links and presets, pure functions (no script run): dashboard.links and initdash.presets.
 
 A valid link round-trips exactly; a malformed one never raises, never asks the shared server for
 more than the classroom caps, and gets one warning per rejected parameter, naming it.
@@ -6,27 +6,34 @@ more than the classroom caps, and gets one warning per rejected parameter, namin
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from initdash import SCHEMES, TrainConfig
-from initdash.config import CLASSROOM_WORK_CAP, FIELDS
-from initdash.data import DATASETS
-from initdash.presets import PRESETS, VIEWS
-from initdash.share import (
+from dashboard.links import (
     CONFIG_KEYS,
+    DEFAULT_VIEW,
     PARAMS,
     SECTIONS,
     STREAMLIT_KEYS,
     WORK_FALLBACK,
+    _load,
     _show,
     baseline,
     parse_query,
     to_query,
 )
+from dashboard.views import VIEWS as VIEW_REGISTRY
+from initdash import SCHEMES, TrainConfig
+from initdash.config import FIELDS
+from initdash.cost import CLASSROOM_SECONDS, _largest
+from initdash.data import DATASETS
+from initdash.presets import PRESETS
+
+VIEWS = tuple(VIEW_REGISTRY)
 
 PRESET_NAMES = tuple(PRESETS)
 
@@ -51,6 +58,8 @@ def field_values(name: str) -> st.SearchStrategy:
         return st.integers(int(f.lo), int(_hi(name)))
     if f.kind == "float":
         return st.floats(f.lo, _hi(name), allow_nan=False, allow_infinity=False)
+    if f.kind == "bool":
+        return st.booleans()
     raise AssertionError(f"no strategy for {name}")
 
 
@@ -59,11 +68,10 @@ def classroom_configs(draw) -> TrainConfig:
     """A random config that a classroom server accepts (every link field drawn)."""
     values = {k: draw(field_values(k)) for k in CONFIG_KEYS if k not in ("epochs", "n_classes")}
     values["n_classes"] = draw(st.integers(2, DATASETS[values["dataset"]].max_classes))
-    # Epochs last, uniform over what still fits under the work cap (most random nets of 30
+    # Epochs last, uniform over what still fits under the limits (most random nets of 30
     # layers x 128 units would otherwise fail the filter).
-    per_epoch = TrainConfig(**values, epochs=1).work()
-    top = min(int(_hi("epochs")), int(CLASSROOM_WORK_CAP // per_epoch))
-    assume(top >= 1)
+    top = _largest(1, int(_hi("epochs")), lambda e: _load(TrainConfig(**values, epochs=e)) <= 1)
+    assume(top is not None)
     values["epochs"] = draw(st.integers(1, top))
     config = TrainConfig(**values)
     assume(not config.classroom_problems())
@@ -107,7 +115,7 @@ def test_a_link_cannot_ask_for_a_net_without_hidden_layers():
 
 def test_defaults_give_an_empty_link_and_a_preset_only_its_name():
     assert to_query(TrainConfig()) == {}
-    assert to_query(TrainConfig(), view="curves", hide=()) == {}
+    assert to_query(TrainConfig(), view=DEFAULT_VIEW, hide=()) == {}
     for name, preset in PRESETS.items():
         assert to_query(baseline(name), preset=name) == {"preset": name}
         assert to_query(preset.config(), preset=name, view=preset.view) == {"preset": name}
@@ -116,7 +124,8 @@ def test_defaults_give_an_empty_link_and_a_preset_only_its_name():
 def test_empty_link_gives_the_defaults():
     shared = parse_query({})
     assert shared.config == TrainConfig()
-    assert (shared.preset, shared.view, shared.hide, shared.warnings) == (None, "curves", (), [])
+    got = (shared.preset, shared.view, shared.hide, shared.warnings)
+    assert got == (None, DEFAULT_VIEW, (), [])
 
 
 def test_streamlit_own_parameters_are_ignored_silently():
@@ -289,7 +298,7 @@ def test_malformed_link_never_raises_stays_safe_and_names_exactly_the_rejected(q
     config = shared.config
     assert isinstance(config, TrainConfig)
     assert config.classroom_problems() == []  # never an unsafe size
-    assert config.work() <= CLASSROOM_WORK_CAP
+    assert config.seconds() <= CLASSROOM_SECONDS
 
     ours = [k for k in query if k not in STREAMLIT_KEYS]
     bad = [k for k in ours if k not in PARAMS or not _read_ok(k, query[k])]
@@ -311,7 +320,7 @@ def test_malformed_link_never_raises_stays_safe_and_names_exactly_the_rejected(q
 
     expected_preset = read("preset") if "preset" in good else None
     assert shared.preset == expected_preset
-    default_view = PRESETS[expected_preset].view if expected_preset else "curves"
+    default_view = PRESETS[expected_preset].view if expected_preset else DEFAULT_VIEW
     assert shared.view == (read("view") if "view" in good else default_view)
     assert shared.hide == (read("hide") if "hide" in good else ())
 
@@ -325,11 +334,11 @@ def test_malformed_link_never_raises_stays_safe_and_names_exactly_the_rejected(q
             w.startswith(f"parameter {_show(k)}") and "classroom limit" in w
             for w in shared.warnings
         ):
-            assert config.replace(**{k: read(k)}).work() > config.work(), k
+            assert _load(config.replace(**{k: read(k)})) > _load(config), k
     if dropped:  # dropping was needed: with everything valid the run clashes or is too big
         everything = {**kept, **{k: read(k) for k in dropped}}
         try:
-            too_big = base.replace(**everything).work() > CLASSROOM_WORK_CAP
+            too_big = _load(base.replace(**everything)) > 1
         except ValueError:
             too_big = True
         assert too_big
@@ -359,17 +368,20 @@ def test_hostile_values_are_rejected_for_every_config_key(key, value):
 def test_duplicated_key_is_rejected_even_with_equal_values(key):
     text = PARAMS[key].format(getattr(TrainConfig(), key))
     shared = parse_query({key: [text, text]})
-    assert shared.warnings == [f"parameter '{key}' is given 2 times; using its default instead"]
+    assert shared.warnings == [
+        f"parameter '{key}' is given 2 times (give it once, as "
+        f"{PARAMS[key].allowed(classroom=True)}); using its default instead"
+    ]
 
 
 def test_warnings_name_the_parameter_readably():
     shared = parse_query({"epochs": "abc", "bogus": "1", "lr": ["0.1", "0.2"]})
     assert len(shared.warnings) == 3
     assert "'epochs'" in shared.warnings[0] and "'abc'" in shared.warnings[0]
-    assert shared.warnings[1] == "unknown parameter 'bogus' ignored"
+    assert shared.warnings[1].startswith("unknown parameter 'bogus' ignored; known: dataset")
     assert "'lr'" in shared.warnings[2] and "2 times" in shared.warnings[2]
     long = parse_query({"k" * 1000: "1", "a\nb": "2"}).warnings
-    assert long == [
+    assert [w.split(";")[0] for w in long] == [
         "unknown parameter '" + "k" * 27 + "...' ignored",
         "unknown parameter 'a?b' ignored",
     ]
@@ -402,7 +414,7 @@ def test_clash_between_fields_names_the_later_one():
     )
 
 
-# --------------------------------------------------------------------------- the work cap
+# --------------------------------------------------------------------------- the time limit
 def test_too_much_work_falls_back_below_the_cap_naming_what_fell_back():
     asked = {
         "epochs": "5000",
@@ -418,19 +430,22 @@ def test_too_much_work_falls_back_below_the_cap_naming_what_fell_back():
         "schemes": tuple(SCHEMES),
         "repeats": 5,
     }
-    assert TrainConfig(**wanted).work() > CLASSROOM_WORK_CAP
+    assert TrainConfig(**wanted).seconds() > CLASSROOM_SECONDS
     for key in asked:  # each value is within its own classroom range: only the total is too big
         assert PARAMS[key].check(PARAMS[key].parse(asked[key]), classroom=True) == wanted[key]
     shared = parse_query(asked)
     config = shared.config
-    assert config.work() <= CLASSROOM_WORK_CAP and config.classroom_problems() == []
+    assert config.seconds() <= CLASSROOM_SECONDS and config.classroom_problems() == []
     fell_back = [k for k in wanted if getattr(config, k) != wanted[k]]
     assert fell_back and len(shared.warnings) == len(fell_back)
     assert sorted(w.split("'")[1] for w in shared.warnings) == sorted(fell_back)
     for key in fell_back:
         (warning,) = [w for w in shared.warnings if w.startswith(f"parameter '{key}' rejected")]
-        assert "classroom limit" in warning and "3e+10" in warning
+        assert "classroom limit of" in warning and "using its default instead" in warning
         assert getattr(config, key) == FIELDS[key].default
+    # only what must go went: putting any one dropped value back goes over the limits
+    for key in fell_back:
+        assert _load(config.replace(**{key: wanted[key]})) > 1, key
     # what was kept is what was asked
     for key in set(wanted) - set(fell_back):
         assert getattr(config, key) == wanted[key]
@@ -456,7 +471,7 @@ def test_every_preset_is_a_valid_classroom_lesson(name):
     assert config.classroom_problems() == []
     assert preset.view in VIEWS
     assert preset.title.strip() and preset.narrative.strip()
-    assert 0 < config.work() <= CLASSROOM_WORK_CAP
+    assert 0 < config.seconds() <= CLASSROOM_SECONDS
     shared = parse_query({"preset": name})
     assert shared.warnings == []
     assert shared.config == config
@@ -470,3 +485,108 @@ def test_preset_link_with_an_override_keeps_the_preset(name):
     assert query == {"preset": name, "epochs": "30"}
     shared = parse_query(query)
     assert shared.config == config and shared.preset == name and shared.warnings == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"n_classes": "3", "dataset": "xor"}, {"dataset": "xor", "n_classes": "3"}],
+    ids=["n_classes-first", "dataset-first"],
+)
+def test_a_clash_drops_only_the_value_that_cannot_stay(query):
+    """3 classes of xor (which has 2): xor stays and n_classes is refused, in either order."""
+    link = parse_query(query)
+    assert link.config.dataset == "xor" and link.config.n_classes == 2
+    assert len(link.warnings) == 1 and "'n_classes' rejected" in link.warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("key", "hint"), [("epoch", "did you mean 'epochs'?"), ("Seed", "did you mean 'seed'?")]
+)
+def test_a_typo_gets_a_suggestion(key, hint):
+    (warning,) = parse_query({key: "7", "lr": "0.1"}).warnings
+    assert warning.endswith(hint)
+    assert parse_query({key: "7", "lr": "0.1"}).config.lr == 0.1  # the rest is kept
+
+
+def test_an_unknown_parameter_lists_the_known_ones():
+    (warning,) = parse_query({"zzz": "1"}).warnings
+    assert "known: dataset, n_samples" in warning and "hide" in warning
+
+
+# --------------------------------------------------------------------------- friendlier refusals
+def test_a_link_asking_for_too_much_drops_only_what_it_must():
+    """Batch size 1 on 2000 samples for 5000 epochs (minutes on one server): dropping the
+    batch size alone fits, so the samples and epochs stay; the warning says what the run
+    would cost and which batch sizes fit."""
+    link = parse_query({"batch_size": "1", "n_samples": "2000", "epochs": "5000", "lr": "0.1"})
+    assert (link.config.n_samples, link.config.epochs, link.config.lr) == (2000, 5000, 0.1)
+    assert link.config.batch_size == FIELDS["batch_size"].default
+    (warning,) = link.warnings
+    assert warning.startswith("parameter 'batch_size' rejected: with batch_size 1 the run")
+    assert "the classroom limit of 30 s per run" in warning and "min of training" in warning
+    fits = int(re.search(r"batch size (\d+) would fit", warning)[1])
+    assert link.config.replace(batch_size=fits).seconds() <= CLASSROOM_SECONDS
+    assert warning.endswith("using its default instead")
+
+
+@pytest.mark.parametrize("key", ["hidden", "schemes", "hide"])
+def test_every_list_parameter_takes_a_trailing_comma_and_refuses_an_empty_item(key):
+    one, two = {"hidden": ("32", "8"), "schemes": ("zeros", "he_normal"),
+                "hide": ("data", "init")}[key]  # fmt: skip
+    expected = PARAMS[key].check(PARAMS[key].parse(one), classroom=True)
+    for text in (f"{one},", f"{one}, ", f" {one} ,"):
+        link = parse_query({key: text})
+        assert link.warnings == [], text
+        assert (link.hide if key == "hide" else getattr(link.config, key)) == expected
+    (warning,) = parse_query({key: f"{one},,{two}"}).warnings
+    assert "has an empty item between two commas" in warning
+    assert PARAMS[key].allowed(classroom=True) in warning
+
+
+def test_schemes_all_in_a_link_is_every_scheme_as_on_the_command_line():
+    link = parse_query({"schemes": "all"})
+    assert link.warnings == [] and link.config.schemes == tuple(SCHEMES)
+    assert to_query(link.config) == {"schemes": ",".join(SCHEMES)}
+
+
+ALLOWED = {  # each refusal path -> the allowed range its warning must quote
+    "unreadable": ({"epochs": "abc"}, "a whole number from 1 to 5000"),
+    "out of range": ({"epochs": "0"}, "a whole number from 1 to 5000"),
+    "over the classroom cap": ({"n_samples": "50000"}, "a whole number from 20 to 2000"),
+    "not a choice": ({"activation": "swish"}, "one of: tanh"),
+    "unknown name": ({"schemes": "zeros,evil"}, "names from: zeros, constant"),
+    "repeated name": ({"schemes": "zeros,zeros"}, "1 to 11 comma-separated names"),
+    "too many layers": ({"hidden": ",".join(["8"] * 31)}, "1 to 30 comma-separated whole"),
+    "too long": ({"lr": "1" * 300}, "a number from 1e-05 to 10"),
+    "duplicated": ({"lr": ["0.1", "0.2"]}, "give it once, as a number from 1e-05 to 10"),
+    "clash": ({"dataset": "xor", "n_classes": "3"}, "(at most 2 classes); use 2"),
+    "clash of 6": ({"dataset": "spirals", "n_classes": "7"}, "whole number from 2 to 6"),
+    "unknown parameter": ({"epoch": "5"}, "did you mean 'epochs'?"),
+    "too slow": ({"batch_size": "1", "n_samples": "2000"}, "would fit with the link's other"),
+}
+
+
+@pytest.mark.parametrize("case", list(ALLOWED))
+def test_each_refusal_names_the_parameter_what_was_wrong_and_what_is_allowed(case):
+    query, allowed = ALLOWED[case]
+    link = parse_query({**query, "seed": "7"})
+    (warning,) = link.warnings
+    assert allowed in warning, warning
+    assert any(
+        warning.startswith(f"{w} '{k}'") for k in query for w in ("parameter", "unknown parameter")
+    )
+    assert link.config.seed == 7  # every other setting is kept
+
+
+def test_batchnorm_in_a_link():
+    """``batchnorm=on`` (or 1, true) turns BatchNorm on; off is the default and is left out of
+    links; another word is named in a warning and falls back to off."""
+    for text in ("on", "1", "TRUE"):
+        link = parse_query({"batchnorm": text})
+        assert link.config.batchnorm is True and not link.warnings
+    assert to_query(TrainConfig(batchnorm=True)) == {"batchnorm": "on"}
+    assert "batchnorm" not in to_query(TrainConfig())
+    link = parse_query({"batchnorm": "yes"})
+    assert link.config.batchnorm is False
+    (warning,) = link.warnings
+    assert "'batchnorm'" in warning and "1/0, true/false or on/off" in warning

@@ -1,0 +1,253 @@
+"""The main area: Train and Stop, progress, the headline cards, the views' tabs, downloads.
+
+:func:`show` lays the page out for the inputs the sidebar read and this session's run, draws the
+open view into a :class:`Board`, and, while the run trains, keeps training it in slices and
+redrawing (dashboard.live.train_live). No maths here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from dashboard import live, predict, state, views
+from dashboard.links import CONFIG_KEYS
+from dashboard.views import Page, View
+
+TRAIN_HELP = "train every selected scheme side by side from scratch"
+STOP_HELP = "end training now and keep what was trained"
+
+
+def escape_md(text: str) -> str:
+    """Show untrusted text (from a link or a file) literally in Markdown."""
+    special = "\\`*_{}[]()#+-.!|<>$~:"
+    return "".join("\\" + ch if ch in special else ch for ch in str(text))
+
+
+class Board:
+    """A place on the page that a view draws into again and again, each element in place.
+
+    The board is a container: when a script run draws it where the previous run drew one,
+    the browser keeps the old elements (greyed as stale) until new ones replace them, so a
+    chart is never taken off the page between runs. Each element call then replaces the
+    element at the same position (the first call the first element, and so on), in this
+    script run and in the next. A chart replaced by one with the same spec (views.chart_spec
+    gives the data fixed names) keeps its Vega view in the browser, which only swaps in the
+    new data: cheap live redraws, and no rebuild when Train is pressed again.
+    ``columns(spec)`` gives a row of boards that work the same way (a view must make the same
+    calls in the same order on every draw for its elements to keep their places).
+    """
+
+    def __init__(self, box=None) -> None:
+        self._box = st.container() if box is None else box
+        self._slots: list = []
+        self._next = 0
+
+    def __getattr__(self, name: str):
+        def place(*args, **kwargs):
+            if self._next < len(self._slots):
+                getattr(self._slots[self._next], name)(*args, **kwargs)
+            else:
+                self._slots.append(getattr(self._box, name)(*args, **kwargs))
+            self._next += 1
+
+        return place
+
+    def columns(self, spec, **kwargs) -> list[Board]:
+        """A row of columns, each a Board of its own (made once, then drawn in place)."""
+        if self._next < len(self._slots):
+            boards = self._slots[self._next]
+        else:
+            boards = [Board(col) for col in self._box.columns(spec, **kwargs)]
+            self._slots.append(boards)
+        self._next += 1
+        for board in boards:
+            board._next = 0
+        return boards
+
+    def draw(self, fn, *args) -> None:
+        """``fn(*args, out=self)``; elements left over from a longer earlier draw are cleared."""
+        self._next = 0
+        fn(*args, out=self)
+        self._clear_after()
+
+    def _clear_after(self) -> None:
+        for i, slot in enumerate(self._slots):
+            boards = slot if isinstance(slot, list) else None
+            if boards is not None:
+                for board in boards:
+                    if i >= self._next:
+                        board._next = 0
+                    board._clear_after()
+            elif i >= self._next:
+                slot.empty()
+
+
+# ---------------------------------------------------------------------- Train and Stop
+def start_run(page: Page) -> None:
+    try:
+        run = live.start(page.config, page.data, page.data_key)
+    except live.ServerBusy as e:
+        st.session_state[state.BUSY] = str(e)
+        return
+    st.session_state.pop(state.BUSY, None)
+    st.session_state[state.RUN] = run
+    st.session_state[state.RUN_NO] = st.session_state.get(state.RUN_NO, 0) + 1
+    predict.submit(page)  # quiz mode: the answers go with this run
+
+
+def stop_run() -> None:
+    run = st.session_state.get(state.RUN)
+    if run is not None:
+        live.stop(run)
+
+
+def header(page: Page, problems: list[str], locked: bool = False):
+    """Train and Stop; returns the slots of the Stop button and of the progress bar.
+    ``locked``: Train waits for the quiz's answers."""
+    c1, c2, c3 = st.columns([1, 1, 6], vertical_alignment="center")
+    c1.button(
+        "Train",
+        icon=":material/play_arrow:",
+        type="primary",
+        key="train",
+        disabled=page.config is None or locked,
+        on_click=start_run,
+        args=(page,),
+        help=TRAIN_HELP if not locked else "answer the questions below first",
+    )
+    run = st.session_state.get(state.RUN)
+    training = run is not None and not run.finished
+    stop_slot = c2.empty()
+    stop_slot.button(
+        "Stop", icon=":material/stop:", key="stop", on_click=stop_run, disabled=not training,
+        help=STOP_HELP,
+    )  # fmt: skip
+    slot = c3.empty()
+    for p in problems:
+        st.error(escape_md(p))
+    busy = st.session_state.pop(state.BUSY, None)
+    if busy:
+        st.warning(busy, icon=":material/hourglass_top:")  # our own words and numbers
+    return stop_slot, slot
+
+
+def show_progress(slot, run: live.Run) -> None:
+    frac, text = live.progress(run)
+    slot.progress(min(max(frac, 0.0), 1.0), text=text)
+
+
+def stale_note(slot, run: live.Run, page: Page) -> None:
+    config = page.config
+    if config is None or (run.config == config and run.data_key == page.data_key):
+        return
+    changed = [k for k in CONFIG_KEYS if getattr(run.config, k) != getattr(config, k)]
+    if run.data_key != page.data_key:
+        changed.append("data")
+    slot.warning(
+        "The settings changed since this run (" + escape_md(", ".join(changed)) + "): the "
+        "charts still show the previous run. Press **Train** to see the new settings."
+    )
+
+
+# ---------------------------------------------------------------------- the views
+def current_view() -> View:
+    """The open view: the tab the user picked, else the link's or preset's view."""
+    by_label = {v.label: v.name for v in views.VIEWS.values()}
+    name = by_label.get(st.session_state.get(state.VIEW_TAB))
+    if name is None:
+        name = st.session_state.get(state.VIEW)
+        name = name if name in views.VIEWS else next(iter(views.VIEWS))
+        st.session_state[state.VIEW_TAB] = views.VIEWS[name].label
+    st.session_state[state.VIEW] = name
+    return views.VIEWS[name]
+
+
+def epoch_slider(run: live.Run | None, view: View, slot) -> int | None:
+    """The scrubber over the recorded epochs (finished runs only); None = the latest."""
+    if run is None or not view.uses_epoch or not run.finished:
+        return None
+    epochs = run.result.detail_epochs
+    if len(epochs) < 2:
+        return None
+    return slot.select_slider(
+        "Epoch (scrub through the recorded epochs)",
+        epochs,
+        value=epochs[-1],
+        key=f"o_epoch_{st.session_state.get(state.RUN_NO, 0)}",
+        help="the detailed measurements are taken at these epochs; no retraining",
+    )
+
+
+def show(page: Page, problems: list[str], view: View) -> None:
+    """The main area for these inputs and this session's run (which trains on while shown)."""
+    run: live.Run | None = st.session_state.get(state.RUN)
+    if run is not None:
+        live.train_first(run)  # a short run: trained before the first draw, drawn once
+    stop_slot, progress_slot = header(page, problems, predict.locked(page, run))
+    quiz_slot = st.empty()  # quiz mode: the questions, or the grades
+    predict.draw(page, run, quiz_slot)
+    note_slot = st.empty()  # always drawn: the elements below keep their places
+    headline_slot = st.empty()
+    if run is not None:
+        show_progress(progress_slot, run)
+        stale_note(note_slot, run, page)
+        with headline_slot.container():
+            views.headline(run.result)
+    tabs = st.tabs([v.label for v in views.VIEWS.values()], key=state.VIEW_TAB, on_change="rerun")
+    with tabs[list(views.VIEWS).index(view.name)]:
+        shown = replace(page, result=run.result if run else None)
+        opts = view.options(shown)
+        epoch_slot = st.empty()
+        shown = replace(shown, epoch=epoch_slider(run, view, epoch_slot))
+        board = Board()
+        if view.needs_run and run is None:
+            board.info("Press **Train** to train the selected schemes side by side.")
+        else:
+            board.draw(view.draw, shown, opts)
+    if run is not None and not run.finished:
+
+        def redraw() -> None:
+            show_progress(progress_slot, run)
+            with headline_slot.container():
+                views.headline(run.result)
+            if view.shows_run:
+                board.draw(view.draw, shown, opts)
+
+        live.train_live(run, redraw)
+        # the run ended in this script run: grey out Stop without another rerun
+        stop_slot.button("Stop", icon=":material/stop:", key="stop_done", disabled=True,
+                         help=STOP_HELP)  # fmt: skip
+        redraw_final = replace(shown, epoch=epoch_slider(run, view, epoch_slot))
+        show_progress(progress_slot, run)
+        with headline_slot.container():
+            views.headline(run.result)
+        if view.shows_run:
+            board.draw(view.draw, redraw_final, opts)
+        predict.draw(page, run, quiz_slot, grades_only=True)  # now that the run is done
+    if run is not None:
+        downloads(run)
+
+
+DOWNLOADS = (  # label, what it holds, file name, MIME type, the views' function that makes it
+    ("Metrics history (CSV)", "loss and accuracy of every scheme and repeat at every epoch",
+     "initdash-history.csv", "text/csv", views.history_csv),
+    ("Summary + TL;DR (CSV)", "one row per scheme: final figures and the verdicts",
+     "initdash-summary.csv", "text/csv", views.summary_csv),
+    ("Config (JSON)", "the exact settings of this run (load them with a share link)",
+     "initdash-config.json", "application/json", views.config_json),
+)  # fmt: skip
+
+
+def downloads(run: live.Run) -> None:
+    """The run's data as files, generated only when a button is clicked."""
+    if not run.finished:
+        return
+    with st.expander("Download this run", icon=":material/download:"):
+        for col, (label, what, name, mime, make) in zip(st.columns(3), DOWNLOADS, strict=True):
+            col.download_button(
+                label, lambda make=make: make(run), name, mime,
+                key="dl_" + make.__name__.split("_")[0],
+                on_click="ignore", help=what,
+            )  # fmt: skip

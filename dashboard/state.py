@@ -1,0 +1,33 @@
+"""Every key the page keeps in ``st.session_state``, named and explained in one place.
+
+A Streamlit script runs top to bottom on every click; what must outlive a run lives here. The
+widgets' own keys follow two conventions: ``w_<config field>`` for the sidebar's controls (see
+:func:`widget`) and ``o_<option>`` for a view's options (each view names its own).
+"""
+
+from __future__ import annotations
+
+RUN = "run"  # dashboard.live.Run: this session's run, trained in slices across script runs
+RUN_NO = "run_no"  # how many times Train was pressed: the epoch scrubber's key changes with it
+VIEW = "view"  # the name of the open view (from the link, a preset or the tabs)
+VIEW_TAB = "view_tab"  # the tabs widget's key: the label of the tab the user clicked
+HIDE = "hide"  # sidebar sections the link hides from a class
+LINK_WARNINGS = "link_warnings"  # what was refused in the link, shown until dismissed
+INITIALIZED = "initialized"  # the link has been read into the controls (once per session)
+PRESET = "w_preset"  # the lesson preset selector
+DEPTH, WIDTH, WIDTHS = "w_depth", "w_width", "w_widths"  # the network section's three widgets
+DEEP_ACTIVATION, DEEP_DEPTH = "o_deep_act", "o_deep_depth"  # set by a preset (Preset.deep)
+UPLOAD = "w_upload"  # the CSV file uploader
+BUSY = "busy"  # why the last Train click could not start (the server was busy), or absent
+QUIZ = "w_quiz"  # predict-then-observe mode on? (the sidebar toggle; `quiz=1` in a link)
+QUIZ_SENT = "quiz_sent"  # (run number, {(question, scheme): answer}): sent with Train, graded
+
+
+def widget(field: str) -> str:
+    """The key of the sidebar widget of a config field."""
+    return f"w_{field}"
+
+
+def quiz_answer(question: str, scheme: str | None) -> str:
+    """The key of the widget holding a quiz answer (scheme None: a question about them all)."""
+    return f"q_{question}_{scheme or 'all'}"

@@ -1,0 +1,341 @@
+"""What a run will cost, in seconds, before it runs: counts of its work times fitted prices.
+
+A run (:class:`initdash.train.Trainer`) spends its time on a few kinds of work, each counted
+here from the config and the data sizes alone (:func:`counts`):
+
+* ``macs``: multiply-adds of the matrix products: every training step (forward and backward,
+  about 3 forward passes), the evaluation of the test set every epoch and of the training set
+  every epoch in mini-batch mode, the detailed measurements (a forward and backward pass on the
+  probe batch, the decision-boundary grid) and LSUV's rescaling passes;
+* ``elems``: activation values computed (models x units x rows: 3 passes per training row,
+  1 per evaluated row);
+* ``updates``: parameter values the optimizer touches (models x parameters x steps x its
+  operations: SGD 2, momentum 4, Adam 11);
+* ``calls``: numpy calls per layer (each step's forward, backward and update; each evaluation's
+  forward), whose fixed cost dominates small nets;
+* ``steps``, ``epochs``: fixed costs per training step (loss, divergence checks, batch
+  indexing) and per epoch (shuffling, recording);
+* ``details``, ``detail_elems``, ``detail_params``, ``gram``: the detailed measurements at the
+  snapshot epochs (per layer; per activation value of the probe batch; per parameter, for the
+  weight histograms and norms; the neuron-by-neuron Gram matrices of the clone and similarity
+  measures: width^2 x probe rows);
+* ``bn_elems``, ``bn_calls``: BatchNorm's extra work (when it is on): hidden activation
+  values normalized in training steps (models x hidden units x training rows: batch
+  statistics, normalization, gamma and beta forward and their gradients backward) and
+  evaluated (its running statistics, as a scale and shift), and its numpy calls per hidden
+  layer and step; its gamma and beta (2 per hidden unit) add to ``updates`` and ``draws``;
+* ``draws``: initial weights drawn (models x parameters);
+* ``flushed``: the activation values of a run whose signal shrinks toward the subnormal range
+  (``nn.StackedMLP.needs_flush``: from then on every layer of every pass sets tiny values to
+  0, two more passes over its values). Whether it will, is estimated at initialization from
+  the variance formula (:func:`shrinks`); a run whose signal only shrinks later is not
+  foreseen (the app stops any run at the limit: ``dashboard.live.advance``).
+
+:func:`seconds` is their sum weighted by ``PRICES``, fitted by ``bench/cost_fit.py`` on
+measured runs (one BLAS thread, the thread's CPU time, as the app trains). A run's CPU time on
+another machine differs by that machine's speed; the limits below are in this machine's seconds.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .activations import calculate_gain, get_activation
+from .config import GRID_SIZE, PROBE_SIZE
+from .data import Data, _class_sizes
+from .results import pick_epochs
+from .schemes import LSUV_MAX_ITER, SCHEMES, stream
+
+if TYPE_CHECKING:  # initdash.config imports this module when it first needs it
+    from .config import TrainConfig
+
+# The most one classroom run may cost (predicted seconds of one core), and the most the runs
+# in progress on one server may still cost together (dashboard.live refuses a new run beyond).
+CLASSROOM_SECONDS = 30.0
+SERVER_SECONDS = 120.0
+
+UPDATE_OPS = {"sgd": 2, "momentum": 4, "adam": 11}
+
+# Seconds per unit of each count, fitted by `python bench/cost_fit.py` on 2026-12-01 on this
+# project's machine (AMD EPYC, 2 cores, one BLAS thread, numpy 2.4; other people's work running:
+# the thread's CPU time is measured): 35 settings (6 with BatchNorm), median ratio 1.05 and
+# worst 1.24 in sample, leave-one-out median 1.09 and worst 1.51. Refit them when the
+# trainer's work changes.
+PRICES: dict[str, float] = {
+    "fixed": 0.0,
+    "macs": 1.38e-11,
+    "elems": 5.67e-10,
+    "updates": 3.62e-10,
+    "calls": 7.41e-07,
+    "steps": 2.15e-05,
+    "epochs": 2.42e-05,
+    "details": 3.74e-04,
+    "detail_elems": 1.95e-08,
+    "detail_params": 4.04e-08,
+    "gram": 2.10e-11,
+    "bn_elems": 3.62e-09,
+    "bn_calls": 2.86e-05,
+    "draws": 1.44e-07,
+    "flushed": 7.18e-10,
+}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """The sizes a run's cost follows: features, classes, training and test rows."""
+
+    n_features: int
+    n_classes: int
+    n_train: int
+    n_test: int
+
+
+def sizes(config: TrainConfig, data: Data | None = None) -> Sizes:
+    """Sizes of the user's data, or of the config's generated dataset (its exact split)."""
+    if data is not None:
+        return Sizes(data.n_features, data.n_classes, len(data.y_train), len(data.y_test))
+    tf = config.test_fraction
+    n_test = 0
+    for size in _class_sizes(config.n_samples, config.n_classes):  # as data._stratified_split
+        k = math.floor(tf * size + 0.5)
+        n_test += min(max(k, 1) if tf > 0 else k, size - 1)
+    return Sizes(2, config.n_classes, config.n_samples - n_test, n_test)
+
+
+def counts(config: TrainConfig, data: Data | None = None) -> dict[str, float]:
+    """The run's work, counted (see the module's docstring), one entry per price."""
+    s = sizes(config, data)
+    k = 1 if s.n_classes == 2 else s.n_classes
+    dims = [s.n_features, *config.hidden, k]
+    L = len(dims) - 1
+    M = len(config.schemes) * config.repeats
+    f = sum(b * (a + 1) for a, b in zip(dims[:-1], dims[1:], strict=True))  # params = MACs/row
+    units = sum(dims[1:])
+    bn = bool(config.batchnorm)
+    bn_units = sum(config.hidden) if bn else 0
+    params = f + 2 * bn_units  # with gamma and beta
+    batch = config.batch_size or s.n_train
+    full = batch >= s.n_train
+    per_epoch = 1 if full else math.ceil(s.n_train / batch)
+    E = config.epochs
+    steps = E * per_epoch
+    train_rows = E * s.n_train
+    eval_rows = E * (s.n_test + (0 if full else s.n_train)) + s.n_train + s.n_test
+    evals = E * (1 + (not full)) + 2
+    probe = min(s.n_train, PROBE_SIZE)
+    D = len(pick_epochs(E, config.snapshots))
+    grid = GRID_SIZE**2 if s.n_features == 2 else 0
+    ops = UPDATE_OPS[config.optimizer]
+    lsuv = sum(SCHEMES[n].data_dependent for n in config.schemes) * config.repeats
+    return {
+        "fixed": 1.0,
+        "macs": M * f * (3 * train_rows + eval_rows + D * (3 * probe + grid))
+        + lsuv * f * probe * LSUV_MAX_ITER,
+        "elems": M * units * (3 * train_rows + eval_rows),
+        "updates": M * params * steps * ops,
+        "calls": L * (steps * (6 + ops) + 2 * evals),
+        "bn_elems": M * bn_units * (train_rows + eval_rows / 4),
+        "bn_calls": bn * (L - 1) * steps,
+        "steps": steps,
+        "epochs": E,
+        "details": D * L,
+        "detail_elems": D * M * units * probe,
+        "detail_params": D * M * f,
+        "gram": D * M * sum(n * n for n in config.hidden) * probe,
+        "draws": M * params,
+        "flushed": M * units * (3 * train_rows + eval_rows) * shrinks(config, dims, batch),
+    }
+
+
+_NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(81)
+_WEIGHTS = _WEIGHTS / _WEIGHTS.sum()  # E[f(z)], z ~ N(0, 1), as a weighted sum over _NODES
+
+
+def shrinks(config: TrainConfig, dims: list[int], batch: int) -> bool:
+    """Whether some scheme's signal at initialization falls where the trainer flushes tiny
+    values (below 2**64 times the dtype's smallest normal number: nn.StackedMLP.needs_flush).
+
+    Mean-field estimate (the variance formula, Var z = n Var(W) E[a^2], layer by layer, with
+    Gaussian pre-activations): forward from inputs of spread 1, each layer's pre-activation
+    has mean ``mean(W) n E[a]`` and variance ``n Var(W) E[a^2] + (mean(W) n)^2 Var(a)`` (equal
+    weights add coherently); backward from the output gradient (about 1 / batch), each layer
+    multiplies the mean square gradient by ``E[act'(z)^2] (n Var(W) + (mean(W) n)^2)``.
+    Saturated units (a slope near 0) thus vanish the gradient as they do in the trainer."""
+    act = get_activation(config.activation)
+    floor = 2 * (math.log10(np.finfo(config.dtype).tiny) + 64 * math.log10(2.0))  # of squares
+    gain = calculate_gain(config.activation)
+    layers = list(zip(dims[:-1], dims[1:], strict=True))
+    for name in config.schemes:
+        if name == "zeros" or SCHEMES[name].data_dependent:  # exact zeros; LSUV: spread 1
+            continue
+        param = config.scheme_param(name)
+        mean_a, sq_a, var_a = 0.0, 1.0, 1.0  # the standardized inputs
+        slopes = []
+        for i, (n_in, n_out) in enumerate(layers[:-1]):
+            mu, rms = _moments(name, n_out, n_in, param, gain)
+            var_w = max(rms * rms - mu * mu, 0.0)
+            m = mu * n_in * mean_a
+            q = n_in * var_w * sq_a + (mu * n_in) ** 2 * (var_a if i else 1.0 / n_in)
+            z = m + math.sqrt(q) * _NODES
+            a = act.fn(z, np.empty_like(z))
+            mean_a, sq_a = float(_WEIGHTS @ a), float(_WEIGHTS @ (a * a))
+            var_a = max(sq_a - mean_a * mean_a, 0.0)
+            if sq_a <= 0 or math.log10(sq_a) < floor:
+                return True
+            g = act.grad(z, a, np.empty_like(z))
+            slopes.append(float(_WEIGHTS @ (g * g)))
+        grad = -2 * math.log10(batch) - math.log10(4.0)  # log10 of the mean square gradient
+        for (n_in, n_out), slope in zip(reversed(layers[1:]), reversed(slopes), strict=True):
+            mu, rms = _moments(name, n_out, n_in, param, gain)
+            factor = slope * (n_out * max(rms * rms - mu * mu, 0.0) + (mu * n_out) ** 2)
+            grad += math.log10(max(factor, 1e-300))
+            if grad < floor:
+                return True
+    return False
+
+
+@functools.lru_cache(maxsize=512)
+def _moments(scheme: str, n_out: int, n_in: int, param: float | None, gain: float):
+    """|mean| and rms of one (n_out, n_in) weight matrix drawn by the scheme."""
+    s = SCHEMES[scheme]
+    w = s.sampler((n_out, n_in), stream(0, "cost"), s.default if param is None else param, gain)
+    return abs(float(w.mean())), float(np.sqrt(np.mean(np.square(w))))
+
+
+def seconds(config: TrainConfig, data: Data | None = None) -> float:
+    """Predicted CPU seconds of the whole run (one core, one BLAS thread) on this machine."""
+    return sum(PRICES[k] * v for k, v in counts(config, data).items())
+
+
+def _times(r: float) -> str:
+    return f"{r:.1f}x" if r < 10 else f"{r:.0f}x"
+
+
+def duration(s: float) -> str:
+    """Seconds as a person reads them: '0.8 s', '45 s', '3 min', '1.2 h'."""
+    if s < 10:
+        return f"{s:.1f} s"
+    if s < 90:
+        return f"{s:.0f} s"
+    if s < 5400:
+        return f"{s / 60:.0f} min"
+    return f"{s / 3600:.1f} h"
+
+
+# The sidebar's batch sizes (and 0 = the whole training set): what a refusal suggests.
+BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 0)
+
+
+def _nice_floor(n: int) -> int:
+    """n rounded down to 2 significant digits (1234 -> 1200), at least 1."""
+    if n < 100:
+        return max(n, 1)
+    step = 10 ** (len(str(n)) - 2)
+    return n // step * step
+
+
+def _largest(lo: int, hi: int, ok) -> int | None:
+    """The largest integer in [lo, hi] for which ``ok`` holds (ok is monotone: true below some
+    value), or None."""
+    if hi < lo or not ok(lo):
+        return None
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if ok(mid) else (lo, mid - 1)
+    return lo
+
+
+@dataclass(frozen=True)
+class Fix:
+    """One change that brings a run under a limit: the field, the setting as it is now and
+    as it would fit (as a person reads them), and the config with the change."""
+
+    field: str
+    now: str
+    text: str
+    config: TrainConfig
+
+
+def fixes(config: TrainConfig, data: Data | None, ok: Callable[[TrainConfig], bool]) -> list[Fix]:
+    """Single changes that make ``ok(config)`` true (e.g. the predicted seconds under a limit),
+    the others kept, e.g. Fix("batch_size", "batch size 1", "batch size 64", ...). For each
+    setting the nearest that fits: the most epochs, the smallest batch, ..."""
+
+    def fits(**change) -> bool:
+        try:
+            return ok(config.replace(**change))
+        except ValueError:
+            return False
+
+    def plural(n: int, what: str) -> str:
+        return f"{n} {what}{'s' * (n != 1)}"
+
+    out: list[Fix] = []
+
+    def add(field: str, now: str, text: str, **change) -> None:
+        out.append(Fix(field, now, text, config.replace(**change)))
+
+    s = sizes(config, data)
+    batch = config.batch_size or s.n_train
+    bigger = [b for b in BATCH_SIZES if (b or s.n_train) > batch and (b == 0 or b < s.n_train)]
+    b = next((b for b in bigger if fits(batch_size=b)), None)
+    if b is not None:
+        now = "the full batch" if config.batch_size == 0 else f"batch size {config.batch_size}"
+        add("batch_size", now, "the full batch" if b == 0 else f"batch size {b}", batch_size=b)
+    e = _largest(1, config.epochs - 1, lambda e: fits(epochs=_nice_floor(e)))
+    if e is not None:
+        e = _nice_floor(e)
+        add("epochs", plural(config.epochs, "epoch"), plural(e, "epoch"), epochs=e)
+    H = len(config.hidden)
+    d = _largest(1, H - 1, lambda d: fits(hidden=config.hidden[:d]))
+    if d is not None:
+        now = plural(H, "hidden layer")
+        add("hidden", now, plural(d, "hidden layer"), hidden=config.hidden[:d])
+    top = max(config.hidden, default=1)
+    w = _largest(1, top - 1, lambda w: fits(hidden=tuple(min(n, w) for n in config.hidden)))
+    if w is not None:
+        narrow = tuple(min(n, w) for n in config.hidden)
+        add("hidden", f"{top} units per layer", f"at most {w} units per layer", hidden=narrow)
+    if data is None:
+        n = _largest(1, config.n_samples // 20 - 1, lambda k: fits(n_samples=20 * k))
+        if n is not None:
+            now = plural(config.n_samples, "sample")
+            add("n_samples", now, plural(20 * n, "sample"), n_samples=20 * n)
+    r = _largest(1, config.repeats - 1, lambda r: fits(repeats=r))
+    if r is not None:
+        add("repeats", plural(config.repeats, "repeat"), plural(r, "repeat"), repeats=r)
+    k = _largest(1, len(config.schemes) - 1, lambda k: fits(schemes=config.schemes[:k]))
+    if k is not None:
+        now = plural(len(config.schemes), "scheme")
+        add("schemes", now, plural(k, "scheme"), schemes=config.schemes[:k])
+    return out
+
+
+def over(config: TrainConfig, data: Data | None = None, limit: float = CLASSROOM_SECONDS) -> str:
+    """What the run would cost, as a multiple of the limit ('' when it fits)."""
+    t = seconds(config, data)
+    if t <= limit:
+        return ""
+    return (
+        f"about {duration(t)} of training, {_times(t / limit)} the classroom limit of "
+        f"{duration(limit)} per run"
+    )
+
+
+def too_slow(config: TrainConfig, data: Data | None = None, limit: float = CLASSROOM_SECONDS):
+    """Why the run is over the limit, what it would cost and what fits ('' when it fits)."""
+    cost = over(config, data, limit)
+    if not cost:
+        return ""
+    found = fixes(config, data, lambda c: seconds(c, data) <= limit)[:3]
+    now = f" ({', '.join(f.now for f in found)})" if found else ""
+    text = f"this run{now} would take {cost}"
+    if not found:
+        return text + "; use a smaller network, fewer schemes or fewer epochs"
+    return text + "; it fits with " + " or ".join(f.text for f in found)

@@ -1,0 +1,176 @@
+"""The predict-then-observe quiz, graded by hand: a hand-made run (summary rows written here)
+in, right or wrong and the why (with its number) out, for every answer of every question; then
+the questions each preset asks, and grades of a real run against its own verdicts."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import initdash
+from initdash import quiz
+from initdash.presets import DEFAULT_QUESTIONS, PRESETS
+
+# A hand-made run of four schemes: each row what its verdicts (Result.summary()) would say.
+COLUMNS = """scheme symmetry_broken distinct_neurons layer_width dead_neurons stuck_neurons
+initial_loss lowest_loss first_cut_epoch gradient signal_ratio_at_init saturated_at_init relapse
+relapse_epoch reach_epoch""".split()
+ROWS = [
+    ("zeros", False, 1, 16, 0, 0, 0.693, 0.693, -1, "blocked", 0.0, 0.0, 1.0, -1, -1),
+    ("random_small", True, 16, 16, 0, 0, 0.7, 0.69, -1, "vanishing", 3e-7, 0.0, 1.0, -1, -1),
+    ("random_large", True, 8, 16, 0, 8, 0.7, 0.2, 3, "exploding", 416.0, 0.94, 3.19, 109, 90),
+    ("xavier_normal", True, 16, 16, 0, 0, 0.7, 0.2, 3, "healthy", 0.25, 0.0, 1.4, 200, 40),
+]
+RUN = pd.DataFrame(ROWS, columns=COLUMNS)
+
+
+def one(scheme: str, **values) -> pd.DataFrame:
+    """A one-scheme run: Xavier's row above with ``values`` changed."""
+    return pd.DataFrame([{**dict(zip(COLUMNS, ROWS[3], strict=True)), "scheme": scheme, **values}])
+
+
+def graded(name: str, answer: str, scheme: str | None = None) -> quiz.Grade:
+    return quiz.grade(name, RUN, answer, scheme)
+
+
+@pytest.mark.parametrize(
+    "name, scheme, truth, why",
+    [
+        ("clones", "zeros", "yes", "kept identical weights to the end (1 of 16 neurons distinct)"),
+        ("clones", "xavier_normal", "no", "weights differ at the end (16 of 16 neurons distinct)"),
+        ("clones", "random_large", "no", "(8 of 16 neurons distinct + 8 stuck)"),
+        ("learns", "zeros", "no", "started at 0.693 and never got 10% below that (lowest 0.693)"),
+        ("learns", "random_small", "no", "never got 10% below that (lowest 0.69)"),
+        (
+            "learns",
+            "xavier_normal",
+            "yes",
+            "went from 0.7 to 10% below that at epoch 3 (lowest 0.2)",
+        ),
+    ],
+)
+def test_yes_no_questions(name, scheme, truth, why):
+    for answer in quiz.QUESTIONS[name].choices:
+        g = graded(name, answer, scheme)
+        assert g.right == (answer == truth) and g.truths == (truth,)
+        assert why in g.why
+
+
+@pytest.mark.parametrize(
+    "scheme, truth, number",
+    [
+        ("zeros", "be exactly 0", "exactly 0 reached layer 1"),
+        ("random_small", "vanish", "layer 1 got x3e-07 of the output layer's backprop signal"),
+        ("random_large", "explode", "layer 1 got x416 of"),
+        ("xavier_normal", "stay healthy", "layer 1 got x0.25 of"),
+    ],
+)
+def test_gradient(scheme, truth, number):
+    choices = quiz.QUESTIONS["gradient"].choices
+    assert set(choices) == {"vanish", "explode", "stay healthy", "be exactly 0"}
+    for answer in choices:
+        g = graded("gradient", answer, scheme)
+        assert g.right == (answer == truth), (answer, truth)
+        assert number in g.why
+    text = quiz.QUESTIONS["gradient"].text
+    assert "vanish (under x0.001 of the output layer's), explode (over x10)" in text
+
+
+def test_gradient_overflow_is_said_so():
+    table = one("random_large", gradient="exploding", signal_ratio_at_init=float("inf"))
+    g = quiz.grade("gradient", table, "explode", "random_large")
+    assert g.right and "an overflow" in g.why
+
+
+def test_saturated():
+    g = graded("saturated", "yes", "random_large")
+    assert g.right and "94% of its outputs started saturated (most: over 50%)" in g.why
+    assert not graded("saturated", "no", "random_large").right
+    g = graded("saturated", "yes", "xavier_normal")
+    assert not g.right and g.truths == ("no",) and g.why.startswith("0% of its outputs")
+    edge = one("he_normal", saturated_at_init=0.5)  # half is not most
+    assert quiz.grade("saturated", edge, "no", "he_normal").right
+
+
+def test_unstable():
+    g = graded("unstable", "yes", "random_large")
+    assert g.right and "climbed back to 3.19x its lowest (at epoch 109)" in g.why
+    g = graded("unstable", "yes", "xavier_normal")  # climbed, but not past twice its lowest
+    assert not g.right and "worst climb back was to 1.4x its lowest (at epoch 200)" in g.why
+    g = graded("unstable", "no", "zeros")
+    assert g.right and "never climbed back" in g.why
+
+
+def test_race():
+    assert quiz.choices("race", RUN.scheme) == (*RUN.scheme, quiz.NONE)
+    g = graded("race", "xavier_normal")
+    assert g.right and g.truths == ("xavier_normal",)
+    assert g.why == (
+        "Xavier normal reached a training loss of 0.3 at epoch 40 (Random large at 90; "
+        "Zeros never; Random small never)"
+    )
+    for wrong in ("zeros", "random_large", quiz.NONE):
+        assert not graded("race", wrong).right
+    tie = RUN.assign(reach_epoch=[-1, -1, 40, 40])
+    for winner in ("random_large", "xavier_normal"):
+        g = quiz.grade("race", tie, winner)
+        assert g.right and g.truths == ("random_large", "xavier_normal")
+    assert "Random large and Xavier normal reached" in g.why
+    nobody = RUN.assign(reach_epoch=-1)
+    g = quiz.grade("race", nobody, quiz.NONE)
+    assert g.right and g.why == "no scheme's training loss got down to 0.3"
+    assert not quiz.grade("race", nobody, "zeros").right
+
+
+def test_first_epoch_at_or_below():
+    assert quiz.first_epoch_at_or_below([0.7, 0.5, 0.3, 0.2], 0.3) == 2
+    assert quiz.first_epoch_at_or_below([0.7, 0.5], 0.3) == -1
+    assert quiz.first_epoch_at_or_below([0.7, float("nan"), 0.1], 0.3) == 2
+
+
+def test_every_preset_asks_known_questions():
+    for name in DEFAULT_QUESTIONS:
+        assert name in quiz.QUESTIONS
+    for preset in PRESETS.values():
+        assert preset.questions and set(preset.questions) <= set(quiz.QUESTIONS)
+
+
+def test_questions_for_a_config():
+    config = initdash.TrainConfig()
+    asked = quiz.questions_for(None, config)
+    per_scheme = [n for n in DEFAULT_QUESTIONS if n != "race"]
+    assert asked == [(n, s) for n in per_scheme for s in config.schemes] + [("race", None)]
+    relu = PRESETS["saturation"].config().replace(activation="relu")
+    assert all(n != "saturated" for n, _ in quiz.questions_for("saturation", relu))
+    sig = PRESETS["saturation"].config()
+    assert ("saturated", "random_large") in quiz.questions_for("saturation", sig)
+    alone = config.replace(schemes=("xavier_normal",))
+    assert all(n != "race" for n, _ in quiz.questions_for(None, alone))
+
+
+def test_a_real_run_is_graded_by_its_own_verdicts():
+    """The first page, 200 epochs: every answer is graded against the run's summary row, and
+    the race against the mean training loss curves."""
+    result = initdash.run(initdash.TrainConfig(epochs=200))
+    facts = quiz.facts(result)
+    s = result.summary().set_index("scheme")
+    answers = {(n, sc): "yes" for n, sc in quiz.questions_for(None, result.config) if sc}
+    answers[("race", None)] = "he_normal"
+    grades = {(g.question, g.scheme): g for g in quiz.grade_all(answers, facts)}
+    assert grades[("clones", "zeros")].right == (not s.loc["zeros", "symmetry_broken"])
+    assert grades[("clones", "he_normal")].right == (not s.loc["he_normal", "symmetry_broken"])
+    for scheme in result.schemes:
+        learned = s.loc[scheme, "first_cut_epoch"] >= 0
+        assert grades[("learns", scheme)].right == learned
+        assert grades[("gradient", scheme)].truths == (
+            quiz.GRADIENT_WORDS[s.loc[scheme, "gradient"]],
+        )
+    for i, scheme in enumerate(result.schemes):
+        loss = result.evidence(i).loss
+        e = facts.set_index("scheme").loc[scheme, "reach_epoch"]
+        assert (e == -1 and (loss > quiz.RACE_LOSS).all()) or (
+            loss[e] <= quiz.RACE_LOSS and (loss[:e] > quiz.RACE_LOSS).all()
+        )
+    first = facts[facts.reach_epoch >= 0].reach_epoch.min()
+    winners = set(facts[facts.reach_epoch == first].scheme)
+    assert grades[("race", None)].right == ("he_normal" in winners)
