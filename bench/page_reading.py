@@ -103,6 +103,8 @@ def expected(query: str | Mapping[str, list[str]]) -> dict:
 def same_cell(cell, value) -> bool:
     """A table cell equals the expected value (numbers to 1e-6 relative; text exactly)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if cell is None or cell == "":  # an empty cell: the table's missing value (NaN)
+            return math.isnan(float(value))
         try:
             x = float(cell)
         except (TypeError, ValueError):
