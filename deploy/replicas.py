@@ -293,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--pin",
         action="store_true",
-        help="replica i on core i only (one replica per core; see deploy/README.md)",
+        help="replica i on core i only (one replica per core; README: Serving a larger class)",
     )
     args = ap.parse_args(argv)
     if find_haproxy() is None:
