@@ -42,7 +42,7 @@ sys.path.insert(0, str(REPO_ROOT / "bench"))
 import page_reading as P  # noqa: E402  (bench/page_reading.py)
 import stclient  # noqa: E402  (bench/stclient.py: the browser-free client)
 
-TRAIN, STOP = "▶ Train", "■ Stop"
+TRAIN, STOP = P.TRAIN_LABEL, P.STOP_LABEL  # the page's labels, as bench/page_reading.py knows them
 APP = '[data-testid="stApp"]'
 DIALOG = '[role="dialog"]'
 ERROR_BOXES = '[data-testid="stException"], [data-testid="stAlertContentError"]'
@@ -268,7 +268,7 @@ class Student:
         wait_for_app_idle(self.page)
 
     def click(self, name: str) -> None:
-        self.page.get_by_role("button", name=name, exact=True).click(timeout=15_000)
+        self.page.get_by_role("button", name=name).click(timeout=15_000)
 
     def progress(self) -> str | None:
         loc = self.page.locator(P.DOM_PROGRESS)
