@@ -291,8 +291,24 @@ def stop(run: Run) -> None:
             return
         trainer.net._spaces.clear()  # buffers are remade on demand: don't copy them
         run.own = copy.deepcopy(trainer).stop()
-        shared.sessions = max(shared.sessions - 1, 0)
+    _leave(shared)
     run.wall = time.perf_counter() - run.started
+
+
+def leave(run: Run) -> None:
+    """This session no longer watches its run (a new Train replaces it). A shared run goes on
+    for the other sessions; one nobody watches is forgotten, so the next Train of the same
+    settings starts from epoch 0 rather than where the abandoned run got to."""
+    if run.own is None and run.shared is not None and not run.finished:
+        _leave(run.shared)
+
+
+def _leave(shared: SharedRun) -> None:
+    with shared.lock:
+        shared.sessions = max(shared.sessions - 1, 0)
+        alone = shared.sessions == 0
+    if alone:
+        live_runs().drop(shared)
 
 
 def progress(run: Run) -> tuple[float, str]:

@@ -86,6 +86,9 @@ class Board:
 
 # ---------------------------------------------------------------------- Train and Stop
 def start_run(page: Page) -> None:
+    previous = st.session_state.get(state.RUN)
+    if previous is not None:
+        live.leave(previous)
     try:
         run = live.start(page.config, page.data, page.data_key)
     except live.ServerBusy as e:

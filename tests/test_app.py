@@ -327,6 +327,28 @@ def test_sessions_asking_for_the_same_run_share_one_training():
     assert live.start(config, None, "generated").from_cache
 
 
+def test_a_run_nobody_watches_is_forgotten_and_train_again_starts_at_epoch_0():
+    """Stop by the run's only session, or a second Train while it trains, leaves the run
+    nobody watches: it is dropped, so the next Train of the same settings starts at epoch 0
+    (before, it picked the abandoned run up where it stopped, and four Train/Stop pairs
+    could add up to a finished run, shown as "Trained" right after a Stop click)."""
+    live.clear()
+    config = initdash.TrainConfig(epochs=300, seed=6)
+    a = live.start(config, None, "generated")
+    live.advance(a, 0.0)
+    assert a.result.epochs_done > 0
+    live.stop(a)
+    b = live.start(config, None, "generated")
+    assert b.shared is not a.shared and b.result.epochs_done == 0 and b.sessions == 1
+    live.advance(b, 0.0)
+    live.leave(b)  # what a second Train click does to the session's run in progress
+    c = live.start(config, None, "generated")
+    assert c.shared is not b.shared and c.result.epochs_done == 0
+    d = live.start(config, None, "generated")  # another session: both watch one run
+    live.leave(d)
+    assert live.start(config, None, "generated").shared is c.shared  # c still watches it
+
+
 def test_a_busy_server_asks_a_new_run_to_wait_but_never_a_shared_one(monkeypatch):
     """Runs in progress share the server: a Train that would take the runs being driven over
     cost.SERVER_SECONDS of predicted training waits (with a message saying why and how much);
