@@ -28,7 +28,6 @@ from collections.abc import Iterable, Mapping
 TRAIN_LABEL = "Train"
 STOP_LABEL = "Stop"
 FINISHED_PREFIXES = ("Trained", "Loaded a finished run")
-TRAINING_PREFIX = "Training"
 TLDR_FIRST_COLUMN = "Initialization"
 
 # Controls that bench/load.py's scenario (c) changes, by label as the sidebar shows them
@@ -44,14 +43,6 @@ CARD = re.compile(
 )
 _TAG = re.compile(r"<[^>]+>")
 _ICON = re.compile(r":material/([a-z0-9_]+):")
-
-
-def is_train_button(label: str) -> bool:
-    return TRAIN_LABEL in label
-
-
-def is_stop_button(label: str) -> bool:
-    return STOP_LABEL in label
 
 
 def is_finished(progress_text: str | None) -> bool:
