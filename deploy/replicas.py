@@ -236,16 +236,10 @@ class Balancer:
     replica_urls: dict[str, str] = field(default_factory=dict)
     log_dir: Path = REPO / "artifacts" / "replicas"
 
-    def stop_replica(self, name: str) -> None:
-        stop_process(self.replicas[name])
-
     def stop(self) -> None:
         stop_process(self.haproxy)
         for proc in self.replicas.values():
             stop_process(proc)
-
-    def pids(self) -> dict[str, int]:
-        return {"haproxy": self.haproxy.pid, **{n: p.pid for n, p in self.replicas.items()}}
 
 
 def start(
