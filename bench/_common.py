@@ -288,19 +288,15 @@ def git_rev() -> str:
     """The commit measured ('abc1234', '+dirty' when app/core files differ from it)."""
     import subprocess
 
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout
+
     try:
-        rev = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "streamlit_app.py", "dashboard", "initdash"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+        rev = git("rev-parse", "--short", "HEAD").strip()
+        dirty = git("status", "--porcelain", "--", "streamlit_app.py", "dashboard", "initdash")
     except OSError:
         return "unknown"
-    return rev + (" +uncommitted changes in app/core" if dirty else "")
+    return rev + (" +uncommitted changes in app/core" if dirty.strip() else "")
 
 
 def print_trace(path: str) -> None:

@@ -31,6 +31,7 @@ import argparse
 import os
 import sys
 import time
+from urllib.parse import parse_qs
 
 import _common as C
 
@@ -43,23 +44,20 @@ TARGET = 1.5
 DEFAULT_EPOCHS = TrainConfig().epochs
 
 
+VIEW = None  # --view: the view the link opens (default: the app's own first view)
+
+
+def link(seed: int, epochs: int) -> str:
+    """The link's query: the default lesson with the seed (and the epochs) changed."""
+    return f"seed={seed}" + (f"&epochs={epochs}" if epochs != DEFAULT_EPOCHS else "")
+
+
 def link_config(seed: int, epochs: int) -> TrainConfig:
-    q = {"seed": [str(seed)]}
-    if epochs != DEFAULT_EPOCHS:
-        q["epochs"] = [str(epochs)]
-    shared = parse_query(q)
+    shared = parse_query(parse_qs(link(seed, epochs)))
     expected = TrainConfig(seed=seed, epochs=epochs)
     if shared.config != expected or shared.warnings:
         raise SystemExit(f"link config differs from TrainConfig(seed={seed}, epochs={epochs})")
     return expected
-
-
-VIEW = None  # --view: the view the link opens (default: the app's own first view)
-
-
-def url_for(base: str, seed: int, epochs: int) -> str:
-    q = f"seed={seed}" + (f"&epochs={epochs}" if epochs != DEFAULT_EPOCHS else "")
-    return f"{base}/?{q}" + (f"&view={VIEW}" if VIEW else "")
 
 
 def app_once(browser, base: str, seed: int, epochs: int, timeout_s: float, server_pid: int):
@@ -67,7 +65,7 @@ def app_once(browser, base: str, seed: int, epochs: int, timeout_s: float, serve
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
-        page.goto(url_for(base, seed, epochs))
+        page.goto(f"{base}/?{link(seed, epochs)}" + (f"&view={VIEW}" if VIEW else ""))
         C.conftest.wait_for_app_idle(page)
         s0 = C.tree_cpu(C.proc_tree(server_pid))
         b0 = C.tree_cpu(C.browser_pids(server_pid))

@@ -170,14 +170,6 @@ class Press:
     correct: bool | None = None
     note: str = ""
 
-    @property
-    def t_trained(self) -> float | None:
-        return None if self.trained is None or self.click is None else self.trained - self.click
-
-    @property
-    def t_done(self) -> float | None:
-        return None if self.done is None or self.click is None else self.done - self.click
-
 
 # ------------------------------------------------------------------ the ws student
 class WsStudent(stclient.Session):
@@ -586,18 +578,19 @@ def check_all(results: list[dict]) -> None:
                 p.correct, p.note = False, want["error"]
                 continue
             p.correct, p.note = P.check(p.cards, p.tldr, want)
-            if p.correct and p.intended:
-                what, v = p.intended
-                cfg = want["config"]
-                if what == "seed":
-                    ok = cfg.seed == v
-                elif what == "lr":
-                    ok = math.isclose(cfg.lr, float(v))
-                else:  # the view: not part of the config
-                    ok = True
-                if not ok:
-                    p.correct = False
-                    p.note = f"changed {what} to {v!r}, but the page's link says otherwise"
+            if p.correct and p.intended and not _as_intended(p.intended, want["config"]):
+                p.correct = False
+                p.note = "changed {} to {!r}, but the page's link says otherwise".format(
+                    *p.intended
+                )
+
+
+def _as_intended(intended: tuple, cfg) -> bool:
+    """The config has the setting the student changed (the view is not part of it)."""
+    what, v = intended
+    if what == "seed":
+        return cfg.seed == v
+    return math.isclose(cfg.lr, float(v)) if what == "lr" else True
 
 
 def _config_key(query: str) -> str:
@@ -608,13 +601,20 @@ def _config_key(query: str) -> str:
 
 
 # ------------------------------------------------------------------ report
+def _after_click(presses: list[Press], when: str) -> list[float]:
+    """Seconds from each press to its `when` moment (trained, done, page_done), where known."""
+    return [
+        getattr(p, when) - p.click
+        for p in presses
+        if getattr(p, when) is not None and p.click is not None
+    ]
+
+
 def summarize(r: dict) -> dict:
     ps = r["presses"]
     n_press = len(ps)
     fin = [p for p in ps if p.finished]
-    tt = [p.t_trained for p in fin if p.t_trained is not None]
-    td = [p.t_done for p in fin if p.t_done is not None]
-    pd_ = [p.page_done - p.click for p in fin if p.page_done is not None and p.click]
+    tt, td, pd_ = (_after_click(fin, when) for when in ("trained", "done", "page_done"))
     correct = sum(1 for p in fin if p.correct)
     crossed = {k: v for k, v in r["seen"].items() if len(v) > 1}
     s = {

@@ -79,22 +79,23 @@ class Tally:
         self.chart_bytes += n
         self.spec_bytes += len(v.spec.encode())
         blobs = [d.data.data for d in v.datasets] + ([v.data.data] if v.data.data else [])
-        for b in blobs:
-            self.data_bytes += len(b)
-            try:
-                self.rows += pa.ipc.open_stream(io.BytesIO(b)).read_all().num_rows
-            except Exception:  # noqa: BLE001
-                pass
+        self.data_bytes += sum(map(len, blobs))
+        self.rows += sum(map(arrow_rows, blobs))
         self.times.append(time.perf_counter())
 
 
+def arrow_rows(blob: bytes) -> int:
+    try:
+        return pa.ipc.open_stream(io.BytesIO(blob)).read_all().num_rows
+    except Exception:  # noqa: BLE001 - not an Arrow stream: no rows
+        return 0
+
+
 class Wire:
-    """Routes every received frame to the current Tally."""
+    """Routes every frame the page receives to the current Tally."""
 
-    def __init__(self):
+    def __init__(self, page):
         self.current = Tally()
-
-    def attach(self, page) -> None:
         page.on("websocket", lambda ws: ws.on("framereceived", lambda p: self.current.add(p)))
 
     def start(self) -> Tally:
@@ -115,8 +116,7 @@ def browser_part(epochs: int, seed: int, timeout_s: float) -> None:
             f"\n(1) at the websocket: server {url} pid {proc.pid}, page {url}/?{q}  [{C.loadavg()}]"
         )
         ctx, page = C.new_page(browser)
-        wire = Wire()
-        wire.attach(page)
+        wire = Wire(page)
         t = wire.start()
         page.goto(f"{url}/?{q}")
         C.conftest.wait_for_app_idle(page)
@@ -225,11 +225,8 @@ def inprocess_part(epochs: int, seed: int) -> None:
                 }
                 conv = time.perf_counter() - t1
                 spec_b = len(json.dumps(spec).encode())
-                data_b = sum(len(v) for v in data.values() if isinstance(v, bytes))
-                rows = 0
-                for v in data.values():
-                    if isinstance(v, bytes):
-                        rows += pa.ipc.open_stream(io.BytesIO(v)).read_all().num_rows
+                blobs = [v for v in data.values() if isinstance(v, bytes)]
+                data_b, rows = sum(map(len, blobs)), sum(map(arrow_rows, blobs))
                 tot = total.setdefault(name, [0, 0, 0])
                 tot[0] += spec_b
                 tot[1] += data_b

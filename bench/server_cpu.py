@@ -2,26 +2,19 @@
 
     python bench/server_cpu.py [--reps 3] [--cases default,clones,...] [--pin] [--profile]
 
-What it measures
-    One `streamlit run streamlit_app.py` (via tests/conftest.start_app). For the default lesson
-    and each preset, ``--reps`` times: a fresh browser context opens the link (`?seed=S` or
-    `?preset=P&seed=S`, a different seed each time, so the run cache never hits), waits until
-    the page is idle, then the server's CPU seconds (user + system of the server process and
-    its children, from /proc) are read, Train is clicked, and when the page is finished
-    (progress "Trained", the app idle, every chart drawn: bench/_common.DONE_JS) they are read
-    again. The difference is the server's CPU per Train: the script run the click starts
-    (sidebar, the open view, training in slices, the live redraws, the final page),
-    serialization and the websocket. The core's own CPU for the same config is
-    ``initdash.run`` in this process (thread CPU, one BLAS thread, as the app), best of the
-    reps. Their difference is what the server spends on anything but training.
+One `streamlit run streamlit_app.py`; for the default lesson and each preset, --reps times, a
+fresh browser context opens the link with a new seed (so the run cache never hits) and clicks
+Train. The server's CPU seconds (its process and children, from /proc) from the click to the
+finished page (bench/_common.DONE_JS) are its CPU per Train: the script run, training in
+slices, the live redraws, serialization and the websocket. The core's own CPU for the same
+config is `initdash.run` in this process (thread CPU, one BLAS thread, as the app), best of
+the reps; their difference is what the server spends on anything but training.
 
-    --pin      the server on CPU 0, Chromium on CPU 1 (the browser's rendering off the server's
-               core; on Streamlit Cloud it runs on the student's machine).
+    --pin      the server on CPU 0, Chromium on CPU 1 (the browser's rendering off its core).
     --profile  samples the server with py-spy (if installed) during the measured clicks and
                prints the functions where its CPU went (own time and with callees).
 
-Prints per case: server CPU per Train (median), core CPU, their difference and ratio, the
-app's own "Trained in X s", and the load average. The machine is shared (2 cores).
+The machine is shared (2 cores): the load average is printed with every figure.
 """
 
 from __future__ import annotations

@@ -1,33 +1,25 @@
 """A browser-free Streamlit client: one session of the app over its websocket, as the
-Streamlit 1.67 frontend drives it. Not a benchmark; bench/load.py runs many of these.
+Streamlit 1.67 frontend drives it (read off streamlit's protos and the frames Chromium sends).
+Not a benchmark; bench/load.py runs many of these.
 
-How the frontend talks to the server (read off the installed streamlit package, its protos in
-streamlit/proto, and the frames Chromium sends; bench/README.md has the details):
+* Opening the link: GET the page (`/?<query>`; a load balancer sets its sticky cookie here),
+  `/_stcore/health`, `/_stcore/host-config`, then the websocket `/_stcore/stream` (subprotocol
+  "streamlit", with the cookies and an Origin); the page's static JavaScript is skipped (a
+  class's browsers fetch it once and cache it). The first BackMsg is `rerun_script` with the
+  query string, no widget states, and the browser's context (time zone, locale, URL).
+* The server answers with ForwardMsgs: `new_session` when a script run starts, `delta`s that
+  put elements and blocks at a "delta path", `page_info_changed` when the app changes the
+  share link, `script_finished` when the run ends. At the end of a finished run the frontend
+  drops elements the run did not send again, and the states of widgets no longer on the page.
+* Every later `rerun_script` carries the query string, the page's script hash and the value of
+  EVERY widget on the page as the frontend registers it: the server's value when it sends one,
+  else the user's, else the default. A button press is `trigger_value: true` on its id, in
+  that one message only. Keyed tabs report the chosen tab's label once the user picks one.
+* Messages of 10 kB or more are cached: each `rerun_script` lists the cached hashes, and the
+  server sends a `ref_hash` in place of a message it would repeat; entries not used for
+  `max_cached_message_age` finished runs are dropped.
 
-* Opening the link: the browser GETs the page (`/?<query>`; a load balancer sets its sticky
-  cookie on this response), then `/_stcore/health` and `/_stcore/host-config`, then opens
-  the websocket `/_stcore/stream` (subprotocol "streamlit", with the cookies and an Origin).
-  The client does the same (it skips the page's static JavaScript, which a class's browsers
-  fetch once and then cache). Its first BackMsg is `rerun_script` with the page's query
-  string, no widget states, and the browser's context (time zone, locale, URL).
-* The server answers with ForwardMsgs: `new_session` when a script run starts,
-  `delta`s that put elements and blocks at a "delta path" (the element tree),
-  `page_info_changed` when the app changes the query string (the share link),
-  `script_finished` when the run ends. A widget's id (`$$ID-<hash>-<key>`) comes with its
-  element. At the end of a finished run the frontend drops elements the run did not send
-  again (stale), and the widget states of widgets no longer on the page.
-* Every later `rerun_script` carries the current query string, the page's script hash and
-  the value of EVERY widget on the page, as the frontend registers it: the server's value
-  when it sends one (`set_value`), else the value the user set, else the widget's default.
-  A button press is `trigger_value: true` on the button's id, in that one message only.
-  Tabs with a key report the chosen tab's label (`string_value`) once the user picks one.
-* Messages of 10 kB or more are cacheable: the frontend keeps them and lists their hashes
-  in each `rerun_script` (`cached_message_hashes`), and the server then sends a `ref_hash`
-  in place of a message it would repeat; entries not used for `max_cached_message_age`
-  finished runs are dropped. The client keeps the same cache.
-
-The client uses the `websockets` package (a dependency of streamlit 1.67, whose server runs
-on uvicorn/starlette: this streamlit has no tornado) and urllib for the HTTP requests.
+It uses the `websockets` package (streamlit 1.67 runs on uvicorn/starlette: no tornado).
 """
 
 from __future__ import annotations

@@ -294,10 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         print("haproxy not found: apt-get install haproxy, or set $HAPROXY", file=sys.stderr)
         return 2
 
-    stopping = {"signal": None}
-
-    def on_signal(signum, _frame) -> None:
-        stopping["signal"] = signum
+    def on_signal(_signum, _frame) -> None:
         raise KeyboardInterrupt
 
     # SIGINT too: a shell starts background jobs with SIGINT ignored, and Python then keeps
