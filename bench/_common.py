@@ -113,17 +113,13 @@ def progress_text(page) -> str:
     return page.locator('[data-testid="stProgress"]').first.inner_text()
 
 
-def chromium_path() -> str:
+def launch(playwright, extra_args=()):
+    """Headless Chromium (Debian's, as the tests use it); with Playwright's async API, await it."""
     path, reason = conftest.find_chromium()
     if path is None:
         raise SystemExit(reason)
-    return path
-
-
-def launch(playwright):
-    """Headless Chromium (Debian's, as the tests use it)."""
     return playwright.chromium.launch(
-        executable_path=chromium_path(), args=conftest.CHROMIUM_ARGS, headless=True
+        executable_path=path, args=[*conftest.CHROMIUM_ARGS, *extra_args], headless=True
     )
 
 

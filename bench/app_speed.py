@@ -2,27 +2,20 @@
 
     python bench/app_speed.py [--epochs N] [--reps 5] [--sweep] [--pin] [--trace]
 
-App: one `streamlit run streamlit_app.py` (not restarted; one warm-up Train with seed 0 first),
-driven by headless Chromium. Each repetition opens `<url>/?seed=S` (S = 1..reps, so the app's
-run cache never hits) in a FRESH browser context (cold cache, like a student's first visit).
-Times are taken inside the page with performance.now() (bench/_common.py: INIT_JS, DONE_JS):
-  click  -> a capturing click listener on the "Train" button;
-  first  -> the first chart drawn or redrawn after the click, and the first progress text;
-  done   -> the page is finished: progress says "Trained", the app is idle (the test
-            harness's definition) AND every chart has an svg or canvas, for 300 ms; the time
-            is when it STARTED to hold.
-Also printed: the app's own "Trained N epochs in X s" (server side), and the CPU seconds of
-the server and of the browser (Chromium + Playwright driver) during the run, from /proc.
-Core: `initdash.run(TrainConfig(seed=S, epochs=N))` in this process after
-`limit_blas_threads(1)` (as the app does); the script checks the link's config is that one.
+App: one `streamlit run streamlit_app.py` (not restarted; one warm-up Train with seed 0),
+driven by headless Chromium; each repetition opens `<url>/?seed=S` (S = 1..reps, so the run
+cache never hits) in a FRESH browser context. Times are taken inside the page
+(bench/_common.py: INIT_JS, DONE_JS) from the click on "Train" to the first chart redrawn, the
+first progress text, and the finished page ("Trained", the app idle, every chart drawn, for
+300 ms; the time is when that STARTED to hold). Also printed: the app's own "Trained N epochs
+in X s", and the CPU seconds of the server and of the browser during the run, from /proc.
+Core: `initdash.run(TrainConfig(seed=S, epochs=N))` in this process with one BLAS thread (as
+the app); the script checks the link's config is that one.
 
-    --pin   the server (and the core runs) on CPU 0, Chromium on CPU 1: our own browser's
-            rendering off the server's core (a student's browser runs on their machine).
-    --trace serve bench/_traced_app.py (the app with timers) and print where its time went.
-
-Target: median app / median core <= 1.5. `--sweep` adds epochs 1000, 2000 and 5000 and fits
-app = fixed + per_epoch * epochs. The machine is shared: the load average is printed with
-every figure.
+--pin: the server (and the core runs) on CPU 0, Chromium on CPU 1 (a student's browser runs
+on their own machine). --trace: serve bench/_traced_app.py and print where its time went.
+Target: median app / median core <= 1.5. --sweep adds epochs 1000, 2000 and 5000 and fits
+app = fixed + per_epoch * epochs.
 """
 
 from __future__ import annotations

@@ -8,37 +8,25 @@
     python bench/load.py --scenario verify       # one session checked against in-process
     options: --client ws|chromium  --window S  --duration S  --seed N  --timeout S  --trace
 
-Clients (--client)
-    ws (default): bench/stclient.py, one Streamlit session per student over the app's
-        websocket, sending exactly what the frontend sends; no page is drawn, so the times are
-        the server's: from the press leaving the client to the "Trained" progress text.
-    chromium: one headless Chromium context per student (Playwright), the same actions through
-        the real page; the browsers share the server's cores, so its figures come out worse.
-
-Scenarios (--scenario)
-    a  a class opens the SAME link (?preset=<--preset>&seed=<--seed>) and presses Train at
-       random moments within --window s (default 10); the app trains it once and shares it.
-    b  every student opens their OWN link (five presets, some with changed parameters, a
-       different seed each) and presses Train within --window s (default 60; 0 = at once).
-    c  --students (default 10) sessions keep working for --duration s (default 300): change a
-       setting (seed, learning rate one step, or the open view), wait, think 1-3 s, press
-       Train, wait for the finished run, look 2-5 s, repeat.
-    verify  one session opens ?preset=seed_table&seed=3, presses Train; its headline cards and
-       TL;DR table are compared with the same config run in-process.
-    With several --students values, each class size runs on a fresh server (a sweep).
-
-Servers (--replicas)
-    0 (default): one `streamlit run streamlit_app.py` (tests/conftest.start_app), direct.
-    K >= 1: K replicas behind HAProxy with sticky sessions (deploy/replicas.py); several
-    values (--replicas 1 2) compare them. Warm-up: one Train per replica, not counted.
-    --trace (one server only): serve bench/_traced_app.py and print where the server's
-    script threads spent their time. --pin: replica i runs on core i only.
+Scenarios (--scenario; bench/README.md has the details)
+    a       a class opens the SAME link (?preset=<--preset>&seed=<--seed>) and presses Train
+            within --window s; the app trains it once and shares it
+    b       every student opens their OWN link (presets, changed parameters, a seed each) and
+            presses Train within --window s (0: all at once)
+    c       --students sessions change a setting, press Train, look, repeat for --duration s
+    verify  one session's page against the same config run in-process
+    Several --students values run a sweep, a fresh server each.
+Clients (--client): ws (default), bench/stclient.py over the app's websocket with no page
+    drawn, so the times are the server's; chromium, one headless Chromium context per student
+    (on the server's cores, so its figures come out worse).
+Servers (--replicas): 0 (default), one `streamlit run`; K >= 1, K replicas behind HAProxy
+    (deploy/replicas.py), warmed up by one Train each. --pin: replica i on core i. --trace
+    (one server): where its script threads spent their time (bench/_traced_app.py).
 
 Per class size it prints presses finished / correct (the headline cards and TL;DR cells equal
 `initdash.run` of the page's own share link, computed after the servers stopped) / lost /
 crossed, the time to "Trained" p50 / p95 / max, server CPU s per Train, peak RSS and the
-students per core; bench/README.md explains each figure. The load average is printed with
-every figure: other people's jobs share this machine.
+students per core, with the load average; bench/README.md explains each figure.
 """
 
 from __future__ import annotations
@@ -478,11 +466,7 @@ async def one_class(args, n: int, replicas: int) -> dict:
 
             pw = await async_playwright().start()
             browsers = [
-                await pw.chromium.launch(
-                    executable_path=C.chromium_path(),
-                    args=C.conftest.CHROMIUM_ARGS + EXTRA_ARGS,
-                    headless=True,
-                )
+                await C.launch(pw, EXTRA_ARGS)
                 for _ in range(max(1, math.ceil(n / args.per_browser)))
             ]
             made = itertools.count()

@@ -2,23 +2,16 @@
 
     python bench/payload.py [--epochs N] [--seed S] [--no-browser]
 
-(1) At the websocket, in headless Chromium against one `streamlit run streamlit_app.py`: every
-    frame the server sends (Playwright's "framereceived") is decoded as Streamlit's ForwardMsg,
-    so each is classified exactly: a chart (Element.vega_lite_chart: spec JSON bytes and Arrow
-    dataset bytes), a reference to a chart the browser has cached (ForwardMsg.ref_hash:
-    Streamlit resends messages >= 10 kB as a hash), or anything else.
-      (a) live run: the default lesson (`?seed=S`, --epochs) from the click on "Train" until
-          the page is finished; bytes per redraw = chart frame bytes / frames carrying a chart.
-      (b) finished page: each view's tab clicked in turn, bytes until the page is idle with
-          every chart drawn; the first view is clicked again at the end to show the cache.
-    Sizes are payload bytes as received (Streamlit 1.67 does not compress the websocket by
-    default, so that is also what goes over the network).
-(2) In-process: the same run drawn by each view's own draw function from dashboard/views.py
-    (widgets at their defaults, Streamlit in bare mode) with views._chart swapped for a
-    catcher; for each chart, views.chart_spec() and Streamlit's Arrow conversion give the spec
-    bytes, the Arrow datasets (bytes and rows), and the time to build and convert it.
-No target: the figures tell whether a redraw or a view is heavier than it needs to be. The
-machine is shared; the load average is printed with the figures.
+(1) At the websocket, in headless Chromium: every frame the server sends is decoded as
+    Streamlit's ForwardMsg and counted as a chart (spec JSON and Arrow dataset bytes), a
+    `ref_hash` to a chart the browser has cached (messages >= 10 kB), or anything else;
+    (a) during a live run of the default lesson (`?seed=S`, --epochs), from the click on
+    "Train" to the finished page, and (b) for each view's tab clicked in turn on the finished
+    page (the first view again at the end, to show the cache). Streamlit 1.67 does not
+    compress the websocket by default: these are also the bytes on the network.
+(2) In-process: each view's own draw() from dashboard/views.py for the same run, its charts
+    caught before views._chart; spec bytes, Arrow bytes and rows, build and convert times.
+No target: the figures tell whether a redraw or a view is heavier than it needs to be.
 """
 
 from __future__ import annotations

@@ -402,7 +402,10 @@ class Session:
         self.widgets[tid] = WidgetState(id=tid, string_value=label)
         await self._send_rerun()
 
-    async def wait_until(self, pred: Callable[[], bool], timeout: float, what: str = "") -> None:
+    async def wait_until(
+        self, pred: Callable[[], bool], timeout: float | None = None, what: str = ""
+    ) -> None:
+        timeout = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         while not pred():
             if self.closed:
@@ -423,13 +426,11 @@ class Session:
         """Until the progress text says the run finished and that script run has ended."""
         m = self._marks
         await self.wait_until(
-            lambda: m is not None and m.done is not None and self.idle(),
-            self.timeout if timeout is None else timeout,
-            "a finished run",
+            lambda: m is not None and m.done is not None and self.idle(), timeout, "a finished run"
         )
 
     async def wait_idle(self, timeout: float | None = None) -> None:
-        await self.wait_until(self.idle, self.timeout if timeout is None else timeout, "idle")
+        await self.wait_until(self.idle, timeout, "idle")
 
 
 # ------------------------------------------------------------------ widget values

@@ -83,6 +83,17 @@ def haproxy_env(bind: str, stats_bind: str, cookie_key: str) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------ processes
+def spawn(cmd: list[str], env: dict, log_path: Path, cwd: Path | None = None) -> subprocess.Popen:
+    """cmd in its own session, its output in log_path (the file is closed by stop_process)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "w", encoding="utf-8")
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    proc.log_file = log  # type: ignore[attr-defined]
+    return proc
+
+
 def start_replica(
     name: str,
     port: int,
@@ -96,8 +107,6 @@ def start_replica(
     Every replica gets the same STREAMLIT_SERVER_COOKIE_SECRET: the XSRF and login cookies a
     browser got from one replica then still validate at another after a failover. With `cpu`,
     the replica (and every thread it starts) runs on that core only."""
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log = open(log_dir / f"replica-{name}.log", "w", encoding="utf-8")  # closed in stop()
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.headless", "true",
@@ -113,12 +122,9 @@ def start_replica(
     }
     if cpu is not None:  # the child pins itself before it starts Python's threads
         cmd = ["taskset", "--cpu-list", str(cpu), *cmd] if shutil.which("taskset") else cmd
-    proc = subprocess.Popen(
-        cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
+    proc = spawn(cmd, env, log_dir / f"replica-{name}.log", cwd=REPO)
     if cpu is not None and not shutil.which("taskset"):
         os.sched_setaffinity(proc.pid, {cpu})  # the main thread; later threads inherit it
-    proc.log_file = log  # type: ignore[attr-defined]
     return proc
 
 
@@ -166,22 +172,13 @@ def start_haproxy(
     )
     if check.returncode != 0:
         raise RuntimeError(f"haproxy rejects {cfg}:\n{check.stdout}{check.stderr}")
-    log = open(log_dir / "haproxy.log", "w", encoding="utf-8")  # closed in stop()
-    proc = subprocess.Popen(
-        [binary, "-db", "-f", str(cfg)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    proc.log_file = log  # type: ignore[attr-defined]
-    proc.log_path = log_dir / "haproxy.log"  # type: ignore[attr-defined]
+    proc = spawn([binary, "-db", "-f", str(cfg)], env, log_dir / "haproxy.log")
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     url, stats = f"http://{shown}:{port}", f"http://127.0.0.1:{stats_port}"
     deadline = time.monotonic() + timeout
     while True:
         if proc.poll() is not None:
-            log.flush()
+            proc.log_file.flush()
             raise RuntimeError(
                 f"haproxy exited with code {proc.returncode}:\n"
                 + (log_dir / "haproxy.log").read_text(errors="replace")[-3000:]
