@@ -4,19 +4,14 @@
     python deploy/replicas.py 2 --pin           # replica i on core i only
     python deploy/replicas.py 4 --port 80 --host 0.0.0.0
 
-Starts N `streamlit run streamlit_app.py` replicas on free local ports (each its own Python
-process, so N replicas can use N cores), waits until each answers /_stcore/health, writes
-HAProxy's configuration from deploy/haproxy.cfg (one server line per replica) and runs
-HAProxy in the foreground. Prints the address to share, then waits. Ctrl-C (or SIGTERM)
-stops HAProxy and every replica, and exits. A replica that dies is reported; HAProxy's health
-checks take it out of the rotation and the others keep serving.
-
-Needs HAProxy 2.4 or newer (Debian/Ubuntu: `apt-get install haproxy`); `$HAPROXY` names
-another binary. Logs go to artifacts/replicas/ (`--log-dir`): haproxy.log (one line per
-request: which replica served it, the sticky cookie, the browser) and one log per replica.
-
-The functions below (start_replica, start_haproxy, Balancer) are also used by
-tests/test_balancer.py and bench/load.py --replicas N.
+Starts N `streamlit run streamlit_app.py` replicas on free local ports (one Python process
+each, so N replicas can use N cores), waits until each answers /_stcore/health, writes
+HAProxy's configuration from deploy/haproxy.cfg and runs HAProxy in the foreground; Ctrl-C
+(or SIGTERM) stops everything. A replica that dies is reported; HAProxy's health checks take
+it out of the rotation and the others keep serving. Needs HAProxy 2.4 or newer (`$HAPROXY`
+names another binary). Logs: artifacts/replicas/ (`--log-dir`), haproxy.log (one line per
+request: the replica that served it, the sticky cookie, the browser) and one per replica.
+tests/test_balancer.py and bench/load.py --replicas N use the functions below too.
 """
 
 from __future__ import annotations
