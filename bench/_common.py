@@ -1,4 +1,4 @@
-"""Shared helpers of the browser benchmarks (app_speed, payload, load); not a benchmark itself.
+"""Shared helpers of the browser benchmarks (app_speed, payload, server_cpu, load); not one.
 
 Starts the server through the test harness (``tests/conftest.py``: ``start_app``/``stop_app``),
 launches Debian's Chromium through Playwright with the harness's flags, and holds the in-page
@@ -57,18 +57,13 @@ def new_trace() -> str:
 def start_server(trace: str | None = None):
     """(url, proc) of `streamlit run streamlit_app.py` via the test harness; with `trace`, of
     bench/_traced_app.py logging to that file."""
+    env = {"INITDASH_BENCH_TRACE": trace} if trace else None
     try:
-        if trace is None:
-            return conftest.start_app()
-        return conftest.start_app({"INITDASH_BENCH_TRACE": trace}, script=TRACED_APP)
+        return conftest.start_app(env, script=TRACED_APP if trace else conftest.APP_SCRIPT)
     except BaseException as e:  # pytest.fail raises a BaseException subclass
         if isinstance(e, KeyboardInterrupt):
             raise
         raise RuntimeError(f"server did not start: {e}") from None
-
-
-def stop_server(proc) -> None:
-    conftest.stop_app(proc)
 
 
 @contextlib.contextmanager
@@ -85,7 +80,7 @@ def server_and_browser(trace: str | None = None):
             finally:
                 browser.close()
     finally:
-        stop_server(proc)
+        conftest.stop_app(proc)
 
 
 def new_page(browser, timeout_ms: float = 60_000):

@@ -123,7 +123,7 @@ class Servers:
 def start_servers(replicas: int, trace: str | None = None) -> Servers:
     if replicas <= 0:
         url, proc = C.start_server(trace)
-        return Servers(url, [proc.pid], [url], 1, lambda: C.stop_server(proc), label="direct")
+        return Servers(url, [proc.pid], [url], 1, lambda: C.conftest.stop_app(proc), label="direct")
     if trace:
         raise SystemExit("--trace needs --replicas 0 (one server)")
     if R.find_haproxy() is None:
@@ -508,9 +508,8 @@ async def one_class(args, n: int, replicas: int) -> dict:
                 await s.close()
             except Exception:  # noqa: BLE001
                 pass
-        if browsers:
-            for b in browsers:
-                await b.close()
+        for b in browsers or ():
+            await b.close()
         if pw is not None:
             await pw.stop()
     finally:
