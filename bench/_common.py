@@ -1,4 +1,4 @@
-"""Shared helpers of the browser benchmarks (app_speed, payload, load); not a benchmark itself.
+"""Shared helpers of the browser benchmarks (app_speed, payload, server_cpu, load); not one.
 
 Starts the server through the test harness (``tests/conftest.py``: ``start_app``/``stop_app``),
 launches Debian's Chromium through Playwright with the harness's flags, and holds the in-page
@@ -7,12 +7,13 @@ JavaScript that timestamps a Train click and the moment the page is finished.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import statistics
 import sys
-import time
+import tempfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -23,7 +24,6 @@ for p in (REPO, REPO / "tests"):
 
 import conftest  # noqa: E402  (tests/conftest.py: start_app, stop_app, CHROMIUM_ARGS, ...)
 
-CHART = '[data-testid="stVegaLiteChart"]'
 VIEWPORT = conftest.VIEWPORT
 
 
@@ -46,33 +46,75 @@ def pct(xs, q: float) -> float:
     return s[k - 1]
 
 
-def start_server(env: dict | None = None, script=None):
-    """(url, proc) of `streamlit run streamlit_app.py` (or `script`) via the test harness."""
+TRACED_APP = REPO / "bench" / "_traced_app.py"
+
+
+def new_trace() -> str:
+    """A fresh file for bench/_traced_app.py's log (see print_trace)."""
+    return os.path.join(tempfile.mkdtemp(prefix="initdash-bench-"), "trace.jsonl")
+
+
+def start_server(trace: str | None = None):
+    """(url, proc) of `streamlit run streamlit_app.py` via the test harness; with `trace`, of
+    bench/_traced_app.py logging to that file."""
+    env = {"INITDASH_BENCH_TRACE": trace} if trace else None
     try:
-        if script is None:
-            return conftest.start_app(env)
-        return conftest.start_app(env, script=script)
+        return conftest.start_app(env, script=TRACED_APP if trace else conftest.APP_SCRIPT)
     except BaseException as e:  # pytest.fail raises a BaseException subclass
         if isinstance(e, KeyboardInterrupt):
             raise
         raise RuntimeError(f"server did not start: {e}") from None
 
 
-def stop_server(proc) -> None:
-    conftest.stop_app(proc)
+@contextlib.contextmanager
+def server_and_browser(trace: str | None = None):
+    """(url, server process, headless Chromium) for a `with` block; both stopped after it."""
+    from playwright.sync_api import sync_playwright
+
+    url, proc = start_server(trace)
+    try:
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            try:
+                yield url, proc, browser
+            finally:
+                browser.close()
+    finally:
+        conftest.stop_app(proc)
 
 
-def chromium_path() -> str:
+def new_page(browser, timeout_ms: float = 60_000):
+    """(context, page): a fresh context (cold cache, like a student's first visit), INIT_JS in."""
+    ctx = browser.new_context(viewport=VIEWPORT)
+    ctx.set_default_timeout(timeout_ms)
+    page = ctx.new_page()
+    page.add_init_script(INIT_JS)
+    return ctx, page
+
+
+def wait_finished(page, need_charts: bool = True, timeout_s: float = 300.0, polling=20) -> None:
+    """Until the page is finished (DONE_JS: "Trained", idle, with need_charts every chart drawn)."""
+    page.wait_for_function(
+        DONE_JS, arg=["Trained", need_charts, QUIET_MS], timeout=timeout_s * 1000, polling=polling
+    )
+
+
+def click_train(page, need_charts: bool = True, timeout_s: float = 300.0, polling=20) -> None:
+    page.get_by_role("button", name="Train", exact=True).click()
+    wait_finished(page, need_charts, timeout_s, polling)
+
+
+def progress_text(page) -> str:
+    return page.locator('[data-testid="stProgress"]').first.inner_text()
+
+
+def launch(playwright, extra_args=()):
+    """Headless Chromium (Debian's, as the tests use it); with Playwright's async API, await it."""
     path, reason = conftest.find_chromium()
     if path is None:
         raise SystemExit(reason)
-    return path
-
-
-def launch(playwright):
-    """Headless Chromium (Debian's, as the tests use it)."""
     return playwright.chromium.launch(
-        executable_path=chromium_path(), args=conftest.CHROMIUM_ARGS, headless=True
+        executable_path=path, args=[*conftest.CHROMIUM_ARGS, *extra_args], headless=True
     )
 
 
@@ -97,20 +139,16 @@ def proc_tree(pid: int) -> list[int]:
     return out
 
 
-def mem_kb(pid: int) -> tuple[int, int]:
-    """(VmRSS, VmHWM) in kB of pid plus its descendants (sums; 0 for a vanished process)."""
-    rss = hwm = 0
+def rss_kb(pid: int) -> int:
+    """VmRSS in kB of pid plus its descendants (0 for a vanished process)."""
+    rss = 0
     for p in proc_tree(pid):
         try:
             with open(f"/proc/{p}/status") as f:
-                for line in f:
-                    if line.startswith("VmRSS:"):
-                        rss += int(line.split()[1])
-                    elif line.startswith("VmHWM:"):
-                        hwm += int(line.split()[1])
+                rss += sum(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
         except OSError:
             pass
-    return rss, hwm
+    return rss
 
 
 def cpu_seconds(pid: int) -> float:
@@ -135,11 +173,12 @@ def tree_cpu(pids) -> float:
     return sum(cpu_seconds(p) for p in pids)
 
 
-def browser_pids(server_pid: int | None) -> list[int]:
-    """Our descendants that are not the server: the Playwright driver and Chromium."""
+def browser_pids(*server_pids: int | None) -> list[int]:
+    """Our descendants that are not servers: the Playwright driver and Chromium."""
     mine = set(proc_tree(os.getpid())) - {os.getpid()}
-    if server_pid is not None:
-        mine -= set(proc_tree(server_pid))
+    for pid in server_pids:
+        if pid is not None:
+            mine -= set(proc_tree(pid))
     return sorted(mine)
 
 
@@ -229,36 +268,26 @@ DONE_JS = r"""
 
 QUIET_MS = 300  # the finished state must hold this long (a rerun may be about to start)
 
-REPORTED = re.compile(r"Trained (\d+) epochs in ([0-9.]+) s")
-
 
 def reported_seconds(text: str) -> float | None:
     """The app's own 'Trained N epochs in X s' figure."""
-    m = REPORTED.search(text or "")
-    return float(m.group(2)) if m else None
-
-
-def now() -> float:
-    return time.perf_counter()
+    m = re.search(r"Trained \d+ epochs in ([0-9.]+) s", text or "")
+    return float(m.group(1)) if m else None
 
 
 def git_rev() -> str:
     """The commit measured ('abc1234', '+dirty' when app/core files differ from it)."""
     import subprocess
 
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout
+
     try:
-        rev = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "streamlit_app.py", "dashboard", "initdash"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+        rev = git("rev-parse", "--short", "HEAD").strip()
+        dirty = git("status", "--porcelain", "--", "streamlit_app.py", "dashboard", "initdash")
     except OSError:
         return "unknown"
-    return rev + (" +uncommitted changes in app/core" if dirty else "")
+    return rev + (" +uncommitted changes in app/core" if dirty.strip() else "")
 
 
 def print_trace(path: str) -> None:

@@ -2,39 +2,20 @@
 
     python bench/app_speed.py [--epochs N] [--reps 5] [--sweep] [--pin] [--trace]
 
-What it measures
-    App: one `streamlit run streamlit_app.py` (headless, via tests/conftest.start_app), driven
-    by headless Chromium (Debian's, through Playwright). For each repetition a FRESH browser
-    context + page (cold browser cache, like a student's first visit) opens `<url>/?seed=S`:
-    the default lesson with only the seed changed, S = 1..reps, so the app's finished-run cache
-    (keyed by the whole config) never hits. The server is NOT restarted between repetitions;
-    one warm-up Train (seed 0, not counted) runs first. Times are taken inside the page with
-    performance.now():
-      click  -> a capturing click listener on the "Train" button;
-      first  -> the first chart drawn or redrawn after the click (a mark added or changed in a
-                chart's svg: the default view shows its chart, at epoch 0, before Train), and
-                the first progress text after the click;
-      done   -> the page is finished: the progress text says "Trained", the app is idle
-                (connected, script not running, no status widget/skeleton/stale element: the
-                test harness's definition) AND every [data-testid="stVegaLiteChart"] has an svg
-                or canvas. It must hold for 300 ms; the time is when it STARTED to hold.
-    Also printed: the app's own "Trained N epochs in X s" (server side: Train callback to the
-    last epoch, including the live redraws in between), and the CPU seconds used during the
-    run by the server process and by the browser (Chromium + Playwright driver), from /proc.
-    Core: `initdash.run(TrainConfig(seed=S, epochs=N))` for the same seeds, in this process,
-    after `initdash.blas.limit_blas_threads(1)` (as the app does), one warm-up run first. The
-    script checks that the link's config equals TrainConfig(seed=S, epochs=N).
+App: one `streamlit run streamlit_app.py` (not restarted; one warm-up Train with seed 0),
+driven by headless Chromium; each repetition opens `<url>/?seed=S` (S = 1..reps, so the run
+cache never hits) in a FRESH browser context. Times are taken inside the page
+(bench/_common.py: INIT_JS, DONE_JS) from the click on "Train" to the first chart redrawn, the
+first progress text, and the finished page ("Trained", the app idle, every chart drawn, for
+300 ms; the time is when that STARTED to hold). Also printed: the app's own "Trained N epochs
+in X s", and the CPU seconds of the server and of the browser during the run, from /proc.
+Core: `initdash.run(TrainConfig(seed=S, epochs=N))` in this process with one BLAS thread (as
+the app); the script checks the link's config is that one.
 
-    --pin   pins the server (and the in-process core runs) to CPU 0 and Chromium to CPU 1, to
-            take our own browser's rendering off the server's core (on Streamlit Cloud the
-            browser runs on the student's machine). Other users' processes still float.
-    --trace runs bench/_traced_app.py (the same app with timers around training slices,
-            chart building, st.altair_chart and gc) and prints where the server's time went.
-
-Target: median app / median core <= 1.5. `--sweep` prints the ratio for epochs 1000, 2000 and
-5000 and fits app = fixed + per_epoch * epochs. The machine is shared (2 cores; Chromium and the
-server share them, and other engineers may be running tests): the load average is printed with
-every figure.
+--pin: the server (and the core runs) on CPU 0, Chromium on CPU 1 (a student's browser runs
+on their own machine). --trace: serve bench/_traced_app.py and print where its time went.
+Target: median app / median core <= 1.5. --sweep adds epochs 1000, 2000 and 5000 and fits
+app = fixed + per_epoch * epochs.
 """
 
 from __future__ import annotations
@@ -42,11 +23,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
+from urllib.parse import parse_qs
 
 import _common as C
-from playwright.sync_api import sync_playwright
 
 import initdash
 from dashboard.links import parse_query
@@ -57,49 +37,39 @@ TARGET = 1.5
 DEFAULT_EPOCHS = TrainConfig().epochs
 
 
+VIEW = None  # --view: the view the link opens (default: the app's own first view)
+
+
+def link(seed: int, epochs: int) -> str:
+    """The link's query: the default lesson with the seed (and the epochs) changed."""
+    return f"seed={seed}" + (f"&epochs={epochs}" if epochs != DEFAULT_EPOCHS else "")
+
+
 def link_config(seed: int, epochs: int) -> TrainConfig:
-    q = {"seed": [str(seed)]}
-    if epochs != DEFAULT_EPOCHS:
-        q["epochs"] = [str(epochs)]
-    shared = parse_query(q)
+    shared = parse_query(parse_qs(link(seed, epochs)))
     expected = TrainConfig(seed=seed, epochs=epochs)
     if shared.config != expected or shared.warnings:
         raise SystemExit(f"link config differs from TrainConfig(seed={seed}, epochs={epochs})")
     return expected
 
 
-VIEW = None  # --view: the view the link opens (default: the app's own first view)
-
-
-def url_for(base: str, seed: int, epochs: int) -> str:
-    q = f"seed={seed}" + (f"&epochs={epochs}" if epochs != DEFAULT_EPOCHS else "")
-    return f"{base}/?{q}" + (f"&view={VIEW}" if VIEW else "")
-
-
 def app_once(browser, base: str, seed: int, epochs: int, timeout_s: float, server_pid: int):
-    ctx = browser.new_context(viewport=C.VIEWPORT)
-    ctx.set_default_timeout(60_000)
-    page = ctx.new_page()
+    ctx, page = C.new_page(browser)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.add_init_script(C.INIT_JS)
     try:
-        page.goto(url_for(base, seed, epochs))
+        page.goto(f"{base}/?{link(seed, epochs)}" + (f"&view={VIEW}" if VIEW else ""))
         C.conftest.wait_for_app_idle(page)
-        btn = page.get_by_role("button", name="Train", exact=True)
-        server = C.proc_tree(server_pid)
-        s0, b0 = C.tree_cpu(server), C.tree_cpu(C.browser_pids(server_pid))
+        s0 = C.tree_cpu(C.proc_tree(server_pid))
+        b0 = C.tree_cpu(C.browser_pids(server_pid))
         t_py = time.perf_counter()
-        btn.click()
-        page.wait_for_function(
-            C.DONE_JS, arg=["Trained", True, C.QUIET_MS], timeout=timeout_s * 1000, polling=20
-        )
+        C.click_train(page, timeout_s=timeout_s)
         py_wall = time.perf_counter() - t_py
         # CPU from the click to the end of the 300 ms quiet period (idle then: adds ~nothing)
         s_cpu = C.tree_cpu(C.proc_tree(server_pid)) - s0
         b_cpu = C.tree_cpu(C.browser_pids(server_pid)) - b0
         b = page.evaluate("() => window.__bench")
-        text = page.locator('[data-testid="stProgress"]').first.inner_text()
+        text = C.progress_text(page)
         exc = page.locator('[data-testid="stException"]').count()
     finally:
         ctx.close()
@@ -209,40 +179,29 @@ def main() -> int:
     print(f"   commit {C.git_rev()}; {C.loadavg()}")
     initdash.run(TrainConfig(epochs=20))  # core warm-up
 
-    env, script, trace = None, None, None
-    if args.trace:
-        trace = os.path.join(tempfile.mkdtemp(prefix="initdash-bench-"), "trace.jsonl")
-        env, script = {"INITDASH_BENCH_TRACE": trace}, C.REPO / "bench" / "_traced_app.py"
-    url, proc = C.start_server(env, script)
-    served = f"traced: {script}" if script else "streamlit_app.py"
-    print(
-        f"   server {url} pid {proc.pid} ({served}); fresh browser context per repetition, "
-        "distinct seeds, no restart"
-    )
+    trace = C.new_trace() if args.trace else None
     results = []
-    try:
-        with sync_playwright() as pw:
-            browser = C.launch(pw)
-            if args.pin:
-                C.pin_apart(proc.pid, with_self=True)
-                print("   pinned: server + this process (core runs) -> CPU 0; Chromium -> CPU 1")
-            try:
-                w = app_once(browser, url, 0, args.epochs, args.timeout, proc.pid)
-                print(
-                    f"   warm-up (seed 0, not counted): app {w['app']:.3f} s, first chart "
-                    f"{w['first_chart']:.2f} s"
-                )
-                if trace:
-                    open(trace, "w").close()  # the trace covers the measured runs only
-                epochs_list = [args.epochs]
-                if args.sweep:
-                    epochs_list += [e for e in (1000, 2000, 5000) if e != args.epochs]
-                for e in epochs_list:
-                    results.append(measure(browser, url, e, args.reps, args.timeout, proc.pid))
-            finally:
-                browser.close()
-    finally:
-        C.stop_server(proc)
+    with C.server_and_browser(trace) as (url, proc, browser):
+        served = f"traced: {C.TRACED_APP}" if trace else "streamlit_app.py"
+        print(
+            f"   server {url} pid {proc.pid} ({served}); fresh browser context per repetition, "
+            "distinct seeds, no restart"
+        )
+        if args.pin:
+            C.pin_apart(proc.pid, with_self=True)
+            print("   pinned: server + this process (core runs) -> CPU 0; Chromium -> CPU 1")
+        w = app_once(browser, url, 0, args.epochs, args.timeout, proc.pid)
+        print(
+            f"   warm-up (seed 0, not counted): app {w['app']:.3f} s, first chart "
+            f"{w['first_chart']:.2f} s"
+        )
+        if trace:
+            open(trace, "w").close()  # the trace covers the measured runs only
+        epochs_list = [args.epochs]
+        if args.sweep:
+            epochs_list += [e for e in (1000, 2000, 5000) if e != args.epochs]
+        for e in epochs_list:
+            results.append(measure(browser, url, e, args.reps, args.timeout, proc.pid))
     if trace:
         C.print_trace(trace)
 

@@ -2,24 +2,16 @@
 
     python bench/core_speed.py [--before GIT_REF] [--rounds 30] [--only-batchnorm]
 
-(a) the default lesson (TrainConfig() defaults, epochs=2000), best of 3, in float32 (the
-    default) and float64;
-(b) a large config: all 11 schemes, hidden=(64,)*8, n_samples=2000, epochs=200 (one repeat).
-
-(c) BatchNorm on and off: the default lesson and a deeper net (hidden=(32,)*5, mini-batches
-    of 32, 200 epochs), each vectorized and as a loop, with and without BatchNorm: BatchNorm's
-    cost, and whether its runs stay vectorized (the stacking speed-up with it on);
-(d) with --before REF: the default lesson's core time (1000 epochs) in this checkout and in
-    the git revision REF (its initdash exported to a temporary directory and imported under
-    another name), alternating in this process --rounds times, so a shared machine's load hits
-    both alike: the median of the per-round ratios.
-
-Each is timed (i) vectorized: one run() with all schemes stacked, and (ii) as a plain loop:
-one run() per scheme with the same config otherwise. Recording is as in the app (the default
-detailed snapshots, test evaluation every epoch). A model-epoch is one network trained for one
-epoch (schemes x repeats x epochs per run). All in this process, after
+(a) the default lesson (TrainConfig(), epochs=2000), best of 3, in float32 and float64;
+(b) a large config: all 11 schemes, hidden=(64,)*8, n_samples=2000, epochs=200;
+(c) BatchNorm off and on, for the default lesson and a deeper net (hidden=(32,)*5): its cost,
+    and whether its runs stay vectorized;
+(d) with --before REF: the default lesson (1000 epochs) here and at git revision REF (its
+    initdash exported and imported under another name), alternating --rounds times in this
+    process so a shared machine's load hits both alike: the median of the per-round ratios.
+Each is timed as one run() with all schemes stacked and as one run() per scheme. A
+model-epoch is one network trained for one epoch. All in this process, after
 initdash.blas.limit_blas_threads(1), as the app and the CLI do.
-
 """
 
 from __future__ import annotations
@@ -110,10 +102,9 @@ def batchnorm_cost(title: str, config: TrainConfig, repeats: int) -> None:
 def before_after(ref: str, rounds: int, epochs: int = 1000) -> None:
     """The default lesson here and at git revision ``ref``, alternating in this process: REF's
     ``initdash`` is exported to a temporary directory and imported as ``initdash_before``."""
-    here = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory() as tmp:
         archive = subprocess.run(
-            ["git", "-C", str(here), "archive", ref, "initdash"], capture_output=True, check=True
+            ["git", "-C", str(REPO), "archive", ref, "initdash"], capture_output=True, check=True
         )
         subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
         os.rename(Path(tmp) / "initdash", Path(tmp) / "initdash_before")
@@ -166,8 +157,18 @@ def main() -> int:
     run(TrainConfig(epochs=20))  # warm-up: imports, first allocations
 
     lesson = TrainConfig(epochs=2000)
-    if args.only_batchnorm:
-        return batchnorm_and_before(args, lesson)
+    if not args.only_batchnorm:
+        lesson_and_large(lesson)
+    batchnorm_cost("(c) default lesson", lesson, repeats=3)
+    batchnorm_cost("(c) deeper net", TrainConfig(hidden=(32,) * 5, epochs=200), repeats=3)
+    if args.before:
+        before_after(args.before, args.rounds)
+    print(f"\n  {loadavg()}")
+    return 0
+
+
+def lesson_and_large(lesson: TrainConfig) -> None:
+    """(a) the default lesson in float32 and float64, (b) the large config."""
     results = {}
     for dtype in ("float32", "float64"):
         config = lesson.replace(dtype=dtype)
@@ -177,26 +178,13 @@ def main() -> int:
     print(f"  float32 vs float64 (vectorized): {f64['vec'] / f32['vec']:.2f}x faster in float32")
 
     large = TrainConfig(schemes=tuple(SCHEMES), hidden=(64,) * 8, n_samples=2000, epochs=200)
-    r = vectorized_vs_loop(large, repeats=1)
-    report("(b) large config", large, r, 1)
+    report("(b) large config", large, vectorized_vs_loop(large, repeats=1), 1)
 
-    default_dtype = lesson.dtype
-    t = results[default_dtype]["vec"]
+    t = results[lesson.dtype]["vec"]
     print(
-        f"\nThe whole default lesson (TrainConfig(), {lesson.epochs} epochs, {default_dtype}, "
+        f"\nThe whole default lesson (TrainConfig(), {lesson.epochs} epochs, {lesson.dtype}, "
         f"recording on): {t:.3f} s  (target < 1 s: {'met' if t < 1.0 else 'MISSED'})"
     )
-    return batchnorm_and_before(args, lesson)
-
-
-def batchnorm_and_before(args: argparse.Namespace, lesson: TrainConfig) -> int:
-    batchnorm_cost("(c) default lesson", lesson, repeats=3)
-    deeper = TrainConfig(hidden=(32,) * 5, epochs=200)
-    batchnorm_cost("(c) deeper net", deeper, repeats=3)
-    if args.before:
-        before_after(args.before, args.rounds)
-    print(f"\n  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    return 0
 
 
 if __name__ == "__main__":

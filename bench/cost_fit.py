@@ -2,22 +2,13 @@
 
     python bench/cost_fit.py [--reps 2] [--quick]
 
-What it measures
-    For each setting of a grid (tiny and large nets, 1 to 30 layers, batch sizes 1 to full,
-    1 to 11 schemes, repeats, the three optimizers, 2 and 6 classes, 20 CSV-like features,
-    BatchNorm on and off),
-    ``initdash.run(config, data)`` in this process after ``limit_blas_threads(1)`` (as the
-    app trains: one BLAS thread), timed as the thread's CPU seconds (``time.thread_time``:
-    the server's cost, not slowed by other people's processes waiting for the same cores),
-    best of ``--reps``. The data are generated before the clock starts, as the app caches
-    them.
-
-What it prints
-    Per setting: the counts of ``initdash.cost.counts`` that matter, the measured seconds, the
-    prediction of the prices in the code now and of the new fit, and their ratios. Then the
-    fit: non-negative least squares on the relative error (every row divided by its measured
-    time), its median and worst ratio in sample and leave-one-out, and the PRICES dict to paste
-    into initdash/cost.py with the date and machine.
+Each setting of GRID runs ``initdash.run(config, data)`` in this process with one BLAS thread
+(as the app trains), timed as the thread's CPU seconds (``time.thread_time``: the server's
+cost, not slowed by other processes waiting for the same cores), best of ``--reps``; the data
+are generated before the clock starts, as the app caches them. It prints each setting's
+measured seconds against the prices now and the new fit, the fit (non-negative least squares
+on the relative error) with its median and worst ratio in sample and leave-one-out, and the
+PRICES dict to paste into initdash/cost.py with the date and machine.
 """
 
 from __future__ import annotations

@@ -8,76 +8,39 @@
     python bench/load.py --scenario verify       # one session checked against in-process
     options: --client ws|chromium  --window S  --duration S  --seed N  --timeout S  --trace
 
-Clients (--client)
-    ws (default): the browser-free client of bench/stclient.py. Each student is one
-        Streamlit session driven over the app's websocket exactly as the frontend does it
-        (same HTTP requests on opening, same BackMsgs: the widget states it sends when Train
-        is pressed are byte-for-byte what Chromium sends). No page is drawn, so the client
-        costs little CPU and the times are the server's: from the moment the press leaves
-        the client to the moment the progress text saying "Trained" arrives.
-    chromium: one headless Chromium context per student (Playwright, Debian's chromium), the
-        same actions through the real page. Its wire times come from Playwright's websocket
-        events; the browsers run on the same cores as the server, so both the server's times
-        and its capacity come out worse than they are (bench/README.md).
+Scenarios (--scenario; bench/README.md has the details)
+    a       a class opens the SAME link (?preset=<--preset>&seed=<--seed>) and presses Train
+            within --window s; the app trains it once and shares it
+    b       every student opens their OWN link (presets, changed parameters, a seed each) and
+            presses Train within --window s (0: all at once)
+    c       --students sessions change a setting, press Train, look, repeat for --duration s
+    verify  one session's page against the same config run in-process
+    Several --students values run a sweep, a fresh server each.
+Clients (--client): ws (default), bench/stclient.py over the app's websocket with no page
+    drawn, so the times are the server's; chromium, one headless Chromium context per student
+    (on the server's cores, so its figures come out worse).
+Servers (--replicas): 0 (default), one `streamlit run`; K >= 1, K replicas behind HAProxy
+    (deploy/replicas.py), warmed up by one Train each. --pin: replica i on core i. --trace
+    (one server): where its script threads spent their time (bench/_traced_app.py).
 
-Scenarios (--scenario)
-    a  a class opens the SAME link (?preset=<--preset>&seed=<--seed>) and presses Train at
-       random moments within --window s (default 10). The app trains such a run once and
-       shares it (others join the run in progress, or get the finished run).
-    b  every student opens their OWN link (five presets, some with changed parameters, a
-       different seed each) and presses Train at a random moment within --window s
-       (default 60; 0 = all at once).
-    c  --students (default 10) sessions keep working for --duration s (default 300): change
-       a setting (seed, learning rate one step, or the open view), wait for the
-       page, think 1-3 s, press Train, wait for the finished run, look 2-5 s, repeat.
-    verify  one session opens ?preset=seed_table&seed=3, presses Train and waits for
-       "Trained"; its headline cards and TL;DR table are compared with the same config run
-       in-process.
-    With several --students values, each class size runs on a fresh server (a sweep).
-
-Servers (--replicas)
-    0 (default): one `streamlit run streamlit_app.py` (tests/conftest.start_app), direct.
-    K >= 1: K replicas behind HAProxy with sticky sessions (deploy/replicas.py, the same
-    configuration as the deploy). Several values (--replicas 1 2) run the scenario on each
-    and compare. Warm-up: one Train per replica, directly, not counted.
-    --trace (one server only): serve bench/_traced_app.py and print where the server's
-    script threads spent their time (training slices, chart building, st.altair_chart).
-    --pin: replica i runs on core i only (like a container given one cpuset core); the load
-    client and HAProxy are not pinned.
-
-What it reports, per class size (and per --replicas)
-    finished: the press led to a finished run ("Trained ..." or "Loaded a finished run")
-        before --timeout; lost: the websocket closed under the session (the student would
-        see "Connection error" and a fresh page); crossed: a session saw answers from more
-        than one replica, or numbers that are not its own link's.
-    correct: the headline cards (test accuracy, loss, divergence per scheme; above every
-        view) equal `initdash.run(config)` of the page's own share link, formatted as the app
-        does, computed in this process AFTER the servers stopped; where the open view shows
-        the TL;DR table, its cells are compared too (bench/page_reading.py).
-    time to "Trained", s: p50 / p95 / max over all presses; "done": that script run's end
-        (the page's last message). wave: first press to the last finished run.
-    server CPU s per Train: CPU seconds of the replica processes over the wave / presses
-        (scenario a shares one training among many presses).
-    peak RSS: the replicas' VmRSS (with their children), sampled every 0.2 s; summed.
-    students per core: the largest class size that had every press finished and correct
-        with p95 < 10 s, over the server's cores (one per replica: a replica's Python runs
-        the app under one GIL; at most os.cpu_count()). The load client's own CPU seconds
-        are printed too: with ws they are small; with chromium they are not.
-
-The load average is printed with every figure: other people's jobs share this machine.
+Per class size it prints presses finished / correct (the headline cards and TL;DR cells equal
+`initdash.run` of the page's own share link, computed after the servers stopped) / lost /
+crossed, the time to "Trained" p50 / p95 / max, server CPU s per Train, peak RSS and the
+students per core, with the load average; bench/README.md explains each figure.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import math
 import os
 import random
 import sys
-import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -119,25 +82,21 @@ EXTRA_ARGS = [  # many pages at once: do not throttle the ones Chromium thinks a
 
 # ------------------------------------------------------------------ servers
 class Sampler(threading.Thread):
-    """Sums VmRSS over the server processes (and their children) every `period` s."""
+    """The peak of VmRSS summed over the server processes (and their children), every 0.2 s."""
 
-    def __init__(self, pids: list[int], period: float = 0.2):
+    def __init__(self, pids: list[int]):
         super().__init__(daemon=True)
-        self.pids, self.period = pids, period
-        self.samples: list[tuple[float, int]] = []  # (monotonic, kB)
-        self._stop_evt = threading.Event()
+        self.pids, self.peak_kb = pids, None
+        self.done = threading.Event()
 
     def run(self) -> None:
-        while not self._stop_evt.is_set():
-            self.samples.append((time.monotonic(), sum(C.mem_kb(p)[0] for p in self.pids)))
-            self._stop_evt.wait(self.period)
+        while not self.done.is_set():
+            kb = sum(C.rss_kb(p) for p in self.pids)
+            self.peak_kb = kb if self.peak_kb is None else max(self.peak_kb, kb)
+            self.done.wait(0.2)
 
-    def stop(self) -> None:
-        self._stop_evt.set()
-
-    def peak_mb(self, t0: float = 0.0, t1: float = math.inf) -> float:
-        xs = [kb for t, kb in self.samples if t0 <= t <= t1]
-        return max(xs) / 1024 if xs else float("nan")
+    def peak_mb(self) -> float:
+        return float("nan") if self.peak_kb is None else self.peak_kb / 1024
 
 
 @dataclass
@@ -156,15 +115,15 @@ class Servers:
     def haproxy_cpu(self) -> float:
         return C.cpu_seconds(self.haproxy_pid) if self.haproxy_pid else 0.0
 
+    def browsers_cpu(self) -> float:
+        """CPU seconds so far of our other descendants: Playwright's driver and Chromium."""
+        return C.tree_cpu(C.browser_pids(*self.pids, self.haproxy_pid))
+
 
 def start_servers(replicas: int, trace: str | None = None) -> Servers:
     if replicas <= 0:
-        if trace:  # the app with timers (bench/_traced_app.py), logging to `trace`
-            env, script = {"INITDASH_BENCH_TRACE": trace}, C.REPO / "bench" / "_traced_app.py"
-            url, proc = C.start_server(env, script)
-        else:
-            url, proc = C.start_server()
-        return Servers(url, [proc.pid], [url], 1, lambda: C.stop_server(proc), label="direct")
+        url, proc = C.start_server(trace)
+        return Servers(url, [proc.pid], [url], 1, lambda: C.conftest.stop_app(proc), label="direct")
     if trace:
         raise SystemExit("--trace needs --replicas 0 (one server)")
     if R.find_haproxy() is None:
@@ -179,15 +138,6 @@ def start_servers(replicas: int, trace: str | None = None) -> Servers:
         haproxy_pid=bal.haproxy.pid,
         label=f"{replicas} replica(s) behind HAProxy",
     )
-
-
-def browsers_cpu(servers: Servers) -> float:
-    """CPU seconds so far of our other descendants: Playwright's driver and Chromium."""
-    ours = set(C.proc_tree(os.getpid())) - {os.getpid()}
-    for pid in [*servers.pids, servers.haproxy_pid]:
-        if pid is not None:
-            ours -= set(C.proc_tree(pid))
-    return C.tree_cpu(ours)
 
 
 # ------------------------------------------------------------------ one press, as recorded
@@ -208,72 +158,56 @@ class Press:
     correct: bool | None = None
     note: str = ""
 
-    @property
-    def t_trained(self) -> float | None:
-        return None if self.trained is None or self.click is None else self.trained - self.click
-
-    @property
-    def t_done(self) -> float | None:
-        return None if self.done is None or self.click is None else self.done - self.click
-
 
 # ------------------------------------------------------------------ the ws student
-class WsStudent:
+class WsStudent(stclient.Session):
+    """A student on the browser-free client (the same interface as ChromiumStudent)."""
+
     def __init__(self, base: str, query: str, name: str, timeout: float):
-        self.name = name
-        self.s = stclient.Session(
+        super().__init__(
             base, query, name=name, user_agent=f"initdash-load/{name}", timeout=timeout
         )
 
-    async def open(self) -> None:
-        await self.s.open()
-
     async def train(self, press: Press, timeout: float) -> None:
-        m = await self.s.press(P.TRAIN_LABEL)
+        m = await self.press(P.TRAIN_LABEL)
         press.click = m.click
         try:
-            await self.s.wait_finished(timeout)
+            await self.wait_finished(timeout)
             press.finished = True
         finally:
             press.trained, press.done = m.trained, m.done
             self.read(press)
 
     def read(self, press: Press) -> None:
-        press.query = self.s.query
-        press.progress = self.s.progress
-        press.cards = self.s.cards()
-        press.tldr = self.s.tldr()
-        if self.s.errors:
-            press.error = "; ".join(self.s.errors[:3])
+        press.query = self.query
+        press.progress = self.progress
+        press.cards = self.cards()
+        press.tldr = self.tldr()
+        if self.errors:
+            press.error = "; ".join(self.errors[:3])
 
     async def change(self, rng: random.Random) -> tuple:
         """One setting changed as a student would; returns (what, value)."""
         what = rng.choice(CHANGES)
         if what == "seed":
             v = rng.randrange(10_000)
-            await self.s.set_value(P.SEED_LABEL, v, P.CONTROLS)
+            await self.set_value(P.SEED_LABEL, v, P.CONTROLS)
         elif what == "lr":
-            _, w = self.s.widget(P.LR_LABEL, "slider", P.CONTROLS)
+            _, w = self.widget(P.LR_LABEL, "slider", P.CONTROLS)
             opts = list(w.options)
-            i = opts.index(self.s.widgets[w.id].string_array_value.data[0])
+            i = opts.index(self.widgets[w.id].string_array_value.data[0])
             j = i + rng.choice((-1, 1)) if 0 < i < len(opts) - 1 else (1 if i == 0 else i - 1)
             v = opts[j]
-            await self.s.set_value(P.LR_LABEL, v, P.CONTROLS)
+            await self.set_value(P.LR_LABEL, v, P.CONTROLS)
         else:
-            _, labels = self.s.tabs()
+            _, labels = self.tabs()
             v = rng.choice(labels)
-            await self.s.open_tab(v)
-        await self.s.wait_idle()
+            await self.open_tab(v)
+        await self.wait_idle()
         return what, v
 
     def lost(self) -> str | None:
-        return self.s.close_reason if self.s.closed else None
-
-    def replicas(self) -> set:
-        return set(self.s.replicas)
-
-    async def close(self) -> None:
-        await self.s.close()
+        return self.close_reason if self.closed else None
 
 
 # ------------------------------------------------------------------ the Chromium student
@@ -327,7 +261,7 @@ class ChromiumStudent:
         self.browser, self.base, self.query, self.name = browser, base, query, name
         self.timeout = timeout
         self.ctx = self.page = None
-        self.seen: set = set()
+        self.replicas: set = set()  # X-Initdash-Replica values of every response
         self.errors: list = []
 
     async def open(self) -> None:
@@ -341,7 +275,7 @@ class ChromiumStudent:
         def on_response(r) -> None:
             rep = r.headers.get(stclient.REPLICA_HEADER.lower())
             if rep:
-                self.seen.add(rep)
+                self.replicas.add(rep)
 
         page.on("response", on_response)
         _watch_wire(page)
@@ -424,9 +358,6 @@ class ChromiumStudent:
     def lost(self) -> str | None:
         return self.page.ws_closed if self.page is not None else None
 
-    def replicas(self) -> set:
-        return set(self.seen)
-
     async def close(self) -> None:
         if self.ctx is not None:
             await self.ctx.close()
@@ -442,6 +373,11 @@ def links(scenario: str, n: int, seed: int, preset: str) -> list[str]:
     return [f"{VARIANTS[i % len(VARIANTS)]}&seed={base + i}" for i in range(n)]
 
 
+def failure(e: Exception) -> str:
+    """A failed press or page, in one line."""
+    return f"{type(e).__name__}: {(str(e).splitlines() or [''])[0][:160]}"
+
+
 async def run_wave(students, window: float, rng, timeout: float) -> list[Press]:
     """Each student presses Train once, at a random moment within `window` seconds."""
     offsets = [rng.uniform(0, window) if window > 0 else 0.0 for _ in students]
@@ -453,7 +389,7 @@ async def run_wave(students, window: float, rng, timeout: float) -> list[Press]:
         try:
             await st.train(press, timeout)
         except Exception as e:  # noqa: BLE001 - a failed press is a result here
-            press.error = f"{type(e).__name__}: {str(e).splitlines()[0][:160]}"
+            press.error = failure(e)
         return press
 
     return list(await asyncio.gather(*(one(s, o) for s, o in zip(students, offsets, strict=True))))
@@ -468,17 +404,16 @@ async def run_busy(students, duration: float, rng, timeout: float) -> list[Press
         await asyncio.sleep(r.uniform(0, 3))
         while time.monotonic() < end:
             press = Press(st.name)
+            out.append(press)
             try:
                 press.intended = await st.change(r)
                 await asyncio.sleep(r.uniform(1, 3))
                 await st.train(press, timeout)
             except Exception as e:  # noqa: BLE001
-                press.error = f"{type(e).__name__}: {str(e).splitlines()[0][:160]}"
-                out.append(press)
+                press.error = failure(e)
                 if st.lost():
                     break
                 continue
-            out.append(press)
             await asyncio.sleep(r.uniform(2, 5))
         return out
 
@@ -495,7 +430,7 @@ async def open_all(students, concurrency: int = 8) -> list[str | None]:
                 await st.open()
                 return None
             except Exception as e:  # noqa: BLE001
-                return f"{type(e).__name__}: {str(e).splitlines()[0][:160]}"
+                return failure(e)
 
     return list(await asyncio.gather(*(one(s) for s in students)))
 
@@ -515,9 +450,7 @@ async def one_class(args, n: int, replicas: int) -> dict:
     scenario = args.scenario
     qs = links(scenario, n, args.seed, args.preset)
     rng = random.Random(args.seed * 7919 + n)
-    trace = None
-    if args.trace:
-        trace = os.path.join(tempfile.mkdtemp(prefix="initdash-load-"), "trace.jsonl")
+    trace = C.new_trace() if args.trace else None
     servers = start_servers(replicas, trace)
     if args.pin:  # replica i on core i (mod the cores); threads it starts later inherit it
         ncpu = os.cpu_count() or 1
@@ -532,21 +465,14 @@ async def one_class(args, n: int, replicas: int) -> dict:
             from playwright.async_api import async_playwright
 
             pw = await async_playwright().start()
-            browsers = []
-            for _ in range(max(1, math.ceil(n / args.per_browser))):
-                browsers.append(
-                    await pw.chromium.launch(
-                        executable_path=C.chromium_path(),
-                        args=C.conftest.CHROMIUM_ARGS + EXTRA_ARGS,
-                        headless=True,
-                    )
-                )
-
-            made = []
+            browsers = [
+                await C.launch(pw, EXTRA_ARGS)
+                for _ in range(max(1, math.ceil(n / args.per_browser)))
+            ]
+            made = itertools.count()
 
             def make(url, q, name):
-                made.append(name)
-                b = browsers[(len(made) - 1) // args.per_browser % len(browsers)]
+                b = browsers[next(made) // args.per_browser % len(browsers)]
                 return ChromiumStudent(b, url, q, name, args.timeout)
 
         else:
@@ -564,7 +490,7 @@ async def one_class(args, n: int, replicas: int) -> dict:
         ok_students = [s for s, e in zip(students, open_errors, strict=True) if e is None]
         load_open = C.loadavg()
         cpu1, cl1, t1 = servers.cpu(), time.process_time(), time.monotonic()
-        bcpu1, mcpu1, hcpu1 = browsers_cpu(servers), C.machine_cpu(), servers.haproxy_cpu()
+        bcpu1, mcpu1, hcpu1 = servers.browsers_cpu(), C.machine_cpu(), servers.haproxy_cpu()
         if scenario == "c":
             presses = await run_busy(ok_students, args.duration, rng, args.timeout)
         else:
@@ -573,22 +499,21 @@ async def one_class(args, n: int, replicas: int) -> dict:
         cpu_wave, client_cpu = servers.cpu() - cpu1, time.process_time() - cl1
         machine, haproxy_cpu = C.machine_cpu() - mcpu1, servers.haproxy_cpu() - hcpu1
         load_wave = C.loadavg()
-        browser_cpu = browsers_cpu(servers) - bcpu1 if args.client == "chromium" else None
+        browser_cpu = servers.browsers_cpu() - bcpu1 if args.client == "chromium" else None
         others = machine - cpu_wave - client_cpu - haproxy_cpu - (browser_cpu or 0.0)
         lost = {s.name: s.lost() for s in students if s.lost()}
-        seen = {s.name: s.replicas() for s in students}
+        seen = {s.name: set(s.replicas) for s in students}
         for s in students:
             try:
                 await s.close()
             except Exception:  # noqa: BLE001
                 pass
-        if browsers:
-            for b in browsers:
-                await b.close()
+        for b in browsers or ():
+            await b.close()
         if pw is not None:
             await pw.stop()
     finally:
-        sampler.stop()
+        sampler.done.set()
         servers.stop()
     clicks = [p.click for p in presses if p.click is not None]
     dones = [p.done or p.trained for p in presses if (p.done or p.trained) is not None]
@@ -605,7 +530,6 @@ async def one_class(args, n: int, replicas: int) -> dict:
         "client_cpu": client_cpu,
         "haproxy_cpu": haproxy_cpu,
         "others_cpu": others,
-        "machine_cpu": machine,
         "browser_cpu": browser_cpu,
         "wall": t2 - t1,
         "wave": (max(dones) - min(clicks)) if clicks and dones else float("nan"),
@@ -637,18 +561,19 @@ def check_all(results: list[dict]) -> None:
                 p.correct, p.note = False, want["error"]
                 continue
             p.correct, p.note = P.check(p.cards, p.tldr, want)
-            if p.correct and p.intended:
-                what, v = p.intended
-                cfg = want["config"]
-                if what == "seed":
-                    ok = cfg.seed == v
-                elif what == "lr":
-                    ok = math.isclose(cfg.lr, float(v))
-                else:  # the view: not part of the config
-                    ok = True
-                if not ok:
-                    p.correct = False
-                    p.note = f"changed {what} to {v!r}, but the page's link says otherwise"
+            if p.correct and p.intended and not _as_intended(p.intended, want["config"]):
+                p.correct = False
+                p.note = "changed {} to {!r}, but the page's link says otherwise".format(
+                    *p.intended
+                )
+
+
+def _as_intended(intended: tuple, cfg) -> bool:
+    """The config has the setting the student changed (the view is not part of it)."""
+    what, v = intended
+    if what == "seed":
+        return cfg.seed == v
+    return math.isclose(cfg.lr, float(v)) if what == "lr" else True
 
 
 def _config_key(query: str) -> str:
@@ -659,13 +584,20 @@ def _config_key(query: str) -> str:
 
 
 # ------------------------------------------------------------------ report
+def _after_click(presses: list[Press], when: str) -> list[float]:
+    """Seconds from each press to its `when` moment (trained, done, page_done), where known."""
+    return [
+        getattr(p, when) - p.click
+        for p in presses
+        if getattr(p, when) is not None and p.click is not None
+    ]
+
+
 def summarize(r: dict) -> dict:
     ps = r["presses"]
     n_press = len(ps)
     fin = [p for p in ps if p.finished]
-    tt = [p.t_trained for p in fin if p.t_trained is not None]
-    td = [p.t_done for p in fin if p.t_done is not None]
-    pd_ = [p.page_done - p.click for p in fin if p.page_done is not None and p.click]
+    tt, td, pd_ = (_after_click(fin, when) for when in ("trained", "done", "page_done"))
     correct = sum(1 for p in fin if p.correct)
     crossed = {k: v for k, v in r["seen"].items() if len(v) > 1}
     s = {
@@ -733,10 +665,7 @@ def report_class(args, r: dict, s: dict) -> None:
         "the server's own threads waiting for its GIL)"
     )
     if srv.haproxy_pid is not None:
-        per = {}
-        for reps in r["seen"].values():
-            for x in reps:
-                per[x] = per.get(x, 0) + 1
+        per = Counter(x for reps in r["seen"].values() for x in reps)
         print(f"   sessions per replica: {dict(sorted(per.items()))}")
     for name, why in list(r["lost"].items())[:5]:
         print(f"      {name} LOST: {why}")
@@ -763,35 +692,6 @@ def report_class(args, r: dict, s: dict) -> None:
                     f"      {label:14s} test accuracy {acc:>5s}  loss {loss:>7s}  divergence {div}"
                 )
             print(f"   same as the config run in-process: {p.correct} ({p.note})")
-
-
-def main_async_sync(args) -> int:
-    limit_blas_threads(1)
-    n_list = args.students or [DEFAULTS[args.scenario][0]]
-    if args.window is None:
-        args.window = DEFAULTS[args.scenario][1]
-    print(f"initdash load: scenario {args.scenario}, client {args.client}")
-    print(f"   commit {C.git_rev()}; os.cpu_count() = {os.cpu_count()}; {C.loadavg()}")
-    if args.scenario in ("a", "b"):
-        what = f"window {args.window:.0f} s"
-    else:
-        what = f"duration {args.duration:.0f} s"
-    print(f"   students {n_list}, {what}, replicas {args.replicas}, timeout {args.timeout:.0f} s")
-    results = []
-    for reps in args.replicas:
-        for n in n_list:
-            results.append(asyncio.run(one_class(args, n, reps)))
-            time.sleep(1)
-    t = time.perf_counter()
-    check_all(results)
-    print(f"\n   (correctness checked in-process afterwards in {time.perf_counter() - t:.1f} s)")
-    rows = []
-    for r in results:
-        s = summarize(r)
-        report_class(args, r, s)
-        rows.append((r, s))
-    print_summary(args, rows)
-    return 0
 
 
 def print_summary(args, rows) -> None:
@@ -877,7 +777,32 @@ def main() -> int:
     args = ap.parse_args()
     if args.scenario == "verify":
         args.students = [1]
-    return main_async_sync(args)
+    limit_blas_threads(1)
+    n_list = args.students or [DEFAULTS[args.scenario][0]]
+    if args.window is None:
+        args.window = DEFAULTS[args.scenario][1]
+    print(f"initdash load: scenario {args.scenario}, client {args.client}")
+    print(f"   commit {C.git_rev()}; os.cpu_count() = {os.cpu_count()}; {C.loadavg()}")
+    if args.scenario in ("a", "b"):
+        what = f"window {args.window:.0f} s"
+    else:
+        what = f"duration {args.duration:.0f} s"
+    print(f"   students {n_list}, {what}, replicas {args.replicas}, timeout {args.timeout:.0f} s")
+    results = []
+    for reps in args.replicas:
+        for n in n_list:
+            results.append(asyncio.run(one_class(args, n, reps)))
+            time.sleep(1)
+    t = time.perf_counter()
+    check_all(results)
+    print(f"\n   (correctness checked in-process afterwards in {time.perf_counter() - t:.1f} s)")
+    rows = []
+    for r in results:
+        s = summarize(r)
+        report_class(args, r, s)
+        rows.append((r, s))
+    print_summary(args, rows)
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,22 +1,20 @@
 """How the load clients read the initdash page: the ONE place that knows its wording.
 
-Both clients of bench/load.py (the browser-free websocket client, bench/stclient.py, and
-headless Chromium) find the buttons, tell a finished run and read the headline cards through
-this module, and bench/load.py checks what they read against the same config run in-process
-with `expected()` below. When the page changes (labels, which view opens first, the headline
-card wording), adapt this file; nothing else in bench/ knows the page's text.
+Both clients of bench/load.py (bench/stclient.py and headless Chromium) find the buttons, tell
+a finished run and read the headline cards through this module; `expected()` and `check()`
+compare what they read with the same config run in-process. When the page changes (labels,
+the headline card wording), adapt this file.
 
 What it relies on, kept deliberately loose:
   * the Train button's label contains "Train", the Stop button's "Stop";
-  * a finished run's progress text starts with "Trained" ("Loaded a finished run" when the
-    app served a run it had already finished: the same result);
+  * a finished run's progress text starts with "Trained" (or "Loaded a finished run": the app
+    served a run it had already finished);
   * a headline card per scheme, above every view: "■ <label>", then "test accuracy <x>",
-    "loss <x> (from <y>)" and the neurons line ("<k> of <n> distinct", or why they were not
-    measured) on their own lines (markdown, bold or not). The cards are the correctness
-    check: every view shows them. The expected cards are the app's own card text
-    (dashboard.views.card_text) for the in-process run, read by the same pattern.
-  * the TL;DR table (an st.dataframe whose first column is "Initialization") is compared
-    too, but only when the open view shows it.
+    "loss <x> (from <y>)" and the neurons line, on their own lines (markdown, bold or not).
+    Every view shows them, so they are the correctness check; the expected cards are the
+    app's own card text (dashboard.views.card_text) read by the same pattern;
+  * the TL;DR table (an st.dataframe whose first column is "Initialization"), compared only
+    when the open view shows it.
 """
 
 from __future__ import annotations
@@ -28,7 +26,6 @@ from collections.abc import Iterable, Mapping
 TRAIN_LABEL = "Train"
 STOP_LABEL = "Stop"
 FINISHED_PREFIXES = ("Trained", "Loaded a finished run")
-TRAINING_PREFIX = "Training"
 TLDR_FIRST_COLUMN = "Initialization"
 
 # Controls that bench/load.py's scenario (c) changes, by label as the sidebar shows them
@@ -44,14 +41,6 @@ CARD = re.compile(
 )
 _TAG = re.compile(r"<[^>]+>")
 _ICON = re.compile(r":material/([a-z0-9_]+):")
-
-
-def is_train_button(label: str) -> bool:
-    return TRAIN_LABEL in label
-
-
-def is_stop_button(label: str) -> bool:
-    return STOP_LABEL in label
 
 
 def is_finished(progress_text: str | None) -> bool:

@@ -2,30 +2,16 @@
 
     python bench/payload.py [--epochs N] [--seed S] [--no-browser]
 
-(1) At the websocket, in a real browser. One `streamlit run streamlit_app.py` (headless, via
-    tests/conftest.start_app) and headless Chromium (Debian's, through Playwright). Every
-    frame the server sends is caught with page.on("websocket") + ws.on("framereceived") and
-    decoded as Streamlit's ForwardMsg protobuf, so each frame is classified exactly: a chart
-    element (Element.vega_lite_chart: its spec JSON bytes and its Arrow dataset bytes), a
-    reference to a chart the browser has cached (ForwardMsg.ref_hash: Streamlit resends
-    messages >= 10 kB as a hash when the browser still holds them), or anything else.
-      (a) live run: the default lesson (`?seed=S`, --epochs) from the click on "Train" until
-          the page is finished (progress says "Trained", app idle, every chart drawn). A
-          redraw = a frame carrying a chart; bytes per redraw = chart frame bytes / redraws.
-      (b) finished page: each view's tab is clicked in turn (each click reruns the script);
-          bytes from the click until the page is idle with every chart drawn. The first view
-          is clicked again at the end to show the cache.
-    Sizes are payload bytes as the browser receives them (server.enableWebsocketCompression
-    is off by default in Streamlit 1.67, so that is also what goes over the network).
-(2) In-process, independently of the browser: the same run (`initdash.run(TrainConfig(...))`)
-    is drawn by each view's own draw function from dashboard/views.py (with its widgets at
-    their defaults, Streamlit in bare mode) with views._chart swapped for a catcher, so the
-    charts are exactly what views.py sends. For each chart, views.chart_spec() (what the app
-    passes to st.vega_lite_chart) and Streamlit's Arrow conversion of its tables give the spec
-    (JSON bytes without the datasets) and the Arrow datasets (bytes and rows), plus the time
-    to build and convert it.
-No target: the figures tell whether a redraw or a view is heavier than it needs to be. The
-machine is shared; the load average is printed with the figures.
+(1) At the websocket, in headless Chromium: every frame the server sends is decoded as
+    Streamlit's ForwardMsg and counted as a chart (spec JSON and Arrow dataset bytes), a
+    `ref_hash` to a chart the browser has cached (messages >= 10 kB), or anything else;
+    (a) during a live run of the default lesson (`?seed=S`, --epochs), from the click on
+    "Train" to the finished page, and (b) for each view's tab clicked in turn on the finished
+    page (the first view again at the end, to show the cache). Streamlit 1.67 does not
+    compress the websocket by default: these are also the bytes on the network.
+(2) In-process: each view's own draw() from dashboard/views.py for the same run, its charts
+    caught before views._chart; spec bytes, Arrow bytes and rows, build and convert times.
+No target: the figures tell whether a redraw or a view is heavier than it needs to be.
 """
 
 from __future__ import annotations
@@ -86,22 +72,23 @@ class Tally:
         self.chart_bytes += n
         self.spec_bytes += len(v.spec.encode())
         blobs = [d.data.data for d in v.datasets] + ([v.data.data] if v.data.data else [])
-        for b in blobs:
-            self.data_bytes += len(b)
-            try:
-                self.rows += pa.ipc.open_stream(io.BytesIO(b)).read_all().num_rows
-            except Exception:  # noqa: BLE001
-                pass
+        self.data_bytes += sum(map(len, blobs))
+        self.rows += sum(map(arrow_rows, blobs))
         self.times.append(time.perf_counter())
 
 
+def arrow_rows(blob: bytes) -> int:
+    try:
+        return pa.ipc.open_stream(io.BytesIO(blob)).read_all().num_rows
+    except Exception:  # noqa: BLE001 - not an Arrow stream: no rows
+        return 0
+
+
 class Wire:
-    """Routes every received frame to the current Tally."""
+    """Routes every frame the page receives to the current Tally."""
 
-    def __init__(self):
+    def __init__(self, page):
         self.current = Tally()
-
-    def attach(self, page) -> None:
         page.on("websocket", lambda ws: ws.on("framereceived", lambda p: self.current.add(p)))
 
     def start(self) -> Tally:
@@ -114,95 +101,77 @@ def kb(n: float) -> str:
 
 
 def browser_part(epochs: int, seed: int, timeout_s: float) -> None:
-    from playwright.sync_api import sync_playwright
-
     from dashboard import views
 
     q = f"seed={seed}" + (f"&epochs={epochs}" if epochs != TrainConfig().epochs else "")
-    url, proc = C.start_server()
-    print(f"\n(1) at the websocket: server {url} pid {proc.pid}, page {url}/?{q}  [{C.loadavg()}]")
-    try:
-        with sync_playwright() as pw:
-            browser = C.launch(pw)
-            ctx = browser.new_context(viewport=C.VIEWPORT)
-            ctx.set_default_timeout(60_000)
-            page = ctx.new_page()
-            page.add_init_script(C.INIT_JS)
-            wire = Wire()
-            wire.attach(page)
-            t = wire.start()
-            page.goto(f"{url}/?{q}")
-            C.conftest.wait_for_app_idle(page)
-            print(
-                f"    page load: {t.frames} frames, {kb(t.bytes).strip()} kB (no chart yet: "
-                f"{t.chart_frames} chart frames)"
-            )
+    with C.server_and_browser() as (url, proc, browser):
+        print(
+            f"\n(1) at the websocket: server {url} pid {proc.pid}, page {url}/?{q}  [{C.loadavg()}]"
+        )
+        ctx, page = C.new_page(browser)
+        wire = Wire(page)
+        t = wire.start()
+        page.goto(f"{url}/?{q}")
+        C.conftest.wait_for_app_idle(page)
+        print(
+            f"    page load: {t.frames} frames, {kb(t.bytes).strip()} kB (no chart yet: "
+            f"{t.chart_frames} chart frames)"
+        )
 
+        t = wire.start()
+        t0 = time.perf_counter()
+        C.click_train(page, timeout_s=timeout_s, polling=50)
+        wall = time.perf_counter() - t0
+        text = C.progress_text(page)
+        per = t.chart_bytes / t.chart_frames if t.chart_frames else 0
+        gaps = [b - a for a, b in zip([t0, *t.times[:-1]], t.times, strict=True)]
+        print(f"\n    (a) live run, {text!r} ({wall:.1f} s incl. 300 ms quiet)  [{C.loadavg()}]")
+        print(f"        all frames        : {t.frames:5d} frames {kb(t.bytes)} kB")
+        print(
+            f"        chart redraws     : {t.chart_frames:5d} frames {kb(t.chart_bytes)} kB "
+            f"(spec {kb(t.spec_bytes).strip()} kB, Arrow data {kb(t.data_bytes).strip()} kB,"
+            f" {t.rows} rows)"
+        )
+        print(
+            f"        bytes per redraw  : {kb(per)} kB  ({t.rows / max(t.chart_frames, 1):.0f}"
+            f" rows per redraw); cached-chart refs: {t.refs}"
+        )
+        print(
+            "        seconds between redraws (first from the click): "
+            + " ".join(f"{g:.2f}" for g in gaps)
+        )
+
+        print(
+            f"\n    (b) finished page, one tab click per view (each click reruns the script)"
+            f"  [{C.loadavg()}]"
+        )
+        print(
+            "        view         | frames | all kB | charts | chart kB | spec kB | data kB |"
+            "   rows | refs | ref kB | s to done"
+        )
+        # the open (first) view came with the live run; visit it last, then come back to
+        # it after one other view to show Streamlit's message cache (refs instead of data)
+        first = next(iter(views.VIEWS))
+        order = [v for v in views.VIEWS if v != first] + [first, "signal", first]
+        seen = set()
+        for name in order:
+            view = views.VIEWS[name]
             t = wire.start()
             t0 = time.perf_counter()
-            page.get_by_role("button", name="Train", exact=True).click()
-            page.wait_for_function(
-                C.DONE_JS, arg=["Trained", True, C.QUIET_MS], timeout=timeout_s * 1000, polling=50
-            )
-            wall = time.perf_counter() - t0
-            text = page.locator('[data-testid="stProgress"]').first.inner_text()
-            per = t.chart_bytes / t.chart_frames if t.chart_frames else 0
-            gaps = [b - a for a, b in zip([t0, *t.times[:-1]], t.times, strict=True)]
+            page.get_by_role("tab", name=view.title).click()
+            page.wait_for_timeout(200)
+            C.wait_finished(page, view.charts, timeout_s=120, polling=50)
+            s = time.perf_counter() - t0 - C.QUIET_MS / 1000
+            label = name + (" again" if name in seen else "")
+            seen.add(name)
             print(
-                f"\n    (a) live run, {text!r} ({wall:.1f} s incl. 300 ms quiet)  [{C.loadavg()}]"
+                f"        {label:12s} | {t.frames:6d} | {kb(t.bytes)} | {t.chart_frames:6d} | "
+                f"{kb(t.chart_bytes)} | {kb(t.spec_bytes)[1:]} | {kb(t.data_bytes)[1:]} | "
+                f"{t.rows:6d} | {t.refs:4d} | {kb(t.ref_bytes)[2:]} | {s:8.2f}"
             )
-            print(f"        all frames        : {t.frames:5d} frames {kb(t.bytes)} kB")
-            print(
-                f"        chart redraws     : {t.chart_frames:5d} frames {kb(t.chart_bytes)} kB "
-                f"(spec {kb(t.spec_bytes).strip()} kB, Arrow data {kb(t.data_bytes).strip()} kB,"
-                f" {t.rows} rows)"
-            )
-            print(
-                f"        bytes per redraw  : {kb(per)} kB  ({t.rows / max(t.chart_frames, 1):.0f}"
-                f" rows per redraw); cached-chart refs: {t.refs}"
-            )
-            print(
-                "        seconds between redraws (first from the click): "
-                + " ".join(f"{g:.2f}" for g in gaps)
-            )
-
-            print(
-                f"\n    (b) finished page, one tab click per view (each click reruns the script)"
-                f"  [{C.loadavg()}]"
-            )
-            print(
-                "        view         | frames | all kB | charts | chart kB | spec kB | data kB |"
-                "   rows | refs | ref kB | s to done"
-            )
-            # the open view (curves) came with the live run; visit it last, then come back to
-            # it after one other view to show Streamlit's message cache (refs instead of data)
-            first = next(iter(views.VIEWS))
-            order = [v for v in views.VIEWS if v != first] + [first, "signal", first]
-            seen = set()
-            for name in order:
-                view = views.VIEWS[name]
-                t = wire.start()
-                t0 = time.perf_counter()
-                page.get_by_role("tab", name=view.title).click()
-                page.wait_for_timeout(200)
-                need = view.charts
-                page.wait_for_function(
-                    C.DONE_JS, arg=["Trained", need, C.QUIET_MS], timeout=120_000, polling=50
-                )
-                s = time.perf_counter() - t0 - C.QUIET_MS / 1000
-                label = name + (" again" if name in seen else "")
-                seen.add(name)
-                print(
-                    f"        {label:12s} | {t.frames:6d} | {kb(t.bytes)} | {t.chart_frames:6d} | "
-                    f"{kb(t.chart_bytes)} | {kb(t.spec_bytes)[1:]} | {kb(t.data_bytes)[1:]} | "
-                    f"{t.rows:6d} | {t.refs:4d} | {kb(t.ref_bytes)[2:]} | {s:8.2f}"
-                )
-            exc = page.locator('[data-testid="stException"]').count()
-            if exc:
-                print(f"        !! {exc} exception box(es) on the page")
-            browser.close()
-    finally:
-        C.stop_server(proc)
+        exc = page.locator('[data-testid="stException"]').count()
+        if exc:
+            print(f"        !! {exc} exception box(es) on the page")
 
 
 # ------------------------------------------------------------------ in-process
@@ -249,11 +218,8 @@ def inprocess_part(epochs: int, seed: int) -> None:
                 }
                 conv = time.perf_counter() - t1
                 spec_b = len(json.dumps(spec).encode())
-                data_b = sum(len(v) for v in data.values() if isinstance(v, bytes))
-                rows = 0
-                for v in data.values():
-                    if isinstance(v, bytes):
-                        rows += pa.ipc.open_stream(io.BytesIO(v)).read_all().num_rows
+                blobs = [v for v in data.values() if isinstance(v, bytes)]
+                data_b, rows = sum(map(len, blobs)), sum(map(arrow_rows, blobs))
                 tot = total.setdefault(name, [0, 0, 0])
                 tot[0] += spec_b
                 tot[1] += data_b

@@ -2,26 +2,19 @@
 
     python bench/server_cpu.py [--reps 3] [--cases default,clones,...] [--pin] [--profile]
 
-What it measures
-    One `streamlit run streamlit_app.py` (via tests/conftest.start_app). For the default lesson
-    and each preset, ``--reps`` times: a fresh browser context opens the link (`?seed=S` or
-    `?preset=P&seed=S`, a different seed each time, so the run cache never hits), waits until
-    the page is idle, then the server's CPU seconds (user + system of the server process and
-    its children, from /proc) are read, Train is clicked, and when the page is finished
-    (progress "Trained", the app idle, every chart drawn: bench/_common.DONE_JS) they are read
-    again. The difference is the server's CPU per Train: the script run the click starts
-    (sidebar, the open view, training in slices, the live redraws, the final page),
-    serialization and the websocket. The core's own CPU for the same config is
-    ``initdash.run`` in this process (thread CPU, one BLAS thread, as the app), best of the
-    reps. Their difference is what the server spends on anything but training.
+One `streamlit run streamlit_app.py`; for the default lesson and each preset, --reps times, a
+fresh browser context opens the link with a new seed (so the run cache never hits) and clicks
+Train. The server's CPU seconds (its process and children, from /proc) from the click to the
+finished page (bench/_common.DONE_JS) are its CPU per Train: the script run, training in
+slices, the live redraws, serialization and the websocket. The core's own CPU for the same
+config is `initdash.run` in this process (thread CPU, one BLAS thread, as the app), best of
+the reps; their difference is what the server spends on anything but training.
 
-    --pin      the server on CPU 0, Chromium on CPU 1 (the browser's rendering off the server's
-               core; on Streamlit Cloud it runs on the student's machine).
+    --pin      the server on CPU 0, Chromium on CPU 1 (the browser's rendering off its core).
     --profile  samples the server with py-spy (if installed) during the measured clicks and
                prints the functions where its CPU went (own time and with callees).
 
-Prints per case: server CPU per Train (median), core CPU, their difference and ratio, the
-app's own "Trained in X s", and the load average. The machine is shared (2 cores).
+The machine is shared (2 cores): the load average is printed with every figure.
 """
 
 from __future__ import annotations
@@ -37,7 +30,6 @@ import tempfile
 import time
 
 import _common as C
-from playwright.sync_api import sync_playwright
 
 import initdash
 from dashboard import views
@@ -52,25 +44,16 @@ def link(case: str, seed: int) -> dict[str, str]:
 
 def once(browser, base: str, case: str, seed: int, server_pid: int) -> dict:
     query = link(case, seed)
-    ctx = browser.new_context(viewport=C.VIEWPORT)
-    ctx.set_default_timeout(120_000)
-    page = ctx.new_page()
-    page.add_init_script(C.INIT_JS)
     config = parse_query(query).config
     view = PRESETS[case].view if case in PRESETS else next(iter(views.VIEWS))
+    ctx, page = C.new_page(browser, 120_000)
     try:
         page.goto(f"{base}/?" + "&".join(f"{k}={v}" for k, v in query.items()))
         C.conftest.wait_for_app_idle(page)
         s0 = C.tree_cpu(C.proc_tree(server_pid))
-        page.get_by_role("button", name="Train", exact=True).click()
-        page.wait_for_function(
-            C.DONE_JS,
-            arg=["Trained", views.VIEWS[view].charts, C.QUIET_MS],
-            timeout=300_000,
-            polling=20,
-        )
+        C.click_train(page, views.VIEWS[view].charts)
         cpu = C.tree_cpu(C.proc_tree(server_pid)) - s0
-        text = page.locator('[data-testid="stProgress"]').first.inner_text()
+        text = C.progress_text(page)
     finally:
         ctx.close()
     return {"server_cpu": cpu, "reported": C.reported_seconds(text), "config": config}
@@ -148,33 +131,27 @@ def main() -> int:
     print("initdash server CPU per Train click, against the core's own run")
     print(f"   commit {C.git_rev()}; {C.loadavg()}")
     initdash.run(initdash.TrainConfig(epochs=20))
-    url, proc = C.start_server()
     rows = []
-    try:
-        with sync_playwright() as pw:
-            browser = C.launch(pw)
-            if args.pin:
-                C.pin_apart(proc.pid)
-            once(browser, url, "default", 1000, proc.pid)  # warm-up: imports, caches
-            spy, out = profile_start(proc.pid) if args.profile else (None, None)
-            for case in cases:
-                got = [once(browser, url, case, 1 + r, proc.pid) for r in range(args.reps)]
-                core = min(core_cpu(g["config"]) for g in got)
-                server = C.median([g["server_cpu"] for g in got])
-                reported = C.median([g["reported"] or 0.0 for g in got])
-                rows.append((case, server, core, reported))
-                print(
-                    f"   {case:15s} server CPU per Train "
-                    + " ".join(f"{g['server_cpu']:.2f}" for g in got)
-                    + f" (median {server:.2f}) | core {core:.2f} | other {server - core:+.2f}"
-                    f" | ratio {server / core:.2f} | trained in {reported:.2f} s"
-                    f"  [{C.loadavg()}]"
-                )
-            if spy is not None:
-                profile_report(spy, out)
-            browser.close()
-    finally:
-        C.stop_server(proc)
+    with C.server_and_browser() as (url, proc, browser):
+        if args.pin:
+            C.pin_apart(proc.pid)
+        once(browser, url, "default", 1000, proc.pid)  # warm-up: imports, caches
+        spy, out = profile_start(proc.pid) if args.profile else (None, None)
+        for case in cases:
+            got = [once(browser, url, case, 1 + r, proc.pid) for r in range(args.reps)]
+            core = min(core_cpu(g["config"]) for g in got)
+            server = C.median([g["server_cpu"] for g in got])
+            reported = C.median([g["reported"] or 0.0 for g in got])
+            rows.append((case, server, core, reported))
+            print(
+                f"   {case:15s} server CPU per Train "
+                + " ".join(f"{g['server_cpu']:.2f}" for g in got)
+                + f" (median {server:.2f}) | core {core:.2f} | other {server - core:+.2f}"
+                f" | ratio {server / core:.2f} | trained in {reported:.2f} s"
+                f"  [{C.loadavg()}]"
+            )
+        if spy is not None:
+            profile_report(spy, out)
     print(f"\n== summary ({C.loadavg()}{', pinned' if args.pin else ''}) ==")
     print("   case            | server CPU s | core CPU s | server - core | server / core")
     for case, server, core, _ in rows:

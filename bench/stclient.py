@@ -1,33 +1,25 @@
 """A browser-free Streamlit client: one session of the app over its websocket, as the
-Streamlit 1.67 frontend drives it. Not a benchmark; bench/load.py runs many of these.
+Streamlit 1.67 frontend drives it (read off streamlit's protos and the frames Chromium sends).
+Not a benchmark; bench/load.py runs many of these.
 
-How the frontend talks to the server (read off the installed streamlit package, its protos in
-streamlit/proto, and the frames Chromium sends; bench/README.md has the details):
+* Opening the link: GET the page (`/?<query>`; a load balancer sets its sticky cookie here),
+  `/_stcore/health`, `/_stcore/host-config`, then the websocket `/_stcore/stream` (subprotocol
+  "streamlit", with the cookies and an Origin); the page's static JavaScript is skipped (a
+  class's browsers fetch it once and cache it). The first BackMsg is `rerun_script` with the
+  query string, no widget states, and the browser's context (time zone, locale, URL).
+* The server answers with ForwardMsgs: `new_session` when a script run starts, `delta`s that
+  put elements and blocks at a "delta path", `page_info_changed` when the app changes the
+  share link, `script_finished` when the run ends. At the end of a finished run the frontend
+  drops elements the run did not send again, and the states of widgets no longer on the page.
+* Every later `rerun_script` carries the query string, the page's script hash and the value of
+  EVERY widget on the page as the frontend registers it: the server's value when it sends one,
+  else the user's, else the default. A button press is `trigger_value: true` on its id, in
+  that one message only. Keyed tabs report the chosen tab's label once the user picks one.
+* Messages of 10 kB or more are cached: each `rerun_script` lists the cached hashes, and the
+  server sends a `ref_hash` in place of a message it would repeat; entries not used for
+  `max_cached_message_age` finished runs are dropped.
 
-* Opening the link: the browser GETs the page (`/?<query>`; a load balancer sets its sticky
-  cookie on this response), then `/_stcore/health` and `/_stcore/host-config`, then opens
-  the websocket `/_stcore/stream` (subprotocol "streamlit", with the cookies and an Origin).
-  The client does the same (it skips the page's static JavaScript, which a class's browsers
-  fetch once and then cache). Its first BackMsg is `rerun_script` with the page's query
-  string, no widget states, and the browser's context (time zone, locale, URL).
-* The server answers with ForwardMsgs: `new_session` when a script run starts,
-  `delta`s that put elements and blocks at a "delta path" (the element tree),
-  `page_info_changed` when the app changes the query string (the share link),
-  `script_finished` when the run ends. A widget's id (`$$ID-<hash>-<key>`) comes with its
-  element. At the end of a finished run the frontend drops elements the run did not send
-  again (stale), and the widget states of widgets no longer on the page.
-* Every later `rerun_script` carries the current query string, the page's script hash and
-  the value of EVERY widget on the page, as the frontend registers it: the server's value
-  when it sends one (`set_value`), else the value the user set, else the widget's default.
-  A button press is `trigger_value: true` on the button's id, in that one message only.
-  Tabs with a key report the chosen tab's label (`string_value`) once the user picks one.
-* Messages of 10 kB or more are cacheable: the frontend keeps them and lists their hashes
-  in each `rerun_script` (`cached_message_hashes`), and the server then sends a `ref_hash`
-  in place of a message it would repeat; entries not used for `max_cached_message_age`
-  finished runs are dropped. The client keeps the same cache.
-
-The client uses the `websockets` package (a dependency of streamlit 1.67, whose server runs
-on uvicorn/starlette: this streamlit has no tornado) and urllib for the HTTP requests.
+It uses the `websockets` package (streamlit 1.67 runs on uvicorn/starlette: no tornado).
 """
 
 from __future__ import annotations
@@ -89,9 +81,6 @@ class Session:
     widgets: dict = field(default_factory=dict)  # widget id -> WidgetState (as registered)
     replicas: set = field(default_factory=set)  # X-Initdash-Replica values of every response
     errors: list = field(default_factory=list)
-    unknown_widgets: set = field(default_factory=set)
-    bytes_in: int = 0
-    msgs_in: int = 0
     closed: bool = False
     close_reason: str | None = None
 
@@ -111,7 +100,6 @@ class Session:
         self._cache: dict[str, list] = {}  # hash -> [ForwardMsg, last run it was used]
         self._max_age = 2
         self._marks: Marks | None = None
-        self.session_id: str | None = None
 
     # ------------------------------------------------------------------ connection
     def _get(self, path: str) -> bytes:
@@ -173,8 +161,6 @@ class Session:
             async for frame in self._ws:
                 if isinstance(frame, str):
                     continue
-                self.bytes_in += len(frame)
-                self.msgs_in += 1
                 msg = ForwardMsg()
                 msg.ParseFromString(frame)
                 self._handle(msg)
@@ -211,8 +197,6 @@ class Session:
             self._page_hash = ns.page_script_hash or self._page_hash
             if ns.config.max_cached_message_age:
                 self._max_age = ns.config.max_cached_message_age
-            if ns.HasField("initialize"):
-                self.session_id = ns.initialize.session_id
         elif kind == "session_status_changed":
             self._running = msg.session_status_changed.script_is_running
         elif kind == "delta":
@@ -259,51 +243,11 @@ class Session:
         wid = getattr(w, "id", "")  # elements that are no widgets have no id
         if not wid or et in ("button", "download_button", "dataframe", "vega_lite_chart"):
             return
-        known = wid in self.widgets
-        if known and not getattr(w, "set_value", False):
+        if wid in self.widgets and not getattr(w, "set_value", False):
             return
-        ws = WidgetState(id=wid)
-        if et == "selectbox":
-            if w.HasField("raw_value"):
-                ws.string_value = w.raw_value
-            elif w.HasField("default") and w.options:
-                ws.string_value = w.options[w.default]
-            else:
-                return
-        elif et == "multiselect":
-            if w.set_value or w.raw_values:
-                vals = list(w.raw_values)
-            else:
-                vals = [w.options[i] for i in w.default]
-            ws.string_array_value.data.extend(vals)
-        elif et == "slider":
-            if w.type == w.SELECT_SLIDER:
-                if w.set_value and w.raw_value:
-                    vals = list(w.raw_value)
-                else:
-                    vals = [w.options[int(i)] for i in w.default]
-                ws.string_array_value.data.extend(vals)
-            else:
-                ws.double_array_value.data.extend(list(w.value) if w.set_value else list(w.default))
-        elif et == "number_input":
-            v = w.value if w.HasField("value") else (w.default if w.HasField("default") else None)
-            if v is None:
-                return
-            if w.data_type == w.INT:
-                ws.int_value = int(v)
-            else:
-                ws.double_value = float(v)
-        elif et in ("text_input", "text_area"):
-            v = w.value if w.HasField("value") else (w.default if w.HasField("default") else "")
-            ws.string_value = v
-        elif et == "checkbox":
-            ws.bool_value = w.value if w.set_value else w.default
-        elif et == "file_uploader":
-            ws.file_uploader_state_value.SetInParent()
-        else:
-            self.unknown_widgets.add(et)
-            return
-        self.widgets[wid] = ws
+        value = _mounted_value(et, w)
+        if value is not None:
+            self.widgets[wid] = _widget_state(et, w, value)
 
     def _clear_stale(self) -> None:
         """End of a finished run: drop what it did not send again, and the widget states of
@@ -442,31 +386,12 @@ class Session:
         """Set a widget like a user: a number, an option's text (select boxes and select
         sliders), a list of option texts (multiselect), a number for a slider."""
         et, w = self.widget(label_has, where=where)
-        ws = WidgetState(id=w.id)
-        if et == "number_input":
-            if w.data_type == w.INT:
-                ws.int_value = int(value)
-            else:
-                ws.double_value = float(value)
-        elif et == "selectbox":
-            if value not in w.options:
-                raise ValueError(f"{value!r} is not an option of {w.label!r}: {list(w.options)}")
-            ws.string_value = value
-        elif et == "multiselect":
-            ws.string_array_value.data.extend(value)
-        elif et == "slider" and w.type == w.SELECT_SLIDER:
-            if value not in w.options:
-                raise ValueError(f"{value!r} is not an option of {w.label!r}: {list(w.options)}")
-            ws.string_array_value.data.append(value)
-        elif et == "slider":
-            ws.double_array_value.data.append(float(value))
-        elif et in ("text_input", "text_area"):
-            ws.string_value = str(value)
-        elif et == "checkbox":
-            ws.bool_value = bool(value)
-        else:
-            raise ValueError(f"cannot set a {et}")
-        self.widgets[w.id] = ws
+        choice = et == "selectbox" or (et == "slider" and w.type == w.SELECT_SLIDER)
+        if choice and value not in w.options:
+            raise ValueError(f"{value!r} is not an option of {w.label!r}: {list(w.options)}")
+        if et == "slider":
+            value = [value]  # a slider's state is the list of its thumbs' values
+        self.widgets[w.id] = _widget_state(et, w, value)
         await self._send_rerun()
 
     async def open_tab(self, label_has: str) -> None:
@@ -477,7 +402,10 @@ class Session:
         self.widgets[tid] = WidgetState(id=tid, string_value=label)
         await self._send_rerun()
 
-    async def wait_until(self, pred: Callable[[], bool], timeout: float, what: str = "") -> None:
+    async def wait_until(
+        self, pred: Callable[[], bool], timeout: float | None = None, what: str = ""
+    ) -> None:
+        timeout = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         while not pred():
             if self.closed:
@@ -498,10 +426,62 @@ class Session:
         """Until the progress text says the run finished and that script run has ended."""
         m = self._marks
         await self.wait_until(
-            lambda: m is not None and m.done is not None and self.idle(),
-            self.timeout if timeout is None else timeout,
-            "a finished run",
+            lambda: m is not None and m.done is not None and self.idle(), timeout, "a finished run"
         )
 
     async def wait_idle(self, timeout: float | None = None) -> None:
-        await self.wait_until(self.idle, self.timeout if timeout is None else timeout, "idle")
+        await self.wait_until(self.idle, timeout, "idle")
+
+
+# ------------------------------------------------------------------ widget values
+def _mounted_value(et: str, w):
+    """The value the frontend registers for a widget when it mounts: the server's value when
+    it sends one, else the widget's default (None: the frontend registers nothing)."""
+    if et == "selectbox":
+        if w.HasField("raw_value"):
+            return w.raw_value
+        return w.options[w.default] if w.HasField("default") and w.options else None
+    if et == "multiselect":
+        if w.set_value or w.raw_values:
+            return list(w.raw_values)
+        return [w.options[i] for i in w.default]
+    if et == "slider" and w.type == w.SELECT_SLIDER:
+        if w.set_value and w.raw_value:
+            return list(w.raw_value)
+        return [w.options[int(i)] for i in w.default]
+    if et == "slider":
+        return list(w.value) if w.set_value else list(w.default)
+    if et in ("number_input", "text_input", "text_area"):
+        for f in ("value", "default"):
+            if w.HasField(f):
+                return getattr(w, f)
+        return None if et == "number_input" else ""
+    if et == "checkbox":
+        return w.value if w.set_value else w.default
+    if et == "file_uploader":
+        return ()
+    return None
+
+
+def _widget_state(et: str, w, value) -> WidgetState:
+    """The WidgetState the frontend sends for widget `w` holding `value` (a number, an option's
+    text, a list of option texts for a multiselect, a list of values for a slider)."""
+    ws = WidgetState(id=w.id)
+    if et == "number_input":
+        if w.data_type == w.INT:
+            ws.int_value = int(value)
+        else:
+            ws.double_value = float(value)
+    elif et in ("selectbox", "text_input", "text_area"):
+        ws.string_value = str(value)
+    elif et == "multiselect" or (et == "slider" and w.type == w.SELECT_SLIDER):
+        ws.string_array_value.data.extend(value)
+    elif et == "slider":
+        ws.double_array_value.data.extend(float(v) for v in value)
+    elif et == "checkbox":
+        ws.bool_value = bool(value)
+    elif et == "file_uploader":
+        ws.file_uploader_state_value.SetInParent()
+    else:
+        raise ValueError(f"cannot set a {et}")
+    return ws

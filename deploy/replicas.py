@@ -4,19 +4,14 @@
     python deploy/replicas.py 2 --pin           # replica i on core i only
     python deploy/replicas.py 4 --port 80 --host 0.0.0.0
 
-Starts N `streamlit run streamlit_app.py` replicas on free local ports (each its own Python
-process, so N replicas can use N cores), waits until each answers /_stcore/health, writes
-HAProxy's configuration from deploy/haproxy.cfg (one server line per replica) and runs
-HAProxy in the foreground. Prints the address to share, then waits. Ctrl-C (or SIGTERM)
-stops HAProxy and every replica, and exits. A replica that dies is reported; HAProxy's health
-checks take it out of the rotation and the others keep serving.
-
-Needs HAProxy 2.4 or newer (Debian/Ubuntu: `apt-get install haproxy`); `$HAPROXY` names
-another binary. Logs go to artifacts/replicas/ (`--log-dir`): haproxy.log (one line per
-request: which replica served it, the sticky cookie, the browser) and one log per replica.
-
-The functions below (start_replica, start_haproxy, Balancer) are also used by
-tests/test_balancer.py and bench/load.py --replicas N.
+Starts N `streamlit run streamlit_app.py` replicas on free local ports (one Python process
+each, so N replicas can use N cores), waits until each answers /_stcore/health, writes
+HAProxy's configuration from deploy/haproxy.cfg and runs HAProxy in the foreground; Ctrl-C
+(or SIGTERM) stops everything. A replica that dies is reported; HAProxy's health checks take
+it out of the rotation and the others keep serving. Needs HAProxy 2.4 or newer (`$HAPROXY`
+names another binary). Logs: artifacts/replicas/ (`--log-dir`), haproxy.log (one line per
+request: the replica that served it, the sticky cookie, the browser) and one per replica.
+tests/test_balancer.py and bench/load.py --replicas N use the functions below too.
 """
 
 from __future__ import annotations
@@ -83,6 +78,17 @@ def haproxy_env(bind: str, stats_bind: str, cookie_key: str) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------ processes
+def spawn(cmd: list[str], env: dict, log_path: Path, cwd: Path | None = None) -> subprocess.Popen:
+    """cmd in its own session, its output in log_path (the file is closed by stop_process)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "w", encoding="utf-8")
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    proc.log_file = log  # type: ignore[attr-defined]
+    return proc
+
+
 def start_replica(
     name: str,
     port: int,
@@ -96,8 +102,6 @@ def start_replica(
     Every replica gets the same STREAMLIT_SERVER_COOKIE_SECRET: the XSRF and login cookies a
     browser got from one replica then still validate at another after a failover. With `cpu`,
     the replica (and every thread it starts) runs on that core only."""
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log = open(log_dir / f"replica-{name}.log", "w", encoding="utf-8")  # closed in stop()
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.headless", "true",
@@ -113,12 +117,9 @@ def start_replica(
     }
     if cpu is not None:  # the child pins itself before it starts Python's threads
         cmd = ["taskset", "--cpu-list", str(cpu), *cmd] if shutil.which("taskset") else cmd
-    proc = subprocess.Popen(
-        cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
+    proc = spawn(cmd, env, log_dir / f"replica-{name}.log", cwd=REPO)
     if cpu is not None and not shutil.which("taskset"):
         os.sched_setaffinity(proc.pid, {cpu})  # the main thread; later threads inherit it
-    proc.log_file = log  # type: ignore[attr-defined]
     return proc
 
 
@@ -166,22 +167,13 @@ def start_haproxy(
     )
     if check.returncode != 0:
         raise RuntimeError(f"haproxy rejects {cfg}:\n{check.stdout}{check.stderr}")
-    log = open(log_dir / "haproxy.log", "w", encoding="utf-8")  # closed in stop()
-    proc = subprocess.Popen(
-        [binary, "-db", "-f", str(cfg)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    proc.log_file = log  # type: ignore[attr-defined]
-    proc.log_path = log_dir / "haproxy.log"  # type: ignore[attr-defined]
+    proc = spawn([binary, "-db", "-f", str(cfg)], env, log_dir / "haproxy.log")
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     url, stats = f"http://{shown}:{port}", f"http://127.0.0.1:{stats_port}"
     deadline = time.monotonic() + timeout
     while True:
         if proc.poll() is not None:
-            log.flush()
+            proc.log_file.flush()
             raise RuntimeError(
                 f"haproxy exited with code {proc.returncode}:\n"
                 + (log_dir / "haproxy.log").read_text(errors="replace")[-3000:]
@@ -236,16 +228,10 @@ class Balancer:
     replica_urls: dict[str, str] = field(default_factory=dict)
     log_dir: Path = REPO / "artifacts" / "replicas"
 
-    def stop_replica(self, name: str) -> None:
-        stop_process(self.replicas[name])
-
     def stop(self) -> None:
         stop_process(self.haproxy)
         for proc in self.replicas.values():
             stop_process(proc)
-
-    def pids(self) -> dict[str, int]:
-        return {"haproxy": self.haproxy.pid, **{n: p.pid for n, p in self.replicas.items()}}
 
 
 def start(
@@ -300,10 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         print("haproxy not found: apt-get install haproxy, or set $HAPROXY", file=sys.stderr)
         return 2
 
-    stopping = {"signal": None}
-
-    def on_signal(signum, _frame) -> None:
-        stopping["signal"] = signum
+    def on_signal(_signum, _frame) -> None:
         raise KeyboardInterrupt
 
     # SIGINT too: a shell starts background jobs with SIGINT ignored, and Python then keeps
