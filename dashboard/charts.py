@@ -287,20 +287,15 @@ def loss_curves(
     metric: str = "loss",
     log_scale: bool = False,
     splits: Sequence[str] = ("train", "test"),
-    height: int = 400,
-    width: int = LINE_WIDTH,
-    legend: bool = True,
-    title: str | None = None,
-    epochs: int | None = None,
+    **options,
 ) -> alt.LayerChart:
     """Loss or accuracy per epoch from ``Result.curves_table()``: one colour per scheme, solid
     line = train, dashed = test, a band over the min..max of differing repeats; a line stops
     where its scheme diverged. ``log_scale``: the loss only (a loss of exactly 0 is drawn on a
-    floor, marked 0). ``epochs``: fix the x axis to 0..epochs (a live run grows across it).
+    floor, marked 0). ``options``: those of :func:`loss_chart`.
     """
     table, facts = loss_curves_table(curves, metric=metric, log_scale=log_scale, splits=splits)
-    return loss_chart(table, **facts, height=height, width=width, legend=legend, title=title,
-                      epochs=epochs)  # fmt: skip
+    return loss_chart(table, **facts, **options)
 
 
 def loss_curves_table(
@@ -361,7 +356,8 @@ def loss_chart(
     epochs: int | None = None,
 ) -> alt.LayerChart:
     """The loss or accuracy chart of ``loss_curves_table``'s table: its spec depends on the
-    arguments only, not on the table's numbers."""
+    arguments only, not on the table's numbers. ``epochs``: fix the x axis to 0..epochs (a
+    live run grows across it)."""
     notes = list(notes)
     lo, hi = f"{metric}_lo", f"{metric}_hi"
     y_field = metric
@@ -1263,7 +1259,8 @@ def decision_boundaries(
         alt.Tooltip("predicted:N", title="predicted class"),
         alt.Tooltip("confidence:Q", format=".1%"),
     ]
-    if n_classes == 2:
+    class_scale = alt.Scale(domain=classes, range=palette)
+    if binary:
         bg_enc = {
             "color": alt.Color(
                 "p1:Q",
@@ -1280,11 +1277,7 @@ def decision_boundaries(
         }
     else:
         bg_enc = {
-            "color": alt.Color(
-                "predicted:N",
-                scale=alt.Scale(domain=classes, range=palette),
-                legend=alt.Legend(title="class"),
-            ),
+            "color": alt.Color("predicted:N", scale=class_scale, legend=alt.Legend(title="class")),
             "opacity": alt.Opacity(
                 "confidence:Q",
                 scale=alt.Scale(domain=[1 / n_classes, 1], range=[0.05, 0.6]),
@@ -1292,34 +1285,23 @@ def decision_boundaries(
             ),
             "tooltip": bg_tip,
         }
-    class_scale = alt.Scale(domain=classes, range=palette)
     pt_tip = [
         alt.Tooltip("label:N", title="true class"),
         alt.Tooltip("split:N"),
         alt.Tooltip("x1:Q", format=".2f"),
         alt.Tooltip("x2:Q", format=".2f"),
     ]
-    px, py = alt.X("x1:Q", scale=x_scale), alt.Y("x2:Q", scale=y_scale)
+    pt = alt.Chart(pts).encode(
+        x=alt.X("x1:Q", scale=x_scale), y=alt.Y("x2:Q", scale=y_scale), tooltip=pt_tip
+    )
     train = (
-        alt.Chart(pts)
-        .mark_point(filled=True, size=32, stroke="#222222", strokeWidth=0.6, opacity=1)
-        .encode(
-            x=px,
-            y=py,
-            fill=alt.Fill("label:N", scale=class_scale, legend=alt.Legend(title="class")),
-            tooltip=pt_tip,
-        )
+        pt.mark_point(filled=True, size=32, stroke="#222222", strokeWidth=0.6, opacity=1)
+        .encode(fill=alt.Fill("label:N", scale=class_scale, legend=alt.Legend(title="class")))
         .transform_filter(alt.datum.split == "train")
     )
     test = (
-        alt.Chart(pts)
-        .mark_point(filled=False, size=40, strokeWidth=2, opacity=1)
-        .encode(
-            x=px,
-            y=py,
-            stroke=alt.Stroke("label:N", scale=class_scale, legend=None),
-            tooltip=pt_tip,
-        )
+        pt.mark_point(filled=False, size=40, strokeWidth=2, opacity=1)
+        .encode(stroke=alt.Stroke("label:N", scale=class_scale, legend=None))
         .transform_filter(alt.datum.split == "test")
     )
     panels = []
