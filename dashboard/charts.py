@@ -169,15 +169,11 @@ def _log_floor(values: Sequence[float]) -> float:
 
 
 def _log_axis(values, floor: float | None = None, scale: str | None = None) -> alt.Axis:
-    """Log-axis labels: plain from 0.001 to 1000, 1e-8 style beyond (no 0.000001 next to
-    1e-8); at 1, 2 and 5 times powers of ten when ``values`` span at most 3 decades, else at
-    powers of ten only. With ``floor`` (where exact zeros are drawn) the ticks go up from the
-    floor in whole decades and the floor's tick reads "0".
-
-    ``scale``: the name of the axis's scale in the compiled chart ("y" for a single or layered
-    chart); with it (and no floor) the choice between the two label sets is made in the
-    browser from the scale's domain, so the spec does not depend on the data and a live chart
-    keeps the same spec from redraw to redraw."""
+    """Log-axis labels: plain from 0.001 to 1000, 1e-8 style beyond; at 1, 2 and 5 times
+    powers of ten when ``values`` span at most 3 decades, else at powers of ten. With ``floor``
+    (where exact zeros are drawn) the ticks go up from it in decades, its own reading "0".
+    ``scale``: the axis's scale name in the compiled chart ("y"); with it (and no floor) the
+    browser picks the label set from the domain, so the spec does not depend on the data."""
     v = np.asarray(values, dtype=float).ravel()
     v = v[np.isfinite(v) & (v > 0)]
     top = float(v.max()) if v.size else 1.0
@@ -377,12 +373,11 @@ def loss_chart(
     y_axis = _log_axis([top or 1.0], floor, "y") if log else alt.Axis(format=y_format)
     y = alt.Y(f"{y_field}:Q", title=y_title, scale=y_scale, axis=y_axis)
     color = _scheme_color(schemes, legend)
+    dash_legend = alt.Legend(title="data split", symbolStrokeWidth=2.5, symbolSize=400)
     dash = alt.StrokeDash(
         "split:N",
         scale=alt.Scale(domain=["train", "test"], range=[[1, 0], [6, 4]]),
-        legend=alt.Legend(title="data split", symbolStrokeWidth=2.5, symbolSize=400)
-        if legend
-        else None,
+        legend=dash_legend if legend else None,
     )
     tooltip = [
         alt.Tooltip(f"{SCHEME}:N", title="scheme"),
@@ -867,15 +862,15 @@ def _tips(**fields: str) -> list[alt.Tooltip]:
     return tips
 
 
-def _epoch_cells(epochs: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Where each epoch's column of a heatmap starts and ends on the epoch axis: halfway to
-    the neighbouring epochs shown (the first and last columns as wide as their neighbours)."""
-    e = np.sort(epochs.unique()).astype(float)
+def _cell_bounds(values: pd.Series, single: float = 1.0) -> tuple[pd.Series, pd.Series]:
+    """Where each value's column of a heatmap starts and ends: halfway to the neighbouring
+    values (the first and last columns as wide as their neighbours; ``single`` wide alone)."""
+    e = np.sort(values.unique()).astype(float)
     bounds = np.concatenate([[0.0], (e[1:] + e[:-1]) / 2, [0.0]])
-    first, last = (e[1] - e[0], e[-1] - e[-2]) if len(e) > 1 else (1.0, 1.0)
+    first, last = (e[1] - e[0], e[-1] - e[-2]) if len(e) > 1 else (single, single)
     bounds[0], bounds[-1] = e[0] - first / 2, e[-1] + last / 2
     lo, hi = dict(zip(e, bounds[:-1], strict=True)), dict(zip(e, bounds[1:], strict=True))
-    return epochs.map(lo), epochs.map(hi)
+    return values.map(lo), values.map(hi)
 
 
 def activation_heatmaps(table: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.FacetChart:
@@ -888,7 +883,7 @@ def activation_heatmaps(table: pd.DataFrame, *, layer: int = 1, axis=None) -> al
     schemes = _schemes_of(table, None)
     df = _labelled(table, schemes)
     df, thin_note = _thin(df, "epoch")
-    x_lo, x_hi = _epoch_cells(df["epoch"])
+    x_lo, x_hi = _cell_bounds(df["epoch"])
     cols = ["epoch", "x_lo", "x_hi", SCHEME, "lo", "hi", "share"]
     df = _lean(df.assign(x_lo=x_lo, x_hi=x_hi)[cols])
     epoch_axis = alt.Axis(
@@ -1106,13 +1101,7 @@ def scale_depth_map(
     """
     _check("measure", measure, MAP_MEASURES)
     df = cells[["gain", "std", "layer", measure]].rename(columns={measure: "ratio"})
-    # each column reaches halfway (in log scale) to its neighbours; the outer ones as far out
-    gains = np.sort(df["gain"].unique())
-    logs = np.log10(gains)
-    step = np.diff(logs) if len(logs) > 1 else np.array([0.1])
-    edges = 10 ** np.concatenate([[logs[0] - step[0] / 2], (logs[:-1] + logs[1:]) / 2,
-                                  [logs[-1] + step[-1] / 2]])  # fmt: skip
-    column = np.searchsorted(gains, df["gain"].to_numpy())
+    g0, g1 = _cell_bounds(np.log10(df["gain"]), single=0.1)  # halfway in log scale
     with np.errstate(divide="ignore", invalid="ignore"):
         decades = np.log10(df["ratio"].to_numpy(dtype=float))
     notes = []
@@ -1123,8 +1112,8 @@ def scale_depth_map(
         notes.append(f"{n_zero} cell(s) exactly 0 (underflow): drawn as the smallest")
     df = df.assign(
         decades=np.clip(np.nan_to_num(decades, nan=0.0), -MAP_CLIP, MAP_CLIP),
-        g0=edges[column],
-        g1=edges[column + 1],
+        g0=10**g0,
+        g1=10**g1,
         d0=df["layer"] - 0.5,
         d1=df["layer"] + 0.5,
     )
@@ -1261,30 +1250,23 @@ def decision_boundaries(
     ]
     class_scale = alt.Scale(domain=classes, range=palette)
     if binary:
-        bg_enc = {
-            "color": alt.Color(
-                "p1:Q",
-                # "lab": Vega's default "hcl" turns the white midpoint yellow
-                scale=alt.Scale(
-                    domain=[0, 0.5, 1],
-                    range=[palette[0], "#ffffff", palette[1]],
-                    interpolate="lab",
-                ),
-                legend=alt.Legend(title="P(class 1)", format=".0%", gradientLength=140),
+        color = alt.Color(
+            "p1:Q",
+            # "lab": Vega's default "hcl" turns the white midpoint yellow
+            scale=alt.Scale(
+                domain=[0, 0.5, 1], range=[palette[0], "#ffffff", palette[1]], interpolate="lab"
             ),
-            "opacity": alt.value(0.55),
-            "tooltip": [*bg_tip, alt.Tooltip("p1:Q", title="P(class 1)", format=".1%")],
-        }
+            legend=alt.Legend(title="P(class 1)", format=".0%", gradientLength=140),
+        )
+        opacity = alt.value(0.55)
+        bg_tip.append(alt.Tooltip("p1:Q", title="P(class 1)", format=".1%"))
     else:
-        bg_enc = {
-            "color": alt.Color("predicted:N", scale=class_scale, legend=alt.Legend(title="class")),
-            "opacity": alt.Opacity(
-                "confidence:Q",
-                scale=alt.Scale(domain=[1 / n_classes, 1], range=[0.05, 0.6]),
-                legend=None,
-            ),
-            "tooltip": bg_tip,
-        }
+        color = alt.Color("predicted:N", scale=class_scale, legend=alt.Legend(title="class"))
+        opacity = alt.Opacity(
+            "confidence:Q",
+            scale=alt.Scale(domain=[1 / n_classes, 1], range=[0.05, 0.6]),
+            legend=None,
+        )
     pt_tip = [
         alt.Tooltip("label:N", title="true class"),
         alt.Tooltip("split:N"),
@@ -1316,7 +1298,8 @@ def decision_boundaries(
         bg = (
             alt.Chart(g)
             .mark_rect()
-            .encode(x=x, x2="x1_hi:Q", y=y, y2="x2_hi:Q", **bg_enc)
+            .encode(x=x, x2="x1_hi:Q", y=y, y2="x2_hi:Q")
+            .encode(color=color, opacity=opacity, tooltip=bg_tip)
             .transform_filter(alt.datum.scheme == s)
             .transform_calculate(**cells)
         )

@@ -394,16 +394,21 @@ SIGNAL_MEASURES = {
 }
 
 
-def signal_options(page: Page) -> dict:
+def measure_control(key: str, help: str | None = None) -> str:
+    """The per-layer measure to plot (the signal-flow tab and the deep-signal lab)."""
     m = st.segmented_control(
         "Measure",
         list(SIGNAL_MEASURES),
         default="act_std",
         format_func=SIGNAL_MEASURES.get,
-        key="o_signal",
-        help="what to plot against depth",
+        key=key,
+        help=help,
     )
-    return {"measure": m or "act_std"}
+    return m or "act_std"
+
+
+def signal_options(page: Page) -> dict:
+    return {"measure": measure_control("o_signal", help="what to plot against depth")}
 
 
 def signal_draw(page: Page, opts: dict, out=st) -> None:
@@ -695,13 +700,7 @@ def deep_options(page: Page) -> dict:
     width = c3.select_slider(
         "Width", DEEP_WIDTHS, value=128, key="o_deep_width", help="units per layer"
     )
-    m = st.segmented_control(
-        "Measure",
-        list(SIGNAL_MEASURES),
-        default="act_std",
-        format_func=SIGNAL_MEASURES.get,
-        key="o_deep_measure",
-    )
+    measure = measure_control("o_deep_measure")
     backprop = st.toggle(
         "Map: backprop signal",
         key="o_deep_map_backprop",
@@ -712,7 +711,7 @@ def deep_options(page: Page) -> dict:
         "activation": act,
         "depth": depth,
         "width": width,
-        "measure": m or "act_std",
+        "measure": measure,
         "map": "backprop" if backprop else "spread",
     }
 
