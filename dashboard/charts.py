@@ -14,7 +14,7 @@ Conventions shared by every chart:
   text and grid colours are left to the page's theme (Streamlit light or dark).
 * Every mark carries a tooltip with the exact values.
 * A frame longer than ``MAX_ROWS`` is thinned deterministically (``_thin``) and the chart's
-  subtitle says so. Builders never copy rows.
+  subtitle says so. Panels share one table rather than a copy of its rows each.
 """
 
 from __future__ import annotations
@@ -89,10 +89,8 @@ def _scheme_color(schemes: Sequence[str], legend: bool = True) -> alt.Color:
     )
 
 
-def _schemes_of(df: pd.DataFrame, schemes: Sequence[str] | None) -> list[str]:
-    """The schemes to show: ``schemes`` if given, else the table's own order of appearance."""
-    if schemes is not None:
-        return list(schemes)
+def _schemes_of(df: pd.DataFrame) -> list[str]:
+    """The schemes to show, in the table's own order of appearance."""
     return [str(s) for s in pd.unique(df["scheme"])] if "scheme" in df else []
 
 
@@ -308,7 +306,7 @@ def loss_curves_table(
     bad = [s for s in splits if s not in ("train", "test")]
     if bad:
         raise ValueError(f"splits {bad} are not allowed; use train and/or test")
-    schemes = _schemes_of(curves, None)
+    schemes = _schemes_of(curves)
     lo, hi = f"{metric}_lo", f"{metric}_hi"
     df = _labelled(curves[curves["split"].isin(list(splits))], schemes)
     df, n_bad = _finite(df, metric)
@@ -346,9 +344,7 @@ def loss_chart(
     top: float | None,
     notes: Sequence[str],
     height: int = 400,
-    width: int = LINE_WIDTH,
     legend: bool = True,
-    title: str | None = None,
     epochs: int | None = None,
 ) -> alt.LayerChart:
     """The loss or accuracy chart of ``loss_curves_table``'s table: its spec depends on the
@@ -419,9 +415,9 @@ def loss_chart(
         )
         layers.insert(0, area)
         notes.append("band: lowest to highest of the repeats; line: their mean")
-    default = "Training loss" if metric == "loss" else "Accuracy"
+    title = "Training loss" if metric == "loss" else "Accuracy"
     chart = alt.layer(*layers, data=table)
-    return _style(chart, title or default, notes, width=width, height=height)
+    return _style(chart, title, notes, width=LINE_WIDTH, height=height)
 
 
 # ---------------------------------------------------------------------- 2. weight histograms
@@ -454,18 +450,13 @@ def weight_histograms(
     initial: pd.DataFrame | None = None,
     *,
     dims: Sequence[int] | None = None,
-    columns: int = COLUMNS,
-    schemes: Sequence[str] | None = None,
-    panel_width: int = PANEL_WIDTH,
-    panel_height: int = 110,
-    title: str | None = None,
 ) -> alt.VConcatChart:
     """Weight histograms from ``Result.weights_table(epoch)`` (and ``weights_table(0)``, drawn
     as a grey outline behind): a row per layer, a panel per scheme, bar height = fraction of
     the layer's weights, on a symmetric-log x axis shared by the schemes of a layer. ``dims``
     (``Result.dims``) names each layer's shape, e.g. "layer 1 (16 x 2 weights)".
     """
-    schemes = _schemes_of(current, schemes)
+    schemes = _schemes_of(current)
     epoch = int(current["epoch"].iloc[0]) if len(current) else 0
     now = f"epoch {epoch}"
     frames = [current.assign(state=now)]
@@ -505,8 +496,8 @@ def weight_histograms(
             .transform_filter(alt.datum.state == now)
         )
         layers = [bars] if initial is None else [ghost, bars]
-        panel = _set(alt.layer(*layers, data=_lean(d)), width=panel_width, height=panel_height)
-        facets = _scheme_facet(panel, schemes, columns)
+        panel = _set(alt.layer(*layers, data=_lean(d)), width=PANEL_WIDTH, height=110)
+        facets = _scheme_facet(panel, schemes)
         rows.append(_set(facets, title=alt.Title(_layer_name(int(layer), d, dims), fontSize=15)))
     notes = [thin_note]
     if initial is not None:
@@ -517,7 +508,7 @@ def weight_histograms(
         vconcat=rows,  # set, not passed: the constructor deep-copies every row (no params here)
         resolve=alt.Resolve(scale=alt.ScaleResolveMap(x="independent")),
     )
-    return _style(chart, title or f"Weights at epoch {epoch}", notes)
+    return _style(chart, f"Weights at epoch {epoch}", notes)
 
 
 def scheme_weights_tables(current: pd.DataFrame, initial: pd.DataFrame):
@@ -528,7 +519,7 @@ def scheme_weights_tables(current: pd.DataFrame, initial: pd.DataFrame):
     both = pd.concat([current.assign(state="now"), initial.assign(state="at init")])
     top = _nice(max(abs(float(both["lo"].min())), abs(float(both["hi"].max()))))
     c = 10.0 ** math.floor(math.log10(float(current["c"].iloc[0])))
-    schemes = _schemes_of(both, None)
+    schemes = _schemes_of(both)
     both = _labelled(both[both["count"] > 0], schemes)
     cols = ["state", SCHEME, "lo", "hi", "count", "fraction"]
     tables = {s: _lean(g[cols]) for s, g in both.groupby("scheme", sort=False)}
@@ -596,21 +587,21 @@ def distinct_label(df: pd.DataFrame) -> pd.Series:
     return out
 
 
-def divergence_over_time(div: pd.DataFrame, *, repeat: int = 0, **options) -> alt.Chart:
+def divergence_over_time(div: pd.DataFrame, **options) -> alt.Chart:
     """Per-neuron output divergence over the epochs from ``Result.divergence_table()``: a panel
-    per hidden layer, a line per scheme (``repeat`` picks the seed). Scale-free (see
+    per hidden layer, a line per scheme (first seed). Scale-free (see
     initdash.metrics.divergence): 0 means the layer's neurons are clones, about 1 that they
     differ as unrelated neurons do. ``options``: those of :func:`divergence_chart`.
     """
-    table, facts = divergence_table(div, repeat=repeat)
+    table, facts = divergence_table(div)
     return divergence_chart(table, **facts, **options)
 
 
-def divergence_table(div: pd.DataFrame, *, repeat: int = 0) -> tuple[pd.DataFrame, dict]:
+def divergence_table(div: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """The table :func:`divergence_chart` draws, and the facts its spec depends on (the
     schemes, the layers, the notes): a redraw with the same facts only swaps the table."""
-    schemes = _schemes_of(div, None)
-    df = div[div["repeat"] == repeat] if "repeat" in div else div
+    schemes = _schemes_of(div)
+    df = div[div["repeat"] == 0] if "repeat" in div else div
     df = _labelled(df, schemes)
     df, n_bad = _finite(df, "divergence")
     df = df.assign(distinct=distinct_label(df))[
@@ -631,11 +622,9 @@ def divergence_chart(
     schemes: Sequence[str],
     layers: Sequence[int],
     notes: Sequence[str],
-    columns: int = COLUMNS,
     legend: bool = True,
     panel_width: int = 260,
     panel_height: int = 220,
-    title: str | None = None,
 ) -> alt.Chart:
     """The chart of :func:`divergence_table`'s table; its spec depends on the arguments only."""
     x = _epoch_x()
@@ -660,10 +649,8 @@ def divergence_chart(
         title = f"Hidden layer {layers[0]}: do its neurons differ?"
         return _style(panel, title, notes, height=panel_height + 130)
     header = alt.Header(labelExpr="'hidden layer ' + datum.value")
-    chart = panel.facet(
-        facet=alt.Facet("layer:O", title=None, header=header), columns=min(columns, 4)
-    )
-    return _style(chart, title or "Do the neurons of a layer differ?", notes)
+    chart = panel.facet(facet=alt.Facet("layer:O", title=None, header=header), columns=4)
+    return _style(chart, "Do the neurons of a layer differ?", notes)
 
 
 # ---------------------------------------------------------------------- 4. similarity
@@ -672,17 +659,13 @@ def similarity_heatmaps(
     distinct: Mapping[str, int] | None = None,
     *,
     width: int | None = None,
-    columns: int = COLUMNS,
-    schemes: Sequence[str] | None = None,
-    panel_size: int = PANEL_WIDTH,
-    title: str | None = None,
 ) -> alt.FacetChart:
     """Neuron-by-neuron similarity of one hidden layer from ``Result.similarity_table()``: a
     square heatmap per scheme, 0 (different) .. 1 (identical outputs). With ``distinct``
     (scheme name -> count) the header reads "Zeros: 1 distinct of 16", of ``width`` (default:
     the neurons in the table, which holds at most the first 32).
     """
-    schemes = _schemes_of(sim, schemes)
+    schemes = _schemes_of(sim)
     df = _labelled(sim, schemes)
     k = int(df["i"].max()) if len(df) else 0
     notes = []
@@ -717,7 +700,7 @@ def similarity_heatmaps(
                 alt.Tooltip("similarity:Q", format=".3f"),
             ],
         )
-        .properties(width=panel_size, height=panel_size)
+        .properties(width=PANEL_WIDTH, height=PANEL_WIDTH)
     )
     chart = rect.facet(
         facet=alt.Facet(
@@ -726,9 +709,9 @@ def similarity_heatmaps(
             title=None,
             header=alt.Header(labelExpr="split(datum.value, ': ')"),  # two lines
         ),
-        columns=columns,
+        columns=COLUMNS,
     )
-    return _style(chart, title or "Which neurons compute the same thing?", notes)
+    return _style(chart, "Which neurons compute the same thing?", notes)
 
 
 # ---------------------------------------------------------------------- 5. signal flow
@@ -759,11 +742,6 @@ def signal_flow(
     *,
     measure: str = "act_std",
     log_scale: bool | None = None,
-    repeat: int = 0,
-    schemes: Sequence[str] | None = None,
-    height: int = 400,
-    width: int = LINE_WIDTH,
-    title: str | None = None,
 ) -> alt.LayerChart:
     """One per-layer measure against depth, one line per scheme, from
     ``Result.layer_table(epoch)`` or ``initdash.propagate()`` (same columns).
@@ -773,8 +751,8 @@ def signal_flow(
     _check("measure", measure, MEASURES)
     m = MEASURES[measure]
     log = m.log if log_scale is None else bool(log_scale)
-    schemes = _schemes_of(layers, schemes)
-    df = layers[layers["repeat"] == repeat] if "repeat" in layers else layers
+    schemes = _schemes_of(layers)
+    df = layers[layers["repeat"] == 0] if "repeat" in layers else layers
     df = _labelled(df, schemes)
     df = df[df[measure].notna()]
     df, n_inf = _finite(df, measure)
@@ -818,8 +796,8 @@ def signal_flow(
         tooltip.append(alt.Tooltip("kind:N", title="layer kind"))
     size = 50 if df["layer"].nunique() <= 30 else 15
     chart = alt.layer(*_lines_and_points(x, y, schemes, tooltip, size), data=_lean(df))
-    default = "Signal through the layers: " + m.title
-    return _style(chart, title or default, notes, width=width, height=height)
+    title = "Signal through the layers: " + m.title
+    return _style(chart, title, notes, width=LINE_WIDTH, height=400)
 
 
 # ---------------------------------------------------------------------- 5b. distributions
@@ -880,7 +858,7 @@ def activation_heatmaps(table: pd.DataFrame, *, layer: int = 1, axis=None) -> al
     the bin (square-root scale, so a thin spread still shows beside a spike). ``axis``: the
     value axis (:class:`ValueAxis`; default: linear over the data)."""
     domain, symlog = axis or ValueAxis()
-    schemes = _schemes_of(table, None)
+    schemes = _schemes_of(table)
     df = _labelled(table, schemes)
     df, thin_note = _thin(df, "epoch")
     x_lo, x_hi = _cell_bounds(df["epoch"])
@@ -926,7 +904,7 @@ def activation_bands(pct: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.Fac
     ``layer`` (line) and the band from the 2nd to the 98th percentile, over the epochs, on the
     value ``axis`` (:class:`ValueAxis`)."""
     domain, symlog = axis or ValueAxis()
-    schemes = _schemes_of(pct, None)
+    schemes = _schemes_of(pct)
     df = pct[(pct["layer"] == layer) & (pct["repeat"] == 0)]
     df = _labelled(df, schemes)[["epoch", "scheme", SCHEME, "p2", "p50", "p98"]]
     df, n_bad = _finite(df, "p50")  # a diverged model's percentiles are NaN
@@ -959,7 +937,7 @@ def gradient_bands(table: pd.DataFrame) -> alt.FacetChart:
     """Glorot & Bengio's Figs. 7 and 8 from ``Result.gradient_table()``: per scheme, against
     the layer (the last is the output), the median of |dL/dz| (solid) and of |dL/dW| (dashed),
     each in a band from its 2nd to its 98th percentile, on one log axis (0 on a floor)."""
-    schemes = _schemes_of(table, None)
+    schemes = _schemes_of(table)
     df = _labelled(table[table["repeat"] == 0], schemes)
     df = df.assign(which=df["gradient"].map(GRADIENT_LABELS).astype(object))
     df = df[["layer", "kind", "gradient", "which", "scheme", SCHEME, "p2", "p50", "p98"]]
@@ -1022,7 +1000,7 @@ def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> alt.FacetChart
     layer (at most ``max_panels``, evenly picked), a line per scheme, y = log10(std of the
     applied update / std of the weights), dashed at Karpathy's rule of thumb, 1e-3 (-3). A
     ratio that is 0, infinite or undefined is not drawn (the subtitle names the schemes)."""
-    schemes = _schemes_of(table, None)
+    schemes = _schemes_of(table)
     df = _labelled(table[table["repeat"] == 0], schemes)
     n_layers = int(df["layer"].max()) if len(df) else 0
     layers = _evenly(df["layer"].unique(), max_panels)
@@ -1089,9 +1067,6 @@ def scale_depth_map(
     marks: Mapping[str, float],
     *,
     measure: str = "spread",
-    width: int = LINE_WIDTH,
-    height: int = 340,
-    title: str | None = None,
 ) -> alt.LayerChart:
     """The deep-signal lab's scale x depth map from ``initdash.signal.scale_depth_map``: x the
     weights' gain (log axis), y the depth, colour the ``measure`` ratio in powers of ten
@@ -1170,8 +1145,8 @@ def scale_depth_map(
         for part in (halo, alt.Chart(lines).mark_text(color="black", **text))
     ]
     chart = alt.layer(cells_layer, rules, *labels)
-    default = "Scale x depth: " + MAP_MEASURES[measure]
-    return _style(chart, title or default, notes, width=width, height=height)
+    title = "Scale x depth: " + MAP_MEASURES[measure]
+    return _style(chart, title, notes, width=LINE_WIDTH, height=340)
 
 
 # ---------------------------------------------------------------------- 6. decision boundaries
@@ -1197,9 +1172,6 @@ def decision_boundaries(
     points: pd.DataFrame,
     *,
     columns: int = COLUMNS,
-    schemes: Sequence[str] | None = None,
-    show_test: bool = True,
-    panel_size: int = PANEL_WIDTH,
     title: str | None = None,
 ) -> alt.ConcatChart:
     """Each scheme's predictions over the plane from ``Result.boundary_table(epoch)``, with
@@ -1211,7 +1183,7 @@ def decision_boundaries(
     """
     if not len(grid):
         raise ValueError("no grid to draw: decision boundaries need 2-D data")
-    schemes = _schemes_of(grid, schemes)
+    schemes = _schemes_of(grid)
     g = _labelled(grid, schemes)
     notes = []
     if len(g) > MAX_ROWS:  # keep every k-th grid line each way: a coarser regular grid
@@ -1225,13 +1197,14 @@ def decision_boundaries(
     hx, hy = _half_step(g["x1"]), _half_step(g["x2"])
     x_dom = [float(g["x1"].min() - hx), float(g["x1"].max() + hx)]
     y_dom = [float(g["x2"].min() - hy), float(g["x2"].max() + hy)]
-    pts = points if show_test else points[points["split"] == "train"]
-    n_classes = max(int(max(pts["label"].max() if len(pts) else 0, g["predicted"].max()) + 1), 2)
+    top_label = points["label"].max() if len(points) else 0
+    n_classes = max(int(max(top_label, g["predicted"].max()) + 1), 2)
     binary = n_classes == 2
     g = _lean(g[["scheme", SCHEME, "x1", "x2", "predicted", "p1" if binary else "confidence"]])
     cells = _cell_edges("x1", "x2", hx, hy)
     if binary:
         cells["confidence"] = "max(datum.p1, 1 - datum.p1)"
+    pts = points
     if len(pts) > MAX_ROWS:
         pts = pts.iloc[_evenly(np.arange(len(pts)), MAX_ROWS)]
         notes.append(f"{len(pts)} of {len(points)} data points shown")
@@ -1306,12 +1279,12 @@ def decision_boundaries(
         panels.append(
             _set(
                 alt.layer(bg, train, test),
-                width=panel_size,
-                height=panel_size,
+                width=PANEL_WIDTH,
+                height=PANEL_WIDTH,
                 title=alt.Title(lab, color=SCHEME_COLORS[s], fontSize=15),
             )
         )
-    notes.append("filled points: training set; hollow: test set" if show_test else "")
+    notes.append("filled points: training set; hollow: test set")
     shared = alt.ScaleResolveMap(x="shared", y="shared", color="shared", fill="shared")
     shared.stroke = "shared"
     chart = _set(
@@ -1326,7 +1299,7 @@ def decision_boundaries(
 HIDDEN_AXIS = alt.Axis(labels=False, ticks=False, title=None, grid=False, domain=False)
 
 
-def neuron_maps(maps: pd.DataFrame, *, kind: str, panel_size: int = 46) -> alt.FacetChart:
+def neuron_maps(maps: pd.DataFrame, *, kind: str) -> alt.FacetChart:
     """Every drawn neuron's output over the input plane (``initdash.neurons.maps_table``): one
     small heatmap per (scheme, neuron), a row per scheme, as TensorFlow Playground draws inside
     each neuron. ``kind``: "grid" (cells of a regular grid over the data plane) or "pca" (data
@@ -1334,7 +1307,7 @@ def neuron_maps(maps: pd.DataFrame, *, kind: str, panel_size: int = 46) -> alt.F
     output / the largest |output| of the scheme's drawn neurons (computed in the browser, so
     the spec stays the same from redraw to redraw): x0.01 neurons show their pattern too, and
     identical outputs always look identical; the tooltip gives the true value."""
-    schemes = _schemes_of(maps, None)
+    schemes = _schemes_of(maps)
     df = _labelled(maps, schemes)
     hx, hy = (_half_step(df[c]) for c in ("x", "y")) if kind == "grid" else (0.0, 0.0)
     df = _lean(df[[SCHEME, "neuron", "x", "y", "output"]])
@@ -1379,7 +1352,7 @@ def neuron_maps(maps: pd.DataFrame, *, kind: str, panel_size: int = 46) -> alt.F
         .transform_joinaggregate(top="max(size)", groupby=[SCHEME])
         .transform_calculate(shade="datum.output / max(datum.top, 1e-30)")
     )
-    panel = _set(alt.layer(cell, data=df), width=panel_size, height=panel_size)
+    panel = _set(alt.layer(cell, data=df), width=46, height=46)
     chart = panel.facet(
         row=alt.Row(
             f"{SCHEME}:N",
@@ -1407,7 +1380,7 @@ def network_diagram(
     mean output over the largest |mean| of the scheme (inputs and outputs grey), links
     coloured by the weight's sign and as wide as |w| relative to the largest of their layer.
     Clones show as identical links fanning into identical nodes."""
-    schemes = _schemes_of(nodes, None)
+    schemes = _schemes_of(nodes)
     n = _labelled(nodes, schemes)
     top = n.groupby("scheme")["mean"].transform(lambda m: m.abs().max())
     n = n.assign(shade=n["mean"] / top.where(top > 0, 1.0))
