@@ -818,9 +818,7 @@ class ValueAxis(NamedTuple):
 def _value_y(
     field: str, values, domain: Sequence[float] | None, symlog: float | None, grid: bool = True
 ) -> alt.Y:
-    """The y axis of output values: linear over a fixed ``domain`` (bounded activations), or
-    symmetric-log with constant ``symlog`` (unbounded ones), ticks at 0 and powers of ten
-    within the ``values``."""
+    """The y axis of output values (see :class:`ValueAxis`); symlog ticks within ``values``."""
     if symlog is None:
         scale = alt.Scale(domain=list(domain), nice=False) if domain else alt.Scale(zero=False)
         return alt.Y(field, title="output value", scale=scale, axis=alt.Axis(grid=grid))
@@ -1276,14 +1274,9 @@ def decision_boundaries(
             .transform_filter(alt.datum.scheme == s)
             .transform_calculate(**cells)
         )
-        panels.append(
-            _set(
-                alt.layer(bg, train, test),
-                width=PANEL_WIDTH,
-                height=PANEL_WIDTH,
-                title=alt.Title(lab, color=SCHEME_COLORS[s], fontSize=15),
-            )
-        )
+        head = alt.Title(lab, color=SCHEME_COLORS[s], fontSize=15)
+        panel = alt.layer(bg, train, test)
+        panels.append(_set(panel, width=PANEL_WIDTH, height=PANEL_WIDTH, title=head))
     notes.append("filled points: training set; hollow: test set")
     shared = alt.ScaleResolveMap(x="shared", y="shared", color="shared", fill="shared")
     shared.stroke = "shared"

@@ -1,12 +1,10 @@
 """The dashboard's views: each one draws one tab from a run's tidy tables and a chart builder.
 
-``VIEWS`` (at the end) is the only list of views. Every view has the same shape: a name (used in
-links and presets), a tab label, ``options(page)``, which draws its own widgets once per script
-run and returns their values, and ``draw(page, opts, out)``, which draws only charts and text into
-``out`` (a Board: see dashboard.page), so it can be redrawn many times while a run trains; plus
-three flags (needs a run? redrawn live? offers the epoch scrubber?). Adding a view is one
-function pair and one line in ``VIEWS``. No maths here: tables come from ``initdash``, charts
-from ``dashboard.charts``.
+``VIEWS`` (at the end) is the only list of views. A view has a name (used in links and
+presets), a tab label, ``options(page)``, which draws its own widgets once per script run and
+returns their values, ``draw(page, opts, out)``, which draws only charts and text into ``out``
+(a Board: see dashboard.page), so it can be redrawn while a run trains, and a few flags (see
+``View``). No maths here: tables come from ``initdash``, charts from ``dashboard.charts``.
 """
 
 from __future__ import annotations
