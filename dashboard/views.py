@@ -412,9 +412,7 @@ def signal_options(page: Page) -> dict:
 def signal_draw(page: Page, opts: dict, out=st) -> None:
     result, shown = page.result, shown_epoch(page)
     out.markdown(f"Signal flow through the layers at epoch **{shown}**")
-    lt = result.layer_table(shown)
-    lt = lt[lt.repeat == 0]
-    _chart(charts.signal_flow(lt, measure=opts["measure"]), out=out)
+    _chart(charts.signal_flow(result.layer_table(shown), measure=opts["measure"]), out=out)
     look_for(
         "Read it left to right for the forward pass (activations) and right to left for the "
         "backward pass (gradients). A line that falls by orders of magnitude is a vanishing "
