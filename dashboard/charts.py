@@ -2,23 +2,19 @@
 
 Every public builder is a pure function ``(DataFrame(s), a few keyword options) -> chart``: no
 Streamlit, no maths beyond picking rows and renaming (the core has already binned, downsampled
-and gridded). So tests can call ``.to_dict()`` (which validates against the Vega-Lite schema)
-without a browser, and the app only places what comes back.
+and gridded), so tests can call ``.to_dict()`` without a browser.
 
 Conventions shared by every chart:
 
-* A scheme has one colour everywhere, fixed by its canonical name (``SCHEME_COLORS``: Okabe-Ito
-  and Paul Tol, safe for colour-blind readers), and shows its human label (``SCHEMES[name].label``)
-  in legends and headers, in the order the schemes were given (the table's order, or ``schemes=``).
+* A scheme has one colour everywhere (``SCHEME_COLORS``: Okabe-Ito and Paul Tol, safe for
+  colour-blind readers) and shows its human label, in the order the schemes were given.
 * Small multiples share their axes, so schemes compare fairly; ``COLUMNS`` panels of
-  ``PANEL_WIDTH`` px fit across a ~1200 px page and wrap beyond that.
-* Fonts are big enough for a projector (``_style``, applied once at the end of each builder).
+  ``PANEL_WIDTH`` px fit across the page and wrap beyond that.
+* Fonts are big enough for a projector (``_style``, applied once at the end of each builder);
+  text and grid colours are left to the page's theme (Streamlit light or dark).
 * Every mark carries a tooltip with the exact values.
-* Data size: a frame longer than ``MAX_ROWS`` is thinned deterministically (evenly spaced
-  epochs, layers, grid lines or points, first and last kept; the first neurons of a similarity
-  map) and the chart's subtitle says so. Builders never copy rows (the decision-boundary
-  panels share one grid table and one points table).
-* Text and grid colours are left to the page's theme (Streamlit light or dark).
+* A frame longer than ``MAX_ROWS`` is thinned deterministically (``_thin``) and the chart's
+  subtitle says so. Panels share one table rather than a copy of its rows each.
 """
 
 from __future__ import annotations
@@ -93,10 +89,8 @@ def _scheme_color(schemes: Sequence[str], legend: bool = True) -> alt.Color:
     )
 
 
-def _schemes_of(df: pd.DataFrame, schemes: Sequence[str] | None) -> list[str]:
-    """The schemes to show: ``schemes`` if given, else the table's own order of appearance."""
-    if schemes is not None:
-        return list(schemes)
+def _schemes_of(df: pd.DataFrame) -> list[str]:
+    """The schemes to show, in the table's own order of appearance."""
     return [str(s) for s in pd.unique(df["scheme"])] if "scheme" in df else []
 
 
@@ -108,25 +102,36 @@ def _labelled(df: pd.DataFrame, schemes: Sequence[str]) -> pd.DataFrame:
     return out
 
 
+def _check(name: str, value: str, allowed) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} = {value!r} is not allowed; use one of: {', '.join(allowed)}")
+
+
 # ---------------------------------------------------------------------- data size
 def _thin(df: pd.DataFrame, key: str, max_rows: int = MAX_ROWS) -> tuple[pd.DataFrame, str]:
     """Keep evenly spaced distinct values of ``key`` (first and last kept) so that at most
     ``max_rows`` rows remain. Returns the frame and a note for the subtitle ('' if untouched).
-
-    Deterministic: the same frame is always thinned the same way.
     """
     if len(df) <= max_rows:
         return df, ""
     values = np.sort(df[key].unique())
     n = max(int(len(values) * max_rows / len(df)), 1)
     while True:
-        picked = values[np.unique(np.round(np.linspace(0, len(values) - 1, n)).astype(int))]
+        picked = _evenly(values, n)
         out = df[df[key].isin(picked)]
         if len(out) <= max_rows or n == 1:
             break
         n -= 1
     step = (len(values) - 1) / max(len(picked) - 1, 1)
     return out, f"{len(picked)} of {len(values)} {key} values shown (about every {step:.3g})"
+
+
+def _evenly(values, n: int) -> np.ndarray:
+    """At most ``n`` evenly spaced items of the sorted ``values``, first and last kept."""
+    v = np.sort(np.asarray(values))
+    if len(v) <= n:
+        return v
+    return v[np.unique(np.round(np.linspace(0, len(v) - 1, max(n, 1))).astype(int))]
 
 
 def _lean(df: pd.DataFrame) -> pd.DataFrame:
@@ -162,15 +167,11 @@ def _log_floor(values: Sequence[float]) -> float:
 
 
 def _log_axis(values, floor: float | None = None, scale: str | None = None) -> alt.Axis:
-    """Log-axis labels: plain from 0.001 to 1000, 1e-8 style beyond (no 0.000001 next to
-    1e-8); at 1, 2 and 5 times powers of ten when ``values`` span at most 3 decades, else at
-    powers of ten only. With ``floor`` (where exact zeros are drawn) the ticks go up from the
-    floor in whole decades and the floor's tick reads "0".
-
-    ``scale``: the name of the axis's scale in the compiled chart ("y" for a single or layered
-    chart); with it (and no floor) the choice between the two label sets is made in the
-    browser from the scale's domain, so the spec does not depend on the data and a live chart
-    keeps the same spec from redraw to redraw."""
+    """Log-axis labels: plain from 0.001 to 1000, 1e-8 style beyond; at 1, 2 and 5 times
+    powers of ten when ``values`` span at most 3 decades, else at powers of ten. With ``floor``
+    (where exact zeros are drawn) the ticks go up from it in decades, its own reading "0".
+    ``scale``: the axis's scale name in the compiled chart ("y"); with it (and no floor) the
+    browser picks the label set from the domain, so the spec does not depend on the data."""
     v = np.asarray(values, dtype=float).ravel()
     v = v[np.isfinite(v) & (v > 0)]
     top = float(v.max()) if v.size else 1.0
@@ -198,13 +199,6 @@ def _log_axis(values, floor: float | None = None, scale: str | None = None) -> a
 
 
 # ---------------------------------------------------------------------- style
-def _title(text: str | None, notes: Sequence[str] = ()) -> alt.Title | str:
-    notes = [n for n in notes if n]
-    if not notes:
-        return text or ""
-    return alt.Title(text or "", subtitle=list(notes))
-
-
 STYLE = alt.Config(
     axis=alt.AxisConfig(labelFontSize=14, titleFontSize=15, titleFontWeight="normal"),
     legend=alt.LegendConfig(
@@ -222,19 +216,19 @@ STYLE = alt.Config(
 )
 
 
-def _style(chart):
-    """The shared look: fonts big enough for a projector, titles flush left. No text or grid
-    colours: those come from the page's theme (Streamlit's light or dark), so both stay
-    readable. Set in place on the chart just built (``configure_*`` would copy the whole
-    chart five times: most of a builder's time)."""
-    chart.config = STYLE
-    return chart
+def _style(chart, title: str | alt.Title, notes: Sequence[str] = (), **props):
+    """Finish the chart just built, in place: ``props``, the title (the non-empty ``notes`` as
+    its subtitle) and the shared look (``STYLE``: fonts big enough for a projector, titles
+    flush left; text and grid colours come from the page's theme, light or dark)."""
+    notes = [n for n in notes if n]
+    if notes:
+        title = alt.Title(title, subtitle=notes)
+    return _set(chart, title=title, config=STYLE, **props)
 
 
 def _set(chart, **props):
-    """``chart.properties(**props)`` without its cost, on a chart just built: set in place.
-    (``properties()`` copies the chart and runs its constructor again, which deep-copies
-    every sub-chart: for the faceted and concatenated charts that was most of the build.)"""
+    """``chart.properties(**props)`` set in place: ``properties()`` (and ``configure_*``) copy
+    the chart and deep-copy every sub-chart, which was most of a faceted chart's build."""
     for key, value in props.items():
         setattr(chart, key, value)
     return chart
@@ -258,6 +252,28 @@ def _int_axis(title: str, values: Sequence[int] | None = None) -> alt.Axis:
     return alt.Axis(title=title, format="d", values=ticks[::step])
 
 
+def _epoch_x() -> alt.X:
+    return alt.X("epoch:Q", axis=_int_axis("epoch"), scale=alt.Scale(nice=False))
+
+
+def _lines_and_points(x, y, schemes: Sequence[str], tooltip: list, size: int, legend=True):
+    """One line per scheme with a dot (and its tooltip) on every value; click a legend entry
+    to highlight a scheme."""
+    pick = _legend_pick()
+    base = alt.Chart().encode(
+        x=x, y=y, color=_scheme_color(schemes, legend), opacity=_pick_opacity(pick)
+    )
+    lines = base.mark_line(strokeWidth=2.5).add_params(pick)  # (cheaper than on the layer)
+    return lines, base.mark_circle(size=size).encode(tooltip=tooltip)
+
+
+def _scheme_facet(panel, schemes: Sequence[str], columns: int = COLUMNS) -> alt.FacetChart:
+    """Small multiples of ``panel``, one per scheme, headed by its label, in the schemes' order."""
+    return panel.facet(
+        facet=alt.Facet(f"{SCHEME}:N", sort=scheme_labels(schemes), title=None), columns=columns
+    )
+
+
 # ---------------------------------------------------------------------- 1. loss curves
 def loss_curves(
     curves: pd.DataFrame,
@@ -265,25 +281,15 @@ def loss_curves(
     metric: str = "loss",
     log_scale: bool = False,
     splits: Sequence[str] = ("train", "test"),
-    height: int = 400,
-    width: int = LINE_WIDTH,
-    legend: bool = True,
-    title: str | None = None,
-    epochs: int | None = None,
+    **options,
 ) -> alt.LayerChart:
-    """Loss or accuracy per epoch from ``Result.curves_table()``.
-
-    ``epochs``: fix the x axis to 0..epochs (a run still training grows across a still axis).
-
-    One colour per scheme, solid line = train, dashed = test; a translucent band spans the
-    min..max over repeats (only when repeats differ). Epochs after a scheme diverged are
-    missing, so its line stops. ``log_scale`` applies to the loss only (accuracy is 0..1);
-    a loss of exactly 0 cannot sit on a log axis and is drawn one decade below the smallest
-    positive loss (the subtitle says so). Click a legend entry to highlight a scheme.
+    """Loss or accuracy per epoch from ``Result.curves_table()``: one colour per scheme, solid
+    line = train, dashed = test, a band over the min..max of differing repeats; a line stops
+    where its scheme diverged. ``log_scale``: the loss only (a loss of exactly 0 is drawn on a
+    floor, marked 0). ``options``: those of :func:`loss_chart`.
     """
     table, facts = loss_curves_table(curves, metric=metric, log_scale=log_scale, splits=splits)
-    return loss_chart(table, **facts, height=height, width=width, legend=legend, title=title,
-                      epochs=epochs)  # fmt: skip
+    return loss_chart(table, **facts, **options)
 
 
 def loss_curves_table(
@@ -296,12 +302,11 @@ def loss_curves_table(
     """The table ``loss_chart`` draws, and the few facts about it its spec depends on (the
     schemes, whether there is a band, the log axis's floor, the notes): a live chart whose
     facts stay the same keeps its spec from redraw to redraw."""
-    if metric not in ("loss", "accuracy"):
-        raise ValueError(f"metric = {metric!r} is not allowed; use one of: loss, accuracy")
+    _check("metric", metric, ("loss", "accuracy"))
     bad = [s for s in splits if s not in ("train", "test")]
     if bad:
         raise ValueError(f"splits {bad} are not allowed; use train and/or test")
-    schemes = _schemes_of(curves, None)
+    schemes = _schemes_of(curves)
     lo, hi = f"{metric}_lo", f"{metric}_hi"
     df = _labelled(curves[curves["split"].isin(list(splits))], schemes)
     df, n_bad = _finite(df, metric)
@@ -339,13 +344,12 @@ def loss_chart(
     top: float | None,
     notes: Sequence[str],
     height: int = 400,
-    width: int = LINE_WIDTH,
     legend: bool = True,
-    title: str | None = None,
     epochs: int | None = None,
 ) -> alt.LayerChart:
     """The loss or accuracy chart of ``loss_curves_table``'s table: its spec depends on the
-    arguments only, not on the table's numbers."""
+    arguments only, not on the table's numbers. ``epochs``: fix the x axis to 0..epochs (a
+    live run grows across it)."""
     notes = list(notes)
     lo, hi = f"{metric}_lo", f"{metric}_hi"
     y_field = metric
@@ -365,12 +369,11 @@ def loss_chart(
     y_axis = _log_axis([top or 1.0], floor, "y") if log else alt.Axis(format=y_format)
     y = alt.Y(f"{y_field}:Q", title=y_title, scale=y_scale, axis=y_axis)
     color = _scheme_color(schemes, legend)
+    dash_legend = alt.Legend(title="data split", symbolStrokeWidth=2.5, symbolSize=400)
     dash = alt.StrokeDash(
         "split:N",
         scale=alt.Scale(domain=["train", "test"], range=[[1, 0], [6, 4]]),
-        legend=alt.Legend(title="data split", symbolStrokeWidth=2.5, symbolSize=400)
-        if legend
-        else None,
+        legend=dash_legend if legend else None,
     )
     tooltip = [
         alt.Tooltip(f"{SCHEME}:N", title="scheme"),
@@ -412,38 +415,48 @@ def loss_chart(
         )
         layers.insert(0, area)
         notes.append("band: lowest to highest of the repeats; line: their mean")
-    default = "Training loss" if metric == "loss" else "Accuracy"
-    chart = _set(
-        alt.layer(*layers, data=table),
-        width=width,
-        height=height,
-        title=_title(title or default, notes),
-    )
-    return _style(chart)
+    title = "Training loss" if metric == "loss" else "Accuracy"
+    chart = alt.layer(*layers, data=table)
+    return _style(chart, title, notes, width=LINE_WIDTH, height=height)
 
 
 # ---------------------------------------------------------------------- 2. weight histograms
+BIN_TIPS = [
+    alt.Tooltip("state:N", title="when"),
+    alt.Tooltip("lo:Q", title="bin from", format=".3~g"),
+    alt.Tooltip("hi:Q", title="bin to", format=".3~g"),
+]
+FRACTION_TIP = alt.Tooltip("fraction:Q", title="fraction", format=".1%")
+
+
+def _bins(x: alt.X, y: alt.Y, tooltip: list) -> tuple[alt.Chart, alt.Chart]:
+    """A histogram's base (a rect per bin, ``lo`` to ``hi``, from 0 up to ``y``) and the grey
+    outline of its rows "at init", drawn behind the bars to show how far the weights moved."""
+    base = alt.Chart().encode(x=x, x2="hi:Q", y=y, y2=alt.datum(0), tooltip=tooltip)
+    ghost = base.mark_rect(fill="#bdbdbd", fillOpacity=0.35, stroke="#666666", strokeWidth=1.5)
+    return base, ghost.transform_filter(alt.datum.state == "at init")
+
+
+def _symlog(lo: float, hi: float, c: float, per_side: int, **axis) -> dict:
+    """The scale and axis of a symmetric-log position channel over [lo, hi] (constant ``c``)."""
+    return dict(
+        scale=alt.Scale(type="symlog", constant=c, domain=[lo, hi], nice=False),
+        axis=alt.Axis(format="~r", values=_symlog_ticks(lo, hi, c, per_side), **axis),
+    )
+
+
 def weight_histograms(
     current: pd.DataFrame,
     initial: pd.DataFrame | None = None,
     *,
     dims: Sequence[int] | None = None,
-    columns: int = COLUMNS,
-    schemes: Sequence[str] | None = None,
-    panel_width: int = PANEL_WIDTH,
-    panel_height: int = 110,
-    title: str | None = None,
 ) -> alt.VConcatChart:
-    """Weight histograms from ``Result.weights_table(epoch)`` (and ``weights_table(0)``).
-
-    One block per layer (one row when there are at most ``columns`` schemes), one panel per
-    scheme. Bars span each bin [lo, hi], height = fraction of the layer's weights; the x axis
-    is symmetric-log with the layer's constant ``c`` and is shared by the schemes of a layer.
-    ``initial`` is drawn as a grey outline behind, so you see how far the weights moved.
-    ``dims`` (``Result.dims``) names each layer's shape, e.g. "layer 1 (16 x 2 weights)".
-    Empty bins are not sent (they draw nothing).
+    """Weight histograms from ``Result.weights_table(epoch)`` (and ``weights_table(0)``, drawn
+    as a grey outline behind): a row per layer, a panel per scheme, bar height = fraction of
+    the layer's weights, on a symmetric-log x axis shared by the schemes of a layer. ``dims``
+    (``Result.dims``) names each layer's shape, e.g. "layer 1 (16 x 2 weights)".
     """
-    schemes = _schemes_of(current, schemes)
+    schemes = _schemes_of(current)
     epoch = int(current["epoch"].iloc[0]) if len(current) else 0
     now = f"epoch {epoch}"
     frames = [current.assign(state=now)]
@@ -459,49 +472,32 @@ def weight_histograms(
 
     tooltip = [
         alt.Tooltip(f"{SCHEME}:N", title="scheme"),
-        alt.Tooltip("state:N", title="when"),
-        alt.Tooltip("lo:Q", title="bin from", format=".3~g"),
-        alt.Tooltip("hi:Q", title="bin to", format=".3~g"),
+        *BIN_TIPS,
         alt.Tooltip("count:Q", title="weights in bin"),
-        alt.Tooltip("fraction:Q", title="fraction", format=".1%"),
+        FRACTION_TIP,
     ]
+    y = alt.Y(
+        "fraction:Q",
+        title="fraction of weights",
+        axis=alt.Axis(format=".0%", tickCount=4),
+        scale=alt.Scale(domain=[0, 1]),
+    )
     rows = []
     for layer in sorted(df["layer"].unique()):
         d = df[df["layer"] == layer]
         cur = d[d["state"] == now]
         c = float(cur["c"].iloc[0] if len(cur) else d["c"].iloc[0])
         lo, hi = float(d["lo"].min()), float(d["hi"].max())
-        x = alt.X(
-            "lo:Q",
-            title="weight (symlog scale)",
-            scale=alt.Scale(type="symlog", constant=c, domain=[lo, hi], nice=False),
-            axis=alt.Axis(
-                format="~r", values=_symlog_ticks(lo, hi, c, per_side=2), labelOverlap=True
-            ),
-        )
-        y = alt.Y(
-            "fraction:Q",
-            title="fraction of weights",
-            axis=alt.Axis(format=".0%", tickCount=4),
-            scale=alt.Scale(domain=[0, 1]),
-        )
-        base = alt.Chart().encode(x=x, x2="hi:Q", y=y, y2=alt.datum(0), tooltip=tooltip)
+        symlog = _symlog(lo, hi, c, per_side=2, labelOverlap=True)
+        base, ghost = _bins(alt.X("lo:Q", title="weight (symlog scale)", **symlog), y, tooltip)
         bars = (
             base.mark_rect(opacity=0.85, stroke="white", strokeWidth=0.3)
             .encode(color=_scheme_color(schemes, legend=False))
             .transform_filter(alt.datum.state == now)
         )
-        layers = [bars]
-        if initial is not None:
-            ghost = base.mark_rect(
-                fill="#bdbdbd", fillOpacity=0.35, stroke="#666666", strokeWidth=1.5
-            ).transform_filter(alt.datum.state == "at init")
-            layers.insert(0, ghost)
-        panel = _set(alt.layer(*layers, data=_lean(d)), width=panel_width, height=panel_height)
-        facets = panel.facet(
-            facet=alt.Facet(f"{SCHEME}:N", sort=scheme_labels(schemes), title=None),
-            columns=columns,
-        )
+        layers = [bars] if initial is None else [ghost, bars]
+        panel = _set(alt.layer(*layers, data=_lean(d)), width=PANEL_WIDTH, height=110)
+        facets = _scheme_facet(panel, schemes)
         rows.append(_set(facets, title=alt.Title(_layer_name(int(layer), d, dims), fontSize=15)))
     notes = [thin_note]
     if initial is not None:
@@ -511,20 +507,19 @@ def weight_histograms(
         alt.VConcatChart(vconcat=[], spacing=24),
         vconcat=rows,  # set, not passed: the constructor deep-copies every row (no params here)
         resolve=alt.Resolve(scale=alt.ScaleResolveMap(x="independent")),
-        title=_title(title or f"Weights at epoch {epoch}", notes),
     )
-    return _style(chart)
+    return _style(chart, f"Weights at epoch {epoch}", notes)
 
 
 def scheme_weights_tables(current: pd.DataFrame, initial: pd.DataFrame):
-    """The tables of every scheme's weight histogram (``scheme_weights``): each scheme's
-    non-empty bins now and at init (from ``Result.weights_table(epoch, layers=[l])`` and
-    ``weights_table(0, ...)``); and the layer's x range and symlog constant, shared by every
-    scheme, rounded out to 1-2-5 steps so the chart's spec changes rarely while a run trains."""
+    """The tables of every scheme's histogram (``scheme_weights``): its non-empty bins now and
+    at init (``Result.weights_table(epoch, layers=[l])`` and ``weights_table(0, ...)``); and the
+    layer's x range and symlog constant, shared by every scheme, rounded out to 1-2-5 steps so
+    the chart's spec changes rarely while a run trains."""
     both = pd.concat([current.assign(state="now"), initial.assign(state="at init")])
     top = _nice(max(abs(float(both["lo"].min())), abs(float(both["hi"].max()))))
     c = 10.0 ** math.floor(math.log10(float(current["c"].iloc[0])))
-    schemes = _schemes_of(both, None)
+    schemes = _schemes_of(both)
     both = _labelled(both[both["count"] > 0], schemes)
     cols = ["state", SCHEME, "lo", "hi", "count", "fraction"]
     tables = {s: _lean(g[cols]) for s, g in both.groupby("scheme", sort=False)}
@@ -542,38 +537,20 @@ def _nice(x: float) -> float:
 def scheme_weights(
     table: pd.DataFrame, scheme: str, *, domain: Sequence[float], c: float, height: int = 150
 ) -> alt.LayerChart:
-    """One scheme's histogram of one layer's weights (``scheme_weights_table``): bars now and
-    a grey outline at init, on the layer's symlog x range (``domain``, constant ``c``, shared
-    by the schemes; the y axis is the panel's own: the shape matters here). A single small
-    chart that fits any width: the overview puts one per scheme in a row of columns, which
-    stack on a phone. The spec depends on the scheme, the domain and c only, not the table."""
+    """One scheme's histogram of one layer's weights (``scheme_weights_tables``), bars now on
+    a grey outline at init, on the layer's symlog x range shared by the schemes (the y axis is
+    the panel's own: the shape matters here). The overview puts one per scheme in a row of
+    columns, which stack on a phone. The spec depends on the scheme, domain and c only."""
     lo, hi = domain
-    x = alt.X(
-        "lo:Q",
-        title=None,
-        scale=alt.Scale(type="symlog", constant=c, domain=[lo, hi], nice=False),
-        axis=alt.Axis(format="~r", values=_symlog_ticks(lo, hi, c, per_side=1)),
+    base, ghost = _bins(
+        alt.X("lo:Q", title=None, **_symlog(lo, hi, c, per_side=1)),
+        alt.Y("fraction:Q", title=None, axis=alt.Axis(format=".0%", tickCount=3)),
+        [*BIN_TIPS, FRACTION_TIP],
     )
-    y = alt.Y("fraction:Q", title=None, axis=alt.Axis(format=".0%", tickCount=3))
-    tooltip = [
-        alt.Tooltip("state:N", title="when"),
-        alt.Tooltip("lo:Q", title="bin from", format=".3~g"),
-        alt.Tooltip("hi:Q", title="bin to", format=".3~g"),
-        alt.Tooltip("fraction:Q", title="fraction", format=".1%"),
-    ]
-    base = alt.Chart().encode(x=x, x2="hi:Q", y=y, y2=alt.datum(0), tooltip=tooltip)
-    ghost = base.mark_rect(fill="#bdbdbd", fillOpacity=0.35, stroke="#666666", strokeWidth=1.5)
     bars = base.mark_rect(color=SCHEME_COLORS[scheme], opacity=0.85)
-    chart = _set(
-        alt.layer(
-            ghost.transform_filter(alt.datum.state == "at init"),
-            bars.transform_filter(alt.datum.state == "now"),
-            data=table,
-        ),
-        height=height,
-        title=alt.Title(SCHEMES[scheme].label, color=SCHEME_COLORS[scheme], fontSize=15),
-    )
-    return _style(chart)
+    chart = alt.layer(ghost, bars.transform_filter(alt.datum.state == "now"), data=table)
+    title = alt.Title(SCHEMES[scheme].label, color=SCHEME_COLORS[scheme], fontSize=15)
+    return _style(chart, title, height=height)
 
 
 def _symlog_ticks(lo: float, hi: float, c: float, per_side: int = 3) -> list[float]:
@@ -610,24 +587,21 @@ def distinct_label(df: pd.DataFrame) -> pd.Series:
     return out
 
 
-def divergence_over_time(div: pd.DataFrame, *, repeat: int = 0, **options) -> alt.Chart:
-    """Per-neuron output divergence over the epochs from ``Result.divergence_table()``.
-
-    One panel per hidden layer, one line per scheme (``repeat`` picks the seed). The measure is
-    scale-free (see initdash.metrics.divergence): exactly 0 means every neuron of the layer is
-    a clone, about 1 that they differ as unrelated neurons do, on a linear axis from 0.
-    Tooltip: the value and the distinct neurons (dead and stuck units counted apart).
-    ``options``: those of :func:`divergence_chart`.
+def divergence_over_time(div: pd.DataFrame, **options) -> alt.Chart:
+    """Per-neuron output divergence over the epochs from ``Result.divergence_table()``: a panel
+    per hidden layer, a line per scheme (first seed). Scale-free (see
+    initdash.metrics.divergence): 0 means the layer's neurons are clones, about 1 that they
+    differ as unrelated neurons do. ``options``: those of :func:`divergence_chart`.
     """
-    table, facts = divergence_table(div, repeat=repeat)
+    table, facts = divergence_table(div)
     return divergence_chart(table, **facts, **options)
 
 
-def divergence_table(div: pd.DataFrame, *, repeat: int = 0) -> tuple[pd.DataFrame, dict]:
+def divergence_table(div: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """The table :func:`divergence_chart` draws, and the facts its spec depends on (the
     schemes, the layers, the notes): a redraw with the same facts only swaps the table."""
-    schemes = _schemes_of(div, None)
-    df = div[div["repeat"] == repeat] if "repeat" in div else div
+    schemes = _schemes_of(div)
+    df = div[div["repeat"] == 0] if "repeat" in div else div
     df = _labelled(df, schemes)
     df, n_bad = _finite(df, "divergence")
     df = df.assign(distinct=distinct_label(df))[
@@ -648,24 +622,17 @@ def divergence_chart(
     schemes: Sequence[str],
     layers: Sequence[int],
     notes: Sequence[str],
-    columns: int = COLUMNS,
     legend: bool = True,
     panel_width: int = 260,
     panel_height: int = 220,
-    title: str | None = None,
 ) -> alt.Chart:
     """The chart of :func:`divergence_table`'s table; its spec depends on the arguments only."""
-    pick = _legend_pick()
-    base = alt.Chart().encode(
-        x=alt.X("epoch:Q", axis=_int_axis("epoch"), scale=alt.Scale(nice=False)),
-        y=alt.Y(
-            "divergence:Q",
-            title="output divergence (scale-free)",
-            scale=alt.Scale(zero=True),
-            axis=alt.Axis(format="~r"),
-        ),
-        color=_scheme_color(schemes, legend),
-        opacity=_pick_opacity(pick),
+    x = _epoch_x()
+    y = alt.Y(
+        "divergence:Q",
+        title="output divergence (scale-free)",
+        scale=alt.Scale(zero=True),
+        axis=alt.Axis(format="~r"),
     )
     tooltip = [
         alt.Tooltip(f"{SCHEME}:N", title="scheme"),
@@ -674,27 +641,16 @@ def divergence_chart(
         alt.Tooltip("divergence:Q", format=".4g"),
         alt.Tooltip("distinct:N", title="neurons"),
     ]
-    lines = base.mark_line(strokeWidth=2.5).add_params(pick)  # (cheaper than on the layer)
-    points = base.mark_circle(size=45).encode(tooltip=tooltip)
-    panel = _set(alt.layer(lines, points, data=table), width=panel_width, height=panel_height)
-    title = title or "Do the neurons of a layer differ?"
+    lines = _lines_and_points(x, y, schemes, tooltip, size=45, legend=legend)
+    panel = _set(alt.layer(*lines, data=table), width=panel_width, height=panel_height)
     if len(layers) == 1:  # one layer: a plain chart (a facet costs its build a deep copy)
         # The page stretches a single chart to its column: its height is then the whole
         # chart's, titles and axis included, hence the extra room
         title = f"Hidden layer {layers[0]}: do its neurons differ?"
-        return _style(_set(panel, height=panel_height + 130, title=_title(title, notes)))
-    chart = _set(
-        panel.facet(
-            facet=alt.Facet(
-                "layer:O",
-                title=None,
-                header=alt.Header(labelExpr="'hidden layer ' + datum.value"),
-            ),
-            columns=min(columns, 4),
-        ),
-        title=_title(title, list(notes)),
-    )
-    return _style(chart)
+        return _style(panel, title, notes, height=panel_height + 130)
+    header = alt.Header(labelExpr="'hidden layer ' + datum.value")
+    chart = panel.facet(facet=alt.Facet("layer:O", title=None, header=header), columns=4)
+    return _style(chart, "Do the neurons of a layer differ?", notes)
 
 
 # ---------------------------------------------------------------------- 4. similarity
@@ -703,19 +659,13 @@ def similarity_heatmaps(
     distinct: Mapping[str, int] | None = None,
     *,
     width: int | None = None,
-    columns: int = COLUMNS,
-    schemes: Sequence[str] | None = None,
-    panel_size: int = PANEL_WIDTH,
-    title: str | None = None,
 ) -> alt.FacetChart:
-    """Neuron-by-neuron similarity of one hidden layer from ``Result.similarity_table()``.
-
-    One square heatmap per scheme; colour = similarity, 0 (different) .. 1 (identical
-    outputs), on a fixed [0, 1] scale. With ``distinct`` (scheme name -> count) the header
-    reads "Zeros: 1 distinct of 16"; ``width`` is the layer's width (default: the neurons in
-    the table, which holds at most the first 32).
+    """Neuron-by-neuron similarity of one hidden layer from ``Result.similarity_table()``: a
+    square heatmap per scheme, 0 (different) .. 1 (identical outputs). With ``distinct``
+    (scheme name -> count) the header reads "Zeros: 1 distinct of 16", of ``width`` (default:
+    the neurons in the table, which holds at most the first 32).
     """
-    schemes = _schemes_of(sim, schemes)
+    schemes = _schemes_of(sim)
     df = _labelled(sim, schemes)
     k = int(df["i"].max()) if len(df) else 0
     notes = []
@@ -725,12 +675,10 @@ def similarity_heatmaps(
         notes.append(f"first {n} of {k} neurons shown")
         k = n
     of = width if width is not None else k
-    headers = {}
-    for s, lab in zip(schemes, scheme_labels(schemes), strict=True):
+    headers = dict(zip(schemes, scheme_labels(schemes), strict=True))
+    for s in schemes:
         if distinct is not None and s in distinct:
-            headers[s] = f"{lab}: {int(distinct[s])} distinct of {of}"
-        else:
-            headers[s] = lab
+            headers[s] += f": {int(distinct[s])} distinct of {of}"
     df = df.assign(panel=df["scheme"].map(headers).astype(object))
     df = _lean(df[["scheme", SCHEME, "panel", "i", "j", "similarity"]])
     ticks = sorted({1, *range(0, k + 1, max(k // 4, 1))} - {0}) if k else []
@@ -752,21 +700,18 @@ def similarity_heatmaps(
                 alt.Tooltip("similarity:Q", format=".3f"),
             ],
         )
-        .properties(width=panel_size, height=panel_size)
+        .properties(width=PANEL_WIDTH, height=PANEL_WIDTH)
     )
-    chart = _set(
-        rect.facet(
-            facet=alt.Facet(
-                "panel:N",
-                sort=[headers[s] for s in schemes],
-                title=None,
-                header=alt.Header(labelExpr="split(datum.value, ': ')"),  # two lines
-            ),
-            columns=columns,
+    chart = rect.facet(
+        facet=alt.Facet(
+            "panel:N",
+            sort=[headers[s] for s in schemes],
+            title=None,
+            header=alt.Header(labelExpr="split(datum.value, ': ')"),  # two lines
         ),
-        title=_title(title or "Which neurons compute the same thing?", notes),
+        columns=COLUMNS,
     )
-    return _style(chart)
+    return _style(chart, "Which neurons compute the same thing?", notes)
 
 
 # ---------------------------------------------------------------------- 5. signal flow
@@ -797,27 +742,17 @@ def signal_flow(
     *,
     measure: str = "act_std",
     log_scale: bool | None = None,
-    repeat: int = 0,
-    schemes: Sequence[str] | None = None,
-    height: int = 400,
-    width: int = LINE_WIDTH,
-    title: str | None = None,
 ) -> alt.LayerChart:
-    """One per-layer measure against depth, one line per scheme.
-
-    Reads ``Result.layer_table(epoch)`` (activation measures exist for hidden layers only;
-    gradient measures for every weight layer, the last being the output) or the output of
-    ``initdash.propagate()`` (same column names). ``log_scale=None`` picks the measure's
-    default: log for spreads and gradients, linear 0..1 for fractions. On a log axis a value
-    of exactly 0 (e.g. the zeros scheme) is drawn one decade below the smallest positive value
-    and the subtitle says so; the tooltip shows the true value.
+    """One per-layer measure against depth, one line per scheme, from
+    ``Result.layer_table(epoch)`` or ``initdash.propagate()`` (same columns).
+    ``log_scale=None``: the measure's default (log for spreads and gradients). On a log axis an
+    exact 0 is drawn on a floor, marked 0 (the subtitle says so; the tooltip has the value).
     """
-    if measure not in MEASURES:
-        raise ValueError(f"measure = {measure!r} is not allowed; use one of: {', '.join(MEASURES)}")
+    _check("measure", measure, MEASURES)
     m = MEASURES[measure]
     log = m.log if log_scale is None else bool(log_scale)
-    schemes = _schemes_of(layers, schemes)
-    df = layers[layers["repeat"] == repeat] if "repeat" in layers else layers
+    schemes = _schemes_of(layers)
+    df = layers[layers["repeat"] == 0] if "repeat" in layers else layers
     df = _labelled(df, schemes)
     df = df[df[measure].notna()]
     df, n_inf = _finite(df, measure)
@@ -845,23 +780,13 @@ def signal_flow(
         axis = alt.Axis(format=m.format)
     has_output = "kind" in df and (df["kind"] == "output").any()
     x_title = "layer (last = output)" if has_output else "hidden layer (depth)"
-    n_layers = df["layer"].nunique()
-    pick = _legend_pick()
-    base = alt.Chart().encode(
-        x=alt.X(
-            "layer:Q",
-            axis=_int_axis(x_title, df["layer"].unique()),
-            scale=alt.Scale(nice=False, zero=False),
-        ),
-        y=alt.Y(
-            f"{y_field}:Q",
-            title=m.title + (" (log scale)" if log else ""),
-            scale=scale,
-            axis=axis,
-        ),
-        color=_scheme_color(schemes),
-        opacity=_pick_opacity(pick),
+    x = alt.X(
+        "layer:Q",
+        axis=_int_axis(x_title, df["layer"].unique()),
+        scale=alt.Scale(nice=False, zero=False),
     )
+    y_title = m.title + (" (log scale)" if log else "")
+    y = alt.Y(f"{y_field}:Q", title=y_title, scale=scale, axis=axis)
     tooltip = [
         alt.Tooltip(f"{SCHEME}:N", title="scheme"),
         alt.Tooltip("layer:Q"),
@@ -869,17 +794,10 @@ def signal_flow(
     ]
     if "kind" in df:
         tooltip.append(alt.Tooltip("kind:N", title="layer kind"))
-    lines = base.mark_line(strokeWidth=2.5).add_params(pick)  # (cheaper than on the layer)
-    size = 50 if n_layers <= 30 else 15
-    points = base.mark_circle(size=size).encode(tooltip=tooltip)
-    default = "Signal through the layers: " + m.title
-    chart = _set(
-        alt.layer(lines, points, data=_lean(df)),
-        width=width,
-        height=height,
-        title=_title(title or default, notes),
-    )
-    return _style(chart)
+    size = 50 if df["layer"].nunique() <= 30 else 15
+    chart = alt.layer(*_lines_and_points(x, y, schemes, tooltip, size), data=_lean(df))
+    title = "Signal through the layers: " + m.title
+    return _style(chart, title, notes, width=LINE_WIDTH, height=400)
 
 
 # ---------------------------------------------------------------------- 5b. distributions
@@ -900,34 +818,15 @@ class ValueAxis(NamedTuple):
 def _value_y(
     field: str, values, domain: Sequence[float] | None, symlog: float | None, grid: bool = True
 ) -> alt.Y:
-    """The y axis of output values: linear over a fixed ``domain`` (bounded activations), or
-    symmetric-log with constant ``symlog`` (unbounded ones), ticks at 0 and powers of ten
-    within the ``values``."""
+    """The y axis of output values (see :class:`ValueAxis`); symlog ticks within ``values``."""
     if symlog is None:
         scale = alt.Scale(domain=list(domain), nice=False) if domain else alt.Scale(zero=False)
         return alt.Y(field, title="output value", scale=scale, axis=alt.Axis(grid=grid))
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
     lo, hi = (float(v.min()), float(v.max())) if v.size else (-1.0, 1.0)
-    ticks = _symlog_ticks(lo, hi, symlog, per_side=4)
-    return alt.Y(
-        field,
-        title="output value (symlog scale)",
-        scale=alt.Scale(type="symlog", constant=symlog, domain=[lo, hi], nice=False),
-        axis=alt.Axis(values=ticks, format="~r", grid=grid),
-    )
-
-
-def _by_scheme(panel, schemes: Sequence[str], title, notes) -> alt.FacetChart:
-    """Small multiples, one panel per scheme, headed by its label, in the schemes' order."""
-    chart = _set(
-        panel.facet(
-            facet=alt.Facet(f"{SCHEME}:N", sort=scheme_labels(schemes), title=None),
-            columns=COLUMNS,
-        ),
-        title=_title(title, notes),
-    )
-    return _style(chart)
+    symlog_axis = _symlog(lo, hi, symlog, per_side=4, grid=grid)
+    return alt.Y(field, title="output value (symlog scale)", **symlog_axis)
 
 
 def _tips(**fields: str) -> list[alt.Tooltip]:
@@ -939,15 +838,15 @@ def _tips(**fields: str) -> list[alt.Tooltip]:
     return tips
 
 
-def _epoch_cells(epochs: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Where each epoch's column of a heatmap starts and ends on the epoch axis: halfway to
-    the neighbouring epochs shown (the first and last columns as wide as their neighbours)."""
-    e = np.sort(epochs.unique()).astype(float)
+def _cell_bounds(values: pd.Series, single: float = 1.0) -> tuple[pd.Series, pd.Series]:
+    """Where each value's column of a heatmap starts and ends: halfway to the neighbouring
+    values (the first and last columns as wide as their neighbours; ``single`` wide alone)."""
+    e = np.sort(values.unique()).astype(float)
     bounds = np.concatenate([[0.0], (e[1:] + e[:-1]) / 2, [0.0]])
-    first, last = (e[1] - e[0], e[-1] - e[-2]) if len(e) > 1 else (1.0, 1.0)
+    first, last = (e[1] - e[0], e[-1] - e[-2]) if len(e) > 1 else (single, single)
     bounds[0], bounds[-1] = e[0] - first / 2, e[-1] + last / 2
     lo, hi = dict(zip(e, bounds[:-1], strict=True)), dict(zip(e, bounds[1:], strict=True))
-    return epochs.map(lo), epochs.map(hi)
+    return values.map(lo), values.map(hi)
 
 
 def activation_heatmaps(table: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.FacetChart:
@@ -957,10 +856,10 @@ def activation_heatmaps(table: pd.DataFrame, *, layer: int = 1, axis=None) -> al
     the bin (square-root scale, so a thin spread still shows beside a spike). ``axis``: the
     value axis (:class:`ValueAxis`; default: linear over the data)."""
     domain, symlog = axis or ValueAxis()
-    schemes = _schemes_of(table, None)
+    schemes = _schemes_of(table)
     df = _labelled(table, schemes)
     df, thin_note = _thin(df, "epoch")
-    x_lo, x_hi = _epoch_cells(df["epoch"])
+    x_lo, x_hi = _cell_bounds(df["epoch"])
     cols = ["epoch", "x_lo", "x_hi", SCHEME, "lo", "hi", "share"]
     df = _lean(df.assign(x_lo=x_lo, x_hi=x_hi)[cols])
     epoch_axis = alt.Axis(
@@ -994,7 +893,7 @@ def activation_heatmaps(table: pd.DataFrame, *, layer: int = 1, axis=None) -> al
         notes.append("no outputs once a scheme has diverged")
     if symlog is not None:
         notes.append(f"value axis symmetric-log: linear within about +-{symlog:g}")
-    return _by_scheme(panel, schemes, f"Hidden layer {layer}'s outputs", notes)
+    return _style(_scheme_facet(panel, schemes), f"Hidden layer {layer}'s outputs", notes)
 
 
 def activation_bands(pct: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.FacetChart:
@@ -1003,13 +902,13 @@ def activation_bands(pct: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.Fac
     ``layer`` (line) and the band from the 2nd to the 98th percentile, over the epochs, on the
     value ``axis`` (:class:`ValueAxis`)."""
     domain, symlog = axis or ValueAxis()
-    schemes = _schemes_of(pct, None)
+    schemes = _schemes_of(pct)
     df = pct[(pct["layer"] == layer) & (pct["repeat"] == 0)]
     df = _labelled(df, schemes)[["epoch", "scheme", SCHEME, "p2", "p50", "p98"]]
     df, n_bad = _finite(df, "p50")  # a diverged model's percentiles are NaN
     df, thin_note = _thin(df, "epoch")
     base = alt.Chart().encode(
-        x=alt.X("epoch:Q", axis=_int_axis("epoch"), scale=alt.Scale(nice=False)),
+        x=_epoch_x(),
         color=_scheme_color(schemes, legend=False),
         tooltip=_tips(p2="2nd percentile", p50="median", p98="98th percentile"),
     )
@@ -1023,7 +922,7 @@ def activation_bands(pct: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.Fac
     if n_bad:
         notes.append("epochs after a scheme diverged are not drawn")
     default = f"Hidden layer {layer}'s outputs: percentiles"
-    return _by_scheme(panel, schemes, default, notes)
+    return _style(_scheme_facet(panel, schemes), default, notes)
 
 
 GRADIENT_LABELS = {
@@ -1033,12 +932,10 @@ GRADIENT_LABELS = {
 
 
 def gradient_bands(table: pd.DataFrame) -> alt.FacetChart:
-    """Glorot & Bengio's Figs. 7 and 8 as percentile bands, from ``Result.gradient_table()``:
-    per scheme, against the layer (the last is the output layer), the median of the
-    back-propagated gradient |dL/dz| (solid) and of the weight gradients |dL/dW| (dashed),
-    each with a band from its 2nd to its 98th percentile, on one log axis shared by every
-    panel. An exact 0 is drawn on the bottom line, marked 0."""
-    schemes = _schemes_of(table, None)
+    """Glorot & Bengio's Figs. 7 and 8 from ``Result.gradient_table()``: per scheme, against
+    the layer (the last is the output), the median of |dL/dz| (solid) and of |dL/dW| (dashed),
+    each in a band from its 2nd to its 98th percentile, on one log axis (0 on a floor)."""
+    schemes = _schemes_of(table)
     df = _labelled(table[table["repeat"] == 0], schemes)
     df = df.assign(which=df["gradient"].map(GRADIENT_LABELS).astype(object))
     df = df[["layer", "kind", "gradient", "which", "scheme", SCHEME, "p2", "p50", "p98"]]
@@ -1064,12 +961,10 @@ def gradient_bands(table: pd.DataFrame) -> alt.FacetChart:
             title=None, symbolStrokeWidth=2.5, symbolSize=500, orient="top", labelLimit=400
         ),
     )
-    y_title, y_scale, y_axis = (
-        "|gradient| (log scale)",
-        alt.Scale(type="log"),
-        _log_axis(values, floor),
+    y_log = dict(
+        title="|gradient| (log scale)", scale=alt.Scale(type="log"), axis=_log_axis(values, floor)
     )
-    y = alt.Y("p50_shown:Q", title=y_title, scale=y_scale, axis=y_axis)
+    y = alt.Y("p50_shown:Q", **y_log)
     base = alt.Chart().encode(
         x=alt.X(
             "layer:Q",
@@ -1079,8 +974,7 @@ def gradient_bands(table: pd.DataFrame) -> alt.FacetChart:
         color=_scheme_color(schemes, legend=False),
         detail="which:N",
     )
-    y_band = alt.Y("p2_shown:Q", title=y_title, scale=y_scale, axis=y_axis)
-    band = base.mark_area(opacity=0.15).encode(y=y_band, y2="p98_shown:Q")
+    band = base.mark_area(opacity=0.15).encode(y=alt.Y("p2_shown:Q", **y_log), y2="p98_shown:Q")
     tooltip = [
         alt.Tooltip(f"{SCHEME}:N", title="scheme"),
         alt.Tooltip("which:N", title="gradient"),
@@ -1093,19 +987,18 @@ def gradient_bands(table: pd.DataFrame) -> alt.FacetChart:
     line = base.mark_line(strokeWidth=2.5).encode(y=y, strokeDash=dash)
     points = base.mark_circle(size=30).encode(y=y, tooltip=tooltip)
     panel = _set(alt.layer(band, line, points, data=df), width=PANEL, height=200)
-    return _by_scheme(panel, schemes, "Gradients at initialization", notes)
+    return _style(_scheme_facet(panel, schemes), "Gradients at initialization", notes)
 
 
 UPDATE_REFERENCE = -3.0  # log10 of Karpathy's rule-of-thumb update-to-data ratio, 1e-3
 
 
 def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> alt.FacetChart:
-    """Update-to-data ratio over training, from ``Result.update_table()``: one panel per
-    weight layer (at most ``max_panels``, evenly picked, first and last kept), one line per
-    scheme, y = log10(std of the applied update / std of the weights), with a dashed line at
-    Karpathy's rule of thumb, 1e-3 (-3). A ratio that is 0, infinite or undefined (weights all
-    equal, nothing moved) is not drawn; the subtitle names the schemes concerned."""
-    schemes = _schemes_of(table, None)
+    """Update-to-data ratio over training, from ``Result.update_table()``: a panel per weight
+    layer (at most ``max_panels``, evenly picked), a line per scheme, y = log10(std of the
+    applied update / std of the weights), dashed at Karpathy's rule of thumb, 1e-3 (-3). A
+    ratio that is 0, infinite or undefined is not drawn (the subtitle names the schemes)."""
+    schemes = _schemes_of(table)
     df = _labelled(table[table["repeat"] == 0], schemes)
     n_layers = int(df["layer"].max()) if len(df) else 0
     layers = _evenly(df["layer"].unique(), max_panels)
@@ -1128,7 +1021,7 @@ def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> alt.FacetChart
         alt.Chart()
         .mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=25))
         .encode(
-            x=alt.X("epoch:Q", axis=_int_axis("epoch"), scale=alt.Scale(nice=False)),
+            x=_epoch_x(),
             y=alt.Y(
                 "log10_ratio:Q", title="log10(update std / weight std)", scale=alt.Scale(zero=False)
             ),
@@ -1151,11 +1044,8 @@ def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> alt.FacetChart
     )
     panel = _set(alt.layer(lines, rule, data=df), width=190, height=PANEL)
     order = sorted(df["panel"].unique(), key=lambda p: int(p.split()[1]))
-    chart = _set(
-        panel.facet(facet=alt.Facet("panel:N", sort=order, title=None), columns=4),
-        title=_title("Update-to-data ratio per layer", notes),
-    )
-    return _style(chart)
+    chart = panel.facet(facet=alt.Facet("panel:N", sort=order, title=None), columns=4)
+    return _style(chart, "Update-to-data ratio per layer", notes)
 
 
 # ---------------------------------------------------------------------- 5b. scale x depth map
@@ -1175,30 +1065,16 @@ def scale_depth_map(
     marks: Mapping[str, float],
     *,
     measure: str = "spread",
-    width: int = LINE_WIDTH,
-    height: int = 340,
-    title: str | None = None,
 ) -> alt.LayerChart:
-    """The deep-signal lab's scale x depth map from ``initdash.signal.scale_depth_map``.
-
-    x: the weights' gain (std x sqrt(width), log axis), y: depth (layer d), colour: the
-    ``measure`` ratio in powers of ten on a diverging scale (white: held; blue: shrunk;
-    orange: grown), clipped at MAP_CLIP decades; an overflow (inf) takes the top colour and
-    an exact 0 the bottom one, both named in the subtitle. ``marks``: scheme name -> gain,
-    drawn as labelled vertical rules (names at the same gain share one label).
+    """The deep-signal lab's scale x depth map from ``initdash.signal.scale_depth_map``: x the
+    weights' gain (log axis), y the depth, colour the ``measure`` ratio in powers of ten
+    (white: held; blue: shrunk; orange: grown), clipped at MAP_CLIP decades (inf and 0 take
+    the end colours, named in the subtitle). ``marks``: scheme name -> gain, drawn as labelled
+    vertical rules (names at the same gain share one label).
     """
-    if measure not in MAP_MEASURES:
-        raise ValueError(
-            f"measure = {measure!r} is not allowed; use one of: {', '.join(MAP_MEASURES)}"
-        )
+    _check("measure", measure, MAP_MEASURES)
     df = cells[["gain", "std", "layer", measure]].rename(columns={measure: "ratio"})
-    # each column reaches halfway (in log scale) to its neighbours; the outer ones as far out
-    gains = np.sort(df["gain"].unique())
-    logs = np.log10(gains)
-    step = np.diff(logs) if len(logs) > 1 else np.array([0.1])
-    edges = 10 ** np.concatenate([[logs[0] - step[0] / 2], (logs[:-1] + logs[1:]) / 2,
-                                  [logs[-1] + step[-1] / 2]])  # fmt: skip
-    column = np.searchsorted(gains, df["gain"].to_numpy())
+    g0, g1 = _cell_bounds(np.log10(df["gain"]), single=0.1)  # halfway in log scale
     with np.errstate(divide="ignore", invalid="ignore"):
         decades = np.log10(df["ratio"].to_numpy(dtype=float))
     notes = []
@@ -1209,8 +1085,8 @@ def scale_depth_map(
         notes.append(f"{n_zero} cell(s) exactly 0 (underflow): drawn as the smallest")
     df = df.assign(
         decades=np.clip(np.nan_to_num(decades, nan=0.0), -MAP_CLIP, MAP_CLIP),
-        g0=edges[column],
-        g1=edges[column + 1],
+        g0=10**g0,
+        g1=10**g1,
         d0=df["layer"] - 0.5,
         d1=df["layer"] + 0.5,
     )
@@ -1266,29 +1142,27 @@ def scale_depth_map(
         part.encode(x="gain:Q", y="top:Q", text="label:N")
         for part in (halo, alt.Chart(lines).mark_text(color="black", **text))
     ]
-    default = "Scale x depth: " + MAP_MEASURES[measure]
-    chart = _set(
-        alt.layer(cells_layer, rules, *labels),
-        width=width,
-        height=height,
-        title=_title(title or default, notes),
-    )
-    return _style(chart)
+    chart = alt.layer(cells_layer, rules, *labels)
+    title = "Scale x depth: " + MAP_MEASURES[measure]
+    return _style(chart, title, notes, width=LINE_WIDTH, height=340)
 
 
 # ---------------------------------------------------------------------- 6. decision boundaries
-def _evenly(values, n: int) -> np.ndarray:
-    """At most ``n`` evenly spaced items of the sorted ``values``, first and last kept."""
-    v = np.sort(np.asarray(values))
-    if len(v) <= n:
-        return v
-    return v[np.unique(np.round(np.linspace(0, len(v) - 1, max(n, 1))).astype(int))]
-
-
 def _half_step(col: pd.Series) -> float:
     """Half the typical spacing of a grid axis: a heatmap cell reaches that far each way."""
     v = np.sort(col.unique())
     return float(np.median(np.diff(v)) / 2) if len(v) > 1 else 0.5
+
+
+def _cell_edges(x: str, y: str, hx: float, hy: float) -> dict[str, str]:
+    """A grid cell's edges, halfway to its neighbours (half-steps ``hx``, ``hy``): computed in
+    the browser (``transform_calculate``) rather than sent as four more columns a row."""
+    return {
+        f"{x}_lo": f"datum.{x} - {hx!r}",
+        f"{x}_hi": f"datum.{x} + {hx!r}",
+        f"{y}_lo": f"datum.{y} - {hy!r}",
+        f"{y}_hi": f"datum.{y} + {hy!r}",
+    }
 
 
 def decision_boundaries(
@@ -1296,26 +1170,18 @@ def decision_boundaries(
     points: pd.DataFrame,
     *,
     columns: int = COLUMNS,
-    schemes: Sequence[str] | None = None,
-    show_test: bool = True,
-    panel_size: int = PANEL_WIDTH,
     title: str | None = None,
 ) -> alt.ConcatChart:
     """Each scheme's predictions over the plane from ``Result.boundary_table(epoch)``, with
-    the data from ``Result.points_table()`` on top.
-
-    One square panel per scheme, all on shared x1/x2 axes. Two classes: the background is the
-    probability of class 1 (blue - white - orange); more classes: the predicted class's
-    colour, fainter where the network is unsure. Points use the same class colours: filled =
-    training set, hollow = test set.
-
-    Built as a wrapped concatenation of one layered panel per scheme: every panel reads the
-    same two tables (the grid filtered to its scheme, and all the points), so the points show
-    in every panel without being copied once per scheme.
+    the data from ``Result.points_table()`` on top (filled: training set, hollow: test set),
+    a square panel per scheme on shared axes. Two classes: the background is the probability
+    of class 1 (blue - white - orange); more: the predicted class's colour, fainter where the
+    network is unsure. Every panel reads the same two tables (a concatenation, not a facet),
+    so the points are not copied once per scheme.
     """
     if not len(grid):
         raise ValueError("no grid to draw: decision boundaries need 2-D data")
-    schemes = _schemes_of(grid, schemes)
+    schemes = _schemes_of(grid)
     g = _labelled(grid, schemes)
     notes = []
     if len(g) > MAX_ROWS:  # keep every k-th grid line each way: a coarser regular grid
@@ -1326,23 +1192,17 @@ def decision_boundaries(
         full = f"{g['x1'].nunique()} x {g['x2'].nunique()}"
         notes.append(f"{len(x1s)} x {len(x2s)} of {full} grid points shown")
         g = g[g["x1"].isin(x1s) & g["x2"].isin(x2s)]
-    # Cell edges: halfway to the neighbours. Sent as one half-step per axis and computed in
-    # the browser (four float columns fewer per grid row).
     hx, hy = _half_step(g["x1"]), _half_step(g["x2"])
     x_dom = [float(g["x1"].min() - hx), float(g["x1"].max() + hx)]
     y_dom = [float(g["x2"].min() - hy), float(g["x2"].max() + hy)]
-    pts = points if show_test else points[points["split"] == "train"]
-    n_classes = max(int(max(pts["label"].max() if len(pts) else 0, g["predicted"].max()) + 1), 2)
+    top_label = points["label"].max() if len(points) else 0
+    n_classes = max(int(max(top_label, g["predicted"].max()) + 1), 2)
     binary = n_classes == 2
     g = _lean(g[["scheme", SCHEME, "x1", "x2", "predicted", "p1" if binary else "confidence"]])
-    cells = {
-        "x1_lo": f"datum.x1 - {hx!r}",
-        "x1_hi": f"datum.x1 + {hx!r}",
-        "x2_lo": f"datum.x2 - {hy!r}",
-        "x2_hi": f"datum.x2 + {hy!r}",
-    }
+    cells = _cell_edges("x1", "x2", hx, hy)
     if binary:
         cells["confidence"] = "max(datum.p1, 1 - datum.p1)"
+    pts = points
     if len(pts) > MAX_ROWS:
         pts = pts.iloc[_evenly(np.arange(len(pts)), MAX_ROWS)]
         notes.append(f"{len(pts)} of {len(points)} data points shown")
@@ -1359,63 +1219,42 @@ def decision_boundaries(
         alt.Tooltip("predicted:N", title="predicted class"),
         alt.Tooltip("confidence:Q", format=".1%"),
     ]
-    if n_classes == 2:
-        bg_enc = {
-            "color": alt.Color(
-                "p1:Q",
-                # "lab": Vega's default "hcl" turns the white midpoint yellow
-                scale=alt.Scale(
-                    domain=[0, 0.5, 1],
-                    range=[palette[0], "#ffffff", palette[1]],
-                    interpolate="lab",
-                ),
-                legend=alt.Legend(title="P(class 1)", format=".0%", gradientLength=140),
-            ),
-            "opacity": alt.value(0.55),
-            "tooltip": [*bg_tip, alt.Tooltip("p1:Q", title="P(class 1)", format=".1%")],
-        }
-    else:
-        bg_enc = {
-            "color": alt.Color(
-                "predicted:N",
-                scale=alt.Scale(domain=classes, range=palette),
-                legend=alt.Legend(title="class"),
-            ),
-            "opacity": alt.Opacity(
-                "confidence:Q",
-                scale=alt.Scale(domain=[1 / n_classes, 1], range=[0.05, 0.6]),
-                legend=None,
-            ),
-            "tooltip": bg_tip,
-        }
     class_scale = alt.Scale(domain=classes, range=palette)
+    if binary:
+        color = alt.Color(
+            "p1:Q",
+            # "lab": Vega's default "hcl" turns the white midpoint yellow
+            scale=alt.Scale(
+                domain=[0, 0.5, 1], range=[palette[0], "#ffffff", palette[1]], interpolate="lab"
+            ),
+            legend=alt.Legend(title="P(class 1)", format=".0%", gradientLength=140),
+        )
+        opacity = alt.value(0.55)
+        bg_tip.append(alt.Tooltip("p1:Q", title="P(class 1)", format=".1%"))
+    else:
+        color = alt.Color("predicted:N", scale=class_scale, legend=alt.Legend(title="class"))
+        opacity = alt.Opacity(
+            "confidence:Q",
+            scale=alt.Scale(domain=[1 / n_classes, 1], range=[0.05, 0.6]),
+            legend=None,
+        )
     pt_tip = [
         alt.Tooltip("label:N", title="true class"),
         alt.Tooltip("split:N"),
         alt.Tooltip("x1:Q", format=".2f"),
         alt.Tooltip("x2:Q", format=".2f"),
     ]
-    px, py = alt.X("x1:Q", scale=x_scale), alt.Y("x2:Q", scale=y_scale)
+    pt = alt.Chart(pts).encode(
+        x=alt.X("x1:Q", scale=x_scale), y=alt.Y("x2:Q", scale=y_scale), tooltip=pt_tip
+    )
     train = (
-        alt.Chart(pts)
-        .mark_point(filled=True, size=32, stroke="#222222", strokeWidth=0.6, opacity=1)
-        .encode(
-            x=px,
-            y=py,
-            fill=alt.Fill("label:N", scale=class_scale, legend=alt.Legend(title="class")),
-            tooltip=pt_tip,
-        )
+        pt.mark_point(filled=True, size=32, stroke="#222222", strokeWidth=0.6, opacity=1)
+        .encode(fill=alt.Fill("label:N", scale=class_scale, legend=alt.Legend(title="class")))
         .transform_filter(alt.datum.split == "train")
     )
     test = (
-        alt.Chart(pts)
-        .mark_point(filled=False, size=40, strokeWidth=2, opacity=1)
-        .encode(
-            x=px,
-            y=py,
-            stroke=alt.Stroke("label:N", scale=class_scale, legend=None),
-            tooltip=pt_tip,
-        )
+        pt.mark_point(filled=False, size=40, strokeWidth=2, opacity=1)
+        .encode(stroke=alt.Stroke("label:N", scale=class_scale, legend=None))
         .transform_filter(alt.datum.split == "test")
     )
     panels = []
@@ -1430,32 +1269,30 @@ def decision_boundaries(
         bg = (
             alt.Chart(g)
             .mark_rect()
-            .encode(x=x, x2="x1_hi:Q", y=y, y2="x2_hi:Q", **bg_enc)
+            .encode(x=x, x2="x1_hi:Q", y=y, y2="x2_hi:Q")
+            .encode(color=color, opacity=opacity, tooltip=bg_tip)
             .transform_filter(alt.datum.scheme == s)
             .transform_calculate(**cells)
         )
-        panels.append(
-            _set(
-                alt.layer(bg, train, test),
-                width=panel_size,
-                height=panel_size,
-                title=alt.Title(lab, color=SCHEME_COLORS[s], fontSize=15),
-            )
-        )
-    notes.append("filled points: training set; hollow: test set" if show_test else "")
+        head = alt.Title(lab, color=SCHEME_COLORS[s], fontSize=15)
+        panel = alt.layer(bg, train, test)
+        panels.append(_set(panel, width=PANEL_WIDTH, height=PANEL_WIDTH, title=head))
+    notes.append("filled points: training set; hollow: test set")
     shared = alt.ScaleResolveMap(x="shared", y="shared", color="shared", fill="shared")
     shared.stroke = "shared"
     chart = _set(
         alt.ConcatChart(concat=[], columns=columns),
         concat=panels,  # set, not passed: the constructor deep-copies every panel (no params)
         resolve=alt.Resolve(scale=shared),
-        title=_title(title or "Decision boundaries", notes),
     )
-    return _style(chart)
+    return _style(chart, title or "Decision boundaries", notes)
 
 
 # ---------------------------------------------------------------------- 7. neurons
-def neuron_maps(maps: pd.DataFrame, *, kind: str, panel_size: int = 46) -> alt.FacetChart:
+HIDDEN_AXIS = alt.Axis(labels=False, ticks=False, title=None, grid=False, domain=False)
+
+
+def neuron_maps(maps: pd.DataFrame, *, kind: str) -> alt.FacetChart:
     """Every drawn neuron's output over the input plane (``initdash.neurons.maps_table``): one
     small heatmap per (scheme, neuron), a row per scheme, as TensorFlow Playground draws inside
     each neuron. ``kind``: "grid" (cells of a regular grid over the data plane) or "pca" (data
@@ -1463,36 +1300,22 @@ def neuron_maps(maps: pd.DataFrame, *, kind: str, panel_size: int = 46) -> alt.F
     output / the largest |output| of the scheme's drawn neurons (computed in the browser, so
     the spec stays the same from redraw to redraw): x0.01 neurons show their pattern too, and
     identical outputs always look identical; the tooltip gives the true value."""
-    schemes = _schemes_of(maps, None)
+    schemes = _schemes_of(maps)
     df = _labelled(maps, schemes)
     hx, hy = (_half_step(df[c]) for c in ("x", "y")) if kind == "grid" else (0.0, 0.0)
     df = _lean(df[[SCHEME, "neuron", "x", "y", "output"]])
-    color = alt.Color(
-        "shade:Q",
-        scale=alt.Scale(domain=[-1, 1], scheme="blueorange"),
-        legend=alt.Legend(title=["output / largest", "of the row"], gradientLength=120),
-    )
-    tooltip = [alt.Tooltip(f"{SCHEME}:N", title="scheme"), alt.Tooltip("neuron:O"),
-               alt.Tooltip("output:Q", format=".3g")]  # fmt: skip
-    axis = alt.Axis(labels=False, ticks=False, title=None, grid=False, domain=False)
     if kind == "grid":
+        grid = alt.Scale(nice=False, zero=False)
         cell = (
             alt.Chart()
             .mark_rect()
             .encode(
-                x=alt.X("x_lo:Q", axis=axis, scale=alt.Scale(nice=False, zero=False)),
+                x=alt.X("x_lo:Q", axis=HIDDEN_AXIS, scale=grid),
                 x2="x_hi:Q",
-                y=alt.Y("y_lo:Q", axis=axis, scale=alt.Scale(nice=False, zero=False)),
+                y=alt.Y("y_lo:Q", axis=HIDDEN_AXIS, scale=grid),
                 y2="y_hi:Q",
-                color=color,
-                tooltip=tooltip,
             )
-            .transform_calculate(
-                x_lo=f"datum.x - {hx!r}",
-                x_hi=f"datum.x + {hx!r}",
-                y_lo=f"datum.y - {hy!r}",
-                y_hi=f"datum.y + {hy!r}",
-            )  # fmt: skip
+            .transform_calculate(**_cell_edges("x", "y", hx, hy))
         )
         note = "each square: one neuron's output over the data plane (the decision-boundary axes)"
     else:
@@ -1500,42 +1323,47 @@ def neuron_maps(maps: pd.DataFrame, *, kind: str, panel_size: int = 46) -> alt.F
             alt.Chart()
             .mark_circle(size=18, opacity=1)
             .encode(
-                x=alt.X("x:Q", axis=axis, scale=alt.Scale(zero=False)),
-                y=alt.Y("y:Q", axis=axis, scale=alt.Scale(zero=False)),
-                color=color,
-                tooltip=tooltip,
+                x=alt.X("x:Q", axis=HIDDEN_AXIS, scale=alt.Scale(zero=False)),
+                y=alt.Y("y:Q", axis=HIDDEN_AXIS, scale=alt.Scale(zero=False)),
             )
         )
         note = "each square: one neuron's output on data points, placed on their 2 main directions"
     cell = (
-        cell.transform_calculate(size="abs(datum.output)")
+        cell.encode(
+            color=alt.Color(
+                "shade:Q",
+                scale=alt.Scale(domain=[-1, 1], scheme="blueorange"),
+                legend=alt.Legend(title=["output / largest", "of the row"], gradientLength=120),
+            ),
+            tooltip=[
+                alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+                alt.Tooltip("neuron:O"),
+                alt.Tooltip("output:Q", format=".3g"),
+            ],
+        )
+        .transform_calculate(size="abs(datum.output)")
         .transform_joinaggregate(top="max(size)", groupby=[SCHEME])
         .transform_calculate(shade="datum.output / max(datum.top, 1e-30)")
     )
-    panel = _set(alt.layer(cell, data=df), width=panel_size, height=panel_size)
-    chart = _set(
-        panel.facet(
-            row=alt.Row(
-                f"{SCHEME}:N",
-                sort=scheme_labels(schemes),
-                title=None,
-                header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=13),
-            ),
-            column=alt.Column(
-                "neuron:O",
-                title=None,
-                header=alt.Header(
-                    labelExpr="'neuron ' + datum.value", labelFontSize=12, labelFontWeight="normal"
-                ),
-            ),
-            spacing=4,
-        ),  # fmt: skip
-        title=_title(
-            "What each neuron computes",
-            [note, "identical squares in a row = clones; each row on its own colour scale"],
+    panel = _set(alt.layer(cell, data=df), width=46, height=46)
+    chart = panel.facet(
+        row=alt.Row(
+            f"{SCHEME}:N",
+            sort=scheme_labels(schemes),
+            title=None,
+            header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=13),
         ),
+        column=alt.Column(
+            "neuron:O",
+            title=None,
+            header=alt.Header(
+                labelExpr="'neuron ' + datum.value", labelFontSize=12, labelFontWeight="normal"
+            ),
+        ),
+        spacing=4,
     )
-    return _style(chart)
+    notes = [note, "identical squares in a row = clones; each row on its own colour scale"]
+    return _style(chart, "What each neuron computes", notes)
 
 
 def network_diagram(
@@ -1545,7 +1373,7 @@ def network_diagram(
     mean output over the largest |mean| of the scheme (inputs and outputs grey), links
     coloured by the weight's sign and as wide as |w| relative to the largest of their layer.
     Clones show as identical links fanning into identical nodes."""
-    schemes = _schemes_of(nodes, None)
+    schemes = _schemes_of(nodes)
     n = _labelled(nodes, schemes)
     top = n.groupby("scheme")["mean"].transform(lambda m: m.abs().max())
     n = n.assign(shade=n["mean"] / top.where(top > 0, 1.0))
@@ -1558,14 +1386,13 @@ def network_diagram(
     both = pd.concat([n.assign(part="node"), ln.assign(part="link")], ignore_index=True)
     both = _lean(both[[SCHEME, "part", "layer", "neuron", "x", "y", "mean", "shade", "weight",
                        "x1", "y1", "x2", "y2", "strength", "sign"]])  # fmt: skip
-    hidden = alt.Axis(labels=False, ticks=False, title=None, grid=False, domain=False)
     edges = (
         alt.Chart()
         .mark_rule()
         .encode(
-            x=alt.X("x1:Q", axis=hidden),
+            x=alt.X("x1:Q", axis=HIDDEN_AXIS),
             x2="x2:Q",
-            y=alt.Y("y1:Q", axis=hidden),
+            y=alt.Y("y1:Q", axis=HIDDEN_AXIS),
             y2="y2:Q",
             color=alt.Color(
                 "sign:N",
@@ -1579,35 +1406,30 @@ def network_diagram(
                 "strength:Q", scale=alt.Scale(domain=[0, 1], range=[0.25, 0.9]), legend=None
             ),
             tooltip=[alt.Tooltip("weight:Q", format=".3g"), alt.Tooltip("layer:O")],
-        )  # fmt: skip
+        )
         .transform_filter(alt.datum.part == "link")
     )
     dots = (
         alt.Chart()
         .mark_circle(size=70, stroke="#444444", strokeWidth=0.6, opacity=1)
         .encode(
-            x=alt.X("x:Q", axis=hidden),
-            y=alt.Y("y:Q", axis=hidden),
+            x=alt.X("x:Q", axis=HIDDEN_AXIS),
+            y=alt.Y("y:Q", axis=HIDDEN_AXIS),
             fill=alt.condition(
                 "isValid(datum.shade)",
                 alt.Fill(
                     "shade:Q", scale=alt.Scale(domain=[-1, 1], scheme="blueorange"), legend=None
                 ),
                 alt.value("#cccccc"),
-            ),  # fmt: skip
+            ),
             tooltip=[
                 alt.Tooltip("layer:O"),
                 alt.Tooltip("neuron:O"),
                 alt.Tooltip("mean:Q", title="mean output", format=".3g"),
             ],
-        )  # fmt: skip
+        )
         .transform_filter(alt.datum.part == "node")
     )
     panel = _set(alt.layer(edges, dots, data=both), width=PANEL_WIDTH + 30, height=150)
-    chart = _set(
-        panel.facet(
-            facet=alt.Facet(f"{SCHEME}:N", sort=scheme_labels(schemes), title=None), columns=COLUMNS
-        ),  # fmt: skip
-        title=_title("The networks, drawn", ["left: inputs; right: deeper layers", *notes]),
-    )
-    return _style(chart)
+    notes = ["left: inputs; right: deeper layers", *notes]
+    return _style(_scheme_facet(panel, schemes), "The networks, drawn", notes)

@@ -1,12 +1,10 @@
 """The dashboard's views: each one draws one tab from a run's tidy tables and a chart builder.
 
-``VIEWS`` (at the end) is the only list of views. Every view has the same shape: a name (used in
-links and presets), a tab label, ``options(page)``, which draws its own widgets once per script
-run and returns their values, and ``draw(page, opts, out)``, which draws only charts and text into
-``out`` (a Board: see dashboard.page), so it can be redrawn many times while a run trains; plus
-three flags (needs a run? redrawn live? offers the epoch scrubber?). Adding a view is one
-function pair and one line in ``VIEWS``. No maths here: tables come from ``initdash``, charts
-from ``dashboard.charts``.
+``VIEWS`` (at the end) is the only list of views. A view has a name (used in links and
+presets), a tab label, ``options(page)``, which draws its own widgets once per script run and
+returns their values, ``draw(page, opts, out)``, which draws only charts and text into ``out``
+(a Board: see dashboard.page), so it can be redrawn while a run trains, and a few flags (see
+``View``). No maths here: tables come from ``initdash``, charts from ``dashboard.charts``.
 """
 
 from __future__ import annotations
@@ -52,33 +50,31 @@ def _chart(chart, out=st) -> None:
     out.vega_lite_chart(chart_spec(chart), width=WIDE)
 
 
-# Spec templates of charts whose spec depends on a few parameters and not on their one table
-# (charts.scheme_weights): built once per key, then sent with each redraw's table. Building an
-# Altair chart costs ~20 ms of server CPU; the overview's 5 histograms took 95 of a 130 ms redraw
-# (bench/payload.py), now ~10.
+# Specs of the charts whose spec depends on a few parameters and not on their one table, built
+# once per set of parameters. Building an Altair chart costs ~20 ms of server CPU; the
+# overview's 5 histograms took 95 of a 130 ms redraw (bench/payload.py), now ~10.
 _TEMPLATES: dict[tuple, dict] = {}
 
 
-def _chart_once(key: tuple, build: Callable[[], Any], table: pd.DataFrame, out=st) -> None:
-    """Send the chart ``build()`` makes (its table is ``table``) with a spec made once per
-    ``key``: later calls with the same key only swap in the new table."""
+def _chart_once(build: Callable[..., Any], table: pd.DataFrame, out=st, **params) -> None:
+    """Send the chart ``build(table, **params)`` with a spec made once per ``build`` and
+    ``params`` (charts.loss_chart, divergence_chart, scheme_weights): later calls with the same
+    parameters only swap in the new table."""
+    key = (build.__name__, *sorted(params.items()))
     spec = _TEMPLATES.get(key)
     if spec is None:
         if len(_TEMPLATES) > 256:
             _TEMPLATES.clear()
-        spec = _TEMPLATES[key] = {k: v for k, v in chart_spec(build()).items() if k != "datasets"}
+        chart = build(table, **params)
+        spec = _TEMPLATES[key] = {k: v for k, v in chart_spec(chart).items() if k != "datasets"}
     out.vega_lite_chart({**spec, "datasets": {f"{DATASET}0": table}}, width=WIDE)
 
 
 def chart_spec(chart) -> dict:
-    """The Vega-Lite spec sent for an Altair chart, its tables (DataFrames) under fixed names.
-
-    st.altair_chart names each table by a hash of its bytes, so the spec changes whenever the
-    data do and the browser builds a new Vega view on every redraw. Here the tables are
-    called table0, table1, ... in the order they appear, so a chart redrawn with new numbers
-    keeps the same spec and the browser only swaps the data into the view it already has
-    (the app replaces elements in place: see streamlit_app.Board). The spec is not validated
-    again here: tests/test_charts.py validates every builder's output against Vega-Lite.
+    """The Vega-Lite spec sent for an Altair chart, its tables (DataFrames) under fixed names,
+    table0, table1, ... in the order they appear (st.altair_chart names them by a hash of their
+    bytes): a chart redrawn with new numbers keeps its spec, and the browser only swaps the
+    data into the Vega view it already has. Not validated again (tests/test_charts.py does).
     """
     frames: list[tuple[Any, pd.DataFrame]] = []
     _collect_frames(chart, frames)
@@ -116,12 +112,14 @@ def _collect_frames(chart, found: list) -> None:
 
 
 # ---------------------------------------------------------------------- overview
-def hidden_layer(page: Page, label: str, key: str) -> int:
-    """A hidden layer to show, asked only when there are several (1 otherwise)."""
+def hidden_layer(page: Page, label: str, key: str, most: int | None = None) -> int:
+    """A hidden layer to show (of the first ``most``), asked only when there are several (1
+    otherwise)."""
     if page.result is not None:
         H = len(page.result.dims) - 2
     else:
         H = len(page.config.hidden) if page.config is not None else 0
+    H = H if most is None else min(H, most)
     layer = 1
     if H > 1:
         layer = st.segmented_control(
@@ -132,6 +130,11 @@ def hidden_layer(page: Page, label: str, key: str) -> int:
             format_func=lambda i: f"layer {i}",
         )
     return layer if layer in range(1, H + 1) else 1
+
+
+def shown_epoch(page: Page) -> int:
+    """The recorded epoch drawn: the one nearest the scrubber's (the latest by default)."""
+    return page.result.detail_epochs[page.result.detail_index(page.epoch)]
 
 
 def overview_options(page: Page) -> dict:
@@ -145,32 +148,22 @@ def overview_draw(page: Page, opts: dict, out=st) -> None:
     layer differ, and how far that layer's weights have moved from their start."""
     left, right = out.columns([3, 2])
     result, layer = page.result, opts["layer"]
+    if not send_curves(page, opts, left, compact=True):
+        return
     if result is None:
-        if page.config is None:
-            left.info("Choose at least one scheme in the sidebar.")
-            return
-        curves = live.initial_curves(page.config, page.data, page.data_key)
-        send_curves(curves, page.config.epochs, opts, left, compact=True)
         right.info(
             "Press **Train**: here the neurons of each scheme are compared (exactly 0 = "
             "clones), and below, the weights move from where they start."
         )
         return
-    curves = result.curves_table(max_points=CURVE_POINTS)
-    send_curves(curves, result.config.epochs, opts, left, compact=True)
     if len(result.dims) < 3:
         right.info("This network has no hidden layer, so there are no neurons to compare.")
     else:
         div = result.divergence_table()
         table, facts = charts.divergence_table(div[div["layer"] == layer])
         kw = dict(legend=False, panel_width=280, panel_height=OVERVIEW_HEIGHT - 150)
-        _chart_once(
-            ("divergence", *sorted(facts.items()), *sorted(kw.items())),
-            lambda: charts.divergence_chart(table, **facts, **kw),
-            table,
-            out=right,
-        )
-    shown = result.detail_epochs[result.detail_index(page.epoch)]
+        _chart_once(charts.divergence_chart, table, right, **facts, **kw)
+    shown = shown_epoch(page)
     current = result.weights_table(shown, layers=[layer])
     initial = result.weights_table(0, layers=[layer])
     out.markdown(
@@ -179,13 +172,7 @@ def overview_draw(page: Page, opts: dict, out=st) -> None:
     )
     tables, domain, c = charts.scheme_weights_tables(current, initial)
     for col, scheme in zip(out.columns(len(result.schemes)), result.schemes, strict=True):
-        table = tables[scheme]
-        _chart_once(
-            ("scheme_weights", scheme, domain, c),
-            lambda: charts.scheme_weights(table, scheme, domain=domain, c=c),  # noqa: B023
-            table,
-            out=col,
-        )
+        _chart_once(charts.scheme_weights, tables[scheme], col, scheme=scheme, domain=domain, c=c)
     look_for(
         "Left: the training loss of every scheme (solid: training set, dashed: test set). "
         "Right: do the neurons of the layer differ? Exactly 0 means clones (Zeros, Constant); "
@@ -210,40 +197,38 @@ def curves_options(page: Page) -> dict:
     return {"metric": metric or "loss", "log": log}
 
 
-def send_curves(curves: pd.DataFrame, epochs: int, opts: dict, out, compact: bool = False):
-    """The loss (or accuracy) chart, its spec made once per set of facts (charts.loss_chart)."""
+def send_curves(page: Page, opts: dict, out, compact: bool = False) -> bool:
+    """The loss (or accuracy) chart of the run shown, or before the first Train, of each
+    scheme's first weights (epoch 0 only: pressing Train fills in the same chart). False, with
+    a hint, when no scheme is chosen."""
+    if page.result is not None:
+        curves = page.result.curves_table(max_points=CURVE_POINTS)
+        epochs = page.result.config.epochs
+    elif page.config is not None:
+        curves = live.initial_curves(page.config, page.data, page.data_key)
+        epochs = page.config.epochs
+    else:
+        out.info("Choose at least one scheme in the sidebar.")
+        return False
     table, facts = charts.loss_curves_table(
         curves, metric=opts["metric"], log_scale=opts["log"] and opts["metric"] == "loss"
     )
     # compact (the overview): no legends, the cards above name each scheme's colour
     kw = dict(height=OVERVIEW_HEIGHT if compact else 400, legend=not compact, epochs=epochs)
-    _chart_once(
-        ("loss", *sorted(facts.items()), *sorted(kw.items())),
-        lambda: charts.loss_chart(table, **facts, **kw),
-        table,
-        out=out,
-    )
+    _chart_once(charts.loss_chart, table, out, **facts, **kw)
+    return True
 
 
 def curves_draw(page: Page, opts: dict, out=st) -> None:
-    """The curves; before the first Train, epoch 0 only (``initdash.initial_curves``): each
-    scheme's dot shows the loss (or accuracy) of its first weights, and pressing Train fills in
-    the same chart."""
+    if not send_curves(page, opts, out):
+        return
     if page.result is None:
-        if page.config is None:
-            out.info("Choose at least one scheme in the sidebar.")
-            return
-        curves = live.initial_curves(page.config, page.data, page.data_key)
-        send_curves(curves, page.config.epochs, opts, out)
         out.caption(
             "**Before training.** Each dot is where a scheme starts: its "
             f"{opts['metric']} on its first weights, before any update. Press **Train** to "
             "watch the curves grow from here."
         )
         return
-    result = page.result
-    curves = result.curves_table(max_points=CURVE_POINTS)
-    send_curves(curves, result.config.epochs, opts, out)
     look_for(
         "Solid lines are the training set, dashed the held-out test set. A flat line at "
         "ln 2 = 0.693 (for 2 classes) means the network predicts 50/50: it has learned nothing. "
@@ -305,19 +290,13 @@ def clones_options(page: Page) -> dict:
 
 
 def clones_draw(page: Page, opts: dict, out=st) -> None:
-    result, epoch = page.result, page.epoch
+    result = page.result
     if opts["layer"] is None:
         out.info("This network has no hidden layer, so there are no neurons to compare.")
         return
     table, facts = charts.divergence_table(result.divergence_table())
-    _chart_once(
-        ("divergence", *sorted(facts.items())),
-        lambda: charts.divergence_chart(table, **facts),
-        table,
-        out=out,
-    )
-    i = result.detail_index(epoch)
-    shown = result.detail_epochs[i]
+    _chart_once(charts.divergence_chart, table, out, **facts)
+    shown = shown_epoch(page)
     lt = result.layer_table(shown)
     row = lt[(lt.layer == opts["layer"]) & (lt.repeat == 0)]
     distinct = dict(zip(row.scheme, row.distinct_neurons, strict=True))
@@ -344,29 +323,16 @@ def clones_draw(page: Page, opts: dict, out=st) -> None:
 
 # ---------------------------------------------------------------------- neurons
 def neurons_options(page: Page) -> dict:
-    if page.result is not None:
-        H = len(page.result.dims) - 2
-    else:
-        H = len(page.config.hidden) if page.config is not None else 0
-    drawn = list(range(1, min(H, initdash.neurons.LAYERS) + 1))
-    if len(drawn) < 2:
-        return {"layer": 1}
-    layer = st.segmented_control(
-        "Hidden layer (what its neurons compute)",
-        drawn,
-        default=1,
-        key="o_neuron_layer",
-        format_func=lambda i: f"layer {i}",
-    )
-    return {"layer": layer if layer in drawn else 1}
+    label = "Hidden layer (what its neurons compute)"
+    return {"layer": hidden_layer(page, label, "o_neuron_layer", most=initdash.neurons.LAYERS)}
 
 
 def neurons_draw(page: Page, opts: dict, out=st) -> None:
-    result, epoch = page.result, page.epoch
+    result = page.result
     if len(result.dims) < 3:
         out.info("This network has no hidden layer, so there are no neurons to draw.")
         return
-    shown = result.detail_epochs[result.detail_index(epoch)]
+    shown = shown_epoch(page)
     H, width = len(result.dims) - 2, max(result.dims[1:-1])
     notes = []
     if H > initdash.neurons.LAYERS:
@@ -426,26 +392,27 @@ SIGNAL_MEASURES = {
 }
 
 
-def signal_options(page: Page) -> dict:
+def measure_control(key: str, help: str | None = None) -> str:
+    """The per-layer measure to plot (the signal-flow tab and the deep-signal lab)."""
     m = st.segmented_control(
         "Measure",
         list(SIGNAL_MEASURES),
         default="act_std",
         format_func=SIGNAL_MEASURES.get,
-        key="o_signal",
-        help="what to plot against depth",
+        key=key,
+        help=help,
     )
-    return {"measure": m or "act_std"}
+    return m or "act_std"
+
+
+def signal_options(page: Page) -> dict:
+    return {"measure": measure_control("o_signal", help="what to plot against depth")}
 
 
 def signal_draw(page: Page, opts: dict, out=st) -> None:
-    result, epoch = page.result, page.epoch
-    i = result.detail_index(epoch)
-    shown = result.detail_epochs[i]
+    result, shown = page.result, shown_epoch(page)
     out.markdown(f"Signal flow through the layers at epoch **{shown}**")
-    lt = result.layer_table(shown)
-    lt = lt[lt.repeat == 0]
-    _chart(charts.signal_flow(lt, measure=opts["measure"]), out=out)
+    _chart(charts.signal_flow(result.layer_table(shown), measure=opts["measure"]), out=out)
     look_for(
         "Read it left to right for the forward pass (activations) and right to left for the "
         "backward pass (gradients). A line that falls by orders of magnitude is a vanishing "
@@ -547,15 +514,14 @@ def updates_draw(page: Page, opts: dict, out=st) -> None:
 
 # ---------------------------------------------------------------------- boundary
 def boundary_draw(page: Page, opts: dict, out=st) -> None:
-    result, epoch = page.result, page.epoch
+    result = page.result
     if result.grid is None:
         out.info(
             "Decision boundaries need 2-D data; this dataset has "
             f"{result.data.n_features} features."
         )
         return
-    i = result.detail_index(epoch)
-    shown = result.detail_epochs[i]
+    shown = shown_epoch(page)
     _chart(
         charts.decision_boundaries(
             result.boundary_table(shown),
@@ -641,46 +607,43 @@ def accuracy_value(row) -> float | None:
     return None if row["undecided"] else row["test_accuracy"]
 
 
+# The TL;DR's number columns: the summary's column shown, and its format.
+TLDR_NUMBERS = {
+    "backprop signal at init, layer 1 / output": ("signal_ratio_at_init", "%.2g"),
+    "saturated at init": ("saturated_at_init", "percent"),
+    "dead at init": ("dead_at_init", "percent"),
+    "loss at init": ("initial_loss", "%.3g"),
+    "final train loss": ("train_loss", "%.3g"),
+    "final test loss": ("test_loss", "%.3g"),
+}
+
+
 def tldr_table(result: Result) -> pd.DataFrame:
     s = result.summary()
     rows = [r for _, r in s.iterrows()]
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "Initialization": s["label"],
             "Symmetry broken?": [symmetry_text(r) for r in rows],
             "Learning outcome": [outcome_text(r) for r in rows],
             "Risk of vanishing/exploding gradient?": [risk_text(r) for r in rows],
-            "backprop signal at init, layer 1 / output": s["signal_ratio_at_init"],
-            "saturated at init": s["saturated_at_init"],
-            "dead at init": s["dead_at_init"],
-            "loss at init": s["initial_loss"],
-            "final train loss": s["train_loss"],
-            "final test loss": s["test_loss"],
+            **{column: s[name] for column, (name, _) in TLDR_NUMBERS.items()},
             "final test accuracy": [accuracy_value(r) for r in rows],
         }
     )
-    return out
 
 
 def tldr_draw(page: Page, opts: dict, out=st) -> None:
     result = page.result
     note = "" if result.finished else " (so far: training is still running)"
     out.markdown(f"**TL;DR**, computed from this run{note}")
+    formats = {column: fmt for column, (_, fmt) in TLDR_NUMBERS.items()}
+    formats["final test accuracy"] = "percent"
     out.dataframe(
         tldr_table(result),
         hide_index=True,
         width=WIDE,
-        column_config={
-            "backprop signal at init, layer 1 / output": st.column_config.NumberColumn(
-                format="%.2g"
-            ),
-            "saturated at init": st.column_config.NumberColumn(format="percent"),
-            "dead at init": st.column_config.NumberColumn(format="percent"),
-            "loss at init": st.column_config.NumberColumn(format="%.3g"),
-            "final train loss": st.column_config.NumberColumn(format="%.3g"),
-            "final test loss": st.column_config.NumberColumn(format="%.3g"),
-            "final test accuracy": st.column_config.NumberColumn(format="percent"),
-        },
+        column_config={c: st.column_config.NumberColumn(format=f) for c, f in formats.items()},
     )
     look_for(
         "Nothing here is typed in. **Symmetry**: whether, at the end, some layer's neurons "
@@ -733,13 +696,7 @@ def deep_options(page: Page) -> dict:
     width = c3.select_slider(
         "Width", DEEP_WIDTHS, value=128, key="o_deep_width", help="units per layer"
     )
-    m = st.segmented_control(
-        "Measure",
-        list(SIGNAL_MEASURES),
-        default="act_std",
-        format_func=SIGNAL_MEASURES.get,
-        key="o_deep_measure",
-    )
+    measure = measure_control("o_deep_measure")
     backprop = st.toggle(
         "Map: backprop signal",
         key="o_deep_map_backprop",
@@ -750,7 +707,7 @@ def deep_options(page: Page) -> dict:
         "activation": act,
         "depth": depth,
         "width": width,
-        "measure": m or "act_std",
+        "measure": measure,
         "map": "backprop" if backprop else "spread",
     }
 
