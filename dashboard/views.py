@@ -307,7 +307,10 @@ def clones_draw(page: Page, opts: dict, out=st) -> None:
         f"({'all' if k == width else f'first {k} of'} {width} neurons; 1 = identical outputs)"
     )
     _chart(
-        charts.similarity_heatmaps(result.similarity_table(shown, opts["layer"]), distinct), out=out
+        charts.similarity_heatmaps(
+            result.similarity_table(shown, opts["layer"]), distinct, width=width
+        ),
+        out=out,
     )
     look_for(
         "Per-neuron output divergence is the RMS distance between two neurons' outputs on the "

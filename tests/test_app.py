@@ -176,6 +176,22 @@ def test_neuron_pictures_of_clones_are_identical_on_the_page():
         assert len(pictures) == distinct, label
 
 
+def test_clones_headers_count_distinct_neurons_of_the_whole_layer():
+    """A 40-wide layer: the heatmap shows its first 32 neurons, but the header's count is the
+    layer's (the TL;DR's), so it reads "of 40", never "40 distinct of 32"."""
+    at = open_view(
+        train(fresh({**TINY, "hidden": "40", "schemes": "zeros,xavier_normal"})), "clones"
+    )
+    run = run_of(at)
+    lt = run.result.layer_table(run.result.detail_epochs[-1])
+    row = lt[(lt.layer == 1) & (lt.repeat == 0)]
+    distinct = dict(zip(row.scheme, row.distinct_neurons, strict=True))
+    texts = json.dumps(charts(at))
+    for scheme, label in (("zeros", "Zeros"), ("xavier_normal", "Xavier normal")):
+        assert f"{label}: {int(distinct[scheme])} distinct of 40" in texts
+    assert "first 32 of 40 neurons" in " ".join(m.value for m in at.markdown)
+
+
 def test_cards_say_only_what_has_happened():
     """A card's warning sits beside its number: "diverged at epoch N" (no "-1 distinct" for a
     scheme whose every repeat diverged), and "no learning" only once the run has ended."""
