@@ -379,9 +379,8 @@ def _split_params(params: dict[str, np.ndarray]) -> tuple[list, list, list, list
     def pick(p: str, last: int) -> list[np.ndarray]:
         return [params[f"{p}{i}"] for i in range(1, last + 1)]
 
-    if not with_bn:
-        return pick("W", n), pick("b", n), [], []
-    return pick("W", n), pick("b", n), pick("gamma", n - 1), pick("beta", n - 1)
+    n_bn = n - 1 if with_bn else 0
+    return pick("W", n), pick("b", n), pick("gamma", n_bn), pick("beta", n_bn)
 
 
 def loss_and_grads(

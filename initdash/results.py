@@ -292,23 +292,22 @@ class Result:
         at every detailed epoch: epoch, scheme, bin (lo, hi) and the share of the outputs in
         that bin (0 for a diverged model)."""
         first = np.arange(len(self.schemes)) * self.repeats
-        frames = []
-        for e, st in zip(self.detail_epochs, self.details, strict=True):
+
+        def frame(e: int, st: LayerStats) -> pd.DataFrame:
             edges, h = st.act_edges[layer - 1], st.act_hist[layer - 1][first]
             S, B = h.shape
             total = np.maximum(h.sum(axis=1, keepdims=True), 1)
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "epoch": e,
-                        "scheme": np.repeat(self.schemes, B),
-                        "lo": np.tile(edges[:-1], S),
-                        "hi": np.tile(edges[1:], S),
-                        "share": (h / total).ravel(),
-                    }
-                )
+            return pd.DataFrame(
+                {
+                    "epoch": e,
+                    "scheme": np.repeat(self.schemes, B),
+                    "lo": np.tile(edges[:-1], S),
+                    "hi": np.tile(edges[1:], S),
+                    "share": (h / total).ravel(),
+                }
             )
-        return pd.concat(frames, ignore_index=True)
+
+        return self._per_detail(frame)
 
     def _model_layers(self, n: int, **columns) -> dict[str, Any]:
         """``columns``, then the scheme, repeat and layer (1..n) of each row of a
