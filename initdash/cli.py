@@ -408,9 +408,6 @@ def propagate_header(kwargs: Mapping[str, Any]) -> str:
     )
 
 
-PROPAGATE_COLUMNS = LAYER_COLUMNS
-
-
 def cmd_propagate(args: argparse.Namespace) -> str:
     kwargs = propagate_kwargs(args)
     frame = propagate(**kwargs)
@@ -419,9 +416,9 @@ def cmd_propagate(args: argparse.Namespace) -> str:
     columns = {
         "scheme": list(frame.scheme),
         "layer": [str(layer) for layer in frame.layer],
-        **{c: _nums(frame[c], ".4g") for c in PROPAGATE_COLUMNS},
+        **{c: _nums(frame[c], ".4g") for c in LAYER_COLUMNS},
     }
-    numbers = ("layer", *PROPAGATE_COLUMNS)
+    numbers = ("layer", *LAYER_COLUMNS)
     return propagate_header(kwargs) + "\n" + _format_table(columns, numbers)
 
 

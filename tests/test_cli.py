@@ -332,7 +332,7 @@ def test_propagate_table(capsys):
     assert code == 0, err
     lines = out.splitlines()
     assert "activation=relu" in lines[0] and "depth=5" in lines[0] and "width=16" in lines[0]
-    assert lines[1].split() == ["scheme", "layer", *cli.PROPAGATE_COLUMNS]
+    assert lines[1].split() == ["scheme", "layer", *cli.LAYER_COLUMNS]
     rows = [line.split() for line in lines[2:]]
     assert len(rows) == 2 * 5
     assert [(r[0], int(r[1])) for r in rows] == [
