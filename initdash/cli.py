@@ -67,9 +67,6 @@ PROPAGATE_FIELDS = {
     "dtype": dataclasses.replace(FIELDS["dtype"], default=_OWN["dtype"].default),
 }
 OWN_ARGUMENTS = ("depth", "width", "n_samples", "dtype")  # propagate()'s, not the config's
-# flag -> config field
-TRAIN_FLAGS = {flag(name): name for name in TRAIN_FIELDS}
-PROPAGATE_FLAGS = {flag(name): name for name in (*SCHEME_FIELDS, "activation", "seed", "dtype")}
 GENERATED_ONLY = ("dataset", "n_samples", "noise", "n_classes")
 
 # The flags that set no config field: name -> add_argument's keywords.
