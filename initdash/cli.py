@@ -67,9 +67,6 @@ PROPAGATE_FIELDS = {
     "dtype": dataclasses.replace(FIELDS["dtype"], default=_OWN["dtype"].default),
 }
 OWN_ARGUMENTS = ("depth", "width", "n_samples", "dtype")  # propagate()'s, not the config's
-# flag -> config field
-TRAIN_FLAGS = {flag(name): name for name in TRAIN_FIELDS}
-PROPAGATE_FLAGS = {flag(name): name for name in (*SCHEME_FIELDS, "activation", "seed", "dtype")}
 GENERATED_ONLY = ("dataset", "n_samples", "noise", "n_classes")
 
 # The flags that set no config field: name -> add_argument's keywords.
@@ -408,9 +405,6 @@ def propagate_header(kwargs: Mapping[str, Any]) -> str:
     )
 
 
-PROPAGATE_COLUMNS = LAYER_COLUMNS
-
-
 def cmd_propagate(args: argparse.Namespace) -> str:
     kwargs = propagate_kwargs(args)
     frame = propagate(**kwargs)
@@ -419,9 +413,9 @@ def cmd_propagate(args: argparse.Namespace) -> str:
     columns = {
         "scheme": list(frame.scheme),
         "layer": [str(layer) for layer in frame.layer],
-        **{c: _nums(frame[c], ".4g") for c in PROPAGATE_COLUMNS},
+        **{c: _nums(frame[c], ".4g") for c in LAYER_COLUMNS},
     }
-    numbers = ("layer", *PROPAGATE_COLUMNS)
+    numbers = ("layer", *LAYER_COLUMNS)
     return propagate_header(kwargs) + "\n" + _format_table(columns, numbers)
 
 

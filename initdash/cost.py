@@ -1,35 +1,24 @@
 """What a run will cost, in seconds, before it runs: counts of its work times fitted prices.
 
-A run (:class:`initdash.train.Trainer`) spends its time on a few kinds of work, each counted
-here from the config and the data sizes alone (:func:`counts`):
+:func:`counts` counts a run's kinds of work (:class:`initdash.train.Trainer`) from the config
+and the data sizes alone:
 
-* ``macs``: multiply-adds of the matrix products: every training step (forward and backward,
-  about 3 forward passes), the evaluation of the test set every epoch and of the training set
-  every epoch in mini-batch mode, the detailed measurements (a forward and backward pass on the
-  probe batch, the decision-boundary grid) and LSUV's rescaling passes;
-* ``elems``: activation values computed (models x units x rows: 3 passes per training row,
-  1 per evaluated row);
-* ``updates``: parameter values the optimizer touches (models x parameters x steps x its
-  operations: SGD 2, momentum 4, Adam 11);
-* ``calls``: numpy calls per layer (each step's forward, backward and update; each evaluation's
-  forward), whose fixed cost dominates small nets;
-* ``steps``, ``epochs``: fixed costs per training step (loss, divergence checks, batch
-  indexing) and per epoch (shuffling, recording);
+* ``macs``: multiply-adds of the matrix products (training steps, about 3 forward passes each;
+  the evaluations every epoch; the detailed measurements; LSUV's rescaling passes);
+* ``elems``: activation values computed (3 per training row, 1 per evaluated row);
+* ``updates``: parameter values the optimizer touches, times its operations (SGD 2, momentum
+  4, Adam 11);
+* ``calls``: numpy calls per layer, whose fixed cost dominates small nets;
+* ``steps``, ``epochs``: fixed costs per training step and per epoch;
 * ``details``, ``detail_elems``, ``detail_params``, ``gram``: the detailed measurements at the
-  snapshot epochs (per layer; per activation value of the probe batch; per parameter, for the
-  weight histograms and norms; the neuron-by-neuron Gram matrices of the clone and similarity
-  measures: width^2 x probe rows);
-* ``bn_elems``, ``bn_calls``: BatchNorm's extra work (when it is on): hidden activation
-  values normalized in training steps (models x hidden units x training rows: batch
-  statistics, normalization, gamma and beta forward and their gradients backward) and
-  evaluated (its running statistics, as a scale and shift), and its numpy calls per hidden
-  layer and step; its gamma and beta (2 per hidden unit) add to ``updates`` and ``draws``;
-* ``draws``: initial weights drawn (models x parameters);
+  snapshot epochs (per layer, per probe activation value, per parameter, and the neuron-by-
+  neuron Gram matrices: width^2 x probe rows);
+* ``bn_elems``, ``bn_calls``: BatchNorm's extra work per hidden value and per hidden layer;
+* ``draws``: initial weights drawn;
 * ``flushed``: the activation values of a run whose signal shrinks toward the subnormal range
-  (``nn.StackedMLP.needs_flush``: from then on every layer of every pass sets tiny values to
-  0, two more passes over its values). Whether it will, is estimated at initialization from
-  the variance formula (:func:`shrinks`); a run whose signal only shrinks later is not
-  foreseen (the app stops any run at the limit: ``dashboard.live.advance``).
+  (``nn.StackedMLP.needs_flush``: two more passes over its values), foreseen at initialization
+  by :func:`shrinks`; a run whose signal only shrinks later is not (the app stops any run at
+  the limit: ``dashboard.live.advance``).
 
 :func:`seconds` is their sum weighted by ``PRICES``, fitted by ``bench/cost_fit.py`` on
 measured runs (one BLAS thread, the thread's CPU time, as the app trains). A run's CPU time on

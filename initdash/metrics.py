@@ -1,38 +1,17 @@
 """Measurements on stacks of networks: all functions take arrays with a leading model axis;
-layer outputs are (M, n neurons, m examples).
+layer outputs are (M, n neurons, m examples). These definitions are the ones the app, the CLI
+and the TL;DR use (docs/architecture.md says where each is shown); each function says what it
+measures. Two need more words:
 
-Definitions (these are the ones the app, the CLI and the TL;DR use; docs/architecture.md says
-where each is shown):
-
-* per-neuron output divergence of a layer with outputs A (n x m) on a probe set: the RMS
-  distance between two neurons' output vectors, averaged over all pairs, **relative to the
-  layer's own spread**: ``D / (sqrt(2) * std(A))`` with
+* per-neuron output divergence (:func:`divergence`): ``D / (sqrt(2) * std(A))`` with
   ``D = sqrt( sum_{i<j} ||a_i - a_j||^2 / (n(n-1)/2) / m )`` computed in O(m n) from
   ``sum_{i<j} ||a_i - a_j||^2 = n sum ||d_i||^2 - ||sum d_i||^2`` with ``d_i = a_i - a_1``
-  (shifting by the first neuron keeps exact clones at exactly 0). Scale-free: 0 for clones,
-  about 1 for neurons as different as unrelated ones, whether the outputs are 1e-7 or 1 in size.
-  Values under ``CLONE_RTOL`` are float rounding and read exactly 0: BLAS may compute two
-  identical rows of a matrix product in different orders, 1 unit in the last place apart;
-* parameter clones: every neuron of a layer has bit-identical incoming and outgoing weights
-  (the symmetry problem itself, see :func:`param_clones`);
-* dead unit (ReLU family): pre-activation <= 0 for every probe example; stuck unit (tanh,
-  sigmoid): saturated (below) on every probe example;
-* distinct neurons: among the units that are neither dead nor stuck, those whose output differs
-  from every earlier one's by more than ``CLONE_RTOL`` times the layer's RMS output (so a layer
-  reads "k distinct + d dead + s stuck" of n);
-* neuron similarity: ``1 - ||c_i - c_j|| / (||c_i|| + ||c_j||)`` on the outputs centred by the
-  layer's mean output ``c = a - mean(A)``: 1 for identical outputs, whatever their size;
-* saturated fraction (tanh, sigmoid): share of outputs where the activation's slope is below
-  ``SATURATION_SLOPE`` times its peak slope (tanh: 1, sigmoid: 0.25); dead fraction (ReLU
-  family): share of dead units;
-* weight histograms: counts on bin edges shared by all schemes of a layer, spaced evenly in
-  asinh(w / c) so tiny and huge weights are both visible (a symlog axis with constant c);
-* activation histograms (:func:`activation_edges`): for tanh and sigmoid, ``ACT_BINS`` equal
-  bins over the activation's whole range (so the same bins at every epoch, saturation in the
-  end bins and a collapse to 0 in the middle one); for unbounded activations, bins between the
-  smallest and largest output of the epoch, spaced evenly in asinh(a / ACT_SYMLOG_C);
-* percentiles (:func:`percentiles`): the 2nd, 50th and 98th (Glorot & Bengio 2010's bands) of
-  each model's values, e.g. all outputs of a layer on the probe batch.
+  (shifting by the first neuron keeps exact clones at exactly 0). Values under ``CLONE_RTOL``
+  are float rounding and read exactly 0: BLAS may compute two identical rows of a matrix
+  product in different orders, 1 unit in the last place apart;
+* distinct neurons (:func:`distinct_neurons`): among the units that are neither dead nor
+  stuck, those whose output differs from every earlier one's by more than ``CLONE_RTOL``
+  times the layer's RMS output (so a layer reads "k distinct + d dead + s stuck" of n).
 """
 
 from __future__ import annotations
@@ -138,9 +117,9 @@ def distinct_neurons(A: np.ndarray, inactive: np.ndarray | None = None) -> np.nd
 
 
 def similarity(A: np.ndarray, max_neurons: int = SIMILARITY_NEURONS) -> np.ndarray:
-    """Neuron-by-neuron similarity of the first ``max_neurons`` neurons, on outputs centred by
-    the layer's mean output (so 0.5 +- tiny sigmoid outputs do not all look alike).
-    -> (M, k, k) in [0, 1]."""
+    """Neuron-by-neuron similarity ``1 - ||c_i - c_j|| / (||c_i|| + ||c_j||)`` of the first
+    ``max_neurons`` neurons, on outputs centred by the layer's mean output ``c = a - mean(A)``
+    (so 0.5 +- tiny sigmoid outputs do not all look alike). -> (M, k, k) in [0, 1]."""
     C = A - A.mean(axis=(1, 2), keepdims=True)
     C = C[:, :max_neurons, :]
     D2, norms = _gram_distances(C)
@@ -179,7 +158,8 @@ def prediction_gap(logits: np.ndarray) -> np.ndarray:
 
 
 def hist_edges(weights: np.ndarray, bins: int = HIST_BINS) -> tuple[np.ndarray, float]:
-    """Shared bin edges for one layer's stacked weights (M, ...) and the symlog constant c."""
+    """Shared bin edges for one layer's stacked weights (M, ...), spaced evenly in asinh(w / c)
+    so tiny and huge weights are both visible, and that symlog constant c."""
     flat = weights.reshape(weights.shape[0], -1)
     finite = np.where(np.isfinite(flat), flat, 0.0)
     R = float(np.abs(finite).max()) if finite.size else 0.0

@@ -50,19 +50,25 @@ class NeuronSnapshot:
 def thumbnail_inputs(data: Data) -> Thumbnails:
     """A grid over the (standardized) data plane, or data points on their first two
     principal components when there are more than 2 features."""
-    X = np.concatenate([data.X_train, data.X_test])
     if data.n_features == 2:
-        lo, hi = X.min(axis=0), X.max(axis=0)
-        pad = 0.1 * (hi - lo) + 0.25
-        xs, ys = (np.linspace(lo[j] - pad[j], hi[j] + pad[j], THUMB) for j in (0, 1))
-        gx, gy = np.meshgrid(xs, ys)
-        grid = np.column_stack([gx.ravel(), gy.ravel()])
+        grid = plane_grid(data, THUMB)[2]
         return Thumbnails(grid, grid, "grid")
+    X = np.concatenate([data.X_train, data.X_test])
     pick = np.unique(np.round(np.linspace(0, len(X) - 1, min(THUMB**2, len(X)))).astype(int))
     points = X[pick]
     centred = points - points.mean(axis=0)
     _, _, vt = np.linalg.svd(centred, full_matrices=False)
     return Thumbnails(points, centred @ vt[:2].T, "pca")
+
+
+def plane_grid(data: Data, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A size x size grid over the (standardized) 2-D data, with a margin: xs, ys, points."""
+    X = np.concatenate([data.X_train, data.X_test])
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = 0.1 * (hi - lo) + 0.25
+    xs, ys = (np.linspace(lo[j] - pad[j], hi[j] + pad[j], size) for j in (0, 1))
+    gx, gy = np.meshgrid(xs, ys)
+    return xs, ys, np.column_stack([gx.ravel(), gy.ravel()])
 
 
 def record(

@@ -17,23 +17,15 @@ Output: one sigmoid unit with binary cross-entropy for 2 classes, softmax with c
 more, both computed from the logits, so huge logits give a large finite loss, not inf or NaN.
 
 BatchNorm (``batchnorm=True``; Ioffe & Szegedy 2015): every hidden pre-activation ``u = W a + b``
-is normalized per unit over the batch, ``x = (u - mean) / sqrt(var + BN_EPS)``, then scaled and
-shifted by the unit's learned ``gamma`` (starts at 1) and ``beta`` (starts at 0):
-``z = gamma x + beta``, ``a = g(z)``. The output layer is not normalized. The layer's own bias
-``b`` is redundant (normalizing subtracts it again), so it stays at 0: its gradient is set to
-exactly 0 (even a rounding-level gradient would move it under Adam); ``beta`` does its job.
-``gamma`` and ``beta`` of layer l live in ``BN[l]`` = (M, n_l, 2) with views ``gammas``/``betas``
-(M, n_l, 1); their gradients in ``dBN``. ``params``/``grads`` list every trained array.
-
-Which statistics: :meth:`full_pass` (training steps, and the probe measurements, whose gradients
-only exist this way) normalizes with the batch's own mean and variance; :meth:`forward` and
-:meth:`predict_proba` (evaluation: the test set, the decision grid) use running averages, as
-frameworks do. :meth:`track` updates those after a training step: ``running = BN_MOMENTUM x
-running + (1 - BN_MOMENTUM) x batch``, with the unbiased batch variance (PyTorch's convention,
-its ``momentum=0.1``; a batch of one example leaves them alone). In a hidden layer with
-BatchNorm, ``Workspace.Z`` holds ``z`` (what the activation gets: saturation and dead units are
-measured there), ``Workspace.XH`` the normalized ``x`` (or, in evaluation, ``u``), and
-``Workspace.dZ`` the gradient with respect to ``u``, the one the layer's weights learn from.
+is normalized per unit over the batch, ``x = (u - mean) / sqrt(var + BN_EPS)``, then
+``z = gamma x + beta`` (learned, starting at 1 and 0), ``a = g(z)``; the output layer is not
+normalized. The bias ``b`` is redundant (normalizing subtracts it again), so its gradient is set
+to exactly 0 (even a rounding-level gradient would move it under Adam); ``beta`` does its job.
+Training passes (:meth:`full_pass`) normalize with the batch's statistics; evaluation
+(:meth:`forward`, :meth:`predict_proba`) with running averages that :meth:`track` updates,
+PyTorch's way (``momentum=0.1``, the unbiased batch variance). ``Workspace.Z`` holds ``z``
+(saturation and dead units are measured there), ``XH`` the normalized ``x`` (in evaluation:
+``u``) and ``dZ`` the gradient with respect to ``u``, the one the weights learn from.
 """
 
 from __future__ import annotations
@@ -387,9 +379,8 @@ def _split_params(params: dict[str, np.ndarray]) -> tuple[list, list, list, list
     def pick(p: str, last: int) -> list[np.ndarray]:
         return [params[f"{p}{i}"] for i in range(1, last + 1)]
 
-    if not with_bn:
-        return pick("W", n), pick("b", n), [], []
-    return pick("W", n), pick("b", n), pick("gamma", n - 1), pick("beta", n - 1)
+    n_bn = n - 1 if with_bn else 0
+    return pick("W", n), pick("b", n), pick("gamma", n_bn), pick("beta", n_bn)
 
 
 def loss_and_grads(

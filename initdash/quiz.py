@@ -22,7 +22,7 @@ from .activations import get_activation
 from .config import TrainConfig
 from .presets import DEFAULT_QUESTIONS, PRESETS
 from .schemes import SCHEMES
-from .verdicts import EXPLODE_RATIO, RELAPSE, RISK_SHARE, VANISH_RATIO
+from .verdicts import EXPLODE_RATIO, RELAPSE, RISK_SHARE, VANISH_RATIO, first_epoch_at_or_below
 
 RACE_LOSS = 0.3  # the race question: which scheme's training loss gets down to this first?
 NONE = "none"  # the race's answer when no scheme gets there
@@ -175,12 +175,6 @@ def choices(name: str, schemes: Sequence[str]) -> tuple[str, ...]:
     """The answers a question offers (for the race: the schemes, then NONE)."""
     q = QUESTIONS[name]
     return q.choices if q.per_scheme else (*schemes, NONE)
-
-
-def first_epoch_at_or_below(loss: np.ndarray, level: float) -> int:
-    """The first epoch whose loss is at or below ``level``; -1 = never."""
-    hit = np.flatnonzero(np.asarray(loss, dtype=float) <= level)
-    return int(hit[0]) if hit.size else -1
 
 
 def facts(result) -> pd.DataFrame:

@@ -240,25 +240,21 @@ class Result:
 
     def divergence_table(self) -> pd.DataFrame:
         """Per detailed epoch, scheme, repeat and hidden layer: divergence and distinct neurons."""
-        frames = []
-        for e, st in zip(self.detail_epochs, self.details, strict=True):
+
+        def frame(e: int, st: LayerStats) -> pd.DataFrame:
             M, H = st.divergence.shape
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "epoch": e,
-                        "scheme": np.repeat(self.model_scheme, H),
-                        "repeat": np.repeat(self.model_repeat, H),
-                        "layer": np.tile(np.arange(1, H + 1), M),
-                        "divergence": st.divergence.ravel(),
-                        "distinct_neurons": st.distinct.ravel(),
-                        "dead_neurons": st.dead_units.ravel(),
-                        "stuck_neurons": st.stuck_units.ravel(),
-                        "width": np.tile(self.dims[1 : H + 1], M),
-                    }
-                )
+            return pd.DataFrame(
+                {
+                    **self._model_layers(H, epoch=e),
+                    "divergence": st.divergence.ravel(),
+                    "distinct_neurons": st.distinct.ravel(),
+                    "dead_neurons": st.dead_units.ravel(),
+                    "stuck_neurons": st.stuck_units.ravel(),
+                    "width": np.tile(self.dims[1 : H + 1], M),
+                }
             )
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+        return self._per_detail(frame) if self.details else pd.DataFrame()
 
     def weights_table(
         self, epoch: int | None = None, layers: list[int] | None = None
@@ -296,33 +292,43 @@ class Result:
         at every detailed epoch: epoch, scheme, bin (lo, hi) and the share of the outputs in
         that bin (0 for a diverged model)."""
         first = np.arange(len(self.schemes)) * self.repeats
-        frames = []
-        for e, st in zip(self.detail_epochs, self.details, strict=True):
+
+        def frame(e: int, st: LayerStats) -> pd.DataFrame:
             edges, h = st.act_edges[layer - 1], st.act_hist[layer - 1][first]
             S, B = h.shape
             total = np.maximum(h.sum(axis=1, keepdims=True), 1)
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "epoch": e,
-                        "scheme": np.repeat(self.schemes, B),
-                        "lo": np.tile(edges[:-1], S),
-                        "hi": np.tile(edges[1:], S),
-                        "share": (h / total).ravel(),
-                    }
-                )
+            return pd.DataFrame(
+                {
+                    "epoch": e,
+                    "scheme": np.repeat(self.schemes, B),
+                    "lo": np.tile(edges[:-1], S),
+                    "hi": np.tile(edges[1:], S),
+                    "share": (h / total).ravel(),
+                }
             )
-        return pd.concat(frames, ignore_index=True)
 
-    def _percentile_frame(self, values: np.ndarray, **columns) -> pd.DataFrame:
-        """(M, layers, 3) percentiles -> rows per scheme, repeat and layer, + ``columns``."""
-        M, n, _ = values.shape
-        table = {
+        return self._per_detail(frame)
+
+    def _model_layers(self, n: int, **columns) -> dict[str, Any]:
+        """``columns``, then the scheme, repeat and layer (1..n) of each row of a
+        (models, n) array raveled."""
+        return {
             **columns,
             "scheme": np.repeat(self.model_scheme, n),
             "repeat": np.repeat(self.model_repeat, n),
-            "layer": np.tile(np.arange(1, n + 1), M),
+            "layer": np.tile(np.arange(1, n + 1), self.n_models),
         }
+
+    def _per_detail(self, frame) -> pd.DataFrame:
+        """``frame(epoch, stats)`` of every detailed epoch, concatenated."""
+        return pd.concat(
+            [frame(e, st) for e, st in zip(self.detail_epochs, self.details, strict=True)],
+            ignore_index=True,
+        )
+
+    def _percentile_frame(self, values: np.ndarray, **columns) -> pd.DataFrame:
+        """(M, layers, 3) percentiles -> rows per scheme, repeat and layer, + ``columns``."""
+        table = self._model_layers(values.shape[1], **columns)
         for k, q in enumerate(PERCENTILES):
             table[f"p{q:g}"] = values[:, :, k].ravel()
         return pd.DataFrame(table)
@@ -331,13 +337,7 @@ class Result:
         """Glorot & Bengio's bands: per detailed epoch, scheme, repeat and hidden layer, the
         2nd, 50th and 98th percentiles of the layer's outputs on the probe batch (p2, p50,
         p98)."""
-        return pd.concat(
-            [
-                self._percentile_frame(st.act_pct, epoch=e)
-                for e, st in zip(self.detail_epochs, self.details, strict=True)
-            ],
-            ignore_index=True,
-        )
+        return self._per_detail(lambda e, st: self._percentile_frame(st.act_pct, epoch=e))
 
     def gradient_table(self, epoch: int | None = 0) -> pd.DataFrame:
         """The gradients at a detailed epoch (default: at init), per scheme, repeat and weight
@@ -358,25 +358,20 @@ class Result:
         """Update-to-data ratios over training: per detailed epoch (whose next optimizer step
         it measures: none after the last), scheme, repeat and weight layer, the ratio std(update)
         / std(weights) and its log10 (NaN where the ratio is 0, infinite or missing)."""
-        frames = []
-        for e, st in zip(self.detail_epochs, self.details, strict=True):
+
+        def frame(e: int, st: LayerStats) -> pd.DataFrame:
             r = st.update_ratio
-            M, L = r.shape
             with np.errstate(all="ignore"):
                 log = np.where(np.isfinite(r) & (r > 0), np.log10(r), np.nan)
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "epoch": e,
-                        "scheme": np.repeat(self.model_scheme, L),
-                        "repeat": np.repeat(self.model_repeat, L),
-                        "layer": np.tile(np.arange(1, L + 1), M),
-                        "update_ratio": r.ravel(),
-                        "log10_ratio": log.ravel(),
-                    }
-                )
+            return pd.DataFrame(
+                {
+                    **self._model_layers(r.shape[1], epoch=e),
+                    "update_ratio": r.ravel(),
+                    "log10_ratio": log.ravel(),
+                }
             )
-        return pd.concat(frames, ignore_index=True)
+
+        return self._per_detail(frame)
 
     def similarity_table(self, epoch: int | None = None, layer: int = 1) -> pd.DataFrame:
         """Neuron-by-neuron similarity (repeat 0) of a hidden layer: scheme, i, j, similarity."""

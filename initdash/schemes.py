@@ -221,14 +221,6 @@ SCHEMES: dict[str, Scheme] = {
 }
 
 
-def get_scheme(name: str) -> Scheme:
-    """Look a scheme up by its canonical name; the error lists the valid names."""
-    try:
-        return SCHEMES[name]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown scheme {name!r}; choose one of: {', '.join(SCHEMES)}") from None
-
-
 def stream(seed: int, purpose: str, *more: int) -> np.random.Generator:
     """A random stream of its own for every purpose (a scheme's weights, the batch order, the
     probe set, ...): it depends on (seed, purpose, more) and nothing else, so adding a scheme
@@ -278,7 +270,9 @@ def sample_weights(
     X: np.ndarray | None = None,
 ) -> list[np.ndarray]:
     """Weight matrices ``[(n1, n0), (n2, n1), ...]`` for one network, drawn from ``rng``."""
-    s = get_scheme(scheme)
+    s = SCHEMES.get(scheme) if isinstance(scheme, str) else None
+    if s is None:
+        raise ValueError(f"unknown scheme {scheme!r}; choose one of: {', '.join(SCHEMES)}")
     gain = calculate_gain(activation)
     param = s.default if scale is None else float(scale)
     ws = [

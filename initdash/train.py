@@ -175,7 +175,7 @@ class Trainer:
             # BatchNorm's running statistics start at the probe batch's (frameworks start at
             # mean 0, variance 1, so evaluations before the first steps would be a plain net's)
             self.net.track(ws, momentum=0.0)
-        self.grid = _grid(d) if d.n_features == 2 else None
+        self.grid = neurons.plane_grid(d, GRID_SIZE) if d.n_features == 2 else None
         self.grid_X1 = None if self.grid is None else with_ones(self.grid[2], dt)
         self.alive = np.ones(self.net.n_models, dtype=bool)
         self._opt_state: list[list[np.ndarray]] = []
@@ -336,38 +336,37 @@ class Trainer:
             for p, g in zip(params, grads, strict=True):
                 g *= c.lr
                 p -= g
-            if due is not None:
-                self._ratios(due, spread, grads[:layers])
-            return
-        if not self._opt_state:
-            n_state = 1 if c.optimizer == "momentum" else 3
-            self._opt_state = [[np.zeros_like(p) for _ in range(n_state)] for p in params]
-        if c.optimizer == "momentum":
+            updates = grads
+        elif c.optimizer == "momentum":
+            if not self._opt_state:
+                self._opt_state = [[np.zeros_like(p)] for p in params]
             for p, g, (v,) in zip(params, grads, self._opt_state, strict=True):
                 v *= c.momentum
                 v += g
                 np.multiply(v, c.lr, out=g)
                 p -= g
-            if due is not None:
-                self._ratios(due, spread, grads[:layers])
-            return
-        b1, b2, eps = 0.9, 0.999, 1e-8
-        lr_t = c.lr * np.sqrt(1.0 - b2**self._t) / (1.0 - b1**self._t)
-        for p, g, (m, v, tmp) in zip(params, grads, self._opt_state, strict=True):
-            np.multiply(g, g, out=tmp)
-            tmp *= 1.0 - b2
-            v *= b2
-            v += tmp
-            g *= 1.0 - b1
-            m *= b1
-            m += g
-            np.sqrt(v, out=tmp)
-            tmp += eps
-            np.divide(m, tmp, out=tmp)
-            tmp *= lr_t
-            p -= tmp
+            updates = grads
+        else:
+            if not self._opt_state:
+                self._opt_state = [[np.zeros_like(p) for _ in range(3)] for p in params]
+            b1, b2, eps = 0.9, 0.999, 1e-8
+            lr_t = c.lr * np.sqrt(1.0 - b2**self._t) / (1.0 - b1**self._t)
+            for p, g, (m, v, tmp) in zip(params, grads, self._opt_state, strict=True):
+                np.multiply(g, g, out=tmp)
+                tmp *= 1.0 - b2
+                v *= b2
+                v += tmp
+                g *= 1.0 - b1
+                m *= b1
+                m += g
+                np.sqrt(v, out=tmp)
+                tmp += eps
+                np.divide(m, tmp, out=tmp)
+                tmp *= lr_t
+                p -= tmp
+            updates = [tmp for _, _, tmp in self._opt_state]
         if due is not None:
-            self._ratios(due, spread, [tmp for _, _, tmp in self._opt_state[:layers]])
+            self._ratios(due, spread, updates[:layers])
 
     def _ratios(self, stats: LayerStats, spread, updates: list[np.ndarray]) -> None:
         """Each layer's update-to-data ratio (Karpathy's makemore part 3): std of the update
@@ -385,17 +384,6 @@ def _spread(w: np.ndarray) -> np.ndarray:
     """Each model's standard deviation of w (M, n, k), in float64, exactly 0 when all its values
     are equal (np.std of equal values can be off by a rounding error, ~1e-17)."""
     return np.std(w - w[:, :1, :1], axis=(1, 2), dtype=np.float64)
-
-
-def _grid(d: Data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A GRID_SIZE x GRID_SIZE grid over the (standardized) data, with a margin."""
-    X = np.concatenate([d.X_train, d.X_test])
-    lo, hi = X.min(axis=0), X.max(axis=0)
-    pad = 0.1 * (hi - lo) + 0.25
-    xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], GRID_SIZE)
-    ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], GRID_SIZE)
-    gx, gy = np.meshgrid(xs, ys)
-    return xs, ys, np.column_stack([gx.ravel(), gy.ravel()])
 
 
 def train(config: TrainConfig, data: Data | None = None, *, every: int = 1) -> Iterator[Snapshot]:

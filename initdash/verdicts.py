@@ -98,13 +98,18 @@ def gradient_risk(grad: str, saturated: float, dead: float) -> str:
     return "blocked" if grad == "blocked" else "none"
 
 
+def first_epoch_at_or_below(loss: np.ndarray, level: float) -> int:
+    """The first epoch whose loss is at or below ``level``; -1 = never."""
+    hit = np.flatnonzero(np.asarray(loss, dtype=float) <= level)
+    return int(hit[0]) if hit.size else -1
+
+
 def first_cut_epoch(loss: np.ndarray) -> int:
     """The first epoch whose loss is below NO_LEARNING_CUT x the starting loss; -1 = never."""
     loss = np.asarray(loss, dtype=float)
     if loss.size == 0 or not np.isfinite(loss[0]):
         return -1
-    cut = np.flatnonzero(loss <= NO_LEARNING_CUT * loss[0])
-    return int(cut[0]) if cut.size else -1
+    return first_epoch_at_or_below(loss, NO_LEARNING_CUT * loss[0])
 
 
 def relapse(loss: np.ndarray, n_classes: int = 2) -> tuple[float, int]:

@@ -332,7 +332,7 @@ def test_propagate_table(capsys):
     assert code == 0, err
     lines = out.splitlines()
     assert "activation=relu" in lines[0] and "depth=5" in lines[0] and "width=16" in lines[0]
-    assert lines[1].split() == ["scheme", "layer", *cli.PROPAGATE_COLUMNS]
+    assert lines[1].split() == ["scheme", "layer", *cli.LAYER_COLUMNS]
     rows = [line.split() for line in lines[2:]]
     assert len(rows) == 2 * 5
     assert [(r[0], int(r[1])) for r in rows] == [
@@ -521,9 +521,12 @@ def test_help_lists_flags_schemes_and_ranges(capsys, monkeypatch, command):
     assert code == 0 and err == ""
     for name in SCHEMES:
         assert name in out
-    fields = cli.TRAIN_FLAGS if command == "train" else cli.PROPAGATE_FLAGS
-    for flag, name in fields.items():
-        field = FIELDS[name]
+    if command == "train":
+        config_fields = tuple(cli.TRAIN_FIELDS)
+    else:  # propagate's flags that set a config field (and dtype, whose range is the config's)
+        config_fields = (*cli.SCHEME_FIELDS, "activation", "seed", "dtype")
+    for name in config_fields:
+        field, flag = FIELDS[name], cli.flag(name)
         assert flag in out
         line = next(line for line in out.splitlines() if line.strip().startswith(flag + " "))
         assert field.help in line
