@@ -647,7 +647,7 @@ def divergence_chart(
         # The page stretches a single chart to its column: its height is then the whole
         # chart's, titles and axis included, hence the extra room
         title = f"Hidden layer {layers[0]}: do its neurons differ?"
-        return _style(panel, title, notes, height=panel_height + 130)
+        return _style(panel, title, notes, height=panel_height + 145)
     header = alt.Header(labelExpr="'hidden layer ' + datum.value")
     chart = panel.facet(facet=alt.Facet("layer:O", title=None, header=header), columns=4)
     return _style(chart, "Do the neurons of a layer differ?", notes)
