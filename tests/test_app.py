@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -363,6 +364,50 @@ def test_a_run_nobody_watches_is_forgotten_and_train_again_starts_at_epoch_0():
     d = live.start(config, None, "generated")  # another session: both watch one run
     live.leave(d)
     assert live.start(config, None, "generated").shared is c.shared  # c still watches it
+
+
+def test_runs_of_different_sessions_train_one_slice_at_a_time(monkeypatch):
+    """Two sessions' runs driven from two threads: their slices never overlap (one training
+    slot per process, live.TRAINING_SLOTS), and both runs finish with the numbers of a run
+    alone."""
+    import threading
+
+    import pandas as pd
+
+    from initdash.train import Trainer
+
+    live.clear()
+    configs = [initdash.TrainConfig(epochs=60, seed=s) for s in (40, 41)]
+    runs = [live.start(c, None, "generated") for c in configs]
+    inside, most = [0], [0]
+    guard = threading.Lock()
+    real = Trainer.advance
+
+    def counted(self, *args, **kwargs):
+        with guard:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        try:
+            time.sleep(0.005)  # a slice long enough for the other thread to try its own
+            return real(self, *args, **kwargs)
+        finally:
+            with guard:
+                inside[0] -= 1
+
+    monkeypatch.setattr(Trainer, "advance", counted)
+
+    def drive(run):
+        while not run.finished:
+            live.advance(run, 0.0)  # one epoch a slice: many slices from each thread
+
+    threads = [threading.Thread(target=drive, args=(r,)) for r in runs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert live.TRAINING_SLOTS == 1 and most[0] == 1
+    for run, config in zip(runs, configs, strict=True):
+        pd.testing.assert_frame_equal(run.result.history(), initdash.run(config).history())
 
 
 def test_a_busy_server_asks_a_new_run_to_wait_but_never_a_shared_one(monkeypatch):
