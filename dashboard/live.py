@@ -38,10 +38,6 @@ LIVE_ENTRIES = 8  # runs in progress kept shareable at once
 # session drives it: trained or joined within the last ACTIVE seconds (a slice is shorter).
 ACTIVE = 15.0
 
-# Pacing of a live run (train_live): train at least MIN_SLICE seconds between two redraws, and
-# let drawing take at most DRAW_SHARE of the time. A redraw costs the browser about twice what
-# it costs the server (bench/app_speed.py --trace), so a redraw's server time counts
-# REDRAW_COST times. With less than FINISH_QUIETLY seconds of training left, finish first.
 # One training slice at a time per server process: the other runs wait their turn (blocked,
 # without the interpreter lock) and take the next slice, instead of all contending for the
 # lock at once, which made every Train cost more CPU the more there were (bench/load.py
@@ -49,6 +45,11 @@ ACTIVE = 15.0
 # p95 17-86 s with none; 1.4 s and p95 12-13 s with two).
 TRAINING_SLOTS = 1
 _training_slots = threading.BoundedSemaphore(TRAINING_SLOTS)
+
+# Pacing of a live run (train_live): train at least MIN_SLICE seconds between two redraws, and
+# let drawing take at most DRAW_SHARE of the time. A redraw costs the browser about twice what
+# it costs the server (bench/app_speed.py --trace), so a redraw's server time counts
+# REDRAW_COST times. With less than FINISH_QUIETLY seconds of training left, finish first.
 MIN_SLICE = 0.5
 DRAW_SHARE = 0.3
 REDRAW_COST = 3.0

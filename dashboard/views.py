@@ -276,17 +276,9 @@ def weights_draw(page: Page, opts: dict, out=st) -> None:
 
 # ---------------------------------------------------------------------- clones
 def clones_options(page: Page) -> dict:
-    H = len(page.result.dims) - 2 if page.result is not None else 1
-    if H < 1:
+    if page.result is not None and len(page.result.dims) < 3:
         return {"layer": None}
-    layer = st.select_slider(
-        "Hidden layer for the similarity map",
-        list(range(1, H + 1)),
-        value=1,
-        key="o_simlayer",
-        help="which hidden layer's neuron-by-neuron similarity to show",
-    )
-    return {"layer": layer}
+    return {"layer": hidden_layer(page, "Hidden layer for the similarity map", "o_simlayer")}
 
 
 def clones_draw(page: Page, opts: dict, out=st) -> None:

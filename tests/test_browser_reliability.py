@@ -147,10 +147,9 @@ def test_clicks_on_other_widgets_during_training_never_lose_the_run(page, app_ur
 
     open_tab(page, "clones")
     after("open the clones tab")
-    similarity = page.get_by_role("slider", name="Hidden layer for the similarity map")
-    similarity.focus()
-    page.keyboard.press("ArrowRight")  # layer 1 -> 2
-    after("move the similarity-layer slider")
+    picker = page.get_by_label("Hidden layer for the similarity map")
+    picker.get_by_text("layer 2", exact=True).click()
+    after("pick the similarity map's layer")
     page.get_by_text(re.compile(r"Neuron similarity in hidden layer 2 at epoch")).wait_for()
     open_tab(page, "theory")
     after("open the theory tab")
