@@ -7,6 +7,7 @@ redrawing (dashboard.live.train_live). No maths here.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import streamlit as st
@@ -28,15 +29,12 @@ def escape_md(text: str) -> str:
 class Board:
     """A place on the page that a view draws into again and again, each element in place.
 
-    The board is a container: when a script run draws it where the previous run drew one,
-    the browser keeps the old elements (greyed as stale) until new ones replace them, so a
-    chart is never taken off the page between runs. Each element call then replaces the
-    element at the same position (the first call the first element, and so on), in this
-    script run and in the next. A chart replaced by one with the same spec (views.chart_spec
-    gives the data fixed names) keeps its Vega view in the browser, which only swaps in the
-    new data: cheap live redraws, and no rebuild when Train is pressed again.
-    ``columns(spec)`` gives a row of boards that work the same way (a view must make the same
-    calls in the same order on every draw for its elements to keep their places).
+    Each element call replaces the element at the same position (the first call the first
+    element, and so on), in this script run and the next; until then the browser keeps the old
+    one (greyed), so a chart never leaves the page. A chart replaced by one with the same spec
+    (views.chart_spec) keeps its Vega view, which only swaps in the new data: cheap live
+    redraws. ``columns(spec)`` gives a row of boards (a view must make the same calls in the
+    same order on every draw for its elements to keep their places).
     """
 
     def __init__(self, box=None) -> None:
@@ -211,7 +209,7 @@ def show(page: Page, problems: list[str], view: View) -> None:
             board.draw(view.draw, shown, opts)
     if run is not None and not run.finished:
 
-        def redraw() -> None:
+        def redraw(shown: Page = shown) -> None:
             show_progress(progress_slot, run)
             with headline_slot.container():
                 views.headline(run.result)
@@ -222,24 +220,21 @@ def show(page: Page, problems: list[str], view: View) -> None:
         # the run ended in this script run: grey out Stop without another rerun
         stop_slot.button("Stop", icon=":material/stop:", key="stop_done", disabled=True,
                          help=STOP_HELP)  # fmt: skip
-        redraw_final = replace(shown, epoch=epoch_slider(run, view, epoch_slot))
-        show_progress(progress_slot, run)
-        with headline_slot.container():
-            views.headline(run.result)
-        if view.shows_run:
-            board.draw(view.draw, redraw_final, opts)
+        redraw(replace(shown, epoch=epoch_slider(run, view, epoch_slot)))
         predict.draw(page, run, quiz_slot, grades_only=True)  # now that the run is done
     if run is not None:
         downloads(run)
 
 
-DOWNLOADS = (  # label, what it holds, file name, MIME type, the views' function that makes it
-    ("Metrics history (CSV)", "loss and accuracy of every scheme and repeat at every epoch",
-     "initdash-history.csv", "text/csv", views.history_csv),
-    ("Summary + TL;DR (CSV)", "one row per scheme: final figures and the verdicts",
-     "initdash-summary.csv", "text/csv", views.summary_csv),
-    ("Config (JSON)", "the exact settings of this run (load them with a share link)",
-     "initdash-config.json", "application/json", views.config_json),
+DOWNLOADS = (  # key, label, what it holds, file name, MIME type, how it is made from the run
+    ("history", "Metrics history (CSV)",
+     "loss and accuracy of every scheme and repeat at every epoch", "initdash-history.csv",
+     "text/csv", lambda run: run.result.history().to_csv(index=False)),
+    ("summary", "Summary + TL;DR (CSV)", "one row per scheme: final figures and the verdicts",
+     "initdash-summary.csv", "text/csv", lambda run: run.result.summary().to_csv(index=False)),
+    ("config", "Config (JSON)", "the exact settings of this run (load them with a share link)",
+     "initdash-config.json", "application/json",
+     lambda run: json.dumps(run.config.to_dict(), indent=2)),
 )  # fmt: skip
 
 
@@ -248,9 +243,8 @@ def downloads(run: live.Run) -> None:
     if not run.finished:
         return
     with st.expander("Download this run", icon=":material/download:"):
-        for col, (label, what, name, mime, make) in zip(st.columns(3), DOWNLOADS, strict=True):
+        for col, (key, label, what, name, mime, make) in zip(st.columns(3), DOWNLOADS, strict=True):
             col.download_button(
-                label, lambda make=make: make(run), name, mime,
-                key="dl_" + make.__name__.split("_")[0],
-                on_click="ignore", help=what,
+                label, lambda make=make: make(run), name, mime, key="dl_" + key, on_click="ignore",
+                help=what,
             )  # fmt: skip
