@@ -9,7 +9,7 @@ returns their values, ``draw(page, opts, out)``, which draws only charts and tex
 
 from __future__ import annotations
 
-import json
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -50,16 +50,14 @@ def _chart(chart, out=st) -> None:
     out.vega_lite_chart(chart_spec(chart), width=WIDE)
 
 
-# Specs of the charts whose spec depends on a few parameters and not on their one table, built
-# once per set of parameters. Building an Altair chart costs ~20 ms of server CPU; the
-# overview's 5 histograms took 95 of a 130 ms redraw (bench/payload.py), now ~10.
-_TEMPLATES: dict[tuple, dict] = {}
+_TEMPLATES: dict[tuple, dict] = {}  # (builder, params) -> spec without its data: _chart_once
 
 
 def _chart_once(build: Callable[..., Any], table: pd.DataFrame, out=st, **params) -> None:
-    """Send the chart ``build(table, **params)`` with a spec made once per ``build`` and
-    ``params`` (charts.loss_chart, divergence_chart, scheme_weights): later calls with the same
-    parameters only swap in the new table."""
+    """Send the chart ``build(table, **params)`` (charts.loss_chart, divergence_chart,
+    scheme_weights) with its spec made once per ``build`` and ``params``, the new table swapped
+    in: building an Altair chart costs ~20 ms of server CPU; the overview's 5 histograms took 95
+    of a 130 ms redraw (bench/payload.py), now ~10."""
     key = (build.__name__, *sorted(params.items()))
     spec = _TEMPLATES.get(key)
     if spec is None:
@@ -276,14 +274,12 @@ def weights_draw(page: Page, opts: dict, out=st) -> None:
 
 # ---------------------------------------------------------------------- clones
 def clones_options(page: Page) -> dict:
-    if page.result is not None and len(page.result.dims) < 3:
-        return {"layer": None}
     return {"layer": hidden_layer(page, "Hidden layer for the similarity map", "o_simlayer")}
 
 
 def clones_draw(page: Page, opts: dict, out=st) -> None:
     result = page.result
-    if opts["layer"] is None:
+    if len(result.dims) < 3:
         out.info("This network has no hidden layer, so there are no neurons to compare.")
         return
     table, facts = charts.divergence_table(result.divergence_table())
@@ -430,19 +426,14 @@ def activations_options(page: Page) -> dict:
     return {"layer": layer, "bands": bands}
 
 
-def value_axis(activation: str) -> charts.ValueAxis:
-    """The value axis of an activation's outputs: its range if bounded, else symmetric-log
-    (the bins the core records: initdash.metrics.activation_edges)."""
-    bounded = initdash.metrics.ACT_RANGES.get(activation)
-    return charts.ValueAxis(bounded, None if bounded else initdash.metrics.ACT_SYMLOG_C)
-
-
 def activations_draw(page: Page, opts: dict, out=st) -> None:
     result, layer = page.result, opts["layer"]
     if len(result.dims) < 3:
         out.info("This network has no hidden layer, so there are no activations to show.")
         return
-    axis = value_axis(result.config.activation)
+    # the outputs' range if bounded, else symmetric-log (as initdash.metrics.activation_edges)
+    bounded = initdash.metrics.ACT_RANGES.get(result.config.activation)
+    axis = charts.ValueAxis(bounded, None if bounded else initdash.metrics.ACT_SYMLOG_C)
     if opts["bands"]:
         pct = result.activation_percentiles()
         chart = charts.activation_bands(pct, layer=layer, axis=axis)
@@ -774,14 +765,12 @@ def map_summary(cells: pd.DataFrame, marks: dict, measure: str, depth: int) -> s
     last = cells[cells["layer"] == depth].sort_values("gain")
     values = last[measure].to_numpy()
     ok = (values >= 0.1) & (values <= 10)
-    runs, start = [], None
-    for i, good in enumerate([*ok, False]):
-        if good and start is None:
-            start = i
-        elif not good and start is not None:
-            lo, hi = last["gain"].iloc[start], last["gain"].iloc[i - 1]
-            runs.append(f"{_num(lo)}" if start == i - 1 else f"{_num(lo)} to {_num(hi)}")
-            start = None
+    runs = []  # each run of neighbouring gains that keep it: "a" or "a to b"
+    pairs = zip(ok, last["gain"], strict=True)
+    for good, group in itertools.groupby(pairs, key=lambda pair: pair[0]):
+        if good:
+            gains = [_num(g) for _, g in group]
+            runs.append(gains[0] if len(gains) == 1 else f"{gains[0]} to {gains[-1]}")
     what = "spread" if measure == "spread" else "backprop signal (layer 1 over layer d)"
     band = (
         f"gains {' and '.join(runs)} keep it within a factor of 10"
@@ -841,10 +830,6 @@ def theory_draw(page: Page, opts: dict, out=st) -> None:
 
 
 # ---------------------------------------------------------------------- registry
-def _no_options(page: Page) -> dict:
-    return {}
-
-
 @dataclass(frozen=True)
 class View:
     """One tab. ``needs_run``: nothing to draw before the first Train; ``shows_run``: redrawn
@@ -855,7 +840,7 @@ class View:
     title: str
     icon: str  # a Material icon (ships with Streamlit; emoji need a font many machines lack)
     draw: Callable[[Page, dict, Any], None]
-    options: Callable[[Page], dict] = _no_options
+    options: Callable[[Page], dict] = lambda page: {}  # no widgets of its own
     needs_run: bool = True
     shows_run: bool = True
     uses_epoch: bool = True
@@ -896,21 +881,12 @@ def headline(result: Result) -> None:
     """One card per scheme: test accuracy, final loss, distinct neurons, and the outcome
     when it is a warning (each with the number it came from)."""
     s = result.summary()
-    n = len(s)
-    per_row = min(n, 6)
-    for start in range(0, n, per_row):
+    per_row = min(len(s), 6)
+    for start in range(0, len(s), per_row):
         cols = st.columns(per_row)
         for col, (_, row) in zip(cols, s.iloc[start : start + per_row].iterrows(), strict=False):
             with col.container(border=True):
                 st.markdown(card_text(row, result.finished), unsafe_allow_html=True)
-
-
-CARD_WARNINGS = {
-    "diverged": ":material/error: diverged",
-    "all neurons same": ":material/content_copy: clones",
-    "no learning": ":material/pause_circle: no learning",
-    "unstable": ":material/warning: unstable",
-}
 
 
 def card_text(row, finished: bool = True) -> str:
@@ -927,32 +903,17 @@ def card_text(row, finished: bool = True) -> str:
     ]
     o = row["outcome"]
     if o == "diverged":
-        lines[-1] = f"{CARD_WARNINGS[o]} at epoch {row['diverged_epoch']}"
+        lines[-1] = f":material/error: diverged at epoch {row['diverged_epoch']}"
     elif o == "unstable":
         lines.append(
-            f"{CARD_WARNINGS[o]}: loss climbed back to {_num(row['relapse'])}x its lowest "
-            f"(epoch {row['relapse_epoch']})"
+            f":material/warning: unstable: loss climbed back to {_num(row['relapse'])}x its "
+            f"lowest (epoch {row['relapse_epoch']})"
         )
     elif o == "no learning" and finished:
-        lines.append(f"{CARD_WARNINGS[o]}: never 10% below its start")
+        lines.append(":material/pause_circle: no learning: never 10% below its start")
     elif o == "all neurons same":
-        lines.append(f"{CARD_WARNINGS[o]}: identical weights")
+        lines.append(":material/content_copy: clones: identical weights")
     return "  \n".join(lines)
-
-
-def history_csv(run) -> str:
-    """The metrics history as downloaded: every scheme, repeat, split and epoch."""
-    return run.result.history().to_csv(index=False)
-
-
-def summary_csv(run) -> str:
-    """The summary as downloaded: final figures and the TL;DR verdicts per scheme."""
-    return run.result.summary().to_csv(index=False)
-
-
-def config_json(run) -> str:
-    """The config as downloaded: every field, JSON."""
-    return json.dumps(run.config.to_dict(), indent=2)
 
 
 def _pct(v: Any) -> str:
