@@ -35,6 +35,11 @@ SCHEME_STEPS = {
 }
 WIDTH_CAP = int(FIELDS["hidden"].cap)
 DEPTH_CAP = int(FIELDS["hidden"].max_len_cap)
+HIDDEN_SLIDERS = (  # label, largest value, key, help: the network section's depth and width
+    ("Hidden layers", DEPTH_CAP, state.DEPTH,
+     "how many hidden layers (depth); the lesson's deep effects show from about 5"),
+    ("Units per layer", WIDTH_CAP, state.WIDTH, "neurons in each hidden layer"),
+)  # fmt: skip
 NO_PRESET = "none"
 SECTION_TITLES = {"data": "Data", "network": "Network", "init": "Initialization",
                   "training": "Training"}  # fmt: skip
@@ -112,7 +117,7 @@ def set_controls(config: TrainConfig) -> None:
     for f in links.CONFIG_KEYS:
         st.session_state[state.widget(f)] = getattr(config, f)
     hidden = config.hidden
-    uniform = len(set(hidden)) == 1 and len(hidden) >= 1
+    uniform = len(set(hidden)) == 1
     st.session_state[state.DEPTH] = max(1, min(len(hidden), DEPTH_CAP))
     st.session_state[state.WIDTH] = hidden[0] if hidden else 16
     st.session_state[state.WIDTHS] = "" if uniform else ",".join(map(str, hidden))
@@ -187,21 +192,9 @@ def _widget(c: Control) -> Any:
 
 
 def _hidden_widgets() -> tuple[tuple[int, ...], str | None]:
-    depth = st.slider(
-        "Hidden layers",
-        1,
-        DEPTH_CAP,
-        key=state.DEPTH,
-        help="how many hidden layers (depth); the lesson's deep effects show from about 5",
-        persist_state="session",
-    )
-    width = st.slider(
-        "Units per layer",
-        1,
-        WIDTH_CAP,
-        key=state.WIDTH,
-        help="neurons in each hidden layer",
-        persist_state="session",
+    depth, width = (
+        st.slider(label, 1, cap, key=key, help=tip, persist_state="session")
+        for label, cap, key, tip in HIDDEN_SLIDERS
     )
     text = st.text_input(
         "Custom widths (optional)",
@@ -249,9 +242,8 @@ def sidebar(hidden_sections: tuple[str, ...]) -> tuple[dict, list[str]]:
 
 
 def preset_box(hidden: tuple[str, ...]) -> None:
-    if "presets" in hidden:
-        name = st.session_state.get(state.PRESET)
-    else:
+    name = st.session_state.get(state.PRESET)
+    if "presets" not in hidden:
         name = st.sidebar.selectbox(
             "Lesson preset",
             [NO_PRESET, *PRESETS],
@@ -260,7 +252,6 @@ def preset_box(hidden: tuple[str, ...]) -> None:
             on_change=apply_preset,
             help="a ready-made lesson: sets every control and opens the view to watch",
         )
-    if "presets" not in hidden:
         st.sidebar.toggle(
             "Predict, then observe",
             key=state.QUIZ,

@@ -1,13 +1,11 @@
 """Share links: the whole experiment in URL query parameters, and back.
 
-One declarative table, ``PARAMS``, lists every parameter a link may carry: the config fields
-(their types, ranges and classroom caps come from ``initdash.config.FIELDS``: a new field is a
-new parameter) and three for the page itself (``preset``, ``view``, ``hide``). :func:`to_query`
-writes only what differs from the baseline (the preset's settings, or the defaults), so links stay
-short; :func:`parse_query` reads a link back, refusing each bad parameter with a warning and
-falling back to its default. It never raises, and never lets a link ask a shared server for more
-than the classroom caps. No Streamlit here: the page (dashboard.controls) reads and writes the
-address bar.
+``PARAMS`` lists every parameter a link may carry: the config fields (``initdash.config.FIELDS``:
+a new field is a new parameter) and four for the page (``preset``, ``view``, ``hide``, ``quiz``).
+:func:`to_query` writes only what differs from the baseline (the preset's settings, or the
+defaults); :func:`parse_query` reads a link back, refusing each bad parameter with a warning (its
+default is used). It never raises, and never lets a link ask a shared server for more than the
+classroom caps. No Streamlit here (dashboard.controls reads and writes the address bar).
 """
 
 from __future__ import annotations
@@ -116,12 +114,10 @@ def parse_query(query: Mapping[str, str | Sequence[str]]) -> Link:
     view = values.pop("view", None)
     hide = values.pop("hide", ())
     quiz = bool(values.pop("quiz", 0))
-    base = baseline(preset)
-    given = dict(values)
-    config = _combine(base, given, warnings)
+    config = _combine(baseline(preset), values, warnings)  # drops the values it refuses
     if view is None:
-        view = PRESETS[preset].view if preset else PARAMS["view"].default
-    return Link(config, preset, view, tuple(hide), quiz, warnings, given)
+        view = PRESETS[preset].view if preset else DEFAULT_VIEW
+    return Link(config, preset, view, tuple(hide), quiz, warnings, values)
 
 
 def _combine(base: TrainConfig, given: dict[str, Any], warnings: list[str]) -> TrainConfig:
@@ -133,12 +129,11 @@ def _combine(base: TrainConfig, given: dict[str, Any], warnings: list[str]) -> T
     while True:
         try:
             config = base.replace(**given)
+            break
         except ValueError as e:  # a clash between fields, e.g. 3 classes of "xor"
             culprit = _clash(base, given, str(e))
             warnings.append(f"parameter {_show(culprit)} rejected ({e}); using its default instead")
             given.pop(culprit)
-            continue
-        break
     if _load(config) <= 1.0:
         return config
     # Only a value heavier than the baseline's is worth dropping (epochs=30 stays).
@@ -233,7 +228,7 @@ def to_query(
         value = getattr(config, key)
         if value != getattr(base, key):
             out[key] = PARAMS[key].format(value)
-    default_view = PRESETS[preset].view if preset else PARAMS["view"].default
+    default_view = PRESETS[preset].view if preset else DEFAULT_VIEW
     if view and view != default_view:
         out["view"] = view
     if hide:

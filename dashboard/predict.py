@@ -80,8 +80,7 @@ def ask(page: Page, out) -> None:
             "**:material/quiz: Predict, then observe.** Answer every question to unlock "
             "**Train**; when the run ends, each answer is graded by what it measured."
         )
-        names = list(dict.fromkeys(n for n, _ in questions))
-        for name in names:
+        for name in dict.fromkeys(n for n, _ in questions):
             q = grading.QUESTIONS[name]
             st.markdown(f"**{q.text}**")
             schemes = [s for n, s in questions if n == name]
