@@ -9,8 +9,7 @@ config and data gets the same :class:`SharedRun` (a process-wide registry, ``st.
 bounded): whichever session's script holds the run's lock trains the next slice, the others
 draw what it has reached, so twenty simultaneous clicks cost one training. Training is
 deterministic, so who drives it never changes a number. Stop detaches only the session that
-pressed it (it keeps a stopped copy). Finished results go into a bounded ``st.cache_data``
-cache keyed by the config, for later visitors.
+pressed it (it keeps a stopped copy). Finished results are kept for later visitors (_finished).
 """
 
 from __future__ import annotations
@@ -54,10 +53,8 @@ MIN_SLICE = 0.5
 DRAW_SHARE = 0.3
 REDRAW_COST = 3.0
 FINISH_QUIETLY = 1.0
-# A run predicted (initdash.cost) to take less than TRAIN_FIRST seconds is trained before the
-# page is drawn (train_first): drawn once, finished, instead of at epoch 0, live and at the end.
-# Under 3/4 s a live run shows one frame between its first and its last anyway (MIN_SLICE);
-# anything longer trains live, so a class can watch the schemes race.
+# A run predicted to take less than TRAIN_FIRST seconds is trained before the page is drawn
+# (train_first): a live run that short shows one frame between its first and its last anyway.
 TRAIN_FIRST = 0.75
 
 
