@@ -129,11 +129,9 @@ def open_preset(name: str | None) -> None:
         return
     st.session_state[state.VIEW] = PRESETS[name].view
     st.session_state.pop(state.VIEW_TAB, None)
-    deep = PRESETS[name].deep
-    if "activation" in deep:
-        st.session_state[state.DEEP_ACTIVATION] = deep["activation"]
-    if "depth" in deep:
-        st.session_state[state.DEEP_DEPTH] = deep["depth"]
+    for setting, key in (("activation", state.DEEP_ACTIVATION), ("depth", state.DEEP_DEPTH)):
+        if setting in PRESETS[name].deep:
+            st.session_state[key] = PRESETS[name].deep[setting]
 
 
 def init_from_link() -> None:

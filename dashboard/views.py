@@ -118,16 +118,12 @@ def hidden_layer(page: Page, label: str, key: str, most: int | None = None) -> i
     else:
         H = len(page.config.hidden) if page.config is not None else 0
     H = H if most is None else min(H, most)
-    layer = 1
-    if H > 1:
-        layer = st.segmented_control(
-            label,
-            list(range(1, H + 1)),
-            default=1,
-            key=key,
-            format_func=lambda i: f"layer {i}",
-        )
-    return layer if layer in range(1, H + 1) else 1
+    if H < 2:
+        return 1
+    layer = st.segmented_control(
+        label, list(range(1, H + 1)), default=1, key=key, format_func=lambda i: f"layer {i}"
+    )
+    return layer if layer in range(1, H + 1) else 1  # None when the user unselects it
 
 
 def shown_epoch(page: Page) -> int:
