@@ -224,7 +224,15 @@ GRID_SIZE = 30
 CLASSROOM_MEMORY_CAP = 200e6
 
 
-def setting(kind: str, default: Any, help: str, lo=None, hi=None, cap=None, **more) -> Any:
+def setting(
+    kind: str,
+    default: Any,
+    help: str,
+    lo: float | None = None,
+    hi: float | None = None,
+    cap: float | None = None,
+    **more: Any,
+) -> Any:
     """A TrainConfig attribute: its default, and the rest of its :class:`Field` as metadata."""
     return dataclasses.field(
         default=default, metadata=dict(kind=kind, help=help, lo=lo, hi=hi, cap=cap, **more)
