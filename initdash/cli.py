@@ -66,7 +66,7 @@ PROPAGATE_FIELDS = {
     },
     "dtype": dataclasses.replace(FIELDS["dtype"], default=_OWN["dtype"].default),
 }
-OWN_ARGUMENTS = ("depth", "width", "n_samples", "dtype")  # propagate()'s, not the config's
+OWN_ARGUMENTS = tuple(name for name in _OWN if name != "config")  # depth, width, n_samples, dtype
 GENERATED_ONLY = ("dataset", "n_samples", "noise", "n_classes")
 
 # The flags that set no config field: name -> add_argument's keywords.

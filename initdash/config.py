@@ -1,8 +1,9 @@
-"""The experiment configuration: one declarative table of fields and a frozen, validated config.
+"""The experiment configuration: a frozen, validated config whose attributes declare the fields.
 
-``FIELDS`` is the single source of truth for every setting: its type, default, allowed range,
-the tighter *classroom cap* used where many people share one server (the app and share links),
-and how it reads from and writes to text (CLI flags, URL query parameters). A classroom run
+Each ``TrainConfig`` attribute is the single source of truth for one setting (``FIELDS`` is read
+from them): its type, default, allowed range, the tighter *classroom cap* used where many people
+share one server (the app and share links), and how it reads from and writes to text (CLI flags,
+URL query parameters). A classroom run
 must also fit a budget in predicted seconds (:mod:`initdash.cost`) and memory. ``TrainConfig``
 validates against it; invalid values raise ``ValueError`` naming the field and the allowed range.
 """
@@ -214,70 +215,6 @@ def _as_int(v: Any) -> int | None:
     return None
 
 
-# The defaults are the classic lesson's setting: one hidden layer of 16 tanh units on noisy moons,
-# SGD with step 0.5 on batches of 32. There every row of the lesson's TL;DR table holds on seeds
-# 0 to 9 (tests/test_presets.py, the first page and the "seed_table" preset).
-FIELDS: dict[str, Field] = {
-    f.name: f
-    for f in (
-        Field(
-            "dataset", "str", "moons", "which toy problem to learn", choices=lambda: tuple(DATASETS)
-        ),
-        Field("n_samples", "int", 400, "number of data points (train + test)", 20, 100_000, 2_000),
-        Field("noise", "float", 0.35, "how much the classes overlap", 0.0, 5.0, 2.0),
-        Field("n_classes", "int", 2, "classes (spirals and blobs only)", 2, 6),
-        Field("test_fraction", "float", 0.25, "share of points held out for testing", 0.0, 0.9),
-        Field(
-            "hidden",
-            "ints",
-            (16,),
-            "width of each hidden layer, first to last",
-            1,
-            1024,
-            128,
-            max_len=100,
-            max_len_cap=30,
-            min_len=0,
-            min_len_cap=1,
-        ),
-        Field(
-            "activation",
-            "str",
-            "tanh",
-            "nonlinearity of the hidden layers",
-            choices=lambda: tuple(ACTIVATIONS),
-        ),
-        Field(
-            "batchnorm",
-            "bool",
-            False,
-            "batch normalization of every hidden pre-activation, with a learned scale and shift",
-        ),
-        Field(
-            "schemes",
-            "names",
-            DEFAULT_SCHEMES,
-            "initialization schemes trained side by side",
-            choices=lambda: tuple(SCHEMES),
-            max_len=len(SCHEMES),
-        ),
-        Field("small_scale", "float", 0.01, "std of 'random small' weights", 1e-6, 1.0),
-        Field("large_scale", "float", 10.0, "std of 'random large' weights", 0.1, 1e4, 1e3),
-        Field("constant_value", "float", 0.1, "value of every weight for 'constant'", -10.0, 10.0),
-        Field("optimizer", "str", "sgd", "update rule", choices=lambda: tuple(OPTIMIZERS)),
-        Field("lr", "float", 0.5, "learning rate (step size)", 1e-5, 10.0),
-        Field("momentum", "float", 0.9, "momentum coefficient (momentum optimizer)", 0.0, 0.999),
-        Field("epochs", "int", 1000, "passes over the training set", 1, 100_000, 5_000),
-        Field("batch_size", "int", 32, "examples per step; 0 = the whole training set", 0, 100_000),
-        Field("seed", "int", 0, "random seed: same seed, same numbers", 0, 2**32 - 1),
-        Field(
-            "repeats", "int", 1, "runs per scheme with different seeds (mean and spread)", 1, 20, 5
-        ),
-        Field("snapshots", "int", 26, "how many epochs get the detailed measurements", 2, 200, 60),
-        Field("dtype", "str", "float32", "floating-point precision", choices=lambda: DTYPES),
-    )
-}
-
 # The detailed measurements (layer statistics, weight histograms) run on at most PROBE_SIZE
 # training examples; decision boundaries are predicted on a GRID_SIZE x GRID_SIZE grid.
 PROBE_SIZE = 512
@@ -287,31 +224,81 @@ GRID_SIZE = 30
 CLASSROOM_MEMORY_CAP = 200e6
 
 
+def setting(
+    kind: str,
+    default: Any,
+    help: str,
+    lo: float | None = None,
+    hi: float | None = None,
+    cap: float | None = None,
+    **more: Any,
+) -> Any:
+    """A TrainConfig attribute: its default, and the rest of its :class:`Field` as metadata."""
+    return dataclasses.field(
+        default=default, metadata=dict(kind=kind, help=help, lo=lo, hi=hi, cap=cap, **more)
+    )
+
+
+# The defaults are the classic lesson's setting: one hidden layer of 16 tanh units on noisy moons,
+# SGD with step 0.5 on batches of 32. There every row of the lesson's TL;DR table holds on seeds
+# 0 to 9 (tests/test_presets.py, the first page and the "seed_table" preset).
 @dataclass(frozen=True)
 class TrainConfig:
-    """Everything that defines a run. Frozen and validated: same config, same numbers."""
+    """Everything that defines a run. Frozen and validated: same config, same numbers.
+    Each attribute: ``setting(kind, default, help, lo, hi, cap, ...)``, see :class:`Field`."""
 
-    dataset: str = FIELDS["dataset"].default
-    n_samples: int = FIELDS["n_samples"].default
-    noise: float = FIELDS["noise"].default
-    n_classes: int = FIELDS["n_classes"].default
-    test_fraction: float = FIELDS["test_fraction"].default
-    hidden: tuple[int, ...] = FIELDS["hidden"].default
-    activation: str = FIELDS["activation"].default
-    batchnorm: bool = FIELDS["batchnorm"].default
-    schemes: tuple[str, ...] = FIELDS["schemes"].default
-    small_scale: float = FIELDS["small_scale"].default
-    large_scale: float = FIELDS["large_scale"].default
-    constant_value: float = FIELDS["constant_value"].default
-    optimizer: str = FIELDS["optimizer"].default
-    lr: float = FIELDS["lr"].default
-    momentum: float = FIELDS["momentum"].default
-    epochs: int = FIELDS["epochs"].default
-    batch_size: int = FIELDS["batch_size"].default
-    seed: int = FIELDS["seed"].default
-    repeats: int = FIELDS["repeats"].default
-    snapshots: int = FIELDS["snapshots"].default
-    dtype: str = FIELDS["dtype"].default
+    dataset: str = setting(
+        "str", "moons", "which toy problem to learn", choices=lambda: tuple(DATASETS)
+    )
+    n_samples: int = setting("int", 400, "number of data points (train + test)", 20, 100_000, 2_000)
+    noise: float = setting("float", 0.35, "how much the classes overlap", 0.0, 5.0, 2.0)
+    n_classes: int = setting("int", 2, "classes (spirals and blobs only)", 2, 6)
+    test_fraction: float = setting("float", 0.25, "share of points held out for testing", 0.0, 0.9)
+    hidden: tuple[int, ...] = setting(
+        "ints",
+        (16,),
+        "width of each hidden layer, first to last",
+        1,
+        1024,
+        128,
+        max_len=100,
+        max_len_cap=30,
+        min_len=0,
+        min_len_cap=1,
+    )
+    activation: str = setting(
+        "str", "tanh", "nonlinearity of the hidden layers", choices=lambda: tuple(ACTIVATIONS)
+    )
+    batchnorm: bool = setting(
+        "bool",
+        False,
+        "batch normalization of every hidden pre-activation, with a learned scale and shift",
+    )
+    schemes: tuple[str, ...] = setting(
+        "names",
+        DEFAULT_SCHEMES,
+        "initialization schemes trained side by side",
+        choices=lambda: tuple(SCHEMES),
+        max_len=len(SCHEMES),
+    )
+    small_scale: float = setting("float", 0.01, "std of 'random small' weights", 1e-6, 1.0)
+    large_scale: float = setting("float", 10.0, "std of 'random large' weights", 0.1, 1e4, 1e3)
+    constant_value: float = setting(
+        "float", 0.1, "value of every weight for 'constant'", -10.0, 10.0
+    )
+    optimizer: str = setting("str", "sgd", "update rule", choices=lambda: tuple(OPTIMIZERS))
+    lr: float = setting("float", 0.5, "learning rate (step size)", 1e-5, 10.0)
+    momentum: float = setting("float", 0.9, "momentum coefficient (momentum optimizer)", 0.0, 0.999)
+    epochs: int = setting("int", 1000, "passes over the training set", 1, 100_000, 5_000)
+    batch_size: int = setting(
+        "int", 32, "examples per step; 0 = the whole training set", 0, 100_000
+    )
+    seed: int = setting("int", 0, "random seed: same seed, same numbers", 0, 2**32 - 1)
+    repeats: int = setting(
+        "int", 1, "runs per scheme with different seeds (mean and spread)", 1, 20, 5
+    )
+    snapshots: int = setting("int", 26, "how many epochs get the detailed measurements", 2, 200, 60)
+    dtype: str = setting("str", "float32", "floating-point precision", choices=lambda: DTYPES)
 
     def __post_init__(self) -> None:
         for name, field in FIELDS.items():
@@ -409,3 +396,9 @@ class TrainConfig:
                 "schemes, repeats or a smaller network"
             )
         return problems
+
+
+# Every setting: name -> Field, in TrainConfig's order (the CLI, share links and sidebar read it).
+FIELDS: dict[str, Field] = {
+    f.name: Field(f.name, default=f.default, **f.metadata) for f in dataclasses.fields(TrainConfig)
+}

@@ -193,7 +193,7 @@ def shrinks(config: TrainConfig, dims: list[int], batch: int) -> bool:
 def _moments(scheme: str, n_out: int, n_in: int, param: float | None, gain: float):
     """|mean| and rms of one (n_out, n_in) weight matrix drawn by the scheme."""
     s = SCHEMES[scheme]
-    w = s.sampler((n_out, n_in), stream(0, "cost"), s.default if param is None else param, gain)
+    w = s.sampler((n_out, n_in), stream(0, "cost"), param, gain)
     return abs(float(w.mean())), float(np.sqrt(np.mean(np.square(w))))
 
 

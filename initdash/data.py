@@ -412,16 +412,14 @@ def _read_text(path_or_file) -> str:
         raw = path_or_file.read(MAX_CSV_BYTES + 1)
     else:
         raise TypeError(f"expected a path or a file object, got {type(path_or_file).__name__}")
-    if isinstance(raw, (bytearray, memoryview)):
-        raw = bytes(raw)
     if len(raw) > MAX_CSV_BYTES:
         raise ValueError(
             f"the file is larger than {MAX_CSV_BYTES // 2**20} MB; "
             f"use at most {MAX_CSV_ROWS} rows and {MAX_CSV_FEATURES} feature columns"
         )
-    if isinstance(raw, bytes):
+    if isinstance(raw, (bytes, bytearray, memoryview)):
         try:
-            text = raw.decode("utf-8-sig")
+            text = bytes(raw).decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise ValueError(
                 f"the file is not UTF-8 text (bad byte at position {exc.start}); it may be an "
