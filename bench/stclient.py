@@ -318,11 +318,8 @@ class Session:
         texts = [e.progress.text for e in self.elements("progress")]
         return texts[0] if texts else None
 
-    def texts(self) -> list[str]:
-        return [P.markdown_text(e.markdown.body) for e in self.elements("markdown")]
-
     def cards(self) -> dict:
-        return P.cards(self.texts())
+        return P.cards(P.markdown_text(e.markdown.body) for e in self.elements("markdown"))
 
     def tldr(self) -> dict | None:
         """The TL;DR table if the page shows it: {"head": columns, "rows": values}."""
@@ -428,9 +425,6 @@ class Session:
         await self.wait_until(
             lambda: m is not None and m.done is not None and self.idle(), timeout, "a finished run"
         )
-
-    async def wait_idle(self, timeout: float | None = None) -> None:
-        await self.wait_until(self.idle, timeout, "idle")
 
 
 # ------------------------------------------------------------------ widget values
