@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 
 import _common as C
 import pyarrow as pa
-from app_speed import link  # the default lesson's link, with the seed (and epochs)
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 import initdash
@@ -104,7 +103,7 @@ def kb(n: float) -> str:
 def browser_part(epochs: int, seed: int, timeout_s: float) -> None:
     from dashboard import views
 
-    q = link(seed, epochs)
+    q = f"seed={seed}" + (f"&epochs={epochs}" if epochs != TrainConfig().epochs else "")
     with C.server_and_browser() as (url, proc, browser):
         print(
             f"\n(1) at the websocket: server {url} pid {proc.pid}, page {url}/?{q}  [{C.loadavg()}]"
