@@ -264,8 +264,7 @@ class ChromiumStudent:
         page.on("pageerror", lambda e: self.errors.append(str(e)[:200]))
 
         def on_response(r) -> None:
-            rep = r.headers.get(stclient.REPLICA_HEADER.lower())
-            if rep:
+            if rep := r.headers.get(stclient.REPLICA_HEADER.lower()):
                 self.replicas.add(rep)
 
         page.on("response", on_response)
