@@ -243,19 +243,14 @@ INIT_JS = r"""
 # harness's definition) and, with needCharts, there is at least one chart and every chart has
 # an svg or canvas. Returns true once that has held for `quiet` ms; window.__bench.doneSince
 # is when it started to hold.
-DONE_JS = r"""
-([word, needCharts, quiet]) => {
+DONE_JS = (
+    "([word, needCharts, quiet]) => {"
+    + conftest.APP_IDLE_JS
+    + r"""
   const B = window.__bench;
   const re = new RegExp(word);
   const prog = [...document.querySelectorAll('[data-testid="stProgress"]')]
       .some(e => re.test(e.innerText));
-  const app = document.querySelector('[data-testid="stApp"]');
-  const idle = app !== null
-    && app.getAttribute('data-test-connection-state') === 'CONNECTED'
-    && app.getAttribute('data-test-script-state') === 'notRunning'
-    && document.querySelector('[data-testid="stStatusWidget"]') === null
-    && document.querySelector('[data-testid="stSkeleton"]') === null
-    && document.querySelector('[data-stale="true"]') === null;
   const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
   const drawn = !needCharts
     || (charts.length > 0 && charts.every(c => c.querySelector('svg, canvas') !== null));
@@ -265,6 +260,7 @@ DONE_JS = r"""
   return now - B.doneSince >= quiet;
 }
 """
+)
 
 QUIET_MS = 300  # the finished state must hold this long (a rerun may be about to start)
 

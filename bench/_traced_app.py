@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import inspect
 import json
 import os
 import sys
@@ -68,6 +69,13 @@ def _gc_cb(phase: str, info: dict) -> None:
         _write({"ev": "gc2", "wall": time.perf_counter() - _gc_t0.pop(tid)})
 
 
+def _builds_chart(name: str, fn) -> bool:
+    """A public function of dashboard.charts that returns a chart or a chart's tables."""
+    if not inspect.isfunction(fn) or name.startswith("_"):
+        return False
+    return "Chart" in str(fn.__annotations__.get("return")) or name.endswith(("_table", "_tables"))
+
+
 def install() -> None:
     if getattr(live.advance, "__initdash_traced__", False):
         return  # already wrapped (the script runs again on every rerun; modules stay)
@@ -76,19 +84,9 @@ def install() -> None:
     views._chart = _timed("st.altair_chart", views._chart)
     views._chart_once = _timed("views._chart_once", views._chart_once)
     live.train_first = _timed("train_first", live.train_first)
-    for name in (
-        "loss_curves",
-        "loss_curves_table",
-        "loss_chart",
-        "scheme_weights",
-        "weight_histograms",
-        "divergence_table",
-        "divergence_chart",
-        "similarity_heatmaps",
-        "signal_flow",
-        "decision_boundaries",
-    ):
-        setattr(charts, name, _timed(f"charts.{name}", getattr(charts, name)))
+    for name, fn in list(vars(charts).items()):
+        if _builds_chart(name, fn):
+            setattr(charts, name, _timed(f"charts.{name}", fn))
     for name in ("summary", "curves_table", "weights_table", "layer_table", "boundary_table"):
         setattr(Result, name, _timed(f"Result.{name}", getattr(Result, name)))
     gc.callbacks.append(_gc_cb)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import time
 from urllib.parse import parse_qs
@@ -220,14 +221,8 @@ def main() -> int:
     if len(results) >= 2:
         xs = [r["epochs"] for r in results]
         for key in ("app", "core"):
-            ys = [r[key] for r in results]
-            mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-            b = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum(
-                (x - mx) ** 2 for x in xs
-            )
-            print(
-                f"   fit {key:4s}: {my - b * mx:6.2f} s fixed + {1000 * b:6.3f} s per 1000 epochs"
-            )
+            b, a = statistics.linear_regression(xs, [r[key] for r in results])
+            print(f"   fit {key:4s}: {a:6.2f} s fixed + {1000 * b:6.3f} s per 1000 epochs")
     errors = sum(r["errors"] for r in results)
     if errors:
         print(f"   {errors} page error(s) seen (see above)")

@@ -47,6 +47,8 @@ from urllib.parse import urlsplit
 import _common as C
 import page_reading as P
 import stclient
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from deploy import replicas as R
 from initdash.blas import limit_blas_threads
@@ -163,11 +165,6 @@ class Press:
 class WsStudent(stclient.Session):
     """A student on the browser-free client (the same interface as ChromiumStudent)."""
 
-    def __init__(self, base: str, query: str, name: str, timeout: float):
-        super().__init__(
-            base, query, name=name, user_agent=f"initdash-load/{name}", timeout=timeout
-        )
-
     async def train(self, press: Press, timeout: float) -> None:
         m = await self.press(P.TRAIN_LABEL)
         press.click = m.click
@@ -203,7 +200,7 @@ class WsStudent(stclient.Session):
             _, labels = self.tabs()
             v = rng.choice(labels)
             await self.open_tab(v)
-        await self.wait_idle()
+        await self.wait_until(self.idle, what="idle")
         return what, v
 
     def lost(self) -> str | None:
@@ -211,28 +208,38 @@ class WsStudent(stclient.Session):
 
 
 # ------------------------------------------------------------------ the Chromium student
-def _watch_wire(page) -> None:
-    """page.wire: Playwright's websocket events, in time.monotonic(): when the press left
-    (a BackMsg with a trigger), when the progress text starting with "Trained" arrived, and
-    when that script run ended. page.ws_closed: the websocket closed."""
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+class ChromiumStudent:
+    """A student in a headless Chromium context (the same interface as WsStudent). Its
+    websocket frames, as Playwright reports them, time a press in `wire` (time.monotonic()):
+    "click" when the press left (a BackMsg with a trigger), "trained" when the progress text
+    starting with "Trained" arrived, "done" when that script run ended."""
 
-    page.wire = {}
-    page.ws_closed = None
+    def __init__(self, browser, base: str, query: str, name: str, timeout: float):
+        self.browser, self.base, self.query, self.name = browser, base, query, name
+        self.timeout = timeout
+        self.ctx = self.page = None
+        self.replicas: set = set()  # X-Initdash-Replica values of every response
+        self.errors: list = []
+        self.wire: dict = {}  # "armed" by train(): presses before it are not timed
+        self.ws_closed: str | None = None
 
-    def sent(payload) -> None:
-        if isinstance(payload, str) or "click" in page.wire or not page.wire.get("armed"):
+    def _on_websocket(self, ws) -> None:
+        ws.on("framesent", self._sent)
+        ws.on("framereceived", self._received)
+        ws.on("close", lambda _: setattr(self, "ws_closed", "websocket closed"))
+
+    def _sent(self, payload) -> None:
+        if isinstance(payload, str) or "click" in self.wire or not self.wire.get("armed"):
             return
         m = BackMsg()
         m.ParseFromString(payload)
         if any(w.trigger_value for w in m.rerun_script.widget_states.widgets):
-            page.wire["click"] = time.monotonic()
+            self.wire["click"] = time.monotonic()
 
-    def received(payload) -> None:
-        if isinstance(payload, str) or "click" not in page.wire:
+    def _received(self, payload) -> None:
+        w = self.wire
+        if isinstance(payload, str) or "click" not in w:
             return
-        w = page.wire
         if "trained" not in w:
             if not any(p.encode() in payload for p in P.FINISHED_PREFIXES):
                 return
@@ -248,22 +255,6 @@ def _watch_wire(page) -> None:
             if m.WhichOneof("type") == "script_finished":
                 w["done"] = time.monotonic()
 
-    def on_ws(ws) -> None:
-        ws.on("framesent", sent)
-        ws.on("framereceived", received)
-        ws.on("close", lambda _: setattr(page, "ws_closed", "websocket closed"))
-
-    page.on("websocket", on_ws)
-
-
-class ChromiumStudent:
-    def __init__(self, browser, base: str, query: str, name: str, timeout: float):
-        self.browser, self.base, self.query, self.name = browser, base, query, name
-        self.timeout = timeout
-        self.ctx = self.page = None
-        self.replicas: set = set()  # X-Initdash-Replica values of every response
-        self.errors: list = []
-
     async def open(self) -> None:
         self.ctx = await self.browser.new_context(
             viewport=C.VIEWPORT, user_agent=f"initdash-load/{self.name} (Chromium)"
@@ -273,12 +264,11 @@ class ChromiumStudent:
         page.on("pageerror", lambda e: self.errors.append(str(e)[:200]))
 
         def on_response(r) -> None:
-            rep = r.headers.get(stclient.REPLICA_HEADER.lower())
-            if rep:
+            if rep := r.headers.get(stclient.REPLICA_HEADER.lower()):
                 self.replicas.add(rep)
 
         page.on("response", on_response)
-        _watch_wire(page)
+        page.on("websocket", self._on_websocket)
         await page.add_init_script(C.INIT_JS)
         await page.goto(f"{self.base}/?{self.query}" if self.query else self.base)
         await page.wait_for_selector(C.conftest.APP_SELECTOR, state="attached")
@@ -286,20 +276,20 @@ class ChromiumStudent:
 
     async def train(self, press: Press, timeout: float) -> None:
         page = self.page
-        page.wire = {"armed": True}
+        self.wire = {"armed": True}
         await page.evaluate(
             "() => { window.__bench.click = null; window.__bench.doneSince = null; }"
         )
         await page.get_by_role("button", name=P.TRAIN_LABEL).click()
-        press.click = page.wire.get("click", time.monotonic())
+        press.click = self.wire.get("click", time.monotonic())
         deadline = time.monotonic() + timeout
         try:
             # first the server's side: "Trained" arrived after this press and that script run
             # ended (the page may still show the previous run's "Trained" until the rerun
             # starts, so the page alone cannot tell); then the page: drawn and idle
-            while "done" not in page.wire:
-                if page.ws_closed or time.monotonic() > deadline:
-                    raise TimeoutError(page.ws_closed or "no finished run on the wire")
+            while "done" not in self.wire:
+                if self.ws_closed or time.monotonic() > deadline:
+                    raise TimeoutError(self.ws_closed or "no finished run on the wire")
                 await asyncio.sleep(0.05)
             word = "^(" + "|".join(P.FINISHED_PREFIXES) + ")"
             left = max(deadline - time.monotonic(), 1.0)
@@ -311,7 +301,7 @@ class ChromiumStudent:
             if b["doneSince"] is not None and b["click"] is not None:
                 press.page_done = press.click + (b["doneSince"] - b["click"]) / 1000
         finally:
-            w = page.wire
+            w = self.wire
             press.click = w.get("click", press.click)
             press.trained, press.done = w.get("trained"), w.get("done")
             await self.read(press)
@@ -356,7 +346,7 @@ class ChromiumStudent:
         return what, v
 
     def lost(self) -> str | None:
-        return self.page.ws_closed if self.page is not None else None
+        return self.ws_closed
 
     async def close(self) -> None:
         if self.ctx is not None:
@@ -478,7 +468,8 @@ async def one_class(args, n: int, replicas: int) -> dict:
         else:
 
             def make(url, q, name):
-                return WsStudent(url, q, name, args.timeout)
+                agent = f"initdash-load/{name}"
+                return WsStudent(url, q, name=name, user_agent=agent, timeout=args.timeout)
 
         await warm_up(servers, make, args.timeout)
         if trace:
@@ -735,7 +726,7 @@ def print_summary(args, rows) -> None:
                 f"      CPU bound: {cpt:.2f} server CPU s per Train -> one core serves at most "
                 f"{60 / cpt:.0f} Trains per minute"
             )
-    if len(by_rep) >= 2 and 1 in by_rep and 2 in by_rep:
+    if 1 in by_rep and 2 in by_rep:
         w1 = C.median([r["wave"] for r, _ in by_rep[1]])
         w2 = C.median([r["wave"] for r, _ in by_rep[2]])
         p1 = C.median([s["p95"] for _, s in by_rep[1]])

@@ -107,8 +107,7 @@ class Session:
         if self.user_agent:
             req.add_header("User-Agent", self.user_agent)
         with self._opener.open(req, timeout=60) as resp:
-            rep = resp.headers.get(REPLICA_HEADER)
-            if rep:
+            if rep := resp.headers.get(REPLICA_HEADER):
                 self.replicas.add(rep)
             return resp.read()
 
@@ -138,8 +137,7 @@ class Session:
             open_timeout=60,
             ping_interval=None,  # the server pings; the client answers (as a browser does)
         )
-        rep = self._ws.response.headers.get(REPLICA_HEADER)
-        if rep:
+        if rep := self._ws.response.headers.get(REPLICA_HEADER):
             self.replicas.add(rep)
         self._reader = asyncio.create_task(self._read(), name=f"read-{self.name}")
         await self._send_rerun(first=True)
@@ -151,7 +149,7 @@ class Session:
         if self._reader is not None:
             try:
                 await asyncio.wait_for(self._reader, 5)
-            except (TimeoutError, Exception):  # noqa: BLE001 - closing anyway
+            except Exception:  # noqa: BLE001 - closing anyway
                 self._reader.cancel()
         self.closed = True
 
@@ -318,11 +316,8 @@ class Session:
         texts = [e.progress.text for e in self.elements("progress")]
         return texts[0] if texts else None
 
-    def texts(self) -> list[str]:
-        return [P.markdown_text(e.markdown.body) for e in self.elements("markdown")]
-
     def cards(self) -> dict:
-        return P.cards(self.texts())
+        return P.cards(P.markdown_text(e.markdown.body) for e in self.elements("markdown"))
 
     def tldr(self) -> dict | None:
         """The TL;DR table if the page shows it: {"head": columns, "rows": values}."""
@@ -428,9 +423,6 @@ class Session:
         await self.wait_until(
             lambda: m is not None and m.done is not None and self.idle(), timeout, "a finished run"
         )
-
-    async def wait_idle(self, timeout: float | None = None) -> None:
-        await self.wait_until(self.idle, timeout, "idle")
 
 
 # ------------------------------------------------------------------ widget values

@@ -34,6 +34,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = REPO / "deploy" / "haproxy.cfg"
 APP = REPO / "streamlit_app.py"
+LOG_DIR = REPO / "artifacts" / "replicas"
 SERVERS_MARK = re.compile(r"^[ \t]*# @@SERVERS@@.*$", re.MULTILINE)
 REPLICA_HEADER = "X-Initdash-Replica"
 START_TIMEOUT_S = 90.0
@@ -226,7 +227,7 @@ class Balancer:
     haproxy: subprocess.Popen
     replicas: dict[str, subprocess.Popen] = field(default_factory=dict)
     replica_urls: dict[str, str] = field(default_factory=dict)
-    log_dir: Path = REPO / "artifacts" / "replicas"
+    log_dir: Path = LOG_DIR
 
     def stop(self) -> None:
         stop_process(self.haproxy)
@@ -239,14 +240,13 @@ def start(
     *,
     host: str = "127.0.0.1",
     port: int | None = None,
-    log_dir: Path | None = None,
+    log_dir: Path = LOG_DIR,
     pin: bool = False,
 ) -> Balancer:
     """Start n replicas (r1..rn) on free local ports and HAProxy in front of them; with
     `pin`, replica i runs on core i-1 only (modulo the cores this process may use)."""
     if n < 1:
         raise ValueError("at least one replica")
-    log_dir = Path(log_dir) if log_dir else REPO / "artifacts" / "replicas"
     secret = secrets.token_hex(32)
     cores = sorted(os.sched_getaffinity(0))
     procs: dict[str, subprocess.Popen] = {}
@@ -275,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("replicas", type=int, help="how many Streamlit replicas (e.g. one per core)")
     ap.add_argument("--port", type=int, default=8080, help="public port (default 8080)")
     ap.add_argument("--host", default="127.0.0.1", help="public address (0.0.0.0: all)")
-    ap.add_argument("--log-dir", type=Path, default=REPO / "artifacts" / "replicas")
+    ap.add_argument("--log-dir", type=Path, default=LOG_DIR)
     ap.add_argument(
         "--pin",
         action="store_true",

@@ -61,8 +61,9 @@ SERVER_START_TIMEOUT_S = 60.0
 # aria-label "Running..."), elements waiting to be redrawn carry data-stale="true", and
 # placeholders not yet filled are [data-testid="stSkeleton"].
 APP_SELECTOR = '[data-testid="stApp"]'
-_IDLE_JS = """
-(quietMs) => {
+# JavaScript statements that set `idle`: Streamlit is connected and has finished its script run
+# (the start of a function body: _IDLE_JS here and bench/_common.DONE_JS begin with them)
+APP_IDLE_JS = """
   const app = document.querySelector('[data-testid="stApp"]');
   const idle = app !== null
     && app.getAttribute('data-test-connection-state') === 'CONNECTED'
@@ -70,12 +71,18 @@ _IDLE_JS = """
     && document.querySelector('[data-testid="stStatusWidget"]') === null
     && document.querySelector('[data-testid="stSkeleton"]') === null
     && document.querySelector('[data-stale="true"]') === null;
+"""
+_IDLE_JS = (
+    "(quietMs) => {"
+    + APP_IDLE_JS
+    + """
   const now = performance.now();
   if (!idle) { window.__initdashIdleSince = null; return false; }
   if (window.__initdashIdleSince == null) { window.__initdashIdleSince = now; }
   return now - window.__initdashIdleSince >= quietMs;
 }
 """
+)
 
 
 # --------------------------------------------------------------------------- skip or fail
