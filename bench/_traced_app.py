@@ -77,7 +77,6 @@ def install() -> None:
     views._chart_once = _timed("views._chart_once", views._chart_once)
     live.train_first = _timed("train_first", live.train_first)
     for name in (
-        "loss_curves",
         "loss_curves_table",
         "loss_chart",
         "scheme_weights",

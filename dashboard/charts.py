@@ -89,9 +89,12 @@ def _scheme_color(schemes: Sequence[str], legend: bool = True) -> alt.Color:
     )
 
 
-def _schemes_of(df: pd.DataFrame) -> list[str]:
-    """The schemes to show, in the table's own order of appearance."""
-    return [str(s) for s in pd.unique(df["scheme"])] if "scheme" in df else []
+def _scheme_rows(df: pd.DataFrame) -> tuple[list[str], pd.DataFrame]:
+    """The table's schemes, in its own order of appearance, and its rows of the first seed
+    (repeat 0) with their human label in column ``SCHEME``."""
+    schemes = [str(s) for s in pd.unique(df["scheme"])]
+    first = df[df["repeat"] == 0] if "repeat" in df else df
+    return schemes, _labelled(first, schemes)
 
 
 def _labelled(df: pd.DataFrame, schemes: Sequence[str]) -> pd.DataFrame:
@@ -275,23 +278,6 @@ def _scheme_facet(panel, schemes: Sequence[str], columns: int = COLUMNS) -> alt.
 
 
 # ---------------------------------------------------------------------- 1. loss curves
-def loss_curves(
-    curves: pd.DataFrame,
-    *,
-    metric: str = "loss",
-    log_scale: bool = False,
-    splits: Sequence[str] = ("train", "test"),
-    **options,
-) -> alt.LayerChart:
-    """Loss or accuracy per epoch from ``Result.curves_table()``: one colour per scheme, solid
-    line = train, dashed = test, a band over the min..max of differing repeats; a line stops
-    where its scheme diverged. ``log_scale``: the loss only (a loss of exactly 0 is drawn on a
-    floor, marked 0). ``options``: those of :func:`loss_chart`.
-    """
-    table, facts = loss_curves_table(curves, metric=metric, log_scale=log_scale, splits=splits)
-    return loss_chart(table, **facts, **options)
-
-
 def loss_curves_table(
     curves: pd.DataFrame,
     *,
@@ -306,9 +292,9 @@ def loss_curves_table(
     bad = [s for s in splits if s not in ("train", "test")]
     if bad:
         raise ValueError(f"splits {bad} are not allowed; use train and/or test")
-    schemes = _schemes_of(curves)
+    schemes, df = _scheme_rows(curves)
     lo, hi = f"{metric}_lo", f"{metric}_hi"
-    df = _labelled(curves[curves["split"].isin(list(splits))], schemes)
+    df = df[df["split"].isin(list(splits))]
     df, n_bad = _finite(df, metric)
     df = df[["epoch", "scheme", SCHEME, "split", metric, lo, hi]]
     df, thin_note = _thin(df, "epoch")
@@ -456,13 +442,12 @@ def weight_histograms(
     the layer's weights, on a symmetric-log x axis shared by the schemes of a layer. ``dims``
     (``Result.dims``) names each layer's shape, e.g. "layer 1 (16 x 2 weights)".
     """
-    schemes = _schemes_of(current)
     epoch = int(current["epoch"].iloc[0]) if len(current) else 0
     now = f"epoch {epoch}"
     frames = [current.assign(state=now)]
     if initial is not None and len(initial):
         frames.append(initial.assign(state="at init"))
-    df = _labelled(pd.concat(frames, ignore_index=True), schemes)
+    schemes, df = _scheme_rows(pd.concat(frames, ignore_index=True))
     # Empty bins draw nothing: drop them, but keep a scheme whose histogram is all empty.
     shown = df["count"] > 0
     empty = ~df.groupby(["layer", "state", "scheme"])["count"].transform("sum").gt(0)
@@ -519,8 +504,8 @@ def scheme_weights_tables(current: pd.DataFrame, initial: pd.DataFrame):
     both = pd.concat([current.assign(state="now"), initial.assign(state="at init")])
     top = _nice(max(abs(float(both["lo"].min())), abs(float(both["hi"].max()))))
     c = 10.0 ** math.floor(math.log10(float(current["c"].iloc[0])))
-    schemes = _schemes_of(both)
-    both = _labelled(both[both["count"] > 0], schemes)
+    _, both = _scheme_rows(both)
+    both = both[both["count"] > 0]
     cols = ["state", SCHEME, "lo", "hi", "count", "fraction"]
     tables = {s: _lean(g[cols]) for s, g in both.groupby("scheme", sort=False)}
     return tables, (-top, top), c
@@ -587,22 +572,10 @@ def distinct_label(df: pd.DataFrame) -> pd.Series:
     return out
 
 
-def divergence_over_time(div: pd.DataFrame, **options) -> alt.Chart:
-    """Per-neuron output divergence over the epochs from ``Result.divergence_table()``: a panel
-    per hidden layer, a line per scheme (first seed). Scale-free (see
-    initdash.metrics.divergence): 0 means the layer's neurons are clones, about 1 that they
-    differ as unrelated neurons do. ``options``: those of :func:`divergence_chart`.
-    """
-    table, facts = divergence_table(div)
-    return divergence_chart(table, **facts, **options)
-
-
 def divergence_table(div: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """The table :func:`divergence_chart` draws, and the facts its spec depends on (the
     schemes, the layers, the notes): a redraw with the same facts only swaps the table."""
-    schemes = _schemes_of(div)
-    df = div[div["repeat"] == 0] if "repeat" in div else div
-    df = _labelled(df, schemes)
+    schemes, df = _scheme_rows(div)
     df, n_bad = _finite(df, "divergence")
     df = df.assign(distinct=distinct_label(df))[
         ["epoch", "layer", "scheme", SCHEME, "divergence", "distinct"]
@@ -665,8 +638,7 @@ def similarity_heatmaps(
     (scheme name -> count) the header reads "Zeros: 1 distinct of 16", of ``width`` (default:
     the neurons in the table, which holds at most the first 32).
     """
-    schemes = _schemes_of(sim)
-    df = _labelled(sim, schemes)
+    schemes, df = _scheme_rows(sim)
     k = int(df["i"].max()) if len(df) else 0
     notes = []
     if len(df) > MAX_ROWS:  # keep the first n neurons so that S * n * n <= MAX_ROWS
@@ -751,9 +723,7 @@ def signal_flow(
     _check("measure", measure, MEASURES)
     m = MEASURES[measure]
     log = m.log if log_scale is None else bool(log_scale)
-    schemes = _schemes_of(layers)
-    df = layers[layers["repeat"] == 0] if "repeat" in layers else layers
-    df = _labelled(df, schemes)
+    schemes, df = _scheme_rows(layers)
     df = df[df[measure].notna()]
     df, n_inf = _finite(df, measure)
     keep = ["layer", "scheme", SCHEME, measure] + [c for c in ("kind", "epoch") if c in df]
@@ -856,8 +826,7 @@ def activation_heatmaps(table: pd.DataFrame, *, layer: int = 1, axis=None) -> al
     the bin (square-root scale, so a thin spread still shows beside a spike). ``axis``: the
     value axis (:class:`ValueAxis`; default: linear over the data)."""
     domain, symlog = axis or ValueAxis()
-    schemes = _schemes_of(table)
-    df = _labelled(table, schemes)
+    schemes, df = _scheme_rows(table)
     df, thin_note = _thin(df, "epoch")
     x_lo, x_hi = _cell_bounds(df["epoch"])
     cols = ["epoch", "x_lo", "x_hi", SCHEME, "lo", "hi", "share"]
@@ -902,9 +871,8 @@ def activation_bands(pct: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.Fac
     ``layer`` (line) and the band from the 2nd to the 98th percentile, over the epochs, on the
     value ``axis`` (:class:`ValueAxis`)."""
     domain, symlog = axis or ValueAxis()
-    schemes = _schemes_of(pct)
-    df = pct[(pct["layer"] == layer) & (pct["repeat"] == 0)]
-    df = _labelled(df, schemes)[["epoch", "scheme", SCHEME, "p2", "p50", "p98"]]
+    schemes, df = _scheme_rows(pct)
+    df = df[df["layer"] == layer][["epoch", "scheme", SCHEME, "p2", "p50", "p98"]]
     df, n_bad = _finite(df, "p50")  # a diverged model's percentiles are NaN
     df, thin_note = _thin(df, "epoch")
     base = alt.Chart().encode(
@@ -935,8 +903,7 @@ def gradient_bands(table: pd.DataFrame) -> alt.FacetChart:
     """Glorot & Bengio's Figs. 7 and 8 from ``Result.gradient_table()``: per scheme, against
     the layer (the last is the output), the median of |dL/dz| (solid) and of |dL/dW| (dashed),
     each in a band from its 2nd to its 98th percentile, on one log axis (0 on a floor)."""
-    schemes = _schemes_of(table)
-    df = _labelled(table[table["repeat"] == 0], schemes)
+    schemes, df = _scheme_rows(table)
     df = df.assign(which=df["gradient"].map(GRADIENT_LABELS).astype(object))
     df = df[["layer", "kind", "gradient", "which", "scheme", SCHEME, "p2", "p50", "p98"]]
     df = df[df[["p2", "p50", "p98"]].notna().all(axis=1)]
@@ -998,8 +965,7 @@ def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> alt.FacetChart
     layer (at most ``max_panels``, evenly picked), a line per scheme, y = log10(std of the
     applied update / std of the weights), dashed at Karpathy's rule of thumb, 1e-3 (-3). A
     ratio that is 0, infinite or undefined is not drawn (the subtitle names the schemes)."""
-    schemes = _schemes_of(table)
-    df = _labelled(table[table["repeat"] == 0], schemes)
+    schemes, df = _scheme_rows(table)
     n_layers = int(df["layer"].max()) if len(df) else 0
     layers = _evenly(df["layer"].unique(), max_panels)
     df = df[df["layer"].isin(layers)]
@@ -1181,8 +1147,7 @@ def decision_boundaries(
     """
     if not len(grid):
         raise ValueError("no grid to draw: decision boundaries need 2-D data")
-    schemes = _schemes_of(grid)
-    g = _labelled(grid, schemes)
+    schemes, g = _scheme_rows(grid)
     notes = []
     if len(g) > MAX_ROWS:  # keep every k-th grid line each way: a coarser regular grid
         n = math.isqrt(MAX_ROWS // len(schemes))
@@ -1300,8 +1265,7 @@ def neuron_maps(maps: pd.DataFrame, *, kind: str) -> alt.FacetChart:
     output / the largest |output| of the scheme's drawn neurons (computed in the browser, so
     the spec stays the same from redraw to redraw): x0.01 neurons show their pattern too, and
     identical outputs always look identical; the tooltip gives the true value."""
-    schemes = _schemes_of(maps)
-    df = _labelled(maps, schemes)
+    schemes, df = _scheme_rows(maps)
     hx, hy = (_half_step(df[c]) for c in ("x", "y")) if kind == "grid" else (0.0, 0.0)
     df = _lean(df[[SCHEME, "neuron", "x", "y", "output"]])
     if kind == "grid":
@@ -1373,8 +1337,7 @@ def network_diagram(
     mean output over the largest |mean| of the scheme (inputs and outputs grey), links
     coloured by the weight's sign and as wide as |w| relative to the largest of their layer.
     Clones show as identical links fanning into identical nodes."""
-    schemes = _schemes_of(nodes)
-    n = _labelled(nodes, schemes)
+    schemes, n = _scheme_rows(nodes)
     top = n.groupby("scheme")["mean"].transform(lambda m: m.abs().max())
     n = n.assign(shade=n["mean"] / top.where(top > 0, 1.0))
     ln = _labelled(links, schemes)
