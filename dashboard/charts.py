@@ -60,6 +60,7 @@ for _i, _name in enumerate(n for n in SCHEMES if n not in SCHEME_COLORS):
 CLASS_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 
 SCHEME = "scheme_label"  # the column every builder adds: the scheme's human label
+SCHEME_TIP = alt.Tooltip(f"{SCHEME}:N", title="scheme")
 LOG_FLOOR_MAX = 1e-6  # exact zeros on a log axis are drawn at or below this
 LEGEND_DIM = 0.12  # opacity of the schemes not picked in an interactive legend
 
@@ -103,6 +104,12 @@ def _labelled(df: pd.DataFrame, schemes: Sequence[str]) -> pd.DataFrame:
     out = df[df["scheme"].isin(list(schemes))].copy()
     out[SCHEME] = out["scheme"].map(labels).astype(object)
     return out
+
+
+def _names(schemes: Sequence[str], among) -> str:
+    """The labels of those ``schemes`` that are ``among`` the given names, in their order."""
+    among = set(among)
+    return ", ".join(SCHEMES[s].label for s in schemes if s in among)
 
 
 def _check(name: str, value: str, allowed) -> None:
@@ -255,8 +262,15 @@ def _int_axis(title: str, values: Sequence[int] | None = None) -> alt.Axis:
     return alt.Axis(title=title, format="d", values=ticks[::step])
 
 
-def _epoch_x() -> alt.X:
-    return alt.X("epoch:Q", axis=_int_axis("epoch"), scale=alt.Scale(nice=False))
+def _epoch_x(epochs: int | None = None) -> alt.X:
+    """The epoch axis; with ``epochs``, fixed to 0..epochs (a live run grows across it)."""
+    domain = {} if epochs is None else {"domain": [0, epochs]}
+    return alt.X("epoch:Q", axis=_int_axis("epoch"), scale=alt.Scale(**domain, nice=False))
+
+
+def _layer_x(title: str, layers) -> alt.X:
+    """The layer axis, with a tick at each of the ``layers`` drawn."""
+    return alt.X("layer:Q", axis=_int_axis(title, layers), scale=alt.Scale(nice=False, zero=False))
 
 
 def _lines_and_points(x, y, schemes: Sequence[str], tooltip: list, size: int, legend=True):
@@ -350,8 +364,6 @@ def loss_chart(
         y_scale = alt.Scale(domain=[0, 1])
         y_format = ".0%"
     pick = _legend_pick()
-    x_scale = alt.Scale(nice=False) if epochs is None else alt.Scale(domain=[0, epochs], nice=False)
-    x = alt.X("epoch:Q", axis=_int_axis("epoch"), scale=x_scale)
     y_axis = _log_axis([top or 1.0], floor, "y") if log else alt.Axis(format=y_format)
     y = alt.Y(f"{y_field}:Q", title=y_title, scale=y_scale, axis=y_axis)
     color = _scheme_color(schemes, legend)
@@ -362,7 +374,7 @@ def loss_chart(
         legend=dash_legend if legend else None,
     )
     tooltip = [
-        alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+        SCHEME_TIP,
         alt.Tooltip("split:N"),
         alt.Tooltip("epoch:Q"),
         alt.Tooltip(f"{metric}:Q", title=f"{metric} (mean)", format=".4f"),
@@ -372,7 +384,7 @@ def loss_chart(
             alt.Tooltip(f"{metric}_lo:Q", title="lowest of repeats", format=".4f"),
             alt.Tooltip(f"{metric}_hi:Q", title="highest of repeats", format=".4f"),
         ]
-    base = alt.Chart().encode(x=x, color=color)
+    base = alt.Chart().encode(x=_epoch_x(epochs), color=color)
     lines = (
         base.mark_line(strokeWidth=2.5)
         .encode(y=y, strokeDash=dash, detail="split:N", opacity=_pick_opacity(pick))
@@ -455,12 +467,7 @@ def weight_histograms(
     df, thin_note = _thin(df, "layer")
     df = df[["layer", "state", "scheme", SCHEME, "lo", "hi", "count", "fraction", "c"]]
 
-    tooltip = [
-        alt.Tooltip(f"{SCHEME}:N", title="scheme"),
-        *BIN_TIPS,
-        alt.Tooltip("count:Q", title="weights in bin"),
-        FRACTION_TIP,
-    ]
+    tooltip = [SCHEME_TIP, *BIN_TIPS, alt.Tooltip("count:Q", title="weights in bin"), FRACTION_TIP]
     y = alt.Y(
         "fraction:Q",
         title="fraction of weights",
@@ -608,7 +615,7 @@ def divergence_chart(
         axis=alt.Axis(format="~r"),
     )
     tooltip = [
-        alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+        SCHEME_TIP,
         alt.Tooltip("epoch:Q"),
         alt.Tooltip("layer:Q", title="hidden layer"),
         alt.Tooltip("divergence:Q", format=".4g"),
@@ -666,7 +673,7 @@ def similarity_heatmaps(
                 legend=alt.Legend(title=["similarity", "(1 = identical)"], gradientLength=160),
             ),
             tooltip=[
-                alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+                SCHEME_TIP,
                 alt.Tooltip("i:O", title="neuron i"),
                 alt.Tooltip("j:O", title="neuron j"),
                 alt.Tooltip("similarity:Q", format=".3f"),
@@ -740,8 +747,7 @@ def signal_flow(
         floor = _log_floor(df[measure])
         y_field = f"{measure}_shown"
         df = df.assign(**{y_field: df[measure].clip(lower=floor)})
-        zero = set(df.loc[df[measure] == 0, "scheme"])
-        names = ", ".join(SCHEMES[s].label for s in schemes if s in zero)
+        names = _names(schemes, df.loc[df[measure] == 0, "scheme"])
         notes.append(f"exactly 0 ({names}) is drawn at the bottom line, marked 0 ({floor:g})")
     if log:
         scale, axis = alt.Scale(type="log"), _log_axis(df[measure], floor)
@@ -750,15 +756,11 @@ def signal_flow(
         axis = alt.Axis(format=m.format)
     has_output = "kind" in df and (df["kind"] == "output").any()
     x_title = "layer (last = output)" if has_output else "hidden layer (depth)"
-    x = alt.X(
-        "layer:Q",
-        axis=_int_axis(x_title, df["layer"].unique()),
-        scale=alt.Scale(nice=False, zero=False),
-    )
+    x = _layer_x(x_title, df["layer"].unique())
     y_title = m.title + (" (log scale)" if log else "")
     y = alt.Y(f"{y_field}:Q", title=y_title, scale=scale, axis=axis)
     tooltip = [
-        alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+        SCHEME_TIP,
         alt.Tooltip("layer:Q"),
         alt.Tooltip(f"{measure}:Q", title=measure.replace("_", " "), format=".4g"),
     ]
@@ -801,7 +803,7 @@ def _value_y(
 
 def _tips(**fields: str) -> list[alt.Tooltip]:
     """Tooltips: the scheme, the epoch, then each field (name=title), a share as a percent."""
-    tips = [alt.Tooltip(f"{SCHEME}:N", title="scheme"), alt.Tooltip("epoch:Q")]
+    tips = [SCHEME_TIP, alt.Tooltip("epoch:Q")]
     for name, title in fields.items():
         fmt = ".1%" if name == "share" else ".3~g"
         tips.append(alt.Tooltip(f"{name}:Q", title=title, format=fmt))
@@ -878,7 +880,7 @@ def activation_bands(pct: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.Fac
     base = alt.Chart().encode(
         x=_epoch_x(),
         color=_scheme_color(schemes, legend=False),
-        tooltip=_tips(p2="2nd percentile", p50="median", p98="98th percentile"),
+        tooltip=_tips(**PERCENTILES),
     )
     y = _value_y("p2:Q", df[["p2", "p98"]].to_numpy(), domain, symlog)
     band = base.mark_area(opacity=0.25).encode(y=y, y2="p98:Q")
@@ -893,6 +895,7 @@ def activation_bands(pct: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.Fac
     return _style(_scheme_facet(panel, schemes), default, notes)
 
 
+PERCENTILES = {"p2": "2nd percentile", "p50": "median", "p98": "98th percentile"}
 GRADIENT_LABELS = {
     "dz": "back-propagated |dL/dz| (per example)",
     "dw": "weight gradient |dL/dW|",
@@ -905,22 +908,20 @@ def gradient_bands(table: pd.DataFrame) -> alt.FacetChart:
     each in a band from its 2nd to its 98th percentile, on one log axis (0 on a floor)."""
     schemes, df = _scheme_rows(table)
     df = df.assign(which=df["gradient"].map(GRADIENT_LABELS).astype(object))
-    df = df[["layer", "kind", "gradient", "which", "scheme", SCHEME, "p2", "p50", "p98"]]
-    df = df[df[["p2", "p50", "p98"]].notna().all(axis=1)]
+    df = df[["layer", "kind", "gradient", "which", "scheme", SCHEME, *PERCENTILES]]
+    df = df[df[list(PERCENTILES)].notna().all(axis=1)]
     df, n_inf = _finite(df, "p98")
     notes = ["line: median; band: 2nd to 98th percentile; probe batch"]
     if n_inf:
         notes.append(f"{n_inf} infinite value(s) (overflow) not drawn")
-    values = df[["p2", "p50", "p98"]].to_numpy().ravel()
+    values = df[list(PERCENTILES)].to_numpy().ravel()
     floor = None
     if (values == 0).any():
         floor = _log_floor(values)
-        zero = set(df.loc[df["p50"] == 0, "scheme"])
-        names = ", ".join(SCHEMES[s].label for s in schemes if s in zero)
+        names = _names(schemes, df.loc[df["p50"] == 0, "scheme"])
         where = f" ({names}: median exactly 0)" if names else ""
         notes.append(f"exactly 0 is drawn at the bottom line, marked 0{where}")
-    shown = {q: df[q].clip(lower=floor) if floor else df[q] for q in ("p2", "p50", "p98")}
-    df = _lean(df.assign(**{f"{q}_shown": v for q, v in shown.items()}))
+    df = _lean(df.assign(**{f"{q}_shown": df[q].clip(lower=floor) for q in PERCENTILES}))
     dash = alt.StrokeDash(
         "which:N",
         scale=alt.Scale(domain=list(GRADIENT_LABELS.values()), range=[[1, 0], [6, 4]]),
@@ -933,23 +934,17 @@ def gradient_bands(table: pd.DataFrame) -> alt.FacetChart:
     )
     y = alt.Y("p50_shown:Q", **y_log)
     base = alt.Chart().encode(
-        x=alt.X(
-            "layer:Q",
-            axis=_int_axis("layer (last = output)", df["layer"].unique()),
-            scale=alt.Scale(nice=False, zero=False),
-        ),
+        x=_layer_x("layer (last = output)", df["layer"].unique()),
         color=_scheme_color(schemes, legend=False),
         detail="which:N",
     )
     band = base.mark_area(opacity=0.15).encode(y=alt.Y("p2_shown:Q", **y_log), y2="p98_shown:Q")
     tooltip = [
-        alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+        SCHEME_TIP,
         alt.Tooltip("which:N", title="gradient"),
         alt.Tooltip("layer:Q"),
         alt.Tooltip("kind:N", title="layer kind"),
-        alt.Tooltip("p2:Q", title="2nd percentile", format=".3~g"),
-        alt.Tooltip("p50:Q", title="median", format=".3~g"),
-        alt.Tooltip("p98:Q", title="98th percentile", format=".3~g"),
+        *(alt.Tooltip(f"{q}:Q", title=title, format=".3~g") for q, title in PERCENTILES.items()),
     ]
     line = base.mark_line(strokeWidth=2.5).encode(y=y, strokeDash=dash)
     points = base.mark_circle(size=30).encode(y=y, tooltip=tooltip)
@@ -977,7 +972,7 @@ def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> alt.FacetChart
     if len(layers) < n_layers:
         notes.append(f"{len(layers)} of {n_layers} layers shown")
     if missing:
-        names = ", ".join(SCHEMES[s].label for s in schemes if s in missing)
+        names = _names(schemes, missing)
         notes.append(f"not drawn where the ratio is undefined, 0 or infinite ({names})")
     name = "layer " + df["layer"].astype(str)
     df = df.assign(panel=np.where(df["layer"] == n_layers, name + " (output)", name))
@@ -994,7 +989,7 @@ def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> alt.FacetChart
             color=_scheme_color(schemes),
             opacity=_pick_opacity(pick),
             tooltip=[
-                alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+                SCHEME_TIP,
                 alt.Tooltip("epoch:Q"),
                 alt.Tooltip("panel:N", title="layer"),
                 alt.Tooltip("update_ratio:Q", title="ratio", format=".3~g"),
@@ -1158,8 +1153,10 @@ def decision_boundaries(
         notes.append(f"{len(x1s)} x {len(x2s)} of {full} grid points shown")
         g = g[g["x1"].isin(x1s) & g["x2"].isin(x2s)]
     hx, hy = _half_step(g["x1"]), _half_step(g["x2"])
-    x_dom = [float(g["x1"].min() - hx), float(g["x1"].max() + hx)]
-    y_dom = [float(g["x2"].min() - hy), float(g["x2"].max() + hy)]
+    x_scale, y_scale = (
+        alt.Scale(domain=[float(g[c].min() - h), float(g[c].max() + h)], nice=False, zero=False)
+        for c, h in (("x1", hx), ("x2", hy))
+    )
     top_label = points["label"].max() if len(points) else 0
     n_classes = max(int(max(top_label, g["predicted"].max()) + 1), 2)
     binary = n_classes == 2
@@ -1175,10 +1172,8 @@ def decision_boundaries(
     classes = list(range(n_classes))
     palette = [CLASS_COLORS[c % len(CLASS_COLORS)] for c in classes]
 
-    x_scale = alt.Scale(domain=x_dom, nice=False, zero=False)
-    y_scale = alt.Scale(domain=y_dom, nice=False, zero=False)
     bg_tip = [
-        alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+        SCHEME_TIP,
         alt.Tooltip("x1:Q", format=".2f"),
         alt.Tooltip("x2:Q", format=".2f"),
         alt.Tooltip("predicted:N", title="predicted class"),
@@ -1222,33 +1217,29 @@ def decision_boundaries(
         .encode(stroke=alt.Stroke("label:N", scale=class_scale, legend=None))
         .transform_filter(alt.datum.split == "test")
     )
+    bg = alt.Chart(g).mark_rect().encode(x2="x1_hi:Q", y2="x2_hi:Q", color=color, opacity=opacity)
     panels = []
-    n = len(schemes)
-    for i, (s, lab) in enumerate(zip(schemes, scheme_labels(schemes), strict=True)):
+    for i, s in enumerate(schemes):
         # Shared scales: axis labels only on the left column and the bottom panel of each column
-        left, bottom = i % columns == 0, i + columns >= n
+        left, bottom = i % columns == 0, i + columns >= len(schemes)
         x_axis = alt.Axis(title="x1 (standardized)") if bottom else alt.Axis(title=None)
         y_axis = alt.Axis(title="x2 (standardized)") if left else alt.Axis(title=None, labels=False)
         x = alt.X("x1_lo:Q", scale=x_scale, axis=x_axis)
         y = alt.Y("x2_lo:Q", scale=y_scale, axis=y_axis)
-        bg = (
-            alt.Chart(g)
-            .mark_rect()
-            .encode(x=x, x2="x1_hi:Q", y=y, y2="x2_hi:Q")
-            .encode(color=color, opacity=opacity, tooltip=bg_tip)
+        cells_of_s = (
+            bg.encode(x=x, y=y, tooltip=bg_tip)
             .transform_filter(alt.datum.scheme == s)
             .transform_calculate(**cells)
         )
-        head = alt.Title(lab, color=SCHEME_COLORS[s], fontSize=15)
-        panel = alt.layer(bg, train, test)
+        head = alt.Title(SCHEMES[s].label, color=SCHEME_COLORS[s], fontSize=15)
+        panel = alt.layer(cells_of_s, train, test)
         panels.append(_set(panel, width=PANEL_WIDTH, height=PANEL_WIDTH, title=head))
     notes.append("filled points: training set; hollow: test set")
-    shared = alt.ScaleResolveMap(x="shared", y="shared", color="shared", fill="shared")
-    shared.stroke = "shared"
+    shared = {channel: "shared" for channel in ("x", "y", "color", "fill", "stroke")}
     chart = _set(
         alt.ConcatChart(concat=[], columns=columns),
         concat=panels,  # set, not passed: the constructor deep-copies every panel (no params)
-        resolve=alt.Resolve(scale=shared),
+        resolve=alt.Resolve(scale=alt.ScaleResolveMap(**shared)),
     )
     return _style(chart, title or "Decision boundaries", notes)
 
@@ -1299,11 +1290,7 @@ def neuron_maps(maps: pd.DataFrame, *, kind: str) -> alt.FacetChart:
                 scale=alt.Scale(domain=[-1, 1], scheme="blueorange"),
                 legend=alt.Legend(title=["output / largest", "of the row"], gradientLength=120),
             ),
-            tooltip=[
-                alt.Tooltip(f"{SCHEME}:N", title="scheme"),
-                alt.Tooltip("neuron:O"),
-                alt.Tooltip("output:Q", format=".3g"),
-            ],
+            tooltip=[SCHEME_TIP, alt.Tooltip("neuron:O"), alt.Tooltip("output:Q", format=".3g")],
         )
         .transform_calculate(size="abs(datum.output)")
         .transform_joinaggregate(top="max(size)", groupby=[SCHEME])
