@@ -449,11 +449,9 @@ def weight_histograms(
     *,
     dims: Sequence[int] | None = None,
 ) -> alt.VConcatChart:
-    """Weight histograms from ``Result.weights_table(epoch)`` (and ``weights_table(0)``, drawn
-    as a grey outline behind): a row per layer, a panel per scheme, bar height = fraction of
-    the layer's weights, on a symmetric-log x axis shared by the schemes of a layer. ``dims``
-    (``Result.dims``) names each layer's shape, e.g. "layer 1 (16 x 2 weights)".
-    """
+    """Weight histograms from ``Result.weights_table(epoch)`` (``initial``: its epoch 0, a grey
+    outline behind): a row per layer, a panel per scheme, on a symmetric-log x axis shared by
+    a layer's schemes. ``dims`` (``Result.dims``) names each layer's shape in its title."""
     epoch = int(current["epoch"].iloc[0]) if len(current) else 0
     now = f"epoch {epoch}"
     frames = [current.assign(state=now)]
@@ -529,10 +527,9 @@ def _nice(x: float) -> float:
 def scheme_weights(
     table: pd.DataFrame, scheme: str, *, domain: Sequence[float], c: float, height: int = 150
 ) -> alt.LayerChart:
-    """One scheme's histogram of one layer's weights (``scheme_weights_tables``), bars now on
-    a grey outline at init, on the layer's symlog x range shared by the schemes (the y axis is
-    the panel's own: the shape matters here). The overview puts one per scheme in a row of
-    columns, which stack on a phone. The spec depends on the scheme, domain and c only."""
+    """One scheme's histogram of one layer's weights (``scheme_weights_tables``): bars now on
+    a grey outline at init, on the symlog x range shared by the schemes and a y axis of its
+    own (the shape matters here). The spec depends on the scheme, domain and c only."""
     lo, hi = domain
     base, ghost = _bins(
         alt.X("lo:Q", title=None, **_symlog(lo, hi, c, per_side=1)),
@@ -640,11 +637,10 @@ def similarity_heatmaps(
     *,
     width: int | None = None,
 ) -> alt.FacetChart:
-    """Neuron-by-neuron similarity of one hidden layer from ``Result.similarity_table()``: a
-    square heatmap per scheme, 0 (different) .. 1 (identical outputs). With ``distinct``
-    (scheme name -> count) the header reads "Zeros: 1 distinct of 16", of ``width`` (default:
-    the neurons in the table, which holds at most the first 32).
-    """
+    """Neuron-by-neuron similarity of one hidden layer (``Result.similarity_table()``), 0
+    (different) .. 1 (identical outputs), a square heatmap per scheme. With ``distinct``
+    (scheme name -> count) a header reads "Zeros: 1 distinct of 16", of ``width`` (default:
+    the neurons in the table, at most the first 32)."""
     schemes, df = _scheme_rows(sim)
     k = int(df["i"].max()) if len(df) else 0
     notes = []
@@ -722,11 +718,9 @@ def signal_flow(
     measure: str = "act_std",
     log_scale: bool | None = None,
 ) -> alt.LayerChart:
-    """One per-layer measure against depth, one line per scheme, from
-    ``Result.layer_table(epoch)`` or ``initdash.propagate()`` (same columns).
-    ``log_scale=None``: the measure's default (log for spreads and gradients). On a log axis an
-    exact 0 is drawn on a floor, marked 0 (the subtitle says so; the tooltip has the value).
-    """
+    """One per-layer measure against depth, a line per scheme, from ``Result.layer_table()``
+    or ``initdash.propagate()`` (same columns). ``log_scale=None``: the measure's default (log
+    for spreads and gradients); on a log axis an exact 0 is drawn on a floor, marked 0."""
     _check("measure", measure, MEASURES)
     m = MEASURES[measure]
     log = m.log if log_scale is None else bool(log_scale)
@@ -956,10 +950,9 @@ UPDATE_REFERENCE = -3.0  # log10 of Karpathy's rule-of-thumb update-to-data rati
 
 
 def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> alt.FacetChart:
-    """Update-to-data ratio over training, from ``Result.update_table()``: a panel per weight
-    layer (at most ``max_panels``, evenly picked), a line per scheme, y = log10(std of the
-    applied update / std of the weights), dashed at Karpathy's rule of thumb, 1e-3 (-3). A
-    ratio that is 0, infinite or undefined is not drawn (the subtitle names the schemes)."""
+    """log10(std of the applied update / std of the weights) over training, from
+    ``Result.update_table()``: a panel per weight layer (at most ``max_panels``, evenly picked),
+    a line per scheme, dashed at Karpathy's rule of thumb, 1e-3 (-3)."""
     schemes, df = _scheme_rows(table)
     n_layers = int(df["layer"].max()) if len(df) else 0
     layers = _evenly(df["layer"].unique(), max_panels)
@@ -1011,13 +1004,12 @@ def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> alt.FacetChart
 
 # ---------------------------------------------------------------------- 5b. scale x depth map
 MAP_CLIP = 6  # decades: ratios beyond 1e-6 .. 1e6 take the end colours
-MAP_MEASURES = {
-    "spread": "layer d's activation spread / layer 1's",
-    "backprop": "backprop signal reaching layer 1 / layer d's",
-}
-MAP_LEGENDS = {
-    "spread": ["layer d's spread", "/ layer 1's"],
-    "backprop": ["backprop signal", "at layer 1", "/ layer d's"],
+MAP_MEASURES = {  # measure: what the colour shows, and the legend's title (one item a line)
+    "spread": ("layer d's activation spread / layer 1's", ["layer d's spread", "/ layer 1's"]),
+    "backprop": (
+        "backprop signal reaching layer 1 / layer d's",
+        ["backprop signal", "at layer 1", "/ layer d's"],
+    ),
 }
 
 
@@ -1027,13 +1019,12 @@ def scale_depth_map(
     *,
     measure: str = "spread",
 ) -> alt.LayerChart:
-    """The deep-signal lab's scale x depth map from ``initdash.signal.scale_depth_map``: x the
-    weights' gain (log axis), y the depth, colour the ``measure`` ratio in powers of ten
-    (white: held; blue: shrunk; orange: grown), clipped at MAP_CLIP decades (inf and 0 take
-    the end colours, named in the subtitle). ``marks``: scheme name -> gain, drawn as labelled
-    vertical rules (names at the same gain share one label).
-    """
+    """The deep-signal lab's map (``initdash.signal.scale_depth_map``): x the weights' gain
+    (log axis), y the depth, colour the ``measure`` ratio in decades, clipped at MAP_CLIP (inf
+    and 0 take the end colours; the subtitle counts them). ``marks``: scheme name -> gain, a
+    labelled vertical rule each (names at the same gain share one)."""
     _check("measure", measure, MAP_MEASURES)
+    what, legend_title = MAP_MEASURES[measure]
     df = cells[["gain", "std", "layer", measure]].rename(columns={measure: "ratio"})
     g0, g1 = _cell_bounds(np.log10(df["gain"]), single=0.1)  # halfway in log scale
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -1077,7 +1068,7 @@ def scale_depth_map(
                 "decades:Q",
                 scale=alt.Scale(scheme="blueorange", domain=[-MAP_CLIP, MAP_CLIP], domainMid=0),
                 legend=alt.Legend(
-                    title=MAP_LEGENDS[measure],
+                    title=legend_title,
                     labelExpr=legend_labels,
                     values=list(range(-MAP_CLIP, MAP_CLIP + 1, 2)),
                     gradientLength=200,
@@ -1087,25 +1078,18 @@ def scale_depth_map(
                 alt.Tooltip("gain:Q", format=".3g"),
                 alt.Tooltip("std:Q", title="weights' std", format=".3g"),
                 alt.Tooltip("layer:Q", title="layer d"),
-                alt.Tooltip("ratio:Q", title=MAP_MEASURES[measure], format=".3g"),
+                alt.Tooltip("ratio:Q", title=what, format=".3g"),
             ],
         )
     )  # fmt: skip
-    rules = (
-        alt.Chart(lines)
-        .mark_rule(strokeWidth=2, strokeDash=[6, 3], color="black")
-        .encode(x="gain:Q")
-    )
+    marked = alt.Chart(lines).encode(x="gain:Q")
+    rules = marked.mark_rule(strokeWidth=2, strokeDash=[6, 3], color="black")
     # each name along its line, read bottom to top, over a white halo so it shows on any colour
+    names = marked.encode(y="top:Q", text="label:N")
     text = dict(angle=270, align="right", baseline="bottom", dx=-4, dy=-3, fontSize=13)
-    halo = alt.Chart(lines).mark_text(stroke="white", strokeWidth=4, **text)
-    labels = [
-        part.encode(x="gain:Q", y="top:Q", text="label:N")
-        for part in (halo, alt.Chart(lines).mark_text(color="black", **text))
-    ]
-    chart = alt.layer(cells_layer, rules, *labels)
-    title = "Scale x depth: " + MAP_MEASURES[measure]
-    return _style(chart, title, notes, width=LINE_WIDTH, height=340)
+    halo = names.mark_text(stroke="white", strokeWidth=4, **text)
+    chart = alt.layer(cells_layer, rules, halo, names.mark_text(color="black", **text))
+    return _style(chart, "Scale x depth: " + what, notes, width=LINE_WIDTH, height=340)
 
 
 # ---------------------------------------------------------------------- 6. decision boundaries
@@ -1133,13 +1117,11 @@ def decision_boundaries(
     columns: int = COLUMNS,
     title: str | None = None,
 ) -> alt.ConcatChart:
-    """Each scheme's predictions over the plane from ``Result.boundary_table(epoch)``, with
-    the data from ``Result.points_table()`` on top (filled: training set, hollow: test set),
-    a square panel per scheme on shared axes. Two classes: the background is the probability
-    of class 1 (blue - white - orange); more: the predicted class's colour, fainter where the
-    network is unsure. Every panel reads the same two tables (a concatenation, not a facet),
-    so the points are not copied once per scheme.
-    """
+    """Each scheme's predictions over the plane (``Result.boundary_table(epoch)``) under the
+    data (``Result.points_table()``; hollow: test set), a square panel per scheme on shared
+    axes. Two classes: the background is P(class 1) (blue - white - orange); more: the
+    predicted class's colour, fainter where the network is unsure. The panels are concatenated,
+    not faceted, so they share the two tables instead of a copy of the points each."""
     if not len(grid):
         raise ValueError("no grid to draw: decision boundaries need 2-D data")
     schemes, g = _scheme_rows(grid)
@@ -1249,18 +1231,16 @@ HIDDEN_AXIS = alt.Axis(labels=False, ticks=False, title=None, grid=False, domain
 
 
 def neuron_maps(maps: pd.DataFrame, *, kind: str) -> alt.FacetChart:
-    """Every drawn neuron's output over the input plane (``initdash.neurons.maps_table``): one
-    small heatmap per (scheme, neuron), a row per scheme, as TensorFlow Playground draws inside
-    each neuron. ``kind``: "grid" (cells of a regular grid over the data plane) or "pca" (data
-    points on their first two principal components). Each row is shaded on its own scale,
-    output / the largest |output| of the scheme's drawn neurons (computed in the browser, so
-    the spec stays the same from redraw to redraw): x0.01 neurons show their pattern too, and
-    identical outputs always look identical; the tooltip gives the true value."""
+    """Every drawn neuron's output over the input plane (``initdash.neurons.maps_table``), as
+    TensorFlow Playground draws inside each neuron: a small heatmap per (scheme, neuron), a row
+    per scheme. ``kind``: "grid" (a regular grid over the data plane) or "pca" (data points on
+    their first two principal components). A row is shaded by output / its largest |output|
+    (in the browser: the spec stays the same between redraws), so x0.01 neurons show their
+    pattern too and identical outputs look identical; the tooltip gives the true value."""
     schemes, df = _scheme_rows(maps)
-    hx, hy = (_half_step(df[c]) for c in ("x", "y")) if kind == "grid" else (0.0, 0.0)
-    df = _lean(df[[SCHEME, "neuron", "x", "y", "output"]])
     if kind == "grid":
         grid = alt.Scale(nice=False, zero=False)
+        edges = _cell_edges("x", "y", _half_step(df["x"]), _half_step(df["y"]))
         cell = (
             alt.Chart()
             .mark_rect()
@@ -1270,7 +1250,7 @@ def neuron_maps(maps: pd.DataFrame, *, kind: str) -> alt.FacetChart:
                 y=alt.Y("y_lo:Q", axis=HIDDEN_AXIS, scale=grid),
                 y2="y_hi:Q",
             )
-            .transform_calculate(**_cell_edges("x", "y", hx, hy))
+            .transform_calculate(**edges)
         )
         note = "each square: one neuron's output over the data plane (the decision-boundary axes)"
     else:
@@ -1296,6 +1276,7 @@ def neuron_maps(maps: pd.DataFrame, *, kind: str) -> alt.FacetChart:
         .transform_joinaggregate(top="max(size)", groupby=[SCHEME])
         .transform_calculate(shade="datum.output / max(datum.top, 1e-30)")
     )
+    df = _lean(df[[SCHEME, "neuron", "x", "y", "output"]])
     panel = _set(alt.layer(cell, data=df), width=46, height=46)
     chart = panel.facet(
         row=alt.Row(
