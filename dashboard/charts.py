@@ -228,8 +228,7 @@ STYLE = alt.Config(
 
 def _style(chart, title: str | alt.Title, notes: Sequence[str] = (), **props):
     """Finish the chart just built, in place: ``props``, the title (the non-empty ``notes`` as
-    its subtitle) and the shared look (``STYLE``: fonts big enough for a projector, titles
-    flush left; text and grid colours come from the page's theme, light or dark)."""
+    its subtitle) and the shared look, ``STYLE``."""
     notes = [n for n in notes if n]
     if notes:
         title = alt.Title(title, subtitle=notes)
@@ -769,7 +768,7 @@ def signal_flow(
 # ---------------------------------------------------------------------- 5b. distributions
 SHARE_SCALE = alt.Scale(type="sqrt", domain=[0, 1], scheme="viridis")
 SHARE_EMPTY = "#440154"  # viridis at 0
-PANEL = 150  # px: the side of a panel of these charts (5 fit across the page)
+PERCENTILES = {"p2": "2nd percentile", "p50": "median", "p98": "98th percentile"}
 
 
 class ValueAxis(NamedTuple):
@@ -852,7 +851,7 @@ def activation_heatmaps(table: pd.DataFrame, *, layer: int = 1, axis=None) -> al
     )
     # no outputs beyond an epoch's bins: the background has the colour of a share of 0
     empty = alt.ViewBackground(fill=SHARE_EMPTY, stroke="#999999", strokeWidth=0.5)
-    panel = _set(panel, width=PANEL, height=PANEL, view=empty)
+    panel = _set(panel, width=PANEL_WIDTH, height=PANEL_WIDTH, view=empty)
     notes = [thin_note, "colour: share of the layer's outputs (probe batch) in each bin"]
     if (df.groupby(["epoch", SCHEME], observed=True)["share"].sum() == 0).any():
         notes.append("no outputs once a scheme has diverged")
@@ -868,7 +867,7 @@ def activation_bands(pct: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.Fac
     value ``axis`` (:class:`ValueAxis`)."""
     domain, symlog = axis or ValueAxis()
     schemes, df = _scheme_rows(pct)
-    df = df[df["layer"] == layer][["epoch", "scheme", SCHEME, "p2", "p50", "p98"]]
+    df = df[df["layer"] == layer][["epoch", "scheme", SCHEME, *PERCENTILES]]
     df, n_bad = _finite(df, "p50")  # a diverged model's percentiles are NaN
     df, thin_note = _thin(df, "epoch")
     base = alt.Chart().encode(
@@ -881,15 +880,14 @@ def activation_bands(pct: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.Fac
     edges = [base.mark_line(strokeWidth=1).encode(y=f"{q}:Q") for q in ("p2", "p98")]
     median = base.mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=25)).encode(y="p50:Q")
     panel = alt.layer(band, *edges, median, data=_lean(df))
-    panel = _set(panel, width=PANEL, height=PANEL)
+    panel = _set(panel, width=PANEL_WIDTH, height=PANEL_WIDTH)
     notes = [thin_note, "line: median output; band: 2nd to 98th percentile (Glorot & Bengio)"]
     if n_bad:
         notes.append("epochs after a scheme diverged are not drawn")
-    default = f"Hidden layer {layer}'s outputs: percentiles"
-    return _style(_scheme_facet(panel, schemes), default, notes)
+    title = f"Hidden layer {layer}'s outputs: percentiles"
+    return _style(_scheme_facet(panel, schemes), title, notes)
 
 
-PERCENTILES = {"p2": "2nd percentile", "p50": "median", "p98": "98th percentile"}
 GRADIENT_LABELS = {
     "dz": "back-propagated |dL/dz| (per example)",
     "dw": "weight gradient |dL/dW|",
@@ -942,7 +940,7 @@ def gradient_bands(table: pd.DataFrame) -> alt.FacetChart:
     ]
     line = base.mark_line(strokeWidth=2.5).encode(y=y, strokeDash=dash)
     points = base.mark_circle(size=30).encode(y=y, tooltip=tooltip)
-    panel = _set(alt.layer(band, line, points, data=df), width=PANEL, height=200)
+    panel = _set(alt.layer(band, line, points, data=df), width=PANEL_WIDTH, height=200)
     return _style(_scheme_facet(panel, schemes), "Gradients at initialization", notes)
 
 
@@ -996,7 +994,7 @@ def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> alt.FacetChart
         .mark_rule(strokeDash=[6, 4], color="#888888")
         .encode(y=alt.datum(UPDATE_REFERENCE))
     )
-    panel = _set(alt.layer(lines, rule, data=df), width=190, height=PANEL)
+    panel = _set(alt.layer(lines, rule, data=df), width=190, height=PANEL_WIDTH)
     order = sorted(df["panel"].unique(), key=lambda p: int(p.split()[1]))
     chart = panel.facet(facet=alt.Facet("panel:N", sort=order, title=None), columns=4)
     return _style(chart, "Update-to-data ratio per layer", notes)
