@@ -63,6 +63,7 @@ SCHEME = "scheme_label"  # the column every builder adds: the scheme's human lab
 SCHEME_TIP = alt.Tooltip(f"{SCHEME}:N", title="scheme")
 LOG_FLOOR_MAX = 1e-6  # exact zeros on a log axis are drawn at or below this
 LEGEND_DIM = 0.12  # opacity of the schemes not picked in an interactive legend
+OVERFLOW = "{n} infinite value(s) (overflow) not drawn"  # (a note of _finite)
 
 
 # ---------------------------------------------------------------------- schemes and colours
@@ -160,10 +161,11 @@ def _lean(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index).reset_index(drop=True)
 
 
-def _finite(df: pd.DataFrame, col: str) -> tuple[pd.DataFrame, int]:
-    """Rows where ``col`` is finite, and how many non-finite ones were dropped."""
+def _finite(df: pd.DataFrame, col: str, note: str) -> tuple[pd.DataFrame, str]:
+    """Rows where ``col`` is finite, and ``note`` ({n}: how many were dropped) if any were."""
     ok = np.isfinite(df[col].to_numpy(dtype=float))
-    return df[ok], int((~ok).sum())
+    n = int((~ok).sum())
+    return df[ok], note.format(n=n) if n else ""
 
 
 def _log_floor(values: Sequence[float]) -> float:
@@ -308,12 +310,10 @@ def loss_curves_table(
     schemes, df = _scheme_rows(curves)
     lo, hi = f"{metric}_lo", f"{metric}_hi"
     df = df[df["split"].isin(list(splits))]
-    df, n_bad = _finite(df, metric)
+    df, bad_note = _finite(df, metric, "points after a scheme diverged are not drawn")
     df = df[["epoch", "scheme", SCHEME, "split", metric, lo, hi]]
     df, thin_note = _thin(df, "epoch")
-    notes = [thin_note]
-    if n_bad:
-        notes.append("points after a scheme diverged are not drawn")
+    notes = [thin_note, bad_note]
     # every k-th epoch of the table carries a hover target (the spec only says "where hover")
     epochs_shown = np.sort(df["epoch"].unique())
     step = max(math.ceil(len(epochs_shown) / HOVER_POINTS), 1)
@@ -579,14 +579,13 @@ def divergence_table(div: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """The table :func:`divergence_chart` draws, and the facts its spec depends on (the
     schemes, the layers, the notes): a redraw with the same facts only swaps the table."""
     schemes, df = _scheme_rows(div)
-    df, n_bad = _finite(df, "divergence")
+    df, bad_note = _finite(df, "divergence", "epochs after a scheme diverged are not drawn")
     df = df.assign(distinct=distinct_label(df))[
         ["epoch", "layer", "scheme", SCHEME, "divergence", "distinct"]
     ]
     df, thin_note = _thin(df, "epoch")
     notes = [thin_note, "0 = the layer's neurons are clones", "about 1 = as different as unrelated"]
-    if n_bad:
-        notes.append("epochs after a scheme diverged are not drawn")
+    notes.append(bad_note)
     layers = tuple(int(v) for v in df["layer"].unique())
     facts = dict(schemes=tuple(schemes), layers=layers, notes=tuple(n for n in notes if n))
     return _lean(df), facts
@@ -725,13 +724,11 @@ def signal_flow(
     log = m.log if log_scale is None else bool(log_scale)
     schemes, df = _scheme_rows(layers)
     df = df[df[measure].notna()]
-    df, n_inf = _finite(df, measure)
+    df, inf_note = _finite(df, measure, OVERFLOW)
     keep = ["layer", "scheme", SCHEME, measure] + [c for c in ("kind", "epoch") if c in df]
     df = df[keep]
     df, thin_note = _thin(df, "layer")
-    notes = [thin_note]
-    if n_inf:
-        notes.append(f"{n_inf} infinite value(s) (overflow) not drawn")
+    notes = [thin_note, inf_note]
     y_field, floor = measure, None
     if log and (df[measure] < 0).any():
         log = False  # a negative value cannot go on a log axis at all
@@ -868,7 +865,8 @@ def activation_bands(pct: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.Fac
     domain, symlog = axis or ValueAxis()
     schemes, df = _scheme_rows(pct)
     df = df[df["layer"] == layer][["epoch", "scheme", SCHEME, *PERCENTILES]]
-    df, n_bad = _finite(df, "p50")  # a diverged model's percentiles are NaN
+    # a diverged model's percentiles are NaN
+    df, bad_note = _finite(df, "p50", "epochs after a scheme diverged are not drawn")
     df, thin_note = _thin(df, "epoch")
     base = alt.Chart().encode(
         x=_epoch_x(),
@@ -882,8 +880,7 @@ def activation_bands(pct: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.Fac
     panel = alt.layer(band, *edges, median, data=_lean(df))
     panel = _set(panel, width=PANEL_WIDTH, height=PANEL_WIDTH)
     notes = [thin_note, "line: median output; band: 2nd to 98th percentile (Glorot & Bengio)"]
-    if n_bad:
-        notes.append("epochs after a scheme diverged are not drawn")
+    notes.append(bad_note)
     title = f"Hidden layer {layer}'s outputs: percentiles"
     return _style(_scheme_facet(panel, schemes), title, notes)
 
@@ -902,10 +899,8 @@ def gradient_bands(table: pd.DataFrame) -> alt.FacetChart:
     df = df.assign(which=df["gradient"].map(GRADIENT_LABELS).astype(object))
     df = df[["layer", "kind", "gradient", "which", "scheme", SCHEME, *PERCENTILES]]
     df = df[df[list(PERCENTILES)].notna().all(axis=1)]
-    df, n_inf = _finite(df, "p98")
-    notes = ["line: median; band: 2nd to 98th percentile; probe batch"]
-    if n_inf:
-        notes.append(f"{n_inf} infinite value(s) (overflow) not drawn")
+    df, inf_note = _finite(df, "p98", OVERFLOW)
+    notes = ["line: median; band: 2nd to 98th percentile; probe batch", inf_note]
     values = df[list(PERCENTILES)].to_numpy().ravel()
     floor = None
     if (values == 0).any():
