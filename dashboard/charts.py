@@ -350,10 +350,8 @@ def loss_chart(
     arguments only, not on the table's numbers. ``epochs``: fix the x axis to 0..epochs (a
     live run grows across it)."""
     notes = list(notes)
-    lo, hi = f"{metric}_lo", f"{metric}_hi"
-    y_field = metric
-    if floor is not None:
-        y_field, lo, hi = f"{metric}_shown", f"{lo}_shown", f"{hi}_shown"
+    shown = "" if floor is None else "_shown"  # the columns with exact zeros raised to the floor
+    y_field, lo, hi = f"{metric}{shown}", f"{metric}_lo{shown}", f"{metric}_hi{shown}"
     if metric == "loss":
         y_title = "cross-entropy loss" + (" (log scale)" if log else "")
         y_scale = alt.Scale(type="log") if log else alt.Scale(zero=True)
@@ -865,7 +863,6 @@ def activation_bands(pct: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.Fac
     domain, symlog = axis or ValueAxis()
     schemes, df = _scheme_rows(pct)
     df = df[df["layer"] == layer][["epoch", "scheme", SCHEME, *PERCENTILES]]
-    # a diverged model's percentiles are NaN
     df, bad_note = _finite(df, "p50", "epochs after a scheme diverged are not drawn")
     df, thin_note = _thin(df, "epoch")
     base = alt.Chart().encode(
@@ -995,7 +992,7 @@ def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> alt.FacetChart
     return _style(chart, "Update-to-data ratio per layer", notes)
 
 
-# ---------------------------------------------------------------------- 5b. scale x depth map
+# ---------------------------------------------------------------------- 5c. scale x depth map
 MAP_CLIP = 6  # decades: ratios beyond 1e-6 .. 1e6 take the end colours
 MAP_MEASURES = {  # measure: what the colour shows, and the legend's title (one item a line)
     "spread": ("layer d's activation spread / layer 1's", ["layer d's spread", "/ layer 1's"]),
