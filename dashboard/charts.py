@@ -60,8 +60,10 @@ for _i, _name in enumerate(n for n in SCHEMES if n not in SCHEME_COLORS):
 CLASS_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 
 SCHEME = "scheme_label"  # the column every builder adds: the scheme's human label
+SCHEME_TIP = alt.Tooltip(f"{SCHEME}:N", title="scheme")
 LOG_FLOOR_MAX = 1e-6  # exact zeros on a log axis are drawn at or below this
 LEGEND_DIM = 0.12  # opacity of the schemes not picked in an interactive legend
+OVERFLOW = "{n} infinite value(s) (overflow) not drawn"  # (a note of _finite)
 
 
 # ---------------------------------------------------------------------- schemes and colours
@@ -89,9 +91,12 @@ def _scheme_color(schemes: Sequence[str], legend: bool = True) -> alt.Color:
     )
 
 
-def _schemes_of(df: pd.DataFrame) -> list[str]:
-    """The schemes to show, in the table's own order of appearance."""
-    return [str(s) for s in pd.unique(df["scheme"])] if "scheme" in df else []
+def _scheme_rows(df: pd.DataFrame) -> tuple[list[str], pd.DataFrame]:
+    """The table's schemes, in its own order of appearance, and its rows of the first seed
+    (repeat 0) with their human label in column ``SCHEME``."""
+    schemes = [str(s) for s in pd.unique(df["scheme"])]
+    first = df[df["repeat"] == 0] if "repeat" in df else df
+    return schemes, _labelled(first, schemes)
 
 
 def _labelled(df: pd.DataFrame, schemes: Sequence[str]) -> pd.DataFrame:
@@ -100,6 +105,12 @@ def _labelled(df: pd.DataFrame, schemes: Sequence[str]) -> pd.DataFrame:
     out = df[df["scheme"].isin(list(schemes))].copy()
     out[SCHEME] = out["scheme"].map(labels).astype(object)
     return out
+
+
+def _names(schemes: Sequence[str], among) -> str:
+    """The labels of those ``schemes`` that are ``among`` the given names, in their order."""
+    among = set(among)
+    return ", ".join(SCHEMES[s].label for s in schemes if s in among)
 
 
 def _check(name: str, value: str, allowed) -> None:
@@ -150,10 +161,11 @@ def _lean(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index).reset_index(drop=True)
 
 
-def _finite(df: pd.DataFrame, col: str) -> tuple[pd.DataFrame, int]:
-    """Rows where ``col`` is finite, and how many non-finite ones were dropped."""
+def _finite(df: pd.DataFrame, col: str, note: str) -> tuple[pd.DataFrame, str]:
+    """Rows where ``col`` is finite, and ``note`` ({n}: how many were dropped) if any were."""
     ok = np.isfinite(df[col].to_numpy(dtype=float))
-    return df[ok], int((~ok).sum())
+    n = int((~ok).sum())
+    return df[ok], note.format(n=n) if n else ""
 
 
 def _log_floor(values: Sequence[float]) -> float:
@@ -218,8 +230,7 @@ STYLE = alt.Config(
 
 def _style(chart, title: str | alt.Title, notes: Sequence[str] = (), **props):
     """Finish the chart just built, in place: ``props``, the title (the non-empty ``notes`` as
-    its subtitle) and the shared look (``STYLE``: fonts big enough for a projector, titles
-    flush left; text and grid colours come from the page's theme, light or dark)."""
+    its subtitle) and the shared look, ``STYLE``."""
     notes = [n for n in notes if n]
     if notes:
         title = alt.Title(title, subtitle=notes)
@@ -252,8 +263,15 @@ def _int_axis(title: str, values: Sequence[int] | None = None) -> alt.Axis:
     return alt.Axis(title=title, format="d", values=ticks[::step])
 
 
-def _epoch_x() -> alt.X:
-    return alt.X("epoch:Q", axis=_int_axis("epoch"), scale=alt.Scale(nice=False))
+def _epoch_x(epochs: int | None = None) -> alt.X:
+    """The epoch axis; with ``epochs``, fixed to 0..epochs (a live run grows across it)."""
+    domain = {} if epochs is None else {"domain": [0, epochs]}
+    return alt.X("epoch:Q", axis=_int_axis("epoch"), scale=alt.Scale(**domain, nice=False))
+
+
+def _layer_x(title: str, layers) -> alt.X:
+    """The layer axis, with a tick at each of the ``layers`` drawn."""
+    return alt.X("layer:Q", axis=_int_axis(title, layers), scale=alt.Scale(nice=False, zero=False))
 
 
 def _lines_and_points(x, y, schemes: Sequence[str], tooltip: list, size: int, legend=True):
@@ -275,23 +293,6 @@ def _scheme_facet(panel, schemes: Sequence[str], columns: int = COLUMNS) -> alt.
 
 
 # ---------------------------------------------------------------------- 1. loss curves
-def loss_curves(
-    curves: pd.DataFrame,
-    *,
-    metric: str = "loss",
-    log_scale: bool = False,
-    splits: Sequence[str] = ("train", "test"),
-    **options,
-) -> alt.LayerChart:
-    """Loss or accuracy per epoch from ``Result.curves_table()``: one colour per scheme, solid
-    line = train, dashed = test, a band over the min..max of differing repeats; a line stops
-    where its scheme diverged. ``log_scale``: the loss only (a loss of exactly 0 is drawn on a
-    floor, marked 0). ``options``: those of :func:`loss_chart`.
-    """
-    table, facts = loss_curves_table(curves, metric=metric, log_scale=log_scale, splits=splits)
-    return loss_chart(table, **facts, **options)
-
-
 def loss_curves_table(
     curves: pd.DataFrame,
     *,
@@ -306,15 +307,13 @@ def loss_curves_table(
     bad = [s for s in splits if s not in ("train", "test")]
     if bad:
         raise ValueError(f"splits {bad} are not allowed; use train and/or test")
-    schemes = _schemes_of(curves)
+    schemes, df = _scheme_rows(curves)
     lo, hi = f"{metric}_lo", f"{metric}_hi"
-    df = _labelled(curves[curves["split"].isin(list(splits))], schemes)
-    df, n_bad = _finite(df, metric)
+    df = df[df["split"].isin(list(splits))]
+    df, bad_note = _finite(df, metric, "points after a scheme diverged are not drawn")
     df = df[["epoch", "scheme", SCHEME, "split", metric, lo, hi]]
     df, thin_note = _thin(df, "epoch")
-    notes = [thin_note]
-    if n_bad:
-        notes.append("points after a scheme diverged are not drawn")
+    notes = [thin_note, bad_note]
     # every k-th epoch of the table carries a hover target (the spec only says "where hover")
     epochs_shown = np.sort(df["epoch"].unique())
     step = max(math.ceil(len(epochs_shown) / HOVER_POINTS), 1)
@@ -351,10 +350,8 @@ def loss_chart(
     arguments only, not on the table's numbers. ``epochs``: fix the x axis to 0..epochs (a
     live run grows across it)."""
     notes = list(notes)
-    lo, hi = f"{metric}_lo", f"{metric}_hi"
-    y_field = metric
-    if floor is not None:
-        y_field, lo, hi = f"{metric}_shown", f"{lo}_shown", f"{hi}_shown"
+    shown = "" if floor is None else "_shown"  # the columns with exact zeros raised to the floor
+    y_field, lo, hi = f"{metric}{shown}", f"{metric}_lo{shown}", f"{metric}_hi{shown}"
     if metric == "loss":
         y_title = "cross-entropy loss" + (" (log scale)" if log else "")
         y_scale = alt.Scale(type="log") if log else alt.Scale(zero=True)
@@ -364,8 +361,6 @@ def loss_chart(
         y_scale = alt.Scale(domain=[0, 1])
         y_format = ".0%"
     pick = _legend_pick()
-    x_scale = alt.Scale(nice=False) if epochs is None else alt.Scale(domain=[0, epochs], nice=False)
-    x = alt.X("epoch:Q", axis=_int_axis("epoch"), scale=x_scale)
     y_axis = _log_axis([top or 1.0], floor, "y") if log else alt.Axis(format=y_format)
     y = alt.Y(f"{y_field}:Q", title=y_title, scale=y_scale, axis=y_axis)
     color = _scheme_color(schemes, legend)
@@ -376,7 +371,7 @@ def loss_chart(
         legend=dash_legend if legend else None,
     )
     tooltip = [
-        alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+        SCHEME_TIP,
         alt.Tooltip("split:N"),
         alt.Tooltip("epoch:Q"),
         alt.Tooltip(f"{metric}:Q", title=f"{metric} (mean)", format=".4f"),
@@ -386,7 +381,7 @@ def loss_chart(
             alt.Tooltip(f"{metric}_lo:Q", title="lowest of repeats", format=".4f"),
             alt.Tooltip(f"{metric}_hi:Q", title="highest of repeats", format=".4f"),
         ]
-    base = alt.Chart().encode(x=x, color=color)
+    base = alt.Chart().encode(x=_epoch_x(epochs), color=color)
     lines = (
         base.mark_line(strokeWidth=2.5)
         .encode(y=y, strokeDash=dash, detail="split:N", opacity=_pick_opacity(pick))
@@ -451,18 +446,15 @@ def weight_histograms(
     *,
     dims: Sequence[int] | None = None,
 ) -> alt.VConcatChart:
-    """Weight histograms from ``Result.weights_table(epoch)`` (and ``weights_table(0)``, drawn
-    as a grey outline behind): a row per layer, a panel per scheme, bar height = fraction of
-    the layer's weights, on a symmetric-log x axis shared by the schemes of a layer. ``dims``
-    (``Result.dims``) names each layer's shape, e.g. "layer 1 (16 x 2 weights)".
-    """
-    schemes = _schemes_of(current)
+    """Weight histograms from ``Result.weights_table(epoch)`` (``initial``: its epoch 0, a grey
+    outline behind): a row per layer, a panel per scheme, on a symmetric-log x axis shared by
+    a layer's schemes. ``dims`` (``Result.dims``) names each layer's shape in its title."""
     epoch = int(current["epoch"].iloc[0]) if len(current) else 0
     now = f"epoch {epoch}"
     frames = [current.assign(state=now)]
     if initial is not None and len(initial):
         frames.append(initial.assign(state="at init"))
-    df = _labelled(pd.concat(frames, ignore_index=True), schemes)
+    schemes, df = _scheme_rows(pd.concat(frames, ignore_index=True))
     # Empty bins draw nothing: drop them, but keep a scheme whose histogram is all empty.
     shown = df["count"] > 0
     empty = ~df.groupby(["layer", "state", "scheme"])["count"].transform("sum").gt(0)
@@ -470,12 +462,7 @@ def weight_histograms(
     df, thin_note = _thin(df, "layer")
     df = df[["layer", "state", "scheme", SCHEME, "lo", "hi", "count", "fraction", "c"]]
 
-    tooltip = [
-        alt.Tooltip(f"{SCHEME}:N", title="scheme"),
-        *BIN_TIPS,
-        alt.Tooltip("count:Q", title="weights in bin"),
-        FRACTION_TIP,
-    ]
+    tooltip = [SCHEME_TIP, *BIN_TIPS, alt.Tooltip("count:Q", title="weights in bin"), FRACTION_TIP]
     y = alt.Y(
         "fraction:Q",
         title="fraction of weights",
@@ -519,8 +506,8 @@ def scheme_weights_tables(current: pd.DataFrame, initial: pd.DataFrame):
     both = pd.concat([current.assign(state="now"), initial.assign(state="at init")])
     top = _nice(max(abs(float(both["lo"].min())), abs(float(both["hi"].max()))))
     c = 10.0 ** math.floor(math.log10(float(current["c"].iloc[0])))
-    schemes = _schemes_of(both)
-    both = _labelled(both[both["count"] > 0], schemes)
+    _, both = _scheme_rows(both)
+    both = both[both["count"] > 0]
     cols = ["state", SCHEME, "lo", "hi", "count", "fraction"]
     tables = {s: _lean(g[cols]) for s, g in both.groupby("scheme", sort=False)}
     return tables, (-top, top), c
@@ -537,10 +524,9 @@ def _nice(x: float) -> float:
 def scheme_weights(
     table: pd.DataFrame, scheme: str, *, domain: Sequence[float], c: float, height: int = 150
 ) -> alt.LayerChart:
-    """One scheme's histogram of one layer's weights (``scheme_weights_tables``), bars now on
-    a grey outline at init, on the layer's symlog x range shared by the schemes (the y axis is
-    the panel's own: the shape matters here). The overview puts one per scheme in a row of
-    columns, which stack on a phone. The spec depends on the scheme, domain and c only."""
+    """One scheme's histogram of one layer's weights (``scheme_weights_tables``): bars now on
+    a grey outline at init, on the symlog x range shared by the schemes and a y axis of its
+    own (the shape matters here). The spec depends on the scheme, domain and c only."""
     lo, hi = domain
     base, ghost = _bins(
         alt.X("lo:Q", title=None, **_symlog(lo, hi, c, per_side=1)),
@@ -587,30 +573,17 @@ def distinct_label(df: pd.DataFrame) -> pd.Series:
     return out
 
 
-def divergence_over_time(div: pd.DataFrame, **options) -> alt.Chart:
-    """Per-neuron output divergence over the epochs from ``Result.divergence_table()``: a panel
-    per hidden layer, a line per scheme (first seed). Scale-free (see
-    initdash.metrics.divergence): 0 means the layer's neurons are clones, about 1 that they
-    differ as unrelated neurons do. ``options``: those of :func:`divergence_chart`.
-    """
-    table, facts = divergence_table(div)
-    return divergence_chart(table, **facts, **options)
-
-
 def divergence_table(div: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """The table :func:`divergence_chart` draws, and the facts its spec depends on (the
     schemes, the layers, the notes): a redraw with the same facts only swaps the table."""
-    schemes = _schemes_of(div)
-    df = div[div["repeat"] == 0] if "repeat" in div else div
-    df = _labelled(df, schemes)
-    df, n_bad = _finite(df, "divergence")
+    schemes, df = _scheme_rows(div)
+    df, bad_note = _finite(df, "divergence", "epochs after a scheme diverged are not drawn")
     df = df.assign(distinct=distinct_label(df))[
         ["epoch", "layer", "scheme", SCHEME, "divergence", "distinct"]
     ]
     df, thin_note = _thin(df, "epoch")
     notes = [thin_note, "0 = the layer's neurons are clones", "about 1 = as different as unrelated"]
-    if n_bad:
-        notes.append("epochs after a scheme diverged are not drawn")
+    notes.append(bad_note)
     layers = tuple(int(v) for v in df["layer"].unique())
     facts = dict(schemes=tuple(schemes), layers=layers, notes=tuple(n for n in notes if n))
     return _lean(df), facts
@@ -635,7 +608,7 @@ def divergence_chart(
         axis=alt.Axis(format="~r"),
     )
     tooltip = [
-        alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+        SCHEME_TIP,
         alt.Tooltip("epoch:Q"),
         alt.Tooltip("layer:Q", title="hidden layer"),
         alt.Tooltip("divergence:Q", format=".4g"),
@@ -660,13 +633,11 @@ def similarity_heatmaps(
     *,
     width: int | None = None,
 ) -> alt.FacetChart:
-    """Neuron-by-neuron similarity of one hidden layer from ``Result.similarity_table()``: a
-    square heatmap per scheme, 0 (different) .. 1 (identical outputs). With ``distinct``
-    (scheme name -> count) the header reads "Zeros: 1 distinct of 16", of ``width`` (default:
-    the neurons in the table, which holds at most the first 32).
-    """
-    schemes = _schemes_of(sim)
-    df = _labelled(sim, schemes)
+    """Neuron-by-neuron similarity of one hidden layer (``Result.similarity_table()``), 0
+    (different) .. 1 (identical outputs), a square heatmap per scheme. With ``distinct``
+    (scheme name -> count) a header reads "Zeros: 1 distinct of 16", of ``width`` (default:
+    the neurons in the table, at most the first 32)."""
+    schemes, df = _scheme_rows(sim)
     k = int(df["i"].max()) if len(df) else 0
     notes = []
     if len(df) > MAX_ROWS:  # keep the first n neurons so that S * n * n <= MAX_ROWS
@@ -694,7 +665,7 @@ def similarity_heatmaps(
                 legend=alt.Legend(title=["similarity", "(1 = identical)"], gradientLength=160),
             ),
             tooltip=[
-                alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+                SCHEME_TIP,
                 alt.Tooltip("i:O", title="neuron i"),
                 alt.Tooltip("j:O", title="neuron j"),
                 alt.Tooltip("similarity:Q", format=".3f"),
@@ -743,25 +714,19 @@ def signal_flow(
     measure: str = "act_std",
     log_scale: bool | None = None,
 ) -> alt.LayerChart:
-    """One per-layer measure against depth, one line per scheme, from
-    ``Result.layer_table(epoch)`` or ``initdash.propagate()`` (same columns).
-    ``log_scale=None``: the measure's default (log for spreads and gradients). On a log axis an
-    exact 0 is drawn on a floor, marked 0 (the subtitle says so; the tooltip has the value).
-    """
+    """One per-layer measure against depth, a line per scheme, from ``Result.layer_table()``
+    or ``initdash.propagate()`` (same columns). ``log_scale=None``: the measure's default (log
+    for spreads and gradients); on a log axis an exact 0 is drawn on a floor, marked 0."""
     _check("measure", measure, MEASURES)
     m = MEASURES[measure]
     log = m.log if log_scale is None else bool(log_scale)
-    schemes = _schemes_of(layers)
-    df = layers[layers["repeat"] == 0] if "repeat" in layers else layers
-    df = _labelled(df, schemes)
+    schemes, df = _scheme_rows(layers)
     df = df[df[measure].notna()]
-    df, n_inf = _finite(df, measure)
+    df, inf_note = _finite(df, measure, OVERFLOW)
     keep = ["layer", "scheme", SCHEME, measure] + [c for c in ("kind", "epoch") if c in df]
     df = df[keep]
     df, thin_note = _thin(df, "layer")
-    notes = [thin_note]
-    if n_inf:
-        notes.append(f"{n_inf} infinite value(s) (overflow) not drawn")
+    notes = [thin_note, inf_note]
     y_field, floor = measure, None
     if log and (df[measure] < 0).any():
         log = False  # a negative value cannot go on a log axis at all
@@ -770,8 +735,7 @@ def signal_flow(
         floor = _log_floor(df[measure])
         y_field = f"{measure}_shown"
         df = df.assign(**{y_field: df[measure].clip(lower=floor)})
-        zero = set(df.loc[df[measure] == 0, "scheme"])
-        names = ", ".join(SCHEMES[s].label for s in schemes if s in zero)
+        names = _names(schemes, df.loc[df[measure] == 0, "scheme"])
         notes.append(f"exactly 0 ({names}) is drawn at the bottom line, marked 0 ({floor:g})")
     if log:
         scale, axis = alt.Scale(type="log"), _log_axis(df[measure], floor)
@@ -780,15 +744,11 @@ def signal_flow(
         axis = alt.Axis(format=m.format)
     has_output = "kind" in df and (df["kind"] == "output").any()
     x_title = "layer (last = output)" if has_output else "hidden layer (depth)"
-    x = alt.X(
-        "layer:Q",
-        axis=_int_axis(x_title, df["layer"].unique()),
-        scale=alt.Scale(nice=False, zero=False),
-    )
+    x = _layer_x(x_title, df["layer"].unique())
     y_title = m.title + (" (log scale)" if log else "")
     y = alt.Y(f"{y_field}:Q", title=y_title, scale=scale, axis=axis)
     tooltip = [
-        alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+        SCHEME_TIP,
         alt.Tooltip("layer:Q"),
         alt.Tooltip(f"{measure}:Q", title=measure.replace("_", " "), format=".4g"),
     ]
@@ -803,7 +763,7 @@ def signal_flow(
 # ---------------------------------------------------------------------- 5b. distributions
 SHARE_SCALE = alt.Scale(type="sqrt", domain=[0, 1], scheme="viridis")
 SHARE_EMPTY = "#440154"  # viridis at 0
-PANEL = 150  # px: the side of a panel of these charts (5 fit across the page)
+PERCENTILES = {"p2": "2nd percentile", "p50": "median", "p98": "98th percentile"}
 
 
 class ValueAxis(NamedTuple):
@@ -831,7 +791,7 @@ def _value_y(
 
 def _tips(**fields: str) -> list[alt.Tooltip]:
     """Tooltips: the scheme, the epoch, then each field (name=title), a share as a percent."""
-    tips = [alt.Tooltip(f"{SCHEME}:N", title="scheme"), alt.Tooltip("epoch:Q")]
+    tips = [SCHEME_TIP, alt.Tooltip("epoch:Q")]
     for name, title in fields.items():
         fmt = ".1%" if name == "share" else ".3~g"
         tips.append(alt.Tooltip(f"{name}:Q", title=title, format=fmt))
@@ -856,8 +816,7 @@ def activation_heatmaps(table: pd.DataFrame, *, layer: int = 1, axis=None) -> al
     the bin (square-root scale, so a thin spread still shows beside a spike). ``axis``: the
     value axis (:class:`ValueAxis`; default: linear over the data)."""
     domain, symlog = axis or ValueAxis()
-    schemes = _schemes_of(table)
-    df = _labelled(table, schemes)
+    schemes, df = _scheme_rows(table)
     df, thin_note = _thin(df, "epoch")
     x_lo, x_hi = _cell_bounds(df["epoch"])
     cols = ["epoch", "x_lo", "x_hi", SCHEME, "lo", "hi", "share"]
@@ -887,7 +846,7 @@ def activation_heatmaps(table: pd.DataFrame, *, layer: int = 1, axis=None) -> al
     )
     # no outputs beyond an epoch's bins: the background has the colour of a share of 0
     empty = alt.ViewBackground(fill=SHARE_EMPTY, stroke="#999999", strokeWidth=0.5)
-    panel = _set(panel, width=PANEL, height=PANEL, view=empty)
+    panel = _set(panel, width=PANEL_WIDTH, height=PANEL_WIDTH, view=empty)
     notes = [thin_note, "colour: share of the layer's outputs (probe batch) in each bin"]
     if (df.groupby(["epoch", SCHEME], observed=True)["share"].sum() == 0).any():
         notes.append("no outputs once a scheme has diverged")
@@ -902,27 +861,25 @@ def activation_bands(pct: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.Fac
     ``layer`` (line) and the band from the 2nd to the 98th percentile, over the epochs, on the
     value ``axis`` (:class:`ValueAxis`)."""
     domain, symlog = axis or ValueAxis()
-    schemes = _schemes_of(pct)
-    df = pct[(pct["layer"] == layer) & (pct["repeat"] == 0)]
-    df = _labelled(df, schemes)[["epoch", "scheme", SCHEME, "p2", "p50", "p98"]]
-    df, n_bad = _finite(df, "p50")  # a diverged model's percentiles are NaN
+    schemes, df = _scheme_rows(pct)
+    df = df[df["layer"] == layer][["epoch", "scheme", SCHEME, *PERCENTILES]]
+    df, bad_note = _finite(df, "p50", "epochs after a scheme diverged are not drawn")
     df, thin_note = _thin(df, "epoch")
     base = alt.Chart().encode(
         x=_epoch_x(),
         color=_scheme_color(schemes, legend=False),
-        tooltip=_tips(p2="2nd percentile", p50="median", p98="98th percentile"),
+        tooltip=_tips(**PERCENTILES),
     )
     y = _value_y("p2:Q", df[["p2", "p98"]].to_numpy(), domain, symlog)
     band = base.mark_area(opacity=0.25).encode(y=y, y2="p98:Q")
     edges = [base.mark_line(strokeWidth=1).encode(y=f"{q}:Q") for q in ("p2", "p98")]
     median = base.mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=25)).encode(y="p50:Q")
     panel = alt.layer(band, *edges, median, data=_lean(df))
-    panel = _set(panel, width=PANEL, height=PANEL)
+    panel = _set(panel, width=PANEL_WIDTH, height=PANEL_WIDTH)
     notes = [thin_note, "line: median output; band: 2nd to 98th percentile (Glorot & Bengio)"]
-    if n_bad:
-        notes.append("epochs after a scheme diverged are not drawn")
-    default = f"Hidden layer {layer}'s outputs: percentiles"
-    return _style(_scheme_facet(panel, schemes), default, notes)
+    notes.append(bad_note)
+    title = f"Hidden layer {layer}'s outputs: percentiles"
+    return _style(_scheme_facet(panel, schemes), title, notes)
 
 
 GRADIENT_LABELS = {
@@ -935,25 +892,20 @@ def gradient_bands(table: pd.DataFrame) -> alt.FacetChart:
     """Glorot & Bengio's Figs. 7 and 8 from ``Result.gradient_table()``: per scheme, against
     the layer (the last is the output), the median of |dL/dz| (solid) and of |dL/dW| (dashed),
     each in a band from its 2nd to its 98th percentile, on one log axis (0 on a floor)."""
-    schemes = _schemes_of(table)
-    df = _labelled(table[table["repeat"] == 0], schemes)
+    schemes, df = _scheme_rows(table)
     df = df.assign(which=df["gradient"].map(GRADIENT_LABELS).astype(object))
-    df = df[["layer", "kind", "gradient", "which", "scheme", SCHEME, "p2", "p50", "p98"]]
-    df = df[df[["p2", "p50", "p98"]].notna().all(axis=1)]
-    df, n_inf = _finite(df, "p98")
-    notes = ["line: median; band: 2nd to 98th percentile; probe batch"]
-    if n_inf:
-        notes.append(f"{n_inf} infinite value(s) (overflow) not drawn")
-    values = df[["p2", "p50", "p98"]].to_numpy().ravel()
+    df = df[["layer", "kind", "gradient", "which", "scheme", SCHEME, *PERCENTILES]]
+    df = df[df[list(PERCENTILES)].notna().all(axis=1)]
+    df, inf_note = _finite(df, "p98", OVERFLOW)
+    notes = ["line: median; band: 2nd to 98th percentile; probe batch", inf_note]
+    values = df[list(PERCENTILES)].to_numpy().ravel()
     floor = None
     if (values == 0).any():
         floor = _log_floor(values)
-        zero = set(df.loc[df["p50"] == 0, "scheme"])
-        names = ", ".join(SCHEMES[s].label for s in schemes if s in zero)
+        names = _names(schemes, df.loc[df["p50"] == 0, "scheme"])
         where = f" ({names}: median exactly 0)" if names else ""
         notes.append(f"exactly 0 is drawn at the bottom line, marked 0{where}")
-    shown = {q: df[q].clip(lower=floor) if floor else df[q] for q in ("p2", "p50", "p98")}
-    df = _lean(df.assign(**{f"{q}_shown": v for q, v in shown.items()}))
+    df = _lean(df.assign(**{f"{q}_shown": df[q].clip(lower=floor) for q in PERCENTILES}))
     dash = alt.StrokeDash(
         "which:N",
         scale=alt.Scale(domain=list(GRADIENT_LABELS.values()), range=[[1, 0], [6, 4]]),
@@ -966,27 +918,21 @@ def gradient_bands(table: pd.DataFrame) -> alt.FacetChart:
     )
     y = alt.Y("p50_shown:Q", **y_log)
     base = alt.Chart().encode(
-        x=alt.X(
-            "layer:Q",
-            axis=_int_axis("layer (last = output)", df["layer"].unique()),
-            scale=alt.Scale(nice=False, zero=False),
-        ),
+        x=_layer_x("layer (last = output)", df["layer"].unique()),
         color=_scheme_color(schemes, legend=False),
         detail="which:N",
     )
     band = base.mark_area(opacity=0.15).encode(y=alt.Y("p2_shown:Q", **y_log), y2="p98_shown:Q")
     tooltip = [
-        alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+        SCHEME_TIP,
         alt.Tooltip("which:N", title="gradient"),
         alt.Tooltip("layer:Q"),
         alt.Tooltip("kind:N", title="layer kind"),
-        alt.Tooltip("p2:Q", title="2nd percentile", format=".3~g"),
-        alt.Tooltip("p50:Q", title="median", format=".3~g"),
-        alt.Tooltip("p98:Q", title="98th percentile", format=".3~g"),
+        *(alt.Tooltip(f"{q}:Q", title=title, format=".3~g") for q, title in PERCENTILES.items()),
     ]
     line = base.mark_line(strokeWidth=2.5).encode(y=y, strokeDash=dash)
     points = base.mark_circle(size=30).encode(y=y, tooltip=tooltip)
-    panel = _set(alt.layer(band, line, points, data=df), width=PANEL, height=200)
+    panel = _set(alt.layer(band, line, points, data=df), width=PANEL_WIDTH, height=200)
     return _style(_scheme_facet(panel, schemes), "Gradients at initialization", notes)
 
 
@@ -994,12 +940,10 @@ UPDATE_REFERENCE = -3.0  # log10 of Karpathy's rule-of-thumb update-to-data rati
 
 
 def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> alt.FacetChart:
-    """Update-to-data ratio over training, from ``Result.update_table()``: a panel per weight
-    layer (at most ``max_panels``, evenly picked), a line per scheme, y = log10(std of the
-    applied update / std of the weights), dashed at Karpathy's rule of thumb, 1e-3 (-3). A
-    ratio that is 0, infinite or undefined is not drawn (the subtitle names the schemes)."""
-    schemes = _schemes_of(table)
-    df = _labelled(table[table["repeat"] == 0], schemes)
+    """log10(std of the applied update / std of the weights) over training, from
+    ``Result.update_table()``: a panel per weight layer (at most ``max_panels``, evenly picked),
+    a line per scheme, dashed at Karpathy's rule of thumb, 1e-3 (-3)."""
+    schemes, df = _scheme_rows(table)
     n_layers = int(df["layer"].max()) if len(df) else 0
     layers = _evenly(df["layer"].unique(), max_panels)
     df = df[df["layer"].isin(layers)]
@@ -1011,7 +955,7 @@ def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> alt.FacetChart
     if len(layers) < n_layers:
         notes.append(f"{len(layers)} of {n_layers} layers shown")
     if missing:
-        names = ", ".join(SCHEMES[s].label for s in schemes if s in missing)
+        names = _names(schemes, missing)
         notes.append(f"not drawn where the ratio is undefined, 0 or infinite ({names})")
     name = "layer " + df["layer"].astype(str)
     df = df.assign(panel=np.where(df["layer"] == n_layers, name + " (output)", name))
@@ -1028,7 +972,7 @@ def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> alt.FacetChart
             color=_scheme_color(schemes),
             opacity=_pick_opacity(pick),
             tooltip=[
-                alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+                SCHEME_TIP,
                 alt.Tooltip("epoch:Q"),
                 alt.Tooltip("panel:N", title="layer"),
                 alt.Tooltip("update_ratio:Q", title="ratio", format=".3~g"),
@@ -1042,21 +986,20 @@ def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> alt.FacetChart
         .mark_rule(strokeDash=[6, 4], color="#888888")
         .encode(y=alt.datum(UPDATE_REFERENCE))
     )
-    panel = _set(alt.layer(lines, rule, data=df), width=190, height=PANEL)
+    panel = _set(alt.layer(lines, rule, data=df), width=190, height=PANEL_WIDTH)
     order = sorted(df["panel"].unique(), key=lambda p: int(p.split()[1]))
     chart = panel.facet(facet=alt.Facet("panel:N", sort=order, title=None), columns=4)
     return _style(chart, "Update-to-data ratio per layer", notes)
 
 
-# ---------------------------------------------------------------------- 5b. scale x depth map
+# ---------------------------------------------------------------------- 5c. scale x depth map
 MAP_CLIP = 6  # decades: ratios beyond 1e-6 .. 1e6 take the end colours
-MAP_MEASURES = {
-    "spread": "layer d's activation spread / layer 1's",
-    "backprop": "backprop signal reaching layer 1 / layer d's",
-}
-MAP_LEGENDS = {
-    "spread": ["layer d's spread", "/ layer 1's"],
-    "backprop": ["backprop signal", "at layer 1", "/ layer d's"],
+MAP_MEASURES = {  # measure: what the colour shows, and the legend's title (one item a line)
+    "spread": ("layer d's activation spread / layer 1's", ["layer d's spread", "/ layer 1's"]),
+    "backprop": (
+        "backprop signal reaching layer 1 / layer d's",
+        ["backprop signal", "at layer 1", "/ layer d's"],
+    ),
 }
 
 
@@ -1066,13 +1009,12 @@ def scale_depth_map(
     *,
     measure: str = "spread",
 ) -> alt.LayerChart:
-    """The deep-signal lab's scale x depth map from ``initdash.signal.scale_depth_map``: x the
-    weights' gain (log axis), y the depth, colour the ``measure`` ratio in powers of ten
-    (white: held; blue: shrunk; orange: grown), clipped at MAP_CLIP decades (inf and 0 take
-    the end colours, named in the subtitle). ``marks``: scheme name -> gain, drawn as labelled
-    vertical rules (names at the same gain share one label).
-    """
+    """The deep-signal lab's map (``initdash.signal.scale_depth_map``): x the weights' gain
+    (log axis), y the depth, colour the ``measure`` ratio in decades, clipped at MAP_CLIP (inf
+    and 0 take the end colours; the subtitle counts them). ``marks``: scheme name -> gain, a
+    labelled vertical rule each (names at the same gain share one)."""
     _check("measure", measure, MAP_MEASURES)
+    what, legend_title = MAP_MEASURES[measure]
     df = cells[["gain", "std", "layer", measure]].rename(columns={measure: "ratio"})
     g0, g1 = _cell_bounds(np.log10(df["gain"]), single=0.1)  # halfway in log scale
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -1116,7 +1058,7 @@ def scale_depth_map(
                 "decades:Q",
                 scale=alt.Scale(scheme="blueorange", domain=[-MAP_CLIP, MAP_CLIP], domainMid=0),
                 legend=alt.Legend(
-                    title=MAP_LEGENDS[measure],
+                    title=legend_title,
                     labelExpr=legend_labels,
                     values=list(range(-MAP_CLIP, MAP_CLIP + 1, 2)),
                     gradientLength=200,
@@ -1126,25 +1068,18 @@ def scale_depth_map(
                 alt.Tooltip("gain:Q", format=".3g"),
                 alt.Tooltip("std:Q", title="weights' std", format=".3g"),
                 alt.Tooltip("layer:Q", title="layer d"),
-                alt.Tooltip("ratio:Q", title=MAP_MEASURES[measure], format=".3g"),
+                alt.Tooltip("ratio:Q", title=what, format=".3g"),
             ],
         )
     )  # fmt: skip
-    rules = (
-        alt.Chart(lines)
-        .mark_rule(strokeWidth=2, strokeDash=[6, 3], color="black")
-        .encode(x="gain:Q")
-    )
+    marked = alt.Chart(lines).encode(x="gain:Q")
+    rules = marked.mark_rule(strokeWidth=2, strokeDash=[6, 3], color="black")
     # each name along its line, read bottom to top, over a white halo so it shows on any colour
+    names = marked.encode(y="top:Q", text="label:N")
     text = dict(angle=270, align="right", baseline="bottom", dx=-4, dy=-3, fontSize=13)
-    halo = alt.Chart(lines).mark_text(stroke="white", strokeWidth=4, **text)
-    labels = [
-        part.encode(x="gain:Q", y="top:Q", text="label:N")
-        for part in (halo, alt.Chart(lines).mark_text(color="black", **text))
-    ]
-    chart = alt.layer(cells_layer, rules, *labels)
-    title = "Scale x depth: " + MAP_MEASURES[measure]
-    return _style(chart, title, notes, width=LINE_WIDTH, height=340)
+    halo = names.mark_text(stroke="white", strokeWidth=4, **text)
+    chart = alt.layer(cells_layer, rules, halo, names.mark_text(color="black", **text))
+    return _style(chart, "Scale x depth: " + what, notes, width=LINE_WIDTH, height=340)
 
 
 # ---------------------------------------------------------------------- 6. decision boundaries
@@ -1172,17 +1107,14 @@ def decision_boundaries(
     columns: int = COLUMNS,
     title: str | None = None,
 ) -> alt.ConcatChart:
-    """Each scheme's predictions over the plane from ``Result.boundary_table(epoch)``, with
-    the data from ``Result.points_table()`` on top (filled: training set, hollow: test set),
-    a square panel per scheme on shared axes. Two classes: the background is the probability
-    of class 1 (blue - white - orange); more: the predicted class's colour, fainter where the
-    network is unsure. Every panel reads the same two tables (a concatenation, not a facet),
-    so the points are not copied once per scheme.
-    """
+    """Each scheme's predictions over the plane (``Result.boundary_table(epoch)``) under the
+    data (``Result.points_table()``; hollow: test set), a square panel per scheme on shared
+    axes. Two classes: the background is P(class 1) (blue - white - orange); more: the
+    predicted class's colour, fainter where the network is unsure. The panels are concatenated,
+    not faceted, so they share the two tables instead of a copy of the points each."""
     if not len(grid):
         raise ValueError("no grid to draw: decision boundaries need 2-D data")
-    schemes = _schemes_of(grid)
-    g = _labelled(grid, schemes)
+    schemes, g = _scheme_rows(grid)
     notes = []
     if len(g) > MAX_ROWS:  # keep every k-th grid line each way: a coarser regular grid
         n = math.isqrt(MAX_ROWS // len(schemes))
@@ -1193,8 +1125,10 @@ def decision_boundaries(
         notes.append(f"{len(x1s)} x {len(x2s)} of {full} grid points shown")
         g = g[g["x1"].isin(x1s) & g["x2"].isin(x2s)]
     hx, hy = _half_step(g["x1"]), _half_step(g["x2"])
-    x_dom = [float(g["x1"].min() - hx), float(g["x1"].max() + hx)]
-    y_dom = [float(g["x2"].min() - hy), float(g["x2"].max() + hy)]
+    x_scale, y_scale = (
+        alt.Scale(domain=[float(g[c].min() - h), float(g[c].max() + h)], nice=False, zero=False)
+        for c, h in (("x1", hx), ("x2", hy))
+    )
     top_label = points["label"].max() if len(points) else 0
     n_classes = max(int(max(top_label, g["predicted"].max()) + 1), 2)
     binary = n_classes == 2
@@ -1210,10 +1144,8 @@ def decision_boundaries(
     classes = list(range(n_classes))
     palette = [CLASS_COLORS[c % len(CLASS_COLORS)] for c in classes]
 
-    x_scale = alt.Scale(domain=x_dom, nice=False, zero=False)
-    y_scale = alt.Scale(domain=y_dom, nice=False, zero=False)
     bg_tip = [
-        alt.Tooltip(f"{SCHEME}:N", title="scheme"),
+        SCHEME_TIP,
         alt.Tooltip("x1:Q", format=".2f"),
         alt.Tooltip("x2:Q", format=".2f"),
         alt.Tooltip("predicted:N", title="predicted class"),
@@ -1257,33 +1189,29 @@ def decision_boundaries(
         .encode(stroke=alt.Stroke("label:N", scale=class_scale, legend=None))
         .transform_filter(alt.datum.split == "test")
     )
+    bg = alt.Chart(g).mark_rect().encode(x2="x1_hi:Q", y2="x2_hi:Q", color=color, opacity=opacity)
     panels = []
-    n = len(schemes)
-    for i, (s, lab) in enumerate(zip(schemes, scheme_labels(schemes), strict=True)):
+    for i, s in enumerate(schemes):
         # Shared scales: axis labels only on the left column and the bottom panel of each column
-        left, bottom = i % columns == 0, i + columns >= n
+        left, bottom = i % columns == 0, i + columns >= len(schemes)
         x_axis = alt.Axis(title="x1 (standardized)") if bottom else alt.Axis(title=None)
         y_axis = alt.Axis(title="x2 (standardized)") if left else alt.Axis(title=None, labels=False)
         x = alt.X("x1_lo:Q", scale=x_scale, axis=x_axis)
         y = alt.Y("x2_lo:Q", scale=y_scale, axis=y_axis)
-        bg = (
-            alt.Chart(g)
-            .mark_rect()
-            .encode(x=x, x2="x1_hi:Q", y=y, y2="x2_hi:Q")
-            .encode(color=color, opacity=opacity, tooltip=bg_tip)
+        cells_of_s = (
+            bg.encode(x=x, y=y, tooltip=bg_tip)
             .transform_filter(alt.datum.scheme == s)
             .transform_calculate(**cells)
         )
-        head = alt.Title(lab, color=SCHEME_COLORS[s], fontSize=15)
-        panel = alt.layer(bg, train, test)
+        head = alt.Title(SCHEMES[s].label, color=SCHEME_COLORS[s], fontSize=15)
+        panel = alt.layer(cells_of_s, train, test)
         panels.append(_set(panel, width=PANEL_WIDTH, height=PANEL_WIDTH, title=head))
     notes.append("filled points: training set; hollow: test set")
-    shared = alt.ScaleResolveMap(x="shared", y="shared", color="shared", fill="shared")
-    shared.stroke = "shared"
+    shared = {channel: "shared" for channel in ("x", "y", "color", "fill", "stroke")}
     chart = _set(
         alt.ConcatChart(concat=[], columns=columns),
         concat=panels,  # set, not passed: the constructor deep-copies every panel (no params)
-        resolve=alt.Resolve(scale=shared),
+        resolve=alt.Resolve(scale=alt.ScaleResolveMap(**shared)),
     )
     return _style(chart, title or "Decision boundaries", notes)
 
@@ -1293,19 +1221,16 @@ HIDDEN_AXIS = alt.Axis(labels=False, ticks=False, title=None, grid=False, domain
 
 
 def neuron_maps(maps: pd.DataFrame, *, kind: str) -> alt.FacetChart:
-    """Every drawn neuron's output over the input plane (``initdash.neurons.maps_table``): one
-    small heatmap per (scheme, neuron), a row per scheme, as TensorFlow Playground draws inside
-    each neuron. ``kind``: "grid" (cells of a regular grid over the data plane) or "pca" (data
-    points on their first two principal components). Each row is shaded on its own scale,
-    output / the largest |output| of the scheme's drawn neurons (computed in the browser, so
-    the spec stays the same from redraw to redraw): x0.01 neurons show their pattern too, and
-    identical outputs always look identical; the tooltip gives the true value."""
-    schemes = _schemes_of(maps)
-    df = _labelled(maps, schemes)
-    hx, hy = (_half_step(df[c]) for c in ("x", "y")) if kind == "grid" else (0.0, 0.0)
-    df = _lean(df[[SCHEME, "neuron", "x", "y", "output"]])
+    """Every drawn neuron's output over the input plane (``initdash.neurons.maps_table``), as
+    TensorFlow Playground draws inside each neuron: a small heatmap per (scheme, neuron), a row
+    per scheme. ``kind``: "grid" (a regular grid over the data plane) or "pca" (data points on
+    their first two principal components). A row is shaded by output / its largest |output|
+    (in the browser: the spec stays the same between redraws), so x0.01 neurons show their
+    pattern too and identical outputs look identical; the tooltip gives the true value."""
+    schemes, df = _scheme_rows(maps)
     if kind == "grid":
         grid = alt.Scale(nice=False, zero=False)
+        edges = _cell_edges("x", "y", _half_step(df["x"]), _half_step(df["y"]))
         cell = (
             alt.Chart()
             .mark_rect()
@@ -1315,7 +1240,7 @@ def neuron_maps(maps: pd.DataFrame, *, kind: str) -> alt.FacetChart:
                 y=alt.Y("y_lo:Q", axis=HIDDEN_AXIS, scale=grid),
                 y2="y_hi:Q",
             )
-            .transform_calculate(**_cell_edges("x", "y", hx, hy))
+            .transform_calculate(**edges)
         )
         note = "each square: one neuron's output over the data plane (the decision-boundary axes)"
     else:
@@ -1335,16 +1260,13 @@ def neuron_maps(maps: pd.DataFrame, *, kind: str) -> alt.FacetChart:
                 scale=alt.Scale(domain=[-1, 1], scheme="blueorange"),
                 legend=alt.Legend(title=["output / largest", "of the row"], gradientLength=120),
             ),
-            tooltip=[
-                alt.Tooltip(f"{SCHEME}:N", title="scheme"),
-                alt.Tooltip("neuron:O"),
-                alt.Tooltip("output:Q", format=".3g"),
-            ],
+            tooltip=[SCHEME_TIP, alt.Tooltip("neuron:O"), alt.Tooltip("output:Q", format=".3g")],
         )
         .transform_calculate(size="abs(datum.output)")
         .transform_joinaggregate(top="max(size)", groupby=[SCHEME])
         .transform_calculate(shade="datum.output / max(datum.top, 1e-30)")
     )
+    df = _lean(df[[SCHEME, "neuron", "x", "y", "output"]])
     panel = _set(alt.layer(cell, data=df), width=46, height=46)
     chart = panel.facet(
         row=alt.Row(
@@ -1373,8 +1295,7 @@ def network_diagram(
     mean output over the largest |mean| of the scheme (inputs and outputs grey), links
     coloured by the weight's sign and as wide as |w| relative to the largest of their layer.
     Clones show as identical links fanning into identical nodes."""
-    schemes = _schemes_of(nodes)
-    n = _labelled(nodes, schemes)
+    schemes, n = _scheme_rows(nodes)
     top = n.groupby("scheme")["mean"].transform(lambda m: m.abs().max())
     n = n.assign(shade=n["mean"] / top.where(top > 0, 1.0))
     ln = _labelled(links, schemes)

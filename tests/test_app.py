@@ -517,9 +517,10 @@ def test_chart_spec_sends_each_table_once_under_a_fixed_name():
     from dashboard import charts as builders
 
     r = initdash.run(initdash.TrainConfig(epochs=30, n_samples=120))
+    curves, facts = builders.loss_curves_table(r.curves_table())
     for chart in (
         builders.decision_boundaries(r.boundary_table(None), r.points_table(), title="t"),
-        builders.loss_curves(r.curves_table(), epochs=30),
+        builders.loss_chart(curves, **facts, epochs=30),
         builders.weight_histograms(r.weights_table(None), r.weights_table(0), dims=r.dims),
     ):
         before = chart.to_dict()

@@ -25,6 +25,18 @@ ORDER = ("zeros", "random_small", "random_large", "xavier_normal", "he_normal", 
 EPOCHS = 420  # 421 epochs x 6 schemes x 2 splits = 5052 rows > MAX_ROWS without downsampling
 
 
+def loss_chart(curves: pd.DataFrame, *, epochs: int | None = None, **table_options):
+    """The loss chart as the page builds it: its table and facts, then the chart."""
+    table, facts = charts.loss_curves_table(curves, **table_options)
+    return charts.loss_chart(table, **facts, epochs=epochs)
+
+
+def divergence_chart(div: pd.DataFrame):
+    """The divergence chart as the page builds it: its table and facts, then the chart."""
+    table, facts = charts.divergence_table(div)
+    return charts.divergence_chart(table, **facts)
+
+
 # --------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def run() -> initdash.Result:
@@ -70,11 +82,11 @@ def built(run, deep) -> dict[str, object]:
     layer1 = layer1[layer1["layer"] == 1]
     distinct = dict(zip(layer1["scheme"], layer1["distinct_neurons"], strict=True))
     return {
-        "loss": charts.loss_curves(run.curves_table()),
+        "loss": loss_chart(run.curves_table()),
         "weights": charts.weight_histograms(
             run.weights_table(last), run.weights_table(0), dims=run.dims
         ),
-        "divergence": charts.divergence_over_time(run.divergence_table()),
+        "divergence": divergence_chart(run.divergence_table()),
         "similarity": charts.similarity_heatmaps(run.similarity_table(last, 1), distinct),
         "signal": charts.signal_flow(run.layer_table(0), measure="act_std"),
         "deep": charts.signal_flow(deep, measure="backprop_signal"),
@@ -220,7 +232,7 @@ def test_loss_curves_train_solid_test_dashed_no_band_for_one_seed(specs, run):
 
 def test_loss_curves_band_with_repeats(repeats):
     curves = repeats.curves_table()
-    spec = strict(charts.loss_curves(curves))
+    spec = strict(loss_chart(curves))
     (area,) = [d for d in spec["layer"] if d["mark"]["type"] == "area"]
     assert area["encoding"]["y"]["field"] == "loss_lo"
     assert area["encoding"]["y2"]["field"] == "loss_hi"
@@ -231,16 +243,16 @@ def test_loss_curves_band_with_repeats(repeats):
 
 def test_loss_curves_log_scale_and_accuracy(run):
     curves = run.curves_table()
-    spec = strict(charts.loss_curves(curves, log_scale=True, splits=("train",)))
+    spec = strict(loss_chart(curves, log_scale=True, splits=("train",)))
     ys = [e for e in encodings(spec, "y") if e.get("scale")]
     assert ys and all(e["scale"]["type"] == "log" for e in ys)
     assert {r["split"] for r in rows(spec)} == {"train"}
-    acc = strict(charts.loss_curves(curves, metric="accuracy", log_scale=True))
+    acc = strict(loss_chart(curves, metric="accuracy", log_scale=True))
     ys = [e for e in encodings(acc, "y") if e.get("scale")]
     assert ys and all(y["field"] == "accuracy" for y in ys)
     assert all(y["scale"] == {"domain": [0, 1]} for y in ys)  # never log
     with pytest.raises(ValueError, match="loss, accuracy"):
-        charts.loss_curves(curves, metric="error")
+        charts.loss_curves_table(curves, metric="error")
 
 
 def test_loss_curves_drop_diverged_epochs_and_clip_zero_loss_on_log(run):
@@ -249,7 +261,7 @@ def test_loss_curves_drop_diverged_epochs_and_clip_zero_loss_on_log(run):
     curves.loc[late, ["loss", "loss_lo", "loss_hi"]] = np.nan  # as after a divergence
     zero = (curves["scheme"] == "he_normal") & (curves["epoch"] == 20)
     curves.loc[zero, ["loss", "loss_lo", "loss_hi"]] = 0.0
-    spec = strict(charts.loss_curves(curves, log_scale=True))
+    spec = strict(loss_chart(curves, log_scale=True))
     data = rows(spec)
     assert all(r["loss"] is not None for r in data)
     assert max(r["epoch"] for r in data if r["scheme"] == "random_large") == 10
@@ -263,14 +275,14 @@ def test_loss_curves_drop_diverged_epochs_and_clip_zero_loss_on_log(run):
 def test_long_curves_are_thinned_by_epoch(run):
     curves = run.curves_table(max_points=None)
     assert len(curves) > MAX_ROWS  # the real table is too long to send as is
-    spec = strict(charts.loss_curves(curves))
+    spec = strict(loss_chart(curves))
     data = rows(spec)
     assert len(data) <= MAX_ROWS
     epochs = sorted({r["epoch"] for r in data})
     assert epochs[0] == 0 and epochs[-1] == EPOCHS
     assert all(sum(r["epoch"] == e for r in data) == 12 for e in epochs[:3])  # whole epochs
     assert "epoch values shown" in subtitle(spec)
-    assert strict(charts.loss_curves(curves)) == spec  # deterministic
+    assert strict(loss_chart(curves)) == spec  # deterministic
 
 
 # --------------------------------------------------------------------------- 2. weights
@@ -436,14 +448,14 @@ def test_a_diverged_run_still_draws_strict_json():
         )
     )  # fmt: skip
     assert r.summary().set_index("scheme").loc["random_large", "diverged"]
-    loss = strict(charts.loss_curves(r.curves_table(), log_scale=True))
+    loss = strict(loss_chart(r.curves_table(), log_scale=True))
     big = [x["loss"] for x in rows(loss) if x["scheme"] == "random_large"]
     assert big and all(np.isfinite(big))  # the inf and NaN epochs are dropped
     assert "diverged" in subtitle(loss)
     last = r.detail_epochs[-1]
     for chart in (
         charts.weight_histograms(r.weights_table(last), r.weights_table(0)),
-        charts.divergence_over_time(r.divergence_table()),
+        divergence_chart(r.divergence_table()),
         charts.similarity_heatmaps(r.similarity_table(last, 1)),
         charts.signal_flow(r.layer_table(last), measure="grad_norm"),
         charts.decision_boundaries(r.boundary_table(last), r.points_table()),
@@ -455,7 +467,7 @@ def test_a_net_without_hidden_layers_draws_empty_activation_charts():
     r = initdash.run(TrainConfig(epochs=3, snapshots=2, hidden=()))
     assert rows(strict(charts.signal_flow(r.layer_table(), measure="grad_norm")))
     strict(charts.signal_flow(r.layer_table(), measure="act_std"))  # no hidden layer: no rows
-    strict(charts.divergence_over_time(r.divergence_table()))
+    strict(divergence_chart(r.divergence_table()))
     with pytest.raises(ValueError, match="2-D data"):
         charts.decision_boundaries(r.boundary_table().iloc[:0], r.points_table())
 
@@ -479,7 +491,7 @@ def test_the_loss_chart_spec_does_not_depend_on_the_numbers(metric, log):
         trainer.advance(epochs=epochs)
         tables.append(trainer.result.curves_table(max_points=200))
     specs = {
-        _without_data(charts.loss_curves(t, metric=metric, log_scale=log, epochs=EPOCHS).to_dict())
+        _without_data(loss_chart(t, metric=metric, log_scale=log, epochs=EPOCHS).to_dict())
         for t in tables
     }
     assert len(specs) == 1
@@ -495,7 +507,7 @@ def test_the_loss_chart_spec_does_not_depend_on_the_numbers(metric, log):
     # hover targets (invisible points with the tooltip): a bounded number per curve
     (hover,) = [d for d in layers if d.get("mark", {}).get("opacity") == 0]
     assert hover["transform"] == [{"filter": "datum.hover == 1"}]
-    full = charts.loss_curves(tables[-1], metric=metric, log_scale=log, epochs=EPOCHS).data
+    full = loss_chart(tables[-1], metric=metric, log_scale=log, epochs=EPOCHS).data
     per_curve = full[full["hover"] == 1].groupby(["scheme", "split"], observed=True).size()
     assert per_curve.max() <= charts.HOVER_POINTS
     assert per_curve.min() >= charts.HOVER_POINTS // 2
