@@ -26,7 +26,7 @@ from dashboard.links import (
     parse_query,
     to_query,
 )
-from dashboard.views import VIEWS as VIEW_REGISTRY
+from dashboard.views.registry import VIEWS as VIEW_REGISTRY
 from initdash import SCHEMES, TrainConfig
 from initdash.config import FIELDS
 from initdash.cost import CLASSROOM_SECONDS, _largest
