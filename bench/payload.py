@@ -112,7 +112,7 @@ def browser_part(epochs: int, seed: int, timeout_s: float) -> None:
         wire = Wire(page)
         t = wire.start()
         page.goto(f"{url}/?{q}")
-        C.conftest.wait_for_app_idle(page)
+        C.harness.wait_for_app_idle(page)
         print(
             f"    page load: {t.frames} frames, {kb(t.bytes).strip()} kB (no chart yet: "
             f"{t.chart_frames} chart frames)"

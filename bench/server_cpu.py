@@ -49,7 +49,7 @@ def once(browser, base: str, case: str, seed: int, server_pid: int) -> dict:
     ctx, page = C.new_page(browser, 120_000)
     try:
         page.goto(f"{base}/?" + "&".join(f"{k}={v}" for k, v in query.items()))
-        C.conftest.wait_for_app_idle(page)
+        C.harness.wait_for_app_idle(page)
         s0 = C.tree_cpu(C.proc_tree(server_pid))
         C.click_train(page, VIEWS[view].charts)
         cpu = C.tree_cpu(C.proc_tree(server_pid)) - s0

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import screenshot, wait_for_app_idle
 
 from dashboard.views.registry import VIEWS
+from tests.harness import screenshot, wait_for_app_idle
 
 pytestmark = pytest.mark.browser
 

@@ -23,9 +23,9 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import screenshot, start_app, stop_app, wait_for_app_idle
 
 from dashboard.views.registry import VIEWS
+from tests.harness import screenshot, start_app, stop_app, wait_for_app_idle
 
 pytestmark = pytest.mark.browser
 
