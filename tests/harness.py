@@ -9,6 +9,7 @@ Importable from the repository root by tests and benchmarks alike (``from tests.
     skip_or_fail(reason)                             skip locally, fail under CI=true
     wait_for_app_idle(page, timeout=...)             wait until Streamlit finished its script run
     screenshot(page, name) -> Path                   PNG under artifacts/screenshots/
+    python_c(code) -> CompletedProcess               `python -c code`, fresh, in the repo root
 """
 
 from __future__ import annotations
@@ -219,6 +220,13 @@ def start_app(
                 pytrace=False,
             )
         time.sleep(0.25)
+
+
+def python_c(code: str) -> subprocess.CompletedProcess:
+    """Run ``python -c code`` in a fresh interpreter in the repository root (what a module
+    imports shows there alone); its output and errors captured as text."""
+    cmd = [sys.executable, "-c", code]
+    return subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
 
 
 # --------------------------------------------------------------------------- page helpers

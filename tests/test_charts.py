@@ -27,6 +27,7 @@ from dashboard.views import (
 )
 from dashboard.views.kit import MAX_ROWS, SCHEME, SCHEME_COLORS, scheme_scale
 from initdash import SCHEMES, TrainConfig
+from tests.harness import python_c
 
 # Deliberately not alphabetical (by name or by label): order must follow this tuple.
 ORDER = ("zeros", "random_small", "random_large", "xavier_normal", "he_normal", "constant")
@@ -173,6 +174,23 @@ def subtitle(spec: dict) -> str:
     title = spec.get("title")
     sub = title.get("subtitle", []) if isinstance(title, dict) else []
     return " ".join([sub] if isinstance(sub, str) else sub)
+
+
+# --------------------------------------------------------------------------- purity
+def test_the_chart_builders_import_no_streamlit():
+    """Every room's chart builders (dashboard/views/*_charts.py) and the kit import in a fresh
+    interpreter without loading Streamlit: pure functions of tables, testable without a page."""
+    code = (
+        "import importlib, pkgutil, sys, dashboard.views as v; "
+        "names = [m.name for m in pkgutil.iter_modules(v.__path__)]; "
+        "builders = [n for n in names if n.endswith('_charts') or n == 'kit']; "
+        "[importlib.import_module('dashboard.views.' + n) for n in builders]; "
+        "assert 'streamlit' not in sys.modules, 'streamlit loaded'; "
+        "print(len(builders))"
+    )
+    done = python_c(code)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) >= 9  # the kit and the eight rooms with charts
 
 
 # --------------------------------------------------------------------------- colours
