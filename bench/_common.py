@@ -1,6 +1,6 @@
 """Shared helpers of the browser benchmarks (app_speed, payload, server_cpu, load); not one.
 
-Starts the server through the test harness (``tests/conftest.py``: ``start_app``/``stop_app``),
+Starts the server through the test harness (``tests/harness.py``: ``start_app``/``stop_app``),
 launches Debian's Chromium through Playwright with the harness's flags, and holds the in-page
 JavaScript that timestamps a Train click and the moment the page is finished.
 """
@@ -18,13 +18,12 @@ from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-for p in (REPO, REPO / "tests"):
-    if str(p) not in sys.path:
-        sys.path.insert(0, str(p))
+if str(REPO) not in sys.path:  # the repository root: initdash, dashboard, tests, bench, deploy
+    sys.path.insert(0, str(REPO))
 
-import conftest  # noqa: E402  (tests/conftest.py: start_app, stop_app, CHROMIUM_ARGS, ...)
+from tests import harness  # noqa: E402  (start_app, stop_app, CHROMIUM_ARGS, ...)
 
-VIEWPORT = conftest.VIEWPORT
+VIEWPORT = harness.VIEWPORT
 
 
 def loadavg() -> str:
@@ -59,7 +58,7 @@ def start_server(trace: str | None = None):
     bench/_traced_app.py logging to that file."""
     env = {"INITDASH_BENCH_TRACE": trace} if trace else None
     try:
-        return conftest.start_app(env, script=TRACED_APP if trace else conftest.APP_SCRIPT)
+        return harness.start_app(env, script=TRACED_APP if trace else harness.APP_SCRIPT)
     except BaseException as e:  # pytest.fail raises a BaseException subclass
         if isinstance(e, KeyboardInterrupt):
             raise
@@ -80,7 +79,7 @@ def server_and_browser(trace: str | None = None):
             finally:
                 browser.close()
     finally:
-        conftest.stop_app(proc)
+        harness.stop_app(proc)
 
 
 def new_page(browser, timeout_ms: float = 60_000):
@@ -110,11 +109,11 @@ def progress_text(page) -> str:
 
 def launch(playwright, extra_args=()):
     """Headless Chromium (Debian's, as the tests use it); with Playwright's async API, await it."""
-    path, reason = conftest.find_chromium()
+    path, reason = harness.find_chromium()
     if path is None:
         raise SystemExit(reason)
     return playwright.chromium.launch(
-        executable_path=path, args=[*conftest.CHROMIUM_ARGS, *extra_args], headless=True
+        executable_path=path, args=[*harness.CHROMIUM_ARGS, *extra_args], headless=True
     )
 
 
@@ -245,7 +244,7 @@ INIT_JS = r"""
 # is when it started to hold.
 DONE_JS = (
     "([word, needCharts, quiet]) => {"
-    + conftest.APP_IDLE_JS
+    + harness.APP_IDLE_JS
     + r"""
   const B = window.__bench;
   const re = new RegExp(word);

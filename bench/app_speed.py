@@ -60,7 +60,7 @@ def app_once(browser, base: str, seed: int, epochs: int, timeout_s: float, serve
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
         page.goto(f"{base}/?{link(seed, epochs)}" + (f"&view={VIEW}" if VIEW else ""))
-        C.conftest.wait_for_app_idle(page)
+        C.harness.wait_for_app_idle(page)
         s0 = C.tree_cpu(C.proc_tree(server_pid))
         b0 = C.tree_cpu(C.browser_pids(server_pid))
         t_py = time.perf_counter()

@@ -16,12 +16,10 @@ import sys
 import time
 from collections import Counter
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:0] = [os.path.join(HERE, ".."), os.path.join(HERE, "..", "tests")]
-
-from preset_claims import CLAIMS, LESSON_TABLE, lesson_table, tally  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repo root
 
 from initdash.blas import limit_blas_threads  # noqa: E402
+from tests.preset_claims import CLAIMS, LESSON_TABLE, lesson_table, tally  # noqa: E402
 
 
 def main() -> int:

@@ -45,11 +45,11 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import _common as C
-import page_reading as P
-import stclient
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from bench import page_reading as P
+from bench import stclient
 from deploy import replicas as R
 from initdash.blas import limit_blas_threads
 
@@ -125,7 +125,7 @@ class Servers:
 def start_servers(replicas: int, trace: str | None = None) -> Servers:
     if replicas <= 0:
         url, proc = C.start_server(trace)
-        return Servers(url, [proc.pid], [url], 1, lambda: C.conftest.stop_app(proc), label="direct")
+        return Servers(url, [proc.pid], [url], 1, lambda: C.harness.stop_app(proc), label="direct")
     if trace:
         raise SystemExit("--trace needs --replicas 0 (one server)")
     if R.find_haproxy() is None:
@@ -271,8 +271,8 @@ class ChromiumStudent:
         page.on("websocket", self._on_websocket)
         await page.add_init_script(C.INIT_JS)
         await page.goto(f"{self.base}/?{self.query}" if self.query else self.base)
-        await page.wait_for_selector(C.conftest.APP_SELECTOR, state="attached")
-        await page.wait_for_function(C.conftest._IDLE_JS, arg=300, polling=100)
+        await page.wait_for_selector(C.harness.APP_SELECTOR, state="attached")
+        await page.wait_for_function(C.harness.IDLE_JS, arg=300, polling=100)
 
     async def train(self, press: Press, timeout: float) -> None:
         page = self.page
@@ -342,7 +342,7 @@ class ChromiumStudent:
             tabs = [t.strip() for t in await page.get_by_role("tab").all_inner_texts()]
             v = rng.choice(tabs)
             await page.get_by_role("tab", name=v, exact=True).click(timeout=30_000)
-        await page.wait_for_function(C.conftest._IDLE_JS, arg=300, polling=100)
+        await page.wait_for_function(C.harness.IDLE_JS, arg=300, polling=100)
         return what, v
 
     def lost(self) -> str | None:

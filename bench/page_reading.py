@@ -12,7 +12,7 @@ What it relies on, kept deliberately loose:
   * a headline card per scheme, above every view: "■ <label>", then "test accuracy <x>",
     "loss <x> (from <y>)" and the neurons line, on their own lines (markdown, bold or not).
     Every view shows them, so they are the correctness check; the expected cards are the
-    app's own card text (dashboard.views.card_text) read by the same pattern;
+    app's own card text (dashboard.views.summary.card_text) read by the same pattern;
   * the TL;DR table (an st.dataframe whose first column is "Initialization"), compared only
     when the open view shows it.
 """
@@ -76,8 +76,8 @@ def expected(query: str | Mapping[str, list[str]]) -> dict:
     from urllib.parse import parse_qs
 
     import initdash
-    from dashboard import views
     from dashboard.links import parse_query
+    from dashboard.views import summary
 
     parsed = parse_qs(query, keep_blank_values=True) if isinstance(query, str) else query
     shared = parse_query(parsed)
@@ -85,8 +85,8 @@ def expected(query: str | Mapping[str, list[str]]) -> dict:
         raise ValueError(f"link {query!r} warnings: {shared.warnings}")
     result = initdash.run(shared.config)
     s = result.summary()
-    want = cards(markdown_text(views.card_text(row, result.finished)) for _, row in s.iterrows())
-    return {"cards": want, "tldr": views.tldr_table(result), "config": shared.config}
+    want = cards(markdown_text(summary.card_text(row, result.finished)) for _, row in s.iterrows())
+    return {"cards": want, "tldr": summary.tldr_table(result), "config": shared.config}
 
 
 def same_cell(cell, value) -> bool:

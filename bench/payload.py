@@ -9,7 +9,7 @@
     "Train" to the finished page, and (b) for each view's tab clicked in turn on the finished
     page (the first view again at the end, to show the cache). Streamlit 1.67 does not
     compress the websocket by default: these are also the bytes on the network.
-(2) In-process: each view's own draw() from dashboard/views.py for the same run, its charts
+(2) In-process: each view's own draw() (dashboard/views/) for the same run, its charts
     caught at st.vega_lite_chart; spec bytes, Arrow bytes and rows, build and convert times.
 No target: the figures tell whether a redraw or a view is heavier than it needs to be.
 """
@@ -101,7 +101,7 @@ def kb(n: float) -> str:
 
 
 def browser_part(epochs: int, seed: int, timeout_s: float) -> None:
-    from dashboard import views
+    from dashboard.views.registry import VIEWS
 
     q = f"seed={seed}" + (f"&epochs={epochs}" if epochs != TrainConfig().epochs else "")
     with C.server_and_browser() as (url, proc, browser):
@@ -112,7 +112,7 @@ def browser_part(epochs: int, seed: int, timeout_s: float) -> None:
         wire = Wire(page)
         t = wire.start()
         page.goto(f"{url}/?{q}")
-        C.conftest.wait_for_app_idle(page)
+        C.harness.wait_for_app_idle(page)
         print(
             f"    page load: {t.frames} frames, {kb(t.bytes).strip()} kB (no chart yet: "
             f"{t.chart_frames} chart frames)"
@@ -151,11 +151,11 @@ def browser_part(epochs: int, seed: int, timeout_s: float) -> None:
         )
         # the open (first) view came with the live run; visit it last, then come back to
         # it after one other view to show Streamlit's message cache (refs instead of data)
-        first = next(iter(views.VIEWS))
-        order = [v for v in views.VIEWS if v != first] + [first, "signal", first]
+        first = next(iter(VIEWS))
+        order = [v for v in VIEWS if v != first] + [first, "signal", first]
         seen = set()
         for name in order:
-            view = views.VIEWS[name]
+            view = VIEWS[name]
             t = wire.start()
             t0 = time.perf_counter()
             page.get_by_role("tab", name=view.title).click()
@@ -181,7 +181,8 @@ def inprocess_part(epochs: int, seed: int) -> None:
     import streamlit as st
     from streamlit import dataframe_util
 
-    from dashboard import views
+    from dashboard.views.base import ViewInput
+    from dashboard.views.registry import VIEWS
 
     logging.disable(logging.WARNING)  # Streamlit's bare-mode warnings, one per st call
 
@@ -189,10 +190,10 @@ def inprocess_part(epochs: int, seed: int) -> None:
     result = initdash.run(config)
     print(
         f"\n(2) in-process: initdash.run(TrainConfig(seed={seed}, epochs={epochs})); each "
-        f"view's draw() from dashboard/views.py, widgets at defaults  [{C.loadavg()}]"
+        f"view's draw() from dashboard/views/, widgets at defaults  [{C.loadavg()}]"
     )
-    # every chart a view sends is a vega_lite_chart call (views._chart and the cached templates
-    # of views._chart_once alike), on st or on a column/container: catch the spec there
+    # every chart a view sends is a vega_lite_chart call (board.send_chart and the cached
+    # templates of board.send_chart_once alike), on st or on a column/container: catch it there
     from streamlit.delta_generator import DeltaGenerator
 
     caught: list = []
@@ -205,8 +206,8 @@ def inprocess_part(epochs: int, seed: int) -> None:
     )
     total = {}
     try:
-        for name, view in views.VIEWS.items():
-            shown = views.Page(config, result=result)
+        for name, view in VIEWS.items():
+            shown = ViewInput(config, result=result)
             draws = []  # the first draw, then a redraw (as during a live run: cached templates)
             for _ in range(2):
                 caught.clear()

@@ -32,8 +32,8 @@ import time
 import _common as C
 
 import initdash
-from dashboard import views
 from dashboard.links import parse_query
+from dashboard.views.registry import VIEWS
 from initdash.blas import limit_blas_threads
 from initdash.presets import PRESETS
 
@@ -45,13 +45,13 @@ def link(case: str, seed: int) -> dict[str, str]:
 def once(browser, base: str, case: str, seed: int, server_pid: int) -> dict:
     query = link(case, seed)
     config = parse_query(query).config
-    view = PRESETS[case].view if case in PRESETS else next(iter(views.VIEWS))
+    view = PRESETS[case].view if case in PRESETS else next(iter(VIEWS))
     ctx, page = C.new_page(browser, 120_000)
     try:
         page.goto(f"{base}/?" + "&".join(f"{k}={v}" for k, v in query.items()))
-        C.conftest.wait_for_app_idle(page)
+        C.harness.wait_for_app_idle(page)
         s0 = C.tree_cpu(C.proc_tree(server_pid))
-        C.click_train(page, views.VIEWS[view].charts)
+        C.click_train(page, VIEWS[view].charts)
         cpu = C.tree_cpu(C.proc_tree(server_pid)) - s0
         text = C.progress_text(page)
     finally:

@@ -31,11 +31,12 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import page_reading as P
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+from bench import page_reading as P
 
 REPLICA_HEADER = "X-Initdash-Replica"  # set by deploy/haproxy.cfg on every response
 SCRIPT_DONE = {

@@ -20,8 +20,8 @@ import streamlit as st
 
 import initdash
 from dashboard import links, live, state
-from dashboard.page import escape_md
-from dashboard.views import Page
+from dashboard.text import escape_md
+from dashboard.views.base import ViewInput
 from initdash.config import FIELDS, TrainConfig
 from initdash.presets import PRESETS
 
@@ -311,7 +311,7 @@ def build_config(values: dict, data=None) -> tuple[TrainConfig | None, list[str]
     return (None, problems) if problems else (config, [])
 
 
-def inputs() -> tuple[Page, list[str], str | None]:
+def inputs() -> tuple[ViewInput, list[str], str | None]:
     """Draw the sidebar; return the page's inputs, what stops them from training, and a note
     about the user's data."""
     init_from_link()
@@ -328,7 +328,7 @@ def inputs() -> tuple[Page, list[str], str | None]:
         st.sidebar.warning(escape_md(n))
     if config is not None:
         timer.caption(predicted_time(config, data))
-    return Page(config, data, data_key), problems, data_msg
+    return ViewInput(config, data, data_key), problems, data_msg
 
 
 def predicted_time(config: TrainConfig, data=None) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dashboard.views import VIEWS
+from dashboard.views.registry import VIEWS
 from initdash import cost
 from initdash.config import CLASSROOM_MEMORY_CAP, FIELDS, Field, TrainConfig
 from initdash.presets import PRESETS

@@ -12,90 +12,32 @@ from dataclasses import replace
 
 import streamlit as st
 
-from dashboard import live, predict, state, views
+from dashboard import live, predict, state
+from dashboard.board import Board
 from dashboard.links import CONFIG_KEYS
-from dashboard.views import Page, View
+from dashboard.text import escape_md
+from dashboard.views import summary
+from dashboard.views.base import ViewInput
+from dashboard.views.registry import VIEWS, View
 
 TRAIN_HELP = "train every selected scheme side by side from scratch"
 STOP_HELP = "end training now and keep what was trained"
 
 
-def escape_md(text: str) -> str:
-    """Show untrusted text (from a link or a file) literally in Markdown."""
-    special = "\\`*_{}[]()#+-.!|<>$~:"
-    return "".join("\\" + ch if ch in special else ch for ch in str(text))
-
-
-class Board:
-    """A place on the page that a view draws into again and again, each element in place.
-
-    Each element call replaces the element at the same position (the first call the first
-    element, and so on), in this script run and the next; until then the browser keeps the old
-    one (greyed), so a chart never leaves the page. A chart replaced by one with the same spec
-    (views.chart_spec) keeps its Vega view, which only swaps in the new data: cheap live
-    redraws. ``columns(spec)`` gives a row of boards (a view must make the same calls in the
-    same order on every draw for its elements to keep their places).
-    """
-
-    def __init__(self, box=None) -> None:
-        self._box = st.container() if box is None else box
-        self._slots: list = []
-        self._next = 0
-
-    def __getattr__(self, name: str):
-        def place(*args, **kwargs):
-            if self._next < len(self._slots):
-                getattr(self._slots[self._next], name)(*args, **kwargs)
-            else:
-                self._slots.append(getattr(self._box, name)(*args, **kwargs))
-            self._next += 1
-
-        return place
-
-    def columns(self, spec, **kwargs) -> list[Board]:
-        """A row of columns, each a Board of its own (made once, then drawn in place)."""
-        if self._next < len(self._slots):
-            boards = self._slots[self._next]
-        else:
-            boards = [Board(col) for col in self._box.columns(spec, **kwargs)]
-            self._slots.append(boards)
-        self._next += 1
-        for board in boards:
-            board._next = 0
-        return boards
-
-    def draw(self, fn, *args) -> None:
-        """``fn(*args, out=self)``; elements left over from a longer earlier draw are cleared."""
-        self._next = 0
-        fn(*args, out=self)
-        self._clear_after()
-
-    def _clear_after(self) -> None:
-        for i, slot in enumerate(self._slots):
-            boards = slot if isinstance(slot, list) else None
-            if boards is not None:
-                for board in boards:
-                    if i >= self._next:
-                        board._next = 0
-                    board._clear_after()
-            elif i >= self._next:
-                slot.empty()
-
-
 # ---------------------------------------------------------------------- Train and Stop
-def start_run(page: Page) -> None:
+def start_run(inp: ViewInput) -> None:
     previous = st.session_state.get(state.RUN)
     if previous is not None:
         live.leave(previous)
     try:
-        run = live.start(page.config, page.data, page.data_key)
+        run = live.start(inp.config, inp.data, inp.data_key)
     except live.ServerBusy as e:
         st.session_state[state.BUSY] = str(e)
         return
     st.session_state.pop(state.BUSY, None)
     st.session_state[state.RUN] = run
     st.session_state[state.RUN_NO] = st.session_state.get(state.RUN_NO, 0) + 1
-    predict.submit(page)  # quiz mode: the answers go with this run
+    predict.submit(inp)  # quiz mode: the answers go with this run
 
 
 def stop_run() -> None:
@@ -104,7 +46,7 @@ def stop_run() -> None:
         live.stop(run)
 
 
-def header(page: Page, problems: list[str], locked: bool = False):
+def header(inp: ViewInput, problems: list[str], locked: bool = False):
     """Train and Stop; returns the slots of the Stop button and of the progress bar.
     ``locked``: Train waits for the quiz's answers."""
     c1, c2, c3 = st.columns([1, 1, 6], vertical_alignment="center")
@@ -113,9 +55,9 @@ def header(page: Page, problems: list[str], locked: bool = False):
         icon=":material/play_arrow:",
         type="primary",
         key="train",
-        disabled=page.config is None or locked,
+        disabled=inp.config is None or locked,
         on_click=start_run,
-        args=(page,),
+        args=(inp,),
         help=TRAIN_HELP if not locked else "answer the questions below first",
     )
     run = st.session_state.get(state.RUN)
@@ -139,12 +81,12 @@ def show_progress(slot, run: live.Run) -> None:
     slot.progress(min(max(frac, 0.0), 1.0), text=text)
 
 
-def stale_note(slot, run: live.Run, page: Page) -> None:
-    config = page.config
-    if config is None or (run.config == config and run.data_key == page.data_key):
+def stale_note(slot, run: live.Run, inp: ViewInput) -> None:
+    config = inp.config
+    if config is None or (run.config == config and run.data_key == inp.data_key):
         return
     changed = [k for k in CONFIG_KEYS if getattr(run.config, k) != getattr(config, k)]
-    if run.data_key != page.data_key:
+    if run.data_key != inp.data_key:
         changed.append("data")
     slot.warning(
         "The settings changed since this run (" + escape_md(", ".join(changed)) + "): the "
@@ -155,14 +97,14 @@ def stale_note(slot, run: live.Run, page: Page) -> None:
 # ---------------------------------------------------------------------- the views
 def current_view() -> View:
     """The open view: the tab the user picked, else the link's or preset's view."""
-    by_label = {v.label: v.name for v in views.VIEWS.values()}
+    by_label = {v.label: v.name for v in VIEWS.values()}
     name = by_label.get(st.session_state.get(state.VIEW_TAB))
     if name is None:
         name = st.session_state.get(state.VIEW)
-        name = name if name in views.VIEWS else next(iter(views.VIEWS))
-        st.session_state[state.VIEW_TAB] = views.VIEWS[name].label
+        name = name if name in VIEWS else next(iter(VIEWS))
+        st.session_state[state.VIEW_TAB] = VIEWS[name].label
     st.session_state[state.VIEW] = name
-    return views.VIEWS[name]
+    return VIEWS[name]
 
 
 def epoch_slider(run: live.Run | None, view: View, slot) -> int | None:
@@ -181,24 +123,24 @@ def epoch_slider(run: live.Run | None, view: View, slot) -> int | None:
     )
 
 
-def show(page: Page, problems: list[str], view: View) -> None:
+def show(inp: ViewInput, problems: list[str], view: View) -> None:
     """The main area for these inputs and this session's run (which trains on while shown)."""
     run: live.Run | None = st.session_state.get(state.RUN)
     if run is not None:
         live.train_first(run)  # a short run: trained before the first draw, drawn once
-    stop_slot, progress_slot = header(page, problems, predict.locked(page, run))
+    stop_slot, progress_slot = header(inp, problems, predict.locked(inp, run))
     quiz_slot = st.empty()  # quiz mode: the questions, or the grades
-    predict.draw(page, run, quiz_slot)
+    predict.draw(inp, run, quiz_slot)
     note_slot = st.empty()  # always drawn: the elements below keep their places
     headline_slot = st.empty()
     if run is not None:
         show_progress(progress_slot, run)
-        stale_note(note_slot, run, page)
+        stale_note(note_slot, run, inp)
         with headline_slot.container():
-            views.headline(run.result)
-    tabs = st.tabs([v.label for v in views.VIEWS.values()], key=state.VIEW_TAB, on_change="rerun")
-    with tabs[list(views.VIEWS).index(view.name)]:
-        shown = replace(page, result=run.result if run else None)
+            summary.headline(run.result)
+    tabs = st.tabs([v.label for v in VIEWS.values()], key=state.VIEW_TAB, on_change="rerun")
+    with tabs[list(VIEWS).index(view.name)]:
+        shown = replace(inp, result=run.result if run else None)
         opts = view.options(shown)
         epoch_slot = st.empty()
         shown = replace(shown, epoch=epoch_slider(run, view, epoch_slot))
@@ -209,10 +151,10 @@ def show(page: Page, problems: list[str], view: View) -> None:
             board.draw(view.draw, shown, opts)
     if run is not None and not run.finished:
 
-        def redraw(shown: Page = shown) -> None:
+        def redraw(shown: ViewInput = shown) -> None:
             show_progress(progress_slot, run)
             with headline_slot.container():
-                views.headline(run.result)
+                summary.headline(run.result)
             if view.shows_run:
                 board.draw(view.draw, shown, opts)
 
@@ -221,7 +163,7 @@ def show(page: Page, problems: list[str], view: View) -> None:
         stop_slot.button("Stop", icon=":material/stop:", key="stop_done", disabled=True,
                          help=STOP_HELP)  # fmt: skip
         redraw(replace(shown, epoch=epoch_slider(run, view, epoch_slot)))
-        predict.draw(page, run, quiz_slot, grades_only=True)  # now that the run is done
+        predict.draw(inp, run, quiz_slot, grades_only=True)  # now that the run is done
     if run is not None:
         downloads(run)
 

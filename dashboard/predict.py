@@ -12,7 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import live, state
-from dashboard.views import Page
+from dashboard.views.base import ViewInput
 from initdash import SCHEMES
 from initdash import quiz as grading
 
@@ -23,41 +23,41 @@ def on() -> bool:
     return bool(st.session_state.get(state.QUIZ))
 
 
-def asked(page: Page) -> list[tuple[str, str | None]]:
+def asked(inp: ViewInput) -> list[tuple[str, str | None]]:
     """The (question, scheme) pairs for the settings on the page."""
-    if page.config is None:
+    if inp.config is None:
         return []
-    return grading.questions_for(st.session_state.get(state.PRESET), page.config)
+    return grading.questions_for(st.session_state.get(state.PRESET), inp.config)
 
 
-def answers(page: Page) -> dict[tuple[str, str | None], str | None]:
+def answers(inp: ViewInput) -> dict[tuple[str, str | None], str | None]:
     """The answers given so far (None: not yet)."""
-    return {q: st.session_state.get(state.quiz_answer(*q)) for q in asked(page)}
+    return {q: st.session_state.get(state.quiz_answer(*q)) for q in asked(inp)}
 
 
-def sent_with(run: live.Run | None, page: Page) -> dict | None:
+def sent_with(run: live.Run | None, inp: ViewInput) -> dict | None:
     """The answers sent with this session's run, if that run is the one the page describes."""
     sent = st.session_state.get(state.QUIZ_SENT)
     if run is None or sent is None or sent[0] != st.session_state.get(state.RUN_NO):
         return None
-    if run.config != page.config or run.data_key != page.data_key:
+    if run.config != inp.config or run.data_key != inp.data_key:
         return None  # the settings changed since: new questions
     return sent[1]
 
 
-def locked(page: Page, run: live.Run | None) -> bool:
+def locked(inp: ViewInput, run: live.Run | None) -> bool:
     """Train waits for answers: the mode is on and a question for these settings is open."""
-    if not on() or page.config is None or sent_with(run, page) is not None:
+    if not on() or inp.config is None or sent_with(run, inp) is not None:
         return False
-    return any(a is None for a in answers(page).values())
+    return any(a is None for a in answers(inp).values())
 
 
-def submit(page: Page) -> None:
+def submit(inp: ViewInput) -> None:
     """Send the answers with the run Train starts (from the button's callback). Train pressed
     again beside the grades (no questions open) sends the same answers again."""
     if not on():
         return
-    given = answers(page)
+    given = answers(inp)
     if any(a is None for a in given.values()):
         sent = st.session_state.get(state.QUIZ_SENT)
         if sent is None or set(sent[1]) != set(given):
@@ -72,9 +72,9 @@ def _label(choice: str) -> str:
     return SCHEMES[choice].label if choice in SCHEMES else choice
 
 
-def ask(page: Page, out) -> None:
+def ask(inp: ViewInput, out) -> None:
     """The open questions, one answer box per scheme."""
-    questions = asked(page)
+    questions = asked(inp)
     with out.container(border=True):
         st.markdown(
             "**:material/quiz: Predict, then observe.** Answer every question to unlock "
@@ -85,7 +85,7 @@ def ask(page: Page, out) -> None:
             st.markdown(f"**{q.text}**")
             schemes = [s for n, s in questions if n == name]
             if not q.per_scheme:
-                options = grading.choices(name, page.config.schemes)
+                options = grading.choices(name, inp.config.schemes)
                 st.pills(
                     q.text,
                     options,
@@ -127,15 +127,15 @@ def report(run: live.Run, sent: dict, out) -> None:
             st.markdown(f"**{grading.QUESTIONS[name].text}**  \n" + "  \n".join(lines))
 
 
-def draw(page: Page, run: live.Run | None, out, *, grades_only: bool = False) -> None:
+def draw(inp: ViewInput, run: live.Run | None, out, *, grades_only: bool = False) -> None:
     """Questions, a note while the answered run trains, or the grades once it is done
     (``grades_only``: the grades or nothing, for a second draw in the same script run)."""
-    if not on() or page.config is None:
+    if not on() or inp.config is None:
         return
-    sent = sent_with(run, page)
+    sent = sent_with(run, inp)
     if sent is None:
         if not grades_only:
-            ask(page, out)
+            ask(inp, out)
     elif run.finished:
         report(run, sent, out)
     else:

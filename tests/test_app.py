@@ -13,7 +13,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import initdash
-from dashboard import live, views
+from dashboard import board, live
+from dashboard.text import num, pct
+from dashboard.views import summary
+from dashboard.views.base import BN_EVALUATION, BN_SIGNAL, BN_WEIGHTS
+from dashboard.views.registry import VIEWS
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 TINY = {"epochs": 50, "n_samples": 120}
@@ -41,7 +45,7 @@ def train(at: AppTest) -> AppTest:
 
 
 def open_view(at: AppTest, name: str) -> AppTest:
-    at.session_state["view_tab"] = views.VIEWS[name].label
+    at.session_state["view_tab"] = VIEWS[name].label
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -113,9 +117,9 @@ def test_default_run_trains_and_every_view_renders():
     text = " ".join(m.value for m in at.markdown)
     for name in initdash.TrainConfig().schemes:
         assert initdash.SCHEMES[name].label in text
-    for name in views.VIEWS:
+    for name in VIEWS:
         at = open_view(at, name)
-        if views.VIEWS[name].charts:
+        if VIEWS[name].charts:
             assert charts(at), f"view {name} drew no chart"
         if name == "tldr":
             table = at.dataframe[0].value
@@ -131,8 +135,8 @@ def test_default_run_trains_and_every_view_renders():
             ratio = large["backprop signal at init, layer 1 / output"]
             assert ratio > 1
             assert large["Risk of vanishing/exploding gradient?"] == (
-                f"Yes: {views._pct(large['saturated at init'])} saturated "
-                f"(layer 1 still gets x{views._num(ratio)})"
+                f"Yes: {pct(large['saturated at init'])} saturated "
+                f"(layer 1 still gets x{num(ratio)})"
             )
             # ... and the climb it names is on the curve: loss at that epoch / lowest before it
             shown = re.fullmatch(
@@ -203,12 +207,12 @@ def test_cards_say_only_what_has_happened():
     )  # fmt: skip
     big, zeros = (row for _, row in r.summary().iterrows())
     assert big["diverged"]
-    text = views.card_text(big)
+    text = summary.card_text(big)
     assert f"diverged at epoch {big['diverged_epoch']}" in text and "-1" not in text
     live_zeros = zeros.copy()
     live_zeros["outcome"] = "no learning"
-    assert "no learning" in views.card_text(live_zeros, finished=True)
-    assert "no learning" not in views.card_text(live_zeros, finished=False)
+    assert "no learning" in summary.card_text(live_zeros, finished=True)
+    assert "no learning" not in summary.card_text(live_zeros, finished=False)
 
 
 def test_scrubbing_epochs_changes_the_shown_epoch_without_retraining():
@@ -509,24 +513,24 @@ def test_the_sidebar_shows_the_predicted_time_and_refuses_a_run_over_the_limit()
 
 
 def test_chart_spec_sends_each_table_once_under_a_fixed_name():
-    """views.chart_spec (what the app sends) names tables table0, table1, ... instead of by a
+    """board.chart_spec (what the app sends) names tables table0, table1, ... instead of by a
     hash of their bytes, sends a table shared by several panels once (as many tables as
     Streamlit's own conversion, which dedupes by content), and leaves the chart unchanged."""
     from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
-    from dashboard import charts as builders
+    from dashboard.views import boundary_charts, curves_charts, weights_charts
 
     r = initdash.run(initdash.TrainConfig(epochs=30, n_samples=120))
-    curves, facts = builders.loss_curves_table(r.curves_table())
+    curves, facts = curves_charts.loss_curves_table(r.curves_table())
     for chart in (
-        builders.decision_boundaries(r.boundary_table(None), r.points_table(), title="t"),
-        builders.loss_chart(curves, **facts, epochs=30),
-        builders.weight_histograms(r.weights_table(None), r.weights_table(0), dims=r.dims),
+        boundary_charts.decision_boundaries(r.boundary_table(None), r.points_table(), title="t"),
+        curves_charts.loss_chart(curves, **facts, epochs=30),
+        weights_charts.weight_histograms(r.weights_table(None), r.weights_table(0), dims=r.dims),
     ):
         before = chart.to_dict()
-        spec = views.chart_spec(chart)
+        spec = board.chart_spec(chart)
         names = list(spec["datasets"])
-        assert names == [f"{views.DATASET}{i}" for i in range(len(names))]
+        assert names == [f"{board.DATASET}{i}" for i in range(len(names))]
         used = set(re.findall(r'"name": "([^"]+)"', json.dumps({**spec, "datasets": None})))
         assert set(names) <= used
         streamlit_own = _convert_altair_to_vega_lite_spec(chart)["datasets"]
@@ -547,9 +551,9 @@ def test_a_batchnorm_run_draws_every_view_and_says_how_batchnorm_shows():
     assert at.toggle(key="w_batchnorm").value is True
     run = run_of(at)
     assert run.finished and run.config.batchnorm and run.result.config.batchnorm
-    notes = {"weights": views.BN_WEIGHTS, "signal": views.BN_SIGNAL,
-             "neurons": views.BN_EVALUATION, "boundary": views.BN_EVALUATION}  # fmt: skip
-    for name, view in views.VIEWS.items():
+    notes = {"weights": BN_WEIGHTS, "signal": BN_SIGNAL,
+             "neurons": BN_EVALUATION, "boundary": BN_EVALUATION}  # fmt: skip
+    for name, view in VIEWS.items():
         at = open_view(at, name)
         if view.charts:
             assert charts(at), f"view {name} drew no chart"
@@ -560,7 +564,7 @@ def test_a_batchnorm_run_draws_every_view_and_says_how_batchnorm_shows():
                 m.value for m in at.markdown
             )
     at = open_view(train(fresh({"epochs": "50", "n_samples": "120"})), "weights")
-    assert views.BN_WEIGHTS not in captions(at)
+    assert BN_WEIGHTS not in captions(at)
 
 
 def test_the_deep_lab_draws_the_scale_depth_map_with_its_numbers():
@@ -574,12 +578,12 @@ def test_the_deep_lab_draws_the_scale_depth_map_with_its_numbers():
     last = cells[cells.layer == 20].set_index("gain")
     text = captions(at)
     assert "**Here**, spread at depth 20" in text
-    assert f"LeCun = Xavier (1): x{views._num(last.spread[1.0])}" in text
+    assert f"LeCun = Xavier (1): x{num(last.spread[1.0])}" in text
     at.toggle(key="o_deep_map_backprop").set_value(True).run()
     assert not at.exception
     text = captions(at)
     assert "**Here**, backprop signal (layer 1 over layer d) at depth 20" in text
-    assert f"LeCun = Xavier (1): x{views._num(last.backprop[1.0])}" in text
+    assert f"LeCun = Xavier (1): x{num(last.backprop[1.0])}" in text
     assert "backprop" in json.dumps(charts(at)[1]["title"])
 
 

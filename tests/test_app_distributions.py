@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from test_app import TINY, chart_tables, fresh, open_view, run_of, train
 
 from initdash import SCHEMES
+from tests.test_app import TINY, chart_tables, fresh, open_view, run_of, train
 
 
 def sent(at) -> pd.DataFrame:

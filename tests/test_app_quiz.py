@@ -4,12 +4,11 @@ run's own verdicts, with the why and its number."""
 
 from __future__ import annotations
 
-from test_app import fresh, run_of, train
-
 import initdash
 from dashboard import links, state
 from initdash import quiz
 from initdash.presets import PRESETS
+from tests.test_app import fresh, run_of, train
 
 SMALL = {"epochs": "100", "n_samples": "120"}
 

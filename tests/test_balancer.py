@@ -2,7 +2,7 @@
 replica, a replica that stops costs only its own sessions a fresh page, share links work.
 
 The replicas are `streamlit run streamlit_app.py` started by the test harness
-(conftest.start_app); HAProxy is started by deploy/replicas.py from the shipped configuration.
+(harness.start_app); HAProxy is started by deploy/replicas.py from the shipped configuration.
 Which replica served what is read three independent ways: the X-Initdash-Replica header
 HAProxy adds to every response, HAProxy's request log (one line per request, with the
 replica and the browser's user agent, the websocket upgrade included), and the app itself (a
@@ -25,7 +25,11 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import (
+
+from bench import page_reading as P
+from bench import stclient  # the browser-free client
+from deploy import replicas as R
+from tests.harness import (
     LOGS,
     REPO_ROOT,
     free_port,
@@ -35,12 +39,6 @@ from conftest import (
     stop_app,
     wait_for_app_idle,
 )
-
-from deploy import replicas as R
-
-sys.path.insert(0, str(REPO_ROOT / "bench"))
-import page_reading as P  # noqa: E402  (bench/page_reading.py)
-import stclient  # noqa: E402  (bench/stclient.py: the browser-free client)
 
 TRAIN, STOP = P.TRAIN_LABEL, P.STOP_LABEL  # the page's labels, as bench/page_reading.py knows them
 APP = '[data-testid="stApp"]'
@@ -56,7 +54,7 @@ def need_haproxy() -> None:
 
 # --------------------------------------------------------------------------- the stack
 class Stack:
-    """Two replicas (conftest.start_app) behind HAProxy (deploy/replicas.start_haproxy)."""
+    """Two replicas (harness.start_app) behind HAProxy (deploy/replicas.start_haproxy)."""
 
     def __init__(self, n: int = 2) -> None:
         secret = os.urandom(16).hex()

@@ -15,7 +15,13 @@ import warnings
 
 import numpy as np
 import pytest
-from test_nn import (
+
+import initdash
+from initdash import ACTIVATIONS, TrainConfig, Trainer, loss_and_grads, neurons
+from initdash.activations import LEAKY_SLOPE
+from initdash.blas import limit_blas_threads
+from initdash.nn import BN_EPS, BN_MOMENTUM, StackedMLP, output_units, with_ones
+from tests.test_nn import (
     FD_RTOL,
     M_EXAMPLES,
     N_IN,
@@ -25,13 +31,7 @@ from test_nn import (
     ref_loss,
     rel_error,
 )
-from test_train import hand_updates
-
-import initdash
-from initdash import ACTIVATIONS, TrainConfig, Trainer, loss_and_grads, neurons
-from initdash.activations import LEAKY_SLOPE
-from initdash.blas import limit_blas_threads
-from initdash.nn import BN_EPS, BN_MOMENTUM, StackedMLP, output_units, with_ones
+from tests.test_train import hand_updates
 
 limit_blas_threads(1)
 

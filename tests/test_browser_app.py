@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from conftest import screenshot, wait_for_app_idle
 
-from dashboard import views
+from dashboard.views.registry import VIEWS
+from tests.harness import screenshot, wait_for_app_idle
 
 pytestmark = pytest.mark.browser
 
 CHART = '[data-testid="stVegaLiteChart"]'
 DRAWN = f"{CHART} svg, {CHART} canvas"
-CHART_VIEWS = tuple(n for n, v in views.VIEWS.items() if v.charts)
+CHART_VIEWS = tuple(n for n, v in VIEWS.items() if v.charts)
 
 
 def progress_text(page) -> str:
@@ -37,7 +37,7 @@ def assert_charts_drawn(page) -> None:
 
 
 def open_tab(page, name: str) -> None:
-    page.get_by_role("tab", name=views.VIEWS[name].title).click()
+    page.get_by_role("tab", name=VIEWS[name].title).click()
     page.wait_for_timeout(200)
     wait_for_app_idle(page)
 
@@ -54,7 +54,7 @@ def test_train_runs_to_the_end_and_every_view_draws(page, app_url):
     )
     wait_for_app_idle(page)
     assert "Trained 500 epochs" in progress_text(page)
-    for name in views.VIEWS:
+    for name in VIEWS:
         open_tab(page, name)
         assert_clean(page)
         if name in CHART_VIEWS:

@@ -6,15 +6,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import screenshot, wait_for_app_idle
 
-from dashboard import views
+from dashboard.views.registry import VIEWS
+from tests.harness import screenshot, wait_for_app_idle
 
 pytestmark = pytest.mark.browser
 
 CHART = '[data-testid="stVegaLiteChart"]'
 DRAWN = f"{CHART} svg, {CHART} canvas"
-LIVE_VIEWS = tuple(n for n, v in views.VIEWS.items() if v.charts and v.shows_run)
+LIVE_VIEWS = tuple(n for n, v in VIEWS.items() if v.charts and v.shows_run)
 
 
 def progress_text(page) -> str:
@@ -22,7 +22,7 @@ def progress_text(page) -> str:
 
 
 def open_tab(page, name: str) -> None:
-    page.get_by_role("tab", name=views.VIEWS[name].title).click()
+    page.get_by_role("tab", name=VIEWS[name].title).click()
     page.wait_for_timeout(200)
 
 
@@ -73,7 +73,7 @@ def test_a_batchnorm_run_draws_every_view_live_and_after(page, app_url):
     )
     assert "Trained 3000 epochs" in progress_text(page), progress_text(page)
     wait_for_app_idle(page)
-    for name, view in views.VIEWS.items():
+    for name, view in VIEWS.items():
         open_tab(page, name)
         wait_for_app_idle(page)
         if view.charts:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import screenshot, wait_for_app_idle
+
+from tests.harness import screenshot, wait_for_app_idle
 
 pytestmark = pytest.mark.browser
 

@@ -23,9 +23,9 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import screenshot, start_app, stop_app, wait_for_app_idle
 
-from dashboard import views
+from dashboard.views.registry import VIEWS
+from tests.harness import screenshot, start_app, stop_app, wait_for_app_idle
 
 pytestmark = pytest.mark.browser
 
@@ -81,7 +81,7 @@ def click(page, name: str, timeout: float = 15_000) -> None:
 
 
 def open_tab(page, name: str) -> None:
-    page.get_by_role("tab", name=views.VIEWS[name].title).click()
+    page.get_by_role("tab", name=VIEWS[name].title).click()
 
 
 # --------------------------------------------------------------------------- rapid clicks

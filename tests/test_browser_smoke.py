@@ -1,7 +1,8 @@
 """The real app in a real browser: it renders, with no error box and no page errors."""
 
 import pytest
-from conftest import screenshot, wait_for_app_idle
+
+from tests.harness import screenshot, wait_for_app_idle
 
 pytestmark = pytest.mark.browser
 

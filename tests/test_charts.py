@@ -1,4 +1,5 @@
-"""Tests for dashboard.charts: every builder on the tables of real (small) runs.
+"""Tests for the chart builders (dashboard/views/*_charts.py): every builder on the tables of
+real (small) runs.
 
 Each chart is serialized with ``to_json()`` (Altair validates it against the Vega-Lite schema)
 and parsed back as *strict* JSON (NaN or Infinity would break the browser), then we assert on
@@ -16,9 +17,17 @@ import pandas as pd
 import pytest
 
 import initdash
-from dashboard import charts
-from dashboard.charts import MAX_ROWS, SCHEME, SCHEME_COLORS, scheme_scale
+from dashboard.views import (
+    boundary_charts,
+    clones_charts,
+    curves_charts,
+    deep_charts,
+    flow_charts,
+    weights_charts,
+)
+from dashboard.views.kit import MAX_ROWS, SCHEME, SCHEME_COLORS, scheme_scale
 from initdash import SCHEMES, TrainConfig
+from tests.harness import python_c
 
 # Deliberately not alphabetical (by name or by label): order must follow this tuple.
 ORDER = ("zeros", "random_small", "random_large", "xavier_normal", "he_normal", "constant")
@@ -27,14 +36,14 @@ EPOCHS = 420  # 421 epochs x 6 schemes x 2 splits = 5052 rows > MAX_ROWS without
 
 def loss_chart(curves: pd.DataFrame, *, epochs: int | None = None, **table_options):
     """The loss chart as the page builds it: its table and facts, then the chart."""
-    table, facts = charts.loss_curves_table(curves, **table_options)
-    return charts.loss_chart(table, **facts, epochs=epochs)
+    table, facts = curves_charts.loss_curves_table(curves, **table_options)
+    return curves_charts.loss_chart(table, **facts, epochs=epochs)
 
 
 def divergence_chart(div: pd.DataFrame):
     """The divergence chart as the page builds it: its table and facts, then the chart."""
-    table, facts = charts.divergence_table(div)
-    return charts.divergence_chart(table, **facts)
+    table, facts = clones_charts.divergence_table(div)
+    return clones_charts.divergence_chart(table, **facts)
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -83,14 +92,16 @@ def built(run, deep) -> dict[str, object]:
     distinct = dict(zip(layer1["scheme"], layer1["distinct_neurons"], strict=True))
     return {
         "loss": loss_chart(run.curves_table()),
-        "weights": charts.weight_histograms(
+        "weights": weights_charts.weight_histograms(
             run.weights_table(last), run.weights_table(0), dims=run.dims
         ),
         "divergence": divergence_chart(run.divergence_table()),
-        "similarity": charts.similarity_heatmaps(run.similarity_table(last, 1), distinct),
-        "signal": charts.signal_flow(run.layer_table(0), measure="act_std"),
-        "deep": charts.signal_flow(deep, measure="backprop_signal"),
-        "boundary": charts.decision_boundaries(run.boundary_table(last), run.points_table()),
+        "similarity": clones_charts.similarity_heatmaps(run.similarity_table(last, 1), distinct),
+        "signal": flow_charts.signal_flow(run.layer_table(0), measure="act_std"),
+        "deep": flow_charts.signal_flow(deep, measure="backprop_signal"),
+        "boundary": boundary_charts.decision_boundaries(
+            run.boundary_table(last), run.points_table()
+        ),
     }
 
 
@@ -163,6 +174,23 @@ def subtitle(spec: dict) -> str:
     title = spec.get("title")
     sub = title.get("subtitle", []) if isinstance(title, dict) else []
     return " ".join([sub] if isinstance(sub, str) else sub)
+
+
+# --------------------------------------------------------------------------- purity
+def test_the_chart_builders_import_no_streamlit():
+    """Every room's chart builders (dashboard/views/*_charts.py) and the kit import in a fresh
+    interpreter without loading Streamlit: pure functions of tables, testable without a page."""
+    code = (
+        "import importlib, pkgutil, sys, dashboard.views as v; "
+        "names = [m.name for m in pkgutil.iter_modules(v.__path__)]; "
+        "builders = [n for n in names if n.endswith('_charts') or n == 'kit']; "
+        "[importlib.import_module('dashboard.views.' + n) for n in builders]; "
+        "assert 'streamlit' not in sys.modules, 'streamlit loaded'; "
+        "print(len(builders))"
+    )
+    done = python_c(code)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) >= 9  # the kit and the eight rooms with charts
 
 
 # --------------------------------------------------------------------------- colours
@@ -252,7 +280,7 @@ def test_loss_curves_log_scale_and_accuracy(run):
     assert ys and all(y["field"] == "accuracy" for y in ys)
     assert all(y["scale"] == {"domain": [0, 1]} for y in ys)  # never log
     with pytest.raises(ValueError, match="loss, accuracy"):
-        charts.loss_curves_table(curves, metric="error")
+        curves_charts.loss_curves_table(curves, metric="error")
 
 
 def test_loss_curves_drop_diverged_epochs_and_clip_zero_loss_on_log(run):
@@ -308,7 +336,7 @@ def test_weight_histograms_one_row_per_layer_symlog_with_the_layers_constant(spe
 
 
 def test_weight_histograms_without_init_or_dims(run):
-    spec = strict(charts.weight_histograms(run.weights_table(0)))
+    spec = strict(weights_charts.weight_histograms(run.weights_table(0)))
     assert spec["vconcat"][0]["title"]["text"] == "layer 1 (32 weights)"  # 16 x 2
     assert not any("fill" in d.get("mark", {}) for d in walk(spec) if isinstance(d, dict))
 
@@ -335,7 +363,7 @@ def test_distinct_label_counts_dead_and_stuck_apart():
         {"distinct_neurons": [3, 16, 0], "width": [16, 16, 8], "dead_neurons": [13, 0, 8],
          "stuck_neurons": [0, 0, 0]}
     )  # fmt: skip
-    assert charts.distinct_label(df).tolist() == [
+    assert clones_charts.distinct_label(df).tolist() == [
         "3 of 16 distinct + 13 dead",
         "16 of 16 distinct",
         "0 of 8 distinct + 8 dead",
@@ -354,7 +382,7 @@ def test_similarity_heatmaps_fixed_unit_domain_and_headers(specs, run):
     data = rows(spec)
     assert len(data) == len(ORDER) * 16 * 16
     assert all(r["similarity"] == 1 for r in data if r["scheme"] == "zeros")
-    plain = strict(charts.similarity_heatmaps(run.similarity_table(0, 2)))
+    plain = strict(clones_charts.similarity_heatmaps(run.similarity_table(0, 2)))
     assert plain["facet"]["sort"] == labels(ORDER)
 
 
@@ -374,14 +402,14 @@ def test_signal_flow_log_by_default_zeros_clipped_to_a_floor(specs):
 
 def test_signal_flow_fractions_linear_and_gradients_include_output(run):
     table = run.layer_table(0)
-    sat = strict(charts.signal_flow(table, measure="saturated_fraction"))
+    sat = strict(flow_charts.signal_flow(table, measure="saturated_fraction"))
     assert the(sat, "y")["scale"] == {"domain": [0, 1]}
-    grad = strict(charts.signal_flow(table, measure="grad_norm"))
+    grad = strict(flow_charts.signal_flow(table, measure="grad_norm"))
     assert {r["layer"] for r in rows(grad)} == {1, 2, 3}
-    lin = strict(charts.signal_flow(table, measure="grad_norm", log_scale=False))
+    lin = strict(flow_charts.signal_flow(table, measure="grad_norm", log_scale=False))
     assert all("type" not in e["scale"] for e in encodings(lin, "y") if e.get("scale"))
     with pytest.raises(ValueError, match="act_std"):
-        charts.signal_flow(table, measure="variance")
+        flow_charts.signal_flow(table, measure="variance")
 
 
 def test_deep_signal_reads_propagate_output(specs, deep):
@@ -426,7 +454,7 @@ def test_decision_boundaries_one_panel_per_scheme_with_all_points(specs, run):
 
 def test_decision_boundaries_multiclass(spirals):
     grid, points = spirals.boundary_table(), spirals.points_table()
-    spec = strict(charts.decision_boundaries(grid, points, columns=2))
+    spec = strict(boundary_charts.decision_boundaries(grid, points, columns=2))
     assert len(spec["concat"]) == 3 and spec["columns"] == 2
     color = the(spec, "color", field="predicted")
     assert color["type"] == "nominal" and color["scale"]["domain"] == [0, 1, 2]
@@ -454,22 +482,22 @@ def test_a_diverged_run_still_draws_strict_json():
     assert "diverged" in subtitle(loss)
     last = r.detail_epochs[-1]
     for chart in (
-        charts.weight_histograms(r.weights_table(last), r.weights_table(0)),
+        weights_charts.weight_histograms(r.weights_table(last), r.weights_table(0)),
         divergence_chart(r.divergence_table()),
-        charts.similarity_heatmaps(r.similarity_table(last, 1)),
-        charts.signal_flow(r.layer_table(last), measure="grad_norm"),
-        charts.decision_boundaries(r.boundary_table(last), r.points_table()),
+        clones_charts.similarity_heatmaps(r.similarity_table(last, 1)),
+        flow_charts.signal_flow(r.layer_table(last), measure="grad_norm"),
+        boundary_charts.decision_boundaries(r.boundary_table(last), r.points_table()),
     ):
         strict(chart)
 
 
 def test_a_net_without_hidden_layers_draws_empty_activation_charts():
     r = initdash.run(TrainConfig(epochs=3, snapshots=2, hidden=()))
-    assert rows(strict(charts.signal_flow(r.layer_table(), measure="grad_norm")))
-    strict(charts.signal_flow(r.layer_table(), measure="act_std"))  # no hidden layer: no rows
+    assert rows(strict(flow_charts.signal_flow(r.layer_table(), measure="grad_norm")))
+    strict(flow_charts.signal_flow(r.layer_table(), measure="act_std"))  # no hidden layer: no rows
     strict(divergence_chart(r.divergence_table()))
     with pytest.raises(ValueError, match="2-D data"):
-        charts.decision_boundaries(r.boundary_table().iloc[:0], r.points_table())
+        boundary_charts.decision_boundaries(r.boundary_table().iloc[:0], r.points_table())
 
 
 def _without_data(spec: dict) -> str:
@@ -509,8 +537,8 @@ def test_the_loss_chart_spec_does_not_depend_on_the_numbers(metric, log):
     assert hover["transform"] == [{"filter": "datum.hover == 1"}]
     full = loss_chart(tables[-1], metric=metric, log_scale=log, epochs=EPOCHS).data
     per_curve = full[full["hover"] == 1].groupby(["scheme", "split"], observed=True).size()
-    assert per_curve.max() <= charts.HOVER_POINTS
-    assert per_curve.min() >= charts.HOVER_POINTS // 2
+    assert per_curve.max() <= curves_charts.HOVER_POINTS
+    assert per_curve.min() >= curves_charts.HOVER_POINTS // 2
     assert (full.groupby(["scheme", "split"], observed=True).size() > per_curve).all()
 
 
@@ -522,7 +550,7 @@ def test_scale_depth_map_cells_tile_the_plane_and_marks_share_labels(measure):
     powers of ten on a fixed diverging scale; schemes at the same gain share one line."""
     cells = initdash.signal.scale_depth_map(TrainConfig(activation="relu"), depth=6, width=16)
     marks = initdash.signal.reference_gains("relu")
-    spec = strict(charts.scale_depth_map(cells, marks, measure=measure))
+    spec = strict(deep_charts.scale_depth_map(cells, marks, measure=measure))
     data = spec["datasets"]
     table = next(rows for rows in data.values() if len(rows) == len(cells))
     row1 = sorted((r for r in table if r["layer"] == 1), key=lambda r: r["gain"])
@@ -531,10 +559,10 @@ def test_scale_depth_map_cells_tile_the_plane_and_marks_share_labels(measure):
     for r in table:
         expected = np.clip(np.log10(cells[(cells.gain.astype(np.float32) == np.float32(r["gain"]))
                                           & (cells.layer == r["layer"])][measure].iloc[0]),
-                           -charts.MAP_CLIP, charts.MAP_CLIP)  # fmt: skip
+                           -deep_charts.MAP_CLIP, deep_charts.MAP_CLIP)  # fmt: skip
         assert r["decades"] == pytest.approx(expected, abs=1e-5)
     color = the(spec, "color")
-    assert color["scale"]["domain"] == [-charts.MAP_CLIP, charts.MAP_CLIP]
+    assert color["scale"]["domain"] == [-deep_charts.MAP_CLIP, deep_charts.MAP_CLIP]
     assert color["scale"]["domainMid"] == 0
     lines = next(rows for rows in data.values() if len(rows) != len(cells))
     assert sorted(r["label"] for r in lines) == ["He = orthogonal", "LeCun = Xavier"]
@@ -546,9 +574,9 @@ def test_scale_depth_map_names_overflow_and_underflow():
         {"gain": [1.0, 1.0, 2.0, 2.0], "std": 0.1, "layer": [1, 2, 1, 2],
          "spread": [1.0, np.inf, 1.0, 0.0], "backprop": 1.0}
     )  # fmt: skip
-    spec = strict(charts.scale_depth_map(cells, {"He": 2.0}))
+    spec = strict(deep_charts.scale_depth_map(cells, {"He": 2.0}))
     assert "1 cell(s) overflowed" in subtitle(spec) and "1 cell(s) exactly 0" in subtitle(spec)
     decades = sorted(r["decades"] for r in rows(spec, next(iter(spec["datasets"]))))
-    assert decades == [-charts.MAP_CLIP, 0, 0, charts.MAP_CLIP]
+    assert decades == [-deep_charts.MAP_CLIP, 0, 0, deep_charts.MAP_CLIP]
     with pytest.raises(ValueError, match="measure"):
-        charts.scale_depth_map(cells, {}, measure="act_std")
+        deep_charts.scale_depth_map(cells, {}, measure="act_std")

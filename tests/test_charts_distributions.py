@@ -7,14 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_charts import encodings, rows, strict, subtitle
 
 import initdash
-from dashboard import charts
-from dashboard.charts import MAX_ROWS, SCHEME
+from dashboard.views import distributions_charts as charts
+from dashboard.views.kit import MAX_ROWS, SCHEME
 from initdash import SCHEMES, TrainConfig
 from initdash.blas import limit_blas_threads
 from initdash.metrics import ACT_SYMLOG_C
+from tests.test_charts import encodings, rows, strict, subtitle
 
 limit_blas_threads(1)
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_nn import ref_activation, ref_forward
-from test_train import DIVERGE, hand_updates, net_params
 
 from initdash import TrainConfig, Trainer, run
 from initdash.blas import limit_blas_threads
@@ -23,6 +21,8 @@ from initdash.metrics import (
     histograms,
     percentiles,
 )
+from tests.test_nn import ref_activation, ref_forward
+from tests.test_train import DIVERGE, hand_updates, net_params
 
 limit_blas_threads(1)
 

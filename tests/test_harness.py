@@ -1,4 +1,4 @@
-"""Tests of the browser harness itself (tests/conftest.py)."""
+"""Tests of the browser harness itself (tests/harness.py, its fixtures in tests/conftest.py)."""
 
 import os
 import stat
@@ -6,7 +6,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import (
+
+from tests.harness import (
     _health,
     find_chromium,
     in_ci,

@@ -26,12 +26,14 @@ from dashboard.links import (
     parse_query,
     to_query,
 )
-from dashboard.views import VIEWS as VIEW_REGISTRY
+from dashboard.views.registry import VIEWS as VIEW_REGISTRY
+from dashboard.views.registry import find
 from initdash import SCHEMES, TrainConfig
 from initdash.config import FIELDS
 from initdash.cost import CLASSROOM_SECONDS, _largest
 from initdash.data import DATASETS
 from initdash.presets import PRESETS
+from tests.harness import python_c
 
 VIEWS = tuple(VIEW_REGISTRY)
 
@@ -131,6 +133,25 @@ def test_empty_link_gives_the_defaults():
 def test_streamlit_own_parameters_are_ignored_silently():
     shared = parse_query({"embed": "true", "embed_options": ["light_theme", "show_toolbar"]})
     assert shared.config == TrainConfig() and shared.warnings == []
+
+
+def test_links_load_neither_streamlit_nor_altair():
+    """dashboard.links reads the view names from the registry's plain table, so importing it
+    alone (in a fresh interpreter) loads no page code."""
+    code = (
+        "import sys, dashboard.links; "
+        "loaded = [m for m in ('streamlit', 'altair') if m in sys.modules]; "
+        "assert not loaded, loaded"
+    )
+    done = python_c(code)
+    assert done.returncode == 0, done.stderr
+
+
+def test_every_view_names_a_draw_and_options_function_in_its_room():
+    """The registry's "room.function" names resolve (each room imported on first use)."""
+    for view in VIEW_REGISTRY.values():
+        assert callable(find(view.draws)), view.draws
+        assert view.asks is None or callable(find(view.asks)), view.asks
 
 
 # --------------------------------------------------------------------------- malformed links

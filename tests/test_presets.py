@@ -9,10 +9,10 @@ in a quick local run; CI runs them.
 from __future__ import annotations
 
 import pytest
-from preset_claims import CLAIMS, LESSON_TABLE, SEEDS, lesson_table, tally
 
 from initdash.blas import limit_blas_threads
 from initdash.presets import PRESETS
+from tests.preset_claims import CLAIMS, LESSON_TABLE, SEEDS, lesson_table, tally
 
 limit_blas_threads(1)
 

@@ -35,7 +35,8 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.errors import AppTestError
 
 import initdash
-from dashboard import live, views
+from dashboard import live
+from dashboard.views.registry import VIEWS
 from initdash import DATASETS, FIELDS, OPTIMIZERS, SCHEMES, TrainConfig, run
 from initdash.blas import limit_blas_threads
 from initdash.config import DTYPES
@@ -596,12 +597,12 @@ def press(at: AppTest, key: str) -> AppTest:
     return ok(at.button(key=key).click().run())
 
 
-CHART_VIEWS = tuple(n for n, v in views.VIEWS.items() if v.charts)
+CHART_VIEWS = tuple(n for n, v in VIEWS.items() if v.charts)
 
 
 def assert_every_view_renders(at: AppTest, text: str) -> None:
     """Each tab renders without exception, with its charts, and the progress line stays."""
-    for name, view in views.VIEWS.items():
+    for name, view in VIEWS.items():
         at.session_state["view_tab"] = view.label
         ok(at.run())
         assert text in progress(at), (name, progress(at))
@@ -712,7 +713,7 @@ def test_a_run_trains_on_while_a_tab_without_it_is_open(name):
     at = fresh()
     r = started_run(5)
     at.session_state["run"] = r
-    at.session_state["view_tab"] = views.VIEWS[name].label
+    at.session_state["view_tab"] = VIEWS[name].label
     ok(at.run())
     assert r.finished and not r.result.stopped and r.result.epochs_done == N_EPOCHS
     assert f"Trained {N_EPOCHS} epochs" in progress(at)

@@ -1,0 +1,1 @@
+"""Benchmark scripts (a package, so tests can import the page readers: bench.page_reading)."""

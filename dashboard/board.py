@@ -1,0 +1,139 @@
+"""Where a view draws: the Board (each element redrawn in place) and the chart transport.
+
+A view draws into a :class:`Board`, so a live run redraws it in place. Its charts go through
+:func:`send_chart` (or :func:`send_chart_once`, for a spec that depends on a few facts): the
+Vega-Lite spec of the Altair chart, its tables under fixed names (:func:`chart_spec`), so a
+chart redrawn with new numbers keeps its spec and the browser only swaps the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+WIDE = "stretch"
+DATASET = "table"  # chart data go as table0, table1, ... (see chart_spec)
+
+
+class Board:
+    """A place on the page that a view draws into again and again, each element in place.
+
+    Each element call replaces the element at the same position (the first call the first
+    element, and so on), in this script run and the next; until then the browser keeps the old
+    one (greyed), so a chart never leaves the page. A chart replaced by one with the same spec
+    (:func:`chart_spec`) keeps its Vega view, which only swaps in the new data: cheap live
+    redraws. ``columns(spec)`` gives a row of boards (a view must make the same calls in the
+    same order on every draw for its elements to keep their places).
+    """
+
+    def __init__(self, box=None) -> None:
+        self._box = st.container() if box is None else box
+        self._slots: list = []
+        self._next = 0
+
+    def __getattr__(self, name: str):
+        def place(*args, **kwargs):
+            if self._next < len(self._slots):
+                getattr(self._slots[self._next], name)(*args, **kwargs)
+            else:
+                self._slots.append(getattr(self._box, name)(*args, **kwargs))
+            self._next += 1
+
+        return place
+
+    def columns(self, spec, **kwargs) -> list[Board]:
+        """A row of columns, each a Board of its own (made once, then drawn in place)."""
+        if self._next < len(self._slots):
+            boards = self._slots[self._next]
+        else:
+            boards = [Board(col) for col in self._box.columns(spec, **kwargs)]
+            self._slots.append(boards)
+        self._next += 1
+        for board in boards:
+            board._next = 0
+        return boards
+
+    def draw(self, fn, *args) -> None:
+        """``fn(*args, out=self)``; elements left over from a longer earlier draw are cleared."""
+        self._next = 0
+        fn(*args, out=self)
+        self._clear_after()
+
+    def _clear_after(self) -> None:
+        for i, slot in enumerate(self._slots):
+            boards = slot if isinstance(slot, list) else None
+            if boards is not None:
+                for board in boards:
+                    if i >= self._next:
+                        board._next = 0
+                    board._clear_after()
+            elif i >= self._next:
+                slot.empty()
+
+
+def send_chart(chart, out=st) -> None:
+    """Send an Altair chart (its spec: :func:`chart_spec`), as wide as its column."""
+    out.vega_lite_chart(chart_spec(chart), width=WIDE)
+
+
+_TEMPLATES: dict[tuple, dict] = {}  # (builder, params) -> spec without its data: send_chart_once
+
+
+def send_chart_once(build: Callable[..., Any], table: pd.DataFrame, out=st, **params) -> None:
+    """Send the chart ``build(table, **params)`` (``loss_chart``, ``divergence_chart``,
+    ``scheme_weights``) with its spec made once per ``build`` and ``params``, the new table
+    swapped in: building an Altair chart costs ~20 ms of server CPU; the overview's 5
+    histograms took 95 of a 130 ms redraw (bench/payload.py), now ~10."""
+    key = (build.__name__, *sorted(params.items()))
+    spec = _TEMPLATES.get(key)
+    if spec is None:
+        if len(_TEMPLATES) > 256:
+            _TEMPLATES.clear()
+        chart = build(table, **params)
+        spec = _TEMPLATES[key] = {k: v for k, v in chart_spec(chart).items() if k != "datasets"}
+    out.vega_lite_chart({**spec, "datasets": {f"{DATASET}0": table}}, width=WIDE)
+
+
+def chart_spec(chart) -> dict:
+    """The Vega-Lite spec sent for an Altair chart, its tables (DataFrames) under fixed names,
+    table0, table1, ... in the order they appear (st.altair_chart names them by a hash of their
+    bytes): a chart redrawn with new numbers keeps its spec, and the browser only swaps the
+    data into the Vega view it already has. Not validated again (tests/test_charts.py does).
+    """
+    frames: list[tuple[Any, pd.DataFrame]] = []
+    _collect_frames(chart, frames)
+    datasets: dict[str, pd.DataFrame] = {}
+    names: dict[int, str] = {}  # a table used by several parts is sent once
+    try:
+        for part, df in frames:
+            name = names.setdefault(id(df), f"{DATASET}{len(names)}")
+            part.data = alt.NamedData(name=name)
+            datasets[name] = df
+        spec = chart.to_dict(validate=False)
+    finally:
+        for part, df in frames:
+            part.data = df
+    view = spec.get("config", {}).get("view", {})
+    for key in ("continuousWidth", "continuousHeight"):  # Altair's default theme (Streamlit
+        view.pop(key, None)  # turns it off too)
+    spec["datasets"] = datasets
+    return spec
+
+
+def _collect_frames(chart, found: list) -> None:
+    """Every (chart part, DataFrame) in the chart's tree, top level first."""
+    data = getattr(chart, "data", None)
+    if isinstance(data, pd.DataFrame):
+        found.append((chart, data))
+    for key in ("layer", "hconcat", "vconcat", "concat"):
+        parts = getattr(chart, key, None)
+        if isinstance(parts, list):
+            for part in parts:
+                _collect_frames(part, found)
+    inner = getattr(chart, "spec", None)
+    if isinstance(inner, alt.SchemaBase):  # a facet's inner chart
+        _collect_frames(inner, found)

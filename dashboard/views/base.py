@@ -1,0 +1,100 @@
+"""What every view shares: its input (:class:`ViewInput`), its caption, a few widgets, notes.
+
+A view is a pair of functions in its room (a module of this package; the registry,
+dashboard.views.registry, says which): ``options(inp)`` draws the view's own widgets once per
+script run and returns their values; ``draw(inp, opts, out)`` draws only charts and text into
+``out`` (a dashboard.board.Board), so it can be redrawn while a run trains. No maths in a view:
+tables come from ``initdash``, charts from the room's chart builders (``*_charts.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from initdash import Data, Result, TrainConfig
+
+
+@dataclass(frozen=True)
+class ViewInput:
+    """What a view draws from: the settings on the page now and the run shown (if any)."""
+
+    config: TrainConfig | None  # what the sidebar describes (None: not a valid config)
+    data: Data | None = None  # the user's uploaded data (None: the config's generated data)
+    data_key: str = "generated"
+    result: Result | None = None  # the run shown (None before the first Train)
+    epoch: int | None = None  # the epoch picked with the scrubber (None: the latest)
+
+
+def look_for(text: str, out=st) -> None:
+    """The view's caption (``text``'s line breaks and indents read as single spaces)."""
+    out.caption(f"**What to look for.** {' '.join(text.split())}")
+
+
+def hidden_layer(inp: ViewInput, label: str, key: str, most: int | None = None) -> int:
+    """A hidden layer to show (of the first ``most``), asked only when there are several (1
+    otherwise)."""
+    if inp.result is not None:
+        H = len(inp.result.dims) - 2
+    else:
+        H = len(inp.config.hidden) if inp.config is not None else 0
+    H = H if most is None else min(H, most)
+    if H < 2:
+        return 1
+    layer = st.segmented_control(
+        label, list(range(1, H + 1)), default=1, key=key, format_func=lambda i: f"layer {i}"
+    )
+    return layer if layer in range(1, H + 1) else 1  # None when the user unselects it
+
+
+def shown_epoch(inp: ViewInput) -> int:
+    """The recorded epoch drawn: the one nearest the scrubber's (the latest by default)."""
+    return inp.result.detail_epochs[inp.result.detail_index(inp.epoch)]
+
+
+# ---------------------------------------------------------------------- BatchNorm notes
+# How a run with BatchNorm shows in each view (initdash/nn.py says which statistics are used).
+BN_WEIGHTS = (
+    "BatchNorm is on: these are the weights W only; each unit's learned scale and shift "
+    "(gamma, beta) are not drawn, and the hidden layers' biases stay 0 (normalizing removes "
+    "them)."
+)
+BN_SIGNAL = (
+    "BatchNorm is on: activations, saturation and dead units are measured after the "
+    "normalization, on the probe batch normalized with its own statistics (as a training step "
+    "sees it); the backprop signal is dL/d(W a + b), before the normalization, the gradient the "
+    "weights learn from."
+)
+BN_EVALUATION = (
+    "BatchNorm is on: what is drawn here normalizes with the running averages of the training "
+    "batches' statistics, as frameworks do in evaluation (so does the test loss)."
+)
+
+
+def bn_note(result: Result, text: str) -> str:
+    """``text`` (after a space) when the run trained with BatchNorm, else nothing."""
+    return " " + text if result.config.batchnorm else ""
+
+
+# ---------------------------------------------------------------------- per-layer measures
+SIGNAL_MEASURES = {
+    "act_std": "activation spread (std)",
+    "saturated_fraction": "saturated units (tanh/sigmoid)",
+    "dead_fraction": "dead units (ReLU)",
+    "backprop_signal": "backprop signal |dL/dz|",
+    "grad_norm": "weight-gradient norm |dL/dW|",
+}
+
+
+def measure_control(key: str, help: str | None = None) -> str:
+    """The per-layer measure to plot (the signal-flow tab and the deep-signal lab)."""
+    m = st.segmented_control(
+        "Measure",
+        list(SIGNAL_MEASURES),
+        default="act_std",
+        format_func=SIGNAL_MEASURES.get,
+        key=key,
+        help=help,
+    )
+    return m or "act_std"

@@ -1,0 +1,138 @@
+"""Chart builder of the decision-boundary view: each scheme's predictions over the plane.
+
+A pure function of tidy tables, no Streamlit (conventions: dashboard.views.kit).
+"""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from dashboard.views import kit
+from initdash import SCHEMES
+
+# Class colours of the decision-boundary maps (Okabe-Ito); class 0 blue, class 1 orange, ...
+CLASS_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
+
+
+def decision_boundaries(
+    grid: pd.DataFrame,
+    points: pd.DataFrame,
+    *,
+    columns: int = kit.COLUMNS,
+    title: str | None = None,
+) -> alt.ConcatChart:
+    """Each scheme's predictions over the plane (``Result.boundary_table(epoch)``) under the
+    data (``Result.points_table()``; hollow: test set), a square panel per scheme on shared
+    axes. Two classes: the background is P(class 1) (blue - white - orange); more: the
+    predicted class's colour, fainter where the network is unsure. The panels are concatenated,
+    not faceted, so they share the two tables instead of a copy of the points each."""
+    if not len(grid):
+        raise ValueError("no grid to draw: decision boundaries need 2-D data")
+    schemes, g = kit.scheme_rows(grid)
+    notes = []
+    if len(g) > kit.MAX_ROWS:  # keep every k-th grid line each way: a coarser regular grid
+        n = math.isqrt(kit.MAX_ROWS // len(schemes))
+        k = math.ceil(max(g["x1"].nunique(), g["x2"].nunique()) / n)
+        x1s = np.sort(g["x1"].unique())[::k]
+        x2s = np.sort(g["x2"].unique())[::k]
+        full = f"{g['x1'].nunique()} x {g['x2'].nunique()}"
+        notes.append(f"{len(x1s)} x {len(x2s)} of {full} grid points shown")
+        g = g[g["x1"].isin(x1s) & g["x2"].isin(x2s)]
+    hx, hy = kit.half_step(g["x1"]), kit.half_step(g["x2"])
+    x_scale, y_scale = (
+        alt.Scale(domain=[float(g[c].min() - h), float(g[c].max() + h)], nice=False, zero=False)
+        for c, h in (("x1", hx), ("x2", hy))
+    )
+    top_label = points["label"].max() if len(points) else 0
+    n_classes = max(int(max(top_label, g["predicted"].max()) + 1), 2)
+    binary = n_classes == 2
+    g = kit.lean(
+        g[["scheme", kit.SCHEME, "x1", "x2", "predicted", "p1" if binary else "confidence"]]
+    )
+    cells = kit.cell_edges("x1", "x2", hx, hy)
+    if binary:
+        cells["confidence"] = "max(datum.p1, 1 - datum.p1)"
+    pts = points
+    if len(pts) > kit.MAX_ROWS:
+        pts = pts.iloc[kit.evenly(np.arange(len(pts)), kit.MAX_ROWS)]
+        notes.append(f"{len(pts)} of {len(points)} data points shown")
+    pts = kit.lean(pts[["x1", "x2", "label", "split"]])
+    classes = list(range(n_classes))
+    palette = [CLASS_COLORS[c % len(CLASS_COLORS)] for c in classes]
+
+    bg_tip = [
+        kit.SCHEME_TIP,
+        alt.Tooltip("x1:Q", format=".2f"),
+        alt.Tooltip("x2:Q", format=".2f"),
+        alt.Tooltip("predicted:N", title="predicted class"),
+        alt.Tooltip("confidence:Q", format=".1%"),
+    ]
+    class_scale = alt.Scale(domain=classes, range=palette)
+    if binary:
+        color = alt.Color(
+            "p1:Q",
+            # "lab": Vega's default "hcl" turns the white midpoint yellow
+            scale=alt.Scale(
+                domain=[0, 0.5, 1], range=[palette[0], "#ffffff", palette[1]], interpolate="lab"
+            ),
+            legend=alt.Legend(title="P(class 1)", format=".0%", gradientLength=140),
+        )
+        opacity = alt.value(0.55)
+        bg_tip.append(alt.Tooltip("p1:Q", title="P(class 1)", format=".1%"))
+    else:
+        color = alt.Color("predicted:N", scale=class_scale, legend=alt.Legend(title="class"))
+        opacity = alt.Opacity(
+            "confidence:Q",
+            scale=alt.Scale(domain=[1 / n_classes, 1], range=[0.05, 0.6]),
+            legend=None,
+        )
+    pt_tip = [
+        alt.Tooltip("label:N", title="true class"),
+        alt.Tooltip("split:N"),
+        alt.Tooltip("x1:Q", format=".2f"),
+        alt.Tooltip("x2:Q", format=".2f"),
+    ]
+    pt = alt.Chart(pts).encode(
+        x=alt.X("x1:Q", scale=x_scale), y=alt.Y("x2:Q", scale=y_scale), tooltip=pt_tip
+    )
+    train = (
+        pt.mark_point(filled=True, size=32, stroke="#222222", strokeWidth=0.6, opacity=1)
+        .encode(fill=alt.Fill("label:N", scale=class_scale, legend=alt.Legend(title="class")))
+        .transform_filter(alt.datum.split == "train")
+    )
+    test = (
+        pt.mark_point(filled=False, size=40, strokeWidth=2, opacity=1)
+        .encode(stroke=alt.Stroke("label:N", scale=class_scale, legend=None))
+        .transform_filter(alt.datum.split == "test")
+    )
+    bg = alt.Chart(g).mark_rect().encode(x2="x1_hi:Q", y2="x2_hi:Q", color=color, opacity=opacity)
+    panels = []
+    for i, s in enumerate(schemes):
+        # Shared scales: axis labels only on the left column and the bottom panel of each column
+        left, bottom = i % columns == 0, i + columns >= len(schemes)
+        x_axis = alt.Axis(title="x1 (standardized)") if bottom else alt.Axis(title=None)
+        y_axis = alt.Axis(title="x2 (standardized)") if left else alt.Axis(title=None, labels=False)
+        x = alt.X("x1_lo:Q", scale=x_scale, axis=x_axis)
+        y = alt.Y("x2_lo:Q", scale=y_scale, axis=y_axis)
+        cells_of_s = (
+            bg.encode(x=x, y=y, tooltip=bg_tip)
+            .transform_filter(alt.datum.scheme == s)
+            .transform_calculate(**cells)
+        )
+        head = alt.Title(SCHEMES[s].label, color=kit.SCHEME_COLORS[s], fontSize=15)
+        panel = alt.layer(cells_of_s, train, test)
+        panels.append(
+            kit.set_props(panel, width=kit.PANEL_WIDTH, height=kit.PANEL_WIDTH, title=head)
+        )
+    notes.append("filled points: training set; hollow: test set")
+    shared = {channel: "shared" for channel in ("x", "y", "color", "fill", "stroke")}
+    chart = kit.set_props(
+        alt.ConcatChart(concat=[], columns=columns),
+        concat=panels,  # set, not passed: the constructor deep-copies every panel (no params)
+        resolve=alt.Resolve(scale=alt.ScaleResolveMap(**shared)),
+    )
+    return kit.style(chart, title or "Decision boundaries", notes)

@@ -1,0 +1,49 @@
+"""The neuron-clones view: whether a layer's neurons differ, over epochs and pair by pair."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import initdash
+from dashboard import board
+from dashboard.views import clones_charts as charts
+from dashboard.views.base import ViewInput, hidden_layer, look_for, shown_epoch
+
+
+def clones_options(inp: ViewInput) -> dict:
+    return {"layer": hidden_layer(inp, "Hidden layer for the similarity map", "o_simlayer")}
+
+
+def clones_draw(inp: ViewInput, opts: dict, out=st) -> None:
+    result = inp.result
+    if len(result.dims) < 3:
+        out.info("This network has no hidden layer, so there are no neurons to compare.")
+        return
+    table, facts = charts.divergence_table(result.divergence_table())
+    board.send_chart_once(charts.divergence_chart, table, out, **facts)
+    shown = shown_epoch(inp)
+    lt = result.layer_table(shown)
+    row = lt[(lt.layer == opts["layer"]) & (lt.repeat == 0)]
+    distinct = dict(zip(row.scheme, row.distinct_neurons, strict=True))
+    width = result.dims[opts["layer"]]
+    k = min(width, initdash.metrics.SIMILARITY_NEURONS)
+    out.markdown(
+        f"Neuron similarity in hidden layer **{opts['layer']}** at epoch **{shown}** "
+        f"({'all' if k == width else f'first {k} of'} {width} neurons; 1 = identical outputs)"
+    )
+    board.send_chart(
+        charts.similarity_heatmaps(
+            result.similarity_table(shown, opts["layer"]), distinct, width=width
+        ),
+        out=out,
+    )
+    look_for(
+        "Per-neuron output divergence is the RMS distance between two neurons' outputs on the "
+        "same inputs, averaged over all pairs and divided by sqrt(2) x the spread of the "
+        "layer's outputs: exactly 0 means every neuron of the layer is a clone, about 1 means "
+        "they are as different as unrelated neurons, however small the outputs are. Zeros "
+        "and Constant stay at 0 forever (one solid block in the heatmap, 1 distinct neuron): "
+        "the symmetry problem. Dead ReLUs (off for every input) and units stuck at the ends "
+        "of tanh or sigmoid are counted apart from the distinct ones.",
+        out=out,
+    )

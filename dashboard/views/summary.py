@@ -1,0 +1,205 @@
+"""The TL;DR table, the theory and the headline cards: the run's verdicts in words.
+
+Each cell or card line is a word and the number it came from, both from the same measurement
+(the verdict row of ``Result.summary()``; the rules and thresholds are in initdash/verdicts.py).
+No charts here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import initdash
+from dashboard import board
+from dashboard.text import num, pct
+from dashboard.views.base import ViewInput, look_for
+from dashboard.views.kit import SCHEME_COLORS
+from initdash import Result
+
+
+# ---------------------------------------------------------------------- TL;DR
+def _times(ratio: float) -> str:
+    return "x" + num(ratio) if np.isfinite(ratio) else "overflow"
+
+
+def symmetry_text(row) -> str:
+    neurons = neurons_text(row)
+    if not row["symmetry_broken"]:
+        return f"No: identical weights ({neurons})"
+    return f"Yes ({neurons})"
+
+
+def neurons_text(row) -> str:
+    """'k of n distinct', with the dead and stuck units counted apart."""
+    if row["distinct_neurons"] < 0:  # every repeat diverged: nothing left to measure
+        return f"neurons not measured (diverged at epoch {row['diverged_epoch']})"
+    parts = [f"{row['distinct_neurons']} of {row['layer_width']} distinct"]
+    if row["dead_neurons"] > 0:
+        parts.append(f"{row['dead_neurons']} dead")
+    if row["stuck_neurons"] > 0:
+        parts.append(f"{row['stuck_neurons']} stuck at the ends")
+    return " + ".join(parts)
+
+
+def risk_text(row) -> str:
+    """The lesson's "risk of vanishing gradient?" with the measurement behind it."""
+    ratio = _times(row["signal_ratio_at_init"])
+    sat, dead = row["saturated_at_init"], row["dead_at_init"]
+    risk = row["gradient_risk"]
+    if risk == "vanishing":
+        return f"Yes: vanishing (layer 1 gets {ratio})"
+    if risk == "exploding":
+        extra = f", {pct(sat)} saturated" if np.isfinite(sat) and sat > 0.005 else ""
+        return f"Yes: exploding (layer 1 gets {ratio}{extra})"
+    if risk == "saturated":
+        return f"Yes: {pct(sat)} saturated (layer 1 still gets {ratio})"
+    if risk == "dead":
+        return f"Yes: {pct(dead)} dead (layer 1 gets {ratio})"
+    if risk == "blocked":
+        return "No: blocked (exactly 0 reaches layer 1)"
+    return f"No: healthy (layer 1 gets {ratio})"
+
+
+def outcome_text(row) -> str:
+    o = row["outcome"]
+    if o == "diverged":
+        return f"Diverged (loss not finite at epoch {row['diverged_epoch']})"
+    if o == "all neurons same":
+        return f"All neurons same ({neurons_text(row)})"
+    if o == "no learning":
+        return f"No learning (lowest loss {num(row['lowest_loss'])}, never 10% below its start)"
+    if o == "unstable":
+        return (
+            f"Unstable training (loss back to {num(row['relapse'])}x its lowest at epoch "
+            f"{row['relapse_epoch']})"
+        )
+    if o == "slow start":
+        return f"Stable training, slow start (10% down at epoch {row['first_cut_epoch']})"
+    return f"Stable training (10% down at epoch {row['first_cut_epoch']})"
+
+
+def accuracy_value(row) -> float | None:
+    """The final test accuracy, or None ("-") when every prediction is a coin toss."""
+    return None if row["undecided"] else row["test_accuracy"]
+
+
+# The TL;DR's number columns: the summary's column shown, and its format.
+TLDR_NUMBERS = {
+    "backprop signal at init, layer 1 / output": ("signal_ratio_at_init", "%.2g"),
+    "saturated at init": ("saturated_at_init", "percent"),
+    "dead at init": ("dead_at_init", "percent"),
+    "loss at init": ("initial_loss", "%.3g"),
+    "final train loss": ("train_loss", "%.3g"),
+    "final test loss": ("test_loss", "%.3g"),
+}
+
+
+def tldr_table(result: Result) -> pd.DataFrame:
+    s = result.summary()
+    rows = [r for _, r in s.iterrows()]
+    return pd.DataFrame(
+        {
+            "Initialization": s["label"],
+            "Symmetry broken?": [symmetry_text(r) for r in rows],
+            "Learning outcome": [outcome_text(r) for r in rows],
+            "Risk of vanishing/exploding gradient?": [risk_text(r) for r in rows],
+            **{column: s[name] for column, (name, _) in TLDR_NUMBERS.items()},
+            "final test accuracy": [accuracy_value(r) for r in rows],
+        }
+    )
+
+
+def tldr_draw(inp: ViewInput, opts: dict, out=st) -> None:
+    result = inp.result
+    note = "" if result.finished else " (so far: training is still running)"
+    out.markdown(f"**TL;DR**, computed from this run{note}")
+    formats = {column: fmt for column, (_, fmt) in TLDR_NUMBERS.items()}
+    formats["final test accuracy"] = "percent"
+    out.dataframe(
+        tldr_table(result),
+        hide_index=True,
+        width=board.WIDE,
+        column_config={c: st.column_config.NumberColumn(format=f) for c, f in formats.items()},
+    )
+    look_for(
+        "Nothing here is typed in. **Symmetry**: whether, at the end, some layer's neurons "
+        "still have bit-identical weights (the distinct count compares their outputs; dead "
+        "and stuck units are counted apart). **Risk**: the backprop signal reaching layer 1 "
+        "at epoch 0, as a multiple of the output layer's (under x0.001: vanishing; over x10: "
+        "exploding; exactly 0: blocked), else most outputs saturated (slope under 5% of its "
+        "peak) or most ReLUs dead, which pass almost nothing back. **Outcome**, from the "
+        "training loss: no "
+        "learning if it never got 10% below its start; unstable if it climbed back above "
+        "twice its lowest; slow start if the first 10% drop took over 15% of the run. "
+        "Accuracy shows - when every prediction is within 0.001 of a coin toss. Thresholds "
+        "and their reasons: initdash/verdicts.py.",
+        out=out,
+    )
+
+
+# ---------------------------------------------------------------------- theory
+def theory_draw(inp: ViewInput, opts: dict, out=st) -> None:
+    schemes = inp.config.schemes if inp.config else ()
+    out.markdown(
+        "A layer computes $z^{[l]} = W^{[l]} a^{[l-1]} + b^{[l]}$, $a^{[l]} = g(z^{[l]})$ "
+        "with $W^{[l]}$ of shape $(n_l, n_{l-1})$. With zero biases and independent weights "
+        "of mean 0 and variance $\\sigma^2$, "
+        "$\\operatorname{Var}(z^{[l]}) = n_{l-1}\\,\\sigma^2\\,"
+        "\\mathbb{E}\\big[(a^{[l-1]})^2\\big]$: the fan-in and the activation's *mean "
+        "square* decide whether the signal grows, shrinks or holds. Near 0, tanh passes "
+        "$\\mathbb{E}[a^2] \\approx \\operatorname{Var}(z)$, so $\\sigma^2 = 1/n$ "
+        "holds it (LeCun; Xavier averages the forward and backward fan, "
+        "$2/(n_{l-1}+n_l)$). ReLU keeps only the positive half, "
+        "$\\mathbb{E}[a^2] = \\operatorname{Var}(z)/2$: He doubles the variance to "
+        "$2/n_{l-1}$. Sigmoid's outputs sit around 0.5, so $\\mathbb{E}[a^2]$ is mostly "
+        "that offset, and its slope is at most 1/4: no variance keeps both passes steady."
+    )
+    rows = [
+        f"| **{s.label}**{' (in this run)' if name in schemes else ''} | ${s.latex}$ | "
+        f"{s.suits} | {s.summary} |"
+        for name, s in initdash.SCHEMES.items()
+    ]
+    head = "| scheme | weights | suits | what it does |\n|---|---|---|---|\n"
+    out.markdown(head + "\n".join(rows))
+
+
+# ---------------------------------------------------------------------- headline cards
+def headline(result: Result) -> None:
+    """One card per scheme: test accuracy, final loss, distinct neurons, and the outcome
+    when it is a warning (each with the number it came from)."""
+    s = result.summary()
+    per_row = min(len(s), 6)
+    for start in range(0, len(s), per_row):
+        cols = st.columns(per_row)
+        for col, (_, row) in zip(cols, s.iloc[start : start + per_row].iterrows(), strict=False):
+            with col.container(border=True):
+                st.markdown(card_text(row, result.finished), unsafe_allow_html=True)
+
+
+def card_text(row, finished: bool = True) -> str:
+    """A headline card's Markdown: every word beside the number it came from. While a run
+    trains, only what has happened already is a warning (diverged, clones, a relapse); "no
+    learning" waits for the end."""
+    color = SCHEME_COLORS[row["scheme"]]
+    acc = accuracy_value(row)
+    lines = [
+        f"<span style='color:{color};font-size:1.2em'>■</span> **{row['label']}**",
+        f"test accuracy **{pct(acc)}**" if acc is not None else "test accuracy **–** (coin toss)",
+        f"loss **{num(row['train_loss'])}** (from {num(row['initial_loss'])})",
+        f"**{neurons_text(row)}**",
+    ]
+    o = row["outcome"]
+    if o == "diverged":
+        lines[-1] = f":material/error: diverged at epoch {row['diverged_epoch']}"
+    elif o == "unstable":
+        lines.append(
+            f":material/warning: unstable: loss climbed back to {num(row['relapse'])}x its "
+            f"lowest (epoch {row['relapse_epoch']})"
+        )
+    elif o == "no learning" and finished:
+        lines.append(":material/pause_circle: no learning: never 10% below its start")
+    elif o == "all neurons same":
+        lines.append(":material/content_copy: clones: identical weights")
+    return "  \n".join(lines)

@@ -1,0 +1,45 @@
+"""The weights view: each layer's weight histograms, now and at initialization."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import board
+from dashboard.views import weights_charts as charts
+from dashboard.views.base import BN_WEIGHTS, ViewInput, bn_note, look_for
+
+MAX_WEIGHT_LAYERS = 4
+
+
+def weights_options(inp: ViewInput) -> dict:
+    n = len(inp.result.dims) - 1 if inp.result is not None else 3
+    layers = list(range(1, n + 1))
+    default = layers[: MAX_WEIGHT_LAYERS - 1] + ([layers[-1]] if n >= MAX_WEIGHT_LAYERS else [])
+    chosen = st.multiselect(
+        "Layers",
+        layers,
+        default=default,
+        key="o_wlayers",
+        max_selections=MAX_WEIGHT_LAYERS,
+        format_func=lambda i: f"layer {i}" + (" (output)" if i == n else ""),
+        help="which weight matrices to show (at most 4 at once)",
+    )
+    return {"layers": chosen or default}
+
+
+def weights_draw(inp: ViewInput, opts: dict, out=st) -> None:
+    result, epoch = inp.result, inp.epoch
+    layers = [i for i in opts["layers"] if i <= len(result.dims) - 1]
+    current = result.weights_table(epoch, layers=layers)
+    initial = result.weights_table(0, layers=layers)
+    board.send_chart(charts.weight_histograms(current, initial, dims=result.dims), out=out)
+    look_for(
+        "Each panel is a histogram of one layer's weights for one scheme, on shared bins so "
+        "schemes compare (the axis is symmetric-log: tiny and huge weights both show); the "
+        "outline is the layer at epoch 0. Zeros and Constant start as a single spike; as "
+        "Constant trains, its first layer splits into one spike per input feature (each "
+        "input's weights move together, the same in every neuron). Random small is a narrow "
+        "spike near 0, Random large spreads over tens. Xavier and He are scaled to the "
+        "layer's fan-in and fan-out." + bn_note(result, BN_WEIGHTS),
+        out=out,
+    )
