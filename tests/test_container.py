@@ -29,20 +29,17 @@ import re
 import secrets
 import shutil
 import subprocess
-import sys
 import tarfile
 import time
 
 import pytest
-from conftest import ARTIFACTS, REPO_ROOT, free_port, skip_or_fail
 
+from bench import page_reading as P
+from bench import stclient  # the browser-free client
 from deploy import images as I
 from deploy import replicas as R
 from initdash.config import TrainConfig
-
-sys.path.insert(0, str(REPO_ROOT / "bench"))
-import page_reading as P  # noqa: E402  (bench/page_reading.py)
-import stclient  # noqa: E402  (bench/stclient.py: the browser-free client)
+from tests.harness import ARTIFACTS, REPO_ROOT, free_port, skip_or_fail
 
 
 def container(test):
