@@ -31,23 +31,20 @@ import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .activations import calculate_gain, get_activation
-from .config import GRID_SIZE, PROBE_SIZE
+from .config import FIELDS, GRID_SIZE, PROBE_SIZE, TrainConfig
 from .data import Data, _class_sizes
-from .results import pick_epochs
 from .schemes import LSUV_MAX_ITER, SCHEMES, stream
-
-if TYPE_CHECKING:  # initdash.config imports this module when it first needs it
-    from .config import TrainConfig
 
 # The most one classroom run may cost (predicted seconds of one core), and the most the runs
 # in progress on one server may still cost together (dashboard.live refuses a new run beyond).
 CLASSROOM_SECONDS = 30.0
 SERVER_SECONDS = 120.0
+# The most memory one classroom run may need for its buffers (see memory).
+CLASSROOM_MEMORY_CAP = 200e6
 
 UPDATE_OPS = {"sgd": 2, "momentum": 4, "adam": 11}
 
@@ -118,7 +115,7 @@ def counts(config: TrainConfig, data: Data | None = None) -> dict[str, float]:
     eval_rows = E * (s.n_test + (0 if full else s.n_train)) + s.n_train + s.n_test
     evals = E * (1 + (not full)) + 2
     probe = min(s.n_train, PROBE_SIZE)
-    D = len(pick_epochs(E, config.snapshots))
+    D = len(config.detail_epochs())
     grid = GRID_SIZE**2 if s.n_features == 2 else 0
     ops = UPDATE_OPS[config.optimizer]
     lsuv = sum(SCHEMES[n].data_dependent for n in config.schemes) * config.repeats
@@ -200,6 +197,33 @@ def _moments(scheme: str, n_out: int, n_in: int, param: float | None, gain: floa
 def seconds(config: TrainConfig, data: Data | None = None) -> float:
     """Predicted CPU seconds of the whole run (one core, one BLAS thread) on this machine."""
     return sum(PRICES[k] * v for k, v in counts(config, data).items())
+
+
+def memory(config: TrainConfig, data: Data | None = None) -> float:
+    """Estimated peak bytes of the run's buffers (activations of every layer and model).
+
+    Training keeps 4 arrays per layer for a training batch (forward and backward), 2 for
+    each evaluated batch (the full training set with mini-batches, the test set) and, at
+    a detailed measurement, 4 for the probe or 2 for the decision-boundary grid. BatchNorm
+    adds one per hidden layer in each of these passes (the normalized values).
+    """
+    c = config
+    if data is None:
+        n_train = int(c.n_samples * (1.0 - c.test_fraction))
+        n_test = c.n_samples - n_train
+    else:
+        n_train, n_test = len(data.y_train), len(data.y_test)
+    batch = n_train if c.batch_size in (0, None) else min(c.batch_size, n_train)
+    rows = 4 * batch + 2 * n_test + (2 * n_train if batch < n_train else 0)
+    rows += max(4 * min(n_train, PROBE_SIZE), 2 * GRID_SIZE**2)
+    units = sum(c.hidden) + (data.n_classes if data is not None else c.n_classes)
+    models = len(c.schemes) * c.repeats
+    itemsize = 4 if c.dtype == "float32" else 8
+    values = units * rows
+    if c.batchnorm:
+        passes = batch + n_test + (n_train if batch < n_train else 0)
+        values += sum(c.hidden) * (passes + max(min(n_train, PROBE_SIZE), GRID_SIZE**2))
+    return float(models * values * itemsize)
 
 
 def _times(r: float) -> str:
@@ -328,3 +352,25 @@ def too_slow(config: TrainConfig, data: Data | None = None, limit: float = CLASS
     if not found:
         return text + "; use a smaller network, fewer schemes or fewer epochs"
     return text + "; it fits with " + " or ".join(f.text for f in found)
+
+
+def classroom_problems(config: TrainConfig, data: Data | None = None) -> list[str]:
+    """Why this config is too big for a shared classroom server ([] when it fits): a setting
+    over its classroom cap, the predicted seconds over CLASSROOM_SECONDS (with what fits), the
+    memory over CLASSROOM_MEMORY_CAP."""
+    problems = []
+    for name, field in FIELDS.items():
+        try:
+            field.check(getattr(config, name), classroom=True)
+        except ValueError as e:
+            problems.append(str(e))
+    slow = too_slow(config, data)
+    if slow:
+        problems.append(slow)
+    if memory(config, data) > CLASSROOM_MEMORY_CAP:
+        problems.append(
+            f"this run would need about {memory(config, data) / 1e6:.0f} MB of memory, over the "
+            f"classroom limit of {CLASSROOM_MEMORY_CAP / 1e6:.0f} MB; use fewer samples, "
+            "schemes, repeats or a smaller network"
+        )
+    return problems

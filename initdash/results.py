@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .activations import get_activation
-from .config import TrainConfig
+from .config import TrainConfig, pick_epochs
 from .data import Data
 from .metrics import PERCENTILES
 from .schemes import SCHEMES
@@ -541,11 +541,3 @@ def _mean_finite(a: np.ndarray) -> np.ndarray:
     out = np.where(finite, a, 0.0).sum(axis=1) / np.maximum(n, 1)
     out[n == 0] = np.nan
     return out
-
-
-def pick_epochs(last: int, max_points: int | None) -> np.ndarray:
-    """Epochs 0..last, evenly thinned to at most ``max_points`` (first and last kept): the
-    epochs a history table shows, and those a run measures in detail."""
-    if max_points is None or last + 1 <= max_points:
-        return np.arange(last + 1)
-    return np.unique(np.round(np.linspace(0, last, max_points)).astype(int))

@@ -40,7 +40,7 @@ from .metrics import (
     stuck_units,
 )
 from .nn import StackedMLP, output_units, with_ones
-from .results import LayerStats, Result, pick_epochs
+from .results import LayerStats, Result
 from .schemes import stream
 
 FLUSH_CHECK_EVERY = 16  # epochs between two checks for near-subnormal signals (nn.needs_flush)
@@ -182,7 +182,7 @@ class Trainer:
         self._t = 0
         self._ratio_due: LayerStats | None = None  # measured, awaiting its update ratio
         self.epoch = 0
-        self._snap_epochs = set(pick_epochs(config.epochs, config.snapshots).tolist())
+        self._snap_epochs = set(config.detail_epochs().tolist())
         self.result = Result.empty(config, d, dims, self.grid)
         self.result.thumbnails = neurons.thumbnail_inputs(d)
         self._last_detailed = -1

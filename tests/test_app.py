@@ -494,7 +494,8 @@ def test_no_run_trains_longer_than_the_classroom_limit(monkeypatch):
 def test_the_sidebar_shows_the_predicted_time_and_refuses_a_run_over_the_limit():
     at = fresh()
     (caption,) = [c.value for c in at.sidebar.caption if ":material/timer:" in c.value]
-    assert f"about **{initdash.cost.duration(initdash.TrainConfig().seconds())}**" in caption
+    predicted = initdash.cost.seconds(initdash.TrainConfig())
+    assert f"about **{initdash.cost.duration(predicted)}**" in caption
     assert "the limit is 30 s per run" in caption
     at.session_state["w_batch_size"] = 8
     at.session_state["w_depth"] = 30

@@ -27,7 +27,7 @@ from dashboard.links import (
     to_query,
 )
 from dashboard.views import VIEWS as VIEW_REGISTRY
-from initdash import SCHEMES, TrainConfig
+from initdash import SCHEMES, TrainConfig, cost
 from initdash.config import FIELDS
 from initdash.cost import CLASSROOM_SECONDS, _largest
 from initdash.data import DATASETS
@@ -74,7 +74,7 @@ def classroom_configs(draw) -> TrainConfig:
     assume(top is not None)
     values["epochs"] = draw(st.integers(1, top))
     config = TrainConfig(**values)
-    assume(not config.classroom_problems())
+    assume(not cost.classroom_problems(config))
     return config
 
 
@@ -297,8 +297,8 @@ def test_malformed_link_never_raises_stays_safe_and_names_exactly_the_rejected(q
     shared = parse_query(query)  # never raises
     config = shared.config
     assert isinstance(config, TrainConfig)
-    assert config.classroom_problems() == []  # never an unsafe size
-    assert config.seconds() <= CLASSROOM_SECONDS
+    assert cost.classroom_problems(config) == []  # never an unsafe size
+    assert cost.seconds(config) <= CLASSROOM_SECONDS
 
     ours = [k for k in query if k not in STREAMLIT_KEYS]
     bad = [k for k in ours if k not in PARAMS or not _read_ok(k, query[k])]
@@ -430,12 +430,12 @@ def test_too_much_work_falls_back_below_the_cap_naming_what_fell_back():
         "schemes": tuple(SCHEMES),
         "repeats": 5,
     }
-    assert TrainConfig(**wanted).seconds() > CLASSROOM_SECONDS
+    assert cost.seconds(TrainConfig(**wanted)) > CLASSROOM_SECONDS
     for key in asked:  # each value is within its own classroom range: only the total is too big
         assert PARAMS[key].check(PARAMS[key].parse(asked[key]), classroom=True) == wanted[key]
     shared = parse_query(asked)
     config = shared.config
-    assert config.seconds() <= CLASSROOM_SECONDS and config.classroom_problems() == []
+    assert cost.seconds(config) <= CLASSROOM_SECONDS and cost.classroom_problems(config) == []
     fell_back = [k for k in wanted if getattr(config, k) != wanted[k]]
     assert fell_back and len(shared.warnings) == len(fell_back)
     assert sorted(w.split("'")[1] for w in shared.warnings) == sorted(fell_back)
@@ -455,7 +455,7 @@ def test_work_fallback_never_drops_a_value_lighter_than_the_default():
     """A short run of a big net: dropping epochs=30 (back to 1000) would only add work."""
     asked = {"epochs": "30", "hidden": ",".join(["128"] * 30), "schemes": ",".join(SCHEMES)}
     shared = parse_query(asked)
-    assert shared.config.classroom_problems() == []
+    assert cost.classroom_problems(shared.config) == []
     assert shared.config.epochs == 30 and shared.config.schemes == tuple(SCHEMES)
     assert shared.config.hidden == FIELDS["hidden"].default
     assert len(shared.warnings) == 1 and shared.warnings[0].startswith("parameter 'hidden'")
@@ -468,10 +468,10 @@ def test_every_preset_is_a_valid_classroom_lesson(name):
     assert preset.name == name
     assert set(preset.settings) <= set(CONFIG_KEYS)  # the sidebar can show (and keep) them all
     config = preset.config()
-    assert config.classroom_problems() == []
+    assert cost.classroom_problems(config) == []
     assert preset.view in VIEWS
     assert preset.title.strip() and preset.narrative.strip()
-    assert 0 < config.seconds() <= CLASSROOM_SECONDS
+    assert 0 < cost.seconds(config) <= CLASSROOM_SECONDS
     shared = parse_query({"preset": name})
     assert shared.warnings == []
     assert shared.config == config
@@ -525,7 +525,7 @@ def test_a_link_asking_for_too_much_drops_only_what_it_must():
     assert warning.startswith("parameter 'batch_size' rejected: with batch_size 1 the run")
     assert "the classroom limit of 30 s per run" in warning and "min of training" in warning
     fits = int(re.search(r"batch size (\d+) would fit", warning)[1])
-    assert link.config.replace(batch_size=fits).seconds() <= CLASSROOM_SECONDS
+    assert cost.seconds(link.config.replace(batch_size=fits)) <= CLASSROOM_SECONDS
     assert warning.endswith("using its default instead")
 
 
