@@ -718,9 +718,9 @@ def deep_draw(page: Page, opts: dict, out=st) -> None:
         "scheme that keeps the units near 0.5. " + deep_summary(df),
         out=out,
     )
-    marks = initdash.signal.reference_gains(opts["activation"])
+    marks = initdash.lab.reference_gains(opts["activation"])
     cells = _scale_depth_map(opts["activation"], config.seed, opts["depth"], opts["width"])
-    n = initdash.signal.map_samples(opts["width"])
+    n = initdash.lab.map_samples(opts["width"])
     what = (
         "layer d's activation spread over layer 1's (a net d layers deep is this net's first d)"
         if opts["map"] == "spread"
@@ -752,7 +752,7 @@ def deep_draw(page: Page, opts: dict, out=st) -> None:
 def _scale_depth_map(activation: str, seed: int, depth: int, width: int) -> pd.DataFrame:
     """The map for the lab's settings (it reads the activation and the seed only)."""
     config = TrainConfig(activation=activation, seed=seed)
-    return initdash.signal.scale_depth_map(config, depth=depth, width=width)
+    return initdash.lab.scale_depth_map(config, depth=depth, width=width)
 
 
 def map_summary(cells: pd.DataFrame, marks: dict, measure: str, depth: int) -> str:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-MAX_SAMPLES = 100_000
+MAX_GENERATED_SAMPLES = 100_000  # points of a generated dataset
 MAX_NOISE = 5.0
 MAX_CSV_ROWS = 20_000
 MAX_CSV_FEATURES = 20
@@ -190,9 +190,9 @@ def make_dataset(
             f"n_classes must be an integer from {allowed} for dataset {name!r}, got {n_classes!r}"
         )
     low = 2 * int(n_classes)
-    if not _is_int(n_samples, low, MAX_SAMPLES):
+    if not _is_int(n_samples, low, MAX_GENERATED_SAMPLES):
         raise ValueError(
-            f"n_samples must be an integer from {low} (2 per class) to {MAX_SAMPLES}, "
+            f"n_samples must be an integer from {low} (2 per class) to {MAX_GENERATED_SAMPLES}, "
             f"got {n_samples!r}"
         )
     if not _is_number(noise, 0.0, MAX_NOISE):

@@ -571,7 +571,7 @@ def test_the_deep_lab_draws_the_scale_depth_map_with_its_numbers():
     specs = charts(at)
     assert len(specs) == 2
     assert any(e.get("field") == "decades" for e in specs_encodings(specs[1], "color"))
-    cells = initdash.signal.scale_depth_map(initdash.TrainConfig(), depth=20, width=128)
+    cells = initdash.lab.scale_depth_map(initdash.TrainConfig(), depth=20, width=128)
     last = cells[cells.layer == 20].set_index("gain")
     text = captions(at)
     assert "**Here**, spread at depth 20" in text

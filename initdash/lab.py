@@ -23,7 +23,7 @@ from .schemes import SCHEMES, sample_weights, scheme_rng, stream
 
 MAX_DEPTH = 100
 MAX_WIDTH = 1024
-MAX_SAMPLES = 5000
+MAX_LAB_SAMPLES = 5000  # inputs pushed through the lab's net
 
 
 def _check_int(name: str, value: int, lo: int, hi: int) -> int:
@@ -54,7 +54,7 @@ def propagate(
         raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
     depth = _check_int("depth", depth, 1, MAX_DEPTH)
     width = _check_int("width", width, 1, MAX_WIDTH)
-    n_samples = _check_int("n_samples", n_samples, 2, MAX_SAMPLES)
+    n_samples = _check_int("n_samples", n_samples, 2, MAX_LAB_SAMPLES)
     if dtype not in ("float32", "float64"):
         raise ValueError(f"dtype = {dtype!r} is not allowed; use float32 or float64")
 
@@ -160,7 +160,7 @@ def scale_depth_map(
     n = (
         map_samples(width)
         if n_samples is None
-        else _check_int("n_samples", n_samples, 2, MAX_SAMPLES)
+        else _check_int("n_samples", n_samples, 2, MAX_LAB_SAMPLES)
     )
     if gains is None:
         gains = tuple(sorted({*MAP_GAINS, *reference_gains(config.activation).values()}))
