@@ -11,7 +11,7 @@ and the data sizes alone:
 * ``calls``: numpy calls per layer, whose fixed cost dominates small nets;
 * ``steps``, ``epochs``: fixed costs per training step and per epoch;
 * ``details``, ``detail_elems``, ``detail_params``, ``gram``: the detailed measurements at the
-  snapshot epochs (per layer, per probe activation value, per parameter, and the neuron-by-
+  detail epochs (per layer, per probe activation value, per parameter, and the neuron-by-
   neuron Gram matrices: width^2 x probe rows);
 * ``bn_elems``, ``bn_calls``: BatchNorm's extra work per hidden value and per hidden layer;
 * ``draws``: initial weights drawn;

@@ -182,11 +182,11 @@ class Trainer:
         self._t = 0
         self._ratio_due: LayerStats | None = None  # measured, awaiting its update ratio
         self.epoch = 0
-        self._snap_epochs = set(config.detail_epochs().tolist())
+        self._detail_epochs = set(config.detail_epochs().tolist())
         self.result = Result.empty(config, d, dims, self.grid)
         self.result.thumbnails = neurons.thumbnail_inputs(d)
         self._last_detailed = -1
-        if detail and 0 in self._snap_epochs:  # epoch 0 measured now: the first snapshot has it
+        if detail and 0 in self._detail_epochs:  # epoch 0 measured now: the first Snapshot has it
             with np.errstate(all="ignore"):
                 self._detailed(0)
         self.elapsed = time.perf_counter() - t0
@@ -225,7 +225,7 @@ class Trainer:
             self.epoch = self.result.epochs_done = e + 1
             if self.epoch >= self.config.epochs:
                 self._finalize(stopped=False)
-            elif self.epoch in self._snap_epochs:  # measured as soon as the epoch is reached
+            elif self.epoch in self._detail_epochs:  # measured as soon as the epoch is reached
                 self._detailed(self.epoch)
         self.elapsed += time.perf_counter() - t0
 
@@ -261,7 +261,7 @@ class Trainer:
         newly = self._diverge(bad, e)
         if self._last_detailed != e:
             self._detailed(e)
-        elif newly.any():  # measured already (stopped at a snapshot epoch): blank them there
+        elif newly.any():  # measured already (stopped at a detail epoch): blank them there
             self.result.details[-1].blank(newly)
             boundary = self.result.boundaries[-1]
             if boundary is not None:
@@ -301,10 +301,10 @@ class Trainer:
                 proba = self.net.predict_proba(self.grid_X1)[self.first]
             boundary = proba.astype(np.float32)
             boundary[~self.alive[self.first]] = np.nan
-        shown = neurons.record(self.net, self.result.thumbnails, self.Xp[:-1, :256].T, self.first)
-        neurons.blank(shown, ~self.alive[self.first])
+        drawn = neurons.record(self.net, self.result.thumbnails, self.Xp[:-1, :256].T, self.first)
+        neurons.blank(drawn, ~self.alive[self.first])
         self.result.record_detailed(e, stats, boundary)
-        self.result.neurons.append(shown)
+        self.result.neurons.append(drawn)
         self._last_detailed = e
         self._ratio_due = stats
 
