@@ -36,7 +36,7 @@ import numpy as np
 
 from .activations import calculate_gain, get_activation
 from .config import FIELDS, GRID_SIZE, PROBE_SIZE, TrainConfig
-from .data import Data, _class_sizes
+from .data import Data, split_sizes
 from .schemes import LSUV_MAX_ITER, SCHEMES, stream
 
 # The most one classroom run may cost (predicted seconds of one core), and the most the runs
@@ -86,12 +86,8 @@ def sizes(config: TrainConfig, data: Data | None = None) -> Sizes:
     """Sizes of the user's data, or of the config's generated dataset (its exact split)."""
     if data is not None:
         return Sizes(data.n_features, data.n_classes, len(data.y_train), len(data.y_test))
-    tf = config.test_fraction
-    n_test = 0
-    for size in _class_sizes(config.n_samples, config.n_classes):  # as data._stratified_split
-        k = math.floor(tf * size + 0.5)
-        n_test += min(max(k, 1) if tf > 0 else k, size - 1)
-    return Sizes(2, config.n_classes, config.n_samples - n_test, n_test)
+    n_train, n_test = split_sizes(config.n_samples, config.n_classes, config.test_fraction)
+    return Sizes(2, config.n_classes, n_train, n_test)
 
 
 def counts(config: TrainConfig, data: Data | None = None) -> dict[str, float]:
