@@ -204,15 +204,12 @@ def memory(config: TrainConfig, data: Data | None = None) -> float:
     adds one per hidden layer in each of these passes (the normalized values).
     """
     c = config
-    if data is None:
-        n_train = int(c.n_samples * (1.0 - c.test_fraction))
-        n_test = c.n_samples - n_train
-    else:
-        n_train, n_test = len(data.y_train), len(data.y_test)
+    s = sizes(config, data)
+    n_train, n_test = s.n_train, s.n_test
     batch = n_train if c.batch_size in (0, None) else min(c.batch_size, n_train)
     rows = 4 * batch + 2 * n_test + (2 * n_train if batch < n_train else 0)
     rows += max(4 * min(n_train, PROBE_SIZE), 2 * GRID_SIZE**2)
-    units = sum(c.hidden) + (data.n_classes if data is not None else c.n_classes)
+    units = sum(c.hidden) + s.n_classes
     models = len(c.schemes) * c.repeats
     itemsize = 4 if c.dtype == "float32" else 8
     values = units * rows
