@@ -287,10 +287,15 @@ class TrainConfig:
         choices=lambda: tuple(SCHEMES),
         max_len=len(SCHEMES),
     )
-    small_scale: float = setting("float", 0.01, "std of 'random small' weights", 1e-6, 1.0)
-    large_scale: float = setting("float", 10.0, "std of 'random large' weights", 0.1, 1e4, 1e3)
+    # The schemes' own numbers: their defaults are the registry's (initdash.schemes).
+    small_scale: float = setting(
+        "float", SCHEMES["random_small"].default, "std of 'random small' weights", 1e-6, 1.0
+    )
+    large_scale: float = setting(
+        "float", SCHEMES["random_large"].default, "std of 'random large' weights", 0.1, 1e4, 1e3
+    )
     constant_value: float = setting(
-        "float", 0.1, "value of every weight for 'constant'", -10.0, 10.0
+        "float", SCHEMES["constant"].default, "value of every weight for 'constant'", -10.0, 10.0
     )
     optimizer: str = setting("str", "sgd", "update rule", choices=lambda: tuple(OPTIMIZERS))
     lr: float = setting("float", 0.5, "learning rate (step size)", 1e-5, 10.0)
