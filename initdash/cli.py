@@ -31,7 +31,8 @@ import pandas as pd
 from .blas import limit_blas_threads
 from .config import FIELDS, Field, TrainConfig
 from .data import Data, load_csv, prepare
-from .lab import LAYER_COLUMNS, MAX_DEPTH, MAX_LAB_SAMPLES, MAX_WIDTH, propagate
+from .lab import MAX_DEPTH, MAX_LAB_SAMPLES, MAX_WIDTH, propagate
+from .metrics import LAYER_COLUMNS
 from .presets import PRESETS
 from .schemes import SCHEMES
 from .train import make_data, run

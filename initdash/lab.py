@@ -17,7 +17,7 @@ import pandas as pd
 
 from .activations import calculate_gain
 from .config import TrainConfig
-from .metrics import dead_fraction, rms, saturated_fraction
+from .metrics import LAYER_COLUMNS, layer_signal
 from .nn import StackedMLP, with_ones
 from .schemes import SCHEMES, sample_weights, scheme_rng, stream
 
@@ -89,19 +89,11 @@ def _layer_rows(net: StackedMLP, X1: np.ndarray, y: np.ndarray, name: str, depth
         ws = net.full_pass(X1, y)
         if net.needs_flush(ws):  # signal near subnormal numbers: redo with flushing (fast)
             ws = net.full_pass(X1, y)
-        m = X1.shape[1]
         cols: dict[str, list] = {k: [] for k in LAYER_COLUMNS}
         for i in range(depth):
             A = ws.A[i].astype(np.float64)
-            Z = ws.Z[i]
-            cols["act_mean"].append(float(A.mean()))
-            cols["act_std"].append(float(A.std()))
-            cols["saturated_fraction"].append(float(saturated_fraction(net.act, A, Z)[0]))
-            cols["dead_fraction"].append(float(dead_fraction(net.act, Z)[0]))
-            cols["grad_norm"].append(
-                float(np.sqrt(np.sum(np.square(net.dWs[i], dtype=np.float64))))
-            )
-            cols["backprop_signal"].append(float(rms(ws.dZ[i].astype(np.float64), (1, 2))[0] * m))
+            for column, values in layer_signal(net.act, A, ws.Z[i], net.dWs[i], ws.dZ[i]).items():
+                cols[column].append(float(values[0]))
     label = SCHEMES[name].label if name in SCHEMES else name
     return pd.DataFrame({"scheme": name, "label": label, "layer": np.arange(1, depth + 1), **cols})
 
@@ -188,14 +180,3 @@ def scale_depth_map(
             )
         )  # fmt: skip
     return pd.concat(frames, ignore_index=True)
-
-
-# The per-layer statistics propagate() reports, in order (the CLI prints these columns).
-LAYER_COLUMNS = (
-    "act_mean",
-    "act_std",
-    "saturated_fraction",
-    "dead_fraction",
-    "grad_norm",
-    "backprop_signal",
-)

@@ -35,15 +35,15 @@ class LayerStats:
 
     act_mean: np.ndarray = _per("H")
     act_std: np.ndarray = _per("H")
-    saturated: np.ndarray = _per("H")
-    dead: np.ndarray = _per("H")
+    saturated_fraction: np.ndarray = _per("H")  # share of outputs on a flat part
+    dead_fraction: np.ndarray = _per("H")  # share of units off for every probe example
     divergence: np.ndarray = _per("H")  # scale-free (0 = clones, ~1 = unrelated neurons)
     distinct: np.ndarray = _per("H", -1)  # distinct outputs among units neither dead nor stuck
     dead_units: np.ndarray = _per("H", -1)  # ReLU-family units off for every probe example
     stuck_units: np.ndarray = _per("H", -1)  # S-shaped units saturated for every probe example
     param_clones: np.ndarray = _per("H", False)  # all the layer's neurons have equal parameters
     grad_norm: np.ndarray = _per("L")  # Frobenius norm of dLoss/dW
-    delta: np.ndarray = _per("L")  # backprop signal: RMS of dLoss/dz per example
+    backprop_signal: np.ndarray = _per("L")  # RMS of dLoss/dz per example
     w_rms: np.ndarray = _per("L")  # RMS of the weights
     prediction_gap: np.ndarray = _per("")  # most confident prediction's distance from chance
     act_pct: np.ndarray = _per("H3")  # percentiles of the layer's outputs
@@ -226,14 +226,14 @@ class Result:
                 "width": np.repeat(self.dims[1:], M),
                 "act_mean": by_layer(stats.act_mean),
                 "act_std": by_layer(stats.act_std),
-                "saturated_fraction": by_layer(stats.saturated),
-                "dead_fraction": by_layer(stats.dead),
+                "saturated_fraction": by_layer(stats.saturated_fraction),
+                "dead_fraction": by_layer(stats.dead_fraction),
                 "divergence": by_layer(stats.divergence),
                 "distinct_neurons": by_layer(stats.distinct, -1),
                 "dead_neurons": by_layer(stats.dead_units, -1),
                 "stuck_neurons": by_layer(stats.stuck_units, -1),
                 "grad_norm": by_layer(stats.grad_norm),
-                "backprop_signal": by_layer(stats.delta),
+                "backprop_signal": by_layer(stats.backprop_signal),
                 "weight_rms": by_layer(stats.w_rms),
             }
         )
@@ -432,7 +432,7 @@ class Result:
         wide = np.array(last.width) > 1
         clones = last.param_clones[ks][:, wide].any(axis=1)
         symmetric = bool(clones[alive].all()) if alive.any() else bool(clones.all())
-        delta = first.delta[ks]
+        delta = first.backprop_signal[ks]
         first_signal = float(np.nanmax(np.abs(delta[:, 0]))) if delta.size else float("nan")
         with np.errstate(all="ignore"):
             ratios = delta[:, 0] / delta[:, -1]
@@ -450,8 +450,10 @@ class Result:
             symmetric=symmetric and bool(wide.any()),
             first_signal=first_signal,
             ratio=ratio,
-            saturated=_finite(first.saturated[ks]) if H and act.saturates else float("nan"),
-            dead=_finite(first.dead[ks]) if H and act.dies else float("nan"),
+            saturated=_finite(first.saturated_fraction[ks])
+            if H and act.saturates
+            else float("nan"),
+            dead=_finite(first.dead_fraction[ks]) if H and act.dies else float("nan"),
             prediction_gap=_finite(last.prediction_gap[ks], np.max),
             has_hidden=H > 0,
         )

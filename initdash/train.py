@@ -31,11 +31,11 @@ from .metrics import (
     divergence,
     hist_edges,
     histograms,
+    layer_signal,
     param_clones,
     percentiles,
     prediction_gap,
     rms,
-    saturated_fraction,
     similarity,
     stuck_units,
 )
@@ -89,15 +89,23 @@ def measure(
         act = net.act
         H = len(net.Ws) - 1
         M = net.n_models
+        m = X.shape[1]
         stats = LayerStats.empty(M, H, len(net.Ws))
-        for i in range(H):
-            A = ws.A[i].astype(np.float64)
+        for i, (w, dw) in enumerate(zip(net.Ws, net.dWs, strict=True)):
+            A = ws.A[i].astype(np.float64) if i < H else None
             Z = ws.Z[i]
+            for column, values in layer_signal(act, A, Z, dw, ws.dZ[i]).items():
+                getattr(stats, column)[:, i] = values
+            stats.dz_pct[:, i] = percentiles(np.abs(ws.dZ[i])) * m
+            stats.dw_pct[:, i] = percentiles(np.abs(dw))
+            stats.w_rms[:, i] = rms(w, (1, 2))
+            edges, c = hist_edges(w[alive] if alive.any() else w)
+            stats.w_edges.append(edges)
+            stats.w_c.append(c)
+            stats.w_hist.append(histograms(w, edges))
+            if A is None:  # the output layer
+                continue
             dead, stuck = dead_units(act, Z), stuck_units(act, A, Z)
-            stats.act_mean[:, i] = A.mean(axis=(1, 2))
-            stats.act_std[:, i] = A.std(axis=(1, 2))
-            stats.saturated[:, i] = saturated_fraction(act, A, Z)
-            stats.dead[:, i] = dead.mean(axis=1)
             stats.dead_units[:, i] = dead.sum(axis=1)
             stats.stuck_units[:, i] = stuck.sum(axis=1)
             stats.divergence[:, i] = divergence(A)
@@ -113,17 +121,6 @@ def measure(
             sim[~alive[similarity_models]] = np.nan
             stats.similarity.append(sim)
         stats.prediction_gap[:] = prediction_gap(ws.Z[-1].astype(np.float64))
-        m = X.shape[1]
-        for i, (w, dw) in enumerate(zip(net.Ws, net.dWs, strict=True)):
-            stats.grad_norm[:, i] = np.sqrt(np.sum(np.square(dw, dtype=np.float64), axis=(1, 2)))
-            stats.delta[:, i] = rms(ws.dZ[i].astype(np.float64), (1, 2)) * m
-            stats.dz_pct[:, i] = percentiles(np.abs(ws.dZ[i])) * m
-            stats.dw_pct[:, i] = percentiles(np.abs(dw))
-            stats.w_rms[:, i] = rms(w, (1, 2))
-            edges, c = hist_edges(w[alive] if alive.any() else w)
-            stats.w_edges.append(edges)
-            stats.w_c.append(c)
-            stats.w_hist.append(histograms(w, edges))
     if not alive.all():
         stats.blank(~alive)
     return stats
