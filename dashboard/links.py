@@ -175,12 +175,25 @@ def _too_much(key: str, kept: TrainConfig, value: Any) -> str:
             f"need about {cost.memory(asked) / 1e6:.0f} MB of memory, over the classroom limit of "
             f"{CLASSROOM_MEMORY_CAP / 1e6:.0f} MB"
         )
-    fits = [f.text for f in cost.fixes(asked, None, lambda c: _load(c) <= 1.0) if f.field == key]
-    hint = f"; {' or '.join(fits)} would fit with the link's other settings" if fits else ""
+    fits = [f.text for f in suggestions(key, kept, value)]
+    hint = f"; {_either(fits)} would fit with the link's other settings" if fits else ""
     return (
         f"parameter {_show(key)} rejected: with {_describe(key, value)} the run would {why}{hint}; "
         "using its default instead"
     )
+
+
+def suggestions(key: str, kept: TrainConfig, value: Any) -> list[cost.Fix]:
+    """The values of ``key`` that fit with the link's other settings (``kept``) when ``value``
+    does not (for hidden: up to three nets, depth and width searched together)."""
+    if key not in cost.FIX_FIELDS:
+        return []
+    return cost.fixes(kept.replace(**{key: value}), None, _load, fields=(key,))
+
+
+def _either(texts: list[str]) -> str:
+    """'a', 'a or b', 'a, b or c'."""
+    return " or ".join(texts) if len(texts) < 3 else ", ".join(texts[:-1]) + " or " + texts[-1]
 
 
 def _describe(key: str, value: Any) -> str:

@@ -170,7 +170,7 @@ def test_the_heaviest_settings_are_refused_saying_what_fits(values):
     assert built is None
     text = " ".join(problems)
     assert "classroom limit of 30 s per run" in text
-    fixes = cost.fixes(config, None, lambda c: cost.seconds(c) <= cost.CLASSROOM_SECONDS)
+    fixes = cost.fixes(config, None, lambda c: cost.seconds(c) / cost.CLASSROOM_SECONDS)
     assert fixes and all(f.text in text for f in fixes[:3])
     for fix in fixes:  # each change alone fits, and changes only its field
         assert cost.seconds(fix.config) <= cost.CLASSROOM_SECONDS, fix.text
@@ -186,7 +186,7 @@ def test_a_refusal_suggests_the_nearest_settings_that_fit():
     fit (in that order), each the nearest that does: one step further does not."""
     config = TrainConfig(batch_size=1, n_samples=2000, epochs=5000)
     limit = cost.CLASSROOM_SECONDS
-    fixes = {f.field: f for f in cost.fixes(config, None, lambda c: cost.seconds(c) <= limit)}
+    fixes = {f.field: f for f in cost.fixes(config, None, lambda c: cost.seconds(c) / limit)}
     assert list(fixes)[:3] == ["batch_size", "epochs", "n_samples"]
     b = fixes["batch_size"].config.batch_size
     assert fixes["batch_size"].text == f"batch size {b}"
