@@ -259,9 +259,7 @@ def held_out(class_size: int, test_fraction: float) -> int:
     """How many rows of a class the split sends to the test set: round(test_fraction * size),
     at least 1 when test_fraction > 0, and never all of them."""
     n_test = math.floor(test_fraction * class_size + 0.5)
-    if test_fraction > 0:
-        n_test = max(n_test, 1)
-    return min(n_test, class_size - 1)
+    return min(max(n_test, 1) if test_fraction > 0 else n_test, class_size - 1)
 
 
 def split_sizes(n_samples: int, n_classes: int, test_fraction: float) -> tuple[int, int]:
