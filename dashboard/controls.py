@@ -307,7 +307,7 @@ def build_config(values: dict, data=None) -> tuple[TrainConfig | None, list[str]
         config = TrainConfig(**values)
     except ValueError as e:
         return None, [str(e)]
-    problems = config.classroom_problems(data)
+    problems = initdash.cost.classroom_problems(config, data)
     return (None, problems) if problems else (config, [])
 
 

@@ -18,7 +18,8 @@ from typing import Any
 
 from dashboard.views.registry import VIEWS
 from initdash import cost
-from initdash.config import CLASSROOM_MEMORY_CAP, FIELDS, Field, TrainConfig
+from initdash.config import FIELDS, Field, TrainConfig
+from initdash.cost import CLASSROOM_MEMORY_CAP
 from initdash.presets import PRESETS
 
 # Config fields a link carries (URL key = field name): all but the ones the page never changes.
@@ -147,7 +148,7 @@ def _combine(base: TrainConfig, given: dict[str, Any], warnings: list[str]) -> T
         for drop in itertools.combinations(heavy, n):
             kept = base.replace(**{k: v for k, v in given.items() if k not in drop})
             if _load(kept) <= 1.0:
-                fitting.append((kept.seconds(), drop, kept))
+                fitting.append((cost.seconds(kept), drop, kept))
         if fitting:
             _, drop, kept = max(fitting, key=lambda f: f[0])
             for k in drop:
@@ -171,15 +172,28 @@ def _too_much(key: str, kept: TrainConfig, value: Any) -> str:
         why = "take " + why
     else:
         why = (
-            f"need about {asked.memory() / 1e6:.0f} MB of memory, over the classroom limit of "
+            f"need about {cost.memory(asked) / 1e6:.0f} MB of memory, over the classroom limit of "
             f"{CLASSROOM_MEMORY_CAP / 1e6:.0f} MB"
         )
-    fits = [f.text for f in cost.fixes(asked, None, lambda c: _load(c) <= 1.0) if f.field == key]
-    hint = f"; {' or '.join(fits)} would fit with the link's other settings" if fits else ""
+    fits = [f.text for f in suggestions(key, kept, value)]
+    hint = f"; {_either(fits)} would fit with the link's other settings" if fits else ""
     return (
         f"parameter {_show(key)} rejected: with {_describe(key, value)} the run would {why}{hint}; "
         "using its default instead"
     )
+
+
+def suggestions(key: str, kept: TrainConfig, value: Any) -> list[cost.Fix]:
+    """The values of ``key`` that fit with the link's other settings (``kept``) when ``value``
+    does not (for hidden: up to three nets, depth and width searched together)."""
+    if key not in cost.FIX_FIELDS:
+        return []
+    return cost.fixes(kept.replace(**{key: value}), None, _load, fields=(key,))
+
+
+def _either(texts: list[str]) -> str:
+    """'a', 'a or b', 'a, b or c'."""
+    return " or ".join(texts) if len(texts) < 3 else ", ".join(texts[:-1]) + " or " + texts[-1]
 
 
 def _describe(key: str, value: Any) -> str:
@@ -208,7 +222,9 @@ def _clash(base: TrainConfig, given: dict[str, Any], message: str) -> str:
 
 def _load(config: TrainConfig) -> float:
     """How far over the classroom limits a config is: above 1 means too much."""
-    return max(config.seconds() / cost.CLASSROOM_SECONDS, config.memory() / CLASSROOM_MEMORY_CAP)
+    return max(
+        cost.seconds(config) / cost.CLASSROOM_SECONDS, cost.memory(config) / CLASSROOM_MEMORY_CAP
+    )
 
 
 def to_query(

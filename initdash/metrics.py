@@ -143,6 +143,40 @@ def dead_fraction(act: Activation, Z: np.ndarray) -> np.ndarray:
     return dead_units(act, Z).mean(axis=1) if Z.shape[1] else np.zeros(Z.shape[0])
 
 
+# The signal-flow statistics of a layer (:func:`layer_signal`), in the order the lab's table
+# and the CLI print them.
+LAYER_COLUMNS = (
+    "act_mean",
+    "act_std",
+    "saturated_fraction",
+    "dead_fraction",
+    "grad_norm",
+    "backprop_signal",
+)
+
+
+def layer_signal(
+    act: Activation, A: np.ndarray | None, Z: np.ndarray, dW: np.ndarray, dZ: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The signal flowing through one layer after a forward and backward pass, per model:
+    LAYER_COLUMNS -> (M,). From a hidden layer's outputs ``A`` (M, n, m) in float64 and
+    pre-activations ``Z``: the outputs' mean and std, the saturated share of the outputs
+    (:func:`saturated_fraction`) and the dead share of the units (:func:`dead_fraction`);
+    ``A`` None (the output layer) leaves those out. From the gradient of the layer's incoming
+    weights ``dW`` and of its pre-activations ``dZ`` (of the mean loss over the m examples):
+    the Frobenius norm of dLoss/dW and the backprop signal, the RMS of dLoss/dz per example.
+    The training's detailed measurements and the deep-signal lab both read these."""
+    out = {}
+    if A is not None:
+        out["act_mean"] = A.mean(axis=(1, 2))
+        out["act_std"] = A.std(axis=(1, 2))
+        out["saturated_fraction"] = saturated_fraction(act, A, Z)
+        out["dead_fraction"] = dead_fraction(act, Z)
+    out["grad_norm"] = np.sqrt(np.sum(np.square(dW, dtype=np.float64), axis=(1, 2)))
+    out["backprop_signal"] = rms(dZ.astype(np.float64), (1, 2)) * dZ.shape[2]
+    return out
+
+
 def prediction_gap(logits: np.ndarray) -> np.ndarray:
     """How far the most confident prediction of each model is from a coin toss: the largest,
     over examples, of (probability of the predicted class - 1/K). logits: (M, K', m) with one

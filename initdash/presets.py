@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import TrainConfig
+from .metrics import SATURATION_SLOPE
+from .verdicts import RELAPSE, VANISH_RATIO, one_in, percent, times
 
 # The questions of the predict-then-observe mode (names in initdash.quiz.QUESTIONS) on the first
 # page and in a preset that does not choose its own.
@@ -73,19 +75,19 @@ PRESETS: dict[str, Preset] = {
             settings=dict(schemes=("random_small", "random_large", "xavier_normal"), **FIVE_LAYERS),
             view="signal",
             narrative=(
-                "Both schemes break symmetry, but look at the signal flow at epoch 0. With "
-                "N(0,1) x 0.01 each layer multiplies the spread of the activations by about "
-                "0.01 x sqrt(32) = 0.06, so the fifth layer's spread is 1/100,000 of the "
-                "first's, the backprop signal reaching layer 1 is under a millionth of the "
-                "output's (vanishing) and the loss sits at ln 2 = 0.693: no learning. With "
-                "N(0,1) x 10 over 90% of the tanh outputs start saturated, the loss starts "
-                "above 10 and the backprop signal reaching layer 1 is amplified more than "
-                "100-fold (exploding); during training the loss climbs back to over twice "
-                "its lowest value (unstable). Xavier keeps the spread within a factor of 3 "
-                "from the first layer to the last and learns steadily. Set the large scale to "
-                "1: about half the outputs still start saturated, but the signal reaching "
-                "layer 1 drops to 4 to 25 times the output's and the net learns (90% or "
-                "more). The deep-signal lab, at depth 20, shows the same at initialization."
+                "Both schemes break symmetry, but look at the signal flow at epoch 0. With N(0,1) "
+                "x 0.01 each layer multiplies the spread of the activations by about 0.01 x "
+                "sqrt(32) = 0.06, so the fifth layer's spread is 1/100,000 of the first's, the "
+                "backprop signal reaching layer 1 is under a millionth of the output's "
+                "(vanishing) and the loss sits at ln 2 = 0.693: no learning. With N(0,1) x 10 "
+                "over 90% of the tanh outputs start saturated, the loss starts above 10 and the "
+                "backprop signal reaching layer 1 is amplified more than 100-fold (exploding); "
+                f"during training the loss climbs back to over {times(RELAPSE)} its lowest value "
+                "(unstable). Xavier keeps the spread within a factor of 3 from the first layer to "
+                "the last and learns steadily. Set the large scale to 1: about half the outputs "
+                "still start saturated, but the signal reaching layer 1 drops to 4 to 25 times "
+                "the output's and the net learns (90% or more). The deep-signal lab, at depth 20, "
+                "shows the same at initialization."
             ),
             deep=dict(activation="tanh", depth=20),
             questions=("gradient", "learns", "unstable"),
@@ -106,16 +108,16 @@ PRESETS: dict[str, Preset] = {
             view="curves",
             narrative=(
                 "He et al. (2015): a deep ReLU net with Xavier's variance stalls, the same net "
-                "with He's variance (twice as large: ReLU zeroes half the signal) trains. "
-                "Watch the loss: Xavier's stays within 2% of ln 2 = 0.693 (no learning) while "
-                "He's falls below 0.25, smoothly. In the signal flow at epoch 0, Xavier's "
-                "activations shrink by about 1/sqrt(2) per layer (layer 20's spread is under "
-                "1/400 of layer 1's) and the backprop signal reaching layer 1 is under 1/1000 "
-                "of the output's (vanishing); He's spread wanders (the layers are narrow) but "
-                "stays within a factor of 20 of layer 1's, and its layer 1 gets 5% to 25% of "
-                "the output's signal. Switch the activation to tanh: now both learn, because "
-                "tanh does not zero half of the signal, so Xavier's first layer gets a healthy "
-                "share again."
+                "with He's variance (twice as large: ReLU zeroes half the signal) trains. Watch "
+                "the loss: Xavier's stays within 2% of ln 2 = 0.693 (no learning) while He's "
+                "falls below 0.25, smoothly. In the signal flow at epoch 0, Xavier's activations "
+                "shrink by about 1/sqrt(2) per layer (layer 20's spread is under 1/400 of layer "
+                f"1's) and the backprop signal reaching layer 1 is under {one_in(VANISH_RATIO)} of "
+                "the output's (vanishing); He's spread wanders (the layers are narrow) but stays "
+                "within a factor of 20 of layer 1's, and its layer 1 gets 5% to 25% of the "
+                "output's signal. Switch the activation to tanh: now both learn, because tanh "
+                "does not zero half of the signal, so Xavier's first layer gets a healthy share "
+                "again."
             ),
             deep=dict(activation="relu", depth=20),
             questions=("gradient", "learns", "race"),
@@ -136,17 +138,16 @@ PRESETS: dict[str, Preset] = {
             view="signal",
             narrative=(
                 "With weights x10 about 80% of the sigmoid outputs start on a flat tail, where "
-                "the slope is under 5% of its peak, and the loss starts at over 4 times "
-                "ln 2: confident wrong answers. Yet the gradient does not vanish: the few "
-                "units still on their slope pass the error back multiplied by the large "
-                "weights, so layer 1 gets between half and 5 times the output's backprop "
-                "signal, over 50 times Xavier's share, and the net learns (85% or more). "
-                "Saturation is a risk, not a verdict: read the saturated share and the "
-                "signal side by side. Tiny weights keep every unit near 0.5, where the slope "
-                "is at most 0.25: through 3 layers the signal reaching layer 1 falls under a "
-                "millionth of the output's and nothing is learned. Even Xavier's signal "
-                "shrinks 5- to 10-fold per sigmoid layer, one reason deep nets moved to tanh "
-                "and ReLU."
+                f"the slope is under {percent(SATURATION_SLOPE)} of its peak, and the loss starts "
+                "at over 4 times ln 2: confident wrong answers. Yet the gradient does not vanish: "
+                "the few units still on their slope pass the error back multiplied by the large "
+                "weights, so layer 1 gets between half and 5 times the output's backprop signal, "
+                "over 50 times Xavier's share, and the net learns (85% or more). Saturation is a "
+                "risk, not a verdict: read the saturated share and the signal side by side. Tiny "
+                "weights keep every unit near 0.5, where the slope is at most 0.25: through 3 "
+                "layers the signal reaching layer 1 falls under a millionth of the output's and "
+                "nothing is learned. Even Xavier's signal shrinks 5- to 10-fold per sigmoid "
+                "layer, one reason deep nets moved to tanh and ReLU."
             ),
             deep=dict(activation="sigmoid", depth=10),
             questions=("saturated", "gradient", "learns"),
@@ -159,18 +160,17 @@ PRESETS: dict[str, Preset] = {
             narrative=(
                 "The classic TL;DR table, every cell measured from this run (the app's default "
                 "setting: one hidden layer of 16 tanh units). **Symmetry**: Zeros' neurons keep "
-                "identical weights, the random schemes' are all distinct. **Risk of a "
-                "vanishing gradient**: Zeros passes exactly 0 back to layer 1 (blocked: its "
-                "problem is symmetry, not depth); Random large starts with over 75% of its "
-                "tanh outputs saturated, the lesson's risk, although in this one-layer net "
-                "the signal that does reach layer 1 is 1.5 to 3 times the output's; Random "
-                "small is healthy. **Outcome**: Zeros' neurons stay the same; Random large "
-                "starts over 4 times higher than ln 2 and its loss climbs back to over "
-                "twice its lowest (unstable); Random small descends steadily. Now add a "
-                "second hidden layer (16,16): the signal reaching Random small's first layer "
-                "drops over 10-fold, under 1/1000 of the output's (vanishing), and its loss "
-                "takes 5 times as many epochs to get going. Small is safer, not safe, in "
-                "deeper nets."
+                "identical weights, the random schemes' are all distinct. **Risk of a vanishing "
+                "gradient**: Zeros passes exactly 0 back to layer 1 (blocked: its problem is "
+                "symmetry, not depth); Random large starts with over 75% of its tanh outputs "
+                "saturated, the lesson's risk, although in this one-layer net the signal that "
+                "does reach layer 1 is 1.5 to 3 times the output's; Random small is healthy. "
+                "**Outcome**: Zeros' neurons stay the same; Random large starts over 4 times "
+                f"higher than ln 2 and its loss climbs back to over {times(RELAPSE)} its lowest "
+                "(unstable); Random small descends steadily. Now add a second hidden layer "
+                "(16,16): the signal reaching Random small's first layer drops over 10-fold, "
+                f"under {one_in(VANISH_RATIO)} of the output's (vanishing), and its loss takes 5 "
+                "times as many epochs to get going. Small is safer, not safe, in deeper nets."
             ),
             questions=("clones", "saturated", "unstable"),
         ),
@@ -185,22 +185,21 @@ PRESETS: dict[str, Preset] = {
                 "The 5-layer tanh net of preset 2, now with **BatchNorm** after every hidden "
                 "layer: each unit's weighted sum is normalized over the batch, then scaled and "
                 "shifted by two learned numbers. Random small x0.01 now learns: its loss falls "
-                "below 0.15 and it ends with 90% or more test accuracy; switch BatchNorm off "
-                "and it sits at ln 2 = 0.693. In the signal flow at epoch 0 its fifth layer's "
-                "spread is within 20% of the first's (without BatchNorm: 1/100,000) and layer "
-                "1 gets 2 to 20 times the output's backprop signal (without: under a "
-                "millionth). BatchNorm rescues the signal, not the step size: the output no "
-                "longer depends on the weights' scale, so the smaller the weights, the larger "
-                "a step is next to them. x0.01's first step changes every hidden layer's "
-                "weights by over a tenth of their size (Random large's: under 1%), and its "
-                "loss jumps back to over twice its lowest (unstable). Random large x10 starts "
-                "with under 1% of its outputs saturated (over 90% without) and reaches a loss "
-                "under 0.05, though it still starts above 2: the output layer is not "
-                "normalized. Zeros still fails, with BatchNorm or without: its loss stays at "
-                "ln 2 and its neurons stay clones (divergence exactly 0, 1 distinct neuron per "
-                "layer). Identical weighted sums normalize to identical outputs; with all-zero "
-                "weights every sum is 0 and every unit outputs its shift, the same for all. "
-                "BatchNorm cannot break symmetry."
+                "below 0.15 and it ends with 90% or more test accuracy; switch BatchNorm off and "
+                "it sits at ln 2 = 0.693. In the signal flow at epoch 0 its fifth layer's spread "
+                "is within 20% of the first's (without BatchNorm: 1/100,000) and layer 1 gets 2 "
+                "to 20 times the output's backprop signal (without: under a millionth). BatchNorm "
+                "rescues the signal, not the step size: the output no longer depends on the "
+                "weights' scale, so the smaller the weights, the larger a step is next to them. "
+                "x0.01's first step changes every hidden layer's weights by over a tenth of their "
+                "size (Random large's: under 1%), and its loss jumps back to over "
+                f"{times(RELAPSE)} its lowest (unstable). Random large x10 starts with under 1% of "
+                "its outputs saturated (over 90% without) and reaches a loss under 0.05, though "
+                "it still starts above 2: the output layer is not normalized. Zeros still fails, "
+                "with BatchNorm or without: its loss stays at ln 2 and its neurons stay clones "
+                "(divergence exactly 0, 1 distinct neuron per layer). Identical weighted sums "
+                "normalize to identical outputs; with all-zero weights every sum is 0 and every "
+                "unit outputs its shift, the same for all. BatchNorm cannot break symmetry."
             ),
         ),
     )

@@ -22,7 +22,18 @@ from .activations import get_activation
 from .config import TrainConfig
 from .presets import DEFAULT_QUESTIONS, PRESETS
 from .schemes import SCHEMES
-from .verdicts import EXPLODE_RATIO, RELAPSE, RISK_SHARE, VANISH_RATIO, first_epoch_at_or_below
+from .verdicts import (
+    EXPLODE_RATIO,
+    RELAPSE,
+    RISK_SHARE,
+    VANISH_RATIO,
+    cut,
+    first_epoch_at_or_below,
+    percent,
+    ratio,
+    rule_text,
+    times,
+)
 
 RACE_LOSS = 0.3  # the race question: which scheme's training loss gets down to this first?
 NONE = "none"  # the race's answer when no scheme gets there
@@ -72,14 +83,15 @@ def _clones(row) -> tuple[tuple[str, ...], str]:
 
 
 def _learns(row) -> tuple[tuple[str, ...], str]:
-    start, low, cut = row["initial_loss"], row["lowest_loss"], row["first_cut_epoch"]
-    if cut >= 0:
+    start, low, at = row["initial_loss"], row["lowest_loss"], row["first_cut_epoch"]
+    if at >= 0:
         return ("yes",), (
-            f"its training loss went from {_n(start)} to 10% below that at epoch {cut} "
+            f"its training loss went from {_n(start)} to {cut()} below that at epoch {at} "
             f"(lowest {_n(low)})"
         )
     return ("no",), (
-        f"its training loss started at {_n(start)} and never got 10% below that (lowest {_n(low)})"
+        f"its training loss started at {_n(start)} and never got {cut()} below that "
+        f"(lowest {_n(low)})"
     )
 
 
@@ -103,7 +115,7 @@ def _saturated(row) -> tuple[tuple[str, ...], str]:
     sat = row["saturated_at_init"]
     truth = "yes" if sat > RISK_SHARE else "no"
     return (truth,), (
-        f"{100 * sat:.0f}% of its outputs started saturated (most: over {100 * RISK_SHARE:.0f}%)"
+        f"{100 * sat:.0f}% of its outputs started saturated (most: over {percent(RISK_SHARE)})"
     )
 
 
@@ -112,7 +124,7 @@ def _unstable(row) -> tuple[tuple[str, ...], str]:
     if worst > RELAPSE:
         return ("yes",), f"its loss climbed back to {_n(worst)}x its lowest (at epoch {at})"
     if at < 0:
-        return ("no",), "its loss never climbed back by more than a quarter of chance level"
+        return ("no",), f"its loss never climbed back {rule_text('relapse')}"
     return ("no",), f"its worst climb back was to {_n(worst)}x its lowest (at epoch {at})"
 
 
@@ -139,16 +151,16 @@ QUESTIONS: dict[str, Question] = {
     for q in (
         Question("clones", "Will its neurons stay clones (identical weights) to the end?",
                  YES_NO, _clones),
-        Question("learns", "Will it learn at all (training loss 10% below where it starts)?",
-                 YES_NO, _learns),
+        Question("learns", f"Will it learn at all (training loss {cut()} below where it "
+                 "starts)?", YES_NO, _learns),
         Question("gradient", "At the start, will the backprop signal reaching layer 1 vanish "
-                 f"(under x{VANISH_RATIO:g} of the output layer's), explode (over "
-                 f"x{EXPLODE_RATIO:g}) or stay healthy?", tuple(GRADIENT_WORDS.values()),
+                 f"(under {ratio(VANISH_RATIO)} of the output layer's), explode (over "
+                 f"{ratio(EXPLODE_RATIO)}) or stay healthy?", tuple(GRADIENT_WORDS.values()),
                  _gradient),
         Question("saturated", "Will most of its units start saturated (on the flat tails of "
                  "the activation)?", YES_NO, _saturated),
-        Question("unstable", "Will its training loss climb back to over twice its lowest?",
-                 YES_NO, _unstable),
+        Question("unstable", f"Will its training loss climb back to over {times(RELAPSE)} its "
+                 "lowest?", YES_NO, _unstable),
         Question("race", f"Which scheme gets its training loss down to {RACE_LOSS:g} first?",
                  (), _race, per_scheme=False),
     )

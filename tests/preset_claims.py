@@ -644,7 +644,7 @@ CLAIMS: tuple[Claim, ...] = (
 def lab_map(activation: str, seed: int) -> pd.DataFrame:
     """The deep-signal lab's scale x depth map at its opening settings (20 layers of 128)."""
     config = initdash.TrainConfig(activation=activation, seed=seed)
-    return initdash.signal.scale_depth_map(config, depth=20, width=128)
+    return initdash.lab.scale_depth_map(config, depth=20, width=128)
 
 
 def _map_at(activation: str, seed: int, layer: int = 20) -> pd.DataFrame:
@@ -653,13 +653,13 @@ def _map_at(activation: str, seed: int, layer: int = 20) -> pd.DataFrame:
 
 
 def _relu_steps_exact(seed: int) -> bool:
-    spread = _map_at("relu", seed).spread.loc[list(initdash.signal.MAP_GAINS)].to_numpy()
+    spread = _map_at("relu", seed).spread.loc[list(initdash.lab.MAP_GAINS)].to_numpy()
     step = 10**0.1
     return bool(np.allclose(spread[1:] / spread[:-1], step**19, rtol=1e-3))
 
 
-GAIN_2 = initdash.signal.MAP_GAINS[13]  # 1.995
-GAIN_079 = initdash.signal.MAP_GAINS[9]  # 0.794
+GAIN_2 = initdash.lab.MAP_GAINS[13]  # 1.995
+GAIN_079 = initdash.lab.MAP_GAINS[9]  # 0.794
 MAP_CLAIMS = (
     Claim(
         "deep-signal lab map",

@@ -498,7 +498,8 @@ def test_no_run_trains_longer_than_the_classroom_limit(monkeypatch):
 def test_the_sidebar_shows_the_predicted_time_and_refuses_a_run_over_the_limit():
     at = fresh()
     (caption,) = [c.value for c in at.sidebar.caption if ":material/timer:" in c.value]
-    assert f"about **{initdash.cost.duration(initdash.TrainConfig().seconds())}**" in caption
+    predicted = initdash.cost.seconds(initdash.TrainConfig())
+    assert f"about **{initdash.cost.duration(predicted)}**" in caption
     assert "the limit is 30 s per run" in caption
     at.session_state["w_batch_size"] = 8
     at.session_state["w_depth"] = 30
@@ -574,7 +575,7 @@ def test_the_deep_lab_draws_the_scale_depth_map_with_its_numbers():
     specs = charts(at)
     assert len(specs) == 2
     assert any(e.get("field") == "decades" for e in specs_encodings(specs[1], "color"))
-    cells = initdash.signal.scale_depth_map(initdash.TrainConfig(), depth=20, width=128)
+    cells = initdash.lab.scale_depth_map(initdash.TrainConfig(), depth=20, width=128)
     last = cells[cells.layer == 20].set_index("gain")
     text = captions(at)
     assert "**Here**, spread at depth 20" in text

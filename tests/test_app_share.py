@@ -22,6 +22,7 @@ import initdash
 from dashboard import live
 from dashboard.links import CONFIG_KEYS, _show, parse_query, to_query
 from dashboard.views.registry import VIEWS
+from initdash import cost
 from initdash.config import FIELDS
 from initdash.cost import CLASSROOM_SECONDS
 from initdash.presets import PRESETS
@@ -259,7 +260,7 @@ def test_bad_link_warns_once_naming_each_rejected_parameter(case):
         assert payload not in warning  # shown literally (escaped), never as Markdown/HTML
     # rejected config parameters fall back to their defaults; the valid ones are used
     shared = parse_query(query)
-    assert shared.config.classroom_problems() == []
+    assert cost.classroom_problems(shared.config) == []
     assert as_config(controls_of(at)) == {k: getattr(shared.config, k) for k in CONFIG_KEYS}
     for key in rejected:
         if key in CONFIG_KEYS:
@@ -289,8 +290,8 @@ def test_hostile_link_trains_within_the_classroom_caps():
     for key in ("n_samples", "repeats", "hidden", "lr", "seed"):
         assert _show(key) in plain(warning)
     run = train(at)
-    assert run.config.classroom_problems() == []
-    assert run.config.seconds() <= CLASSROOM_SECONDS
+    assert cost.classroom_problems(run.config) == []
+    assert cost.seconds(run.config) <= CLASSROOM_SECONDS
     assert run.config.epochs == 30 and run.config.schemes == tuple(initdash.SCHEMES)
 
 
@@ -393,7 +394,7 @@ def test_bad_csv_files_show_the_loader_message_and_training_goes_on():
 
 def test_big_csv_counts_toward_the_classroom_limit():
     at = fresh({"hidden": "64,64", "epochs": "1000"})
-    assert DEFAULT.replace(hidden=(64, 64)).classroom_problems() == []
+    assert cost.classroom_problems(DEFAULT.replace(hidden=(64, 64))) == []
     raw = _csv(20, 2, rows=10_000)
     at = upload(at, "big.csv", raw)
     assert at.button(key="train").disabled is True

@@ -548,8 +548,8 @@ def test_scale_depth_map_cells_tile_the_plane_and_marks_share_labels(measure):
     """One cell per (gain, layer) with exact values in the tooltip; the cells of a row touch
     (each reaches halfway, in log scale, to its neighbours); the colour is the ratio in
     powers of ten on a fixed diverging scale; schemes at the same gain share one line."""
-    cells = initdash.signal.scale_depth_map(TrainConfig(activation="relu"), depth=6, width=16)
-    marks = initdash.signal.reference_gains("relu")
+    cells = initdash.lab.scale_depth_map(TrainConfig(activation="relu"), depth=6, width=16)
+    marks = initdash.lab.reference_gains("relu")
     spec = strict(deep_charts.scale_depth_map(cells, marks, measure=measure))
     data = spec["datasets"]
     table = next(rows for rows in data.values() if len(rows) == len(cells))
