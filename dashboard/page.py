@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from dashboard import live, predict, state, views
+from dashboard import live, predict, pulse, state, views
 from dashboard.links import CONFIG_KEYS
 from dashboard.views import Page, View
 
@@ -189,6 +189,8 @@ def show(page: Page, problems: list[str], view: View) -> None:
     stop_slot, progress_slot = header(page, problems, predict.locked(page, run))
     quiz_slot = st.empty()  # quiz mode: the questions, or the grades
     predict.draw(page, run, quiz_slot)
+    pulse_slot = st.empty()  # a student in a class: the answers go there (or why not)
+    pulse.sync(page, run, pulse_slot)
     note_slot = st.empty()  # always drawn: the elements below keep their places
     headline_slot = st.empty()
     if run is not None:
@@ -222,6 +224,7 @@ def show(page: Page, problems: list[str], view: View) -> None:
                          help=STOP_HELP)  # fmt: skip
         redraw(replace(shown, epoch=epoch_slider(run, view, epoch_slot)))
         predict.draw(page, run, quiz_slot, grades_only=True)  # now that the run is done
+        pulse.sync(page, run, pulse_slot)  # and its grades go to the class
     if run is not None:
         downloads(run)
 
