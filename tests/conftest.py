@@ -12,6 +12,11 @@ Helpers (import them with `from conftest import ...`; `tests/` is on sys.path un
     wait_for_app_idle(page, timeout=...)             wait until Streamlit finished its script run
     screenshot(page, name) -> Path                   PNG under artifacts/screenshots/
 
+PostgreSQL
+    postgres  session: a throwaway PostgreSQL server (tests/pgserver.Cluster; .new_database()
+              gives a fresh database's URL); skipped locally without Debian's postgresql,
+              a failure under CI=true
+
 Without Chromium or the playwright package, browser tests skip locally; under CI=true they fail.
 """
 
@@ -233,6 +238,20 @@ def app_url() -> Iterator[str]:
         yield url
     finally:
         stop_app(proc)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL server for the whole session (tests/pgserver.py)."""
+    import pgserver
+
+    if pgserver.find_bin() is None:
+        skip_or_fail("no PostgreSQL server (Debian: apt-get install postgresql; or set $PG_BIN)")
+    cluster = pgserver.Cluster().start()
+    try:
+        yield cluster
+    finally:
+        cluster.remove()
 
 
 # --------------------------------------------------------------------------- the browser

@@ -64,6 +64,18 @@ class Cluster:
     def url(self) -> str:
         return f"postgresql+psycopg://{PG_USER}@127.0.0.1:{self.port}/postgres"
 
+    def new_database(self) -> str:
+        """A new, empty database on this server; returns its URL."""
+        import sqlalchemy as sa
+
+        self._made = getattr(self, "_made", 0) + 1
+        name = f"t{self._made}"
+        engine = sa.create_engine(self.url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")  # our own name: t1, t2, ...
+        engine.dispose()
+        return self.url.rsplit("/", 1)[0] + "/" + name
+
     def _run(self, *args: str) -> subprocess.CompletedProcess:
         cmd = [str(self.bin / args[0]), *args[1:]]
         if os.geteuid() == 0:
