@@ -72,7 +72,7 @@ def answers_chart(table: pd.DataFrame, answers: Sequence[str], rows: Sequence[st
     t["start"] = t["end"] - t["students"] / totals
     t["mid"] = (t["start"] + t["end"]) / 2
     t["share"] = t["students"] / totals
-    t["top"] = t["row"].map(at) + ROW_PX - 6 - BAR_PX
+    t["top"] = t["row"].map(at).astype(float) + ROW_PX - 6 - BAR_PX
     t["bottom"] = t["top"] + BAR_PX
     t["centre"] = t["top"] + BAR_PX / 2
     palette = colours(answers)
