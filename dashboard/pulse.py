@@ -85,18 +85,6 @@ def _secret_url() -> str | None:
         return None
 
 
-def engine_options(url: str) -> dict:
-    """create_engine's arguments: never show values in errors; fail fast when down."""
-    if url.startswith("sqlite"):
-        return {"hide_parameters": True, "connect_args": {"timeout": 10}}
-    return {
-        "hide_parameters": True,
-        "pool_pre_ping": True,  # a restarted server's dead connections are replaced
-        "pool_timeout": 5,
-        "connect_args": {"connect_timeout": 3},
-    }
-
-
 @dataclass
 class _Server:
     """What this server process knows: the lookup gate, which databases are set up, which are
@@ -128,7 +116,9 @@ def _db(fn, *args, **kwargs):
     if srv.down_until.get(url, 0.0) > time.monotonic():
         raise Unavailable("down")
     try:
-        engine = st.connection(CONNECTION, type="sql", url=url, **engine_options(url)).engine
+        engine = st.connection(
+            CONNECTION, type="sql", url=url, **classstore.engine_options(url)
+        ).engine
         if url not in srv.ready:
             with srv.lock:
                 if url not in srv.ready:
