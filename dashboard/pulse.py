@@ -54,6 +54,8 @@ REFRESH_S = 3  # the teacher's view redraws this often
 RETRY_S = 10  # after a database error, the next try waits this long (no stall on every click)
 MAX_STARTED = 5  # classes one browser session may start
 PULSE, LESSON = "Class pulse", "Lesson"  # what the teacher's main area shows
+SHORT = {"clones": "Clones?", "learns": "Learns?", "gradient": "Signal at layer 1",
+         "saturated": "Saturated?", "unstable": "Unstable?", "race": "Race to 0.3"}  # fmt: skip
 UNAVAILABLE = (
     ":material/cloud_off: **Class results unavailable** just now: your quiz works as usual, "
     "and your answers reach the class when its database is back."
@@ -490,10 +492,11 @@ def _live(code: str, info: classstore.ClassInfo | None) -> None:
             key="pulse_config",
             help="students who changed the lesson's settings ran other experiments",
         )
-    counts = _db_or_zero(code, chash)
-    cols = st.columns(3)
-    for col, (what, n) in zip(cols, counts.items(), strict=True):
-        col.metric(f"students who {what}", n)
+    n = _db_or_zero(code, chash)
+    st.markdown(
+        f"#### :material/how_to_reg: {n['answered']} answered  ·  {n['trained']} trained  ·  "
+        f"{n['finished']} finished"
+    )
     mine = tally[tally["config_hash"] == chash]
     asked = grading.questions_for(preset, config) if chash == info.config_hash else []
     names = list(dict.fromkeys([n for n, _ in asked] + sorted(set(mine["question"]))))
@@ -501,17 +504,19 @@ def _live(code: str, info: classstore.ClassInfo | None) -> None:
         st.info("No answers yet.")
         return
     name = st.segmented_control(
-        "Question", names, default=names[0], key="pulse_question",
-        format_func=lambda n: f"{n} ({mine[mine['question'] == n]['students'].sum()} answers)",
+        "Question", names, default=names[0], key="pulse_question", label_visibility="collapsed",
+        format_func=lambda n: SHORT.get(n, n),
     ) or names[0]  # fmt: skip
     q = grading.QUESTIONS[name]
     st.markdown(f"**{q.text}**")
     schemes = [s for n, s in asked if n == name] or sorted(set(mine[mine.question == name].scheme))
     measured = truths[truths.config_hash == chash]
-    table, answers, rows, whys = chart_table(name, schemes, mine, measured, config.schemes)
+    table, answers, rows = chart_table(name, schemes, mine, measured, config.schemes)
     st.altair_chart(pulse_chart.answers_chart(table, answers, rows), width="stretch")
-    if whys:
-        st.caption("  \n".join(whys))
+    st.caption(
+        "Each bar: the students' latest answers (each counts once). Outlined: what their runs "
+        "measured, with the measurement below the scheme's name."
+    )
 
 
 def _db_or_zero(code: str, chash: str) -> dict[str, int]:
@@ -523,13 +528,13 @@ def _db_or_zero(code: str, chash: str) -> dict[str, int]:
 
 def chart_table(
     name: str, schemes: list, tally: pd.DataFrame, truths: pd.DataFrame, lesson_schemes
-) -> tuple[pd.DataFrame, list[str], list[str], list[str]]:
+) -> tuple[pd.DataFrame, list[str], list[str]]:
     """The chart's table for one question (pulse_chart.answers_chart), its answers and rows in
-    order, and the measured why of each row."""
+    order."""
     q = grading.QUESTIONS[name]
     offered = q.choices if q.per_scheme else (*lesson_schemes, grading.NONE)
     answers = [_label(a) for a in offered]
-    out, rows, whys = [], [], []
+    out, rows = [], []
     for scheme in schemes:
         s = scheme or ALL
         row = SCHEMES[s].label if s in SCHEMES else "all schemes"
@@ -541,15 +546,14 @@ def chart_table(
         n_right = int(given[given.answer.isin(right)].students.sum())
         if right:
             said = " or ".join(_label(t) for t in offered if t in right)
-            line = f"measured: {said}  ·  {n_right} of {n} right"
-            whys.append(f"**{row}**: {measured.why.iloc[0]}")
+            line, why = f"measured: {said}  ·  {n_right} of {n} right", measured.why.iloc[0]
         else:
-            line = f"{n} answered · measured when a student's run ends"
+            line, why = f"{n} answered", "measured when a student's run ends"
         for a, k in zip(given.answer, given.students, strict=True):
-            out.append((row, _label(a), int(k), a in right, line))
+            out.append((row, _label(a), int(k), a in right, line, why))
         if n == 0:
-            out.append((row, answers[0], 0, False, line))
+            out.append((row, answers[0], 0, False, line, why))
     table = pd.DataFrame(out, columns=list(pulse_chart.COLUMNS))
     for extra in sorted(set(table.answer) - set(answers)):  # an answer no longer offered
         answers.append(extra)
-    return table, answers, rows, whys
+    return table, answers, rows

@@ -2,9 +2,10 @@
 
 A pure function of a tidy table (no Streamlit): :func:`answers_chart`. One row per scheme (one
 row "all schemes" for the race): a bar split by answer, each part as wide as its share of the
-students who answered, with the count in it; the part the run measured is outlined, and the
-line above the bar says what was measured and how many got it right. Sized for a projector
-(1280x720): large type, a fixed height per row.
+students who answered, with the count in it; the part the runs measured is outlined. Above the
+bar, the scheme, what was measured and how many got it right, and below that the measurement
+itself (its why, with the number). Sized for a projector (1280x720): large type, a fixed height
+per row.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-ROW_PX = 64  # each row: its name and measured line, then the bar
-BAR_PX = 30
-LEGEND_AND_AXIS_PX = 76  # Streamlit fits the whole chart (legend and axis too) in its height
+ROW_PX = 80  # each row: its name and the measured answer, the why, then the bar
+BAR_PX = 28
+LEGEND_PX = 44  # Streamlit fits the whole chart (its legend too) in its height
+WHY_LIMIT_PX = 780  # a longer why is cut with an ellipsis (the CSV has it whole)
 INK = "#0f172a"  # the page's text colour (.streamlit/config.toml)
 # Okabe & Ito's colour-blind-safe palette; grey last (for "none of them")
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442",
            "#000000", "#999999")  # fmt: skip
-COLUMNS = ("row", "answer", "students", "truth", "measured")
+COLUMNS = ("row", "answer", "students", "truth", "measured", "why")
 
 
 def _luminance(hex_colour: str) -> float:
@@ -54,13 +56,14 @@ def colours(answers: Sequence[str]) -> dict[str, str]:
 def answers_chart(table: pd.DataFrame, answers: Sequence[str], rows: Sequence[str]) -> alt.Chart:
     """``table``: one line per row and answer given, columns ``row`` (e.g. the scheme's label),
     ``answer`` (its label), ``students`` (how many gave it), ``truth`` (is it what the run
-    measured?) and ``measured`` (the row's line: what was measured, how many were right).
+    measured?), ``measured`` (the row's line: what was measured, how many were right) and
+    ``why`` (the measurement, with its number; "" before there is one).
     ``answers``: every answer the question offers, in order (the colours); ``rows``: every row,
     in order (a row nobody answered yet is an empty bar with its line).
 
-    Each row is ROW_PX high: its name (bold, left) and measured line (right) above a bar that
-    spans the width (y is in pixels from the top, so the layout does not depend on Vega's
-    band scales)."""
+    Each row is ROW_PX high: its name (bold, left) and measured line (right), the why, then a
+    bar that spans the width (y is in pixels from the top, so the layout does not depend on
+    Vega's band scales)."""
     t = table.loc[:, list(COLUMNS)].copy()
     t["students"] = t["students"].astype(int)
     t = t[t["students"] > 0]
@@ -72,17 +75,19 @@ def answers_chart(table: pd.DataFrame, answers: Sequence[str], rows: Sequence[st
     t["start"] = t["end"] - t["students"] / totals
     t["mid"] = (t["start"] + t["end"]) / 2
     t["share"] = t["students"] / totals
-    t["top"] = t["row"].map(at).astype(float) + ROW_PX - 6 - BAR_PX
+    t["top"] = t["row"].map(at).astype(float) + ROW_PX - 10 - BAR_PX
     t["bottom"] = t["top"] + BAR_PX
     t["centre"] = t["top"] + BAR_PX / 2
     palette = colours(answers)
     t["ink"] = t["answer"].map(lambda a: _text_on(palette[a]))
-    lines = table.drop_duplicates("row").set_index("row")["measured"].to_dict()
+    first = table.drop_duplicates("row").set_index("row")
     heads = pd.DataFrame(
         {
             "row": list(rows),
-            "measured": [lines.get(r, "no answers yet") for r in rows],
-            "y": [at[r] + 14 for r in rows],
+            "measured": [first["measured"].get(r, "no answers yet") for r in rows],
+            "why": [first["why"].get(r, "") for r in rows],
+            "y": [at[r] + 11 for r in rows],
+            "y_why": [at[r] + 31 for r in rows],
         }
     )
     height = ROW_PX * len(rows)
@@ -94,19 +99,7 @@ def answers_chart(table: pd.DataFrame, answers: Sequence[str], rows: Sequence[st
         .encode(
             y=y,
             y2="bottom:Q",
-            x=alt.X(
-                "start:Q",
-                scale=alt.Scale(domain=[0, 1], nice=False),
-                title=None,
-                axis=alt.Axis(
-                    format="%",
-                    labelFontSize=15,
-                    labelColor=INK,
-                    tickCount=4,
-                    grid=False,
-                    domain=False,
-                ),
-            ),  # fmt: skip
+            x=alt.X("start:Q", scale=alt.Scale(domain=[0, 1], nice=False), axis=None),
             x2="end:Q",
             color=alt.Color(
                 "answer:N",
@@ -151,9 +144,14 @@ def answers_chart(table: pd.DataFrame, answers: Sequence[str], rows: Sequence[st
         .mark_text(align="right", baseline="middle", fontSize=17, color=INK)
         .encode(y=head_y, x=alt.datum(1), text="measured:N")
     )
+    whys = (
+        alt.Chart(heads)
+        .mark_text(align="left", baseline="middle", fontSize=15, color=INK, limit=WHY_LIMIT_PX)
+        .encode(y=alt.Y("y_why:Q", scale=y_scale, axis=None), x=alt.datum(0), text="why:N")
+    )
     return (
-        alt.layer(bars, counts, names, measured)
-        .properties(height=height + LEGEND_AND_AXIS_PX, width="container")
+        alt.layer(bars, counts, names, measured, whys)
+        .properties(height=height + LEGEND_PX, width="container")
         .configure_view(stroke=None)
         .configure(font="sans-serif")
     )

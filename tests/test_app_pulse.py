@@ -86,6 +86,12 @@ def page_text(at) -> str:
     return "\n".join(walk(at._tree)) + "\n" + str(dict(at.query_params))
 
 
+def counts(at) -> str | None:
+    """The teacher's view's line of counts (how many students answered, trained, finished)."""
+    lines = [m.value for m in at.markdown if "answered  ·" in m.value]
+    return lines[0].split(":material/how_to_reg: ")[1] if lines else None
+
+
 def warned(at) -> str:
     """The page's warnings as text (Markdown's escapes removed)."""
     return " ".join(w.value for w in at.warning).replace("\\", "")
@@ -146,18 +152,19 @@ def test_a_class_from_start_to_the_teachers_view(db):
     bob = answer(open_link(as_query(students_q)), all_answers(1))  # answered, no Train
     view = open_link(as_query(teacher_q))
     assert view.session_state[state.PULSE_TEACHER] and "teacher" not in view.query_params
-    assert [(m.label, m.value) for m in view.metric] == [
-        ("students who answered", "2"), ("students who trained", "1"),
-        ("students who finished", "1"),
-    ]  # fmt: skip
+    assert counts(view) == "2 answered  ·  1 trained  ·  1 finished"
     assert "train" not in {b.key for b in view.button}  # the class pulse, not the lesson
     assert "Will its neurons stay clones" in page_text(view)  # the first question, "clones"
     bars, heads = chart_data(view)
     clones = facts.set_index("scheme")["symmetry_broken"]
     lines = dict(zip(heads["row"], heads["measured"], strict=True))
+    whys = dict(zip(heads["row"], heads["why"], strict=True))
     for scheme in CONFIG.schemes:  # the measured truth beside each scheme's bars
         truth = "no" if clones[scheme] else "yes"  # Ann said yes, Bob no: one of them is right
         assert lines[initdash.SCHEMES[scheme].label] == f"measured: {truth}  ·  1 of 2 right"
+        assert (
+            whys[initdash.SCHEMES[scheme].label] == quiz.grade("clones", facts, truth, scheme).why
+        )
         outlined = bars[(bars.row == initdash.SCHEMES[scheme].label) & bars.truth]
         assert outlined.answer.tolist() == [truth]
     for student in (ann, bob):
@@ -203,7 +210,7 @@ def test_a_wrong_code_or_key_costs_time_and_opens_no_teachers_view(db):
     assert time.monotonic() - t0 >= classstore.SESSION_PENALTY
     assert "teacher key in this link is not this class's" in warned(at)
     assert at.session_state[state.PULSE_CLASS] == code  # a student's page of the class
-    assert not at.session_state[state.PULSE_TEACHER] and not at.metric
+    assert not at.session_state[state.PULSE_TEACHER] and counts(at) is None
     assert wrong_key not in page_text(at) and key not in page_text(at)
 
     for bad in ({"class": "OIL-000"}, {"class": code, "teacher": "short"}):
