@@ -255,3 +255,36 @@ def test_with_the_database_down_the_quiz_works_with_a_note(db, monkeypatch):
     at = train(at)
     assert grade_lines(at) and not at.error and not at.exception
     assert "Class results unavailable" in " ".join(i.value for i in at.info)
+
+
+@pytest.mark.timeout(300)
+def test_a_database_that_stops_mid_class_loses_nothing_once_it_is_back(tmp_path, monkeypatch):
+    """A PostgreSQL server of its own stops (as if it crashed) while a student answers: the
+    quiz goes on with the note; when it is back, what the student did meanwhile is saved."""
+    import pgserver
+
+    if pgserver.find_bin() is None:
+        pytest.skip("no PostgreSQL")
+    monkeypatch.setattr(pulse, "RETRY_S", 0.2)
+    with pgserver.Cluster() as pg:
+        monkeypatch.setenv(pulse.ENV_URL, pg.url)
+        pulse._server.clear()
+        live.clear()
+        teacher = start_class()
+        code, students_q, _ = links_of(teacher)
+        ann = answer(open_link(as_query(students_q)), all_answers(0))
+        engine = sa.create_engine(pg.url)
+        before = len(rows(engine, code))
+        engine.dispose()
+        pg.stop("immediate")
+        ann = train(ann)  # sent and graded while the database is down
+        assert grade_lines(ann) and not ann.error
+        assert "Class results unavailable" in " ".join(i.value for i in ann.info)
+        pg.restart()
+        time.sleep(0.3)
+        ann = ok(ann)  # the next script run (any click) sends what is pending
+        assert "Class results unavailable" not in " ".join(i.value for i in ann.info)
+        engine = sa.create_engine(pg.url)
+        back = rows(engine, code)
+        engine.dispose()
+        assert len(back) == before and all(r.graded_at is not None for r in back)
