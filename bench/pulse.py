@@ -77,7 +77,8 @@ def class_of(engine, students: int, within: float, seed: int = 0) -> dict:
         for k, (q, a) in enumerate(answers.items()):
             time.sleep(max(0.0, t0 + start + k * CLICK_S - time.perf_counter()))
             given[q] = a
-            timed(cs.save_answers, code, sid, 1, "", "0" * 16, dict(given))
+            # as the page does (dashboard.pulse): answers only added, nothing to delete
+            timed(cs.save_answers, code, sid, 1, "", "0" * 16, dict(given), replace=False)
         timed(cs.save_answers, code, sid, 1, "", "0" * 16, given, sent=True)  # Train
         grades = [cs.Graded(q, s, True, (a,), "the run's number") for (q, s), a in given.items()]
         timed(cs.save_grades, code, sid, 1, grades)

@@ -409,14 +409,17 @@ def save_answers(
     given: Mapping[tuple[str, str], str],
     *,
     sent: bool = False,
+    replace: bool = True,
     now: float | None = None,
 ) -> int:
     """A student's answers for one run, ``{(question, scheme or ALL): answer}``.
 
     Before Train (``sent`` False) they replace the student's earlier answers for this run
-    (upserted; an answer taken back is deleted). With ``sent`` (Train was pressed) they are
-    saved and marked sent; an answer already sent never changes. Returns how many were
-    written. Rejected: a value outside the allowed set, a class closed, ended or full."""
+    (upserted; with ``replace``, an answer taken back, or given for other settings, is
+    deleted: a caller that knows it only adds or changes answers saves that step). With
+    ``sent`` (Train was pressed) they are saved and marked sent; an answer already sent never
+    changes. Returns how many were written. Rejected: a value outside the allowed set, a
+    class closed, ended or full."""
     _check_run(code, student, run_no, preset, config_hash)
     for (question, scheme), answer in given.items():
         check_answer(question, scheme, answer)
@@ -428,7 +431,7 @@ def save_answers(
     with _writing(engine) as conn:
         n = _open_class(conn, code, now)
         unsent = answers.c.sent_at.is_(None)
-        if not sent:  # replaces: what is not given any more goes
+        if replace and not sent:  # what is not given any more goes
             keep = [(q, s) for q, s in given]
             stale = answers.delete().where(mine, unsent)
             if keep:

@@ -225,12 +225,16 @@ def _jobs(page: Page, run: live.Run | None) -> list[tuple[tuple, object, tuple, 
     sent = predict.sent_with(run, page)
     if sent is None:  # answering before Train: the next run's answers, replaced as they change
         given = _stored(predict.answers(page))
-        saved_before = any(w[:2] == ("answers", run_no + 1) for w in ss.get(state.PULSE_DONE, ()))
-        if not given and not saved_before:
+        last = ss.get(state.PULSE_SAVED)  # what the last save of answers held
+        if last is None or last[0] != run_no + 1:
+            last = None  # nothing of this run saved yet
+        if not given and last is None:
             return []
+        # only when an answer was taken back, or the settings changed, is there one to delete
+        replace = last is not None and (last[1] != chash or not last[2] <= given.keys())
         what = ("answers", run_no + 1, chash, frozenset(given.items()))
         args = (code, student, run_no + 1, preset, chash, given)
-        return [(what, classstore.save_answers, args, {})]
+        return [(what, classstore.save_answers, args, {"replace": replace})]
     args = (code, student, run_no, preset, chash, _stored(sent))
     jobs = [(("sent", run_no), classstore.save_answers, args, {"sent": True})]
     if run.finished and not run.result.stopped:
@@ -267,6 +271,8 @@ def sync(page: Page, run: live.Run | None, slot) -> None:
             else:
                 if ss.get(state.PULSE_NOTE) == UNAVAILABLE:
                     ss.pop(state.PULSE_NOTE)
+                if what[0] == "answers":
+                    ss[state.PULSE_SAVED] = (what[1], what[2], {q for q, _ in what[3]})
             done.add(what)
     note = ss.get(state.PULSE_NOTE)
     if note:

@@ -27,6 +27,7 @@ PULSE_TEACHER = "pulse_teacher"  # True: this session is the class's teacher (ke
 PULSE_KEY = "pulse_key"  # the teacher key of a class this session started (shown to it only)
 PULSE_STUDENT = "pulse_student"  # this session's random, anonymous student id
 PULSE_DONE = "pulse_done"  # what the database has of this session: answers, sends, grades
+PULSE_SAVED = "pulse_saved"  # (run, config hash, questions) of the last answers saved
 PULSE_NOTE = "pulse_note"  # the class's note (results unavailable, class closed, ...)
 PULSE_MISSES = "pulse_misses"  # wrong class codes or teacher keys tried in this session
 PULSE_STARTED = "pulse_started"  # how many classes this session started

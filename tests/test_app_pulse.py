@@ -190,6 +190,22 @@ def test_the_teachers_chart_counts_each_students_answer(db):
     assert bars.students.sum() == 3
 
 
+@sqlite_only
+def test_an_answer_taken_back_or_new_settings_replace_what_was_saved(db):
+    teacher = start_class()
+    code, students_q, _ = links_of(teacher)
+    given = all_answers(0)
+    ann = answer(open_link(as_query(students_q)), given)
+    (race,) = [q for q in given if q[0] == "race"]
+    ann = answer(ann, {race: None})  # the race's answer taken back (its pill clicked off)
+    assert {r.question for r in rows(db, code)} == {n for n, _ in given} - {"race"}
+    ann.session_state[state.widget("seed")] = 3  # other settings before Train
+    ann = ok(ann)
+    other = pulse.config_hash(pulse.Page(CONFIG.replace(seed=3), None, "generated"))
+    kept = rows(db, code)  # the boxes kept their answers: now for the new settings only
+    assert len(kept) == len(given) - 1 and {r.config_hash for r in kept} == {other}
+
+
 # ---------------------------------------------------------------------- security
 @sqlite_only
 def test_a_wrong_code_or_key_costs_time_and_opens_no_teachers_view(db):
