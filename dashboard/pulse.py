@@ -326,9 +326,11 @@ def start_class(page: Page) -> None:
     ss.pop(state.PULSE_NOTE, None)
 
 
-def students_link(code: str, lesson: str | dict) -> str:
-    query = urllib.parse.parse_qsl(lesson) if isinstance(lesson, str) else list(lesson.items())
-    return _base() + "?" + urllib.parse.urlencode([("class", code), *query])
+def students_link(code: str, lesson: str) -> str:
+    """``class=CODE`` and the class's lesson (its link's query)."""
+    return (
+        _base() + "?" + urllib.parse.urlencode([("class", code), *urllib.parse.parse_qsl(lesson)])
+    )
 
 
 def sidebar(page: Page) -> None:
@@ -339,7 +341,7 @@ def sidebar(page: Page) -> None:
         return
     with st.sidebar.expander("Class pulse", icon=":material/groups:", expanded=code is not None):
         if code is not None and ss.get(state.PULSE_TEACHER):
-            _teacher_box(code, page)
+            _teacher_box(code)
         elif code is not None:
             st.markdown(
                 f"You are in class **{shown_code(code)}**. Your quiz answers go to your "
@@ -363,7 +365,7 @@ def sidebar(page: Page) -> None:
             st.info(note)
 
 
-def _teacher_box(code: str, page: Page) -> None:
+def _teacher_box(code: str) -> None:
     ss = st.session_state
     st.markdown(f"Your class: **{shown_code(code)}**")
     ss.setdefault(state.PULSE_MAIN, PULSE)
@@ -372,9 +374,13 @@ def _teacher_box(code: str, page: Page) -> None:
         help="the class's answers, or the lesson as the students see it (your own answers "
         "there are not sent)",
     )  # fmt: skip
-    if page.config is not None:
+    try:
+        info = _db(classstore.find_class, code)
+    except Unavailable:
+        info = None
+    if info is not None:  # the class's own lesson (the page's settings may have changed since)
         st.caption("The students' link (quiz on):")
-        st.code(students_link(code, _lesson_query(page)), language=None, wrap_lines=True)
+        st.code(students_link(code, info.lesson), language=None, wrap_lines=True)
     key = ss.get(state.PULSE_KEY)
     if key:  # only in the session that started the class
         with st.popover("Your teacher link (private)", icon=":material/key:"):
