@@ -611,7 +611,7 @@ def export(engine: sa.Engine, code: str) -> pd.DataFrame:
 # ---------------------------------------------------------------------- guessing codes
 LOOKUP_SPACING = 0.02  # lookups let through one after another, at most 50 per second
 MISS_COST = 1.0  # a wrong code or key holds every next lookup back by this much (1 per second)
-MAX_WAIT = 20.0  # a lookup that would wait longer is refused (try again later)
+MAX_WAIT = 4.0  # a lookup that would wait longer is refused: at most 200 queued at once
 SESSION_PENALTY = 1.0  # a session's own wait after its n-th miss: this x 2**(n-1) ...
 SESSION_PENALTY_CAP = 30.0  # ... up to this
 
@@ -620,10 +620,11 @@ class Gate:
     """Meters the lookups of class codes and teacher keys on one server, so that codes cannot
     be guessed quickly: every lookup waits its turn (``LOOKUP_SPACING`` apart: a class of 60
     joining at once waits about a second), and every miss pushes all later turns back by
-    ``MISS_COST``, so wrong guesses go at about one a second however many sessions make
-    them; when the queue is ``MAX_WAIT`` long, lookups are refused. The session that missed
-    also waits its own penalty, doubling with each of its misses. Thread-safe; time is
-    injectable for tests."""
+    ``MISS_COST``; when the queue is ``MAX_WAIT`` long, lookups are refused. So guesses fired
+    all at once get at most MAX_WAIT / LOOKUP_SPACING turns (their misses are known only
+    after), and then the misses' debt holds everyone back: on average at most one wrong
+    guess a second, however many sessions make them. The session that missed also waits its
+    own penalty, doubling with each of its misses. Thread-safe; time is injectable."""
 
     def __init__(self, clock=time.monotonic) -> None:
         self._clock = clock

@@ -298,10 +298,11 @@ def test_the_gate_lets_a_class_in_quickly_and_wrong_codes_only_slowly():
     assert waits[0] == 0 and max(waits) == pytest.approx(59 * cs.LOOKUP_SPACING)
     clock.t += 10
     # misses: each holds every later lookup back by MISS_COST; the session's own penalty doubles
-    assert [gate.miss(n) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 8.0]
+    assert [gate.miss(n) for n in (1, 2, 3)] == [1.0, 2.0, 4.0]
+    assert gate.turn() == pytest.approx(3 * cs.MISS_COST)
     assert gate.miss(10) == cs.SESSION_PENALTY_CAP
-    assert gate.turn() == pytest.approx(5 * cs.MISS_COST)
-    # guessing from many sessions at once: about one wrong code a second, then refused
+    # guessing from many sessions, one after another: about one wrong code a second, then
+    # refused
     tried = 0
     while gate.turn() is not None:
         gate.miss(1)
@@ -309,3 +310,15 @@ def test_the_gate_lets_a_class_in_quickly_and_wrong_codes_only_slowly():
     assert tried <= cs.MAX_WAIT / cs.MISS_COST
     clock.t += 60  # a minute later the queue has drained
     assert gate.turn() == 0
+    # all at once (the misses known only after): a bounded burst, then a long wait
+    clock.t += 60
+    burst = 0
+    while gate.turn() is not None:
+        burst += 1
+    assert burst <= cs.MAX_WAIT / cs.LOOKUP_SPACING + 1
+    for _ in range(burst):
+        gate.miss(1)
+    clock.t += burst * cs.MISS_COST - 1
+    assert gate.turn() is None  # still refused: the burst's misses cost a second each
+    clock.t += 1.5
+    assert gate.turn() is not None
