@@ -122,9 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'database':<12} {'saves':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
           f"{'answers':>9} {'found':>7} {'tally':>6} {'wall s':>7}")  # fmt: skip
     for db in args.db:
-        cluster = None
+        cluster, folder = None, None
         if db == "sqlite":
-            url = f"sqlite:///{tempfile.mkdtemp(prefix='initdash-bench-')}/classes.sqlite"
+            folder = tempfile.TemporaryDirectory(prefix="initdash-bench-")
+            url = f"sqlite:///{folder.name}/classes.sqlite"
         elif args.pg_url:
             url = args.pg_url
         else:
@@ -142,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             engine.dispose()
             if cluster is not None:
                 cluster.remove()
+            if folder is not None:
+                folder.cleanup()
         print(f"{db:<12} {r['saves']:>6} {r['p50']:>8.1f} {r['p95']:>8.1f} {r['max']:>8.1f} "
               f"{r['expected']:>9} {r['found']:>7} {'ok' if r['tally_ok'] else 'WRONG':>6} "
               f"{r['wall']:>7.1f}")  # fmt: skip
