@@ -13,7 +13,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small matrices: one BLAS t
 
 import streamlit as st  # noqa: E402
 
-from dashboard import controls, live, page  # noqa: E402
+from dashboard import controls, live, page, pulse  # noqa: E402
 
 
 def main() -> None:
@@ -30,6 +30,9 @@ def main() -> None:
     controls.link_notes(data_msg)
     view = page.current_view()
     controls.share(inputs.config, view.name)
+    pulse.sidebar(inputs)
+    if pulse.teacher_view(inputs):  # a class's teacher: the class pulse instead of the lesson
+        return
     page.show(inputs, problems, view)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import streamlit as st
 
 import initdash
-from dashboard import links, live, state
+from dashboard import links, live, pulse, state
 from dashboard.text import escape_md
 from dashboard.views.base import ViewInput
 from initdash.config import FIELDS, TrainConfig
@@ -139,7 +139,7 @@ def init_from_link() -> None:
     if st.session_state.get(state.INITIALIZED):
         return
     query = {k: st.query_params.get_all(k) for k in st.query_params}
-    link = links.parse_query(query)
+    link = pulse.from_link(query, links.parse_query(query))  # a class link: join the class
     set_controls(link.config)
     st.session_state[state.PRESET] = link.preset or NO_PRESET
     open_preset(link.preset)
@@ -350,8 +350,9 @@ def share(config: TrainConfig | None, view: str) -> None:
     hide = st.session_state.get(state.HIDE, ())
     quiz = bool(st.session_state.get(state.QUIZ))
     query = links.to_query(
-        config, preset=preset if preset in PRESETS else None, view=view, hide=hide, quiz=quiz
-    )
+        config, preset=preset if preset in PRESETS else None, view=view, hide=hide, quiz=quiz,
+        class_code=st.session_state.get(state.PULSE_CLASS),
+    )  # fmt: skip
     current = {k: st.query_params.get_all(k) for k in st.query_params}
     keep = {k: v for k, v in current.items() if k in links.STREAMLIT_KEYS}
     if {**{k: [v] for k, v in query.items()}, **keep} != current:
