@@ -162,8 +162,8 @@ class StackedMLP:
         """True if some model's layer (forward or backward) has shrunk near subnormal range."""
         if self.flush:
             return False
-        for arr in (*ws.A, *ws.dZ):
-            peak = np.max(np.abs(arr), axis=(1, 2))
+        for arr in (*ws.A, *ws.dZ):  # max |arr| per model, without a temporary |arr|
+            peak = np.maximum(np.max(arr, axis=(1, 2)), -np.min(arr, axis=(1, 2)))
             if np.any((peak > 0) & (peak < self._trigger)):
                 self.flush = self._flush_at
                 return True
