@@ -310,8 +310,9 @@ class Trainer:
         ws = self._last_ws = net.full_pass(X, y)
         net.track(ws)
         loss = ws.loss
-        bad = ~np.isfinite(loss) | ~np.isfinite(np.add.reduce(net.dP[0], axis=(1, 2)))
-        self._diverge(bad, self.epoch)
+        ok = np.isfinite(loss) & np.isfinite(np.add.reduce(net.dP[0], axis=(1, 2)))
+        if not ok.all():
+            self._diverge(~ok, self.epoch)
         if not self.alive.all():
             dead = ~self.alive
             for g in net.grads:
