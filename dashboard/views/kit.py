@@ -224,24 +224,29 @@ def layer_x(title: str, layers) -> alt.X:
     return alt.X("layer:Q", axis=int_axis(title, layers), scale=alt.Scale(nice=False, zero=False))
 
 
-def symlog_scale(lo: float, hi: float, c: float, per_side: int, **axis) -> dict:
-    """The scale and axis of a symmetric-log position channel over [lo, hi] (constant ``c``)."""
+def symlog_scale(
+    lo: float, hi: float, c: float, per_side: int | None, start: float | None = None, **axis
+) -> dict:
+    """The scale and axis of a symmetric-log position channel over [lo, hi] (constant ``c``):
+    ticks at 0 and at the signed powers of ten from ``start`` (default ``c``) outwards, at most
+    ``per_side`` of them each side of 0 (None: every decade)."""
+    ticks = _symlog_ticks(lo, hi, c if start is None else start, per_side)
     return dict(
         scale=alt.Scale(type="symlog", constant=c, domain=[lo, hi], nice=False),
-        axis=alt.Axis(format="~r", values=_symlog_ticks(lo, hi, c, per_side), **axis),
+        axis=alt.Axis(format="~r", values=ticks, **axis),
     )
 
 
-def _symlog_ticks(lo: float, hi: float, c: float, per_side: int = 3) -> list[float]:
-    """0 and signed powers of ten between ``c`` and the domain's ends, at most ``per_side``
-    on each side of 0 (every other decade when there are more)."""
+def _symlog_ticks(lo: float, hi: float, start: float, per_side: int | None = 3) -> list[float]:
+    """0 and signed powers of ten between ``start`` and the domain's ends, at most
+    ``per_side`` on each side of 0 (every other decade when there are more; None: all)."""
     top = max(abs(lo), abs(hi))
     if not top > 0:
         return [0.0]
-    k_lo = math.ceil(math.log10(max(c, top * 1e-6)))
-    k_hi = math.floor(math.log10(top))
+    k_lo = math.ceil(math.log10(max(start, top * 1e-6)) - 1e-9)
+    k_hi = math.floor(math.log10(top) + 1e-9)
     ks = list(range(k_lo, k_hi + 1))
-    if len(ks) > per_side:  # keep the largest, then every k-th decade downwards
+    if per_side is not None and len(ks) > per_side:  # the largest, then every k-th decade down
         ks = ks[::-1][:: math.ceil(len(ks) / per_side)][::-1]
     pos = [10.0**k for k in ks]
     return [-p for p in reversed(pos) if -p >= lo] + [0.0] + [p for p in pos if p <= hi]
