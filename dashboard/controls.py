@@ -351,17 +351,35 @@ def inputs() -> tuple[ViewInput, list[str], DataNote | None]:
     for n in notes:
         st.sidebar.warning(escape_md(n))
     if config is not None:
-        timer.caption(predicted_time(config, data))
+        timer.caption(predicted_time(config, data, data_key))
     return ViewInput(config, data, data_key), problems, data_msg
 
 
-def predicted_time(config: TrainConfig, data=None) -> str:
-    """The run's predicted training time, before Train (initdash.cost)."""
-    t = initdash.cost.seconds(config, data)
-    limit = initdash.cost.CLASSROOM_SECONDS
+def predicted_time(config: TrainConfig, data=None, data_key: str = "generated") -> str:
+    """What a student will wait after Train: the run's predicted seconds of computing
+    (initdash.cost, a quiet server's) times the slowdown this server measured on its recent
+    runs (live.LiveRuns.slowdown), with the range those runs spanned; nothing when the server
+    has this run finished already."""
+    if live.is_finished(config, data_key):
+        return (
+            ":material/timer: Train shows this server's finished run of these exact settings "
+            "at once (no training)"
+        )
+    t = max(initdash.cost.seconds(config, data), 0.1)
+    limit = f"the limit is {initdash.cost.duration(initdash.cost.CLASSROOM_SECONDS)} of computing"
+    slow = live.live_runs().slowdown()
+    if slow is None:
+        return (
+            f":material/timer: Train takes about **{initdash.cost.duration(t)}** on a quiet "
+            f"server ({limit} per run)"
+        )
+    wait = initdash.cost.duration
+    spread = f" ({wait(t * slow.low)} to {wait(t * slow.high)})"
+    runs = f"the last {slow.runs} runs" if slow.runs > 1 else "the last run"
     return (
-        f":material/timer: Train takes about **{initdash.cost.duration(max(t, 0.1))}** of "
-        f"training on this server (the limit is {initdash.cost.duration(limit)} per run)"
+        f":material/timer: Train takes about **{wait(t * slow.factor)}** on this server now"
+        f"{spread if wait(t * slow.low) != wait(t * slow.high) else ''}: {wait(t)} of "
+        f"computing times {slow.factor:.1f}, the slowdown of {runs} here ({limit} per run)"
     )
 
 
