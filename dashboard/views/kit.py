@@ -106,6 +106,36 @@ def labels_among(schemes: Sequence[str], among) -> str:
     return ", ".join(SCHEMES[s].label for s in schemes if s in among)
 
 
+def coincide_note(df: pd.DataFrame, x: Sequence[str], value: str, where: str) -> str:
+    """A note naming the schemes whose lines coincide, computed from the table: the same
+    ``value`` at every ``x`` (e.g. epoch and layer; NaN where the other has NaN), so one line
+    hides the other (e.g. "Zeros and Constant coincide: the same value at every epoch, one
+    line under the other"; ``where``: "at every epoch"); '' if none do."""
+    keys = [*x, "scheme"]
+    if df.empty or df["scheme"].nunique() < 2 or df.duplicated(keys).any():
+        return ""
+    wide = df.set_index(keys)[value].unstack("scheme")
+    order = [str(s) for s in pd.unique(df["scheme"])]
+    groups: list[list[str]] = []
+    for s in order:
+        col = wide[s].to_numpy(dtype=float)
+        for g in groups:
+            if np.array_equal(col, wide[g[0]].to_numpy(dtype=float), equal_nan=True):
+                g.append(s)
+                break
+        else:
+            groups.append([s])
+    same = [g for g in groups if len(g) > 1]
+    if not same:
+        return ""
+    names = "; ".join(_and(scheme_labels(g)) for g in same)
+    return f"{names} coincide: the same value {where}, their lines lie on top of each other"
+
+
+def _and(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def check_choice(name: str, value: str, allowed) -> None:
     if value not in allowed:
         raise ValueError(f"{name} = {value!r} is not allowed; use one of: {', '.join(allowed)}")
