@@ -13,7 +13,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small matrices: one BLAS t
 
 import streamlit as st  # noqa: E402
 
-from dashboard import controls, live, page  # noqa: E402
+from dashboard import access, controls, live, page  # noqa: E402
 
 
 def main() -> None:
@@ -30,7 +30,9 @@ def main() -> None:
     controls.link_notes(data_msg)
     view = page.current_view()
     controls.share(inputs.config, view.name)
+    access.styles()
     page.show(inputs, problems, view)
+    access.keyboard()
 
 
 if __name__ == "__main__":

@@ -338,7 +338,7 @@ def inputs() -> tuple[ViewInput, list[str], DataNote | None]:
     about the user's data."""
     init_from_link()
     hidden = tuple(st.session_state.get(state.HIDE, ()))
-    st.sidebar.title(":material/tune: initdash")
+    st.sidebar.title("initdash", icon=":material/tune:")
     st.sidebar.caption("Weight initialization, trained side by side")
     preset_box(hidden)
     timer = st.sidebar.empty()  # the predicted time, on the first screen (filled below)
@@ -362,22 +362,20 @@ def predicted_time(config: TrainConfig, data=None, data_key: str = "generated") 
     has this run finished already."""
     if live.is_finished(config, data_key):
         return (
-            ":material/timer: Train shows this server's finished run of these exact settings "
-            "at once (no training)"
+            "Train shows this server's finished run of these exact settings at once (no training)"
         )
     t = max(initdash.cost.seconds(config, data), 0.1)
     limit = f"the limit is {initdash.cost.duration(initdash.cost.CLASSROOM_SECONDS)} of computing"
     slow = live.live_runs().slowdown()
     if slow is None:
         return (
-            f":material/timer: Train takes about **{initdash.cost.duration(t)}** on a quiet "
-            f"server ({limit} per run)"
+            f"Train takes about **{initdash.cost.duration(t)}** on a quiet server ({limit} per run)"
         )
     wait = initdash.cost.duration
     spread = f" ({wait(t * slow.low)} to {wait(t * slow.high)})"
     runs = f"the last {slow.runs} runs" if slow.runs > 1 else "the last run"
     return (
-        f":material/timer: Train takes about **{wait(t * slow.factor)}** on this server now"
+        f"Train takes about **{wait(t * slow.factor)}** on this server now"
         f"{spread if wait(t * slow.low) != wait(t * slow.high) else ''}: {wait(t)} of "
         f"computing times {slow.factor:.1f}, the slowdown of {runs} here ({limit} per run)"
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -25,7 +24,7 @@ from dashboard.views import (
     flow_charts,
     weights_charts,
 )
-from dashboard.views.kit import MAX_ROWS, SCHEME, SCHEME_COLORS, scheme_scale
+from dashboard.views.kit import MAX_ROWS, SCHEME, SCHEME_COLORS, scheme_scale, walk
 from initdash import SCHEMES, TrainConfig
 from tests.harness import python_c
 
@@ -119,17 +118,6 @@ def strict(chart) -> dict:
         raise ValueError(f"non-standard JSON constant {token}")
 
     return json.loads(chart.to_json(), parse_constant=reject)
-
-
-def walk(node) -> Iterator[dict]:
-    """Every dict in the spec, depth first."""
-    if isinstance(node, dict):
-        yield node
-        for v in node.values():
-            yield from walk(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from walk(v)
 
 
 def encodings(spec: dict, channel: str) -> list[dict]:

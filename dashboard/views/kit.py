@@ -337,6 +337,68 @@ def style(chart, title: str | alt.Title, notes: Sequence[str] = (), **props):
     return set_props(chart, title=title, config=STYLE, **props)
 
 
+MARK_KINDS = (  # a chart's kind, as a text alternative names it: the first mark type found
+    ("line", "line chart"), ("area", "band chart"), ("rect", "bar chart"),
+    ("circle", "dot chart"), ("point", "dot chart"), ("text", "text"),
+)  # fmt: skip
+
+
+def describe(spec: dict) -> str:
+    """A text alternative for a chart, from its Vega-Lite spec (a dict): its title, what kind
+    of chart it is and what it draws against what, the schemes it shows, and its notes (the
+    subtitle). The browser reads the spec's ``description`` out as the chart's name."""
+    title, notes = spec.get("title"), []
+    if isinstance(title, dict):
+        sub = title.get("subtitle", [])
+        notes = [sub] if isinstance(sub, str) else list(sub)
+        title = title.get("text", "")
+    title = " ".join(title) if isinstance(title, list) else str(title or "Chart")
+    marks, axes, schemes, shades = set(), {"x": [], "y": []}, [], False
+    labels = {s.label for s in SCHEMES.values()}
+    for d in walk(spec):
+        mark = d.get("mark")
+        if mark is not None:
+            marks.add(mark.get("type") if isinstance(mark, dict) else mark)
+        color = d.get("encoding", {}).get("color")
+        shades |= isinstance(color, dict) and color.get("type") == "quantitative"
+        head = d.get("title")
+        head = head.get("text") if isinstance(head, dict) else head
+        if isinstance(head, str) and head in labels and head not in schemes:
+            schemes.append(head)  # a panel headed by a scheme's name
+        for channel, found in axes.items():
+            enc = d.get("encoding", {}).get(channel)
+            name = (
+                enc.get("title", enc.get("axis", {}).get("title"))
+                if isinstance(enc, dict)
+                else None
+            )
+            if isinstance(name, str) and name not in found:
+                found.append(name)
+        if d.get("field") == SCHEME:
+            names = d.get("sort") if isinstance(d.get("sort"), list) else None
+            names = names or d.get("scale", {}).get("domain")
+            schemes += [n for n in names or () if isinstance(n, str) and n not in schemes]
+    kind = next((k for m, k in MARK_KINDS if m in marks), "chart")
+    kind = "heatmap" if kind == "bar chart" and shades else kind  # cells coloured by a number
+    text = f"{title}: {kind}"
+    if axes["y"] and axes["x"]:
+        text += f" of {' and '.join(axes['y'])} against {' and '.join(axes['x'])}"
+    if schemes:
+        text += f", for {_and(schemes)}"
+    return ". ".join([text, *notes]) + "."
+
+
+def walk(node):
+    """Every dict in a (Vega-Lite) spec, depth first."""
+    if isinstance(node, dict):
+        yield node
+        for v in node.values():
+            yield from walk(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from walk(v)
+
+
 def set_props(chart, **props):
     """``chart.properties(**props)`` set in place: ``properties()`` (and ``configure_*``) copy
     the chart and deep-copy every sub-chart, which was most of a faceted chart's build."""

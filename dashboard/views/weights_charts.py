@@ -218,8 +218,14 @@ def scheme_weights(
     bars = base.mark_rect(color=kit.SCHEME_COLORS[scheme], opacity=0.85)
     layers = [ghost, bars.transform_filter(alt.datum.state == "now"), _std_text("now")]
     chart = alt.layer(*layers, data=table)
-    title = alt.Title(SCHEMES[scheme].label, color=kit.SCHEME_COLORS[scheme], fontSize=15)
-    return kit.style(chart, title, height=height)
+    label = SCHEMES[scheme].label
+    title = alt.Title(label, color=kit.SCHEME_COLORS[scheme], fontSize=15)
+    axis = "its own linear axis" if c is None else "a symmetric-log axis shared by the schemes"
+    about = (
+        f"{label}: histogram of the layer's weights now (bars) and at initialization (grey "
+        f"outline), on {axis} from {lo:g} to {hi:g}; the std of the weights is printed above it."
+    )
+    return kit.style(chart, title, height=height, description=about)
 
 
 def _layer_name(layer: int, d: pd.DataFrame, dims: Sequence[int] | None) -> str:
