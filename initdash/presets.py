@@ -18,6 +18,16 @@ from .config import TrainConfig
 from .lessons import LAST, Action, Ask, Step, act, step
 
 
+def loss_step(text: str, *schemes: str, action: Action | None = None) -> Step:
+    """A step on the loss curves, at the run's last epoch."""
+    return step(text, "curves", LAST, action, metric="loss", schemes=schemes)
+
+
+def signal_step(text: str, measure: str, *schemes: str, action: Action | None = None) -> Step:
+    """A step on the signal flow at epoch 0, with one of its measures."""
+    return step(text, "signal", 0, action, measure=measure, schemes=schemes)
+
+
 @dataclass(frozen=True)
 class Preset:
     name: str
@@ -112,14 +122,11 @@ PRESETS: dict[str, Preset] = {
                     LAST,
                     schemes=("zeros", "constant", "xavier_normal"),
                 ),
-                step(
+                loss_step(
                     """Clones can still learn: Constant's loss falls to less than half of where
                     it started. But they learn in lockstep, so its 8 neurons do the work of
                     1.""",
-                    "curves",
-                    LAST,
-                    metric="loss",
-                    schemes=("constant",),
+                    "constant",
                 ),
                 step(
                     """With all-zero weights a tanh unit outputs tanh(0) = 0 and passes no
@@ -146,51 +153,43 @@ PRESETS: dict[str, Preset] = {
             title="2. Small vs large random weights (5 layers)",
             settings=dict(schemes=("random_small", "random_large", "xavier_normal"), **FIVE_LAYERS),
             steps=(
-                step(
+                signal_step(
                     """Both random schemes break symmetry; their scale is what differs. At epoch
                     0, N(0,1) x 0.01 multiplies the spread of the activations by about 0.06 per
                     layer (0.01 x sqrt(32)), so layer 5's spread is 1/100,000 of layer 1's.
                     Xavier keeps it within a factor of 3 from the first layer to the last.""",
-                    "signal",
-                    0,
-                    measure="act_std",
-                    schemes=("random_small", "xavier_normal"),
+                    "act_std",
+                    "random_small",
+                    "xavier_normal",
                 ),
-                step(
+                signal_step(
                     """Backwards it is the same story. With x0.01 the backprop signal reaching
                     layer 1 is under a millionth of the output's (vanishing), so its loss sits
                     at ln 2 = 0.693: no learning. With x10 it is amplified over 100-fold
                     (exploding).""",
-                    "signal",
-                    0,
-                    measure="backprop_signal",
-                    schemes=("random_small", "random_large"),
+                    "backprop_signal",
+                    "random_small",
+                    "random_large",
                 ),
-                step(
+                signal_step(
                     """x10 also puts over 90% of the tanh outputs on their flat tails, and its
                     loss starts above 10: confident, wrong answers.""",
-                    "signal",
-                    0,
-                    measure="saturated_fraction",
-                    schemes=("random_large",),
+                    "saturated_fraction",
+                    "random_large",
                 ),
-                step(
+                loss_step(
                     """During training x10's loss climbs back to over twice its lowest
                     (unstable), while Xavier's falls steadily.""",
-                    "curves",
-                    LAST,
-                    metric="loss",
-                    schemes=("random_large", "xavier_normal"),
+                    "random_large",
+                    "xavier_normal",
                 ),
-                step(
+                signal_step(
                     """Is x10 just too large? Train with x1: about half of the outputs still
                     start saturated, but layer 1 now gets 4 to 25 times the output's signal and
                     the net learns (90% or more on the test set).""",
-                    "signal",
-                    0,
-                    measure="backprop_signal",
+                    "backprop_signal",
+                    "random_large",
                     action=act("Train with x1", large_scale=1.0),
-                    schemes=("random_large",),
                 ),
                 step(
                     """The deep-signal lab shows the same at initialization, 20 layers deep:
@@ -218,44 +217,37 @@ PRESETS: dict[str, Preset] = {
                 epochs=500,
             ),
             steps=(
-                step(
+                loss_step(
                     """He et al. (2015): a deep ReLU net with Xavier's variance stalls; the same
                     net with He's variance (twice as large, because ReLU zeroes half the signal)
                     trains. Xavier's loss never gets 10% below ln 2 = 0.693 (no learning); He's
                     falls below 0.5.""",
-                    "curves",
-                    LAST,
-                    metric="loss",
-                    schemes=("xavier_normal", "he_normal"),
+                    "xavier_normal",
+                    "he_normal",
                 ),
-                step(
+                signal_step(
                     """At epoch 0, Xavier's activations shrink by about 1/sqrt(2) per layer
                     (0.6 to 0.8), so layer 20's spread is under 1/100 of layer 1's. He's spread
                     wanders (the layers are narrow) but stays within a factor of 20 of layer
                     1's.""",
-                    "signal",
-                    0,
-                    measure="act_std",
-                    schemes=("xavier_normal", "he_normal"),
+                    "act_std",
+                    "xavier_normal",
+                    "he_normal",
                 ),
-                step(
+                signal_step(
                     """Backwards, Xavier's layer 1 gets under 1/1000 of the output's signal
                     (vanishing); He's gets over 1/50 (healthy).""",
-                    "signal",
-                    0,
-                    measure="backprop_signal",
-                    schemes=("xavier_normal", "he_normal"),
+                    "backprop_signal",
+                    "xavier_normal",
+                    "he_normal",
                 ),
-                step(
+                loss_step(
                     """Train with tanh: now both learn, because tanh does not zero half of the
                     signal, and Xavier's first layer gets a healthy share again. He still learns
                     faster (its loss ends lower): in nets this shallow its larger variance keeps
                     more of tanh's spread.""",
-                    "curves",
-                    LAST,
-                    metric="loss",
+                    "xavier_normal",
                     action=act("Train with tanh", activation="tanh"),
-                    schemes=("xavier_normal",),
                 ),
                 step(
                     """A tempting first experiment fails for another reason: ReLU with 10 layers
@@ -294,50 +286,40 @@ PRESETS: dict[str, Preset] = {
                 epochs=2000,
             ),
             steps=(
-                step(
+                signal_step(
                     """Sigmoid with weights x10: over 70% of the hidden outputs start on a flat
                     tail, where the slope is under 5% of its peak, and the loss starts at over
                     twice ln 2 = 0.693: confident, wrong answers.""",
-                    "signal",
-                    0,
-                    measure="saturated_fraction",
-                    schemes=("random_large",),
+                    "saturated_fraction",
+                    "random_large",
                 ),
-                step(
+                signal_step(
                     """Yet the gradient does not vanish. The few units still on their slope pass
                     the error back multiplied by the large weights: layer 1 gets between half and
                     5 times the output's backprop signal, over 50 times Xavier's share.""",
-                    "signal",
-                    0,
-                    measure="backprop_signal",
-                    schemes=("random_large", "xavier_normal"),
+                    "backprop_signal",
+                    "random_large",
+                    "xavier_normal",
                 ),
-                step(
+                loss_step(
                     """And x10 learns: its loss falls well below where it started, and it ends
                     with over 75% of the test set right. Saturation is a risk, not a verdict:
                     read the saturated share and the signal side by side.""",
-                    "curves",
-                    LAST,
-                    metric="loss",
-                    schemes=("random_large",),
+                    "random_large",
                 ),
-                step(
+                signal_step(
                     """Tiny weights keep every unit near 0.5, where the slope is at most 0.25:
                     through 3 layers the signal reaching layer 1 falls under a millionth of the
                     output's, and nothing is learned.""",
-                    "signal",
-                    0,
-                    measure="backprop_signal",
-                    schemes=("random_small",),
+                    "backprop_signal",
+                    "random_small",
                 ),
-                step(
+                signal_step(
                     """Xavier's backprop signal shrinks over 2-fold at every sigmoid layer, yet
                     with 3 layers its layer 1 still gets over 1/1000 of the output's: healthy by
                     the quiz's rule.""",
-                    "signal",
-                    0,
-                    measure="backprop_signal",
-                    schemes=("xavier_normal",),
+                    "backprop_signal",
+                    "xavier_normal",
                 ),
                 step(
                     """Deeper, it vanishes: in the deep-signal lab, 10 sigmoid layers leave
@@ -365,45 +347,37 @@ PRESETS: dict[str, Preset] = {
                     "tldr",
                     LAST,
                 ),
-                step(
+                signal_step(
                     """**Risk of a vanishing gradient**: Zeros passes exactly 0 back to layer 1
                     (blocked: its problem is symmetry, not depth). Random small is healthy: one
                     layer is too shallow for its signal to vanish.""",
-                    "signal",
-                    0,
-                    measure="backprop_signal",
-                    schemes=("zeros", "random_small"),
+                    "backprop_signal",
+                    "zeros",
+                    "random_small",
                 ),
-                step(
+                signal_step(
                     """Random large starts with most of its tanh outputs saturated, the lesson's
                     risk, and a loss over 4 times ln 2. Yet the signal that reaches its layer 1
                     is not small: between half and 5 times the output's.""",
-                    "signal",
-                    0,
-                    measure="saturated_fraction",
-                    schemes=("random_large",),
+                    "saturated_fraction",
+                    "random_large",
                 ),
-                step(
+                loss_step(
                     """**Outcome**: Zeros' neurons stay the same; Random small descends steadily.
                     Random large's loss climbs back to over twice its lowest (unstable) on most
                     seeds at this large step, not on all: train seed 28 and its loss does not
                     climb back.""",
-                    "curves",
-                    LAST,
-                    metric="loss",
+                    "random_large",
                     action=act("Train seed 28", seed=28),
-                    schemes=("random_large",),
                 ),
-                step(
+                signal_step(
                     """With a second hidden layer of 16, the signal reaching Random small's
                     first layer drops over 10-fold, under 1/1000 of the output's
                     (vanishing), and its loss takes 5 times as many epochs to get going. Small
                     is safer, not safe.""",
-                    "signal",
-                    0,
-                    measure="backprop_signal",
+                    "backprop_signal",
+                    "random_small",
                     action=act("Train with two hidden layers", hidden=(16, 16)),
-                    schemes=("random_small",),
                 ),
             ),
             asks=(
@@ -419,45 +393,35 @@ PRESETS: dict[str, Preset] = {
                 schemes=("zeros", "random_small", "random_large"), batchnorm=True, **FIVE_LAYERS
             ),
             steps=(
-                step(
+                loss_step(
                     """The 5-layer tanh net of lesson 2, now with **BatchNorm** after every
                     hidden layer: each unit's weighted sum is normalized over the batch, then
                     scaled and shifted by two learned numbers. Random small x0.01 now learns:
                     its loss gets below 0.15 and it ends with 90% or more test accuracy.""",
-                    "curves",
-                    LAST,
-                    metric="loss",
-                    schemes=("random_small",),
+                    "random_small",
                 ),
-                step(
+                signal_step(
                     """At epoch 0, x0.01's fifth layer keeps its spread within 20% of the
                     first's (without BatchNorm: 1/100,000), and layer 1 gets 2 to 20 times the
                     output's backprop signal (without: under a millionth). Train without
                     BatchNorm and x0.01 sits at ln 2 = 0.693 again.""",
-                    "signal",
-                    0,
-                    measure="backprop_signal",
+                    "backprop_signal",
+                    "random_small",
                     action=act("Train without BatchNorm", batchnorm=False),
-                    schemes=("random_small",),
                 ),
-                step(
+                signal_step(
                     """x10 starts with under 1% of its outputs saturated (over 90% without
                     BatchNorm) and reaches a loss under 0.05. It still starts above 2: the output
                     layer is not normalized.""",
-                    "signal",
-                    0,
-                    measure="saturated_fraction",
-                    schemes=("random_large",),
+                    "saturated_fraction",
+                    "random_large",
                 ),
-                step(
+                loss_step(
                     """BatchNorm rescues the signal, not a smooth ride: after epoch 100, x0.01's
                     loss climbs back to over twice its lowest. A smaller step does not stop it:
                     train with a step 5 times smaller and it still climbs back.""",
-                    "curves",
-                    LAST,
-                    metric="loss",
+                    "random_small",
                     action=act("Train at step 0.01", lr=0.01),
-                    schemes=("random_small",),
                 ),
                 step(
                     """Zeros still fails, with BatchNorm or without: its loss stays at ln 2 and

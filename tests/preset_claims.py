@@ -250,6 +250,12 @@ def _ten_relu(seed: int, lr: float) -> pd.DataFrame:
     return summary("xavier_vs_he", seed, **TEN_RELU, lr=lr)
 
 
+def _verdicts(preset: str, seed: int, column: str, **want: str) -> bool:
+    """Each named scheme's summary ``column`` says what ``want`` says."""
+    row = summary(preset, seed)[column]
+    return all(row.loc[scheme] == word for scheme, word in want.items())
+
+
 def _learns(row) -> bool:
     return bool(row.first_cut_epoch >= 0)
 
@@ -335,15 +341,13 @@ SMALL_VS_LARGE_CLAIMS = (
     ),
     Claim(
         "small_vs_large",
-        "x0.01: the fifth layer's spread is 1/100,000 of the first's (1e-6 to 1e-4)",
-        lambda s: 1e-6 < _spread_ratio(run("small_vs_large", s), "random_small") < 1e-4,
+        "layer 5's spread over layer 1's: x0.01's 1/100,000 (1e-6 to 1e-4), Xavier's within a "
+        "factor of 3",
+        lambda s: (
+            1e-6 < _spread_ratio(run("small_vs_large", s), "random_small") < 1e-4
+            and 1 / 3 < _spread_ratio(run("small_vs_large", s), "xavier_normal") < 3
+        ),
         quote="layer 5's spread is 1/100,000 of layer 1's",
-    ),
-    Claim(
-        "small_vs_large",
-        "Xavier keeps the spread within a factor of 3",
-        lambda s: 1 / 3 < _spread_ratio(run("small_vs_large", s), "xavier_normal") < 3,
-        quote="Xavier keeps it within a factor of 3",
     ),
     Claim(
         "small_vs_large",
@@ -444,15 +448,12 @@ XAVIER_VS_HE_CLAIMS = (
     ),
     Claim(
         "xavier_vs_he",
-        "layer 20's spread under 1/100 of layer 1's (Xavier)",
-        lambda s: _spread_ratio(run("xavier_vs_he", s), "xavier_normal") < 1 / 100,
+        "layer 20's spread over layer 1's: Xavier's under 1/100, He's within a factor of 20",
+        lambda s: (
+            _spread_ratio(run("xavier_vs_he", s), "xavier_normal") < 1 / 100
+            and 1 / 20 < _spread_ratio(run("xavier_vs_he", s), "he_normal") < 20
+        ),
         quote="layer 20's spread is under 1/100 of layer 1's",
-    ),
-    Claim(
-        "xavier_vs_he",
-        "He's spread stays within a factor of 20 of layer 1's",
-        lambda s: 1 / 20 < _spread_ratio(run("xavier_vs_he", s), "he_normal") < 20,
-        quote="stays within a factor of 20 of layer 1's",
     ),
     Claim(
         "xavier_vs_he",
@@ -795,9 +796,8 @@ SEED_TABLE_CLAIMS = (
         "seed_table",
         "Zeros passes exactly 0 back (blocked); Random small healthy, no risk",
         lambda s: (
-            _row("seed_table", s, "zeros").gradient == "blocked"
-            and _row("seed_table", s, "random_small").gradient == "healthy"
-            and _row("seed_table", s, "random_small").gradient_risk == "none"
+            _verdicts("seed_table", s, "gradient", zeros="blocked", random_small="healthy")
+            and _verdicts("seed_table", s, "gradient_risk", random_small="none")
         ),
         quote="Zeros passes exactly 0 back to layer 1",
     ),
@@ -816,9 +816,8 @@ SEED_TABLE_CLAIMS = (
     Claim(
         "seed_table",
         "outcome: Zeros all neurons same, Random small stable",
-        lambda s: (
-            _row("seed_table", s, "zeros").outcome == "all neurons same"
-            and _row("seed_table", s, "random_small").outcome == "stable"
+        lambda s: _verdicts(
+            "seed_table", s, "outcome", zeros="all neurons same", random_small="stable"
         ),
         quote="Random small descends steadily",
     ),
@@ -1182,59 +1181,43 @@ PAGE_CLAIMS = (
 
 # ---------------------------------------------------------------------- the quiz
 # Each lesson's questions (quiz.questions_for on its own settings) and the answer its steps
-# teach: the run must grade that answer right.
+# teach: the run must grade that answer right. "question: scheme=answer, ...; question: ..."
+def answers(table: str) -> dict[tuple[str, str | None], str]:
+    out = {}
+    for part in table.split(";"):
+        question, pairs = part.split(":")
+        for pair in pairs.split(","):
+            scheme, answer = pair.split("=")
+            out[(question.strip(), scheme.strip())] = answer.strip()
+    return out
+
+
 QUIZ_ANSWERS: dict[str, dict[tuple[str, str | None], str]] = {
-    FIRST_PAGE: {
-        ("clones", "zeros"): "yes",
-        ("clones", "xavier_normal"): "no",
-        ("learns", "zeros"): "no",
-        ("learns", "random_small"): "yes",
-    },
-    "clones": {
-        ("clones", "zeros"): "yes",
-        ("clones", "constant"): "yes",
-        ("clones", "xavier_normal"): "no",
-        ("learns", "zeros"): "no",
-        ("learns", "constant"): "yes",
-        ("learns", "xavier_normal"): "yes",
-    },
-    "small_vs_large": {
-        ("gradient", "random_small"): "vanish",
-        ("gradient", "random_large"): "explode",
-        ("gradient", "xavier_normal"): "stay healthy",
-        ("unstable", "random_large"): "yes",
-        ("unstable", "xavier_normal"): "no",
-    },
-    "xavier_vs_he": {
-        ("gradient", "xavier_normal"): "vanish",
-        ("gradient", "he_normal"): "stay healthy",
-        ("learns", "xavier_normal"): "no",
-        ("learns", "he_normal"): "yes",
-    },
-    "saturation": {
-        ("saturated", "random_small"): "no",
-        ("saturated", "random_large"): "yes",
-        ("saturated", "xavier_normal"): "no",
-        ("gradient", "random_small"): "vanish",
-        ("gradient", "random_large"): "stay healthy",
-        ("gradient", "xavier_normal"): "stay healthy",
-    },
-    "seed_table": {
-        ("clones", "zeros"): "yes",
-        ("clones", "random_small"): "no",
-        ("saturated", "random_large"): "yes",
-        ("saturated", "random_small"): "no",
-        ("learns", "zeros"): "no",
-        ("learns", "random_small"): "yes",
-        ("learns", "random_large"): "yes",
-    },
-    "batchnorm": {
-        ("learns", "zeros"): "no",
-        ("learns", "random_small"): "yes",
-        ("learns", "random_large"): "yes",
-        ("clones", "zeros"): "yes",
-        ("unstable", "random_small"): "yes",
-    },
+    FIRST_PAGE: answers("clones: zeros=yes, xavier_normal=no; learns: zeros=no, random_small=yes"),
+    "clones": answers(
+        "clones: zeros=yes, constant=yes, xavier_normal=no; "
+        "learns: zeros=no, constant=yes, xavier_normal=yes"
+    ),
+    "small_vs_large": answers(
+        "gradient: random_small=vanish, random_large=explode, xavier_normal=stay healthy; "
+        "unstable: random_large=yes, xavier_normal=no"
+    ),
+    "xavier_vs_he": answers(
+        "gradient: xavier_normal=vanish, he_normal=stay healthy; "
+        "learns: xavier_normal=no, he_normal=yes"
+    ),
+    "saturation": answers(
+        "saturated: random_small=no, random_large=yes, xavier_normal=no; "
+        "gradient: random_small=vanish, random_large=stay healthy, xavier_normal=stay healthy"
+    ),
+    "seed_table": answers(
+        "clones: zeros=yes, random_small=no; saturated: random_large=yes, random_small=no; "
+        "learns: zeros=no, random_small=yes, random_large=yes"
+    ),
+    "batchnorm": answers(
+        "learns: zeros=no, random_small=yes, random_large=yes; clones: zeros=yes; "
+        "unstable: random_small=yes"
+    ),
 }
 
 
