@@ -19,7 +19,7 @@ from typing import Any
 import streamlit as st
 
 import initdash
-from dashboard import links, live, pulse, state
+from dashboard import links, live, pulse, state, steps
 from dashboard.text import escape_md
 from dashboard.views.base import ViewInput
 from initdash.config import FIELDS, TrainConfig
@@ -123,12 +123,12 @@ def set_controls(config: TrainConfig) -> None:
     st.session_state[state.WIDTHS] = "" if uniform else ",".join(map(str, hidden))
 
 
-def open_preset(name: str | None) -> None:
-    """A preset's view, and its deep-signal lab settings (Preset.deep), become the page's."""
+def open_preset(name: str | None, step: int = 1) -> None:
+    """A preset's (or the first page's) lesson opens at ``step``: its view and options
+    (dashboard.steps), and the preset's deep-signal lab settings (Preset.deep)."""
+    steps.open_step(steps.lesson_of(name), step)
     if name not in PRESETS:
         return
-    st.session_state[state.VIEW] = PRESETS[name].view
-    st.session_state.pop(state.VIEW_TAB, None)
     for setting, key in (("activation", state.DEEP_ACTIVATION), ("depth", state.DEEP_DEPTH)):
         if setting in PRESETS[name].deep:
             st.session_state[key] = PRESETS[name].deep[setting]
@@ -142,11 +142,12 @@ def init_from_link() -> None:
     link = pulse.from_link(query, links.parse_query(query))  # a class link: join the class
     set_controls(link.config)
     st.session_state[state.PRESET] = link.preset or NO_PRESET
-    open_preset(link.preset)
+    open_preset(link.preset, link.step)
     st.session_state[state.VIEW] = link.view
     st.session_state.pop(state.VIEW_TAB, None)
     st.session_state[state.HIDE] = link.hide
     st.session_state[state.QUIZ] = link.quiz
+    st.session_state[state.QUIZ_LINK] = link.quiz  # the teacher's: no toggle for the student
     st.session_state[state.LINK_WARNINGS] = link.warnings
     st.session_state[state.INITIALIZED] = True
 
@@ -156,7 +157,7 @@ def apply_preset() -> None:
     name = st.session_state.get(state.PRESET)
     if name in PRESETS:
         set_controls(PRESETS[name].config())
-        open_preset(name)
+    open_preset(name)
 
 
 # ---------------------------------------------------------------------- drawing
@@ -240,9 +241,12 @@ def sidebar(hidden_sections: tuple[str, ...]) -> tuple[dict, list[str]]:
 
 
 def preset_box(hidden: tuple[str, ...]) -> None:
-    name = st.session_state.get(state.PRESET)
-    if "presets" not in hidden:
-        name = st.sidebar.selectbox(
+    """The lesson presets and the quiz toggle. A quiz link's student sees neither until the
+    quiz is graded (the titles hint at answers; the mode is the teacher's). The lessons'
+    steps are in the main area (dashboard.steps)."""
+    quiz_link = st.session_state.get(state.QUIZ_LINK)
+    if "presets" not in hidden and not (quiz_link and not steps.graded()):
+        st.sidebar.selectbox(
             "Lesson preset",
             [NO_PRESET, *PRESETS],
             format_func=lambda k: PRESETS[k].title if k in PRESETS else "none: my own settings",
@@ -250,6 +254,7 @@ def preset_box(hidden: tuple[str, ...]) -> None:
             on_change=apply_preset,
             help="a ready-made lesson: sets every control and opens the view to watch",
         )
+    if "presets" not in hidden and not quiz_link:
         st.sidebar.toggle(
             "Predict, then observe",
             key=state.QUIZ,
@@ -257,10 +262,6 @@ def preset_box(hidden: tuple[str, ...]) -> None:
             "the run each answer is graded by what the run measured",
             persist_state="session",
         )
-    if name in PRESETS:
-        with st.sidebar.container(border=True):
-            st.markdown(f"**{PRESETS[name].title}**")
-            st.markdown(PRESETS[name].narrative)
 
 
 @dataclass(frozen=True)
@@ -389,9 +390,10 @@ def share(config: TrainConfig | None, view: str) -> None:
     preset = st.session_state.get(state.PRESET)
     hide = st.session_state.get(state.HIDE, ())
     quiz = bool(st.session_state.get(state.QUIZ))
+    step = steps.step_no(steps.current())
     query = links.to_query(
         config, preset=preset if preset in PRESETS else None, view=view, hide=hide, quiz=quiz,
-        class_code=st.session_state.get(state.PULSE_CLASS),
+        step=step, class_code=st.session_state.get(state.PULSE_CLASS),
     )  # fmt: skip
     current = {k: st.query_params.get_all(k) for k in st.query_params}
     keep = {k: v for k, v in current.items() if k in links.STREAMLIT_KEYS}
