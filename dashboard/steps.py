@@ -173,13 +173,14 @@ def pointed(schemes: tuple[str, ...], trained: tuple[str, ...]) -> str:
     return "Look at " + ", ".join(names) if names else ""
 
 
-def draw(inp: ViewInput, run: live.Run | None, train: Callable, configure: Callable) -> None:
+def draw(inp: ViewInput, run: live.Run | None, train: Callable, configure: Callable):
     """The open step in a box: the lesson and "step k of n" with Back and Next, the text, the
     schemes it points at, "Press Train" when it reads a run not trained yet, its "Try this"
-    button; or, when the settings are not the lesson's, a way back to them."""
+    button and the run's note (:func:`run_note`, whose slot it returns, None without a step);
+    or, when the settings are not the lesson's, a way back to them."""
     lesson = current()
     if lesson is START and not fits(lesson, inp.config):
-        return  # the teacher's own settings: no lesson to follow
+        return None  # the teacher's own settings: no lesson to follow
     with st.container(border=True, key="lesson_step"):
         if not fits(lesson, inp.config):
             st.markdown(
@@ -188,7 +189,7 @@ def draw(inp: ViewInput, run: live.Run | None, train: Callable, configure: Calla
             )
             st.button("Back to the lesson's settings", key="step_reset", icon=":material/undo:",
                       on_click=_back_to, args=(lesson, configure))  # fmt: skip
-            return
+            return None
         k, n = step_no(lesson), len(lesson.steps)
         step = lesson.steps[k - 1]
         head = st.container(horizontal=True, vertical_alignment="center", key="step_head")
@@ -202,7 +203,10 @@ def draw(inp: ViewInput, run: live.Run | None, train: Callable, configure: Calla
         look = pointed(step.scene.schemes, trained)
         finished = run is not None and run.finished and run.config == inp.config
         if needs_run(step.scene) and not finished:
-            look = (look + ". " if look else "") + "Press **Train** first: this step reads the run."
+            training = run is not None and not run.finished and run.config == inp.config
+            wait = ("Training: this step reads the run when it ends." if training
+                    else "Press **Train** first: this step reads the run.")  # fmt: skip
+            look = (look + ". " if look else "") + wait
         if look:
             st.markdown(look, unsafe_allow_html=True)
         if step.action is not None:
@@ -210,16 +214,18 @@ def draw(inp: ViewInput, run: live.Run | None, train: Callable, configure: Calla
                       on_click=_try, args=(step.action, lesson, train, configure),
                       help="applies this to the lesson's settings and trains (or opens the "
                       "lesson)" if step.action.opens is None else None)  # fmt: skip
+        slot = st.empty()
         if finished:
-            run_note(run, train, configure)
+            run_note(run, slot, train, configure)
+        return slot
 
 
-def run_note(run: live.Run, train: Callable, configure: Callable) -> None:
-    """A first experiment gone wrong for another reason than the init: a ReLU run where over
-    half of some scheme's neurons died while the updates were large. Says so with the
-    measured numbers, and offers a smaller step."""
+def run_note(run: live.Run, slot, train: Callable, configure: Callable) -> None:
+    """In ``slot``: a first experiment gone wrong for another reason than the init, a ReLU run
+    where over half of some scheme's neurons died while the updates were large. Says so with
+    the measured numbers, and offers a smaller step (page: also once a run ends)."""
     result = run.result
-    if result.config.activation != "relu":
+    if result.config.activation != "relu" or not run.finished:
         return
     s = result.summary()
     dying = s[s["dead_neurons"] > s["layer_width"] / 2]
@@ -233,13 +239,14 @@ def run_note(run: live.Run, train: Callable, configure: Callable) -> None:
         for _, r in dying.iterrows()
     )
     lr = result.config.lr
-    st.warning(
+    box = slot.container()
+    box.warning(
         f"**Dead neurons, large steps.** Over half of a layer's neurons are dead ({who}), and "
         f"one step moved a layer's weights by up to {num(100 * biggest)}% of their spread "
         f"(update ratio {num(biggest)}). A step this large can kill ReLUs whatever the init: "
         f"try a smaller one before blaming the init.",
         icon=":material/tips_and_updates:",
     )
-    st.button(f"Train at step {lr / SMALLER_STEP:g}", key="step_smaller",
+    box.button(f"Train at step {lr / SMALLER_STEP:g}", key="step_smaller",
               icon=":material/science:", on_click=_smaller,
               args=(result.config, train, configure))  # fmt: skip

@@ -163,40 +163,68 @@ def theory_draw(inp: ViewInput, opts: dict, out=st) -> None:
 
 
 # ---------------------------------------------------------------------- headline cards
+# One line per scheme: on a phone its name, the verdict with its number and the test accuracy
+# (the final loss and the neurons apart, under 640 px: the TL;DR has them), so a chart is on
+# the first screen after Train.
+CARDS_CSS = """
+p:has(> .card-more) {line-height: 1.45; margin-bottom: 0}
+@media (max-width: 640px) {
+  p:has(> .card-more) {font-size: 0.85rem}
+  .card-more {display: none}
+}
+"""
+
+
 def headline(result: Result) -> None:
-    """One card per scheme: test accuracy, final loss, distinct neurons, and the outcome
-    when it is a warning (each with the number it came from)."""
+    """The headline cards: one line per scheme, leading with its verdict and the number it came
+    from, then the test accuracy, the final loss and the neurons (card_text)."""
     s = result.summary()
-    per_row = min(len(s), 6)
-    for start in range(0, len(s), per_row):
-        cols = st.columns(per_row)
-        for col, (_, row) in zip(cols, s.iloc[start : start + per_row].iterrows(), strict=False):
-            with col.container(border=True):
-                st.markdown(card_text(row, result.finished), unsafe_allow_html=True)
+    with st.container(border=True, gap=None):
+        st.html(f"<style>{CARDS_CSS}</style>")
+        lines = [card_text(row, result.finished) for _, row in s.iterrows()]
+        st.markdown("  \n".join(lines), unsafe_allow_html=True)
+
+
+def verdict_text(row, finished: bool = True) -> str:
+    """A card's verdict and the number it came from: the outcome (a warning with an icon).
+    While a run trains, only what has happened already is a verdict (diverged, clones, a
+    relapse); "no learning", "stable" and "slow start" wait for the end."""
+    o = row["outcome"]
+    cut = verdicts.cut()
+    if o == "diverged":
+        return f":material/error: **diverged** at epoch {row['diverged_epoch']}"
+    if o == "all neurons same":
+        return f":material/content_copy: **clones**: {neurons_text(row)}"
+    if o == "unstable":
+        return (
+            f":material/warning: **unstable**: loss back to {num(row['relapse'])}x its lowest "
+            f"(epoch {row['relapse_epoch']})"
+        )
+    if not finished:
+        return f"**training**: loss {num(row['train_loss'])} so far"
+    if o == "no learning":
+        return (
+            f":material/pause_circle: **no learning**: never {cut} below its start (lowest "
+            f"{num(row['lowest_loss'])})"
+        )
+    word = "slow start" if o == "slow start" else "stable"
+    return f"**{word}**: {cut} down at epoch {row['first_cut_epoch']}"
 
 
 def card_text(row, finished: bool = True) -> str:
-    """A headline card's Markdown: every word beside the number it came from. While a run
-    trains, only what has happened already is a warning (diverged, clones, a relapse); "no
-    learning" waits for the end."""
+    """A headline card's Markdown, one line: the scheme, its verdict with its number, the test
+    accuracy, the final loss (from its start) and the neurons; every word beside the number it
+    came from (the parts after the accuracy are left out on a phone: CARDS_CSS)."""
     color = SCHEME_COLORS[row["scheme"]]
     acc = accuracy_value(row)
-    lines = [
-        f"<span style='color:{color};font-size:1.2em'>■</span> **{row['label']}**",
-        f"test accuracy **{pct(acc)}**" if acc is not None else "test accuracy **–** (coin toss)",
-        f"loss **{num(row['train_loss'])}** (from {num(row['initial_loss'])})",
-        f"**{neurons_text(row)}**",
-    ]
-    o = row["outcome"]
-    if o == "diverged":
-        lines[-1] = f":material/error: diverged at epoch {row['diverged_epoch']}"
-    elif o == "unstable":
-        lines.append(
-            f":material/warning: unstable: loss climbed back to {num(row['relapse'])}x its "
-            f"lowest (epoch {row['relapse_epoch']})"
-        )
-    elif o == "no learning" and finished:
-        lines.append(f":material/pause_circle: no learning: never {verdicts.cut()} below its start")
-    elif o == "all neurons same":
-        lines.append(":material/content_copy: clones: identical weights")
-    return "  \n".join(lines)
+    accuracy = (
+        f"test accuracy **{pct(acc)}**" if acc is not None else "test accuracy **–** (coin toss)"
+    )
+    more = f"loss **{num(row['train_loss'])}** (from {num(row['initial_loss'])})"
+    if row["outcome"] not in ("diverged", "all neurons same"):  # else the verdict says it
+        more += f" · {neurons_text(row)}"
+    return (
+        f"<span style='color:{color}'>■</span> **{row['label']}** · "
+        f"{verdict_text(row, finished)} · {accuracy}"
+        f"<span class='card-more'> · {more}</span>"
+    )
