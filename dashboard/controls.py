@@ -37,7 +37,8 @@ WIDTH_CAP = int(FIELDS["hidden"].cap)
 DEPTH_CAP = int(FIELDS["hidden"].max_len_cap)
 HIDDEN_SLIDERS = (  # label, largest value, key, help: the network section's depth and width
     ("Hidden layers", DEPTH_CAP, state.DEPTH,
-     "how many hidden layers (depth); the lesson's deep effects show from about 5"),
+     "how many hidden layers (depth); already at 2, Random small's backprop signal vanishes "
+     "(lesson 5)"),
     ("Units per layer", WIDTH_CAP, state.WIDTH, "neurons in each hidden layer"),
 )  # fmt: skip
 NO_PRESET = "none"
