@@ -137,9 +137,9 @@ def show(inp: ViewInput, problems: list[str], view: View) -> None:
     pulse.sync(inp, run, pulse_slot)
     if predict.waiting(inp, run):  # nothing that could answer the questions, before them
         return
-    note_of_step = None  # the lesson's open step, above the charts
+    step_status = None  # the lesson's open step, above the charts
     if steps.steps_on():
-        note_of_step = steps.draw(inp, run, start_run, controls.set_controls)
+        step_status = steps.draw(inp, run, start_run, controls.set_controls)
     note_slot = st.empty()  # always drawn: the elements below keep their places
     headline_slot = st.empty()
     if run is not None:
@@ -172,8 +172,8 @@ def show(inp: ViewInput, problems: list[str], view: View) -> None:
         stop_slot.button("Stop", icon=":material/stop:", key="stop_done", disabled=True,
                          help=STOP_HELP)  # fmt: skip
         redraw(replace(shown, epoch=epoch_slider(run, view, epoch_slot)))
-        if note_of_step is not None:  # what the finished run says about its step size
-            steps.run_note(run, note_of_step, start_run, controls.set_controls)
+        if step_status is not None:  # the step reads the run now it has ended
+            step_status(run)
         was_graded = steps.graded()
         predict.draw(inp, run, quiz_slot, grades_only=True)  # now that the run is done
         pulse.sync(inp, run, pulse_slot)  # and its grades go to the class

@@ -176,8 +176,9 @@ def pointed(schemes: tuple[str, ...], trained: tuple[str, ...]) -> str:
 def draw(inp: ViewInput, run: live.Run | None, train: Callable, configure: Callable):
     """The open step in a box: the lesson and "step k of n" with Back and Next, the text, the
     schemes it points at, "Press Train" when it reads a run not trained yet, its "Try this"
-    button and the run's note (:func:`run_note`, whose slot it returns, None without a step);
-    or, when the settings are not the lesson's, a way back to them."""
+    button and the run's note (:func:`run_note`); or, when the settings are not the lesson's,
+    a way back to them. Returns ``status(run)``, which redraws what the step points at and the
+    run's note once a run ends (None: no step on the page)."""
     lesson = current()
     if lesson is START and not fits(lesson, inp.config):
         return None  # the teacher's own settings: no lesson to follow
@@ -199,33 +200,43 @@ def draw(inp: ViewInput, run: live.Run | None, train: Callable, configure: Calla
         head.button("Next", key="step_next", icon=":material/arrow_forward:", disabled=k == n,
                     type="primary", on_click=_move, args=(lesson, k + 1))  # fmt: skip
         st.markdown(step.text)
-        trained = inp.config.schemes if inp.config else ()
-        look = pointed(step.scene.schemes, trained)
-        finished = run is not None and run.finished and run.config == inp.config
-        if needs_run(step.scene) and not finished:
-            training = run is not None and not run.finished and run.config == inp.config
-            wait = ("Training: this step reads the run when it ends." if training
-                    else "Press **Train** first: this step reads the run.")  # fmt: skip
-            look = (look + ". " if look else "") + wait
-        if look:
-            st.markdown(look, unsafe_allow_html=True)
+        slot = st.empty()  # what the step points at, and what the run says: redrawn at its end
+
+        def status(run: live.Run | None) -> None:
+            with slot.container():
+                look_line(step, inp, run)
+                if run is not None and run.finished and run.config == inp.config:
+                    run_note(run, train, configure)
+
+        status(run)
         if step.action is not None:
             st.button(step.action.label, key=f"step_try_{k}", icon=":material/science:",
                       on_click=_try, args=(step.action, lesson, train, configure),
                       help="applies this to the lesson's settings and trains (or opens the "
                       "lesson)" if step.action.opens is None else None)  # fmt: skip
-        slot = st.empty()
-        if finished:
-            run_note(run, slot, train, configure)
-        return slot
+    return status
 
 
-def run_note(run: live.Run, slot, train: Callable, configure: Callable) -> None:
-    """In ``slot``: a first experiment gone wrong for another reason than the init, a ReLU run
-    where over half of some scheme's neurons died while the updates were large. Says so with
-    the measured numbers, and offers a smaller step (page: also once a run ends)."""
+def look_line(step: Step, inp: ViewInput, run: live.Run | None) -> None:
+    """The schemes the step points at, and "Press Train" when it reads a run not trained yet
+    (or "Training" while it trains)."""
+    look = pointed(step.scene.schemes, inp.config.schemes if inp.config else ())
+    finished = run is not None and run.finished and run.config == inp.config
+    if needs_run(step.scene) and not finished:
+        training = run is not None and not run.finished and run.config == inp.config
+        wait = ("Training: this step reads the run when it ends." if training
+                else "Press **Train** first: this step reads the run.")  # fmt: skip
+        look = (look + ". " if look else "") + wait
+    if look:
+        st.caption(look, unsafe_allow_html=True)
+
+
+def run_note(run: live.Run, train: Callable, configure: Callable) -> None:
+    """A first experiment gone wrong for another reason than the init: a ReLU run where over
+    half of some scheme's neurons died while the updates were large. Says so with the measured
+    numbers, and offers a smaller step."""
     result = run.result
-    if result.config.activation != "relu" or not run.finished:
+    if result.config.activation != "relu":
         return
     s = result.summary()
     dying = s[s["dead_neurons"] > s["layer_width"] / 2]
@@ -239,14 +250,13 @@ def run_note(run: live.Run, slot, train: Callable, configure: Callable) -> None:
         for _, r in dying.iterrows()
     )
     lr = result.config.lr
-    box = slot.container()
-    box.warning(
+    st.warning(
         f"**Dead neurons, large steps.** Over half of a layer's neurons are dead ({who}), and "
         f"one step moved a layer's weights by up to {num(100 * biggest)}% of their spread "
         f"(update ratio {num(biggest)}). A step this large can kill ReLUs whatever the init: "
         f"try a smaller one before blaming the init.",
         icon=":material/tips_and_updates:",
     )
-    box.button(f"Train at step {lr / SMALLER_STEP:g}", key="step_smaller",
+    st.button(f"Train at step {lr / SMALLER_STEP:g}", key="step_smaller",
               icon=":material/science:", on_click=_smaller,
               args=(result.config, train, configure))  # fmt: skip

@@ -37,7 +37,7 @@ def step_box(at) -> list[str]:
         box = at.get_by_key("lesson_step")
     except KeyError:
         return []
-    return [m.value for m in box.markdown]
+    return [m.value for m in (*box.markdown, *box.caption)]
 
 
 def scrubber(at):
@@ -284,12 +284,12 @@ def test_cards_lead_with_the_verdict_one_line_per_scheme():
     s = run_of(at).result.summary().set_index("scheme")
     block = [m.value for m in at.markdown if "■" in m.value and "test accuracy" in m.value]
     assert len(block) == 1
-    lines = block[0].split("  \n")
+    lines = [re.sub(r"<[^>]+>", "", ln) for ln in block[0].split("  \n")]
     assert len(lines) == len(s)
     xavier = next(ln for ln in lines if "Xavier normal" in ln)
     if s.loc["xavier_normal", "outcome"] == "no learning":
         assert xavier.index("no learning") < xavier.index("test accuracy")
-        assert f"lowest {summary.num(s.loc['xavier_normal', 'lowest_loss'])}" in xavier
+        assert f"lowest loss {summary.num(s.loc['xavier_normal', 'lowest_loss'])}" in xavier
     for ln in lines:
         verdict = ln.split(" · ")[1]
         assert re.search(r"\d", verdict), ln  # the verdict's own number beside it

@@ -187,16 +187,18 @@ def theory_draw(inp: ViewInput, opts: dict, out=st) -> None:
 
 
 # ---------------------------------------------------------------------- headline cards
-# One line per scheme: on a phone its name, the verdict with its number and the test accuracy
-# (the final loss and the neurons apart, under 640 px: the TL;DR has them), so a chart is on
-# the first screen after Train.
+# One line per scheme: its name, the verdict with its number and the test accuracy; the final
+# loss and the neurons too on a laptop's page (1400 px and up: the TL;DR has them all), so a
+# chart is on the first screen after Train.
 CARDS_CSS = """
-p:has(> .card-more) {line-height: 1.45; margin-bottom: 0}
+p:has(> .card-more) {line-height: 1.5; margin-bottom: 0; font-size: 0.95rem}
+@media (max-width: 1399px) {.card-more {display: none}}
 @media (max-width: 640px) {
   p:has(> .card-more) {font-size: 0.85rem}
-  .card-more {display: none}
+  .card-wide {display: none}
 }
 """
+WIDE = "<span class='card-wide'>{}</span>"  # left out on a phone: CARDS_CSS
 
 
 def headline(result: Result) -> None:
@@ -212,7 +214,8 @@ def headline(result: Result) -> None:
 def verdict_text(row, finished: bool = True) -> str:
     """A card's verdict and the number it came from: the outcome (a warning with an icon).
     While a run trains, only what has happened already is a verdict (diverged, clones, a
-    relapse); "no learning", "stable" and "slow start" wait for the end."""
+    relapse); "no learning", "stable" and "slow start" wait for the end. The parts in WIDE
+    are left out on a phone."""
     o = row["outcome"]
     cut = verdicts.cut()
     if o == "diverged":
@@ -221,15 +224,14 @@ def verdict_text(row, finished: bool = True) -> str:
         return f":material/content_copy: **clones**: {neurons_text(row)}"
     if o == "unstable":
         return (
-            f":material/warning: **unstable**: loss back to {num(row['relapse'])}x its lowest "
-            f"(epoch {row['relapse_epoch']})"
+            f":material/warning: **unstable**: loss back to {num(row['relapse'])}x its lowest"
+            + WIDE.format(f" (epoch {row['relapse_epoch']})")
         )
     if not finished:
         return f"**training**: loss {num(row['train_loss'])} so far"
     if o == "no learning":
-        return (
-            f":material/pause_circle: **no learning**: never {cut} below its start (lowest "
-            f"{num(row['lowest_loss'])})"
+        return f":material/pause_circle: **no learning**: lowest loss {num(row['lowest_loss'])}" + (
+            WIDE.format(f", never {cut} below its start")
         )
     word = "slow start" if o == "slow start" else "stable"
     return f"**{word}**: {cut} down at epoch {row['first_cut_epoch']}"
@@ -238,7 +240,7 @@ def verdict_text(row, finished: bool = True) -> str:
 def card_text(row, finished: bool = True) -> str:
     """A headline card's Markdown, one line: the scheme, its verdict with its number, the test
     accuracy, the final loss (from its start) and the neurons; every word beside the number it
-    came from (the parts after the accuracy are left out on a phone: CARDS_CSS)."""
+    came from (the parts after the accuracy are left out under 1400 px: CARDS_CSS)."""
     color = SCHEME_COLORS[row["scheme"]]
     acc = accuracy_value(row)
     accuracy = (
