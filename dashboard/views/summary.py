@@ -243,9 +243,8 @@ def card_text(row, finished: bool = True) -> str:
     came from (the parts after the accuracy are left out under 1400 px: CARDS_CSS)."""
     color = SCHEME_COLORS[row["scheme"]]
     acc = accuracy_value(row)
-    accuracy = (
-        f"test accuracy **{pct(acc)}**" if acc is not None else "test accuracy **–** (coin toss)"
-    )
+    label = "test" + WIDE.format(" accuracy")
+    accuracy = f"{label} **{pct(acc)}**" if acc is not None else f"{label} **–** (coin toss)"
     more = f"loss **{num(row['train_loss'])}** (from {num(row['initial_loss'])})"
     if row["outcome"] not in ("diverged", "all neurons same"):  # else the verdict says it
         more += f" · {neurons_text(row)}"
