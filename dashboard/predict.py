@@ -153,8 +153,8 @@ def report(run: live.Run, sent: dict, out) -> None:
                 truth = " or ".join(_label(t) for t in g.truths)
                 verdict = "right" if g.right else f"the run says *{truth}*"
                 lines.append(
-                    f"{icon} {who}you said *{_label(g.answer)}*, {verdict}: {g.why} "
-                    f"(see {where(g.scene)})."
+                    f"{icon} {who}you said *{_label(g.answer)}*, {verdict}: {g.why}; "
+                    f"see {where(g.scene)}."
                 )
             st.markdown(f"**{grading.QUESTIONS[name].question}**  \n" + "  \n".join(lines))
             scenes = dict.fromkeys(g.scene for g in grades if g.question == name)

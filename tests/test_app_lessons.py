@@ -265,7 +265,7 @@ def test_each_grade_opens_its_evidence():
         quiz.facts(run_of(at).result),
     )
     saturated = next(g for g in grades if g.question == "saturated")
-    assert f"(see {VIEWS[saturated.scene.view].title}, epoch 0)" in " ".join(
+    assert f"; see {VIEWS[saturated.scene.view].title}, epoch 0." in " ".join(
         m.value for m in at.markdown
     )
     see = [b for b in at.button if str(b.key).startswith("quiz_see_saturated")]
