@@ -154,6 +154,7 @@ def show(inp: ViewInput, problems: list[str], view: View) -> None:
         epoch_slot = st.empty()
         shown = replace(shown, epoch=epoch_slider(run, view, epoch_slot))
         board = Board()
+        board.mark = steps.chart_mark(shown, inp.config)  # on the time charts
         if view.needs_run and run is None:
             board.info("Press **Train** to train the selected schemes side by side.")
         else:

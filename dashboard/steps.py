@@ -126,6 +126,20 @@ def steps_on() -> bool:
     return not st.session_state.get(state.QUIZ) or graded()
 
 
+def chart_mark(shown: ViewInput, config: TrainConfig | None) -> int | None:
+    """The epoch the time charts mark: the scrubber's, else, for a finished run, the open
+    step's (the run's last epoch for LAST); None without either."""
+    if shown.epoch is not None:
+        return shown.epoch
+    result = shown.result
+    if result is None or not result.finished or not steps_on():
+        return None
+    step = shown_step(config)
+    if step is None:
+        return None
+    return result.last_epoch if step.scene.epoch == LAST else step.scene.epoch
+
+
 def needs_run(scene: Scene) -> bool:
     """The step reads a finished run: its view has nothing before Train, or its epoch is not
     the start."""
@@ -164,7 +178,7 @@ def _smaller(config: TrainConfig, train: Callable, configure: Callable) -> None:
 
 # ---------------------------------------------------------------------- drawing
 def pointed(schemes: tuple[str, ...], trained: tuple[str, ...]) -> str:
-    """'Look at: ■ Zeros ■ Xavier normal' in the schemes' chart colours (those trained)."""
+    """'Look at ■ Zeros, ■ Xavier normal' in the schemes' chart colours (those trained)."""
     names = [
         f"<span style='color:{SCHEME_COLORS[s]}'>■</span> **{escape_md(SCHEMES[s].label)}**"
         for s in schemes
@@ -199,12 +213,13 @@ def draw(inp: ViewInput, run: live.Run | None, train: Callable, configure: Calla
                     on_click=_move, args=(lesson, k - 1))  # fmt: skip
         head.button("Next", key="step_next", icon=":material/arrow_forward:", disabled=k == n,
                     type="primary", on_click=_move, args=(lesson, k + 1))  # fmt: skip
-        st.markdown(step.text)
-        slot = st.empty()  # what the step points at, and what the run says: redrawn at its end
+        slot = st.empty()  # the text, what it points at, what the run says: redrawn at its end
 
         def status(run: live.Run | None) -> None:
             with slot.container():
-                look_line(step, inp, run)
+                look = look_line(step, inp, run)
+                st.markdown(step.text + (f" <span style='{LOOK_STYLE}'>{look}</span>" if look
+                                         else ""), unsafe_allow_html=True)  # fmt: skip
                 if run is not None and run.finished and run.config == inp.config:
                     run_note(run, train, configure)
 
@@ -217,9 +232,12 @@ def draw(inp: ViewInput, run: live.Run | None, train: Callable, configure: Calla
     return status
 
 
-def look_line(step: Step, inp: ViewInput, run: live.Run | None) -> None:
+LOOK_STYLE = "font-size:0.875rem;color:#475569"  # 7.6:1 on white
+
+
+def look_line(step: Step, inp: ViewInput, run: live.Run | None) -> str:
     """The schemes the step points at, and "Press Train" when it reads a run not trained yet
-    (or "Training" while it trains)."""
+    (or "Training" while it trains): Markdown, after the step's text."""
     look = pointed(step.scene.schemes, inp.config.schemes if inp.config else ())
     finished = run is not None and run.finished and run.config == inp.config
     if needs_run(step.scene) and not finished:
@@ -227,8 +245,7 @@ def look_line(step: Step, inp: ViewInput, run: live.Run | None) -> None:
         wait = ("Training: this step reads the run when it ends." if training
                 else "Press **Train** first: this step reads the run.")  # fmt: skip
         look = (look + ". " if look else "") + wait
-    if look:
-        st.caption(look, unsafe_allow_html=True)
+    return look
 
 
 def run_note(run: live.Run, train: Callable, configure: Callable) -> None:

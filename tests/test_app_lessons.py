@@ -282,9 +282,10 @@ def test_cards_lead_with_the_verdict_one_line_per_scheme():
     accuracy; every scheme is one line of one card block."""
     at = train(fresh({"preset": "xavier_vs_he"}))
     s = run_of(at).result.summary().set_index("scheme")
-    block = [m.value for m in at.markdown if "■" in m.value and "test accuracy" in m.value]
+    plain = [re.sub(r"<[^>]+>", "", m.value) for m in at.markdown]
+    block = [m for m in plain if "■" in m and "test accuracy" in m]
     assert len(block) == 1
-    lines = [re.sub(r"<[^>]+>", "", ln) for ln in block[0].split("  \n")]
+    lines = block[0].split("  \n")
     assert len(lines) == len(s)
     xavier = next(ln for ln in lines if "Xavier normal" in ln)
     if s.loc["xavier_normal", "outcome"] == "no learning":
