@@ -23,7 +23,7 @@ def rule(epoch: int) -> dict[str, Any]:
         "mark": {"type": "rule", "color": RULE_COLOR, "strokeDash": [3, 3], "strokeWidth": 1.5},
         "encoding": {
             "x": {"datum": int(epoch), "type": "quantitative"},
-            "tooltip": {"value": f"epoch {int(epoch)}: the step's epoch"},
+            "tooltip": {"value": f"epoch {int(epoch)}: the epoch shown"},
         },
     }
 
