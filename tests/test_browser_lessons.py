@@ -48,9 +48,13 @@ def press_train(page) -> None:
     wait_for_app_idle(page)
 
 
-def open_tab(page) -> str:
-    """The title of the view the page shows (its selected tab)."""
-    return page.locator('[role="tab"][aria-selected="true"]').first.inner_text().strip()
+def picked(page) -> set[str]:
+    """What the page shows as picked: the selected tab, and the checked option of each
+    segmented control (the open view is one of them: its tab, or its group's tab and the view
+    checked under it)."""
+    tabs = page.locator('[role="tab"][aria-selected="true"]').all_inner_texts()
+    checked = page.locator('[role="radio"][aria-checked="true"]').all_inner_texts()
+    return {t.strip() for t in (*tabs, *checked)}
 
 
 def scrubber(page) -> int | None:
@@ -84,7 +88,7 @@ def test_each_lesson_stepped_through_to_its_end(sized, app_url, name):
         box = page.locator(STEP_BOX).inner_text()
         assert f"step {k} of {n}" in box, box
         assert lesson.steps[k - 1].text.split()[-1] in box  # the step's own text
-        assert open_tab(page) == VIEWS[scene.view].title, (name, k)
+        assert VIEWS[scene.view].title in picked(page), (name, k, picked(page))
         if VIEWS[scene.view].uses_epoch:
             assert scrubber(page) == want_epoch(lesson, scene), (name, k, scrubber(page))
         fits_width(page, SIZES[size]["width"])
