@@ -252,3 +252,46 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{safe}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --------------------------------------------------------------------------- layout
+# How wide the page is against the screen: the document's scrollWidth and clientWidth, and the
+# right edge of every chart's drawing (svg or canvas), as the browser lays them out.
+LAYOUT_JS = """
+() => {
+  const de = document.documentElement;
+  const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].map(c => {
+    const d = c.querySelector('svg, canvas');
+    const r = (d || c).getBoundingClientRect();
+    return {left: r.left, right: r.right, width: r.width, top: r.top + window.scrollY};
+  });
+  return {scroll: de.scrollWidth, client: de.clientWidth, charts,
+          right: Math.max(0, ...charts.map(c => c.right))};
+}
+"""
+
+
+def press_train(page: Page, timeout: float = 120_000) -> None:
+    """Press Train and wait until the progress row says "Trained" (or that a finished run of the
+    same settings was loaded) and the page is idle."""
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stProgress"]')]
+                 .some(e => /Trained|Loaded a finished run/.test(e.innerText))""",
+        timeout=timeout,
+    )
+    wait_for_app_idle(page)
+
+
+def open_view(page: Page, name: str) -> None:
+    """Open a view the way a user does (its tab), and wait until its charts are drawn."""
+    from dashboard.views.registry import VIEWS
+
+    page.get_by_role("tab", name=VIEWS[name].title).click()
+    page.wait_for_timeout(200)
+    wait_for_app_idle(page)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+                 .every(c => c.querySelector('svg, canvas') !== null)""",
+        timeout=30_000,
+    )
