@@ -4,6 +4,7 @@ and the downloads."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -109,6 +110,12 @@ def test_preset_link_with_a_short_run_trains_that_preset(name):
 
 
 # --------------------------------------------------------------------------- share links
+def shown_links(at) -> list[str]:
+    """The addresses of the share box's links (the sidebar's HTML anchors)."""
+    found = [re.findall(r'<a href="([^"]+)"', m.proto.body) for m in at.sidebar.get("html")]
+    return [html.unescape(h) for hrefs in found for h in hrefs]
+
+
 EVERYTHING = initdash.TrainConfig(
     dataset="spirals",
     n_samples=150,
@@ -141,11 +148,13 @@ def test_link_with_every_parameter_restores_every_control_and_round_trips():
     assert at.session_state["w_widths"] == "6,5"  # the network section shows the widths
     assert at.session_state["view"] == "signal"
     assert at.query_params == query  # the URL the app writes reproduces the same config
-    # the link shown in the share box carries the same parameters
-    (code,) = [c.value for c in at.sidebar.code]
-    assert urllib.parse.parse_qs(urllib.parse.urlsplit(code).query) == {
+    # the link shown in the share box carries the same parameters, readable: plain commas
+    # and a "/" before the "?"
+    (link,) = shown_links(at)
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(link).query) == {
         k: [v] for k, v in query.items()
     }
+    assert "%2C" not in link and "schemes=he_uniform,lsuv," in link and "/?" in link
     run = train(at)
     assert run.config == EVERYTHING
     assert at.query_params == query
@@ -153,6 +162,17 @@ def test_link_with_every_parameter_restores_every_control_and_round_trips():
     again = fresh(dict(at.query_params))
     assert as_config(controls_of(again)) == {k: getattr(EVERYTHING, k) for k in CONFIG_KEYS}
     assert again.query_params == query
+
+
+def test_a_deep_net_is_linked_as_width_x_depth():
+    """25.3: a 10-layer net of 16 is written ``hidden=16x10`` (not 16,16,...), read back into
+    the network section's sliders, and shown so in the share box."""
+    at = fresh({"hidden": "16x10", "epochs": "20"})
+    assert not link_warnings(at)
+    assert (at.session_state["w_depth"], at.session_state["w_width"]) == (10, 16)
+    assert at.query_params["hidden"] == "16x10"
+    (link,) = shown_links(at)
+    assert "hidden=16x10&" in link + "&" and "16,16" not in link
 
 
 def test_changing_a_control_updates_the_written_link():
@@ -180,7 +200,7 @@ def test_changing_a_control_updates_the_written_link():
         {"lr": "1e-05", "small_scale": "1e-06", "large_scale": "1000.0", "epochs": "7"},
         {"optimizer": "momentum", "momentum": "0.999", "constant_value": "-10.0"},
         {"seed": str(2**32 - 1), "batch_size": "100000", "noise": "2.0", "repeats": "5"},
-        {"dataset": "blobs", "n_classes": "6", "hidden": ",".join(["128"] * 30), "epochs": "1",
+        {"dataset": "blobs", "n_classes": "6", "hidden": "128x30", "epochs": "1",
          "n_samples": "50", "schemes": "he_normal"},
     ],
 )  # fmt: skip
@@ -324,7 +344,7 @@ def test_hiding_every_section_still_trains_the_link():
     query = {"hide": "presets,data,network,init,training,share", "epochs": "15", "seed": "3"}
     at = fresh(query)
     assert not at.sidebar.expander and not at.sidebar.selectbox
-    assert not at.sidebar.code  # no share box
+    assert not shown_links(at)  # no share box
     run = train(at)
     assert run.config == DEFAULT.replace(epochs=15, seed=3)
 

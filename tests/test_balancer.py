@@ -369,7 +369,9 @@ def test_the_share_link_works_through_the_balancer_on_the_other_replica(stack, b
         wait_for_app_idle(teacher.page)
         assert "seed=12" in teacher.page.url
         teacher.page.get_by_text("Share this experiment").click()
-        link = teacher.page.locator('[data-testid="stCode"]').first.inner_text().strip()
+        shared = teacher.page.locator('[data-testid="stSidebar"] a[href*="?"]').first
+        link = shared.get_attribute("href")
+        assert shared.inner_text().replace("\u200b", "") == link  # shown as it is
         assert urlsplit(link).netloc == urlsplit(stack.url).netloc, (link, stack.url)
         assert parse_qs(urlsplit(link).query) == parse_qs(urlsplit(teacher.page.url).query)
         teacher.click(TRAIN)
