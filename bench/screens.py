@@ -1,7 +1,7 @@
 """Does every view fit every screen, and what does a first visit download?
 
     python bench/screens.py [--links "" "?schemes=all"] [--screens 390x844 1280x720 1440x900]
-                            [--views overview weights ...] [--bytes-only] [--via URL]
+                            [--views overview weights ...] [--bytes-only] [--balancer]
 
 (1) For each link and screen (a fresh page each): press Train, wait for the finished page,
     open every view in turn and record the page's scrollWidth against its clientWidth and
@@ -10,7 +10,8 @@
     screen: the widest chart's right edge / the page width ("ok" when nothing reaches past it).
 (2) The first visit of the default lesson: every response's bytes on the wire (Chromium's
     encodedDataLength, cache disabled), from navigation to an idle page, with the websocket's
-    frames counted apart; and the same through ``--via`` (e.g. HAProxy in front of the app).
+    frames counted apart; with ``--balancer``, the same through HAProxy (deploy/haproxy.cfg,
+    which compresses text) in front of the same server.
 """
 
 from __future__ import annotations
@@ -107,24 +108,34 @@ def main() -> int:
     ap.add_argument("--screens", nargs="*", default=list(SCREENS))
     ap.add_argument("--views", nargs="*", default=list(VIEWS))
     ap.add_argument("--bytes-only", action="store_true")
-    ap.add_argument("--via", help="also measure the first visit through this URL (a proxy)")
+    ap.add_argument("--balancer", action="store_true", help="also through HAProxy")
     ap.add_argument("-v", action="store_true", help="list the 40 largest responses")
     args = ap.parse_args()
     print(f"# bench/screens.py at {C.git_rev()}; {C.loadavg()}")
     from playwright.sync_api import sync_playwright
 
     url, proc = C.start_server()
+    haproxy, via = None, None
     try:
+        if args.balancer:
+            from deploy import replicas as R
+
+            port = int(url.rsplit(":", 1)[1])
+            log_dir = harness.LOGS / f"screens-balancer-{port}"
+            via, _, haproxy = R.start_haproxy([("r1", "127.0.0.1", port)], log_dir)
         with sync_playwright() as pw:
             browser = C.launch(pw)
             try:
-                for name, where in (("straight", url), ("via " + str(args.via), args.via)):
+                for name, where in (("straight", url), ("through HAProxy", via)):
                     if where is None:
                         continue
                     b = first_visit(browser, where)
+                    if haproxy is not None and where == via:
+                        b["cpu"] = C.cpu_seconds(haproxy.pid)
                     print(
                         f"\n== first visit, {name}: {b['http'] / 1e6:.2f} MB in {b['n']} "
                         f"responses + {b['ws'] / 1e6:.3f} MB of websocket frames =="
+                        + (f" (HAProxy's CPU: {b['cpu']:.2f} s)" if "cpu" in b else "")
                     )
                     for n, u in b["largest"]:
                         print(f"   {n / 1e6:6.3f} MB  {u[-90:]}")
@@ -136,6 +147,8 @@ def main() -> int:
             finally:
                 browser.close()
     finally:
+        if haproxy is not None:
+            R.stop_process(haproxy)
         harness.stop_app(proc)
     for b in bad:
         print("too wide:", b)

@@ -14,6 +14,7 @@ Debian's haproxy); the browser ones also need Chromium.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import os
 import re
 import signal
@@ -182,6 +183,36 @@ def _state(pid: int) -> str:
 
 
 # --------------------------------------------------------------------------- browser-free
+def _get(url: str, gzip_ok: bool) -> tuple[bytes, dict]:
+    headers = {"Accept-Encoding": "gzip"} if gzip_ok else {}
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as r:
+        return r.read(), r.headers
+
+
+def test_text_is_gzipped_through_the_balancer_exactly_and_fonts_pass_as_they_are(stack):
+    """deploy/haproxy.cfg compresses text for browsers that accept gzip: the page and its
+    JavaScript arrive gzipped (with the sticky cookie) and unpack to exactly what the replica
+    serves; a client that does not accept gzip gets them plain, and fonts (compressed already)
+    pass untouched. The websocket is not compressed (a tunnel): the browser tests here run
+    through it."""
+    page, headers = _get(stack.url + "/", gzip_ok=True)
+    assert headers["Content-Encoding"] == "gzip"
+    assert any("INITDASH_SERVER=" in c for c in headers.get_all("Set-Cookie"))
+    replica = f"http://127.0.0.1:{stack.ports[headers[R.REPLICA_HEADER]]}"
+    html = gzip.decompress(page)
+    assert html == _get(replica + "/", gzip_ok=False)[0]
+    script = re.search(rb'src="\.?/?(static/js/index\.[^"]+\.js)"', html).group(1).decode()
+    font = re.search(rb'href="\.?/?(static/media/[^"]+\.woff2)"', html).group(1).decode()
+    packed, headers = _get(f"{stack.url}/{script}", gzip_ok=True)
+    plain = _get(f"{replica}/{script}", gzip_ok=False)[0]
+    assert headers["Content-Encoding"] == "gzip" and gzip.decompress(packed) == plain
+    assert len(packed) < len(plain) / 1.5, (len(packed), len(plain))
+    body, headers = _get(f"{stack.url}/{script}", gzip_ok=False)
+    assert "Content-Encoding" not in headers and body == plain
+    body, headers = _get(f"{stack.url}/{font}", gzip_ok=True)
+    assert "Content-Encoding" not in headers and body[:4] == b"wOF2"
+
+
 def test_two_headless_sessions_land_on_both_replicas_and_see_their_own_numbers(stack):
     """bench/stclient.py through the balancer: two sessions open at once go to different
     replicas (leastconn), every response of a session comes from its replica, and each
