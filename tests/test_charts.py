@@ -198,14 +198,14 @@ def test_every_scheme_has_its_own_colour():
     assert list(SCHEME_COLORS) == list(SCHEMES)
     assert len(set(SCHEME_COLORS.values())) == len(SCHEMES)
     assert all(re.fullmatch(r"#[0-9A-Fa-f]{6}", c) for c in SCHEME_COLORS.values())
-    assert SCHEME_COLORS["zeros"] == "#7f7f7f" and SCHEME_COLORS["he_normal"] == "#0072B2"
+    assert SCHEME_COLORS["zeros"] == "#767676" and SCHEME_COLORS["he_normal"] == "#0072B2"
 
 
 def test_scheme_scale_follows_the_given_order():
     order = ["lsuv", "he_normal", "zeros"]
     scale = scheme_scale(order).to_dict()
     assert scale["domain"] == ["LSUV", "He normal", "Zeros"]
-    assert scale["range"] == ["#882255", "#0072B2", "#7f7f7f"]
+    assert scale["range"] == ["#0096A5", "#0072B2", "#767676"]
     with pytest.raises(ValueError, match="unknown scheme.*zeros"):
         scheme_scale(["kaiming"])
 

@@ -6,12 +6,13 @@ and gridded), so tests can call ``.to_dict()`` without a browser.
 
 Conventions shared by every chart:
 
-* A scheme has one colour everywhere (``SCHEME_COLORS``: Okabe-Ito and Paul Tol, safe for
-  colour-blind readers) and shows its human label, in the order the schemes were given.
+* A scheme has one colour everywhere (``SCHEME_COLORS``: every pair apart, also for
+  colour-blind readers) and shows its human label, in dark text, in the order the schemes were
+  given.
 * Small multiples share their axes, so schemes compare fairly; ``COLUMNS`` panels of
   ``PANEL_WIDTH`` px fit across the page and wrap beyond that.
-* Fonts are big enough for a projector (``style``, applied once at the end of each builder);
-  text and grid colours are left to the page's theme (Streamlit light or dark).
+* Fonts are big enough for a projector and text is dark (``style``, applied once at the end
+  of each builder; ``TEXT_COLORS``: at least 4.5:1 on white).
 * Every mark carries a tooltip with the exact values.
 * A frame longer than ``MAX_ROWS`` is thinned deterministically (``thin``) and the chart's
   subtitle says so. Panels share one table rather than a copy of its rows each.
@@ -34,19 +35,23 @@ PANEL_WIDTH = 150  # px; 5 panels + axis + legend fit across the ~1000 px main a
 LINE_WIDTH = 640  # px of a single-panel chart (the app may stretch it to the page)
 
 # One colour per scheme, fixed by name; a scheme added to the registry without one here gets the
-# next colour of FALLBACK_COLORS (by its place in SCHEMES).
+# next colour of FALLBACK_COLORS (by its place in SCHEMES). Chosen so that every pair differs
+# by a CIEDE2000 of at least 19 in normal vision and 9 as people with deuteranopia or
+# protanopia see them (the first page's five: Okabe-Ito's vermillion, bluish green and blue,
+# a neutral grey, and lavender instead of a second blue), each at least 3:1 on white; their
+# text is dark, beside them (python bench/colors.py prints every pair).
 SCHEME_COLORS: dict[str, str] = {
-    "zeros": "#7f7f7f",  # grey
-    "constant": "#999933",  # olive (Tol)
-    "random_small": "#56B4E9",  # sky blue (Okabe-Ito)
+    "zeros": "#767676",  # neutral grey
+    "constant": "#5A5A00",  # olive
+    "random_small": "#9687E1",  # lavender
     "random_large": "#D55E00",  # vermillion (Okabe-Ito)
     "xavier_normal": "#009E73",  # bluish green (Okabe-Ito)
-    "xavier_uniform": "#44AA99",  # teal (Tol)
+    "xavier_uniform": "#0F5A5A",  # dark teal
     "he_normal": "#0072B2",  # blue (Okabe-Ito)
-    "he_uniform": "#332288",  # indigo (Tol)
-    "lecun_normal": "#CC79A7",  # reddish purple (Okabe-Ito)
-    "orthogonal": "#E69F00",  # orange (Okabe-Ito)
-    "lsuv": "#882255",  # wine (Tol)
+    "he_uniform": "#692D78",  # plum
+    "lecun_normal": "#D25A5A",  # coral
+    "orthogonal": "#693C2D",  # brown
+    "lsuv": "#0096A5",  # cyan
 }
 FALLBACK_COLORS = ("#117733", "#AA4499", "#DDCC77", "#88CCEE", "#661100", "#6699CC")
 for _i, _name in enumerate(n for n in SCHEMES if n not in SCHEME_COLORS):
@@ -276,8 +281,18 @@ def cell_edges(x: str, y: str, hx: float, hy: float) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------- style
+# The charts' text, dark on white (Streamlit's theme draws axis labels in #808495, 3.7:1):
+# every one at least 4.5:1 (bench/colors.py; tests/test_charts_colors.py)
+TEXT_COLORS = {"title": "#0F172A", "text": "#1E293B", "label": "#334155"}
+_TITLE, _TEXT, _LABEL = TEXT_COLORS.values()
 STYLE = alt.Config(
-    axis=alt.AxisConfig(labelFontSize=14, titleFontSize=15, titleFontWeight="normal"),
+    axis=alt.AxisConfig(
+        labelFontSize=14,
+        titleFontSize=15,
+        titleFontWeight="normal",
+        labelColor=_LABEL,
+        titleColor=_TEXT,
+    ),
     legend=alt.LegendConfig(
         labelFontSize=14,
         titleFontSize=15,
@@ -286,9 +301,20 @@ STYLE = alt.Config(
         rowPadding=3,
         labelPadding=6,
         titlePadding=6,
+        labelColor=_TEXT,
+        titleColor=_TEXT,
     ),
-    header=alt.HeaderConfig(labelFontSize=15, titleFontSize=15, labelFontWeight="bold"),
-    title=alt.TitleConfig(fontSize=18, subtitleFontSize=14, anchor="start"),
+    header=alt.HeaderConfig(
+        labelFontSize=15,
+        titleFontSize=15,
+        labelFontWeight="bold",
+        labelColor=_TITLE,
+        titleColor=_TITLE,
+    ),
+    title=alt.TitleConfig(
+        fontSize=18, subtitleFontSize=14, anchor="start", color=_TITLE, subtitleColor=_LABEL
+    ),
+    text=alt.MarkConfig(color=_TEXT),
     view=alt.ViewConfig(stroke="#999999", strokeWidth=0.5),
 )
 
