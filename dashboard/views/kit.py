@@ -20,8 +20,10 @@ Conventions shared by every chart:
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import altair as alt
 import numpy as np
@@ -33,6 +35,12 @@ MAX_ROWS = 5000  # most rows one builder sends to the browser per table (see thi
 COLUMNS = 5  # panels per row of small multiples
 PANEL_WIDTH = 150  # px; 5 panels + axis + legend fit across the ~1000 px main area
 LINE_WIDTH = 640  # px of a single-panel chart (the app may stretch it to the page)
+# Small multiples are separate charts of a fixed size that the page wraps (``Panels``): as
+# many side by side as the screen holds. PANEL px each, axes and title included: 5 beside
+# the sidebar on a projector (1280 px: a 904 px page), 2 on a phone (390 px: 358 px); up to
+# 3 panels get PANEL_WIDE each.
+PANEL = 168
+PANEL_WIDE = 240
 
 # One colour per scheme, fixed by name; a scheme added to the registry without one here gets the
 # next colour of FALLBACK_COLORS (by its place in SCHEMES). Chosen so that every pair differs
@@ -361,3 +369,124 @@ def scheme_facet(panel, schemes: Sequence[str], columns: int = COLUMNS) -> alt.F
     return panel.facet(
         facet=alt.Facet(f"{SCHEME}:N", sort=scheme_labels(schemes), title=None), columns=columns
     )
+
+
+# ---------------------------------------------------------------------- panels
+def nice_top(values) -> float:
+    """The top of an axis from 0 that several panels share: at least 1, the largest finite
+    value rounded up to 1, 1.2, 1.5, 2 or 5 x a power of ten (so it rarely changes while a
+    run trains)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    top = max(float(v.max()) if v.size else 1.0, 1.0)
+    p = 10.0 ** math.floor(math.log10(top))
+    return next(m * p for m in (1, 1.2, 1.5, 2, 5, 10) if m * p >= top * (1 - 1e-12))
+
+
+def panel_width(n: int) -> int:
+    """The width of each of ``n`` panels: PANEL, or PANEL_WIDE for up to 3."""
+    return PANEL if n > 3 else PANEL_WIDE
+
+
+@dataclass
+class Panels:
+    """Small multiples as one chart drawn once per panel with its own tables, each panel
+    ``width`` x ``height`` px (axes and title included), wrapped on the page as the screen
+    allows (``width`` None: a facet's own size). ``chart``: one panel (its data: the first
+    panel's tables); ``tables``: each
+    panel's title (one line, or a list of lines) and its tables, in the order the chart's
+    DataFrames appear; scales the panels share are fixed in the chart. ``legend``: HTML
+    saying what the marks mean (``legend_html``), shown above the panels."""
+
+    chart: alt.TopLevelMixin
+    tables: list[tuple[str | list[str], tuple[pd.DataFrame, ...]]]
+    width: int | None  # None: the chart's own size (a facet of fixed cells)
+    height: int | None
+    legend: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def spec(self, i: int) -> dict:
+        """Panel i's Vega-Lite spec with its tables inline (for tests; the page sends them as
+        named tables: dashboard.board.send_panels)."""
+        title, tables = self.tables[i]
+        parts = chart_frames(self.chart)
+        order = list(dict.fromkeys(id(df) for _, df in parts))
+        try:
+            for part, df in parts:
+                part.data = tables[order.index(id(df))]
+            out = self.chart.to_dict()
+        finally:
+            for part, df in parts:
+                part.data = df
+        out["title"] = {**_title_dict(out.get("title")), "text": title}
+        return out
+
+
+def chart_frames(chart) -> list[tuple]:
+    """Every (chart part, DataFrame) in the chart's tree, top level first."""
+    found: list[tuple] = []
+    data = getattr(chart, "data", None)
+    if isinstance(data, pd.DataFrame):
+        found.append((chart, data))
+    for key in ("layer", "hconcat", "vconcat", "concat"):
+        parts = getattr(chart, key, None)
+        if isinstance(parts, list):
+            for part in parts:
+                found.extend(chart_frames(part))
+    inner = getattr(chart, "spec", None)
+    if isinstance(inner, alt.SchemaBase):  # a facet's inner chart
+        found.extend(chart_frames(inner))
+    return found
+
+
+def _title_dict(title) -> dict:
+    if isinstance(title, dict):
+        return dict(title)
+    return {} if title is None else {"text": title}
+
+
+def legend_html(entries: Sequence[tuple[str, str]], title: str = "") -> str:
+    """A legend in HTML for a row of panels: ``(swatch, label)`` entries, a swatch from
+    ``swatch`` or ``gradient``, the label in dark text beside it; wraps on a narrow screen."""
+    items = "".join(
+        f'<span style="display:inline-flex;align-items:center;gap:0.35em;margin-right:1em">'
+        f"{sw}<span>{html.escape(label, quote=False)}</span></span>"
+        for sw, label in entries
+    )
+    head = f"<strong>{html.escape(title, quote=False)}</strong> " if title else ""
+    return (
+        f'<div style="color:{TEXT_COLORS["text"]};font-size:0.9rem;line-height:1.9;'
+        f'display:flex;flex-wrap:wrap;align-items:center;column-gap:0.4em">{head}{items}</div>'
+    )
+
+
+def notes_html(notes: Sequence[str]) -> str:
+    """What a row of panels leaves out or how to read it, in small dark text (no notes: "")."""
+    notes = [n for n in notes if n]
+    if not notes:
+        return ""
+    text = html.escape("; ".join(notes))
+    return f'<div style="color:{TEXT_COLORS["label"]};font-size:0.85rem">{text}</div>'
+
+
+def swatch(color: str, kind: str = "square") -> str:
+    """A colour's mark in a legend: a square, a solid line or a dashed line."""
+    if kind == "square":
+        look = f"width:0.9em;height:0.9em;background:{color}"
+    else:
+        look = f"width:1.8em;border-top:3px {'dashed' if kind == 'dashed' else 'solid'} {color}"
+    return f'<span style="{look};display:inline-block"></span>'
+
+
+def gradient(colors: Sequence[str], lo: str, hi: str) -> str:
+    """A colour scale's legend: ``lo`` [gradient] ``hi``."""
+    bar = (
+        f'<span style="width:7em;height:0.8em;display:inline-block;'
+        f'background:linear-gradient(to right,{",".join(colors)})"></span>'
+    )
+    return f"<span>{lo}</span>{bar}<span>{hi}</span>"
+
+
+def scheme_legend(schemes: Sequence[str], title: str = "") -> str:
+    """The schemes' colours, each beside its name (for panels that draw several schemes)."""
+    return legend_html([(swatch(SCHEME_COLORS[s]), SCHEMES[s].label) for s in schemes], title)

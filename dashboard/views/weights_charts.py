@@ -32,73 +32,6 @@ def _bins(x: alt.X, y: alt.Y, tooltip: list) -> tuple[alt.Chart, alt.Chart]:
     return base, ghost.transform_filter(alt.datum.state == "at init")
 
 
-def weight_histograms(
-    current: pd.DataFrame,
-    initial: pd.DataFrame | None = None,
-    *,
-    dims: Sequence[int] | None = None,
-) -> alt.VConcatChart:
-    """Weight histograms from ``Result.weights_table(epoch)`` (``initial``: its epoch 0, a grey
-    outline behind): a row per layer, a panel per scheme, on a symmetric-log x axis shared by
-    a layer's schemes. ``dims`` (``Result.dims``) names each layer's shape in its title."""
-    epoch = int(current["epoch"].iloc[0]) if len(current) else 0
-    now = f"epoch {epoch}"
-    frames = [current.assign(state=now)]
-    if initial is not None and len(initial):
-        frames.append(initial.assign(state="at init"))
-    schemes, df = kit.scheme_rows(pd.concat(frames, ignore_index=True))
-    # Empty bins draw nothing: drop them, but keep a scheme whose histogram is all empty.
-    shown = df["count"] > 0
-    empty = ~df.groupby(["layer", "state", "scheme"])["count"].transform("sum").gt(0)
-    df = df[shown | empty]
-    df, thin_note = kit.thin(df, "layer")
-    df = df[["layer", "state", "scheme", kit.SCHEME, "lo", "hi", "count", "fraction", "c"]]
-
-    tooltip = [
-        kit.SCHEME_TIP,
-        *BIN_TIPS,
-        alt.Tooltip("count:Q", title="weights in bin"),
-        FRACTION_TIP,
-    ]
-    y = alt.Y(
-        "fraction:Q",
-        title="fraction of weights",
-        axis=alt.Axis(format=".0%", tickCount=4),
-        scale=alt.Scale(domain=[0, 1]),
-    )
-    rows = []
-    for layer in sorted(df["layer"].unique()):
-        d = df[df["layer"] == layer]
-        cur = d[d["state"] == now]
-        c = float(cur["c"].iloc[0] if len(cur) else d["c"].iloc[0])
-        lo, hi = float(d["lo"].min()), float(d["hi"].max())
-        symlog = kit.symlog_scale(lo, hi, c, per_side=2, labelOverlap=True)
-        base, ghost = _bins(alt.X("lo:Q", title="weight (symlog scale)", **symlog), y, tooltip)
-        bars = (
-            base.mark_rect(opacity=0.85, stroke="white", strokeWidth=0.3)
-            .encode(color=kit.scheme_color(schemes, legend=False))
-            .transform_filter(alt.datum.state == now)
-        )
-        layers = [bars] if initial is None else [ghost, bars]
-        panel = kit.set_props(
-            alt.layer(*layers, data=kit.lean(d)), width=kit.PANEL_WIDTH, height=110
-        )
-        facets = kit.scheme_facet(panel, schemes)
-        rows.append(
-            kit.set_props(facets, title=alt.Title(_layer_name(int(layer), d, dims), fontSize=15))
-        )
-    notes = [thin_note]
-    if initial is not None:
-        notes.append("grey outline: the same layer at initialization (epoch 0)")
-    notes.append("bar height: share of the layer's weights in the bin; x axis symmetric-log")
-    chart = kit.set_props(
-        alt.VConcatChart(vconcat=[], spacing=24),
-        vconcat=rows,  # set, not passed: the constructor deep-copies every row (no params here)
-        resolve=alt.Resolve(scale=alt.ScaleResolveMap(x="independent")),
-    )
-    return kit.style(chart, f"Weights at epoch {epoch}", notes)
-
-
 def scheme_weights_tables(current: pd.DataFrame, initial: pd.DataFrame):
     """The tables of every scheme's histogram (``scheme_weights``): its non-empty bins now and
     at init (``Result.weights_table(epoch, layers=[l])`` and ``weights_table(0, ...)``); and the
@@ -123,11 +56,12 @@ def _nice(x: float) -> float:
 
 
 def scheme_weights(
-    table: pd.DataFrame, scheme: str, *, domain: Sequence[float], c: float, height: int = 150
+    table: pd.DataFrame, scheme: str, *, domain: Sequence[float], c: float
 ) -> alt.LayerChart:
     """One scheme's histogram of one layer's weights (``scheme_weights_tables``): bars now on
     a grey outline at init, on the symlog x range shared by the schemes and a y axis of its
-    own (the shape matters here). The spec depends on the scheme, domain and c only."""
+    own (the shape matters here), headed by the scheme's name in dark text (the bars carry its
+    colour). The spec depends on the scheme, domain and c only; its size is the page's."""
     lo, hi = domain
     base, ghost = _bins(
         alt.X("lo:Q", title=None, **kit.symlog_scale(lo, hi, c, per_side=1)),
@@ -136,12 +70,13 @@ def scheme_weights(
     )
     bars = base.mark_rect(color=kit.SCHEME_COLORS[scheme], opacity=0.85)
     chart = alt.layer(ghost, bars.transform_filter(alt.datum.state == "now"), data=table)
-    title = alt.Title(SCHEMES[scheme].label, color=kit.SCHEME_COLORS[scheme], fontSize=15)
-    return kit.style(chart, title, height=height)
+    return kit.style(chart, alt.Title(SCHEMES[scheme].label, fontSize=15))
 
 
-def _layer_name(layer: int, d: pd.DataFrame, dims: Sequence[int] | None) -> str:
+def layer_name(layer: int, d: pd.DataFrame, dims: Sequence[int] | None) -> str:
+    """'Layer 2 (16 x 16 weights)'; without ``dims``, the count in the table."""
     if dims is not None and 0 < layer < len(dims):
-        return f"layer {layer} ({dims[layer]} x {dims[layer - 1]} weights)"
-    total = int(d.groupby(["state", "scheme"])["count"].sum().max()) if len(d) else 0
-    return f"layer {layer} ({total} weights)"
+        return f"Layer {layer} ({dims[layer]} x {dims[layer - 1]} weights)"
+    keys = [k for k in ("state", "epoch", "scheme") if k in d]
+    total = int(d.groupby(keys)["count"].sum().max()) if len(d) else 0
+    return f"Layer {layer} ({total} weights)"
