@@ -23,6 +23,7 @@ import initdash
 from dashboard import links, live, state
 from dashboard.text import escape_md
 from dashboard.views.base import ViewInput
+from dashboard.views.registry import nav_state
 from initdash.config import FIELDS, TrainConfig
 from initdash.presets import PRESETS
 
@@ -128,8 +129,7 @@ def open_preset(name: str | None) -> None:
     """A preset's view, and its deep-signal lab settings (Preset.deep), become the page's."""
     if name not in PRESETS:
         return
-    st.session_state[state.VIEW] = PRESETS[name].view
-    st.session_state.pop(state.VIEW_TAB, None)
+    st.session_state.update(nav_state(PRESETS[name].view))
     for setting, key in (("activation", state.DEEP_ACTIVATION), ("depth", state.DEEP_DEPTH)):
         if setting in PRESETS[name].deep:
             st.session_state[key] = PRESETS[name].deep[setting]
@@ -144,8 +144,7 @@ def init_from_link() -> None:
     set_controls(link.config)
     st.session_state[state.PRESET] = link.preset or NO_PRESET
     open_preset(link.preset)
-    st.session_state[state.VIEW] = link.view
-    st.session_state.pop(state.VIEW_TAB, None)
+    st.session_state.update(nav_state(link.view))
     st.session_state[state.HIDE] = link.hide
     st.session_state[state.QUIZ] = link.quiz
     st.session_state[state.LINK_WARNINGS] = link.warnings

@@ -17,7 +17,7 @@ from dashboard import board, live
 from dashboard.text import num, pct
 from dashboard.views import summary
 from dashboard.views.base import BN_EVALUATION, BN_SIGNAL, BN_WEIGHTS
-from dashboard.views.registry import VIEWS
+from dashboard.views.registry import VIEWS, nav_state
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 TINY = {"epochs": 50, "n_samples": 120}
@@ -45,7 +45,8 @@ def train(at: AppTest) -> AppTest:
 
 
 def open_view(at: AppTest, name: str) -> AppTest:
-    at.session_state["view_tab"] = VIEWS[name].label
+    for key, value in nav_state(name).items():  # as a click on its tab, then on it
+        at.session_state[key] = value
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -174,7 +175,8 @@ def test_neuron_pictures_of_clones_are_identical_on_the_page():
     neurons each have identical numbers, Xavier's 8 are all different."""
     at = open_view(train(fresh({"preset": "clones", "epochs": "50"})), "neurons")
     tables = [t for tabs in chart_tables(at) for t in tabs.values() if "output" in t]
-    (maps,) = tables
+    assert len(tables) == 3  # a panel of pictures per scheme
+    maps = pd.concat(tables)
     for label, distinct in (("Zeros", 1), ("Constant", 1), ("Xavier normal", 8)):
         rows = maps[maps["scheme_label"] == label]
         pictures = {tuple(g["output"]) for _, g in rows.groupby("neuron", observed=True)}
@@ -193,7 +195,7 @@ def test_clones_headers_count_distinct_neurons_of_the_whole_layer():
     distinct = dict(zip(row.scheme, row.distinct_neurons, strict=True))
     texts = json.dumps(charts(at))
     for scheme, label in (("zeros", "Zeros"), ("xavier_normal", "Xavier normal")):
-        assert f"{label}: {int(distinct[scheme])} distinct of 40" in texts
+        assert f'"{label}", "{int(distinct[scheme])} distinct of 40"' in texts  # a panel
     assert "first 32 of 40 neurons" in " ".join(m.value for m in at.markdown)
 
 
@@ -522,10 +524,12 @@ def test_chart_spec_sends_each_table_once_under_a_fixed_name():
 
     r = initdash.run(initdash.TrainConfig(epochs=30, n_samples=120))
     curves, facts = curves_charts.loss_curves_table(r.curves_table())
+    now, init = r.weights_table(None, layers=[1]), r.weights_table(0, layers=[1])
+    tables, domain, c = weights_charts.scheme_weights_tables(now, init)
     for chart in (
-        boundary_charts.decision_boundaries(r.boundary_table(None), r.points_table(), title="t"),
+        boundary_charts.decision_boundaries(r.boundary_table(None), r.points_table()).chart,
         curves_charts.loss_chart(curves, **facts, epochs=30),
-        weights_charts.weight_histograms(r.weights_table(None), r.weights_table(0), dims=r.dims),
+        weights_charts.scheme_weights(tables["zeros"], "zeros", domain=domain, c=c),
     ):
         before = chart.to_dict()
         spec = board.chart_spec(chart)
@@ -540,7 +544,10 @@ def test_chart_spec_sends_each_table_once_under_a_fixed_name():
 
 
 def captions(at: AppTest) -> str:
-    return " ".join(c.value for c in at.caption)
+    """Every caption's text, a view's "what to look for" whole (its head and the rest behind
+    "more" joined again)."""
+    text = " ".join(c.value for c in at.caption)
+    return re.sub(r" …\n\n<details><summary>more</summary>\n\n(.*?)\n\n</details>", r" \1", text)
 
 
 def test_a_batchnorm_run_draws_every_view_and_says_how_batchnorm_shows():

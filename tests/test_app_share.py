@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 import initdash
 from dashboard import live
 from dashboard.links import CONFIG_KEYS, _show, parse_query, to_query
-from dashboard.views.registry import VIEWS
+from dashboard.views.registry import group_of, nav_state
 from initdash.config import FIELDS
 from initdash.cost import CLASSROOM_SECONDS
 from initdash.presets import PRESETS
@@ -85,7 +85,8 @@ def test_preset_link_sets_every_control_and_shows_the_lesson(name):
     assert at.session_state["w_preset"] == name
     assert as_config(controls_of(at)) == {k: getattr(preset.config(), k) for k in CONFIG_KEYS}
     assert at.session_state["view"] == preset.view
-    assert at.session_state["view_tab"] == VIEWS[preset.view].label
+    assert at.session_state["view_group"] == group_of(preset.view).label  # its tab is open
+    assert at.session_state[f"view_in_{group_of(preset.view).name}"] == preset.view
     assert at.query_params == {"preset": name}  # the app keeps the short link
     assert at.button(key="train").disabled is False and not at.error
 
@@ -375,7 +376,8 @@ def test_good_csv_trains_on_the_uploaded_data():
     assert run.data_key.startswith("csv:")
     assert run.result.data.n_features == 3 and run.result.data.n_classes == 3
     assert set(run.result.summary()["scheme"]) == set(DEFAULT.schemes)
-    at.session_state["view_tab"] = VIEWS["boundary"].label
+    for key, value in nav_state("boundary").items():
+        at.session_state[key] = value
     at.run()
     assert not at.exception
     assert any("need 2-D data" in i.value and "3 features" in i.value for i in at.info)

@@ -34,6 +34,7 @@ from tests.harness import (
     LOGS,
     REPO_ROOT,
     free_port,
+    open_view,
     screenshot,
     skip_or_fail,
     start_app,
@@ -366,8 +367,7 @@ def test_train_a_slider_stop_and_a_tab_all_reach_the_same_replica(stack, browser
         assert "lr" in stale.inner_text()
         assert st.progress() == stopped
 
-        st.page.get_by_role("tab", name="Signal flow").click()
-        wait_for_app_idle(st.page)
+        open_view(st.page, "signal")
         assert "view=signal" in st.page.url
         assert st.progress() == stopped  # the same run, drawn in the new view
         assert st.page.locator('[data-testid="stVegaLiteChart"]').count() > 0
@@ -476,8 +476,7 @@ def test_a_replica_stopped_mid_class_costs_only_its_own_sessions_a_fresh_page(br
             )
             wait_for_app_idle(st.page, timeout=60_000)
         for st in on_r2:
-            st.page.get_by_role("tab", name="Neuron clones").click()
-            wait_for_app_idle(st.page)
+            open_view(st.page, "clones")
 
         for st in on_r2:  # untouched: same socket, same run, still on r2
             _never_reconnected(st)

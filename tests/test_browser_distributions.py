@@ -9,7 +9,7 @@ import re
 import pytest
 
 from dashboard.views.registry import VIEWS
-from tests.harness import screenshot, wait_for_app_idle
+from tests.harness import screenshot, selected_view, wait_for_app_idle
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +47,7 @@ def assert_clean(page) -> None:
 def test_each_distribution_view_draws_live_and_after_the_run(page, app_url, name, seed):
     page.goto(f"{app_url}/?view={name}&seed={seed}&{LONG}")
     wait_for_app_idle(page)
-    assert VIEWS[name].title in page.locator('[role="tab"][aria-selected="true"]').inner_text()
+    assert VIEWS[name].title in selected_view(page)
     page.get_by_role("button", name="Train", exact=True).click()
     wait_progress(page, r"Training: epoch [1-9]")
     page.wait_for_function(

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.harness import screenshot, wait_for_app_idle
+from tests.harness import screenshot, selected_view, wait_for_app_idle
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ def charts_with_drawings(page) -> int:
 
 
 def selected_tab(page) -> str:
-    return page.locator('[role="tab"][aria-selected="true"]').inner_text()
+    return selected_view(page)
 
 
 def test_the_overview_opens_first_draws_live_and_fits_a_laptop_screen(page, app_url):
