@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import time
@@ -154,6 +155,25 @@ def test_default_run_trains_and_every_view_renders():
             text = " ".join(m.value for m in at.markdown)
             for scheme in initdash.SCHEMES.values():
                 assert f"${scheme.latex}$" in text and scheme.label in text
+
+
+def test_the_tldr_shows_every_verdict_beside_its_number_and_every_number_on_demand():
+    """The TL;DR at a glance: a row per scheme, each verdict cell its word in bold over the
+    number it came from (the details table's cell, split), the test accuracy; every number
+    of the details table behind an expander (details on demand)."""
+    at = open_view(train(fresh()), "tldr")
+    (shown,) = [h.proto.body for h in at.get("html") if "class='tldr'" in h.proto.body]
+    details = at.dataframe[0].value
+    assert shown.count("<tr>") == 1 + len(details) == 1 + len(initdash.TrainConfig().schemes)
+    for _, row in details.iterrows():
+        assert html.escape(row["Initialization"]) in shown
+        for col in summary.TLDR_VERDICTS:
+            word, number = summary.split_verdict(row[col])
+            assert number and f"{row[col]}" == f"{word} ({number})"
+            assert summary.cell(col, html.escape(word), html.escape(number)) in shown
+    zeros = summary.cell("Symmetry broken?", "No: identical weights", "1 of 16 distinct")
+    assert zeros in shown
+    assert [e.label for e in at.expander if "Every number" in e.label]
 
 
 @pytest.mark.parametrize("activation", list(initdash.ACTIVATIONS))
