@@ -56,7 +56,7 @@ def fit_table(browser, url: str, links, screens, views) -> list[str]:
                     if not fits:
                         bad.append(f"{link} {screen} {name}: {m}")
                     tag = (link.strip("?&").replace("=", "-").replace("&", "_") or "first")[:40]
-                    harness.screenshot(page, f"screens-{tag}-{screen}-{name}")
+                    harness.screenshot(page, f"screens-{tag}-{screen}-{name}", whole=True)
             except Exception:
                 harness.screenshot(page, f"screens-FAILED-{screen}")
                 print(f"   failed at {screen}, {page.url}: see screens-FAILED-{screen}.png")
@@ -133,7 +133,7 @@ def main() -> int:
                     if haproxy is not None and where == via:
                         b["cpu"] = C.cpu_seconds(haproxy.pid)
                     print(
-                        f"\n== first visit, {name}: {b['http'] / 1e6:.2f} MB in {b['n']} "
+                        f"\n== first visit, {name}: {b['http'] / 1e6:.3f} MB in {b['n']} "
                         f"responses + {b['ws'] / 1e6:.3f} MB of websocket frames =="
                         + (f" (HAProxy's CPU: {b['cpu']:.2f} s)" if "cpu" in b else "")
                     )

@@ -382,6 +382,7 @@ CONTRAST_JS = """
     const st = getComputedStyle(el);
     if (r.width === 0 || r.height === 0 || st.visibility === 'hidden') continue;
     if (el.closest('[disabled], [aria-disabled="true"], .vg-tooltip, [role="tooltip"]')) continue;
+    if (el.closest('details:not([open])') && !el.closest('summary')) continue;  // folded away
     const inSvg = el.closest('svg');
     let fg, bg;
     if (inSvg) { fg = parse(st.fill) || [0, 0, 0, 1];
