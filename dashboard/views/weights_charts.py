@@ -41,9 +41,10 @@ def scheme_weights_tables(current: pd.DataFrame, initial: pd.DataFrame):
     top = _nice(max(abs(float(both["lo"].min())), abs(float(both["hi"].max()))))
     c = 10.0 ** math.floor(math.log10(float(current["c"].iloc[0])))
     _, both = kit.scheme_rows(both)
-    both = both[both["count"] > 0]
-    cols = ["state", kit.SCHEME, "lo", "hi", "count", "fraction"]
-    tables = {s: kit.lean(g[cols]) for s, g in both.groupby("scheme", sort=False)}
+    both = kit.lean(both.loc[both["count"] > 0, ["scheme", "state", kit.SCHEME, "lo", "hi",
+                                                  "count", "fraction"]])  # fmt: skip
+    groups = both.groupby("scheme", sort=False, observed=True)  # lean once, then split
+    tables = {str(s): g.drop(columns="scheme").reset_index(drop=True) for s, g in groups}
     return tables, (-top, top), c
 
 
