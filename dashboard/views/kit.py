@@ -294,37 +294,18 @@ def cell_edges(x: str, y: str, hx: float, hy: float) -> dict[str, str]:
 TEXT_COLORS = {"title": "#0F172A", "text": "#1E293B", "label": "#334155"}
 _TITLE, _TEXT, _LABEL = TEXT_COLORS.values()
 STYLE = alt.Config(
-    axis=alt.AxisConfig(
-        labelFontSize=14,
-        titleFontSize=15,
-        titleFontWeight="normal",
-        labelColor=_LABEL,
-        titleColor=_TEXT,
-    ),
-    legend=alt.LegendConfig(
-        labelFontSize=14,
-        titleFontSize=15,
-        symbolSize=150,
-        labelLimit=240,
-        rowPadding=3,
-        labelPadding=6,
-        titlePadding=6,
-        labelColor=_TEXT,
-        titleColor=_TEXT,
-    ),
-    header=alt.HeaderConfig(
-        labelFontSize=15,
-        titleFontSize=15,
-        labelFontWeight="bold",
-        labelColor=_TITLE,
-        titleColor=_TITLE,
-    ),
-    title=alt.TitleConfig(
-        fontSize=18, subtitleFontSize=14, anchor="start", color=_TITLE, subtitleColor=_LABEL
-    ),
+    axis=alt.AxisConfig(labelFontSize=14, titleFontSize=15, titleFontWeight="normal",
+                        labelColor=_LABEL, titleColor=_TEXT),
+    legend=alt.LegendConfig(labelFontSize=14, titleFontSize=15, symbolSize=150, labelLimit=240,
+                            rowPadding=3, labelPadding=6, titlePadding=6, labelColor=_TEXT,
+                            titleColor=_TEXT),
+    header=alt.HeaderConfig(labelFontSize=15, titleFontSize=15, labelFontWeight="bold",
+                            labelColor=_TITLE, titleColor=_TITLE),
+    title=alt.TitleConfig(fontSize=18, subtitleFontSize=14, anchor="start", color=_TITLE,
+                          subtitleColor=_LABEL),
     text=alt.MarkConfig(color=_TEXT),
     view=alt.ViewConfig(stroke="#999999", strokeWidth=0.5),
-)
+)  # fmt: skip
 
 
 def style(chart, title: str | alt.Title, notes: Sequence[str] = (), **props):
