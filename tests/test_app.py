@@ -176,6 +176,43 @@ def test_the_tldr_shows_every_verdict_beside_its_number_and_every_number_on_dema
     assert [e.label for e in at.expander if "Every number" in e.label]
 
 
+def test_every_chart_of_several_schemes_says_which_colour_is_which():
+    """Issue 21: a legend or a direct label on every chart that draws several schemes: its own
+    colour legend, or an HTML legend of the view naming every scheme in it (a panel of one
+    scheme is headed by its name)."""
+    at = train(fresh({"epochs": "60", "hidden": "8,8"}))
+    labels = {initdash.SCHEMES[s].label for s in initdash.TrainConfig().schemes}
+    for name, view in VIEWS.items():
+        if not view.charts:
+            continue
+        at = open_view(at, name)
+        legends = " ".join(h.proto.body for h in at.get("html"))
+        for spec, tables in zip(charts(at), chart_tables(at), strict=True):
+            shown = {str(v) for t in tables.values() if "scheme_label" in t
+                     for v in t["scheme_label"].unique()}  # fmt: skip
+            if len(shown) < 2:
+                title = json.dumps(spec.get("title"))
+                assert not shown or shown.pop() in title, (name, title)  # headed by its name
+                continue
+            own = [e for e in _all(spec, "color") if e.get("field") == "scheme_label"
+                   and e.get("legend", {}) is not None]  # fmt: skip
+            assert own or all(label in legends for label in shown & labels), name
+
+
+def _all(spec: dict, channel: str) -> list[dict]:
+    """Every encoding of ``channel`` in the spec, however deep."""
+    found = []
+    if isinstance(spec, dict):
+        if channel in spec.get("encoding", {}):
+            found.append(spec["encoding"][channel])
+        for v in spec.values():
+            found += _all(v, channel)
+    elif isinstance(spec, list):
+        for v in spec:
+            found += _all(v, channel)
+    return found
+
+
 @pytest.mark.parametrize("activation", list(initdash.ACTIVATIONS))
 def test_the_overview_draws_for_every_activation(activation):
     """The default view, after a run: the loss curves, the first hidden layer's divergence

@@ -131,3 +131,25 @@ def test_train_moves_nothing_in_the_progress_row(browser, app_url):
         page.get_by_role("button", name="Stop").click()
     finally:
         context.close()
+
+
+def test_what_to_look_for_comes_first_and_its_rest_opens_on_more(browser, app_url):
+    """Each view's caption sits above its charts: at most 50 words shown, the rest behind
+    "more", which opens it."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/?view=weights")
+        wait_for_app_idle(page)
+        press_train(page)
+        caption = page.locator('[data-testid="stCaptionContainer"]', has_text="What to look for")
+        chart = page.locator('[data-testid="stVegaLiteChart"]').first
+        assert caption.bounding_box()["y"] < chart.bounding_box()["y"]
+        shown = caption.locator("p").first.inner_text()
+        assert len(shown.split()) <= 4 + 50 + 1, shown  # "What to look for." + 50 words + "…"
+        rest = caption.locator("details")
+        assert not rest.get_attribute("open") and not rest.locator("p").is_visible()
+        rest.locator("summary").click()
+        assert rest.locator("p").is_visible() and "Xavier and He" in rest.inner_text()
+    finally:
+        context.close()
