@@ -9,8 +9,9 @@ Conventions shared by every chart:
 * A scheme has one colour everywhere (``SCHEME_COLORS``: every pair apart, also for
   colour-blind readers) and shows its human label, in dark text, in the order the schemes were
   given.
-* Small multiples share their axes, so schemes compare fairly; ``COLUMNS`` panels of
-  ``PANEL_WIDTH`` px fit across the page and wrap beyond that.
+* Small multiples are ``Panels``: one chart of a fixed size per scheme (or layer), which the
+  page wraps, as many side by side as the screen holds; they share their axes (fixed in the
+  spec), so schemes compare fairly, and an HTML legend above them (``legend_html``).
 * Fonts are big enough for a projector and text is dark (``style``, applied once at the end
   of each builder; ``TEXT_COLORS``: at least 4.5:1 on white).
 * Every mark carries a tooltip with the exact values.
@@ -32,8 +33,6 @@ import pandas as pd
 from initdash import SCHEMES
 
 MAX_ROWS = 5000  # most rows one builder sends to the browser per table (see thin)
-COLUMNS = 5  # panels per row of small multiples
-PANEL_WIDTH = 150  # px; 5 panels + axis + legend fit across the ~1000 px main area
 LINE_WIDTH = 640  # px of a single-panel chart (the app may stretch it to the page)
 # Small multiples are separate charts of a fixed size that the page wraps (``Panels``): as
 # many side by side as the screen holds. PANEL px each, axes and title included: 5 beside
@@ -343,13 +342,6 @@ def lines_and_points(x, y, schemes: Sequence[str], tooltip: list, size: int, leg
     )
     lines = base.mark_line(strokeWidth=2.5).add_params(pick)  # (cheaper than on the layer)
     return lines, base.mark_circle(size=size).encode(tooltip=tooltip)
-
-
-def scheme_facet(panel, schemes: Sequence[str], columns: int = COLUMNS) -> alt.FacetChart:
-    """Small multiples of ``panel``, one per scheme, headed by its label, in the schemes' order."""
-    return panel.facet(
-        facet=alt.Facet(f"{SCHEME}:N", sort=scheme_labels(schemes), title=None), columns=columns
-    )
 
 
 # ---------------------------------------------------------------------- panels
