@@ -492,7 +492,7 @@ def test_a_replica_stopped_mid_class_costs_only_its_own_sessions_a_fresh_page(br
             assert not st.watch()["dialogs"], st.watch()
             st.click(TRAIN)  # the next click: a fresh page of the same link, on r2
             wait_for_app_idle(st.page)
-            assert st.progress() is None, st.progress()  # the old run lived on r1
+            assert st.progress() == P.NOT_TRAINED, st.progress()  # the run lived on r1
             assert not st.cards()
             assert parse_qs(urlsplit(st.page.url).query) == parse_qs(
                 urlsplit(before[st.name][2]).query

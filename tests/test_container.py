@@ -569,7 +569,7 @@ def test_compose_a_replica_stopped_mid_class_and_brought_back(app_image, standin
                 fresh.append(again)
                 cookie = {k.name: k.value for k in again._jar}.get("INITDASH_SERVER")
                 assert _replica(again) != victim and cookie != stale, (again.replicas, cookie)
-                assert again.progress is None and not again.cards(), again.progress
+                assert again.progress == P.NOT_TRAINED and not again.cards(), again.progress
             for again in fresh:
                 if "epochs=5000" not in again.query:
                     await _train(again)

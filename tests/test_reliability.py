@@ -35,7 +35,8 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.errors import AppTestError
 
 import initdash
-from dashboard import live
+from bench import page_reading as P
+from dashboard import live, page
 from dashboard.views.registry import VIEWS, nav_state
 from initdash import DATASETS, FIELDS, OPTIMIZERS, SCHEMES, TrainConfig, run
 from initdash.blas import limit_blas_threads
@@ -647,7 +648,8 @@ def test_stop_before_any_run_does_nothing():
         stop_button(at).click()  # a user cannot click it
     ok(at.run())
     assert "run" not in at.session_state
-    assert progress(at) == "Not trained yet."  # the row holds its place before any run
+    # the row holds its place before any run, in the words bench/page_reading.py reads
+    assert progress(at) == page.NOT_TRAINED == P.NOT_TRAINED
     assert any("Press" in i.value for i in at.info)
     assert not at.button(key="train").disabled
 
