@@ -410,14 +410,14 @@ class Session:
             await self.wait_until(self.idle, what="the tab's rerun")
         if len(group.views) < 2:
             return
-        label = VIEWS[name].label
+        view = VIEWS[name]  # an option shows the title beside its icon; its value is both
         for e in self.elements("button_group", "main"):
             w = e.button_group
-            if label in [o.content for o in w.options]:
-                self.widgets[w.id] = _widget_state("button_group", w, [label])
+            if view.title in [o.content for o in w.options]:
+                self.widgets[w.id] = _widget_state("button_group", w, [view.label])
                 await self._send_rerun()
                 return
-        raise LookupError(f"{self.name}: no control with the view {label!r}")
+        raise LookupError(f"{self.name}: no control with the view {view.title!r}")
 
     async def wait_until(
         self, pred: Callable[[], bool], timeout: float | None = None, what: str = ""
@@ -477,7 +477,8 @@ def _mounted_value(et: str, w):
     if et == "button_group":  # a segmented control: the texts of the options picked
         if w.set_value or w.raw_values:
             return list(w.raw_values)
-        return [w.options[i].content for i in w.default]
+        return [" ".join(filter(None, (w.options[i].content_icon, w.options[i].content)))
+                for i in w.default]  # fmt: skip
     return None
 
 
