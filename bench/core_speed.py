@@ -8,7 +8,11 @@
     and whether its runs stay vectorized;
 (d) with --before REF: the default lesson (1000 epochs) here and at git revision REF (its
     initdash exported and imported under another name), alternating --rounds times in this
-    process so a shared machine's load hits both alike: the median of the per-round ratios.
+    process so a shared machine's load hits both alike: the median of the per-round ratios;
+(e) with --cli REF (alone): issue 19's lesson command, ``python -m initdash train ... --json``,
+    as whole processes (imports, training, output) here and at REF, alternating --rounds times:
+    median wall and CPU seconds, and whether both print the same (from one revision whose
+    summary has the same columns to the next).
 Each is timed as one run() with all schemes stacked and as one run() per scheme. A
 model-epoch is one network trained for one epoch. All in this process, after
 initdash.blas.limit_blas_threads(1), as the app and the CLI do.
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -137,11 +142,68 @@ def before_after(ref: str, rounds: int, epochs: int = 1000) -> None:
     )
 
 
+LESSON_COMMAND = (
+    "train --dataset moons --samples 512 --test-fraction 0 --noise 0.2 --hidden 32,32 "
+    "--activation tanh --lr 0.1 --epochs 2000 --optimizer sgd --batch-size 0 "
+    "--schemes zeros,random_small,random_large,xavier_normal,he_normal --seed 0 --json"
+).split()
+
+
+def cli_before_after(ref: str, rounds: int) -> None:
+    """(e) The lesson command as whole processes here and at ``ref`` (its initdash exported to
+    a temporary directory), alternating which goes first; CPU time from the children's
+    rusage (user + system), so other people's load weighs less than on the wall clock."""
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", ref, "initdash"], capture_output=True, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        where = {ref: tmp, "this": str(REPO)}
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+        wall: dict[str, list[float]] = {name: [] for name in where}
+        cpu: dict[str, list[float]] = {name: [] for name in where}
+        printed: dict[str, set[bytes]] = {name: set() for name in where}
+        for r in range(rounds):
+            for name in list(where) if r % 2 == 0 else list(where)[::-1]:
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                t = time.perf_counter()
+                done = subprocess.run(
+                    [sys.executable, "-m", "initdash", *LESSON_COMMAND],
+                    cwd=where[name],
+                    env=env,
+                    capture_output=True,
+                    check=True,
+                )
+                wall[name].append(time.perf_counter() - t)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu[name].append(
+                    after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+                )
+                printed[name].add(done.stdout)
+    print(f"\n(e) python -m initdash {' '.join(LESSON_COMMAND)}")
+    print(f"  whole processes, {rounds} rounds alternating {ref} and this checkout")
+    for name in where:
+        print(
+            f"  {name:>12}: wall median {statistics.median(wall[name]):.3f} s "
+            f"(best {min(wall[name]):.3f}), CPU median {statistics.median(cpu[name]):.3f} s"
+        )
+    for label, values in (("wall", wall), ("CPU", cpu)):
+        change = statistics.median(values["this"]) / statistics.median(values[ref]) - 1
+        print(f"  this vs {ref}, {label}: {100 * change:+.1f}%")
+    steady = all(len(outputs) == 1 for outputs in printed.values())
+    same = printed[ref] == printed["this"]
+    print(
+        f"  each printed the same every time: {'yes' if steady else 'NO'}; "
+        f"this prints what {ref} prints: {'yes' if same else 'no'}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", metavar="GIT_REF", help="compare the default lesson with REF")
     parser.add_argument("--rounds", type=int, default=30, help="alternating rounds for --before")
     parser.add_argument("--only-batchnorm", action="store_true", help="run (c) (and (d)) only")
+    parser.add_argument("--cli", metavar="GIT_REF", help="only (e): the lesson command vs REF")
     args = parser.parse_args()
     threads_set = limit_blas_threads(1)
     print("initdash core speed")
@@ -153,6 +215,10 @@ def main() -> int:
         + f"; OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}"
     )
     print(f"  {loadavg()} (shared machine?)")
+    if args.cli:
+        cli_before_after(args.cli, args.rounds)
+        print(f"\n  {loadavg()}")
+        return 0
 
     run(TrainConfig(epochs=20))  # warm-up: imports, first allocations
 

@@ -134,9 +134,14 @@ def send_panels(panels: kit.Panels, out=st) -> None:
     if not panels.tables:  # nothing measured yet (a run stopped at once): the empty axes
         _send(row, {**spec, "title": {**title, "text": "nothing to draw yet"}},
               (panels.width, panels.height))  # fmt: skip
+    own = panels.chart.to_dict(validate=False).get("description")  # a builder's own words
     for text, tables in panels.tables:
         datasets = {f"{DATASET}{i}": t for i, t in enumerate(tables)}
         row_spec = {**spec, "title": {**title, "text": text}, "datasets": datasets}
+        if own is None:  # each panel's name for screen readers: whose panel, and what it shows
+            about = [kit.plain_text(panels.legend), *panels.notes]
+            named = {**row_spec, "title": {"text": text, "subtitle": about}, "description": None}
+            row_spec["description"] = kit.describe(named)
         _send(row, row_spec, (panels.width, panels.height))
 
 
@@ -182,6 +187,7 @@ def chart_spec(chart) -> dict:
     finally:
         for part, df in frames:
             part.data = df
+    spec.setdefault("description", kit.describe(spec))  # the chart's name for screen readers
     view = spec.get("config", {}).get("view", {})
     for key in ("continuousWidth", "continuousHeight"):  # Altair's default theme (Streamlit
         view.pop(key, None)  # turns it off too)

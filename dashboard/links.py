@@ -16,9 +16,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from dashboard import classstore
 from dashboard.views.registry import VIEWS
 from initdash import cost
-from initdash.config import CLASSROOM_MEMORY_CAP, FIELDS, Field, TrainConfig
+from initdash.config import FIELDS, Field, TrainConfig
+from initdash.cost import CLASSROOM_MEMORY_CAP
 from initdash.presets import PRESETS
 
 # Config fields a link carries (URL key = field name): all but the ones the page never changes.
@@ -42,6 +44,8 @@ PARAMS: dict[str, Field] = {
     ),
     "quiz": Field("quiz", "int", 0, "1: students answer questions before Train (quiz)", 0, 1),
 }
+# Class pulse (dashboard.pulse): the class code and the teacher's key, checked by their form.
+CLASS_KEYS = ("class", "teacher")
 # Parameters Streamlit itself uses in URLs: never ours, never a warning.
 STREAMLIT_KEYS = frozenset({"embed", "embed_options"})
 # When a link asks for too much, the fewest of these fall back to the baseline (see _combine).
@@ -59,6 +63,8 @@ class Link:
     quiz: bool = False  # predict-then-observe mode
     warnings: list[str] = field(default_factory=list)
     given: dict[str, Any] = field(default_factory=dict)  # accepted config values from the link
+    class_code: str | None = None  # class pulse: the class (dashboard.classstore's form)
+    teacher: str | None = None  # ... and its teacher key, if the link has one
 
 
 def baseline(preset: str | None) -> TrainConfig:
@@ -99,6 +105,9 @@ def parse_query(query: Mapping[str, str | Sequence[str]]) -> Link:
     for key in query:
         if key in STREAMLIT_KEYS:
             continue
+        if key in CLASS_KEYS:
+            values[key] = _class_param(query, key, warnings)
+            continue
         if key not in PARAMS:
             near = difflib.get_close_matches(str(key).lower(), PARAMS, n=1, cutoff=0.6)
             hint = f"; did you mean {near[0]!r}?" if near else f"; known: {', '.join(PARAMS)}"
@@ -114,10 +123,33 @@ def parse_query(query: Mapping[str, str | Sequence[str]]) -> Link:
     view = values.pop("view", None)
     hide = values.pop("hide", ())
     quiz = bool(values.pop("quiz", 0))
+    code, key = (values.pop(k, None) for k in CLASS_KEYS)
     config = _combine(baseline(preset), values, warnings)  # drops the values it refuses
     if view is None:
         view = PRESETS[preset].view if preset else DEFAULT_VIEW
-    return Link(config, preset, view, tuple(hide), quiz, warnings, values)
+    return Link(config, preset, view, tuple(hide), quiz, warnings, values, code, key)
+
+
+def _class_param(query: Mapping[str, Any], key: str, warnings: list[str]) -> str | None:
+    """A class code in its stored form, or a teacher key; None (with a warning that never
+    repeats a key) if it is not one."""
+    raw = query[key]
+    values = [raw] if isinstance(raw, str) else list(raw)
+    if len(values) != 1:
+        warnings.append(f"parameter {key!r} is given {len(values)} times (give it once); ignored")
+        return None
+    if key == "class":
+        code = classstore.normal_code(values[0])
+        if code is None:
+            warnings.append(
+                f"parameter 'class' rejected (a class code is {classstore.CODE_LENGTH} letters "
+                f"and digits from {classstore.ALPHABET}, e.g. ACD-479); ignored"
+            )
+        return code
+    if not classstore.KEY_RE.fullmatch(str(values[0])):
+        warnings.append("parameter 'teacher' rejected (it is not a teacher key); ignored")
+        return None
+    return values[0]
 
 
 def _combine(base: TrainConfig, given: dict[str, Any], warnings: list[str]) -> TrainConfig:
@@ -147,7 +179,7 @@ def _combine(base: TrainConfig, given: dict[str, Any], warnings: list[str]) -> T
         for drop in itertools.combinations(heavy, n):
             kept = base.replace(**{k: v for k, v in given.items() if k not in drop})
             if _load(kept) <= 1.0:
-                fitting.append((kept.seconds(), drop, kept))
+                fitting.append((cost.seconds(kept), drop, kept))
         if fitting:
             _, drop, kept = max(fitting, key=lambda f: f[0])
             for k in drop:
@@ -171,15 +203,28 @@ def _too_much(key: str, kept: TrainConfig, value: Any) -> str:
         why = "take " + why
     else:
         why = (
-            f"need about {asked.memory() / 1e6:.0f} MB of memory, over the classroom limit of "
+            f"need about {cost.memory(asked) / 1e6:.0f} MB of memory, over the classroom limit of "
             f"{CLASSROOM_MEMORY_CAP / 1e6:.0f} MB"
         )
-    fits = [f.text for f in cost.fixes(asked, None, lambda c: _load(c) <= 1.0) if f.field == key]
-    hint = f"; {' or '.join(fits)} would fit with the link's other settings" if fits else ""
+    fits = [f.text for f in suggestions(key, kept, value)]
+    hint = f"; {_either(fits)} would fit with the link's other settings" if fits else ""
     return (
         f"parameter {_show(key)} rejected: with {_describe(key, value)} the run would {why}{hint}; "
         "using its default instead"
     )
+
+
+def suggestions(key: str, kept: TrainConfig, value: Any) -> list[cost.Fix]:
+    """The values of ``key`` that fit with the link's other settings (``kept``) when ``value``
+    does not (for hidden: up to three nets, depth and width searched together)."""
+    if key not in cost.FIX_FIELDS:
+        return []
+    return cost.fixes(kept.replace(**{key: value}), None, _load, fields=(key,))
+
+
+def _either(texts: list[str]) -> str:
+    """'a', 'a or b', 'a, b or c'."""
+    return " or ".join(texts) if len(texts) < 3 else ", ".join(texts[:-1]) + " or " + texts[-1]
 
 
 def _describe(key: str, value: Any) -> str:
@@ -208,7 +253,9 @@ def _clash(base: TrainConfig, given: dict[str, Any], message: str) -> str:
 
 def _load(config: TrainConfig) -> float:
     """How far over the classroom limits a config is: above 1 means too much."""
-    return max(config.seconds() / cost.CLASSROOM_SECONDS, config.memory() / CLASSROOM_MEMORY_CAP)
+    return max(
+        cost.seconds(config) / cost.CLASSROOM_SECONDS, cost.memory(config) / CLASSROOM_MEMORY_CAP
+    )
 
 
 def to_query(
@@ -218,10 +265,12 @@ def to_query(
     view: str | None = None,
     hide: Sequence[str] = (),
     quiz: bool = False,
+    class_code: str | None = None,
 ) -> dict[str, str]:
-    """The query parameters that reproduce this experiment; defaults are left out."""
+    """The query parameters that reproduce this experiment; defaults are left out. With
+    ``class_code``, the link is a class's (class pulse; never with the teacher's key)."""
     base = baseline(preset)
-    out: dict[str, str] = {}
+    out: dict[str, str] = {"class": class_code} if class_code else {}
     if preset:
         out["preset"] = preset
     for key in CONFIG_KEYS:

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from dashboard import live, predict, state
+from dashboard import live, predict, pulse, state
 from dashboard.board import Board
 from dashboard.links import CONFIG_KEYS
 from dashboard.text import escape_md
@@ -157,6 +157,8 @@ def show(inp: ViewInput, problems: list[str], view: View) -> None:
     stop_slot, progress_slot = header(inp, problems, predict.locked(inp, run))
     quiz_slot = st.empty()  # quiz mode: the questions, or the grades
     predict.draw(inp, run, quiz_slot)
+    pulse_slot = st.empty()  # a student in a class: the answers go there (or why not)
+    pulse.sync(inp, run, pulse_slot)
     note_slot = st.empty()  # always drawn: the elements below keep their places
     headline_slot = st.empty()
     if run is None:  # the progress row holds its place: nothing below it moves on Train
@@ -191,6 +193,7 @@ def show(inp: ViewInput, problems: list[str], view: View) -> None:
                          help=STOP_HELP)  # fmt: skip
         redraw(replace(shown, epoch=epoch_slider(run, view, epoch_slot)))
         predict.draw(inp, run, quiz_slot, grades_only=True)  # now that the run is done
+        pulse.sync(inp, run, pulse_slot)  # and its grades go to the class
     if run is not None:
         downloads(run)
 

@@ -22,6 +22,17 @@ UPLOAD = "w_upload"  # the CSV file uploader
 BUSY = "busy"  # why the last Train click could not start (the server was busy), or absent
 QUIZ = "w_quiz"  # predict-then-observe mode on? (the sidebar toggle; `quiz=1` in a link)
 QUIZ_SENT = "quiz_sent"  # (run number, {(question, scheme): answer}): sent with Train, graded
+# class pulse (dashboard.pulse)
+PULSE_CLASS = "pulse_class"  # the code of the class this session is in (student or teacher)
+PULSE_TEACHER = "pulse_teacher"  # True: this session is the class's teacher (key checked)
+PULSE_KEY = "pulse_key"  # the teacher key of a class this session started (shown to it only)
+PULSE_STUDENT = "pulse_student"  # this session's random, anonymous student id
+PULSE_DONE = "pulse_done"  # what the database has of this session: answers, sends, grades
+PULSE_SAVED = "pulse_saved"  # (run, config hash, questions) of the last answers saved
+PULSE_NOTE = "pulse_note"  # the class's note (results unavailable, class closed, ...)
+PULSE_MISSES = "pulse_misses"  # wrong class codes or teacher keys tried in this session
+PULSE_STARTED = "pulse_started"  # how many classes this session started
+PULSE_MAIN = "w_pulse_main"  # the teacher's main area: the class pulse or the lesson
 
 
 def widget(field: str) -> str:

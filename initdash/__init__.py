@@ -7,11 +7,11 @@ from . import cost, presets
 from .activations import ACTIVATIONS, calculate_gain
 from .config import FIELDS, OPTIMIZERS, TrainConfig
 from .data import DATASETS, Data, load_csv, make_dataset, prepare
+from .lab import propagate
 from .nn import loss_and_grads
 from .presets import PRESETS
 from .results import Result
 from .schemes import SCHEMES, init_params
-from .signal import propagate
 from .train import Snapshot, Trainer, initial_curves, make_data, run, train
 
 __all__ = [

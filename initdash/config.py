@@ -3,9 +3,9 @@
 Each ``TrainConfig`` attribute is the single source of truth for one setting (``FIELDS`` is read
 from them): its type, default, allowed range, the tighter *classroom cap* used where many people
 share one server (the app and share links), and how it reads from and writes to text (CLI flags,
-URL query parameters). A classroom run
-must also fit a budget in predicted seconds (:mod:`initdash.cost`) and memory. ``TrainConfig``
-validates against it; invalid values raise ``ValueError`` naming the field and the allowed range.
+URL query parameters). A classroom run must also fit a budget in predicted seconds and memory
+(:func:`initdash.cost.classroom_problems`). ``TrainConfig`` validates against the ranges; invalid
+values raise ``ValueError`` naming the field and the allowed range.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .activations import ACTIVATIONS
-from .data import DATASETS, Data
+from .data import DATASETS
 from .schemes import SCHEMES, sample_weights, scheme_rng
 
 OPTIMIZERS = {
@@ -240,9 +240,6 @@ def _as_int(v: Any) -> int | None:
 PROBE_SIZE = 512
 GRID_SIZE = 30
 
-# The most memory one classroom run may need for its buffers (see TrainConfig.memory).
-CLASSROOM_MEMORY_CAP = 200e6
-
 
 def setting(
     kind: str,
@@ -257,6 +254,15 @@ def setting(
     return dataclasses.field(
         default=default, metadata=dict(kind=kind, help=help, lo=lo, hi=hi, cap=cap, **more)
     )
+
+
+def pick_epochs(last: int, max_points: int | None) -> np.ndarray:
+    """Epochs 0..last, evenly thinned to at most ``max_points`` (first and last kept): the
+    epochs a history table shows, and the detail epochs of a run (``TrainConfig.snapshots``
+    of them: :meth:`TrainConfig.detail_epochs`)."""
+    if max_points is None or last + 1 <= max_points:
+        return np.arange(last + 1)
+    return np.unique(np.round(np.linspace(0, last, max_points)).astype(int))
 
 
 # The defaults are the classic lesson's setting: one hidden layer of 16 tanh units on noisy moons,
@@ -301,10 +307,15 @@ class TrainConfig:
         choices=lambda: tuple(SCHEMES),
         max_len=len(SCHEMES),
     )
-    small_scale: float = setting("float", 0.01, "std of 'random small' weights", 1e-6, 1.0)
-    large_scale: float = setting("float", 10.0, "std of 'random large' weights", 0.1, 1e4, 1e3)
+    # The schemes' own numbers: their defaults are the registry's (initdash.schemes).
+    small_scale: float = setting(
+        "float", SCHEMES["random_small"].default, "std of 'random small' weights", 1e-6, 1.0
+    )
+    large_scale: float = setting(
+        "float", SCHEMES["random_large"].default, "std of 'random large' weights", 0.1, 1e4, 1e3
+    )
     constant_value: float = setting(
-        "float", 0.1, "value of every weight for 'constant'", -10.0, 10.0
+        "float", SCHEMES["constant"].default, "value of every weight for 'constant'", -10.0, 10.0
     )
     optimizer: str = setting("str", "sgd", "update rule", choices=lambda: tuple(OPTIMIZERS))
     lr: float = setting("float", 0.5, "learning rate (step size)", 1e-5, 10.0)
@@ -317,6 +328,8 @@ class TrainConfig:
     repeats: int = setting(
         "int", 1, "runs per scheme with different seeds (mean and spread)", 1, 20, 5
     )
+    # The detail epochs: ``snapshots`` epochs spread evenly over the run (pick_epochs above) get
+    # the detailed measurements (layer statistics, histograms, neurons, decision boundary).
     snapshots: int = setting("int", 26, "how many epochs get the detailed measurements", 2, 200, 60)
     dtype: str = setting("str", "float32", "floating-point precision", choices=lambda: DTYPES)
 
@@ -350,6 +363,10 @@ class TrainConfig:
             raise ValueError(f"unknown config field(s): {', '.join(map(str, unknown))}")
         return cls(**dict(d))
 
+    def detail_epochs(self) -> np.ndarray:
+        """The epochs measured in detail: ``snapshots`` of 0..epochs, evenly spread."""
+        return pick_epochs(self.epochs, self.snapshots)
+
     def scheme_param(self, scheme: str) -> float | None:
         """The number the scheme uses (its scale or constant), or None."""
         p = SCHEMES[scheme].param
@@ -364,58 +381,6 @@ class TrainConfig:
         rng = scheme_rng(self.seed, scheme, repeat)
         scale = self.scheme_param(scheme)
         return sample_weights(dims, scheme, rng, activation=self.activation, scale=scale, X=X)
-
-    def seconds(self, data: Data | None = None) -> float:
-        """Predicted CPU seconds of the run on this project's machine (initdash.cost)."""
-        from .cost import seconds  # initdash.cost reads this module: imported on first use
-
-        return seconds(self, data)
-
-    def memory(self, data: Data | None = None) -> float:
-        """Estimated peak bytes of the run's buffers (activations of every layer and model).
-
-        Training keeps 4 arrays per layer for a training batch (forward and backward), 2 for
-        each evaluated batch (the full training set with mini-batches, the test set) and, at
-        a detailed measurement, 4 for the probe or 2 for the decision-boundary grid. BatchNorm
-        adds one per hidden layer in each of these passes (the normalized values).
-        """
-        if data is None:
-            n_train = int(self.n_samples * (1.0 - self.test_fraction))
-            n_test = self.n_samples - n_train
-        else:
-            n_train, n_test = len(data.y_train), len(data.y_test)
-        batch = n_train if self.batch_size in (0, None) else min(self.batch_size, n_train)
-        rows = 4 * batch + 2 * n_test + (2 * n_train if batch < n_train else 0)
-        rows += max(4 * min(n_train, PROBE_SIZE), 2 * GRID_SIZE**2)
-        units = sum(self.hidden) + (data.n_classes if data is not None else self.n_classes)
-        models = len(self.schemes) * self.repeats
-        itemsize = 4 if self.dtype == "float32" else 8
-        values = units * rows
-        if self.batchnorm:
-            passes = batch + n_test + (n_train if batch < n_train else 0)
-            values += sum(self.hidden) * (passes + max(min(n_train, PROBE_SIZE), GRID_SIZE**2))
-        return float(models * values * itemsize)
-
-    def classroom_problems(self, data: Data | None = None) -> list[str]:
-        """Why this config is too big for a shared classroom server ([] when it fits)."""
-        problems = []
-        for name, field in FIELDS.items():
-            try:
-                field.check(getattr(self, name), classroom=True)
-            except ValueError as e:
-                problems.append(str(e))
-        from .cost import too_slow  # initdash.cost reads this module: imported on first use
-
-        slow = too_slow(self, data)
-        if slow:
-            problems.append(slow)
-        if self.memory(data) > CLASSROOM_MEMORY_CAP:
-            problems.append(
-                f"this run would need about {self.memory(data) / 1e6:.0f} MB of memory, over the "
-                f"classroom limit of {CLASSROOM_MEMORY_CAP / 1e6:.0f} MB; use fewer samples, "
-                "schemes, repeats or a smaller network"
-            )
-        return problems
 
 
 # Every setting: name -> Field, in TrainConfig's order (the CLI, share links and sidebar read it).

@@ -11,7 +11,7 @@ and the data sizes alone:
 * ``calls``: numpy calls per layer, whose fixed cost dominates small nets;
 * ``steps``, ``epochs``: fixed costs per training step and per epoch;
 * ``details``, ``detail_elems``, ``detail_params``, ``gram``: the detailed measurements at the
-  snapshot epochs (per layer, per probe activation value, per parameter, and the neuron-by-
+  detail epochs (per layer, per probe activation value, per parameter, and the neuron-by-
   neuron Gram matrices: width^2 x probe rows);
 * ``bn_elems``, ``bn_calls``: BatchNorm's extra work per hidden value and per hidden layer;
 * ``draws``: initial weights drawn;
@@ -31,23 +31,20 @@ import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .activations import calculate_gain, get_activation
-from .config import GRID_SIZE, PROBE_SIZE
-from .data import Data, _class_sizes
-from .results import pick_epochs
+from .config import FIELDS, GRID_SIZE, PROBE_SIZE, TrainConfig
+from .data import Data, split_sizes
 from .schemes import LSUV_MAX_ITER, SCHEMES, stream
-
-if TYPE_CHECKING:  # initdash.config imports this module when it first needs it
-    from .config import TrainConfig
 
 # The most one classroom run may cost (predicted seconds of one core), and the most the runs
 # in progress on one server may still cost together (dashboard.live refuses a new run beyond).
 CLASSROOM_SECONDS = 30.0
 SERVER_SECONDS = 120.0
+# The most memory one classroom run may need for its buffers (see memory).
+CLASSROOM_MEMORY_CAP = 200e6
 
 UPDATE_OPS = {"sgd": 2, "momentum": 4, "adam": 11}
 
@@ -89,12 +86,8 @@ def sizes(config: TrainConfig, data: Data | None = None) -> Sizes:
     """Sizes of the user's data, or of the config's generated dataset (its exact split)."""
     if data is not None:
         return Sizes(data.n_features, data.n_classes, len(data.y_train), len(data.y_test))
-    tf = config.test_fraction
-    n_test = 0
-    for size in _class_sizes(config.n_samples, config.n_classes):  # as data._stratified_split
-        k = math.floor(tf * size + 0.5)
-        n_test += min(max(k, 1) if tf > 0 else k, size - 1)
-    return Sizes(2, config.n_classes, config.n_samples - n_test, n_test)
+    n_train, n_test = split_sizes(config.n_samples, config.n_classes, config.test_fraction)
+    return Sizes(2, config.n_classes, n_train, n_test)
 
 
 def counts(config: TrainConfig, data: Data | None = None) -> dict[str, float]:
@@ -118,7 +111,7 @@ def counts(config: TrainConfig, data: Data | None = None) -> dict[str, float]:
     eval_rows = E * (s.n_test + (0 if full else s.n_train)) + s.n_train + s.n_test
     evals = E * (1 + (not full)) + 2
     probe = min(s.n_train, PROBE_SIZE)
-    D = len(pick_epochs(E, config.snapshots))
+    D = len(config.detail_epochs())
     grid = GRID_SIZE**2 if s.n_features == 2 else 0
     ops = UPDATE_OPS[config.optimizer]
     lsuv = sum(SCHEMES[n].data_dependent for n in config.schemes) * config.repeats
@@ -156,36 +149,47 @@ def shrinks(config: TrainConfig, dims: list[int], batch: int) -> bool:
     weights add coherently); backward from the output gradient (about 1 / batch), each layer
     multiplies the mean square gradient by ``E[act'(z)^2] (n Var(W) + (mean(W) n)^2)``.
     Saturated units (a slope near 0) thus vanish the gradient as they do in the trainer."""
-    act = get_activation(config.activation)
-    floor = 2 * (math.log10(np.finfo(config.dtype).tiny) + 64 * math.log10(2.0))  # of squares
-    gain = calculate_gain(config.activation)
+    return any(
+        _shrinks(
+            name, config.scheme_param(name), config.activation, config.dtype, tuple(dims), batch
+        )
+        for name in config.schemes
+        if name != "zeros" and not SCHEMES[name].data_dependent  # exact zeros; LSUV: spread 1
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _shrinks(
+    name: str, param: float | None, activation: str, dtype: str, dims: tuple[int, ...], batch: int
+) -> bool:
+    """:func:`shrinks` for one scheme (remembered: the sidebar asks again at every rerun, and a
+    refusal's search asks about the same net with other epochs, samples or repeats)."""
+    act = get_activation(activation)
+    floor = 2 * (math.log10(np.finfo(dtype).tiny) + 64 * math.log10(2.0))  # of squares
+    gain = calculate_gain(activation)
     layers = list(zip(dims[:-1], dims[1:], strict=True))
-    for name in config.schemes:
-        if name == "zeros" or SCHEMES[name].data_dependent:  # exact zeros; LSUV: spread 1
-            continue
-        param = config.scheme_param(name)
-        mean_a, sq_a, var_a = 0.0, 1.0, 1.0  # the standardized inputs
-        slopes = []
-        for i, (n_in, n_out) in enumerate(layers[:-1]):
-            mu, rms = _moments(name, n_out, n_in, param, gain)
-            var_w = max(rms * rms - mu * mu, 0.0)
-            m = mu * n_in * mean_a
-            q = n_in * var_w * sq_a + (mu * n_in) ** 2 * (var_a if i else 1.0 / n_in)
-            z = m + math.sqrt(q) * _NODES
-            a = act.fn(z, np.empty_like(z))
-            mean_a, sq_a = float(_WEIGHTS @ a), float(_WEIGHTS @ (a * a))
-            var_a = max(sq_a - mean_a * mean_a, 0.0)
-            if sq_a <= 0 or math.log10(sq_a) < floor:
-                return True
-            g = act.grad(z, a, np.empty_like(z))
-            slopes.append(float(_WEIGHTS @ (g * g)))
-        grad = -2 * math.log10(batch) - math.log10(4.0)  # log10 of the mean square gradient
-        for (n_in, n_out), slope in zip(reversed(layers[1:]), reversed(slopes), strict=True):
-            mu, rms = _moments(name, n_out, n_in, param, gain)
-            factor = slope * (n_out * max(rms * rms - mu * mu, 0.0) + (mu * n_out) ** 2)
-            grad += math.log10(max(factor, 1e-300))
-            if grad < floor:
-                return True
+    mean_a, sq_a, var_a = 0.0, 1.0, 1.0  # the standardized inputs
+    slopes = []
+    for i, (n_in, n_out) in enumerate(layers[:-1]):
+        mu, rms = _moments(name, n_out, n_in, param, gain)
+        var_w = max(rms * rms - mu * mu, 0.0)
+        m = mu * n_in * mean_a
+        q = n_in * var_w * sq_a + (mu * n_in) ** 2 * (var_a if i else 1.0 / n_in)
+        z = m + math.sqrt(q) * _NODES
+        a = act.fn(z, np.empty_like(z))
+        mean_a, sq_a = float(_WEIGHTS @ a), float(_WEIGHTS @ (a * a))
+        var_a = max(sq_a - mean_a * mean_a, 0.0)
+        if sq_a <= 0 or math.log10(sq_a) < floor:
+            return True
+        g = act.grad(z, a, np.empty_like(z))
+        slopes.append(float(_WEIGHTS @ (g * g)))
+    grad = -2 * math.log10(batch) - math.log10(4.0)  # log10 of the mean square gradient
+    for (n_in, n_out), slope in zip(reversed(layers[1:]), reversed(slopes), strict=True):
+        mu, rms = _moments(name, n_out, n_in, param, gain)
+        factor = slope * (n_out * max(rms * rms - mu * mu, 0.0) + (mu * n_out) ** 2)
+        grad += math.log10(max(factor, 1e-300))
+        if grad < floor:
+            return True
     return False
 
 
@@ -200,6 +204,30 @@ def _moments(scheme: str, n_out: int, n_in: int, param: float | None, gain: floa
 def seconds(config: TrainConfig, data: Data | None = None) -> float:
     """Predicted CPU seconds of the whole run (one core, one BLAS thread) on this machine."""
     return sum(PRICES[k] * v for k, v in counts(config, data).items())
+
+
+def memory(config: TrainConfig, data: Data | None = None) -> float:
+    """Estimated peak bytes of the run's buffers (activations of every layer and model).
+
+    Training keeps 4 arrays per layer for a training batch (forward and backward), 2 for
+    each evaluated batch (the full training set with mini-batches, the test set) and, at
+    a detailed measurement, 4 for the probe or 2 for the decision-boundary grid. BatchNorm
+    adds one per hidden layer in each of these passes (the normalized values).
+    """
+    c = config
+    s = sizes(config, data)
+    n_train, n_test = s.n_train, s.n_test
+    batch = n_train if c.batch_size in (0, None) else min(c.batch_size, n_train)
+    rows = 4 * batch + 2 * n_test + (2 * n_train if batch < n_train else 0)
+    rows += max(4 * min(n_train, PROBE_SIZE), 2 * GRID_SIZE**2)
+    units = sum(c.hidden) + s.n_classes
+    models = len(c.schemes) * c.repeats
+    itemsize = 4 if c.dtype == "float32" else 8
+    values = units * rows
+    if c.batchnorm:
+        passes = batch + n_test + (n_train if batch < n_train else 0)
+        values += sum(c.hidden) * (passes + max(min(n_train, PROBE_SIZE), GRID_SIZE**2))
+    return float(models * values * itemsize)
 
 
 def _times(r: float) -> str:
@@ -229,15 +257,82 @@ def _nice_floor(n: int) -> int:
     return n // step * step
 
 
-def _largest(lo: int, hi: int, ok) -> int | None:
-    """The largest integer in [lo, hi] for which ``ok`` holds (ok is monotone: true below some
-    value), or None."""
-    if hi < lo or not ok(lo):
+def _largest(lo: int, hi: int, load: Callable[[int], float], power: float = 1.0) -> int | None:
+    """The largest integer x in [lo, hi] whose ``load(x)`` is at most 1 (load grows with x), or
+    None. Each try is where a power law through the nearest tries above and below 1 crosses 1
+    (at first x^power through the try at hi alone), so a few tries find it; after a try that
+    did not halve the range left, the next one bisects it."""
+    if hi < lo:
         return None
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        lo, hi = (mid, hi) if ok(mid) else (lo, mid - 1)
-    return lo
+    a, fa, b, fb = None, math.nan, hi, load(hi)
+    if fb <= 1.0:
+        return hi
+    bisect = not 0 < fb < math.inf
+    while True:
+        low = lo if a is None else a + 1
+        if low >= b:
+            return a
+        if bisect:
+            x = (low + b) / 2 if a is None else (a + b) / 2
+        elif a is None:
+            x = b * fb ** (-1.0 / power)
+        else:
+            x = a * math.exp(math.log(fa) * math.log(b / a) / math.log(fa / fb))
+        x = min(max(int(x), low), b - 1)
+        left = b - low
+        fx = load(x)
+        if fx <= 1.0:
+            a, fa = x, fx
+        else:
+            b, fb = x, fx
+        now_left = b - (lo if a is None else a + 1)
+        bisect = 2 * now_left > left or not 0 < fb < math.inf or (a is not None and not fa > 0)
+
+
+def hidden_text(hidden: tuple[int, ...]) -> str:
+    """Hidden layers as a person reads them: '1 hidden layer of 34', '2 hidden layers of 14',
+    '3 hidden layers (64,32,32)', 'no hidden layer'."""
+    d = len(hidden)
+    if d == 0:
+        return "no hidden layer"
+    layers = f"{d} hidden layer{'s' * (d != 1)}"
+    if len(set(hidden)) == 1:
+        return f"{layers} of {hidden[0]}"
+    return f"{layers} ({','.join(map(str, hidden))})"
+
+
+# How many nets a refusal suggests when the hidden layers are too big.
+NETS_SUGGESTED = 3
+
+
+def _nets(config: TrainConfig, s: Sizes, load) -> list[tuple[int, ...]]:
+    """Hidden layers that fit (``load(hidden) <= 1``), depth and width searched together: at
+    depths 1, 2, 4, ... up to the asked one (halving it), the asked first layers capped at the
+    widest width that fits (never wider than at a shallower depth). Of those, the
+    NETS_SUGGESTED with the most parameters (nearest to the asked net, which has more than
+    any), shallowest first."""
+    asked = config.hidden
+    H, top = len(asked), max(asked, default=0)
+    k = 1 if s.n_classes == 2 else s.n_classes
+
+    def shape(d: int, w: int) -> tuple[int, ...]:
+        return tuple(min(n, w) for n in asked[:d])
+
+    def params(hidden: tuple[int, ...]) -> int:
+        dims = [s.n_features, *hidden, k]
+        return sum((a + 1) * b for a, b in zip(dims[:-1], dims[1:], strict=True))
+
+    found = []
+    widest = top
+    for d in sorted({-(-H // 2**i) for i in range(H.bit_length() + 1)}):  # 1, 2, 4, 8, 15, 30
+        hi = min(widest, top - 1) if d == H else widest  # the asked net itself does not fit
+        w = _largest(1, hi, lambda w, d=d: load(shape(d, w)), power=2.0)
+        if w is None:  # deeper nets cost more still
+            break
+        found.append(shape(d, w))
+        widest = w
+    best = sorted(found, key=lambda h: (-params(h), -len(h)))[:NETS_SUGGESTED]
+    return sorted(best, key=len)
 
 
 @dataclass(frozen=True)
@@ -251,16 +346,32 @@ class Fix:
     config: TrainConfig
 
 
-def fixes(config: TrainConfig, data: Data | None, ok: Callable[[TrainConfig], bool]) -> list[Fix]:
-    """Single changes that make ``ok(config)`` true (e.g. the predicted seconds under a limit),
-    the others kept, e.g. Fix("batch_size", "batch size 1", "batch size 64", ...). For each
-    setting the nearest that fits: the most epochs, the smallest batch, ..."""
+# The settings a refusal may suggest changing, in the order it names them.
+FIX_FIELDS = ("batch_size", "epochs", "hidden", "n_samples", "repeats", "schemes")
 
-    def fits(**change) -> bool:
-        try:
-            return ok(config.replace(**change))
-        except ValueError:
-            return False
+
+def fixes(
+    config: TrainConfig,
+    data: Data | None,
+    load: Callable[[TrainConfig], float],
+    fields: tuple[str, ...] = FIX_FIELDS,
+) -> list[Fix]:
+    """Single changes that bring ``load(config)`` to 1 or under (e.g. the predicted seconds
+    over a limit), the others kept, e.g. Fix("batch_size", "batch size 1", "batch size 64",
+    ...): for each of the ``fields`` the nearest setting that fits (the most epochs, the
+    smallest batch, ...; for the hidden layers up to NETS_SUGGESTED nets, depth and width
+    searched together)."""
+    tried: dict[tuple, float] = {}
+
+    def cost(**change) -> float:
+        """load of the config with the change; inf for a change it refuses."""
+        key = tuple(sorted(change.items()))
+        if key not in tried:
+            try:
+                tried[key] = load(config.replace(**change))
+            except ValueError:
+                tried[key] = math.inf
+        return tried[key]
 
     def plural(n: int, what: str) -> str:
         return f"{n} {what}{'s' * (n != 1)}"
@@ -271,38 +382,40 @@ def fixes(config: TrainConfig, data: Data | None, ok: Callable[[TrainConfig], bo
         out.append(Fix(field, now, text, config.replace(**change)))
 
     s = sizes(config, data)
-    batch = config.batch_size or s.n_train
-    bigger = [b for b in BATCH_SIZES if (b or s.n_train) > batch and (b == 0 or b < s.n_train)]
-    b = next((b for b in bigger if fits(batch_size=b)), None)
-    if b is not None:
+    if "batch_size" in fields:
+        batch = config.batch_size or s.n_train
         now = "the full batch" if config.batch_size == 0 else f"batch size {config.batch_size}"
-        add("batch_size", now, "the full batch" if b == 0 else f"batch size {b}", batch_size=b)
-    e = _largest(1, config.epochs - 1, lambda e: fits(epochs=_nice_floor(e)))
-    if e is not None:
-        e = _nice_floor(e)
-        add("epochs", plural(config.epochs, "epoch"), plural(e, "epoch"), epochs=e)
-    H = len(config.hidden)
-    d = _largest(1, H - 1, lambda d: fits(hidden=config.hidden[:d]))
-    if d is not None:
-        now = plural(H, "hidden layer")
-        add("hidden", now, plural(d, "hidden layer"), hidden=config.hidden[:d])
-    top = max(config.hidden, default=1)
-    w = _largest(1, top - 1, lambda w: fits(hidden=tuple(min(n, w) for n in config.hidden)))
-    if w is not None:
-        narrow = tuple(min(n, w) for n in config.hidden)
-        add("hidden", f"{top} units per layer", f"at most {w} units per layer", hidden=narrow)
-    if data is None:
-        n = _largest(1, config.n_samples // 20 - 1, lambda k: fits(n_samples=20 * k))
+        # a larger batch takes fewer steps: the nearest that fits
+        bigger = [b for b in BATCH_SIZES if (b or s.n_train) > batch and (b == 0 or b < s.n_train)]
+        b = next((b for b in bigger if cost(batch_size=b) <= 1.0), None)
+        if b is None and memory(config, data) > CLASSROOM_MEMORY_CAP:  # a smaller one: less memory
+            smaller = [b for b in reversed(BATCH_SIZES) if 0 < b < min(batch, s.n_train)]
+            b = next((b for b in smaller if cost(batch_size=b) <= 1.0), None)
+        if b is not None:
+            text = "the full batch" if b == 0 else f"batch size {b}"
+            add("batch_size", now, text, batch_size=b)
+    if "epochs" in fields:
+        e = _largest(1, config.epochs - 1, lambda e: cost(epochs=_nice_floor(e)))
+        if e is not None:
+            e = _nice_floor(e)
+            add("epochs", plural(config.epochs, "epoch"), plural(e, "epoch"), epochs=e)
+    if "hidden" in fields:
+        for hidden in _nets(config, s, lambda hidden: cost(hidden=hidden)):
+            add("hidden", hidden_text(config.hidden), hidden_text(hidden), hidden=hidden)
+    if "n_samples" in fields and data is None:
+        n = _largest(1, config.n_samples // 20 - 1, lambda k: cost(n_samples=20 * k))
         if n is not None:
             now = plural(config.n_samples, "sample")
             add("n_samples", now, plural(20 * n, "sample"), n_samples=20 * n)
-    r = _largest(1, config.repeats - 1, lambda r: fits(repeats=r))
-    if r is not None:
-        add("repeats", plural(config.repeats, "repeat"), plural(r, "repeat"), repeats=r)
-    k = _largest(1, len(config.schemes) - 1, lambda k: fits(schemes=config.schemes[:k]))
-    if k is not None:
-        now = plural(len(config.schemes), "scheme")
-        add("schemes", now, plural(k, "scheme"), schemes=config.schemes[:k])
+    if "repeats" in fields:
+        r = _largest(1, config.repeats - 1, lambda r: cost(repeats=r))
+        if r is not None:
+            add("repeats", plural(config.repeats, "repeat"), plural(r, "repeat"), repeats=r)
+    if "schemes" in fields:
+        k = _largest(1, len(config.schemes) - 1, lambda k: cost(schemes=config.schemes[:k]))
+        if k is not None:
+            now = plural(len(config.schemes), "scheme")
+            add("schemes", now, plural(k, "scheme"), schemes=config.schemes[:k])
     return out
 
 
@@ -322,9 +435,31 @@ def too_slow(config: TrainConfig, data: Data | None = None, limit: float = CLASS
     cost = over(config, data, limit)
     if not cost:
         return ""
-    found = fixes(config, data, lambda c: seconds(c, data) <= limit)[:3]
-    now = f" ({', '.join(f.now for f in found)})" if found else ""
+    found = fixes(config, data, lambda c: seconds(c, data) / limit)[:3]
+    now = f" ({', '.join(dict.fromkeys(f.now for f in found))})" if found else ""
     text = f"this run{now} would take {cost}"
     if not found:
         return text + "; use a smaller network, fewer schemes or fewer epochs"
     return text + "; it fits with " + " or ".join(f.text for f in found)
+
+
+def classroom_problems(config: TrainConfig, data: Data | None = None) -> list[str]:
+    """Why this config is too big for a shared classroom server ([] when it fits): a setting
+    over its classroom cap, the predicted seconds over CLASSROOM_SECONDS (with what fits), the
+    memory over CLASSROOM_MEMORY_CAP."""
+    problems = []
+    for name, field in FIELDS.items():
+        try:
+            field.check(getattr(config, name), classroom=True)
+        except ValueError as e:
+            problems.append(str(e))
+    slow = too_slow(config, data)
+    if slow:
+        problems.append(slow)
+    if memory(config, data) > CLASSROOM_MEMORY_CAP:
+        problems.append(
+            f"this run would need about {memory(config, data) / 1e6:.0f} MB of memory, over the "
+            f"classroom limit of {CLASSROOM_MEMORY_CAP / 1e6:.0f} MB; use fewer samples, "
+            "schemes, repeats or a smaller network"
+        )
+    return problems

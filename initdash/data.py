@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-MAX_SAMPLES = 100_000
+MAX_GENERATED_SAMPLES = 100_000  # points of a generated dataset
 MAX_NOISE = 5.0
 MAX_CSV_ROWS = 20_000
 MAX_CSV_FEATURES = 20
@@ -190,9 +190,9 @@ def make_dataset(
             f"n_classes must be an integer from {allowed} for dataset {name!r}, got {n_classes!r}"
         )
     low = 2 * int(n_classes)
-    if not _is_int(n_samples, low, MAX_SAMPLES):
+    if not _is_int(n_samples, low, MAX_GENERATED_SAMPLES):
         raise ValueError(
-            f"n_samples must be an integer from {low} (2 per class) to {MAX_SAMPLES}, "
+            f"n_samples must be an integer from {low} (2 per class) to {MAX_GENERATED_SAMPLES}, "
             f"got {n_samples!r}"
         )
     if not _is_number(noise, 0.0, MAX_NOISE):
@@ -255,17 +255,28 @@ def _as_labels(y: object, n_rows: int, what: str) -> np.ndarray:
     return arr.astype(np.int64)
 
 
+def held_out(class_size: int, test_fraction: float) -> int:
+    """How many rows of a class the split sends to the test set: round(test_fraction * size),
+    at least 1 when test_fraction > 0, and never all of them."""
+    n_test = math.floor(test_fraction * class_size + 0.5)
+    return min(max(n_test, 1) if test_fraction > 0 else n_test, class_size - 1)
+
+
+def split_sizes(n_samples: int, n_classes: int, test_fraction: float) -> tuple[int, int]:
+    """(training rows, test rows) of a generated dataset after :func:`prepare`'s split, from
+    its size alone (its classes are balanced: ``_class_sizes``)."""
+    n_test = sum(held_out(size, test_fraction) for size in _class_sizes(n_samples, n_classes))
+    return n_samples - n_test, n_test
+
+
 def _stratified_split(
     y: np.ndarray, test_fraction: float, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per class, round(test_fraction * size) rows go to test (at least 1, leaving at least 1)."""
+    """Per class, :func:`held_out` rows go to test, drawn at random."""
     test_parts = []
     for k in np.unique(y):
         idx = rng.permutation(np.flatnonzero(y == k))
-        n_test = math.floor(test_fraction * len(idx) + 0.5)
-        if test_fraction > 0:
-            n_test = max(n_test, 1)
-        test_parts.append(idx[: min(n_test, len(idx) - 1)])
+        test_parts.append(idx[: held_out(len(idx), test_fraction)])
     in_test = np.zeros(len(y), dtype=bool)
     if test_parts:
         in_test[np.concatenate(test_parts)] = True

@@ -1,6 +1,6 @@
 """Neurons you can see: each hidden neuron's output over the input plane, and the network drawn.
 
-At every detailed epoch the trainer records, for the first seed of each scheme and the first
+At every detail epoch the trainer records, for the first seed of each scheme and the first
 ``LAYERS`` hidden layers (at most ``NEURONS`` neurons each):
 
 * each neuron's output on the thumbnail inputs: a ``THUMB`` x ``THUMB`` grid over the data
@@ -39,8 +39,8 @@ class Thumbnails:
 
 
 @dataclass
-class NeuronSnapshot:
-    """What the neurons did at one detailed epoch (first seed of each of the S schemes)."""
+class NeuronRecord:
+    """What the neurons did at one detail epoch (first seed of each of the S schemes)."""
 
     maps: list[np.ndarray]  # per drawn layer: (S, k, P) float16 outputs on the thumbnail inputs
     means: list[np.ndarray]  # per drawn layer: (S, k) mean output on the probe set
@@ -73,7 +73,7 @@ def plane_grid(data: Data, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 def record(
     net: StackedMLP, thumbs: Thumbnails, X_probe: np.ndarray, models: np.ndarray
-) -> NeuronSnapshot:
+) -> NeuronRecord:
     """Outputs, mean outputs and links of the drawn neurons of ``models`` (one per scheme).
 
     Runs the drawn layers only, for those models only: a few small matmuls."""
@@ -92,7 +92,7 @@ def record(
         if layers == len(net.Ws) - 1:  # every hidden layer drawn: the output layer too
             k_in = min(NEURONS, P[layers].shape[2] - 1)
             links.append(P[layers][:, :, :k_in])
-    return NeuronSnapshot(maps, means, links)
+    return NeuronRecord(maps, means, links)
 
 
 def _next_layer(
@@ -109,9 +109,9 @@ def _next_layer(
     return out
 
 
-def blank(snapshot: NeuronSnapshot, schemes: np.ndarray) -> None:
+def blank(recorded: NeuronRecord, schemes: np.ndarray) -> None:
     """Erase what diverged schemes show (NaN): their numbers mean nothing any more."""
-    for arrays in (snapshot.maps, snapshot.means, snapshot.links):
+    for arrays in (recorded.maps, recorded.means, recorded.links):
         for a in arrays:
             a[schemes] = np.nan
 
@@ -119,8 +119,8 @@ def blank(snapshot: NeuronSnapshot, schemes: np.ndarray) -> None:
 def maps_table(result, epoch: int | None = None, layer: int = 1) -> pd.DataFrame:
     """Each drawn neuron's output over the thumbnail inputs of a hidden layer (first seed):
     scheme, neuron (1-based), x, y (where the input is drawn), output."""
-    snap = result.neurons[result.detail_index(epoch)]
-    maps = snap.maps[layer - 1]
+    recorded = result.neurons[result.detail_index(epoch)]
+    maps = recorded.maps[layer - 1]
     S, k, P = maps.shape
     xy = result.thumbnails.xy.astype(np.float32)
     return pd.DataFrame(
@@ -138,10 +138,10 @@ def network_table(result, epoch: int | None = None) -> tuple[pd.DataFrame, pd.Da
     """The network diagram (first seed of each scheme), laid out: nodes (scheme, layer,
     neuron, x, y, mean output; layer 0 = the inputs) and links (scheme, layer of the target,
     weight, x1, y1, x2, y2). A layer's nodes sit at x = layer, centred on y = 0."""
-    snap = result.neurons[result.detail_index(epoch)]
+    recorded = result.neurons[result.detail_index(epoch)]
     S = len(result.schemes)
-    counts = [snap.links[0].shape[2], *(w.shape[1] for w in snap.links)]
-    means = [np.full((S, counts[0]), np.nan), *snap.means]
+    counts = [recorded.links[0].shape[2], *(w.shape[1] for w in recorded.links)]
+    means = [np.full((S, counts[0]), np.nan), *recorded.means]
     means += [np.full((S, c), np.nan) for c in counts[len(means) :]]  # the output layer
 
     def ys(n: int) -> np.ndarray:
@@ -176,7 +176,7 @@ def network_table(result, epoch: int | None = None) -> tuple[pd.DataFrame, pd.Da
                     "y2": np.tile(np.repeat(ys(w.shape[1]), w.shape[2]), S),
                 }
             )
-            for layer, w in enumerate(snap.links, start=1)
+            for layer, w in enumerate(recorded.links, start=1)
         ],
         ignore_index=True,
     )

@@ -162,8 +162,8 @@ class StackedMLP:
         """True if some model's layer (forward or backward) has shrunk near subnormal range."""
         if self.flush:
             return False
-        for arr in (*ws.A, *ws.dZ):
-            peak = np.max(np.abs(arr), axis=(1, 2))
+        for arr in (*ws.A, *ws.dZ):  # max |arr| per model, without a temporary |arr|
+            peak = np.maximum(np.max(arr, axis=(1, 2)), -np.min(arr, axis=(1, 2)))
             if np.any((peak > 0) & (peak < self._trigger)):
                 self.flush = self._flush_at
                 return True
@@ -320,7 +320,11 @@ class StackedMLP:
                 self.dbs[i][...] = 0.0  # the bias is redundant under BatchNorm: it stays put
             if i > 0:
                 da = ws.dA[i - 1]
-                np.matmul(self.Ws[i].swapaxes(1, 2), dz, out=da)
+                w_t = self.Ws[i].swapaxes(1, 2)
+                if dz.shape[1] == 1:  # an outer product: see _outer
+                    _outer(w_t, dz, da)
+                else:
+                    np.matmul(w_t, dz, out=da)
                 dzp = ws.dZ[i - 1]
                 self.act.grad(ws.Z[i - 1], ws.A[i - 1], dzp)
                 dzp *= da
@@ -362,6 +366,16 @@ class StackedMLP:
             return np.stack([1.0 - p1, p1], axis=2)
         e = np.exp(z - z.max(axis=1, keepdims=True))
         return (e / e.sum(axis=1, keepdims=True)).transpose(0, 2, 1)
+
+
+def _outer(col: np.ndarray, row: np.ndarray, out: np.ndarray) -> None:
+    """``np.matmul(col, row, out=out)`` for (M, n, 1) @ (M, 1, m), the same bits, 3x faster:
+    BLAS took longer for this outer product (the backward pass through a 1-unit layer, such as
+    the binary output) than for a 32 x 32 layer (95 us vs 53 us in issue 19's lesson; this, 27
+    us). Each element is one product either way; adding 0.0 turns -0.0 into 0.0 as BLAS does
+    (it adds the product to a zeroed output)."""
+    np.multiply(col, row, out=out)
+    out += 0.0
 
 
 def _split_params(params: dict[str, np.ndarray]) -> tuple[list, list, list, list]:

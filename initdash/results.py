@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .activations import get_activation
-from .config import TrainConfig
+from .config import TrainConfig, pick_epochs
 from .data import Data
 from .metrics import PERCENTILES
 from .schemes import SCHEMES
@@ -35,16 +35,17 @@ class LayerStats:
 
     act_mean: np.ndarray = _per("H")
     act_std: np.ndarray = _per("H")
-    saturated: np.ndarray = _per("H")
-    dead: np.ndarray = _per("H")
+    saturated_fraction: np.ndarray = _per("H")  # share of outputs on a flat part
+    dead_fraction: np.ndarray = _per("H")  # share of units off for every probe example
     divergence: np.ndarray = _per("H")  # scale-free (0 = clones, ~1 = unrelated neurons)
     distinct: np.ndarray = _per("H", -1)  # distinct outputs among units neither dead nor stuck
     dead_units: np.ndarray = _per("H", -1)  # ReLU-family units off for every probe example
     stuck_units: np.ndarray = _per("H", -1)  # S-shaped units saturated for every probe example
     param_clones: np.ndarray = _per("H", False)  # all the layer's neurons have equal parameters
     grad_norm: np.ndarray = _per("L")  # Frobenius norm of dLoss/dW
-    delta: np.ndarray = _per("L")  # backprop signal: RMS of dLoss/dz per example
+    backprop_signal: np.ndarray = _per("L")  # RMS of dLoss/dz per example
     w_rms: np.ndarray = _per("L")  # RMS of the weights
+    w_std: np.ndarray = _per("L")  # standard deviation of the weights
     prediction_gap: np.ndarray = _per("")  # most confident prediction's distance from chance
     act_pct: np.ndarray = _per("H3")  # percentiles of the layer's outputs
     dz_pct: np.ndarray = _per("L3")  # percentiles of |dLoss/dz| per example (backprop signal)
@@ -56,6 +57,9 @@ class LayerStats:
     w_edges: list[np.ndarray] = field(default_factory=list)  # L x (bins + 1,)
     w_c: list[float] = field(default_factory=list)  # L symlog constants
     w_hist: list[np.ndarray] = field(default_factory=list)  # L x (M, bins)
+    # each model's own linear bins over its weights (metrics.linear_histograms)
+    w_lin_edges: list[np.ndarray] = field(default_factory=list)  # L x (M, bins + 1)
+    w_lin_hist: list[np.ndarray] = field(default_factory=list)  # L x (M, bins)
     similarity: list[np.ndarray] = field(default_factory=list)  # H x (S, k, k), repeat 0 only
     act_edges: list[np.ndarray] = field(default_factory=list)  # H x (ACT_BINS + 1,)
     act_hist: list[np.ndarray] = field(default_factory=list)  # H x (M, ACT_BINS) int32 counts
@@ -76,7 +80,7 @@ class LayerStats:
         for f in fields(self):
             if "axis" in f.metadata:
                 getattr(self, f.name)[models] = f.metadata["blank"]
-        for h in (*self.w_hist, *self.act_hist):
+        for h in (*self.w_hist, *self.w_lin_hist, *self.act_hist):
             h[models] = 0
 
 
@@ -99,7 +103,7 @@ class Result:
     details: list[LayerStats] = field(default_factory=list)
     boundaries: list[np.ndarray | None] = field(default_factory=list)  # (S, G*G, K) repeat 0
     thumbnails: Any = None  # neurons.Thumbnails: the inputs every neuron is drawn on
-    neurons: list[Any] = field(default_factory=list)  # neurons.NeuronSnapshot per detail epoch
+    neurons: list[Any] = field(default_factory=list)  # neurons.NeuronRecord per detail epoch
 
     CURVES = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
 
@@ -207,8 +211,8 @@ class Result:
         neurons (blank for the output layer), plus the weight-gradient norm, backprop signal and
         weight RMS of the layer's incoming weights."""
         i = self.detail_index(epoch)
-        st = self.details[i]
-        M, L = st.grad_norm.shape
+        stats = self.details[i]
+        M, L = stats.grad_norm.shape
 
         def by_layer(a: np.ndarray, blank: float = np.nan) -> np.ndarray:
             """(M, H) or (M, L) values -> layer by layer, a blank output layer added to H."""
@@ -224,32 +228,32 @@ class Result:
                 "layer": np.repeat(np.arange(1, L + 1), M),
                 "kind": np.repeat(["hidden"] * (L - 1) + ["output"], M),
                 "width": np.repeat(self.dims[1:], M),
-                "act_mean": by_layer(st.act_mean),
-                "act_std": by_layer(st.act_std),
-                "saturated_fraction": by_layer(st.saturated),
-                "dead_fraction": by_layer(st.dead),
-                "divergence": by_layer(st.divergence),
-                "distinct_neurons": by_layer(st.distinct, -1),
-                "dead_neurons": by_layer(st.dead_units, -1),
-                "stuck_neurons": by_layer(st.stuck_units, -1),
-                "grad_norm": by_layer(st.grad_norm),
-                "backprop_signal": by_layer(st.delta),
-                "weight_rms": by_layer(st.w_rms),
+                "act_mean": by_layer(stats.act_mean),
+                "act_std": by_layer(stats.act_std),
+                "saturated_fraction": by_layer(stats.saturated_fraction),
+                "dead_fraction": by_layer(stats.dead_fraction),
+                "divergence": by_layer(stats.divergence),
+                "distinct_neurons": by_layer(stats.distinct, -1),
+                "dead_neurons": by_layer(stats.dead_units, -1),
+                "stuck_neurons": by_layer(stats.stuck_units, -1),
+                "grad_norm": by_layer(stats.grad_norm),
+                "backprop_signal": by_layer(stats.backprop_signal),
+                "weight_rms": by_layer(stats.w_rms),
             }
         )
 
     def divergence_table(self) -> pd.DataFrame:
-        """Per detailed epoch, scheme, repeat and hidden layer: divergence and distinct neurons."""
+        """Per detail epoch, scheme, repeat and hidden layer: divergence and distinct neurons."""
 
-        def frame(e: int, st: LayerStats) -> pd.DataFrame:
-            M, H = st.divergence.shape
+        def frame(e: int, stats: LayerStats) -> pd.DataFrame:
+            M, H = stats.divergence.shape
             return pd.DataFrame(
                 {
                     **self._model_layers(H, epoch=e),
-                    "divergence": st.divergence.ravel(),
-                    "distinct_neurons": st.distinct.ravel(),
-                    "dead_neurons": st.dead_units.ravel(),
-                    "stuck_neurons": st.stuck_units.ravel(),
+                    "divergence": stats.divergence.ravel(),
+                    "distinct_neurons": stats.distinct.ravel(),
+                    "dead_neurons": stats.dead_units.ravel(),
+                    "stuck_neurons": stats.stuck_units.ravel(),
                     "width": np.tile(self.dims[1 : H + 1], M),
                 }
             )
@@ -257,17 +261,26 @@ class Result:
         return self._per_detail(frame) if self.details else pd.DataFrame()
 
     def weights_table(
-        self, epoch: int | None = None, layers: list[int] | None = None
+        self, epoch: int | None = None, layers: list[int] | None = None, linear: bool = False
     ) -> pd.DataFrame:
-        """Weight histograms (repeat 0) at a detailed epoch: scheme, layer, lo, hi, count,
-        fraction, and the symlog constant ``c`` of the layer's shared bins."""
+        """Weight histograms (repeat 0) at a detail epoch: scheme, layer, lo, hi, count,
+        fraction, the symlog constant ``c`` of the layer's shared bins, and ``std``, the
+        standard deviation of the scheme's weights in that layer. ``linear``: each scheme's own
+        equal bins over its own range (-max|w| to max|w|) instead of the layer's shared
+        symmetric-log bins."""
         i = self.detail_index(epoch)
-        st = self.details[i]
+        stats = self.details[i]
         first = np.arange(len(self.schemes)) * self.repeats
         frames = []
-        for layer, (edges, c, hist) in enumerate(zip(st.w_edges, st.w_c, st.w_hist, strict=True)):
+        for layer, (edges, c, hist) in enumerate(
+            zip(stats.w_edges, stats.w_c, stats.w_hist, strict=True)
+        ):
             if layers is not None and layer + 1 not in layers:
                 continue
+            if linear:
+                edges, hist = stats.w_lin_edges[layer][first], stats.w_lin_hist[layer]
+            else:
+                edges = np.broadcast_to(edges, (len(first), len(edges)))
             h = hist[first]
             S, B = h.shape
             total = np.maximum(h.sum(axis=1, keepdims=True), 1)
@@ -277,11 +290,12 @@ class Result:
                         "epoch": self.detail_epochs[i],
                         "scheme": np.repeat(self.schemes, B),
                         "layer": layer + 1,
-                        "lo": np.tile(edges[:-1], S),
-                        "hi": np.tile(edges[1:], S),
+                        "lo": edges[:, :-1].ravel(),
+                        "hi": edges[:, 1:].ravel(),
                         "count": h.ravel(),
                         "fraction": (h / total).ravel(),
                         "c": c,
+                        "std": np.repeat(stats.w_std[first, layer], B),
                     }
                 )
             )
@@ -289,12 +303,12 @@ class Result:
 
     def activation_table(self, layer: int = 1) -> pd.DataFrame:
         """How a hidden layer's outputs are distributed (repeat 0 of each scheme, probe batch)
-        at every detailed epoch: epoch, scheme, bin (lo, hi) and the share of the outputs in
+        at every detail epoch: epoch, scheme, bin (lo, hi) and the share of the outputs in
         that bin (0 for a diverged model)."""
         first = np.arange(len(self.schemes)) * self.repeats
 
-        def frame(e: int, st: LayerStats) -> pd.DataFrame:
-            edges, h = st.act_edges[layer - 1], st.act_hist[layer - 1][first]
+        def frame(e: int, stats: LayerStats) -> pd.DataFrame:
+            edges, h = stats.act_edges[layer - 1], stats.act_hist[layer - 1][first]
             S, B = h.shape
             total = np.maximum(h.sum(axis=1, keepdims=True), 1)
             return pd.DataFrame(
@@ -320,9 +334,9 @@ class Result:
         }
 
     def _per_detail(self, frame) -> pd.DataFrame:
-        """``frame(epoch, stats)`` of every detailed epoch, concatenated."""
+        """``frame(epoch, stats)`` of every detail epoch, concatenated."""
         return pd.concat(
-            [frame(e, st) for e, st in zip(self.detail_epochs, self.details, strict=True)],
+            [frame(e, stats) for e, stats in zip(self.detail_epochs, self.details, strict=True)],
             ignore_index=True,
         )
 
@@ -334,33 +348,33 @@ class Result:
         return pd.DataFrame(table)
 
     def activation_percentiles(self) -> pd.DataFrame:
-        """Glorot & Bengio's bands: per detailed epoch, scheme, repeat and hidden layer, the
+        """Glorot & Bengio's bands: per detail epoch, scheme, repeat and hidden layer, the
         2nd, 50th and 98th percentiles of the layer's outputs on the probe batch (p2, p50,
         p98)."""
-        return self._per_detail(lambda e, st: self._percentile_frame(st.act_pct, epoch=e))
+        return self._per_detail(lambda e, stats: self._percentile_frame(stats.act_pct, epoch=e))
 
     def gradient_table(self, epoch: int | None = 0) -> pd.DataFrame:
-        """The gradients at a detailed epoch (default: at init), per scheme, repeat and weight
+        """The gradients at a detail epoch (default: at init), per scheme, repeat and weight
         layer (the last is the output layer): percentiles (p2, p50, p98) of |dLoss/dz| per
         example, the back-propagated signal (gradient "dz"), and of |dLoss/dW|, the weight
         gradients (gradient "dw"), on the probe batch."""
         i = self.detail_index(epoch)
-        st = self.details[i]
-        L = st.dz_pct.shape[1]
+        stats = self.details[i]
+        L = stats.dz_pct.shape[1]
         frames = []
-        for name, values in (("dz", st.dz_pct), ("dw", st.dw_pct)):
+        for name, values in (("dz", stats.dz_pct), ("dw", stats.dw_pct)):
             df = self._percentile_frame(values, epoch=self.detail_epochs[i], gradient=name)
             df.insert(5, "kind", np.where(df["layer"] == L, "output", "hidden"))
             frames.append(df)
         return pd.concat(frames, ignore_index=True)
 
     def update_table(self) -> pd.DataFrame:
-        """Update-to-data ratios over training: per detailed epoch (whose next optimizer step
+        """Update-to-data ratios over training: per detail epoch (whose next optimizer step
         it measures: none after the last), scheme, repeat and weight layer, the ratio std(update)
         / std(weights) and its log10 (NaN where the ratio is 0, infinite or missing)."""
 
-        def frame(e: int, st: LayerStats) -> pd.DataFrame:
-            r = st.update_ratio
+        def frame(e: int, stats: LayerStats) -> pd.DataFrame:
+            r = stats.update_ratio
             with np.errstate(all="ignore"):
                 log = np.where(np.isfinite(r) & (r > 0), np.log10(r), np.nan)
             return pd.DataFrame(
@@ -375,10 +389,10 @@ class Result:
 
     def similarity_table(self, epoch: int | None = None, layer: int = 1) -> pd.DataFrame:
         """Neuron-by-neuron similarity (repeat 0) of a hidden layer: scheme, i, j, similarity."""
-        st = self.details[self.detail_index(epoch)]
-        if not st.similarity:
+        stats = self.details[self.detail_index(epoch)]
+        if not stats.similarity:
             return pd.DataFrame(columns=["scheme", "i", "j", "similarity"])
-        sim = st.similarity[layer - 1].astype(np.float64)
+        sim = stats.similarity[layer - 1].astype(np.float64)
         S, k, _ = sim.shape
         ii, jj = np.meshgrid(np.arange(1, k + 1), np.arange(1, k + 1), indexing="ij")
         return pd.DataFrame(
@@ -430,7 +444,7 @@ class Result:
         wide = np.array(last.width) > 1
         clones = last.param_clones[ks][:, wide].any(axis=1)
         symmetric = bool(clones[alive].all()) if alive.any() else bool(clones.all())
-        delta = first.delta[ks]
+        delta = first.backprop_signal[ks]
         first_signal = float(np.nanmax(np.abs(delta[:, 0]))) if delta.size else float("nan")
         with np.errstate(all="ignore"):
             ratios = delta[:, 0] / delta[:, -1]
@@ -448,8 +462,10 @@ class Result:
             symmetric=symmetric and bool(wide.any()),
             first_signal=first_signal,
             ratio=ratio,
-            saturated=_finite(first.saturated[ks]) if H and act.saturates else float("nan"),
-            dead=_finite(first.dead[ks]) if H and act.dies else float("nan"),
+            saturated=_finite(first.saturated_fraction[ks])
+            if H and act.saturates
+            else float("nan"),
+            dead=_finite(first.dead_fraction[ks]) if H and act.dies else float("nan"),
             prediction_gap=_finite(last.prediction_gap[ks], np.max),
             has_hidden=H > 0,
         )
@@ -541,11 +557,3 @@ def _mean_finite(a: np.ndarray) -> np.ndarray:
     out = np.where(finite, a, 0.0).sum(axis=1) / np.maximum(n, 1)
     out[n == 0] = np.nan
     return out
-
-
-def pick_epochs(last: int, max_points: int | None) -> np.ndarray:
-    """Epochs 0..last, evenly thinned to at most ``max_points`` (first and last kept): the
-    epochs a history table shows, and those a run measures in detail."""
-    if max_points is None or last + 1 <= max_points:
-        return np.arange(last + 1)
-    return np.unique(np.round(np.linspace(0, last, max_points)).astype(int))

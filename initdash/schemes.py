@@ -110,6 +110,12 @@ class Scheme:
     data_dependent: bool = False
 
 
+# The adjustable numbers' defaults, written once: the registry below holds them (and its
+# formulas show them); TrainConfig's settings read them from there (SCHEMES[name].default).
+CONSTANT_VALUE = 0.1
+SMALL_STD = 0.01
+LARGE_STD = 10.0
+
 SCHEMES: dict[str, Scheme] = {
     s.name: s
     for s in (
@@ -131,30 +137,30 @@ SCHEMES: dict[str, Scheme] = {
             sampler=constant,
             param="constant_value",
             param_label="value",
-            default=0.1,
+            default=CONSTANT_VALUE,
         ),
         Scheme(
             name="random_small",
             label="Random small",
-            latex=r"W^{[l]} \sim \mathcal{N}(0,1)\times 0.01",
+            latex=rf"W^{{[l]}} \sim \mathcal{{N}}(0,1)\times {SMALL_STD:g}",
             suits="shallow nets",
             summary="breaks symmetry, but the signal shrinks layer by layer in deep nets",
             sampler=random_normal,
             param="small_scale",
             param_label="std",
-            default=0.01,
+            default=SMALL_STD,
         ),
         Scheme(
             name="random_large",
             label="Random large",
-            latex=r"W^{[l]} \sim \mathcal{N}(0,1)\times 10",
+            latex=rf"W^{{[l]}} \sim \mathcal{{N}}(0,1)\times {LARGE_STD:g}",
             suits="nothing",
             summary="most tanh/sigmoid units start saturated and the loss starts huge; in deep "
             "nets the backprop signal explodes",
             sampler=random_normal,
             param="large_scale",
             param_label="std",
-            default=10.0,
+            default=LARGE_STD,
         ),
         Scheme(
             name="xavier_normal",
@@ -162,7 +168,8 @@ SCHEMES: dict[str, Scheme] = {
             latex=r"W^{[l]} \sim \mathcal{N}\!\left(0,\ \frac{2}{n_{l-1}+n_l}\right)",
             suits="tanh, sigmoid",
             summary="balances the forward and backward variance for tanh near 0; tanh's slope "
-            "below 1 still shrinks the spread slowly in deep nets",
+            "below 1 still shrinks the spread slowly in deep nets, where He's larger variance "
+            "keeps more of it but makes the backprop signal grow with depth",
             sampler=xavier_normal,
         ),
         Scheme(
@@ -203,8 +210,9 @@ SCHEMES: dict[str, Scheme] = {
             label="Orthogonal",
             latex=r"W^{[l]} = g\,Q,\quad Q^\top Q = I\ \text{(Saxe et al. 2013)}",
             suits="any (with gain g)",
-            summary="a linear layer with fan-in = fan-out keeps every input's norm (times g, "
-            "the activation's gain); otherwise only on a subspace",
+            summary="a linear layer as wide as its input or wider keeps every input's norm "
+            "exactly (times g, the activation's gain); a narrowing layer keeps it only for "
+            "inputs in a subspace",
             sampler=orthogonal,
         ),
         Scheme(

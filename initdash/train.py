@@ -31,16 +31,18 @@ from .metrics import (
     divergence,
     hist_edges,
     histograms,
+    layer_signal,
+    linear_histograms,
+    model_std,
     param_clones,
     percentiles,
     prediction_gap,
     rms,
-    saturated_fraction,
     similarity,
     stuck_units,
 )
 from .nn import StackedMLP, output_units, with_ones
-from .results import LayerStats, Result, pick_epochs
+from .results import LayerStats, Result
 from .schemes import stream
 
 FLUSH_CHECK_EVERY = 16  # epochs between two checks for near-subnormal signals (nn.needs_flush)
@@ -74,10 +76,16 @@ def stacked_init(
 
 
 def measure(
-    net: StackedMLP, X: np.ndarray, y: np.ndarray, similarity_models: np.ndarray, alive: np.ndarray
+    net: StackedMLP,
+    X: np.ndarray,
+    y: np.ndarray,
+    similarity_models: np.ndarray,
+    alive: np.ndarray,
+    w_c: list[float] | None = None,
 ) -> LayerStats:
     """Per-layer statistics of every model on the probe batch (X, y); neuron similarities of
-    the ``similarity_models`` only.
+    the ``similarity_models`` only. ``w_c``: the symlog constants of the weight histograms at
+    initialization (their bins resolve those decades at every later epoch too).
 
     Runs one forward and backward pass, so it overwrites the net's gradient buffers. Models
     not ``alive`` (diverged) get NaN statistics and empty histograms, and do not set the
@@ -89,15 +97,28 @@ def measure(
         act = net.act
         H = len(net.Ws) - 1
         M = net.n_models
+        m = X.shape[1]
         stats = LayerStats.empty(M, H, len(net.Ws))
-        for i in range(H):
-            A = ws.A[i].astype(np.float64)
+        for i, (w, dw) in enumerate(zip(net.Ws, net.dWs, strict=True)):
+            A = ws.A[i].astype(np.float64) if i < H else None
             Z = ws.Z[i]
+            for column, values in layer_signal(act, A, Z, dw, ws.dZ[i]).items():
+                getattr(stats, column)[:, i] = values
+            stats.dz_pct[:, i] = percentiles(np.abs(ws.dZ[i])) * m
+            stats.dw_pct[:, i] = percentiles(np.abs(dw))
+            stats.w_rms[:, i] = rms(w, (1, 2))
+            stats.w_std[:, i] = model_std(w)
+            c_max = w_c[i] if w_c is not None else None
+            edges, c = hist_edges(w[alive] if alive.any() else w, c_max=c_max)
+            stats.w_edges.append(edges)
+            stats.w_c.append(c)
+            stats.w_hist.append(histograms(w, edges))
+            lin_edges, lin_hist = linear_histograms(w)
+            stats.w_lin_edges.append(lin_edges)
+            stats.w_lin_hist.append(lin_hist)
+            if A is None:  # the output layer
+                continue
             dead, stuck = dead_units(act, Z), stuck_units(act, A, Z)
-            stats.act_mean[:, i] = A.mean(axis=(1, 2))
-            stats.act_std[:, i] = A.std(axis=(1, 2))
-            stats.saturated[:, i] = saturated_fraction(act, A, Z)
-            stats.dead[:, i] = dead.mean(axis=1)
             stats.dead_units[:, i] = dead.sum(axis=1)
             stats.stuck_units[:, i] = stuck.sum(axis=1)
             stats.divergence[:, i] = divergence(A)
@@ -113,17 +134,6 @@ def measure(
             sim[~alive[similarity_models]] = np.nan
             stats.similarity.append(sim)
         stats.prediction_gap[:] = prediction_gap(ws.Z[-1].astype(np.float64))
-        m = X.shape[1]
-        for i, (w, dw) in enumerate(zip(net.Ws, net.dWs, strict=True)):
-            stats.grad_norm[:, i] = np.sqrt(np.sum(np.square(dw, dtype=np.float64), axis=(1, 2)))
-            stats.delta[:, i] = rms(ws.dZ[i].astype(np.float64), (1, 2)) * m
-            stats.dz_pct[:, i] = percentiles(np.abs(ws.dZ[i])) * m
-            stats.dw_pct[:, i] = percentiles(np.abs(dw))
-            stats.w_rms[:, i] = rms(w, (1, 2))
-            edges, c = hist_edges(w[alive] if alive.any() else w)
-            stats.w_edges.append(edges)
-            stats.w_c.append(c)
-            stats.w_hist.append(histograms(w, edges))
     if not alive.all():
         stats.blank(~alive)
     return stats
@@ -182,11 +192,11 @@ class Trainer:
         self._t = 0
         self._ratio_due: LayerStats | None = None  # measured, awaiting its update ratio
         self.epoch = 0
-        self._snap_epochs = set(pick_epochs(config.epochs, config.snapshots).tolist())
+        self._detail_epochs = set(config.detail_epochs().tolist())
         self.result = Result.empty(config, d, dims, self.grid)
         self.result.thumbnails = neurons.thumbnail_inputs(d)
         self._last_detailed = -1
-        if detail and 0 in self._snap_epochs:  # epoch 0 measured now: the first snapshot has it
+        if detail and 0 in self._detail_epochs:  # epoch 0 measured now: the first Snapshot has it
             with np.errstate(all="ignore"):
                 self._detailed(0)
         self.elapsed = time.perf_counter() - t0
@@ -225,7 +235,7 @@ class Trainer:
             self.epoch = self.result.epochs_done = e + 1
             if self.epoch >= self.config.epochs:
                 self._finalize(stopped=False)
-            elif self.epoch in self._snap_epochs:  # measured as soon as the epoch is reached
+            elif self.epoch in self._detail_epochs:  # measured as soon as the epoch is reached
                 self._detailed(self.epoch)
         self.elapsed += time.perf_counter() - t0
 
@@ -261,7 +271,7 @@ class Trainer:
         newly = self._diverge(bad, e)
         if self._last_detailed != e:
             self._detailed(e)
-        elif newly.any():  # measured already (stopped at a snapshot epoch): blank them there
+        elif newly.any():  # measured already (stopped at a detail epoch): blank them there
             self.result.details[-1].blank(newly)
             boundary = self.result.boundaries[-1]
             if boundary is not None:
@@ -294,17 +304,18 @@ class Trainer:
         return newly
 
     def _detailed(self, e: int) -> None:
-        stats = measure(self.net, self.Xp, self.yp, self.first, self.alive)
+        at_init = self.result.details[0].w_c if self.result.details else None
+        stats = measure(self.net, self.Xp, self.yp, self.first, self.alive, at_init)
         boundary = None
         if self.grid is not None:
             with np.errstate(all="ignore"):
                 proba = self.net.predict_proba(self.grid_X1)[self.first]
             boundary = proba.astype(np.float32)
             boundary[~self.alive[self.first]] = np.nan
-        shown = neurons.record(self.net, self.result.thumbnails, self.Xp[:-1, :256].T, self.first)
-        neurons.blank(shown, ~self.alive[self.first])
+        drawn = neurons.record(self.net, self.result.thumbnails, self.Xp[:-1, :256].T, self.first)
+        neurons.blank(drawn, ~self.alive[self.first])
         self.result.record_detailed(e, stats, boundary)
-        self.result.neurons.append(shown)
+        self.result.neurons.append(drawn)
         self._last_detailed = e
         self._ratio_due = stats
 
@@ -313,8 +324,9 @@ class Trainer:
         ws = self._last_ws = net.full_pass(X, y)
         net.track(ws)
         loss = ws.loss
-        bad = ~np.isfinite(loss) | ~np.isfinite(np.add.reduce(net.dP[0], axis=(1, 2)))
-        self._diverge(bad, self.epoch)
+        ok = np.isfinite(loss) & np.isfinite(np.add.reduce(net.dP[0], axis=(1, 2)))
+        if not ok.all():
+            self._diverge(~ok, self.epoch)
         if not self.alive.all():
             dead = ~self.alive
             for g in net.grads:

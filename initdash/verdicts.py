@@ -16,6 +16,9 @@ every word the app prints sits beside the number it came from.
 * **risk of a vanishing or exploding gradient** (:func:`gradient_risk`): the measured gradient,
   else most units saturated or dead (their slope passes almost nothing back), else none.
 * **outcome** (:func:`outcome`), judged on the training-loss curve.
+
+Each rule is also said in words once, here (:func:`rule_text`, :func:`tldr_rules`), each number
+formatted from its threshold: the page's captions and cards and the quiz print these.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from .metrics import SATURATION_SLOPE
 
 # --------------------------------------------------------------------------- gradient at init
 # ratio < VANISH_RATIO: vanishing; ratio > EXPLODE_RATIO: exploding; exactly 0: blocked.
@@ -41,7 +46,8 @@ RISK_SHARE = 0.5
 # --------------------------------------------------------------------------- outcome
 # Learned at all: the loss went below NO_LEARNING_CUT x its starting value at some epoch.
 NO_LEARNING_CUT = 0.9
-# Slow start: that first 10% cut came after SLOW_FRACTION of the epochs.
+# Slow start: that first cut (to NO_LEARNING_CUT x the start) came after SLOW_FRACTION of the
+# epochs.
 SLOW_FRACTION = 0.15
 # Unstable: at some epoch the loss climbed back above RELAPSE x the lowest loss reached so far
 # (judged against the curve's own level), and by more than RELAPSE_ABS x the chance-level loss
@@ -176,7 +182,7 @@ class Verdict:
     signal_ratio_at_init: float  # backprop signal, first hidden layer / output layer
     gradient: str  # blocked | vanishing | exploding | healthy
     gradient_risk: str  # vanishing | exploding | saturated | dead | blocked | none
-    first_cut_epoch: int  # first epoch 10% below the starting loss; -1 = never
+    first_cut_epoch: int  # first epoch under NO_LEARNING_CUT x the starting loss; -1 = never
     relapse: float  # the worst climb back: loss / lowest loss before it (1 = never climbed)
     relapse_epoch: int  # where it happened; -1 = never
     outcome: str  # diverged | all neurons same | no learning | unstable | slow start | stable
@@ -196,3 +202,71 @@ def verdicts(ev: Evidence) -> dict:
         "outcome": outcome(ev),
         "undecided": undecided(ev.prediction_gap),
     }
+
+
+# --------------------------------------------------------------------------- the rules in words
+# Each threshold said once, from its constant: change a threshold and every sentence follows.
+SAID = {2.0: "twice", 0.5: "half", 0.25: "a quarter"}  # multiples a person says in words
+
+
+def percent(share: float) -> str:
+    """A share as a percentage: 0.1 -> '10%', 0.15 -> '15%'."""
+    return f"{100 * share:.3g}%"
+
+
+def times(factor: float) -> str:
+    """A multiple in words: 2 -> 'twice', 0.25 -> 'a quarter', 3 -> '3x'."""
+    return SAID.get(factor, f"{factor:g}x")
+
+
+def one_in(share: float) -> str:
+    """A small share as one part in so many: 0.001 -> '1/1000'."""
+    return f"1/{1 / share:g}"
+
+
+def ratio(factor: float) -> str:
+    """A ratio as the signal columns print it: 0.001 -> 'x0.001', 10 -> 'x10'."""
+    return f"x{factor:g}"
+
+
+def cut() -> str:
+    """How far below its start the training loss must get to count as learning: '10%'."""
+    return percent(1.0 - NO_LEARNING_CUT)
+
+
+def most() -> str:
+    """RISK_SHARE in words: 'most' (over a half), else 'over 60%'."""
+    return "most" if RISK_SHARE == 0.5 else f"over {percent(RISK_SHARE)} of"
+
+
+def rule_text(name: str) -> str:
+    """One rule's threshold in words, e.g. rule_text("no learning") -> 'never got 10% below its
+    start'. Names: the outcomes (no learning, slow start, unstable), the relapse floor
+    (relapse), the gradient words (vanishing, exploding, blocked), saturated and undecided."""
+    texts = {
+        "no learning": f"never got {cut()} below its start",
+        "slow start": f"the first {cut()} drop took over {percent(SLOW_FRACTION)} of the run",
+        "unstable": f"climbed back above {times(RELAPSE)} its lowest",
+        "relapse": f"by more than {times(RELAPSE_ABS)} of chance level",
+        "vanishing": f"under {ratio(VANISH_RATIO)}",
+        "exploding": f"over {ratio(EXPLODE_RATIO)}",
+        "blocked": "exactly 0",
+        "saturated": f"slope under {percent(SATURATION_SLOPE)} of its peak",
+        "undecided": f"every prediction is within {UNDECIDED_GAP:g} of a coin toss",
+    }
+    if name not in texts:
+        raise ValueError(f"unknown rule {name!r}; choose one of: {', '.join(texts)}")
+    return texts[name]
+
+
+def tldr_rules() -> str:
+    """The TL;DR's rules in two sentences (Markdown), every threshold from its constant."""
+    return (
+        "**Risk**: the backprop signal reaching layer 1 at epoch 0, as a multiple of the output "
+        f"layer's ({rule_text('vanishing')}: vanishing; {rule_text('exploding')}: exploding; "
+        f"{rule_text('blocked')}: blocked), else {most()} outputs saturated "
+        f"({rule_text('saturated')}) or {most()} ReLUs dead, which pass almost nothing back. "
+        f"**Outcome**, from the training loss: no learning if it {rule_text('no learning')}; "
+        f"unstable if it {rule_text('unstable')}; slow start if {rule_text('slow start')}. "
+        f"Accuracy shows - when {rule_text('undecided')}."
+    )

@@ -7,6 +7,12 @@ Fixtures
               collect what the browser reported, for tests to assert on
 
 Helpers for tests: `from tests.harness import start_app, stop_app, wait_for_app_idle, ...`.
+
+PostgreSQL
+    postgres  session: a throwaway PostgreSQL server (tests/pgserver.Cluster; .new_database()
+              gives a fresh database's URL); skipped locally without Debian's postgresql,
+              a failure under CI=true
+
 Without Chromium or the playwright package, browser tests skip locally; under CI=true they fail.
 """
 
@@ -39,6 +45,20 @@ def app_url() -> Iterator[str]:
         yield url
     finally:
         stop_app(proc)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL server for the whole session (tests/pgserver.py)."""
+    from tests import pgserver
+
+    if pgserver.find_bin() is None:
+        skip_or_fail("no PostgreSQL server (Debian: apt-get install postgresql; or set $PG_BIN)")
+    cluster = pgserver.Cluster().start()
+    try:
+        yield cluster
+    finally:
+        cluster.remove()
 
 
 # --------------------------------------------------------------------------- the browser

@@ -56,16 +56,17 @@ def need_haproxy() -> None:
 
 # --------------------------------------------------------------------------- the stack
 class Stack:
-    """Two replicas (harness.start_app) behind HAProxy (deploy/replicas.start_haproxy)."""
+    """Two replicas (harness.start_app, with ``env`` added) behind HAProxy
+    (deploy/replicas.start_haproxy)."""
 
-    def __init__(self, n: int = 2) -> None:
+    def __init__(self, n: int = 2, env: dict | None = None) -> None:
         secret = os.urandom(16).hex()
         self.procs: dict[str, subprocess.Popen] = {}
         self.ports: dict[str, int] = {}
         self.haproxy = None
         try:
             for i in range(1, n + 1):
-                url, proc = start_app({"STREAMLIT_SERVER_COOKIE_SECRET": secret})
+                url, proc = start_app({"STREAMLIT_SERVER_COOKIE_SECRET": secret, **(env or {})})
                 self.procs[f"r{i}"], self.ports[f"r{i}"] = proc, int(url.rsplit(":", 1)[1])
             servers = [(name, "127.0.0.1", port) for name, port in self.ports.items()]
             self.log_dir = LOGS / f"balancer-{min(self.ports.values())}"

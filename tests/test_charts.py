@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -26,7 +25,7 @@ from dashboard.views import (
     kit,
     weights_charts,
 )
-from dashboard.views.kit import MAX_ROWS, SCHEME, SCHEME_COLORS, scheme_scale
+from dashboard.views.kit import MAX_ROWS, SCHEME, SCHEME_COLORS, scheme_scale, walk
 from initdash import SCHEMES, TrainConfig
 from tests.harness import python_c
 
@@ -111,10 +110,10 @@ def scheme_weights(table, scheme, kw):
 def weights_of(run, epoch: int, layer: int, scheme: str):
     """The arguments of ``scheme_weights`` for a scheme's histogram of one layer (as the
     weights view sends them): its table, the scheme and, as keywords, the layer's x range."""
-    tables, domain, c = weights_charts.scheme_weights_tables(
+    tables, domains, c = weights_charts.scheme_weights_tables(
         run.weights_table(epoch, layers=[layer]), run.weights_table(0, layers=[layer])
     )
-    return tables[scheme], scheme, {"domain": domain, "c": c}
+    return tables[scheme], scheme, {"domain": domains[scheme], "c": c}
 
 
 @pytest.fixture(scope="module")
@@ -142,17 +141,6 @@ def strict(chart) -> dict:
         return {"panels": panels, "titles": titles, "subtitle": notes, "legend": chart.legend,
                 "size": [chart.width, chart.height]}  # fmt: skip
     return json.loads(chart.to_json(), parse_constant=_reject)
-
-
-def walk(node) -> Iterator[dict]:
-    """Every dict in the spec, depth first."""
-    if isinstance(node, dict):
-        yield node
-        for v in node.values():
-            yield from walk(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from walk(v)
 
 
 def encodings(spec: dict, channel: str) -> list[dict]:
@@ -575,8 +563,8 @@ def test_scale_depth_map_cells_tile_the_plane_and_marks_share_labels(measure):
     """One cell per (gain, layer) with exact values in the tooltip; the cells of a row touch
     (each reaches halfway, in log scale, to its neighbours); the colour is the ratio in
     powers of ten on a fixed diverging scale; schemes at the same gain share one line."""
-    cells = initdash.signal.scale_depth_map(TrainConfig(activation="relu"), depth=6, width=16)
-    marks = initdash.signal.reference_gains("relu")
+    cells = initdash.lab.scale_depth_map(TrainConfig(activation="relu"), depth=6, width=16)
+    marks = initdash.lab.reference_gains("relu")
     spec = strict(deep_charts.scale_depth_map(cells, marks, measure=measure))
     data = spec["datasets"]
     table = next(rows for rows in data.values() if len(rows) == len(cells))

@@ -248,6 +248,31 @@ def test_train_json_equals_library(capsys):
     assert all(isinstance(o["symmetry_broken"], bool) for o in got)
 
 
+def test_train_json_equals_library_with_every_measurement(capsys):
+    """The CLI measures in detail only the first and the last epoch (all the summary reads);
+    its summary is still the library's with every detailed epoch, for a run that diverges
+    between them and one that does not."""
+    argv = ["--schemes", "random_large,he_normal,zeros", "--activation", "linear", "--epochs"]
+    argv += ["40", "--samples", "100", "--batch-size", "0", "--large-scale", "1000", "--lr"]
+    for lr, diverges in (("10", True), ("0.1", False)):
+        code, out, err = run_cli(capsys, "train", *argv, lr, "--json")
+        assert (code, err) == (0, "")
+        config = TrainConfig(
+            schemes=("random_large", "he_normal", "zeros"),
+            activation="linear",
+            epochs=40,
+            n_samples=100,
+            batch_size=0,
+            large_scale=1000.0,
+            lr=float(lr),
+        )
+        result = initdash.run(config)
+        assert len(result.detail_epochs) == config.snapshots
+        got = strict_json(out)
+        assert got == expected_records(result.summary())
+        assert any(o["diverged"] for o in got) is diverges
+
+
 def test_train_json_nan_is_null(capsys):
     """No hidden layer: no saturation to measure (NaN in the library) -> null, strict JSON."""
     code, out, err = run_cli(capsys, "train", *SMALL, "--hidden", "", "--json")

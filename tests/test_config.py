@@ -10,9 +10,8 @@ import re
 import numpy as np
 import pytest
 
-from initdash import FIELDS, SCHEMES, TrainConfig
-from initdash.config import CLASSROOM_MEMORY_CAP
-from initdash.cost import CLASSROOM_SECONDS
+from initdash import FIELDS, SCHEMES, TrainConfig, cost
+from initdash.cost import CLASSROOM_MEMORY_CAP, CLASSROOM_SECONDS
 from initdash.data import DATASETS
 
 NUMERIC = [f for f in FIELDS.values() if f.kind in ("int", "float")]
@@ -313,11 +312,11 @@ def test_from_dict_checks_values():
 
 
 def test_defaults_fit_the_classroom():
-    assert TrainConfig().classroom_problems() == []
+    assert cost.classroom_problems(TrainConfig()) == []
 
 
 def test_over_cap_field_is_flagged():
-    problems = TrainConfig(n_samples=5000).classroom_problems()
+    problems = cost.classroom_problems(TrainConfig(n_samples=5000))
     assert len(problems) == 1 and "n_samples" in problems[0]
     assert FIELDS["n_samples"].allowed(classroom=True) in problems[0]
 
@@ -327,11 +326,11 @@ def test_a_run_over_the_time_limit_is_flagged_with_what_fits():
     seconds are over the limit, and the message says by how much and what fits instead."""
     c = TrainConfig(batch_size=1, n_samples=2000, epochs=5000)
     assert all(f.check(getattr(c, n), classroom=True) is not None for n, f in FIELDS.items())
-    assert c.seconds() > CLASSROOM_SECONDS and c.memory() < CLASSROOM_MEMORY_CAP
-    (problem,) = c.classroom_problems()
+    assert cost.seconds(c) > CLASSROOM_SECONDS and cost.memory(c) < CLASSROOM_MEMORY_CAP
+    (problem,) = cost.classroom_problems(c)
     assert "batch size 1" in problem and "classroom limit of 30 s per run" in problem
     ratio = float(re.search(r"([0-9.]+)x the classroom limit", problem)[1])
-    assert ratio == pytest.approx(c.seconds() / CLASSROOM_SECONDS, rel=0.06)
+    assert ratio == pytest.approx(cost.seconds(c) / CLASSROOM_SECONDS, rel=0.06)
     fits = re.search(r"it fits with (.*)$", problem)[1].split(" or ")
     assert fits[0].startswith("batch size ")
     for fix in fits:  # each suggestion, applied alone, fits
@@ -341,15 +340,15 @@ def test_a_run_over_the_time_limit_is_flagged_with_what_fits():
             for k in ("batch_size", "epochs", "n_samples")
             if k.split("_")[-1] in fix.replace(" ", "_")
         )
-        assert c.replace(**{field: number}).classroom_problems() == [], fix
+        assert cost.classroom_problems(c.replace(**{field: number})) == [], fix
 
 
 def test_too_much_memory_is_flagged():
     """One epoch of a 30 x 128 net for every scheme on 2000 points is little work, but its
     activations for all 11 models would need over a gigabyte."""
     c = TrainConfig(hidden=(128,) * 30, n_samples=2000, epochs=1, schemes=tuple(SCHEMES))
-    assert c.seconds() < CLASSROOM_SECONDS and c.memory() > 1e9
-    problems = c.classroom_problems()
+    assert cost.seconds(c) < CLASSROOM_SECONDS and cost.memory(c) > 1e9
+    problems = cost.classroom_problems(c)
     assert len(problems) == 1 and "MB of memory" in problems[0]
 
 
@@ -369,14 +368,15 @@ def test_memory_estimate_covers_the_real_buffers(batchnorm):
         for name in ("Z", "A1", "dZ", "dA", "XH")
         for a in vars(ws).get(name, [])  # made so far
     )
-    assert 0 < held <= c.memory() < 3 * held
+    assert 0 < held <= cost.memory(c) < 3 * held
 
 
 def test_predicted_seconds_grow_with_the_run():
     """More epochs, repeats, schemes, units or smaller batches: a longer predicted run."""
     c = TrainConfig(hidden=(4, 3), epochs=100)
-    assert c.replace(epochs=200).seconds() > c.seconds()
-    assert c.replace(repeats=3).seconds() > c.seconds()
-    assert c.replace(schemes=("zeros",)).seconds() < c.seconds()
-    assert c.replace(hidden=(8, 3)).seconds() > c.seconds()
-    assert c.replace(batch_size=8).seconds() > c.seconds() > c.replace(batch_size=0).seconds()
+    assert cost.seconds(c.replace(epochs=200)) > cost.seconds(c)
+    assert cost.seconds(c.replace(repeats=3)) > cost.seconds(c)
+    assert cost.seconds(c.replace(schemes=("zeros",))) < cost.seconds(c)
+    assert cost.seconds(c.replace(hidden=(8, 3))) > cost.seconds(c)
+    assert cost.seconds(c.replace(batch_size=8)) > cost.seconds(c)
+    assert cost.seconds(c) > cost.seconds(c.replace(batch_size=0))

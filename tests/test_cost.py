@@ -17,7 +17,8 @@ from dashboard import controls
 from dashboard.links import _load, parse_query
 from initdash import SCHEMES, TrainConfig, cost
 from initdash.blas import limit_blas_threads
-from initdash.config import CLASSROOM_MEMORY_CAP, FIELDS
+from initdash.config import FIELDS
+from initdash.cost import CLASSROOM_MEMORY_CAP
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -144,8 +145,8 @@ def test_no_sidebar_setting_predicts_over_the_limit(values):
     if config is None:  # refused: the message says why (a cap, the time, the memory)
         assert problems
         return
-    assert config.seconds() <= cost.CLASSROOM_SECONDS
-    assert config.memory() <= CLASSROOM_MEMORY_CAP
+    assert cost.seconds(config) <= cost.CLASSROOM_SECONDS
+    assert cost.memory(config) <= CLASSROOM_MEMORY_CAP
 
 
 EXTREMES = [  # the sidebar's and links' heaviest corners
@@ -164,19 +165,19 @@ def test_the_heaviest_settings_are_refused_saying_what_fits(values):
     cost and the single changes that fit, each of which really fits; a link drops only what
     it must and keeps the run under the limit."""
     config = TrainConfig(**values)
-    assert config.seconds() > cost.CLASSROOM_SECONDS
+    assert cost.seconds(config) > cost.CLASSROOM_SECONDS
     built, problems = controls.build_config({**TrainConfig().to_dict(), **values})
     assert built is None
     text = " ".join(problems)
     assert "classroom limit of 30 s per run" in text
-    fixes = cost.fixes(config, None, lambda c: c.seconds() <= cost.CLASSROOM_SECONDS)
+    fixes = cost.fixes(config, None, lambda c: cost.seconds(c) / cost.CLASSROOM_SECONDS)
     assert fixes and all(f.text in text for f in fixes[:3])
     for fix in fixes:  # each change alone fits, and changes only its field
-        assert fix.config.seconds() <= cost.CLASSROOM_SECONDS, fix.text
+        assert cost.seconds(fix.config) <= cost.CLASSROOM_SECONDS, fix.text
         changed = {k for k in FIELDS if getattr(fix.config, k) != getattr(config, k)}
         assert changed == {fix.field}
     link = parse_query({k: controls.links.PARAMS[k].format(v) for k, v in values.items()})
-    assert _load(link.config) <= 1.0 and link.config.classroom_problems() == []
+    assert _load(link.config) <= 1.0 and cost.classroom_problems(link.config) == []
     assert link.warnings
 
 
@@ -185,16 +186,16 @@ def test_a_refusal_suggests_the_nearest_settings_that_fit():
     fit (in that order), each the nearest that does: one step further does not."""
     config = TrainConfig(batch_size=1, n_samples=2000, epochs=5000)
     limit = cost.CLASSROOM_SECONDS
-    fixes = {f.field: f for f in cost.fixes(config, None, lambda c: c.seconds() <= limit)}
+    fixes = {f.field: f for f in cost.fixes(config, None, lambda c: cost.seconds(c) / limit)}
     assert list(fixes)[:3] == ["batch_size", "epochs", "n_samples"]
     b = fixes["batch_size"].config.batch_size
     assert fixes["batch_size"].text == f"batch size {b}"
-    assert config.replace(batch_size=controls.BATCH_STEPS[controls.BATCH_STEPS.index(b) - 1]
-                          ).seconds() > limit  # fmt: skip
+    smaller = controls.BATCH_STEPS[controls.BATCH_STEPS.index(b) - 1]
+    assert cost.seconds(config.replace(batch_size=smaller)) > limit
     e = fixes["epochs"].config.epochs
-    assert config.replace(epochs=int(e * 1.1) + 1).seconds() > limit
+    assert cost.seconds(config.replace(epochs=int(e * 1.1) + 1)) > limit
     n = fixes["n_samples"].config.n_samples
-    assert config.replace(n_samples=n + 20).seconds() > limit
+    assert cost.seconds(config.replace(n_samples=n + 20)) > limit
 
 
 def test_readme_examples_fit_and_its_deep_net_claim_is_true():
@@ -208,12 +209,12 @@ def test_readme_examples_fit_and_its_deep_net_claim_is_true():
         query = dict(part.split("=", 1) for part in q.split("&") if "=" in part)
         link = parse_query(query)
         assert link.warnings == [], (q, link.warnings)
-        assert link.config.seconds() <= cost.CLASSROOM_SECONDS
+        assert cost.seconds(link.config) <= cost.CLASSROOM_SECONDS
     m = re.search(r"30 hidden layers of 128 units train in about (\d+) s with (\d+) samples and "
                   r"(\d+) epochs", " ".join(text.split()))  # fmt: skip
     assert m, "the README states what fits"
     secs, n, e = (int(g) for g in m.groups())
     deep = TrainConfig(hidden=(128,) * 30, n_samples=n, epochs=e)
-    assert deep.classroom_problems() == []
-    assert abs(deep.seconds() - secs) <= 0.5 * secs
-    assert TrainConfig(hidden=(128,) * 30, epochs=e).classroom_problems()  # 400 samples: no
+    assert cost.classroom_problems(deep) == []
+    assert abs(cost.seconds(deep) - secs) <= 0.5 * secs
+    assert cost.classroom_problems(TrainConfig(hidden=(128,) * 30, epochs=e))  # 400 samples: no

@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+import initdash
 from dashboard.links import (
     CONFIG_KEYS,
     DEFAULT_VIEW,
@@ -24,11 +26,12 @@ from dashboard.links import (
     _show,
     baseline,
     parse_query,
+    suggestions,
     to_query,
 )
 from dashboard.views.registry import VIEWS as VIEW_REGISTRY
 from dashboard.views.registry import find
-from initdash import SCHEMES, TrainConfig
+from initdash import SCHEMES, TrainConfig, cost
 from initdash.config import FIELDS
 from initdash.cost import CLASSROOM_SECONDS, _largest
 from initdash.data import DATASETS
@@ -72,11 +75,11 @@ def classroom_configs(draw) -> TrainConfig:
     values["n_classes"] = draw(st.integers(2, DATASETS[values["dataset"]].max_classes))
     # Epochs last, uniform over what still fits under the limits (most random nets of 30
     # layers x 128 units would otherwise fail the filter).
-    top = _largest(1, int(_hi("epochs")), lambda e: _load(TrainConfig(**values, epochs=e)) <= 1)
+    top = _largest(1, int(_hi("epochs")), lambda e: _load(TrainConfig(**values, epochs=e)))
     assume(top is not None)
     values["epochs"] = draw(st.integers(1, top))
     config = TrainConfig(**values)
-    assume(not config.classroom_problems())
+    assume(not cost.classroom_problems(config))
     return config
 
 
@@ -318,8 +321,8 @@ def test_malformed_link_never_raises_stays_safe_and_names_exactly_the_rejected(q
     shared = parse_query(query)  # never raises
     config = shared.config
     assert isinstance(config, TrainConfig)
-    assert config.classroom_problems() == []  # never an unsafe size
-    assert config.seconds() <= CLASSROOM_SECONDS
+    assert cost.classroom_problems(config) == []  # never an unsafe size
+    assert cost.seconds(config) <= CLASSROOM_SECONDS
 
     ours = [k for k in query if k not in STREAMLIT_KEYS]
     bad = [k for k in ours if k not in PARAMS or not _read_ok(k, query[k])]
@@ -451,12 +454,12 @@ def test_too_much_work_falls_back_below_the_cap_naming_what_fell_back():
         "schemes": tuple(SCHEMES),
         "repeats": 5,
     }
-    assert TrainConfig(**wanted).seconds() > CLASSROOM_SECONDS
+    assert cost.seconds(TrainConfig(**wanted)) > CLASSROOM_SECONDS
     for key in asked:  # each value is within its own classroom range: only the total is too big
         assert PARAMS[key].check(PARAMS[key].parse(asked[key]), classroom=True) == wanted[key]
     shared = parse_query(asked)
     config = shared.config
-    assert config.seconds() <= CLASSROOM_SECONDS and config.classroom_problems() == []
+    assert cost.seconds(config) <= CLASSROOM_SECONDS and cost.classroom_problems(config) == []
     fell_back = [k for k in wanted if getattr(config, k) != wanted[k]]
     assert fell_back and len(shared.warnings) == len(fell_back)
     assert sorted(w.split("'")[1] for w in shared.warnings) == sorted(fell_back)
@@ -476,7 +479,7 @@ def test_work_fallback_never_drops_a_value_lighter_than_the_default():
     """A short run of a big net: dropping epochs=30 (back to 1000) would only add work."""
     asked = {"epochs": "30", "hidden": ",".join(["128"] * 30), "schemes": ",".join(SCHEMES)}
     shared = parse_query(asked)
-    assert shared.config.classroom_problems() == []
+    assert cost.classroom_problems(shared.config) == []
     assert shared.config.epochs == 30 and shared.config.schemes == tuple(SCHEMES)
     assert shared.config.hidden == FIELDS["hidden"].default
     assert len(shared.warnings) == 1 and shared.warnings[0].startswith("parameter 'hidden'")
@@ -489,10 +492,10 @@ def test_every_preset_is_a_valid_classroom_lesson(name):
     assert preset.name == name
     assert set(preset.settings) <= set(CONFIG_KEYS)  # the sidebar can show (and keep) them all
     config = preset.config()
-    assert config.classroom_problems() == []
+    assert cost.classroom_problems(config) == []
     assert preset.view in VIEWS
     assert preset.title.strip() and preset.narrative.strip()
-    assert 0 < config.seconds() <= CLASSROOM_SECONDS
+    assert 0 < cost.seconds(config) <= CLASSROOM_SECONDS
     shared = parse_query({"preset": name})
     assert shared.warnings == []
     assert shared.config == config
@@ -546,8 +549,94 @@ def test_a_link_asking_for_too_much_drops_only_what_it_must():
     assert warning.startswith("parameter 'batch_size' rejected: with batch_size 1 the run")
     assert "the classroom limit of 30 s per run" in warning and "min of training" in warning
     fits = int(re.search(r"batch size (\d+) would fit", warning)[1])
-    assert link.config.replace(batch_size=fits).seconds() <= CLASSROOM_SECONDS
+    assert cost.seconds(link.config.replace(batch_size=fits)) <= CLASSROOM_SECONDS
     assert warning.endswith("using its default instead")
+
+
+EIGHT_SCHEMES = ",".join(list(SCHEMES)[:8])  # all but LeCun, orthogonal and LSUV
+# Issue 19's two links whose refusal of hidden named nothing that fits, and the nets it missed.
+ISSUE_LINKS = [
+    ({"optimizer": "adam", "hidden": ",".join(["128"] * 30), "schemes": EIGHT_SCHEMES,
+      "epochs": "5000", "repeats": "5", "n_samples": "1000", "dataset": "spirals",
+      "n_classes": "6"}, ["1 hidden layer of 34", "2 hidden layers of 14"]),
+    ({"repeats": "5", "epochs": "3000", "hidden": ",".join(["32"] * 20), "optimizer": "adam",
+      "batch_size": "1", "batchnorm": "on"}, ["1 hidden layer of 30"]),
+]  # fmt: skip
+
+
+def over_budget_links(n: int = 200, seed: int = 19) -> list[dict[str, str]]:
+    """Links of heavy settings, each within its classroom range but over the limits together:
+    depth, width, epochs, repeats, batch, optimizer, BatchNorm, samples, schemes and classes."""
+    rng = np.random.default_rng(seed)
+    links = []
+    while len(links) < n:
+        depth, width = int(rng.integers(1, 31)), int(rng.choice([2, 8, 16, 32, 64, 100, 128]))
+        query = {
+            "hidden": ",".join([str(width)] * depth),
+            "epochs": str(rng.choice([300, 1000, 2000, 3000, 5000])),
+            "repeats": str(rng.integers(1, 6)),
+            "batch_size": str(rng.choice([0, 1, 8, 32, 256])),
+            "optimizer": str(rng.choice(list(initdash.OPTIMIZERS))),
+            "batchnorm": str(rng.choice(["on", "off"])),
+            "n_samples": str(rng.choice([200, 400, 1000, 2000])),
+            "schemes": str(rng.choice(["all", EIGHT_SCHEMES, "he_normal,xavier_normal"])),
+        }
+        if rng.random() < 0.3:
+            query.update(dataset="spirals", n_classes=str(rng.integers(2, 7)))
+        asked = {k: PARAMS[k].parse(v, classroom=True) for k, v in query.items()}
+        if _load(TrainConfig(**asked)) > 1:
+            links.append(query)
+    return links
+
+
+def refusals(query: dict[str, str]) -> list[tuple[str, str, list]]:
+    """(key, warning, suggestions) for each value a link drops as too much."""
+    link = parse_query(dict(query))
+    out = []
+    for warning in link.warnings:
+        assert " rejected: with " in warning, warning  # the only refusals here: the limits
+        key = warning.split("'")[1]
+        asked = PARAMS[key].check(PARAMS[key].parse(query[key], classroom=True), classroom=True)
+        out.append((key, warning, suggestions(key, link.config, asked)))
+    assert out and _load(link.config) <= 1
+    return out
+
+
+def check_suggestions(key: str, warning: str, fixes: list, kept: TrainConfig) -> None:
+    """The warning names each suggestion, each really fits, and each changes only ``key``."""
+    assert fixes, warning
+    assert "would fit with the link's other settings" in warning
+    for fix in fixes:
+        assert fix.text in warning
+        assert _load(fix.config) <= 1, fix.text
+        assert fix.config == kept.replace(**{key: getattr(fix.config, key)})
+
+
+@pytest.mark.parametrize(("query", "named"), ISSUE_LINKS, ids=["30x128 adam", "20x32 batch 1"])
+def test_a_refused_net_names_nets_that_fit(query, named):
+    """Issue 19: hidden dropped, and the warning names nets that load within the limit,
+    depth and width searched together (not only fewer layers of 128, or 30 narrower ones)."""
+    link = parse_query(query)
+    (warning,) = [w for w in link.warnings if w.startswith("parameter 'hidden'")]
+    for text in named:
+        assert text in warning
+    for key, warning, fixes in refusals(query):
+        check_suggestions(key, warning, fixes, link.config)
+        if key == "hidden":
+            assert [f.text for f in fixes][: len(named)] == named
+            assert all(0 < cost.seconds(f.config) <= CLASSROOM_SECONDS for f in fixes)
+
+
+def test_every_refusal_over_a_grid_of_heavy_links_names_a_value_that_fits():
+    """200 seeded heavy links: every value dropped for the limits comes with values that fit
+    with the link's other settings, each named in its warning and each really under them."""
+    dropped = Counter()
+    for query in over_budget_links():
+        kept = parse_query(dict(query)).config
+        for key, warning, fixes in refusals(query):
+            check_suggestions(key, warning, fixes, kept)
+            dropped[key] += 1
+    assert dropped["hidden"] > 20 and len(dropped) >= 4, dropped  # the grid reaches them all
 
 
 @pytest.mark.parametrize("key", ["hidden", "schemes", "hide"])

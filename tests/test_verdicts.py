@@ -175,3 +175,68 @@ def test_verdicts_record_carries_the_evidence_numbers():
         "outcome": "unstable",
         "undecided": False,
     }
+
+
+# --------------------------------------------------------------------------- the rules in words
+def test_each_rule_is_said_with_the_numbers_of_its_thresholds():
+    """The words the page and the quiz printed when they typed the thresholds by hand."""
+    assert V.rule_text("no learning") == "never got 10% below its start"
+    assert V.rule_text("slow start") == "the first 10% drop took over 15% of the run"
+    assert V.rule_text("unstable") == "climbed back above twice its lowest"
+    assert V.rule_text("relapse") == "by more than a quarter of chance level"
+    assert (V.rule_text("vanishing"), V.rule_text("exploding")) == ("under x0.001", "over x10")
+    assert V.rule_text("saturated") == "slope under 5% of its peak"
+    assert V.rule_text("undecided") == "every prediction is within 0.001 of a coin toss"
+    assert V.tldr_rules() == (
+        "**Risk**: the backprop signal reaching layer 1 at epoch 0, as a multiple of the output "
+        "layer's (under x0.001: vanishing; over x10: exploding; exactly 0: blocked), else most "
+        "outputs saturated (slope under 5% of its peak) or most ReLUs dead, which pass almost "
+        "nothing back. **Outcome**, from the training loss: no learning if it never got 10% "
+        "below its start; unstable if it climbed back above twice its lowest; slow start if "
+        "the first 10% drop took over 15% of the run. Accuracy shows - when every prediction "
+        "is within 0.001 of a coin toss."
+    )
+    with pytest.raises(ValueError, match="no learning"):
+        V.rule_text("nope")
+
+
+def test_the_words_follow_the_thresholds(monkeypatch):
+    """Nothing typed in: move a threshold and its sentence says the new number."""
+    for name, value in dict(
+        NO_LEARNING_CUT=0.8,
+        SLOW_FRACTION=0.2,
+        RELAPSE=3.0,
+        RELAPSE_ABS=0.5,
+        VANISH_RATIO=1e-4,
+        RISK_SHARE=0.6,
+    ).items():
+        monkeypatch.setattr(V, name, value)  # fmt: skip
+    assert V.rule_text("no learning") == "never got 20% below its start"
+    assert V.rule_text("slow start") == "the first 20% drop took over 20% of the run"
+    assert V.rule_text("unstable") == "climbed back above 3x its lowest"
+    assert V.rule_text("relapse") == "by more than half of chance level"
+    assert V.rule_text("vanishing") == "under x0.0001" and V.one_in(V.VANISH_RATIO) == "1/10000"
+    assert "else over 60% of outputs saturated" in V.tldr_rules()
+
+
+def test_no_threshold_is_typed_in_the_cores_prose():
+    """Outside verdicts.py, no string in initdash/ spells a verdict's threshold: the quiz and
+    the narratives format theirs from verdicts.py."""
+    import ast
+    import re
+    from pathlib import Path
+
+    typed = re.compile(
+        r"10% (below|down|drop)|twice its lowest|x0\.001|1/1000 of|15% of the run|"
+        r"a quarter of chance|within 0\.001|under 5% of its peak|over 50%"
+    )
+    core = Path(V.__file__).parent
+    found = [
+        (path.name, node.value)
+        for path in sorted(core.glob("*.py"))
+        if path.name != "verdicts.py"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        and typed.search(node.value)
+    ]  # fmt: skip
+    assert not found, found

@@ -5,7 +5,9 @@ A pure function of tidy tables, no Streamlit (conventions: dashboard.views.kit).
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Sequence
 
 import altair as alt
 import numpy as np
@@ -23,12 +25,16 @@ def decision_boundaries(
     points: pd.DataFrame,
     *,
     title: str | None = None,
+    class_names: Sequence[str] | None = None,
+    feature_names: Sequence[str] | None = None,
 ) -> kit.Panels:
     """Each scheme's predictions over the plane (``Result.boundary_table(epoch)``) under the
     data (``Result.points_table()``; hollow: test set), a square panel per scheme on shared
     axes. Two classes: the background is P(class 1) (blue - white - orange); more: the
     predicted class's colour, fainter where the network is unsure. Each panel has two
-    tables: its scheme's grid and the points (the same for every panel)."""
+    tables: its scheme's grid and the points (the same for every panel). ``class_names`` and
+    ``feature_names`` (``Data``'s, e.g. a CSV file's) name the classes in the legend and
+    tooltips and the two axes (default: 0, 1, ... and x1, x2)."""
     if not len(grid):
         raise ValueError("no grid to draw: decision boundaries need 2-D data")
     schemes, g = kit.scheme_rows(grid)
@@ -62,16 +68,22 @@ def decision_boundaries(
     pts = kit.lean(pts[["x1", "x2", "label", "split"]])
     classes = list(range(n_classes))
     palette = [CLASS_COLORS[c % len(CLASS_COLORS)] for c in classes]
+    names = [str(n) for n in (class_names or ())][:n_classes]
+    names += [str(c) for c in classes[len(names) :]]
+    name_of = f"{json.dumps(names)}[datum.{{}}]"  # a class number -> its name, in the browser
+    x1_name, x2_name = (list(feature_names or ()) + ["x1", "x2"])[:2]
 
     bg_tip = [
         kit.SCHEME_TIP,
         alt.Tooltip("x1:Q", format=".2f"),
         alt.Tooltip("x2:Q", format=".2f"),
-        alt.Tooltip("predicted:N", title="predicted class"),
+        alt.Tooltip("predicted_name:N", title="predicted class"),
         alt.Tooltip("confidence:Q", format=".1%"),
     ]
+    cells["predicted_name"] = name_of.format("predicted")
     class_scale = alt.Scale(domain=classes, range=palette)
     if binary:
+        p1 = f"P({names[1]})"
         color = alt.Color(
             "p1:Q",
             # "lab": Vega's default "hcl" turns the white midpoint yellow
@@ -81,7 +93,7 @@ def decision_boundaries(
             legend=None,
         )
         opacity = alt.value(0.55)
-        bg_tip.append(alt.Tooltip("p1:Q", title="P(class 1)", format=".1%"))
+        bg_tip.append(alt.Tooltip("p1:Q", title=p1, format=".1%"))
     else:
         color = alt.Color("predicted:N", scale=class_scale, legend=None)
         opacity = alt.Opacity(
@@ -90,13 +102,15 @@ def decision_boundaries(
             legend=None,
         )
     pt_tip = [
-        alt.Tooltip("label:N", title="true class"),
+        alt.Tooltip("label_name:N", title="true class"),
         alt.Tooltip("split:N"),
         alt.Tooltip("x1:Q", format=".2f"),
         alt.Tooltip("x2:Q", format=".2f"),
     ]
-    pt = alt.Chart(pts).encode(
-        x=alt.X("x1:Q", scale=x_scale), y=alt.Y("x2:Q", scale=y_scale), tooltip=pt_tip
+    pt = (
+        alt.Chart(pts)
+        .encode(x=alt.X("x1:Q", scale=x_scale), y=alt.Y("x2:Q", scale=y_scale), tooltip=pt_tip)
+        .transform_calculate(label_name=name_of.format("label"))
     )
     train = (
         pt.mark_point(filled=True, size=32, stroke="#222222", strokeWidth=0.6, opacity=1)
@@ -118,13 +132,16 @@ def decision_boundaries(
     y = alt.Y("x2_lo:Q", scale=y_scale, axis=alt.Axis(title=None, tickCount=4))
     cells_layer = bg.encode(x=x, y=y, tooltip=bg_tip).transform_calculate(**cells)
     panel = alt.layer(cells_layer, train, test)
-    notes.append("x1 across, x2 up (both standardized); filled points: training set, hollow: test")
+    notes.append(
+        f"{x1_name} across, {x2_name} up (both standardized); filled points: training set, "
+        "hollow: test"
+    )
     if binary:
-        key = [(kit.gradient((palette[0], "#ffffff", palette[1]), "0%", "100%"), "P(class 1)")]
+        key = [(kit.gradient((palette[0], "#ffffff", palette[1]), "0%", "100%"), p1)]
     else:
-        key = [(kit.swatch(palette[c]), f"class {c}") for c in classes]
+        key = [(kit.swatch(palette[c]), f"class {names[c]}") for c in classes]
         key.append(("", "(fainter: less sure)"))
-    key += [(kit.swatch(palette[c]), f"a point of class {c}") for c in classes[:2] if binary]
+    key += [(kit.swatch(palette[c]), f"a point of class {names[c]}") for c in classes[:2] if binary]
     tables = [(SCHEMES[sc].label, (gt, pts)) for sc, gt in zip(schemes, g_tables, strict=True)]
     legend = kit.legend_html(key, (title or "Decision boundaries") + ":")
     width = kit.panel_width(len(schemes))

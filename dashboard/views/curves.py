@@ -21,9 +21,10 @@ LINE_KEY = [(kit.swatch(kit.TEXT_COLORS["text"], "solid"), "training set"),
 
 
 def overview_options(inp: ViewInput) -> dict:
-    """A hidden layer to show (asked only when there are several)."""
+    """A hidden layer to show (asked only when there are several), and the weights' axis."""
     layer = hidden_layer(inp, "Hidden layer (its weights and neurons)", "o_overview_layer")
-    return {"metric": "loss", "log": True, "layer": layer}
+    linear = weights.linear_toggle() if inp.result is not None else False
+    return {"metric": "loss", "log": True, "layer": layer, "linear": linear}
 
 
 def overview_draw(inp: ViewInput, opts: dict, out=st) -> None:
@@ -62,10 +63,12 @@ def overview_draw(inp: ViewInput, opts: dict, out=st) -> None:
     shown = shown_epoch(inp)
     out.markdown(
         f"**Layer {layer}'s weights at epoch {shown}** (bars; grey outline: at initialization; "
-        "x axis symmetric-log, shared by the schemes)"
+        f"{weights.axis_words(opts.get('linear', False))})"
     )
-    current = result.weights_table(shown, layers=[layer])
-    weights.histograms(result.schemes, current, result.weights_table(0, layers=[layer]), out)
+    linear = opts.get("linear", False)
+    current = result.weights_table(shown, layers=[layer], linear=linear)
+    initial = result.weights_table(0, layers=[layer], linear=linear)
+    weights.histograms(result.schemes, current, initial, out)
 
 
 def curves_options(inp: ViewInput) -> dict:

@@ -1,7 +1,7 @@
 """The deep-signal lab: one batch through a deep net at initialization, and its scale x depth map.
 
 The lab has its own widgets (activation, depth, width; a preset may set the first two) and
-reads the sidebar's schemes and seed only; its tables come from initdash.signal, cached here.
+reads the sidebar's schemes and seed only; its tables come from initdash.lab, cached here.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def _propagate(config: TrainConfig, depth: int, width: int) -> pd.DataFrame:
 def _scale_depth_map(activation: str, seed: int, depth: int, width: int) -> pd.DataFrame:
     """The map for the lab's settings (it reads the activation and the seed only)."""
     config = TrainConfig(activation=activation, seed=seed)
-    return initdash.signal.scale_depth_map(config, depth=depth, width=width)
+    return initdash.lab.scale_depth_map(config, depth=depth, width=width)
 
 
 def deep_options(inp: ViewInput) -> dict:
@@ -99,9 +99,9 @@ def deep_draw(inp: ViewInput, opts: dict, out=st) -> None:
         out=out,
     )
     board.send_chart(flow_charts.signal_flow(df, measure=opts["measure"]), out=out)
-    marks = initdash.signal.reference_gains(opts["activation"])
+    marks = initdash.lab.reference_gains(opts["activation"])
     cells = _scale_depth_map(opts["activation"], config.seed, opts["depth"], opts["width"])
-    n = initdash.signal.map_samples(opts["width"])
+    n = initdash.lab.map_samples(opts["width"])
     what = (
         "layer d's activation spread over layer 1's (a net d layers deep is this net's first d)"
         if opts["map"] == "spread"

@@ -30,7 +30,7 @@ def scale_depth_map(
     *,
     measure: str = "spread",
 ) -> alt.LayerChart:
-    """The deep-signal lab's map (``initdash.signal.scale_depth_map``): x the weights' gain
+    """The deep-signal lab's map (``initdash.lab.scale_depth_map``): x the weights' gain
     (log axis), y the depth, colour the ``measure`` ratio in decades, clipped at MAP_CLIP (inf
     and 0 take the end colours; the subtitle counts them). ``marks``: scheme name -> gain, a
     labelled vertical rule each (names at the same gain share one)."""

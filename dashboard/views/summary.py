@@ -18,7 +18,7 @@ from dashboard import board
 from dashboard.text import num, pct
 from dashboard.views.base import ViewInput, look_for
 from dashboard.views.kit import SCHEME_COLORS
-from initdash import Result
+from initdash import Result, verdicts
 
 
 # ---------------------------------------------------------------------- TL;DR
@@ -71,15 +71,18 @@ def outcome_text(row) -> str:
     if o == "all neurons same":
         return f"All neurons same ({neurons_text(row)})"
     if o == "no learning":
-        return f"No learning (lowest loss {num(row['lowest_loss'])}, never 10% below its start)"
+        low = num(row["lowest_loss"])
+        return f"No learning (lowest loss {low}, never {verdicts.cut()} below its start)"
     if o == "unstable":
         return (
             f"Unstable training (loss back to {num(row['relapse'])}x its lowest at epoch "
             f"{row['relapse_epoch']})"
         )
     if o == "slow start":
-        return f"Stable training, slow start (10% down at epoch {row['first_cut_epoch']})"
-    return f"Stable training (10% down at epoch {row['first_cut_epoch']})"
+        return (
+            f"Stable training, slow start ({verdicts.cut()} down at epoch {row['first_cut_epoch']})"
+        )
+    return f"Stable training ({verdicts.cut()} down at epoch {row['first_cut_epoch']})"
 
 
 def accuracy_value(row) -> float | None:
@@ -180,15 +183,9 @@ def tldr_draw(inp: ViewInput, opts: dict, out=st) -> None:
     look_for(
         "Nothing here is typed in. **Symmetry**: whether, at the end, some layer's neurons "
         "still have bit-identical weights (the distinct count compares their outputs; dead "
-        "and stuck units are counted apart). **Risk**: the backprop signal reaching layer 1 "
-        "at epoch 0, as a multiple of the output layer's (under x0.001: vanishing; over x10: "
-        "exploding; exactly 0: blocked), else most outputs saturated (slope under 5% of its "
-        "peak) or most ReLUs dead, which pass almost nothing back. **Outcome**, from the "
-        "training loss: no "
-        "learning if it never got 10% below its start; unstable if it climbed back above "
-        "twice its lowest; slow start if the first 10% drop took over 15% of the run. "
-        "Accuracy shows - when every prediction is within 0.001 of a coin toss. Thresholds "
-        "and their reasons: initdash/verdicts.py.",
+        "and stuck units are counted apart). "
+        + verdicts.tldr_rules()
+        + " Thresholds and their reasons: initdash/verdicts.py.",
         out=out,
     )
     out.markdown(f"**TL;DR**, computed from this run{note}")
@@ -265,7 +262,7 @@ def card_text(row, finished: bool = True) -> str:
             f"lowest (epoch {row['relapse_epoch']})"
         )
     elif o == "no learning" and finished:
-        lines.append(":material/pause_circle: no learning: never 10% below its start")
+        lines.append(f":material/pause_circle: no learning: never {verdicts.cut()} below its start")
     elif o == "all neurons same":
         lines.append(":material/content_copy: clones: identical weights")
     return "  \n".join(lines)

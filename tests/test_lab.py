@@ -15,7 +15,7 @@ import initdash
 from initdash import TrainConfig, propagate
 from initdash.blas import limit_blas_threads
 from initdash.config import DEFAULT_SCHEMES
-from initdash.signal import (
+from initdash.lab import (
     MAP_GAINS,
     MAP_WORK,
     map_samples,

@@ -17,13 +17,13 @@ import pandas as pd
 
 from .activations import calculate_gain
 from .config import TrainConfig
-from .metrics import dead_fraction, rms, saturated_fraction
+from .metrics import LAYER_COLUMNS, layer_signal
 from .nn import StackedMLP, with_ones
 from .schemes import SCHEMES, sample_weights, scheme_rng, stream
 
 MAX_DEPTH = 100
 MAX_WIDTH = 1024
-MAX_SAMPLES = 5000
+MAX_LAB_SAMPLES = 5000  # inputs pushed through the lab's net
 
 
 def _check_int(name: str, value: int, lo: int, hi: int) -> int:
@@ -54,7 +54,7 @@ def propagate(
         raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
     depth = _check_int("depth", depth, 1, MAX_DEPTH)
     width = _check_int("width", width, 1, MAX_WIDTH)
-    n_samples = _check_int("n_samples", n_samples, 2, MAX_SAMPLES)
+    n_samples = _check_int("n_samples", n_samples, 2, MAX_LAB_SAMPLES)
     if dtype not in ("float32", "float64"):
         raise ValueError(f"dtype = {dtype!r} is not allowed; use float32 or float64")
 
@@ -89,19 +89,11 @@ def _layer_rows(net: StackedMLP, X1: np.ndarray, y: np.ndarray, name: str, depth
         ws = net.full_pass(X1, y)
         if net.needs_flush(ws):  # signal near subnormal numbers: redo with flushing (fast)
             ws = net.full_pass(X1, y)
-        m = X1.shape[1]
         cols: dict[str, list] = {k: [] for k in LAYER_COLUMNS}
         for i in range(depth):
             A = ws.A[i].astype(np.float64)
-            Z = ws.Z[i]
-            cols["act_mean"].append(float(A.mean()))
-            cols["act_std"].append(float(A.std()))
-            cols["saturated_fraction"].append(float(saturated_fraction(net.act, A, Z)[0]))
-            cols["dead_fraction"].append(float(dead_fraction(net.act, Z)[0]))
-            cols["grad_norm"].append(
-                float(np.sqrt(np.sum(np.square(net.dWs[i], dtype=np.float64))))
-            )
-            cols["backprop_signal"].append(float(rms(ws.dZ[i].astype(np.float64), (1, 2))[0] * m))
+            for column, values in layer_signal(net.act, A, ws.Z[i], net.dWs[i], ws.dZ[i]).items():
+                cols[column].append(float(values[0]))
     label = SCHEMES[name].label if name in SCHEMES else name
     return pd.DataFrame({"scheme": name, "label": label, "layer": np.arange(1, depth + 1), **cols})
 
@@ -160,7 +152,7 @@ def scale_depth_map(
     n = (
         map_samples(width)
         if n_samples is None
-        else _check_int("n_samples", n_samples, 2, MAX_SAMPLES)
+        else _check_int("n_samples", n_samples, 2, MAX_LAB_SAMPLES)
     )
     if gains is None:
         gains = tuple(sorted({*MAP_GAINS, *reference_gains(config.activation).values()}))
@@ -188,14 +180,3 @@ def scale_depth_map(
             )
         )  # fmt: skip
     return pd.concat(frames, ignore_index=True)
-
-
-# The per-layer statistics propagate() reports, in order (the CLI prints these columns).
-LAYER_COLUMNS = (
-    "act_mean",
-    "act_std",
-    "saturated_fraction",
-    "dead_fraction",
-    "grad_norm",
-    "backprop_signal",
-)
