@@ -14,6 +14,8 @@ Importable from the repository root by tests and benchmarks alike (``from tests.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
 import re
 import socket
@@ -22,11 +24,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import pytest
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; playwright may be absent at run time
     from playwright.sync_api import Page
@@ -220,6 +224,14 @@ def start_app(
                 pytrace=False,
             )
         time.sleep(0.25)
+
+
+def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run(coro) in a thread of its own: Playwright's sync API keeps an event loop
+    running in the test process once a browser fixture has started, and asyncio.run refuses
+    to start a second loop in a thread that has one."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def python_c(code: str) -> subprocess.CompletedProcess:

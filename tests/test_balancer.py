@@ -13,7 +13,6 @@ Debian's haproxy); the browser ones also need Chromium.
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import os
 import re
@@ -35,6 +34,7 @@ from tests.harness import (
     REPO_ROOT,
     free_port,
     open_view,
+    run_coroutine,
     screenshot,
     skip_or_fail,
     start_app,
@@ -234,7 +234,7 @@ def test_two_headless_sessions_land_on_both_replicas_and_see_their_own_numbers(s
             await s.close()
         return out
 
-    got = asyncio.run(go())
+    got = run_coroutine(go())
     assert [len(reps) for reps, *_ in got] == [1, 1], got
     assert got[0][0] != got[1][0], "both sessions on one replica"
     for reps, cards, tldr, query, closed in got:

@@ -39,7 +39,7 @@ from bench import stclient  # the browser-free client
 from deploy import images as I
 from deploy import replicas as R
 from initdash.config import TrainConfig
-from tests.harness import ARTIFACTS, REPO_ROOT, free_port, skip_or_fail
+from tests.harness import ARTIFACTS, REPO_ROOT, free_port, run_coroutine, skip_or_fail
 
 
 def container(test):
@@ -331,7 +331,7 @@ def test_the_container_trains_the_default_lesson_as_the_core_does(app_image):
             await s.close()
             return got
 
-        progress, cards, tldr, took = asyncio.run(student())
+        progress, cards, tldr, took = run_coroutine(student())
         want = P.expected("")
         assert want["config"] == TrainConfig()
         ok, note = P.check(cards, tldr, want)
@@ -588,7 +588,7 @@ def test_compose_a_replica_stopped_mid_class_and_brought_back(app_image, standin
                 await s.close()
             return victim, container
 
-        victim, container = asyncio.run(klass())
+        victim, container = run_coroutine(klass())
 
         # bring it back: it rejoins
         t = time.monotonic()
@@ -616,7 +616,7 @@ def test_compose_a_replica_stopped_mid_class_and_brought_back(app_image, standin
                 await x.close()
             return [x.name for x in got]
 
-        names = asyncio.run(newcomers())
+        names = run_coroutine(newcomers())
         log(
             f"new sessions reach the rejoined replica: {names[-1]} on {slot}, trained, "
             "right numbers"
