@@ -22,11 +22,12 @@ from streamlit.testing.v1 import AppTest
 import initdash
 from dashboard import live
 from dashboard.links import CONFIG_KEYS, _show, parse_query, to_query
-from dashboard.views.registry import VIEWS, group_of, nav_state
+from dashboard.views.registry import group_of, nav_state
 from initdash import cost
 from initdash.config import FIELDS
 from initdash.cost import CLASSROOM_SECONDS
 from initdash.presets import PRESETS
+from tests.test_app import open_view
 from tests.test_charts import walk
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
@@ -520,18 +521,14 @@ def test_a_good_file_names_its_classes_in_the_legend_and_the_share_box_leaves_it
     (note,) = [plain(w.value).replace("**", "") for w in at.sidebar.warning]
     assert note.startswith("This link does not include your file iris.csv")
     train(at)
-    at.session_state["view_tab"] = VIEWS["boundary"].label
-    at.run()
-    assert not at.exception
-    (chart,) = at.get("vega_lite_chart")
-    spec = json.loads(chart.proto.spec)
-    text = json.dumps(spec)
-    assert "P(versicolor)" in text and "P(class 1)" not in text
-    legends = [
-        enc["legend"]
-        for enc in _encodings(spec)
-        if isinstance(enc.get("legend"), dict) and enc["legend"].get("title") == "class"
-    ]
-    assert legends and all('["setosa", "versicolor"]' in lg["labelExpr"] for lg in legends)
-    titles = {enc.get("axis", {}).get("title") for enc in _encodings(spec)} - {None}
-    assert {"petal_length", "petal_width"} <= titles
+    at = open_view(at, "boundary")
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert len(specs) == len(at.session_state["run"].result.schemes)  # a panel per scheme
+    legend = " ".join(h.proto.body for h in at.get("html"))  # the panels' legend, above them
+    assert "P(versicolor)" in legend and "P(1)" not in legend and "class 1" not in legend
+    for spec in specs:
+        text = json.dumps(spec)
+        assert '[\\"setosa\\", \\"versicolor\\"]' in text  # tooltips: class names
+        assert "P(versicolor)" in text and "P(1)" not in text
+    words = " ".join(plain(m.value) for m in at.markdown) + legend
+    assert "petal_length across, petal_width up" in words

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.views.registry import VIEWS
-from tests.harness import screenshot, wait_for_app_idle
+from tests.harness import open_view, screenshot, wait_for_app_idle
 
 pytestmark = pytest.mark.browser
 
@@ -70,7 +70,7 @@ def test_no_icon_name_is_read_out_and_every_chart_says_what_it_shows(browser, ap
     )
     assert any(name.startswith("Random small: histogram of the layer's weights") for name in charts)
     for view in ("gradients", "boundary", "activations"):
-        page.get_by_role("tab", name=VIEWS[view].title, exact=True).click()
+        open_view(page, view)
         wait_for_app_idle(page, quiet=600)
         charts = [n for r, n in accessible_names(page) if r == "graphics-document"]
         assert charts and all(len(n) > 40 and n != "Vega visualization" for n in charts), view

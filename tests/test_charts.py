@@ -454,7 +454,7 @@ def test_decision_boundaries_one_panel_per_scheme_with_all_points(specs, run):
         assert the(panel, "x", field="x1_lo")["scale"] == the(spec, "x", field="x1_lo")["scale"]
     p1 = the(spec, "color", field="p1")
     assert p1["scale"]["domain"] == [0, 0.5, 1]
-    assert "P(class 1)" in spec["legend"]
+    assert "P(1)" in spec["legend"]  # no class names given: the classes' numbers
     # a regular grid: cells of +- half a step (computed in the browser) tile the plane
     grid = rows(spec["panels"][0], spec["panels"][0]["layer"][0]["data"]["name"])
     x1 = np.sort(np.unique([r["x1"] for r in grid]))

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 import initdash
 from dashboard import live
 from dashboard.views import weights_charts
-from dashboard.views.registry import VIEWS
+from dashboard.views.registry import nav_state
 from initdash.metrics import HIST_BINS, linear_histograms
 from tests.test_charts import walk
 
@@ -164,10 +164,13 @@ def test_the_app_prints_each_std_and_switches_to_linear_axes():
     panels = [s for s in specs if std_labels(s)]
     assert len(panels) == len(result.schemes)
     assert not any(e.get("scale", {}).get("type") == "symlog" for s in panels for e in x_axes(s))
-    at.session_state["view_tab"] = VIEWS["weights"].label
+    for key, value in nav_state("weights").items():
+        at.session_state[key] = value
     at.run()
     assert not at.exception
-    (chart,) = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    charts = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     assert at.toggle(key="o_wlinear").value is True  # one setting for both views
-    assert std_labels(chart)
-    assert not any(e.get("scale", {}).get("type") == "symlog" for e in x_axes(chart))
+    assert len(charts) == len(result.schemes) * (len(result.dims) - 1)  # scheme x layer
+    assert all(std_labels(chart) for chart in charts)
+    for chart in charts:
+        assert not any(e.get("scale", {}).get("type") == "symlog" for e in x_axes(chart))
