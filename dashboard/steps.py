@@ -22,7 +22,7 @@ from dashboard import live, state
 from dashboard.text import escape_md, num
 from dashboard.views.base import ViewInput
 from dashboard.views.kit import SCHEME_COLORS
-from dashboard.views.registry import VIEWS
+from dashboard.views.registry import VIEWS, nav_state
 from initdash import SCHEMES, TrainConfig
 from initdash.lessons import LAST, Action, Scene, Step
 from initdash.presets import PRESETS, START, Preset
@@ -58,9 +58,9 @@ def scrubber_key() -> str:
 
 
 def go_to(view: str) -> None:
-    """Open a view (before the tabs are drawn: a callback, or the top of the script)."""
-    st.session_state[state.VIEW] = view
-    st.session_state.pop(state.VIEW_TAB, None)
+    """Open a view (before the tabs are drawn: a callback, or the top of the script): its
+    group's tab and the view checked under it."""
+    st.session_state.update(nav_state(view))
 
 
 def open_scene(scene: Scene, *, view: bool = True) -> None:

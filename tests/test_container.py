@@ -552,8 +552,8 @@ def test_compose_a_replica_stopped_mid_class_and_brought_back(app_image, standin
             # the other replica's students: same session, same run, same replica
             for s in kept:
                 assert not s.closed, s.close_reason
-                await s.open_tab("Neuron clones")
-                await s.wait_until(s.idle, 60, "the tab's rerun")
+                await s.open_view("clones")
+                await s.wait_until(s.idle, 60, "the view's rerun")
                 assert s.cards() == before[s.name], s.name
                 assert "view=clones" in s.query, s.query
                 assert _replica(s) != victim
@@ -569,7 +569,7 @@ def test_compose_a_replica_stopped_mid_class_and_brought_back(app_image, standin
                 fresh.append(again)
                 cookie = {k.name: k.value for k in again._jar}.get("INITDASH_SERVER")
                 assert _replica(again) != victim and cookie != stale, (again.replicas, cookie)
-                assert again.progress is None and not again.cards(), again.progress
+                assert again.progress == P.NOT_TRAINED and not again.cards(), again.progress
             for again in fresh:
                 if "epochs=5000" not in again.query:
                     await _train(again)
