@@ -196,7 +196,8 @@ def draw(inp: ViewInput, run: live.Run | None, train: Callable, configure: Calla
     lesson = current()
     if lesson is START and not fits(lesson, inp.config):
         return None  # the teacher's own settings: no lesson to follow
-    with st.container(border=True, key="lesson_step"):
+    st.html(f"<style>{STEP_CSS}</style>")
+    with st.container(border=True, key="lesson_step", gap="small"):
         if not fits(lesson, inp.config):
             st.markdown(
                 f"**{escape_md(lesson.title)}**: the settings differ from the lesson's, so its "
@@ -233,6 +234,8 @@ def draw(inp: ViewInput, run: live.Run | None, train: Callable, configure: Calla
 
 
 LOOK_STYLE = "font-size:0.875rem;color:#475569"  # 7.6:1 on white
+# The step's text without a paragraph's bottom margin, so the box is a line shorter
+STEP_CSS = ".st-key-lesson_step p {margin-bottom: 0}"
 
 
 def look_line(step: Step, inp: ViewInput, run: live.Run | None) -> str:

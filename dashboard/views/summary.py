@@ -258,13 +258,13 @@ def theory_draw(inp: ViewInput, opts: dict, out=st) -> None:
 # chart is on the first screen after Train.
 CARDS_CSS = """
 p:has(> .card-more) {line-height: 1.5; margin-bottom: 0; font-size: 0.95rem}
-@media (max-width: 1399px) {.card-more {display: none}}
-@media (max-width: 640px) {
-  p:has(> .card-more) {font-size: 0.85rem}
-  .card-wide {display: none}
+@media (max-width: 1399px) {
+  .card-more, .card-wide {display: none}
+  p:has(> .card-more) {font-size: 0.9rem; line-height: 1.4}
 }
+@media (max-width: 640px) {p:has(> .card-more) {font-size: 0.85rem}}
 """
-WIDE = "<span class='card-wide'>{}</span>"  # left out on a phone: CARDS_CSS
+WIDE = "<span class='card-wide'>{}</span>"  # left out on a phone and a projector: CARDS_CSS
 
 
 def headline(result: Result) -> None:
