@@ -63,12 +63,11 @@ def go_to(view: str) -> None:
     st.session_state.update(nav_state(view))
 
 
-def open_scene(scene: Scene, *, view: bool = True) -> None:
+def open_scene(scene: Scene) -> None:
     """Set the page state a scene shows: its view, the view's measure, layer or metric, the
     deep lab's activation and depth, and (through the scrubber's next draw) its epoch."""
     ss = st.session_state
-    if view:
-        go_to(scene.view)
+    go_to(scene.view)
     for value, keys in ((scene.measure, MEASURE_KEYS), (scene.layer, LAYER_KEYS),
                         (scene.metric, METRIC_KEYS)):  # fmt: skip
         if value is not None and scene.view in keys:
@@ -79,11 +78,11 @@ def open_scene(scene: Scene, *, view: bool = True) -> None:
     ss.pop(scrubber_key(), None)  # drawn again at the scene's epoch (epoch_for)
 
 
-def open_step(lesson: Preset, k: int, *, view: bool = True) -> None:
+def open_step(lesson: Preset, k: int) -> None:
     """Open step ``k`` (1 = the first) of ``lesson``."""
     k = min(max(int(k), 1), len(lesson.steps))
     st.session_state[state.STEP] = k
-    open_scene(lesson.steps[k - 1].scene, view=view)
+    open_scene(lesson.steps[k - 1].scene)
 
 
 def step_no(lesson: Preset) -> int:
@@ -127,17 +126,18 @@ def steps_on() -> bool:
 
 
 def chart_mark(shown: ViewInput, config: TrainConfig | None) -> int | None:
-    """The epoch the time charts mark: the scrubber's, else, for a finished run, the open
-    step's (the run's last epoch for LAST); None without either."""
-    if shown.epoch is not None:
-        return shown.epoch
+    """The epoch the time charts mark: the scrubber's, else that of the scene opened last (the
+    open step's, or a quiz grade's evidence) while a lesson is on the page, for a finished
+    run; None without either, or at the run's first or last epoch (the chart's own edges: a
+    rule there adds nothing, and the chart keeps the spec it had before Train, so the browser
+    only swaps its data)."""
     result = shown.result
-    if result is None or not result.finished or not steps_on():
+    if result is None or not result.finished:
         return None
-    step = shown_step(config)
-    if step is None:
-        return None
-    return result.last_epoch if step.scene.epoch == LAST else step.scene.epoch
+    epoch = shown.epoch
+    if epoch is None and steps_on() and shown_step(config) is not None:
+        epoch = st.session_state.get(state.SCENE_EPOCH)  # a step's, or a grade's evidence
+    return epoch if epoch is not None and 0 < epoch < result.last_epoch else None
 
 
 def needs_run(scene: Scene) -> bool:

@@ -15,7 +15,7 @@ from dashboard.views.registry import VIEWS
 from initdash import quiz
 from initdash.lessons import LAST
 from initdash.presets import PRESETS, START, TEN_RELU
-from tests.test_app import fresh, run_of, train
+from tests.test_app import charts, fresh, run_of, train
 
 HIDE_ALL = "data,network,init,training"
 LESSONS = {"start": START, **PRESETS}
@@ -301,3 +301,42 @@ def test_a_card_says_training_until_the_run_ends():
     row = r.summary().iloc[1]
     assert "**training**: loss" in summary.card_text(row, finished=False)
     assert "**training**" not in summary.card_text(row, finished=True)
+
+
+def test_a_time_chart_marks_the_epoch_a_grade_points_at():
+    """Lesson 5's learns grade points at the loss curves at the epoch its loss first got 10%
+    down: the loss chart draws a rule there; at the run's last epoch (a step's LAST) none."""
+    at = fresh({"preset": "seed_table", "quiz": "1"})
+    config = PRESETS["seed_table"].config()
+    asked = quiz.questions_for("seed_table", config)
+    for n, s in asked:
+        at.session_state[state.quiz_answer(n, s)] = "yes"
+    at = ok(at)
+    at.button(key="quiz_lock_in").click()
+    at = ok(at)
+    result = run_of(at).result
+    grades = quiz.grade_all({q: "yes" for q in asked}, quiz.facts(result))
+    learns = [g for g in grades if g.question == "learns" and 0 < g.scene.epoch < result.last_epoch]
+    assert learns, [g.scene for g in grades]
+    i = list(dict.fromkeys(g.scene for g in grades if g.question == "learns")).index(
+        learns[0].scene
+    )
+    at.button(key=f"quiz_see_learns_{i}").click()
+    at = ok(at)
+    assert at.session_state[state.VIEW] == "curves"
+    rules = [r for c in charts(at) for r in rule_layers(c)]
+    assert [r["encoding"]["x"]["datum"] for r in rules] == [learns[0].scene.epoch]
+    for _ in range(3):  # to step 4: the loss curves at the last epoch, the chart's own edge
+        at.button(key="step_next").click()
+        at = ok(at)
+    assert at.session_state[state.VIEW] == "curves" and charts(at)
+    assert not [r for c in charts(at) for r in rule_layers(c)]
+
+
+def rule_layers(spec) -> list[dict]:
+    if isinstance(spec, dict):
+        own = [spec] if spec.get("name") == "epoch_rule" else []
+        return own + [r for v in spec.values() for r in rule_layers(v)]
+    if isinstance(spec, list):
+        return [r for v in spec for r in rule_layers(v)]
+    return []
