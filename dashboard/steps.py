@@ -274,7 +274,7 @@ def run_note(run: live.Run, train: Callable, configure: Callable) -> None:
         f"**Dead neurons, large steps.** Over half of a layer's neurons are dead ({who}), and "
         f"one step moved a layer's weights by up to {num(100 * biggest)}% of their spread "
         f"(update ratio {num(biggest)}). Try a smaller step before blaming the init: in lesson "
-        "3 (step 6), the same 10-layer nets at step 0.05 leave He at most 5 of 16 dead.",
+        "3 (step 6), 10 ReLU layers of 16 at step 0.05 leave He at most 5 of 16 neurons dead.",
         icon=":material/tips_and_updates:",
     )
     st.button(f"Train at step {lr / SMALLER_STEP:g}", key="step_smaller",
