@@ -95,7 +95,7 @@ OTHER_FLAGS = {
 TRAIN_LAYOUT = {
     "lesson preset": ("preset",),
     "schemes": SCHEME_FIELDS,
-    "network": ("hidden", "activation", "batchnorm"),
+    "network": ("hidden", "activation", "batchnorm", "residual"),
     "data (a generated toy dataset, or your own CSV with --data)": (
         *GENERATED_ONLY,
         "test_fraction",
@@ -335,7 +335,7 @@ def train_header(config: TrainConfig, data: Data, source: str) -> str:
     n_test = len(data.y_test)
     split = f"{len(data.y_train)} train" + (f", {n_test} test" if n_test else "")
     momentum = f" momentum={c.momentum:g}" if c.optimizer == "momentum" else ""
-    bn = " batchnorm=on" if c.batchnorm else ""
+    bn = (" batchnorm=on" if c.batchnorm else "") + (" residual=on" if c.residual else "")
     return (
         f"dataset={source} ({split}, {data.n_features} features, {data.n_classes} classes) "
         f"hidden={FIELDS['hidden'].format(c.hidden) or 'none'} activation={c.activation}{bn} "
