@@ -8,6 +8,8 @@ computations.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -247,3 +249,52 @@ def test_cost_counts_the_skips():
     unequal = TrainConfig(hidden=(16, 8, 4))
     assert initdash.cost.counts(unequal) == initdash.cost.counts(unequal.replace(residual=True))
     assert initdash.cost.memory(unequal) == initdash.cost.memory(unequal.replace(residual=True))
+
+
+# --------------------------------------------------------------------------- the lab's panel
+def test_residual_stream_table_and_an_independent_pass():
+    """One row per block of every net (N = each of ``blocks``; block 0 is the input), and the
+    plain He stream equals a numpy pass over the same draws."""
+    config = TrainConfig(activation="relu", seed=4)
+    df = initdash.lab.residual_stream(config, width=16, n_samples=10, blocks=(2, 5))
+    for name in initdash.lab.RESIDUAL_BRANCHES:
+        for n in (2, 5):
+            rows = df[(df.branch == name) & (df.blocks == n)]
+            assert rows.block.tolist() == list(range(n + 1)) and rows.spread.iloc[0] == 1.0
+    rng = initdash.schemes.stream(4, "residual-lab")
+    W1 = [rng.standard_normal((16, 16)) * math.sqrt(2 / 16) for _ in range(5)]
+    W2 = [rng.standard_normal((16, 16)) * math.sqrt(2 / 16) for _ in range(5)]
+    X, _ = initdash.lab._inputs(4, 10, 16)
+    h, want = X, []
+    for w1, w2 in zip(W1, W2, strict=True):
+        h = h + np.maximum(h @ w1.T, 0) @ w2.T
+        want.append(h.std() / X.std())
+    he = df[(df.branch == "he") & (df.blocks == 5)].spread.to_numpy()[1:]
+    np.testing.assert_allclose(he, want, rtol=1e-12)
+    gpt = df[(df.branch == "gpt2") & (df.blocks == 2)].spread.to_numpy()
+    h = X
+    for w1, w2 in zip(W1[:2], W2[:2], strict=True):
+        h = h + np.maximum(h @ w1.T, 0) @ (w2.T / 2.0)  # 1/sqrt(2 x 2)
+    assert gpt[-1] == pytest.approx(h.std() / X.std(), rel=1e-12)
+
+
+def test_residual_stream_follows_the_variance_recursion():
+    """ReLU He branches add twice the stream's variance per block (Var W1 h = 2 q, ReLU keeps
+    half, W2 doubles it again): the spread grows by sqrt(3) per block. GPT-2's 1/sqrt(2N)
+    adds q/N per block: (1 + 1/N)^(N/2), about sqrt(e), whatever N. A zero last layer adds
+    exactly nothing."""
+    config = TrainConfig(activation="relu", seed=1)
+    df = initdash.lab.residual_stream(config, width=256, n_samples=128, blocks=(16, 64))
+    he = df[(df.branch == "he") & (df.blocks == 16)].spread.to_numpy()
+    assert he[-1] ** (1 / 16) == pytest.approx(math.sqrt(3), rel=0.03)
+    for n in (16, 64):
+        end = df[(df.branch == "gpt2") & (df.blocks == n)].spread.iloc[-1]
+        assert end == pytest.approx((1 + 1 / n) ** (n / 2), rel=0.08)
+    assert (df[df.branch == "zero"].spread == 1.0).all()
+
+
+def test_residual_stream_refuses_bad_sizes():
+    for kw, word in ((dict(width=0), "width"), (dict(blocks=()), "blocks"),
+                     (dict(blocks=(0,)), "blocks"), (dict(n_samples=1), "n_samples")):  # fmt: skip
+        with pytest.raises(ValueError, match=word):
+            initdash.lab.residual_stream(**kw)
