@@ -187,9 +187,9 @@ def scale_depth_map(
 # each branch two layers F(h) = W2 g(W1 h) (a transformer's MLP block, without its norm).
 RESIDUAL_BLOCKS = (8, 16, 32, 64, 128)
 RESIDUAL_BRANCHES = {  # name: (label, what the branch's last layer W2 is)
-    "he": ("plain He branches", "N(0, 2/width), as W1"),
-    "gpt2": ("GPT-2: last layer x 1/sqrt(2N)", "He's, times 1/sqrt(2N) (Radford et al. 2019)"),
-    "zero": ("last layer zero (Fixup, SkipInit, ReZero)", "0 (Zhang et al. 2019; De & Smith "
+    "he": ("plain He", "N(0, 2/width), as W1"),
+    "gpt2": ("GPT-2 1/sqrt(2N)", "He's, times 1/sqrt(2N) (Radford et al. 2019)"),
+    "zero": ("zero last layer", "0: Fixup, SkipInit, ReZero (Zhang et al. 2019; De & Smith "
              "2020; Bachlechner et al. 2020)"),
 }  # fmt: skip
 
