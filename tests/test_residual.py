@@ -298,3 +298,17 @@ def test_residual_stream_refuses_bad_sizes():
                      (dict(blocks=(0,)), "blocks"), (dict(n_samples=1), "n_samples")):  # fmt: skip
         with pytest.raises(ValueError, match=word):
             initdash.lab.residual_stream(**kw)
+
+
+def test_the_quiz_grades_a_residual_run():
+    """The predict-then-observe questions are graded from a residual run's own summary, as from
+    a plain one's: every default question has a right answer and a why with its number."""
+    from initdash import quiz
+
+    config = TrainConfig(residual=True, hidden=(8,) * 4, epochs=30, snapshots=2)
+    table = quiz.facts(initdash.run(config))
+    asked = quiz.questions_for(None, config)
+    assert asked
+    for name, scheme in asked:
+        g = quiz.grade(name, table, quiz.choices(name, config.schemes)[0], scheme)
+        assert g.truths and g.why
