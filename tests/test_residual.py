@@ -18,8 +18,8 @@ from initdash import ACTIVATIONS, TrainConfig, Trainer, loss_and_grads, neurons
 from initdash.blas import limit_blas_threads
 from initdash.metrics import saturated_fraction
 from initdash.nn import StackedMLP, output_units, residual_skips, with_ones
-from tests.test_nn import FD_RTOL, M_EXAMPLES, N_IN, random_params, ref_activation, ref_loss
-from tests.test_nn import rel_error as _rel_error
+from tests import test_nn as plain
+from tests.test_nn import FD_RTOL, M_EXAMPLES, N_IN, numerical_grads, random_params
 from tests.test_train import assert_same_as_solo
 
 limit_blas_threads(1)
@@ -28,7 +28,6 @@ limit_blas_threads(1)
 HIDDEN = [4, 4, 4]
 MIXED = [4, 4, 6, 6, 6]
 KINK_MARGIN = 1e-3
-FD_STEP = 1e-6
 
 
 def ref_forward(params: dict, X: np.ndarray, activation: str, bn: bool = False):
@@ -46,7 +45,7 @@ def ref_forward(params: dict, X: np.ndarray, activation: str, bn: bool = False):
             u = params[f"gamma{i}"] * (u - mean) / np.sqrt(var + initdash.nn.BN_EPS)
             u = u + params[f"beta{i}"]
         zs.append(u)
-        g = ref_activation(activation, u)
+        g = plain.ref_activation(activation, u)
         h = h + g if i > 1 and h.shape[1] == g.shape[1] else g
     raise AssertionError("unreachable")
 
@@ -76,23 +75,6 @@ def problem(activation: str, n_classes: int, bn: bool, hidden=HIDDEN, seed0: int
     raise AssertionError("no seed kept the activation inputs away from 0")
 
 
-def numerical_grads(params: dict, X, y, activation: str) -> dict:
-    """Central differences of the residual net's loss, entry by entry."""
-    out = {}
-    for key, value in params.items():
-        g = np.zeros_like(value)
-        for idx in np.ndindex(value.shape):
-            old = value[idx]
-            value[idx] = old + FD_STEP
-            up, _ = loss_and_grads(params, X, y, activation=activation, residual=True)
-            value[idx] = old - FD_STEP
-            down, _ = loss_and_grads(params, X, y, activation=activation, residual=True)
-            value[idx] = old
-            g[idx] = (up - down) / (2 * FD_STEP)
-        out[key] = g
-    return out
-
-
 def test_which_layers_skip():
     """After the first hidden layer, a layer skips where its width equals its input's."""
     assert residual_skips([2, 16, 16, 16, 1], True) == [False, True, True]
@@ -112,14 +94,14 @@ def test_residual_backprop_matches_central_differences(activation, n_classes, bn
     params, X, y = problem(activation, n_classes, bn)
     loss, grads = loss_and_grads(params, X, y, activation=activation, residual=True)
     assert np.isfinite(loss) and sorted(grads) == sorted(params)
-    numeric = numerical_grads(params, X, y, activation)
+    numeric = numerical_grads(params, X, y, activation, residual=True)
     L = len(HIDDEN) + 1
     for key in params:
         if bn and key in [f"b{i}" for i in range(1, L)]:
             assert np.abs(numeric[key]).max() < 1e-8 and (grads[key] == 0.0).all(), key
             continue
         assert np.linalg.norm(numeric[key]) > 0, key  # not vacuous
-        err = _rel_error(grads[key], numeric[key])
+        err = plain.rel_error(grads[key], numeric[key])
         assert err < FD_RTOL, f"{activation} {key}: relative error {err:.2e}"
 
 
@@ -132,9 +114,9 @@ def test_residual_loss_equals_the_textbook_forward_pass(activation, n_classes, b
     params, X, y = problem(activation, n_classes, bn, hidden=MIXED, seed0=50)
     loss, _ = loss_and_grads(params, X, y, activation=activation, residual=True)
     logits, _ = ref_forward(params, X, activation, bn)
-    assert loss == pytest.approx(ref_loss(logits, y), rel=1e-12)
-    plain, _ = loss_and_grads(params, X, y, activation=activation)
-    assert plain != pytest.approx(loss, rel=1e-6)
+    assert loss == pytest.approx(plain.ref_loss(logits, y), rel=1e-12)
+    without, _ = loss_and_grads(params, X, y, activation=activation)
+    assert without != pytest.approx(loss, rel=1e-6)
 
 
 def test_residual_changes_nothing_without_matching_widths():
