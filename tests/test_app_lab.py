@@ -114,3 +114,14 @@ def test_the_panels_draw_at_the_labs_other_widths(width):
         at = open_panel(panel)
         at.select_slider(key="o_deep_width").set_value(width).run()
         assert not at.exception and len(charts(at)) == 2, panel
+
+
+def test_a_preset_opens_the_labs_layers_panel():
+    """A preset with deep-signal lab settings (Preset.deep) opens the Layers panel its
+    narrative talks about, whichever panel was open."""
+    at = open_panel("chaos")
+    at.selectbox(key="w_preset").set_value("small_vs_large").run()
+    assert not at.exception
+    at = open_view(at, "deep")
+    assert at.segmented_control(key="o_deep_panel").value == "layers"
+    assert "Scale x depth" in titles(at)
