@@ -19,9 +19,15 @@ limit_blas_threads(1)
 
 
 def open_panel(panel: str):
+    """The lab with ``panel`` open; each of its charts says what it shows (a description that
+    starts with its title, as tests/test_app_access.py asks of every view's)."""
     at = open_view(fresh(), "deep")
     at.segmented_control(key="o_deep_panel").set_value(panel).run()
     assert not at.exception, [e.value for e in at.exception]
+    for spec in charts(at):
+        title = spec.get("title")
+        title = title.get("text") if isinstance(title, dict) else title
+        assert spec["description"].startswith(f"{title}: "), spec["description"]
     return at
 
 

@@ -12,7 +12,7 @@ import pytest
 
 import initdash
 from dashboard import board
-from dashboard.views import chaos_charts, residual_charts, spectrum_charts
+from dashboard.views import chaos_charts, kit, residual_charts, spectrum_charts
 from initdash import TrainConfig, chaos
 from initdash.blas import limit_blas_threads
 
@@ -110,3 +110,32 @@ def test_pictures_fit_a_phone_side_by_side():
     assert len(table(spec)) == 3 * 36
     with pytest.raises(ValueError, match="labels"):
         chaos_charts.output_pictures(p, ["a", "b"])
+
+
+def test_each_chart_says_what_it_shows(stream):
+    """A screen reader reads each chart's description (its spec's, from kit.style): its title,
+    then what it draws, named from the table it draws."""
+    spec = spec_of(residual_charts.stream_spread(stream, blocks=8))
+    assert spec["description"].startswith("The stream through 8 blocks: line chart of")
+    assert "plain He, GPT-2 1/sqrt(2N) and zero last layer" in spec["description"]
+    about = spec_of(residual_charts.spread_by_depth(stream))["description"]
+    assert "N = 8, 16, 32, 64 and 128 blocks" in about
+    sweep = initdash.lab.spectrum_summary(
+        initdash.lab.isometry_sweep(TrainConfig(), depth=2, width=8, gains=(1.0,)),
+        ["weights", "input_std", "gain"],
+    )
+    about = spec_of(spectrum_charts.isometry_sweep(sweep, {"gain 1": 1.0}))["description"]
+    assert "orthogonal and Gaussian weights, solid for inputs of std 1 and dashed" in about
+    cells = chaos.phase_diagram(depth=2, width=8, pairs=1)
+    line = pd.DataFrame({"sigma_b2": [0.0], "sigma_w2": [1.0]})
+    points = pd.DataFrame({"sigma_w2": [1.0, 4.0], "sigma_b2": 0.05, "name": ["edge", "chaotic"]})
+    about = spec_of(chaos_charts.phase_diagram(cells, line, points))["description"]
+    assert (
+        about.startswith("Order and chaos in random tanh nets: heatmap")
+        and "edge and chaotic" in about
+    )
+    p = chaos.output_pictures(((1.0, 0.05), (4.0, 0.05)), depth=2, width=8, grid=4, units=1)
+    about = spec_of(chaos_charts.output_pictures(p, ["edge|σw² 1", "chaotic|σw² 4"]))["description"]
+    assert "2 heatmaps side by side" in about and "edge at σw² 1 and chaotic at σw² 4" in about
+    # a chart part without an axis (axis: null, the pictures') has no axis title to read
+    assert kit.describe({"mark": "rect", "encoding": {"x": {"axis": None}}}) == "Chart: bar chart."

@@ -70,7 +70,12 @@ def phase_diagram(cells: pd.DataFrame, line: pd.DataFrame, points: pd.DataFrame)
     chart = alt.layer(heat, edge, dots, names.mark_text(stroke="white", strokeWidth=4, **text),
                       names.mark_text(color="black", **text))  # fmt: skip
     title = "Order and chaos in random tanh nets"
-    return kit.style(chart, title, width=kit.LINE_WIDTH, height=380)
+    about = (
+        f"{title}: heatmap over σw² (x) and σb² (y) of how far apart pairs of nearby inputs "
+        "end, against layer 1 (blue: closer, orange: further apart), with the mean-field χ1 = 1 "
+        f"line in black and diamonds at the pictures' points: {kit.and_list(list(points.name))}."
+    )
+    return kit.style(chart, title, width=kit.LINE_WIDTH, height=380, description=about)
 
 
 def output_pictures(pictures: pd.DataFrame, labels: list[str]) -> alt.FacetChart:
@@ -108,4 +113,10 @@ def output_pictures(pictures: pd.DataFrame, labels: list[str]) -> alt.FacetChart
     chart = alt.FacetChart(data=kit.lean(df), spec=panel, spacing=8,
                            facet=alt.Facet("picture:N", sort=labels, header=header),
                            columns=len(labels))  # fmt: skip
-    return kit.style(chart, "One unit over the plane")
+    title = "One unit over the plane"
+    shown = [label.replace("|", " at ") for label in labels]
+    about = (
+        f"{title}: {len(labels)} heatmaps side by side of one unit's output over the points "
+        f"(x, y) of [-1, 1]², coloured from -1 (purple) to 1 (orange): {kit.and_list(shown)}."
+    )
+    return kit.style(chart, title, description=about)

@@ -52,7 +52,8 @@ def stream_spread(stream: pd.DataFrame, *, blocks: int) -> alt.LayerChart:
     chart = alt.layer(base.mark_line(strokeWidth=2.5), base.mark_circle(size=30).encode(
         tooltip=tooltip))  # fmt: skip
     title = f"The stream through {blocks} blocks"
-    return kit.style(chart, title, [inf_note], width=kit.LINE_WIDTH, height=320)
+    about = _about(title, f"the nets of {blocks} blocks, after each block k", df, inf_note)
+    return kit.style(chart, title, [inf_note], width=kit.LINE_WIDTH, height=320, description=about)
 
 
 def spread_by_depth(stream: pd.DataFrame) -> alt.LayerChart:
@@ -72,4 +73,20 @@ def spread_by_depth(stream: pd.DataFrame) -> alt.LayerChart:
     chart = alt.layer(base.mark_line(strokeWidth=2.5), base.mark_circle(size=80).encode(
         tooltip=tooltip))  # fmt: skip
     title = "After the last of N blocks"
-    return kit.style(chart, title, [inf_note], width=kit.LINE_WIDTH, height=300)
+    about = _about(
+        title,
+        f"each net of N = {kit.and_list([str(n) for n in ns])} blocks, after its last block",
+        df,
+        inf_note,
+    )
+    return kit.style(chart, title, [inf_note], width=kit.LINE_WIDTH, height=300, description=about)
+
+
+def _about(title: str, where: str, df: pd.DataFrame, note: str) -> str:
+    """The chart's text alternative: what its lines are (the branch kinds it draws)."""
+    kinds = [label for label, _ in RESIDUAL_BRANCHES.values() if label in set(df["label"])]
+    text = (
+        f"{title}: line chart of the residual stream's spread over the input's (log scale) in "
+        f"{where}, one line each for {kit.and_list(kinds)}"
+    )
+    return ". ".join([text, *([note] if note else [])]) + "."

@@ -104,4 +104,11 @@ def isometry_sweep(summary: pd.DataFrame, marks: Mapping[str, float]) -> alt.Lay
         names.mark_text(color="black", **text),
     )  # fmt: skip
     title = "Near 1, over the gain"
-    return kit.style(chart, title, width=kit.LINE_WIDTH, height=340)
+    styles = kit.and_list([f"{'solid' if i == 0 else 'dashed'} for inputs of {name}"
+                           for i, name in enumerate(inputs)])  # fmt: skip
+    about = (
+        f"{title}: line chart of the share of singular values within x{ISOMETRY_BAND:g} of 1 "
+        f"against the gain, for {kit.and_list(kinds)} weights, {styles}; dotted rules at "
+        f"{kit.and_list(list(marks))}."
+    )
+    return kit.style(chart, title, width=kit.LINE_WIDTH, height=340, description=about)
