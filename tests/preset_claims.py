@@ -1068,6 +1068,7 @@ MAP_CLAIMS = (
 # Each at the lab's opening settings (width 128, depth 20; the residual panel's 64 inputs, the
 # Jacobian's 2, the edge of chaos's 128 units and 4 pairs, its pictures' 64 units at 0.05).
 ALL_SCHEMES = tuple(initdash.SCHEMES)
+NOT_RANDOM = ("zeros", "constant")  # the schemes that draw no random weights
 
 
 @cache
@@ -1122,6 +1123,14 @@ def _isometry(seed: int) -> bool:
 @cache
 def edge(seed: int) -> pd.DataFrame:
     return chaos.phase_diagram(depth=20, width=128, seed=seed, pairs=4)
+
+
+def _dying_signal_keeps_pairs(seed: int) -> bool:
+    """Without biases and below sigma_w^2 = 1, pairs end within a factor 5 of their layer-1
+    distance (separation: log10 of that ratio)."""
+    d = edge(seed)
+    d = d[(d.sigma_b2 == 0) & (d.sigma_w2 < 1)]
+    return len(d) > 0 and bool((d.separation.abs() < np.log10(5)).all())
 
 
 def _order_and_chaos(seed: int) -> bool:
@@ -1195,8 +1204,12 @@ LAB_PANEL_CLAIMS = (
     ),
     Claim(
         "deep-signal lab: Jacobian spectrum",
-        "ReLU: at every depth, every scheme, over 40% of the singular values are 0",
-        lambda s: bool((spectrum("relu", s).unresolved > 0.4).all()),
+        "ReLU: at every depth, every scheme, over 40% of the singular values are 0; 40% to 70% "
+        "with the schemes that draw their weights at random",
+        lambda s: bool(
+            (spectrum("relu", s).unresolved > 0.4).all()
+            and (spectrum("relu", s).unresolved.drop(list(NOT_RANDOM), level="scheme") < 0.7).all()
+        ),
     ),
     Claim(
         "deep-signal lab: Jacobian spectrum",
@@ -1224,6 +1237,12 @@ LAB_PANEL_CLAIMS = (
             and (chaos.q_star(np.array([0.5, 0.75, 1.0]), 0.0) == 0).all()
             and abs(chaos.critical_sigma_w2(0.0) - 1.0) < 1e-9
         ),
+    ),
+    Claim(
+        "deep-signal lab: edge of chaos",
+        "depth 20, without biases, below sigma_w^2 = 1: nearby inputs end within a factor 5 of "
+        "their layer-1 distance",
+        _dying_signal_keeps_pairs,
     ),
     Claim(
         "deep-signal lab: edge of chaos",

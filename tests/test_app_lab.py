@@ -76,6 +76,10 @@ def test_the_chaos_panel_draws_the_diagram_and_three_pictures():
     cells = initdash.chaos.phase_diagram(depth=20, width=128, seed=0, pairs=4)
     gap = (cells.c_L - cells.c_L_theory).abs()
     assert f"within {num(gap.median())} of the mean field's" in captions(at)
+    dying = cells[(cells.sigma_b2 == 0) & (cells.sigma_w2 < 1)].separation
+    assert f"below σw² = 1 between x{num(10 ** dying.min())} and x{num(10 ** dying.max())}" in (
+        captions(at)
+    )
     points = chaos_room.picture_points(0.05)
     stats = initdash.chaos.picture_stats(
         initdash.chaos.output_pictures(tuple(zip(points.sigma_w2, points.sigma_b2,

@@ -86,7 +86,8 @@ def chaos_draw(inp: ViewInput, opts: dict, out=st) -> None:
         "with its pairs closer than at layer 1 (blue), every one over 1.1 with them further "
         "apart (orange). Without biases (the bottom row), σw² = 1, LeCun's and Xavier's "
         "variance, sits exactly on the edge (χ1 = 1); below it the signal itself dies out "
-        "(q* = 0) and nearby inputs stay as close as they were. " + diagram_summary(cells),
+        "(q* = 0), tanh works on its linear part, and nearby inputs end within a factor 5 of "
+        "their layer-1 distance: neither pulled together nor torn apart. " + diagram_summary(cells),
         out=out,
     )
     pics = _pictures(tuple(zip(points.sigma_w2, points.sigma_b2, strict=True)), depth, seed)
@@ -111,12 +112,15 @@ def diagram_summary(cells: pd.DataFrame) -> str:
     """The numbers behind the diagram's caption, for the depth shown."""
     biased = cells[cells["sigma_b2"] > 0]
     ordered, chaotic = biased[biased["chi_1"] < 0.9], biased[biased["chi_1"] > 1.1]
+    dying = cells[(cells["sigma_b2"] == 0) & (cells["sigma_w2"] < 1)]
     gap = np.abs(cells["c_L"] - cells["c_L_theory"])
     return (
         f"**Here**: cells with χ1 under 0.9 end between x{num(10 ** ordered.separation.min())} "
         f"and x{num(10 ** ordered.separation.max())} of their layer-1 distance, cells over 1.1 "
         f"between x{num(10 ** chaotic.separation.min())} and "
-        f"x{num(10 ** chaotic.separation.max())}; the measured correlation at the last layer "
+        f"x{num(10 ** chaotic.separation.max())}, cells without biases below σw² = 1 between "
+        f"x{num(10 ** dying.separation.min())} and x{num(10 ** dying.separation.max())}; the "
+        "measured correlation at the last layer "
         f"is within {num(gap.median())} of the mean field's (median over the cells; at most "
         f"{num(gap.max())})."
     )

@@ -66,9 +66,10 @@ def spectrum_draw(inp: ViewInput, opts: dict, out=st) -> None:
         "spread the singular values over orders of magnitude, over 6 decades between the "
         "5th and the 95th percentile by depth 10, and with these N(0, 1) inputs no scheme "
         "keeps over 25% of them within a factor 2 of 1. ReLU cannot reach "
-        "isometry: at every depth, with every scheme, about half of the singular values are 0 "
-        "(over 40% at width 128): the units that are off pass nothing back, whatever the "
-        "weights. " + spectrum_summary_text(summary, depth),
+        "isometry: at every depth, with every scheme, over 40% of the singular values are 0 "
+        "at width 128 (40% to 70% with the schemes that draw their weights at random): the "
+        "units that are off pass nothing back, whatever the weights. "
+        + spectrum_summary_text(summary, depth),
         out=out,
     )
     sweep = _sweep(act, config.seed, depth, width)
