@@ -1,11 +1,13 @@
 """The deep-signal lab's panels in a real browser, on a laptop and a phone: each draws its two
-charts (Vega renders them), nothing is wider than the screen, no error; screenshots kept."""
+charts (Vega renders them), nothing is wider than the screen, no error, and a screen reader
+gets each chart's description as its name (Chromium's accessibility tree); screenshots kept."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.harness import screenshot, wait_for_app_idle
+from tests.test_browser_access import accessible_names
 
 pytestmark = pytest.mark.browser
 
@@ -39,6 +41,8 @@ def test_every_panel_draws_within_the_screen(browser, app_url, width, height):
             assert right <= width, (panel, right)
             assert page.evaluate("document.documentElement.scrollWidth") <= width, panel
             assert page.locator('[data-testid="stException"]').count() == 0, panel
+            names = [n for r, n in accessible_names(page) if r == "graphics-document"]
+            assert len(names) == 2 and all(len(n) > 40 and ": " in n for n in names), names
             screenshot(page, f"lab-{panel.split()[0].lower()}-{width}x{height}")
         assert not errors, errors
     finally:
