@@ -68,6 +68,13 @@ def test_spectrum_chart_reads_the_summary_and_names_zeros():
     rows = table(spec, key="p50")
     assert {r["scheme"] for r in rows} == {"xavier_normal", "orthogonal"}
     assert "Zeros: J = 0" in json.dumps(spec["title"])
+    # the median's tick is white whatever the scheme's colour, and it and the whisker sit in
+    # the middle of their scheme's bar (an offset band's start is its left edge)
+    layers = {json.dumps(layer["mark"]): layer["encoding"] for layer in spec["layer"]}
+    tick = next(enc for mark, enc in layers.items() if '"tick"' in mark)
+    assert tick["color"] == {"value": "white"} and tick["xOffset"]["bandPosition"] == 0.5
+    rule = next(enc for mark, enc in layers.items() if '"rule"' in mark and "xOffset" in enc)
+    assert rule["xOffset"]["bandPosition"] == 0.5
     got = {(r["scheme"], r["depth"]): r["p50"] for r in rows}
     for r in summary[summary.scheme != "zeros"].itertuples():
         assert got[(r.scheme, r.depth)] == pytest.approx(r.p50, rel=1e-6)

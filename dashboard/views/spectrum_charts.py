@@ -42,6 +42,8 @@ def spectrum_by_depth(summary: pd.DataFrame, schemes: Sequence[str]) -> alt.Laye
     axis = kit.log_axis(df[["p0", "p100"]].to_numpy())
     x = alt.X("depth:O", title="depth (layers)", sort=depths, axis=alt.Axis(labelAngle=0))
     offset = alt.XOffset(f"{kit.SCHEME}:N", sort=kit.scheme_labels(shown))
+    # rules and ticks sit at the start of their offset band unless told its middle
+    middle = alt.XOffset(f"{kit.SCHEME}:N", sort=kit.scheme_labels(shown), bandPosition=0.5)
     tooltip = [kit.SCHEME_TIP, alt.Tooltip("depth:O"),
                *(alt.Tooltip(f"{c}:Q", title=t, format=".3g") for c, t in
                  (("p0", "smallest"), ("p5", "5th percentile"), ("p50", "median"),
@@ -52,10 +54,11 @@ def spectrum_by_depth(summary: pd.DataFrame, schemes: Sequence[str]) -> alt.Laye
     base = alt.Chart(kit.lean(df)).encode(x=x, xOffset=offset,
                                           color=kit.scheme_color(shown))  # fmt: skip
     whisker = base.mark_rule(strokeWidth=1.5).encode(
-        y=alt.Y("p0:Q", title="singular values (log scale)", scale=y_scale,
-                axis=axis), y2="p100")  # fmt: skip
+        xOffset=middle, y=alt.Y("p0:Q", title="singular values (log scale)", scale=y_scale,
+                                axis=axis), y2="p100")  # fmt: skip
     box = base.mark_bar().encode(y="p5:Q", y2="p95", tooltip=tooltip)
-    mid = base.mark_tick(color="white", thickness=2).encode(y="p50:Q")
+    # white over the bar (a value, not the scheme colour the base encodes)
+    mid = base.mark_tick(thickness=2).encode(xOffset=middle, y="p50:Q", color=alt.value("white"))
     band = pd.DataFrame({"lo": [1 / ISOMETRY_BAND], "hi": [ISOMETRY_BAND], "one": [1.0]})
     shade = alt.Chart(band).mark_rect(color="#999999", opacity=0.25).encode(y="lo:Q", y2="hi")
     one = alt.Chart(band).mark_rule(color="black", strokeDash=[4, 3]).encode(y="one:Q")
