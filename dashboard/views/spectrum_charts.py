@@ -51,18 +51,23 @@ def spectrum_by_depth(summary: pd.DataFrame, schemes: Sequence[str]) -> alt.Laye
                alt.Tooltip("near_one:Q", title=f"within x{ISOMETRY_BAND:g} of 1", format=".0%"),
                alt.Tooltip("unresolved:Q", title="under 1e-12 of the largest",
                            format=".0%")]  # fmt: skip
-    base = alt.Chart(kit.lean(df)).encode(x=x, xOffset=offset,
-                                          color=kit.scheme_color(shown))  # fmt: skip
+    table = kit.lean(df)
+    base = alt.Chart(table).encode(x=x, xOffset=offset, color=kit.scheme_color(shown))
     whisker = base.mark_rule(strokeWidth=1.5).encode(
         xOffset=middle, y=alt.Y("p0:Q", title="singular values (log scale)", scale=y_scale,
                                 axis=axis), y2="p100")  # fmt: skip
     box = base.mark_bar().encode(y="p5:Q", y2="p95", tooltip=tooltip)
-    # white over the bar (a value, not the scheme colour the base encodes)
-    mid = base.mark_tick(thickness=2).encode(xOffset=middle, y="p50:Q", color=alt.value("white"))
+    # white over the bar: not from the base, whose scheme colour would win over the mark's
+    # (and a colour value there would blank the legend's symbols)
+    mid = alt.Chart(table).mark_tick(color="white", thickness=2).encode(x=x, xOffset=middle,
+                                                                        y="p50:Q")  # fmt: skip
     band = pd.DataFrame({"lo": [1 / ISOMETRY_BAND], "hi": [ISOMETRY_BAND], "one": [1.0]})
     shade = alt.Chart(band).mark_rect(color="#999999", opacity=0.25).encode(y="lo:Q", y2="hi")
     one = alt.Chart(band).mark_rule(color="black", strokeDash=[4, 3]).encode(y="one:Q")
-    chart = alt.layer(shade, one, whisker, box, mid)
+    # the bars first of the coloured layers: the legend draws their filled symbols (a rule's
+    # are strokes, which kit's legend leaves out); the whisker over a bar of its own colour
+    # shows only where it reaches beyond it
+    chart = alt.layer(shade, one, box, whisker, mid)
     title = "Jacobian singular values by depth"
     return kit.style(chart, title, notes, width=kit.LINE_WIDTH, height=400)
 
