@@ -95,6 +95,10 @@ def test_isometry_chart_one_line_per_kind_and_input():
         (k, f"std {s:g}") for k in ("orthogonal", "Gaussian") for s in (1.0, 0.1)
     }
     assert all(0 <= r["near_one"] <= 1 for r in rows)
+    # the dash is the lines' alone, so the legend's samples draw (a filled dot's would not)
+    dashed = [json.dumps(layer["mark"]) for layer in spec["layer"] if "strokeDash" in
+              layer.get("encoding", {})]  # fmt: skip
+    assert len(dashed) == 1 and '"line"' in dashed[0]
 
 
 def test_phase_diagram_colours_the_measured_separation():

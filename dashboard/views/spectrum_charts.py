@@ -87,7 +87,8 @@ def isometry_sweep(summary: pd.DataFrame, marks: Mapping[str, float]) -> alt.Lay
                           range=[[1, 0], [6, 3]][: len(inputs)]),
                           legend=alt.Legend(title="inputs", symbolType="stroke",
                                             symbolStrokeColor="#333333",
-                                            symbolStrokeWidth=2))  # fmt: skip
+                                            symbolStrokeWidth=2.5,
+                                            symbolSize=400))  # fmt: skip
     tooltip = [alt.Tooltip("weights:N"), alt.Tooltip("inputs:N"),
                alt.Tooltip("gain:Q", format=".3g"),
                alt.Tooltip("near_one:Q", title=f"within x{ISOMETRY_BAND:g} of 1", format=".0%"),
@@ -98,9 +99,10 @@ def isometry_sweep(summary: pd.DataFrame, marks: Mapping[str, float]) -> alt.Lay
         x=alt.X("gain:Q", title="gain: weights' std x sqrt(width)", scale=alt.Scale(zero=False)),
         y=alt.Y("near_one:Q", title=f"within x{ISOMETRY_BAND:g} of 1",
                 scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
-        color=color, strokeDash=dash,
+        color=color,
     )  # fmt: skip
-    lines = base.mark_line(strokeWidth=2.5)
+    # the dash on the lines only: the dots' (filled) would leave the legend's samples blank
+    lines = base.mark_line(strokeWidth=2.5).encode(strokeDash=dash)
     dots = base.mark_circle(size=60).encode(tooltip=tooltip)
     rules = pd.DataFrame({"gain": list(marks.values()), "label": list(marks)})
     marked = alt.Chart(rules).encode(x="gain:Q")
