@@ -71,6 +71,7 @@ VIEWS: dict[str, View] = {
         View("gradients", "Gradients at init", "trending_down", "distributions.gradients_draw",
              shows_run=False, uses_epoch=False),
         View("updates", "Update ratio", "speed", "distributions.updates_draw", uses_epoch=False),
+        View("travel", "Weight paths", "route", "travel.travel_draw", "travel.travel_options"),
         View("boundary", "Decision boundary", "map", "boundary.boundary_draw"),
         View("tldr", "TL;DR table", "table_chart", "summary.tldr_draw", uses_epoch=False,
              charts=False),
