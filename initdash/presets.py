@@ -202,5 +202,106 @@ PRESETS: dict[str, Preset] = {
                 "unit outputs its shift, the same for all. BatchNorm cannot break symmetry."
             ),
         ),
+        # Presets 7-9 (issue 23): each paragraph is one step of a guided lesson (at most 60
+        # words), the view it shows in brackets in the comment above it.
+        Preset(
+            name="random_biases",
+            title="7. Do random biases break symmetry?",
+            settings=dict(
+                schemes=("zeros", "constant", "xavier_normal"),
+                hidden=(8, 8),
+                activation="tanh",
+                constant_value=0.5,
+                lr=0.1,
+                epochs=1000,
+                bias_init="random",
+            ),
+            view="clones",
+            narrative=(
+                # [clones, epoch 0]
+                "Lesson 1's net and schemes, now with every bias drawn from N(0, 0.5²), the "
+                "same biases for every scheme. With all-zero weights a tanh unit outputs "
+                "tanh(b), a constant, but each neuron its own: at epoch 0 all 8 neurons of each "
+                "layer of Zeros and Constant are **distinct**, Zeros' as different as unrelated "
+                "neurons (divergence about 1).\n\n"
+                # [gradients, epoch 0]
+                "Distinct is not yet learning. Zeros' output weights are 0, so at epoch 0 "
+                "exactly 0 reaches layer 1 (blocked): only the output layer moves at first, "
+                "each unit's outgoing weight by its own tanh(b). The gradient reaches the "
+                "layers below one step later each.\n\n"
+                # [curves, last epoch]
+                "So yes: random biases break the symmetry and Zeros learns, slowly. Its loss "
+                "takes over 20 epochs to get 10% below ln 2 = 0.693 (Xavier's: 3 or fewer) "
+                "and it ends with 75% or more test accuracy. Constant's neurons, distinct "
+                "too, get there within 20 epochs.\n\n"
+                # [travel, epoch 40]
+                "Where do Zeros' first-layer weights go? In the weight paths they leave the "
+                "origin along one line (at epoch 40 their spread across it is under 5% of "
+                "their spread along it), each neuron a different multiple of one direction, "
+                "and fan out only later (over 10 times wider by the end).\n\n"
+                # [clones; Try this: bias_init=zeros]
+                "Set the biases back to zeros: lesson 1 again, Zeros' and Constant's neurons "
+                "clones at every epoch."
+            ),
+            questions=("clones", "learns", "gradient"),
+        ),
+        Preset(
+            name="prior_bias",
+            title="8. Check the loss at init: a 1:9 class prior",
+            settings=dict(
+                imbalance=9.0,
+                bias_init="prior",
+                schemes=("random_small", "xavier_normal", "he_normal"),
+                batch_size=0,
+                lr=0.5,
+                epochs=500,
+            ),
+            view="curves",
+            narrative=(
+                # [curves, epoch 0]
+                "Nine in ten points are class 0. A net that knows only that predicts 10% for "
+                "class 1 everywhere, for a loss of 0.325, the entropy -(0.1 ln 0.1 + 0.9 ln "
+                "0.9); a coin toss scores ln 2 = 0.693. Here the output bias starts at the log "
+                "odds, ln(1/9) = -2.2: the prior.\n\n"
+                # [curves, epoch 0]
+                "Check the loss at init (Karpathy): Random small's starts within 1% of 0.325, "
+                "Xavier's and He's below 0.6, because their outputs start near the prior.\n\n"
+                # [curves, epoch 30; Try this: bias_init=zeros]
+                "Set the biases to zeros: Random small starts at ln 2 (within 1%), Xavier and "
+                "He above 0.6, and the first epochs only learn the class ratio. Random small "
+                "needs 15 epochs or more to get down to where the prior started (within 5%), "
+                "Xavier and He at least 2: the hockey stick.\n\n"
+                # [tldr, last epoch]
+                "After that the two runs are alike: every scheme ends within 0.02 of its loss "
+                "with the prior, with a training accuracy above the 90% that a constant guess "
+                "of class 0 scores."
+            ),
+            questions=("start", "learns"),
+        ),
+        Preset(
+            name="travel",
+            title="9. Where the weights travel: lazy and rich",
+            settings=dict(
+                schemes=("zeros", "constant", "random_small", "random_large", "xavier_normal")
+            ),
+            view="travel",
+            narrative=(
+                # [travel, last epoch]
+                "The inputs are 2-D, so each first-layer neuron is a point: its two incoming "
+                "weights. Zeros' 16 neurons sit at the origin at every epoch; Constant's are "
+                "one point that moves, all neurons together: clones share one path.\n\n"
+                # [travel, last epoch]
+                "x0.01's neurons start within 0.05 of the origin and fan out, ending over 20 "
+                "times farther away. x10's first layer moves the least of all, under 50% of "
+                "its size, while Xavier's moves over twice its size and x0.01's over 20 "
+                "times.\n\n"
+                # [travel, the sweep on]
+                "Lazy or rich (Chizat, Oyallon & Bach 2019)? Turn on the sweep: one hidden "
+                "layer, 16 to 256 units, scales x0.5 to x4. From 16 to 256 units the hidden "
+                "layer's change falls over 3-fold at every scale, from x0.5 to x4 over "
+                "1.5-fold at every width: wide nets and large scales fit while barely moving."
+            ),
+            questions=("lazy", "clones"),
+        ),
     )
 }

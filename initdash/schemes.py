@@ -2,7 +2,8 @@
 
 Every sampler takes the weight shape ``(fan_out, fan_in)`` (torch's and the lesson's layout:
 ``W[l]`` has shape ``(n_l, n_{l-1})``), a ``np.random.Generator`` and the scheme's parameter,
-and returns a float64 array. Biases start at zero for every scheme.
+and returns a float64 array. Biases start at zero for every scheme unless the config says
+otherwise (``TrainConfig.bias_init``: :func:`sample_biases`, the same biases for every scheme).
 
 Random streams: each scheme (and each repeat of it) draws from its own generator, derived from
 ``(seed, scheme name, repeat)`` by :func:`scheme_rng`, so adding or removing a scheme never

@@ -792,7 +792,252 @@ BATCHNORM_CLAIMS = (
         _zeros_fail_either_way,
     ),
 )
-CLAIMS = CLAIMS + MAP_CLAIMS + BATCHNORM_CLAIMS
+
+
+# ---------------------------------------------------------------------- 7. random biases
+ZERO_BIASES = {"bias_init": "zeros"}
+
+
+def _at_epoch(preset: str, seed: int, epoch: int, **changes) -> pd.DataFrame:
+    """The divergence table of a preset's run at one detail epoch (repeat 0)."""
+    d = run(preset, seed, **changes).divergence_table()
+    return d[(d.epoch == epoch) & (d.repeat == 0)]
+
+
+def _distinct_at_start(seed: int) -> bool:
+    d = _at_epoch("random_biases", seed, 0)
+    rows = d[d.scheme.isin(["zeros", "constant"])]
+    zeros = d[d.scheme == "zeros"]
+    return bool((rows.distinct_neurons == rows.width).all() and (zeros.divergence > 0.9).all())
+
+
+def _line_spread(preset: str, seed: int, scheme: str, epoch: int) -> float:
+    """How far a scheme's first-layer neurons are from one line through the origin at a
+    detail epoch: the second singular value of their (w1, w2) points over the first (0: all
+    on one line; NaN: all at the origin)."""
+    t = run(preset, seed).travel_table(epoch)
+    p = t[(t.scheme == scheme) & (t.epoch == epoch)][["w1", "w2"]].to_numpy(dtype=float)
+    s = np.linalg.svd(p, compute_uv=False)
+    return float(s[1] / s[0]) if s[0] > 0 else float("nan")
+
+
+def _below_ln2(preset: str, seed: int, scheme: str) -> int:
+    """The first epoch a scheme's training loss is 10% below ln 2 (-1: never)."""
+    r = run(preset, seed)
+    loss = r.curve("train_loss")[:, r.schemes.index(scheme)]
+    hit = np.flatnonzero(loss <= 0.9 * LN2)
+    return int(hit[0]) if hit.size else -1
+
+
+def _clones_again(seed: int) -> bool:
+    d = run("random_biases", seed, **ZERO_BIASES).divergence_table()
+    rows = d[d.scheme.isin(["zeros", "constant"])]
+    return bool((rows.divergence == 0.0).all() and (rows.distinct_neurons == 1).all())
+
+
+BIAS_CLAIMS = (
+    Claim(
+        "random_biases",
+        "epoch 0: all 8 neurons of each layer of Zeros and Constant distinct, Zeros' divergence "
+        "about 1",
+        _distinct_at_start,
+    ),
+    Claim(
+        "random_biases",
+        "Zeros: at epoch 0 exactly 0 reaches layer 1 (blocked)",
+        lambda s: (
+            _row("random_biases", s, "zeros").gradient == "blocked"
+            and _row("random_biases", s, "zeros").symmetry_broken
+        ),
+    ),
+    Claim(
+        "random_biases",
+        "Zeros learns, slowly: over 20 epochs to get 10% below ln 2 (Xavier: 3 or fewer, "
+        "Constant: within 20), 75% or more test accuracy",
+        lambda s: (
+            _below_ln2("random_biases", s, "zeros") > 20
+            and 0 <= _below_ln2("random_biases", s, "xavier_normal") <= 3
+            and 0 <= _below_ln2("random_biases", s, "constant") <= 20
+            and _row("random_biases", s, "zeros").test_accuracy >= 0.75
+        ),
+    ),
+    Claim(
+        "random_biases",
+        "Zeros' first-layer neurons on one line at epoch 40 (across under 5% of along), over "
+        "10 times wider by the end",
+        lambda s: (
+            _line_spread("random_biases", s, "zeros", 40) < 0.05
+            and _line_spread("random_biases", s, "zeros", run("random_biases", s).detail_epochs[-1])
+            > 10 * _line_spread("random_biases", s, "zeros", 40)
+        ),
+    ),
+    Claim("random_biases", "biases back to zeros: clones at every epoch", _clones_again),
+)
+
+
+# ---------------------------------------------------------------------- 8. the class prior
+def _prior_entropy(seed: int, **changes) -> float:
+    y = run("prior_bias", seed, **changes).data.y_train
+    p = np.bincount(y) / len(y)
+    return float(-(p * np.log(p)).sum())
+
+
+def _output_bias(seed: int) -> float:
+    """The output bias every model of the prior lesson starts with (its trainer's, at init)."""
+    config = PRESETS["prior_bias"].config().replace(seed=seed)
+    bias = initdash.Trainer(config, detail=False).net.bs[-1]
+    assert np.all(bias == bias[0, 0])
+    return float(bias[0, 0])
+
+
+def _start(seed: int, scheme: str, **changes) -> float:
+    return float(_row("prior_bias", seed, scheme, **changes).initial_loss)
+
+
+def _reach_prior(seed: int, scheme: str) -> int:
+    """The first epoch the zero-bias run's training loss is within 5% of the prior's entropy."""
+    r = run("prior_bias", seed, **ZERO_BIASES)
+    loss = r.curve("train_loss")[:, r.schemes.index(scheme)]
+    hit = np.flatnonzero(loss <= 1.05 * _prior_entropy(seed))
+    return int(hit[0]) if hit.size else -1
+
+
+PRIOR_SCHEMES = ("random_small", "xavier_normal", "he_normal")
+PRIOR_CLAIMS = (
+    Claim(
+        "prior_bias",
+        "the prior's entropy is 0.325; the output bias starts at ln(1/9) = -2.2",
+        lambda s: (
+            abs(_prior_entropy(s) - 0.325) < 0.0005
+            and abs(_output_bias(s) - math.log(1 / 9)) < 0.01
+        ),
+    ),
+    Claim(
+        "prior_bias",
+        "Random small starts within 1% of 0.325, Xavier and He below 0.6",
+        lambda s: (
+            abs(_start(s, "random_small") - _prior_entropy(s)) < 0.01 * _prior_entropy(s)
+            and _start(s, "xavier_normal") < 0.6
+            and _start(s, "he_normal") < 0.6
+        ),
+    ),
+    Claim(
+        "prior_bias",
+        "biases zero: Random small starts at ln 2 (within 1%), Xavier and He above 0.6",
+        lambda s: (
+            abs(_start(s, "random_small", **ZERO_BIASES) - LN2) < 0.01 * LN2
+            and _start(s, "xavier_normal", **ZERO_BIASES) > 0.6
+            and _start(s, "he_normal", **ZERO_BIASES) > 0.6
+        ),
+    ),
+    Claim(
+        "prior_bias",
+        "biases zero: Random small needs 15 epochs or more to reach the prior's start, Xavier "
+        "and He at least 2",
+        lambda s: (
+            _reach_prior(s, "random_small") >= 15
+            and _reach_prior(s, "xavier_normal") >= 2
+            and _reach_prior(s, "he_normal") >= 2
+        ),
+    ),
+    Claim(
+        "prior_bias",
+        "every scheme ends within 0.02 of its loss with the prior, training accuracy above "
+        "90% (a constant guess of class 0)",
+        lambda s: all(
+            abs(
+                _row("prior_bias", s, n).train_loss
+                - _row("prior_bias", s, n, **ZERO_BIASES).train_loss
+            )
+            < 0.02
+            and _row("prior_bias", s, n).train_accuracy > 0.9
+            and _row("prior_bias", s, n, **ZERO_BIASES).train_accuracy > 0.9
+            for n in PRIOR_SCHEMES
+        ),
+    ),
+)
+
+
+# ---------------------------------------------------------------------- 9. the weights travel
+def _points(seed: int, scheme: str, epoch: int) -> np.ndarray:
+    t = run("travel", seed).travel_table(epoch)
+    return t[(t.scheme == scheme) & (t.epoch == epoch)][["w1", "w2"]].to_numpy(dtype=float)
+
+
+def _collapse(seed: int) -> bool:
+    r = run("travel", seed)
+    zeros_at_origin = all(not _points(seed, "zeros", e).any() for e in r.detail_epochs)
+    constant_one = all(len(np.unique(_points(seed, "constant", e), axis=0)) == 1
+                       for e in r.detail_epochs)  # fmt: skip
+    moved = not np.array_equal(
+        _points(seed, "constant", 0), _points(seed, "constant", r.detail_epochs[-1])
+    )
+    return zeros_at_origin and constant_one and moved
+
+
+def _fans_out(seed: int) -> bool:
+    last = run("travel", seed).detail_epochs[-1]
+    start, end = _points(seed, "random_small", 0), _points(seed, "random_small", last)
+    r0, r1 = np.hypot(*start.T), np.hypot(*end.T)
+    return bool(r0.max() < 0.05 and np.median(r1) > 20 * np.median(r0))
+
+
+def _final_change(seed: int) -> pd.DataFrame:
+    r = run("travel", seed)
+    c = r.change_table()
+    c = c[(c.repeat == 0) & (c.epoch == r.detail_epochs[-1])]
+    return c.pivot(index="scheme", columns="layer", values="change")
+
+
+def _least_moved(seed: int) -> bool:
+    c = _final_change(seed)
+    others = c.drop(["random_large", "zeros"])
+    return bool(
+        (c.loc["random_large"] < others.min()).all()
+        and c.loc["random_large", 1] < 0.5
+        and c.loc["xavier_normal", 1] > 2
+        and c.loc["random_small", 1] > 20
+        and c.loc["zeros"].isna().all()
+    )
+
+
+@cache
+def sweep(seed: int, **changes: Any) -> pd.DataFrame:
+    """The lazy/rich sweep on the first page's data (the travel lesson's)."""
+    config = initdash.TrainConfig(seed=seed, **changes)
+    df = initdash.travel.lazy_sweep(config)
+    return df[df.layer == 1].pivot(index="width", columns="gain", values="change")
+
+
+TRAVEL_CLAIMS = (
+    Claim(
+        "travel",
+        "Zeros' 16 neurons at the origin at every epoch; Constant's one point that moves",
+        _collapse,
+    ),
+    Claim(
+        "travel",
+        "x0.01 starts within 0.05 of the origin, ends over 20 times farther away (median)",
+        _fans_out,
+    ),
+    Claim(
+        "travel",
+        "x10's first layer moves the least (every layer), under 50%; Xavier's over twice its "
+        "size, x0.01's over 20 times",
+        _least_moved,
+    ),
+    Claim(
+        "travel",
+        "sweep: from 16 to 256 units the change falls over 3-fold at every scale",
+        lambda s: bool((sweep(s).iloc[0] / sweep(s).iloc[-1] > 3).all()),
+    ),
+    Claim(
+        "travel",
+        "sweep: from x0.5 to x4 it falls over 1.5-fold at every width",
+        lambda s: bool((sweep(s).iloc[:, 0] / sweep(s).iloc[:, -1] > 1.5).all()),
+    ),
+)
+CLAIMS = CLAIMS + MAP_CLAIMS + BATCHNORM_CLAIMS + BIAS_CLAIMS + PRIOR_CLAIMS + TRAVEL_CLAIMS
 
 # The lesson's TL;DR table: symmetry broken?, risk of a vanishing gradient?, outcome.
 LESSON_TABLE = {
