@@ -1002,11 +1002,17 @@ def _least_moved(seed: int) -> bool:
 
 
 @cache
-def sweep(seed: int, **changes: Any) -> pd.DataFrame:
-    """The lazy/rich sweep on the first page's data (the travel lesson's)."""
-    config = initdash.TrainConfig(seed=seed, **changes)
-    df = initdash.travel.lazy_sweep(config)
-    return df[df.layer == 1].pivot(index="width", columns="gain", values="change")
+def sweep(seed: int, layer: int = 1) -> pd.DataFrame:
+    """The lazy/rich sweep on the first page's data (the travel lesson's): a layer's change,
+    width by gain."""
+    df = initdash.travel.lazy_sweep(initdash.TrainConfig(seed=seed))
+    return df[df.layer == layer].pivot(index="width", columns="gain", values="change")
+
+
+def _output_layer_stays(seed: int) -> bool:
+    c = sweep(seed, 2)
+    ratio = c.iloc[0] / c.iloc[-1]
+    return bool(((ratio < 3) & (ratio > 1 / 3)).all())
 
 
 TRAVEL_CLAIMS = (
@@ -1035,6 +1041,11 @@ TRAVEL_CLAIMS = (
         "travel",
         "sweep: from x0.5 to x4 it falls over 1.5-fold at every width",
         lambda s: bool((sweep(s).iloc[:, 0] / sweep(s).iloc[:, -1] > 1.5).all()),
+    ),
+    Claim(
+        "travel view",
+        "sweep: the output layer's change stays within a factor of 3 from 16 to 256 units",
+        _output_layer_stays,
     ),
 )
 CLAIMS = CLAIMS + MAP_CLAIMS + BATCHNORM_CLAIMS + BIAS_CLAIMS + PRIOR_CLAIMS + TRAVEL_CLAIMS

@@ -33,9 +33,9 @@ def test_the_bias_and_imbalance_controls_come_from_the_link_and_train():
 def test_the_weight_paths_view_draws_the_run_and_its_numbers():
     at = open_view(train(fresh({**TINY, "preset": "travel"})), "travel")
     result = run_of(at).result
-    assert len(charts(at)) == 2  # the paths and the relative change
-    paths = next(iter(chart_tables(at)[0].values()))
-    assert len(paths) == len(result.detail_epochs) * 5 * 16
+    assert len(charts(at)) == 5 + 2  # a scheme's paths each, the change of 2 layers
+    paths = next(iter(chart_tables(at)[2].values()))  # Random small's
+    assert len(paths) == len(result.detail_epochs) * 16
     text = captions(at)
     last = result.detail_epochs[-1]
     assert f"**Here**, epoch {last}: Zeros: 1 distinct point, median distance" in text
@@ -45,7 +45,7 @@ def test_the_weight_paths_view_draws_the_run_and_its_numbers():
     assert f"Random large: {large}" in text
     at.toggle(key="o_lazy").set_value(True).run()
     assert not at.exception
-    assert len(charts(at)) == 3
+    assert len(charts(at)) == 5 + 2 + 2
     sweep = lazy_sweep(run_of(at).config)
     c = sweep[sweep.layer == 1].pivot(index="width", columns="gain", values="change")
     assert f"16 units at x0.5 moved {pct(c.loc[16, 0.5])} of its size" in captions(at)

@@ -162,21 +162,26 @@ def spec(chart) -> dict:
 
 
 def test_charts_of_a_run_and_of_the_sweep(trained):
+    """Single views (each takes its column's width: a row of them stacks on a phone): a
+    scheme's paths on axes of its own that include the origin; a layer's change on a shared
+    log axis, Zeros named as not drawn; a layer of the sweep on a log-2 width axis."""
     r = trained.result
     last = r.detail_epochs[-1]
-    paths = spec(travel_charts.travel_paths(r.travel_table(last), epoch=last))
-    assert paths["resolve"]["scale"] == {"x": "independent", "y": "independent"}
+    paths = spec(travel_charts.travel_path(r.travel_table(last), scheme="random_small", epoch=last))
+    assert "facet" not in paths and "width" not in paths
     values = next(iter(paths["datasets"].values()))
+    assert len(values) == len(r.detail_epochs) * TRAVEL_NEURONS
     assert {v["when"] for v in values} == {"start", "path", "now"}
+    assert paths["layer"][2]["encoding"]["x"]["scale"] == {"zero": True}
     change = r.change_table()
-    chart = spec(
-        travel_charts.change_chart(change[change.repeat == 0], layer_names=["layer 1", "out"])
-    )
+    change = change[change.repeat == 0]
+    domain = travel_charts.change_domain(change.change)
+    assert domain[0] <= change.change[change.change > 0].min() and domain[1] >= change.change.max()
+    chart = spec(travel_charts.change_chart(change, layer=1, name="layer 1", domain=domain))
     rows = next(iter(chart["datasets"].values()))
-    assert rows and all(v["change"] > 0 for v in rows)
-    assert "Zeros: not drawn" in " ".join(chart["title"]["subtitle"])
+    assert len(rows) == (len(r.detail_epochs) - 1) * (len(SCHEMES) - 1)  # no epoch 0, no Zeros
+    assert chart["title"]["subtitle"] == ["not drawn: Zeros (started at 0 or diverged)"]
     sweep = lazy_sweep(initdash.TrainConfig(), widths=(16, 32), gains=(1.0, 2.0), epochs=5)
-    lazy = spec(travel_charts.lazy_chart(sweep))
-    assert lazy["spec"]["layer"][0]["encoding"]["x"]["scale"] == {
-        "type": "log", "base": 2, "nice": False
-    }  # fmt: skip
+    lazy = spec(travel_charts.lazy_chart(sweep, layer=1, domain=(0.001, 1.0)))
+    assert lazy["layer"][0]["encoding"]["x"]["scale"] == {"type": "log", "base": 2, "nice": False}
+    assert len(next(iter(lazy["datasets"].values()))) == 4

@@ -45,10 +45,17 @@ def travel_options(inp: ViewInput) -> dict:
 def travel_draw(inp: ViewInput, opts: dict, out=st) -> None:
     result = inp.result
     shown = shown_epoch(inp)
-    names = [f"layer {i}" for i in range(1, len(result.dims) - 1)] + ["output layer"]
     paths = result.travel_table(shown)
     if len(paths):
-        board.send_chart(charts.travel_paths(paths, epoch=shown), out=out)
+        out.markdown(
+            f"**Where the first layer's weights travel, to epoch {shown}**: each neuron at "
+            "(w1, w2), its path from epoch 0 (hollow dot) to now (filled); each scheme on axes "
+            "of its own"
+        )
+        for row in range(0, len(result.schemes), PER_ROW):
+            names = result.schemes[row : row + PER_ROW]
+            for col, name in zip(out.columns(PER_ROW), names, strict=False):
+                board.send_chart(charts.travel_path(paths, scheme=name, epoch=shown), out=col)
         look_for(PATHS_TEXT + " " + paths_summary(paths, shown), out=out)
     else:
         out.info(
@@ -57,8 +64,16 @@ def travel_draw(inp: ViewInput, opts: dict, out=st) -> None:
         )
     change = result.change_table()
     change = change[change["repeat"] == 0]
-    board.send_chart(charts.change_chart(change, layer_names=names), out=out)
-    look_for(CHANGE_TEXT + " " + change_summary(change, shown, names), out=out)
+    layers, names = change_layers(len(result.dims) - 1)
+    out.markdown(
+        "**How far the weights moved**: ||W - W0|| / ||W0|| per layer over the epochs (log "
+        "scale, shared)" + ("" if len(layers) == len(result.dims) - 1 else f"; {names_text(names)}")
+    )
+    domain = charts.change_domain(change.loc[change["epoch"] > 0, "change"])
+    for col, layer, name in zip(out.columns(len(layers)), layers, names, strict=True):
+        chart = charts.change_chart(change, layer=layer, name=name, domain=domain)
+        board.send_chart(chart, out=col)
+    look_for(CHANGE_TEXT + " " + change_summary(change, shown, layers, names), out=out)
     if not opts.get("lazy"):
         return
     if inp.config is None:
@@ -72,14 +87,31 @@ def travel_draw(inp: ViewInput, opts: dict, out=st) -> None:
         return
     sweep = _sweep(inp.config, inp.data_key, inp.data)
     out.markdown(
-        f"One hidden layer of **{', '.join(map(str, LAZY_WIDTHS))}** "
+        f"**Lazy or rich**: one hidden layer of **{', '.join(map(str, LAZY_WIDTHS))}** "
         f"{initdash.ACTIVATIONS[inp.config.activation].label} units, every weight drawn "
         "N(0, 1) x scale / sqrt(fan-in) for scales "
         f"**{', '.join(f'x{g:g}' for g in LAZY_GAINS)}** (x1: LeCun's variance), biases 0, "
         f"{LAZY_EPOCHS} steps of full-batch SGD at step {LAZY_LR:g} on this data"
     )
-    board.send_chart(charts.lazy_chart(sweep), out=out)
+    domain = charts.change_domain(sweep["change"])
+    for col, layer in zip(out.columns(2), (1, 2), strict=True):
+        chart = charts.lazy_chart(sweep, layer=layer, domain=domain)
+        board.send_chart(chart, out=col)
     look_for(LAZY_TEXT + " " + lazy_summary(sweep), out=out)
+
+
+PER_ROW = 3  # paths side by side (Streamlit stacks columns on a phone)
+
+
+def change_layers(n: int) -> tuple[list[int], list[str]]:
+    """The weight layers whose change is drawn (of ``n``, the output layer last): all of a net
+    with up to 3, else the first, the last hidden and the output layer; and their names."""
+    layers = list(range(1, n + 1)) if n <= 3 else [1, n - 1, n]
+    return layers, [f"layer {i}" if i < n else "output layer" for i in layers]
+
+
+def names_text(names: list[str]) -> str:
+    return "shown: " + ", ".join(names)
 
 
 PATHS_TEXT = """Each neuron of the first layer is a point: its two incoming weights, one per
@@ -94,10 +126,12 @@ layer under 50% of its size) while Xavier's first layer moves over twice its siz
 over 20 times. Zeros starts at 0: no size to compare with."""
 
 LAZY_TEXT = """Chizat, Oyallon & Bach (2019): a wide net or a large initial scale fits the
-data while its weights barely move ("lazy": it stays close to its linearization at init),
-a narrow net at a small scale moves its weights far ("rich": it learns features). On the
-first page's data, from 16 to 256 units the hidden layer's change falls over 3-fold at
-every scale, and from x0.5 to x4 over 1.5-fold at every width."""
+data while its hidden layer barely moves ("lazy": its features stay those it started with,
+and the net behaves like its linearization at init), a narrow net at a small scale moves it
+far ("rich": it learns features). On the first page's data, from 16 to 256 units the hidden
+layer's change falls over 3-fold at every scale, and from x0.5 to x4 over 1.5-fold at every
+width. The output layer's change stays within a factor of 3 from 16 to 256 units: what a wide
+net keeps is its features."""
 
 
 def paths_summary(paths: pd.DataFrame, epoch: int) -> str:
@@ -120,9 +154,9 @@ def paths_summary(paths: pd.DataFrame, epoch: int) -> str:
     return f"**Here**, epoch {epoch}: " + "; ".join(parts) + "."
 
 
-def change_summary(change: pd.DataFrame, epoch: int, names: list[str]) -> str:
-    """Each scheme's relative change per layer at ``epoch`` (repeat 0)."""
-    now = change[change["epoch"] == epoch]
+def change_summary(change: pd.DataFrame, epoch: int, layers: list[int], names: list[str]) -> str:
+    """Each scheme's relative change in the ``layers`` shown at ``epoch`` (repeat 0)."""
+    now = change[(change["epoch"] == epoch) & change["layer"].isin(layers)]
     parts = []
     for name, g in now.groupby("scheme", sort=False):
         values = g.sort_values("layer")["change"].to_numpy()
