@@ -35,6 +35,25 @@ class Preset:
         return TrainConfig(**self.settings)
 
 
+# Presets 1 and 7: two hidden layers of 8 tanh units, the clones' schemes
+CLONES = dict(
+    schemes=("zeros", "constant", "xavier_normal"),
+    hidden=(8, 8),
+    activation="tanh",
+    constant_value=0.5,
+    lr=0.1,
+    epochs=1000,
+)
+
+# Preset 8: 1:9 moons (class 1 rare), the first page's net, full-batch SGD
+ONE_TO_NINE = dict(
+    imbalance=9.0,
+    schemes=("random_small", "xavier_normal", "he_normal"),
+    batch_size=0,
+    lr=0.5,
+    epochs=500,
+)
+
 # Presets 2 and 6: a 5-layer tanh net on gently noisy moons, full-batch SGD
 FIVE_LAYERS = dict(
     hidden=(32, 32, 32, 32, 32), activation="tanh", noise=0.2, lr=0.05, batch_size=0, epochs=1000
@@ -46,14 +65,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             name="clones",
             title="1. Zeros and constants make clones",
-            settings=dict(
-                schemes=("zeros", "constant", "xavier_normal"),
-                hidden=(8, 8),
-                activation="tanh",
-                constant_value=0.5,
-                lr=0.1,
-                epochs=1000,
-            ),
+            settings=dict(CLONES),
             view="clones",
             narrative=(
                 "Every neuron of a layer starts with the same weights, sees the same inputs, "
@@ -207,15 +219,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             name="random_biases",
             title="7. Do random biases break symmetry?",
-            settings=dict(
-                schemes=("zeros", "constant", "xavier_normal"),
-                hidden=(8, 8),
-                activation="tanh",
-                constant_value=0.5,
-                lr=0.1,
-                epochs=1000,
-                bias_init="random",
-            ),
+            settings=dict(CLONES, bias_init="random"),
             view="clones",
             narrative=(
                 # [clones, epoch 0]
@@ -248,15 +252,9 @@ PRESETS: dict[str, Preset] = {
         Preset(
             name="prior_bias",
             title="8. Check the loss at init: a 1:9 class prior",
-            settings=dict(
-                imbalance=9.0,
-                bias_init="prior",
-                schemes=("random_small", "xavier_normal", "he_normal"),
-                batch_size=0,
-                lr=0.5,
-                epochs=500,
-            ),
+            settings=dict(ONE_TO_NINE, bias_init="prior"),
             view="curves",
+            questions=("start", "learns"),
             narrative=(
                 # [curves, epoch 0]
                 "Nine in ten points are class 0. A net that knows only that predicts 10% for "
@@ -276,7 +274,6 @@ PRESETS: dict[str, Preset] = {
                 "with the prior, with a training accuracy above the 90% that a constant guess "
                 "of class 0 scores."
             ),
-            questions=("start", "learns"),
         ),
         Preset(
             name="travel",
