@@ -13,7 +13,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small matrices: one BLAS t
 
 import streamlit as st  # noqa: E402
 
-from dashboard import controls, live, page, pulse  # noqa: E402
+from dashboard import access, controls, live, page, pulse  # noqa: E402
 
 
 def main() -> None:
@@ -30,10 +30,12 @@ def main() -> None:
     controls.link_notes(data_msg)
     view = page.current_view()
     controls.share(inputs.config, view.name)
+    access.styles()
     pulse.sidebar(inputs)
     if pulse.teacher_view(inputs):  # a class's teacher: the class pulse instead of the lesson
         return
     page.show(inputs, problems, view)
+    access.keyboard()
 
 
 if __name__ == "__main__":

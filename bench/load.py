@@ -7,6 +7,7 @@
     python bench/load.py --scenario b --window 0 --replicas 1 2   # through HAProxy
     python bench/load.py --scenario verify       # one session checked against in-process
     options: --client ws|chromium  --window S  --duration S  --seed N  --timeout S  --trace
+             --reread (ws: each page rerun just before its Train, so it reads a fresh estimate)
 
 Scenarios (--scenario; bench/README.md has the details)
     a       a class opens the SAME link (?preset=<--preset>&seed=<--seed>) and presses Train
@@ -157,15 +158,24 @@ class Press:
     progress: str | None = None
     error: str | None = None
     intended: tuple | None = None  # (field, value) the student changed before this press
+    estimate: dict | None = None  # the sidebar's time estimate as read before the press
     correct: bool | None = None
     note: str = ""
 
 
 # ------------------------------------------------------------------ the ws student
 class WsStudent(stclient.Session):
-    """A student on the browser-free client (the same interface as ChromiumStudent)."""
+    """A student on the browser-free client (the same interface as ChromiumStudent).
+    ``reread``: run the page again just before pressing Train, so the time estimate read is
+    the server's at that moment (not at the page's last script run)."""
+
+    reread = False
 
     async def train(self, press: Press, timeout: float) -> None:
+        if self.reread:
+            await self.rerun()
+        texts = (P.markdown_text(e.markdown.body) for e in self.elements("markdown", "sidebar"))
+        press.estimate = P.estimate(texts)
         m = await self.press(P.TRAIN_LABEL)
         press.click = m.click
         try:
@@ -280,6 +290,8 @@ class ChromiumStudent:
         await page.evaluate(
             "() => { window.__bench.click = null; window.__bench.doneSince = null; }"
         )
+        bar = page.locator('[data-testid="stSidebar"] [data-testid="stCaptionContainer"]')
+        press.estimate = P.estimate(await bar.all_inner_texts())
         await page.get_by_role("button", name=P.TRAIN_LABEL).click()
         press.click = self.wire.get("click", time.monotonic())
         deadline = time.monotonic() + timeout
@@ -469,7 +481,9 @@ async def one_class(args, n: int, replicas: int) -> dict:
 
             def make(url, q, name):
                 agent = f"initdash-load/{name}"
-                return WsStudent(url, q, name=name, user_agent=agent, timeout=args.timeout)
+                st = WsStudent(url, q, name=name, user_agent=agent, timeout=args.timeout)
+                st.reread = args.reread
+                return st
 
         await warm_up(servers, make, args.timeout)
         if trace:
@@ -669,6 +683,7 @@ def report_class(args, r: dict, s: dict) -> None:
             f"      {p.student} {p.query!r}: finished {p.finished}, correct {p.correct} "
             f"{p.note} {p.error or ''} (progress {p.progress!r})"
         )
+    report_estimates(r["presses"])
     notes = {p.note for p in r["presses"] if p.correct}
     if notes:
         print(f"   checked: {', '.join(sorted(notes))}")
@@ -683,6 +698,55 @@ def report_class(args, r: dict, s: dict) -> None:
                     f"      {label:14s} test accuracy {acc:>5s}  loss {loss:>7s}  divergence {div}"
                 )
             print(f"   same as the config run in-process: {p.correct} ({p.note})")
+
+
+def report_estimates(presses: list[Press]) -> None:
+    """The sidebar's "Train takes about N s", read before each press, against the time the
+    press took to "Trained": the estimate shown (scaled by the server's measured slowdown) and
+    the seconds of computing alone (a quiet server's figure); apart, the presses the page said
+    would load a finished run at once."""
+    done = [
+        (p.trained - p.click, p.estimate)
+        for p in presses
+        if p.finished and p.estimate and p.trained is not None and p.click is not None
+    ]
+    loads = [t for t, e in done if e["about"] == 0]
+    pairs = [(t, e) for t, e in done if e["about"] > 0]
+    if loads:
+        print(
+            f"   {len(loads)} presses the page said would load a finished run at once: time to "
+            f"'Trained' median {C.median(loads):.2f} s, max {max(loads):.2f} s"
+        )
+    if not pairs:
+        return
+    shown = [t / e["about"] for t, e in pairs]
+    quiet = [t / e["quiet"] for t, e in pairs]
+    scaled = sum(1 for _, e in pairs if e["about"] > e["quiet"] * 1.05)
+    for what, keep in (("scaled", lambda e: e["about"] > e["quiet"] * 1.05),
+                       ("not scaled", lambda e: e["about"] <= e["quiet"] * 1.05)):  # fmt: skip
+        r = [t / e["about"] for t, e in pairs if keep(e)]
+        if r:
+            print(
+                f"   {len(r)} presses with an estimate {what}: actual / estimate p10 "
+                f"{C.pct(r, 10):.2f} median {C.median(r):.2f} p90 {C.pct(r, 90):.2f}"
+            )
+    # within the range shown (a duration is rounded to 2 significant digits: 5% either way)
+    inside = sum(1 for t, e in pairs if e["lo"] / 1.05 <= t <= e["hi"] * 1.05)
+    within2 = sum(1 for q in shown if 0.5 <= q <= 2.0)
+    print(
+        f"   time estimate vs time to 'Trained', {len(pairs)} trained presses ({scaled} shown "
+        f"scaled by a measured slowdown): actual / estimate shown p10 {C.pct(shown, 10):.2f} "
+        f"median {C.median(shown):.2f} p90 {C.pct(shown, 90):.2f}, within a factor of 2: "
+        f"{within2}, within the range shown: {inside}; actual / seconds of computing (the "
+        f"quiet server's figure) p10 {C.pct(quiet, 10):.2f} median {C.median(quiet):.2f} p90 "
+        f"{C.pct(quiet, 90):.2f}"
+    )
+    worst = sorted(pairs, key=lambda te: te[0] / te[1]["about"])[-3:]
+    for t, e in worst:
+        print(
+            f"      estimate {e['about']:.1f} s ({e['lo']:.1f} to {e['hi']:.1f}, computing "
+            f"{e['quiet']:.1f}), actual {t:.1f} s"
+        )
 
 
 def print_summary(args, rows) -> None:
@@ -765,6 +829,9 @@ def main() -> int:
     ap.add_argument("--per-browser", type=int, default=20, help="chromium: contexts per browser")
     ap.add_argument("--trace", action="store_true", help="serve bench/_traced_app.py, report")
     ap.add_argument("--pin", action="store_true", help="replica i on core i (sched_setaffinity)")
+    ap.add_argument(
+        "--reread", action="store_true", help="ws: rerun each page just before its Train press"
+    )
     args = ap.parse_args()
     if args.scenario == "verify":
         args.students = [1]

@@ -67,6 +67,36 @@ def cards(texts: Iterable[str]) -> dict[str, tuple[str, str, str]]:
     return out
 
 
+ESTIMATE = re.compile(r"Train takes about \**(?P<about>[\d.]+ (?:s|min|h))\**")
+ESTIMATE_RANGE = re.compile(r"\((?P<lo>[\d.]+ (?:s|min|h)) to (?P<hi>[\d.]+ (?:s|min|h))\)")
+COMPUTING = re.compile(r"(?P<cpu>[\d.]+ (?:s|min|h)) of computing times")
+UNITS = {"s": 1.0, "min": 60.0, "h": 3600.0}
+
+
+def seconds_of(text: str) -> float:
+    """'0.8 s', '45 s', '3 min', '1.2 h' (initdash.cost.duration) in seconds."""
+    value, unit = text.split()
+    return float(value) * UNITS[unit]
+
+
+def estimate(texts: Iterable[str]) -> dict | None:
+    """The sidebar's time estimate among page texts: {"about": s, "lo": s, "hi": s, "quiet":
+    s} (lo and hi: the range shown, else the estimate; quiet: the seconds of computing, what
+    a quiet server takes; all 0 when the page says the run is finished already), or None."""
+    for t in texts:
+        if "finished run of these exact settings" in t:
+            return {"about": 0.0, "lo": 0.0, "hi": 0.0, "quiet": 0.0}
+        m = ESTIMATE.search(t)
+        if m is None:
+            continue
+        about = seconds_of(m["about"])
+        r, cpu = ESTIMATE_RANGE.search(t), COMPUTING.search(t)
+        lo, hi = (seconds_of(r["lo"]), seconds_of(r["hi"])) if r else (about, about)
+        quiet = seconds_of(cpu["cpu"]) if cpu else about
+        return {"about": about, "lo": lo, "hi": hi, "quiet": quiet}
+    return None
+
+
 # ------------------------------------------------------------------ what the page should show
 def expected(query: str | Mapping[str, list[str]]) -> dict:
     """What a page opened at `query` (a share link's query string, or parsed) shows after

@@ -378,6 +378,11 @@ class Session:
         await self._send_rerun(trigger=b.id)
         return self._marks
 
+    async def rerun(self) -> None:
+        """Run the script again with nothing changed (a browser's "Rerun"), until idle."""
+        await self._send_rerun()
+        await self.wait_until(self.idle, what="a rerun")
+
     async def set_value(self, label_has: str, value, where: str | None = None) -> None:
         """Set a widget like a user: a number, an option's text (select boxes and select
         sliders), a list of option texts (multiselect), a number for a slider."""

@@ -15,6 +15,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from dashboard.views import kit
+
 WIDE = "stretch"
 DATASET = "table"  # chart data go as table0, table1, ... (see chart_spec)
 
@@ -117,6 +119,7 @@ def chart_spec(chart) -> dict:
     finally:
         for part, df in frames:
             part.data = df
+    spec.setdefault("description", kit.describe(spec))  # the chart's name for screen readers
     view = spec.get("config", {}).get("view", {})
     for key in ("continuousWidth", "continuousHeight"):  # Altair's default theme (Streamlit
         view.pop(key, None)  # turns it off too)

@@ -276,10 +276,20 @@ def preset_box(hidden: tuple[str, ...]) -> None:
             st.markdown(PRESETS[name].narrative)
 
 
+@dataclass(frozen=True)
+class DataNote:
+    """What the main area says about the user's file: which data Train uses (``ok``), or why
+    the file was not used and what Train trains instead."""
+
+    text: str
+    ok: bool
+
+
 def upload_box(hidden: tuple[str, ...], seed: int, test_fraction: float):
-    """Own data: (data or None, data key, a message about it)."""
+    """Own data: (data or None, data key, a note about the file for the main area, the
+    loader's message about a bad file)."""
     if "data" in hidden:
-        return None, "generated", None
+        return None, "generated", None, None
     with st.sidebar.expander("Your own data (CSV)"):
         up = st.file_uploader(
             "CSV file",
@@ -293,19 +303,31 @@ def upload_box(hidden: tuple[str, ...], seed: int, test_fraction: float):
             ),
         )
     if up is None:
-        return None, "generated", None
+        return None, "generated", None, None
     raw = up.getvalue()
     digest = hashlib.sha256(raw).hexdigest()[:16]
     try:
         data = live.csv_data(raw, seed, test_fraction)
     except ValueError as e:
-        st.sidebar.error(f"{escape_md(up.name)}: {escape_md(e)}")
-        return None, "generated", None
+        bad = f"{escape_md(up.name)}: {escape_md(e)}"
+        st.sidebar.error(bad)
+        return None, "generated", None, bad
     msg = (
         f"Training on **{escape_md(up.name)}**: {len(data.y_train) + len(data.y_test)} rows, "
         f"{data.n_features} features, {data.n_classes} classes."
     )
-    return data, f"csv:{digest}", msg
+    return data, f"csv:{digest}", DataNote(msg, ok=True), None
+
+
+def bad_file_note(bad: str, values: dict) -> DataNote:
+    """The main area's note about a file that was not used: the loader's message, and which
+    data Train trains on instead."""
+    dataset = initdash.DATASETS[values["dataset"]].label
+    return DataNote(
+        f"**Your file was not used.** {bad}  \nUntil a file is accepted, **Train** trains on "
+        f"the generated data instead: {escape_md(dataset)}, {values['n_samples']} samples.",
+        ok=False,
+    )
 
 
 def build_config(values: dict, data=None) -> tuple[TrainConfig | None, list[str]]:
@@ -324,33 +346,51 @@ def build_config(values: dict, data=None) -> tuple[TrainConfig | None, list[str]
     return (None, problems) if problems else (config, [])
 
 
-def inputs() -> tuple[ViewInput, list[str], str | None]:
+def inputs() -> tuple[ViewInput, list[str], DataNote | None]:
     """Draw the sidebar; return the page's inputs, what stops them from training, and a note
     about the user's data."""
     init_from_link()
     hidden = tuple(st.session_state.get(state.HIDE, ()))
-    st.sidebar.title(":material/tune: initdash")
+    st.sidebar.title("initdash", icon=":material/tune:")
     st.sidebar.caption("Weight initialization, trained side by side")
     preset_box(hidden)
     timer = st.sidebar.empty()  # the predicted time, on the first screen (filled below)
     values, notes = sidebar(hidden)
     test_fraction = values.get("test_fraction", FIELDS["test_fraction"].default)
-    data, data_key, data_msg = upload_box(hidden, values["seed"], test_fraction)
+    data, data_key, data_msg, bad = upload_box(hidden, values["seed"], test_fraction)
+    if bad is not None:
+        data_msg = bad_file_note(bad, values)
     config, problems = build_config(values, data)
     for n in notes:
         st.sidebar.warning(escape_md(n))
     if config is not None:
-        timer.caption(predicted_time(config, data))
+        timer.caption(predicted_time(config, data, data_key))
     return ViewInput(config, data, data_key), problems, data_msg
 
 
-def predicted_time(config: TrainConfig, data=None) -> str:
-    """The run's predicted training time, before Train (initdash.cost)."""
-    t = initdash.cost.seconds(config, data)
-    limit = initdash.cost.CLASSROOM_SECONDS
+def predicted_time(config: TrainConfig, data=None, data_key: str = "generated") -> str:
+    """What a student will wait after Train: the run's predicted seconds of computing
+    (initdash.cost, a quiet server's) times the slowdown this server measured on its recent
+    runs (live.LiveRuns.slowdown), with the range those runs spanned; nothing when the server
+    has this run finished already."""
+    if live.is_finished(config, data_key):
+        return (
+            "Train shows this server's finished run of these exact settings at once (no training)"
+        )
+    t = max(initdash.cost.seconds(config, data), 0.1)
+    limit = f"the limit is {initdash.cost.duration(initdash.cost.CLASSROOM_SECONDS)} of computing"
+    slow = live.live_runs().slowdown()
+    if slow is None:
+        return (
+            f"Train takes about **{initdash.cost.duration(t)}** on a quiet server ({limit} per run)"
+        )
+    wait = initdash.cost.duration
+    spread = f" ({wait(t * slow.low)} to {wait(t * slow.high)})"
+    runs = f"the last {slow.runs} runs" if slow.runs > 1 else "the last run"
     return (
-        f":material/timer: Train takes about **{initdash.cost.duration(max(t, 0.1))}** of "
-        f"training on this server (the limit is {initdash.cost.duration(limit)} per run)"
+        f"Train takes about **{wait(t * slow.factor)}** on this server now"
+        f"{spread if wait(t * slow.low) != wait(t * slow.high) else ''}: {wait(t)} of "
+        f"computing times {slow.factor:.1f}, the slowdown of {runs} here ({limit} per run)"
     )
 
 
@@ -381,10 +421,23 @@ def share(config: TrainConfig | None, view: str) -> None:
             "out). Add `&hide=data,network` (or init, training, presets, share) to hide "
             "sections from a class."
         )
+        upload_note()
 
 
-def link_notes(data_msg: str | None) -> None:
-    """What the link could not use (until dismissed), and which data the page trains on."""
+def upload_note() -> None:
+    """In the share box: the link does not carry the user's file (when one is uploaded)."""
+    up = st.session_state.get(state.UPLOAD)
+    if up is not None:
+        st.warning(
+            f"This link does not include your file **{escape_md(up.name)}**: whoever opens "
+            "it trains on the generated data its settings name. Send the file along.",
+            icon=":material/attach_file:",
+        )
+
+
+def link_notes(data_msg: DataNote | None) -> None:
+    """What the link could not use (until dismissed), and which data the page trains on (or
+    why the user's file was not used)."""
     warnings = st.session_state.get(state.LINK_WARNINGS)
     if warnings:
         st.warning(
@@ -394,5 +447,5 @@ def link_notes(data_msg: str | None) -> None:
         if st.button("Dismiss", key="dismiss_link"):
             st.session_state[state.LINK_WARNINGS] = []
             st.rerun()
-    if data_msg:
-        st.info(data_msg)
+    if data_msg is not None:
+        (st.info if data_msg.ok else st.error)(data_msg.text)

@@ -20,6 +20,7 @@ import io
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -56,6 +57,14 @@ FINISH_QUIETLY = 1.0
 # A run predicted to take less than TRAIN_FIRST seconds is trained before the page is drawn
 # (train_first): a live run that short shows one frame between its first and its last anyway.
 TRAIN_FIRST = 0.75
+# What a student waits: the predicted CPU seconds (initdash.cost) times the slowdown this
+# server measured (LiveRuns.slowdown): wall time from Train over the predicted seconds of the
+# epochs trained, over the last RECENT_RUNS runs it trained that ended within RECENT_S
+# seconds and the runs in progress past half their epochs, once they add up to at least
+# RECENT_MIN_S predicted seconds (a few tiny runs are noise).
+RECENT_RUNS = 10
+RECENT_S = 600.0
+RECENT_MIN_S = 0.3
 
 
 @dataclass(eq=False)
@@ -71,6 +80,7 @@ class SharedRun:
     seconds: float = 0.0  # predicted CPU seconds of the whole run (initdash.cost)
     cpu: float = 0.0  # CPU seconds its training has taken so far (the training threads')
     timed_out: bool = False  # stopped at the classroom limit (cost.CLASSROOM_SECONDS)
+    created: float = field(default_factory=time.monotonic)  # when Train made it
 
     def seconds_left(self) -> float:
         """Predicted seconds still to train (0 when finished)."""
@@ -78,6 +88,18 @@ class SharedRun:
         if t is None or t.result.finished:
             return 0.0
         return self.seconds * (1.0 - t.epoch / t.config.epochs)
+
+
+@dataclass(frozen=True)
+class Slowdown:
+    """How much longer than predicted the recent runs took on this server, Train to finished
+    (drawing, waiting for the training slot and the other runs included): ``factor``, their
+    wall seconds over their predicted seconds, and the smallest and largest ratio of one run."""
+
+    factor: float
+    low: float
+    high: float
+    runs: int
 
 
 class ServerBusy(Exception):
@@ -90,6 +112,31 @@ class LiveRuns:
     def __init__(self) -> None:
         self._runs: dict[str, SharedRun] = {}
         self._lock = threading.Lock()
+        self._ended: deque[tuple[float, float, float]] = deque(maxlen=RECENT_RUNS)
+
+    def ended(self, wall: float, predicted: float) -> None:
+        """A run ended after ``wall`` seconds from Train; it was predicted to take
+        ``predicted`` seconds (of the epochs it trained)."""
+        if predicted > 0 and wall > 0:
+            with self._lock:
+                self._ended.append((time.monotonic(), wall, predicted))
+
+    def slowdown(self) -> Slowdown | None:
+        """The slowdown of the recent runs and of those in progress past half their epochs (so
+        far), None when they add up to too few predicted seconds to tell."""
+        now = time.monotonic()
+        with self._lock:
+            recent = [(w, p) for t, w, p in self._ended if now - t < RECENT_S]
+            for r in self._runs.values():
+                t = r.trainer
+                if t is not None and t.epoch >= t.config.epochs / 2 and now - r.touched < ACTIVE:
+                    recent.append((now - r.created, r.seconds * t.epoch / t.config.epochs))
+        predicted = sum(p for _, p in recent)
+        if predicted < RECENT_MIN_S:
+            return None
+        ratios = [w / p for w, p in recent]
+        wall = sum(w for w, _ in recent)
+        return Slowdown(wall / predicted, min(ratios), max(ratios), len(recent))
 
     def join(self, key: str, make, seconds: float = 0.0) -> SharedRun:
         """The run in progress for ``key`` (one more session watching it), or a new one (of
@@ -129,6 +176,7 @@ class LiveRuns:
     def clear(self) -> None:
         with self._lock:
             self._runs.clear()
+            self._ended.clear()
 
 
 @st.cache_resource(show_spinner=False)
@@ -247,6 +295,15 @@ def start(config: TrainConfig, data: Data | None, data_key: str) -> Run:
     return Run(config, data_key, shared=shared, started=t0)
 
 
+def is_finished(config: TrainConfig, data_key: str) -> bool:
+    """Whether this server has the finished run of this config and data (Train loads it)."""
+    try:
+        _finished(run_key(config, data_key))
+    except _NotCached:
+        return False
+    return True
+
+
 def advance(run: Run, seconds: float) -> None:
     """Train for about ``seconds`` (at least one epoch), unless another session is training
     this shared run right now: then wait for its slice and carry on from there."""
@@ -269,6 +326,8 @@ def advance(run: Run, seconds: float) -> None:
                 if trainer.result.finished:
                     shared.trainer = None
                     live_runs().drop(shared)
+                    done = trainer.epoch / trainer.config.epochs
+                    live_runs().ended(time.monotonic() - shared.created, shared.seconds * done)
     if run.finished and run.wall is None:
         run.wall = time.perf_counter() - run.started
 

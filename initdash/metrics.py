@@ -191,9 +191,13 @@ def prediction_gap(logits: np.ndarray) -> np.ndarray:
     return np.max(p, axis=1) - 1.0 / logits.shape[1]
 
 
-def hist_edges(weights: np.ndarray, bins: int = HIST_BINS) -> tuple[np.ndarray, float]:
+def hist_edges(
+    weights: np.ndarray, bins: int = HIST_BINS, c_max: float | None = None
+) -> tuple[np.ndarray, float]:
     """Shared bin edges for one layer's stacked weights (M, ...), spaced evenly in asinh(w / c)
-    so tiny and huge weights are both visible, and that symlog constant c."""
+    so tiny and huge weights are both visible, and that symlog constant c: half the smallest
+    std of a model, and at most ``c_max`` (the layer's c at initialization: the bins keep
+    resolving the decades its weights started in)."""
     flat = weights.reshape(weights.shape[0], -1)
     finite = np.where(np.isfinite(flat), flat, 0.0)
     R = float(np.abs(finite).max()) if finite.size else 0.0
@@ -202,6 +206,7 @@ def hist_edges(weights: np.ndarray, bins: int = HIST_BINS) -> tuple[np.ndarray, 
     stds = finite.std(axis=1)
     stds = stds[stds > 0]
     c = float(stds.min()) / 2 if stds.size else R / 2
+    c = min(c, c_max) if c_max is not None and c_max > 0 else c
     c = min(max(c, R * 1e-5), R / 2)
     u = np.arcsinh(R / c)
     edges = c * np.sinh(np.linspace(-u, u, bins + 1))
@@ -219,6 +224,35 @@ def histograms(weights: np.ndarray, edges: np.ndarray) -> np.ndarray:
     idx += (np.arange(M) * bins)[:, None]
     keep = np.isfinite(flat)
     return np.bincount(idx[keep], minlength=M * bins).reshape(M, bins)
+
+
+def model_std(x: np.ndarray) -> np.ndarray:
+    """Each model's standard deviation of all its values (M, ...) -> (M,), in float64, scaled by
+    its largest |value| first so that huge but finite values (1e156) do not overflow when
+    squared; NaN where a value is not finite."""
+    flat = x.reshape(x.shape[0], -1).astype(np.float64)
+    top = np.abs(flat).max(axis=1, keepdims=True, initial=0.0)
+    scale = np.where((top > 0) & np.isfinite(top), top, 1.0)
+    out = (flat / scale).std(axis=1) * scale[:, 0]
+    return np.where(np.isfinite(top[:, 0]), out, np.nan)
+
+
+def linear_histograms(weights: np.ndarray, bins: int = HIST_BINS) -> tuple[np.ndarray, np.ndarray]:
+    """Each model's own equal bins over its own range, -max|w| to max|w| (0 mid-bin; -1 to 1
+    when all its weights are 0), and its counts in them (non-finite values dropped): the
+    shape of one model's weights on a linear axis. weights: (M, ...) -> edges (M, bins + 1),
+    counts (M, bins) int."""
+    M = weights.shape[0]
+    flat = weights.reshape(M, -1).astype(np.float64)
+    keep = np.isfinite(flat)
+    top = np.where(keep, np.abs(flat), 0.0).max(axis=1, initial=0.0)
+    top = np.where(top > 0, top, 1.0)
+    edges = np.linspace(-top, top, bins + 1, axis=1)
+    idx = np.floor((flat + top[:, None]) / (2 * top[:, None]) * bins)
+    idx = np.clip(np.where(keep, idx, 0), 0, bins - 1).astype(np.intp)
+    idx += (np.arange(M) * bins)[:, None]
+    counts = np.bincount(idx[keep], minlength=M * bins).reshape(M, bins)
+    return edges, counts
 
 
 def rms(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:

@@ -45,6 +45,7 @@ class LayerStats:
     grad_norm: np.ndarray = _per("L")  # Frobenius norm of dLoss/dW
     backprop_signal: np.ndarray = _per("L")  # RMS of dLoss/dz per example
     w_rms: np.ndarray = _per("L")  # RMS of the weights
+    w_std: np.ndarray = _per("L")  # standard deviation of the weights
     prediction_gap: np.ndarray = _per("")  # most confident prediction's distance from chance
     act_pct: np.ndarray = _per("H3")  # percentiles of the layer's outputs
     dz_pct: np.ndarray = _per("L3")  # percentiles of |dLoss/dz| per example (backprop signal)
@@ -59,6 +60,9 @@ class LayerStats:
     w_edges: list[np.ndarray] = field(default_factory=list)  # L x (bins + 1,)
     w_c: list[float] = field(default_factory=list)  # L symlog constants
     w_hist: list[np.ndarray] = field(default_factory=list)  # L x (M, bins)
+    # each model's own linear bins over its weights (metrics.linear_histograms)
+    w_lin_edges: list[np.ndarray] = field(default_factory=list)  # L x (M, bins + 1)
+    w_lin_hist: list[np.ndarray] = field(default_factory=list)  # L x (M, bins)
     similarity: list[np.ndarray] = field(default_factory=list)  # H x (S, k, k), repeat 0 only
     act_edges: list[np.ndarray] = field(default_factory=list)  # H x (ACT_BINS + 1,)
     act_hist: list[np.ndarray] = field(default_factory=list)  # H x (M, ACT_BINS) int32 counts
@@ -79,7 +83,7 @@ class LayerStats:
         for f in fields(self):
             if "axis" in f.metadata:
                 getattr(self, f.name)[models] = f.metadata["blank"]
-        for h in (*self.w_hist, *self.act_hist):
+        for h in (*self.w_hist, *self.w_lin_hist, *self.act_hist):
             h[models] = 0
 
 
@@ -273,10 +277,13 @@ class Result:
         return self._per_detail(frame) if self.details else pd.DataFrame()
 
     def weights_table(
-        self, epoch: int | None = None, layers: list[int] | None = None
+        self, epoch: int | None = None, layers: list[int] | None = None, linear: bool = False
     ) -> pd.DataFrame:
         """Weight histograms (repeat 0) at a detail epoch: scheme, layer, lo, hi, count,
-        fraction, and the symlog constant ``c`` of the layer's shared bins."""
+        fraction, the symlog constant ``c`` of the layer's shared bins, and ``std``, the
+        standard deviation of the scheme's weights in that layer. ``linear``: each scheme's own
+        equal bins over its own range (-max|w| to max|w|) instead of the layer's shared
+        symmetric-log bins."""
         i = self.detail_index(epoch)
         stats = self.details[i]
         first = np.arange(len(self.schemes)) * self.repeats
@@ -286,6 +293,10 @@ class Result:
         ):
             if layers is not None and layer + 1 not in layers:
                 continue
+            if linear:
+                edges, hist = stats.w_lin_edges[layer][first], stats.w_lin_hist[layer]
+            else:
+                edges = np.broadcast_to(edges, (len(first), len(edges)))
             h = hist[first]
             S, B = h.shape
             total = np.maximum(h.sum(axis=1, keepdims=True), 1)
@@ -295,11 +306,12 @@ class Result:
                         "epoch": self.detail_epochs[i],
                         "scheme": np.repeat(self.schemes, B),
                         "layer": layer + 1,
-                        "lo": np.tile(edges[:-1], S),
-                        "hi": np.tile(edges[1:], S),
+                        "lo": edges[:, :-1].ravel(),
+                        "hi": edges[:, 1:].ravel(),
                         "count": h.ravel(),
                         "fraction": (h / total).ravel(),
                         "c": c,
+                        "std": np.repeat(stats.w_std[first, layer], B),
                     }
                 )
             )

@@ -169,7 +169,8 @@ SCHEMES: dict[str, Scheme] = {
             latex=r"W^{[l]} \sim \mathcal{N}\!\left(0,\ \frac{2}{n_{l-1}+n_l}\right)",
             suits="tanh, sigmoid",
             summary="balances the forward and backward variance for tanh near 0; tanh's slope "
-            "below 1 still shrinks the spread slowly in deep nets",
+            "below 1 still shrinks the spread slowly in deep nets, where He's larger variance "
+            "keeps more of it but makes the backprop signal grow with depth",
             sampler=xavier_normal,
         ),
         Scheme(
@@ -210,8 +211,9 @@ SCHEMES: dict[str, Scheme] = {
             label="Orthogonal",
             latex=r"W^{[l]} = g\,Q,\quad Q^\top Q = I\ \text{(Saxe et al. 2013)}",
             suits="any (with gain g)",
-            summary="a linear layer with fan-in = fan-out keeps every input's norm (times g, "
-            "the activation's gain); otherwise only on a subspace",
+            summary="a linear layer as wide as its input or wider keeps every input's norm "
+            "exactly (times g, the activation's gain); a narrowing layer keeps it only for "
+            "inputs in a subspace",
             sampler=orthogonal,
         ),
         Scheme(

@@ -32,6 +32,8 @@ from .metrics import (
     hist_edges,
     histograms,
     layer_signal,
+    linear_histograms,
+    model_std,
     param_clones,
     percentiles,
     prediction_gap,
@@ -83,10 +85,16 @@ def stacked_init(
 
 
 def measure(
-    net: StackedMLP, X: np.ndarray, y: np.ndarray, similarity_models: np.ndarray, alive: np.ndarray
+    net: StackedMLP,
+    X: np.ndarray,
+    y: np.ndarray,
+    similarity_models: np.ndarray,
+    alive: np.ndarray,
+    w_c: list[float] | None = None,
 ) -> LayerStats:
     """Per-layer statistics of every model on the probe batch (X, y); neuron similarities of
-    the ``similarity_models`` only.
+    the ``similarity_models`` only. ``w_c``: the symlog constants of the weight histograms at
+    initialization (their bins resolve those decades at every later epoch too).
 
     Runs one forward and backward pass, so it overwrites the net's gradient buffers. Models
     not ``alive`` (diverged) get NaN statistics and empty histograms, and do not set the
@@ -108,10 +116,15 @@ def measure(
             stats.dz_pct[:, i] = percentiles(np.abs(ws.dZ[i])) * m
             stats.dw_pct[:, i] = percentiles(np.abs(dw))
             stats.w_rms[:, i] = rms(w, (1, 2))
-            edges, c = hist_edges(w[alive] if alive.any() else w)
+            stats.w_std[:, i] = model_std(w)
+            c_max = w_c[i] if w_c is not None else None
+            edges, c = hist_edges(w[alive] if alive.any() else w, c_max=c_max)
             stats.w_edges.append(edges)
             stats.w_c.append(c)
             stats.w_hist.append(histograms(w, edges))
+            lin_edges, lin_hist = linear_histograms(w)
+            stats.w_lin_edges.append(lin_edges)
+            stats.w_lin_hist.append(lin_hist)
             if A is None:  # the output layer
                 continue
             dead, stuck = dead_units(act, Z), stuck_units(act, A, Z)
@@ -300,7 +313,8 @@ class Trainer:
         return newly
 
     def _detailed(self, e: int) -> None:
-        stats = measure(self.net, self.Xp, self.yp, self.first, self.alive)
+        at_init = self.result.details[0].w_c if self.result.details else None
+        stats = measure(self.net, self.Xp, self.yp, self.first, self.alive, at_init)
         boundary = None
         if self.grid is not None:
             with np.errstate(all="ignore"):

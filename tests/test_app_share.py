@@ -26,6 +26,7 @@ from initdash import cost
 from initdash.config import FIELDS
 from initdash.cost import CLASSROOM_SECONDS
 from initdash.presets import PRESETS
+from tests.test_charts import walk
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 DEFAULT = initdash.TrainConfig()
@@ -386,8 +387,12 @@ def test_bad_csv_files_show_the_loader_message_and_training_goes_on():
         with pytest.raises(ValueError) as err:
             initdash.load_csv(io.BytesIO(raw))
         upload(at, "bad.csv", raw)
-        errors = [plain(e.value) for e in at.error]
+        errors = [plain(e.value) for e in at.sidebar.error]
         assert errors == [f"bad.csv: {err.value}"], what
+        # repeated in the main area, above Train, with what Train trains instead
+        (main,) = [plain(e.value).replace("**", "") for e in at.main.error]
+        assert f"bad.csv: {err.value}" in main, what
+        assert "Train trains on the generated data instead: Two moons, 100 samples" in main
         assert not any("features" in plain(i.value) for i in at.info), what
         assert at.button(key="train").disabled is False
     run = train(at)  # still trains, on the generated data
@@ -467,3 +472,47 @@ def test_the_overview_draws_for_an_uploaded_csv_with_5_features():
     assert not at.exception
     titles = [json.loads(c.proto.spec).get("title", {}) for c in at.get("vega_lite_chart")]
     assert any("Hidden layer 2" in str(t) for t in titles)
+
+
+def test_a_semicolon_file_is_named_in_the_main_area_and_the_page_says_what_trains():
+    raw = _csv(2, 2).replace(b",", b";")
+    at = upload(fresh({"epochs": "20"}), "semi.csv", raw)
+    (main,) = [plain(e.value).replace("**", "") for e in at.main.error]
+    assert main.startswith("Your file was not used. semi.csv: no 'label' column")
+    assert "not ';' or tab" in main
+    assert "Two moons, 400 samples" in main
+    run = train(at)
+    assert run.data_key == "generated"
+
+
+def _encodings(spec: dict) -> list[dict]:
+    """Every channel definition in a spec."""
+    return [c for d in walk(spec) for c in d.get("encoding", {}).values() if isinstance(c, dict)]
+
+
+def test_a_good_file_names_its_classes_in_the_legend_and_the_share_box_leaves_it_out():
+    rng = np.random.default_rng(1)
+    lines = ["petal_length,petal_width,label"]
+    for i in range(80):
+        name = ("setosa", "versicolor")[i % 2]
+        x = rng.normal(size=2) + 2 * (i % 2)
+        lines.append(f"{x[0]:.3f},{x[1]:.3f},{name}")
+    at = upload(fresh({"epochs": "20"}), "iris.csv", ("\n".join(lines) + "\n").encode())
+    (note,) = [plain(w.value).replace("**", "") for w in at.sidebar.warning]
+    assert note.startswith("This link does not include your file iris.csv")
+    train(at)
+    at.session_state["view_tab"] = VIEWS["boundary"].label
+    at.run()
+    assert not at.exception
+    (chart,) = at.get("vega_lite_chart")
+    spec = json.loads(chart.proto.spec)
+    text = json.dumps(spec)
+    assert "P(versicolor)" in text and "P(class 1)" not in text
+    legends = [
+        enc["legend"]
+        for enc in _encodings(spec)
+        if isinstance(enc.get("legend"), dict) and enc["legend"].get("title") == "class"
+    ]
+    assert legends and all('["setosa", "versicolor"]' in lg["labelExpr"] for lg in legends)
+    titles = {enc.get("axis", {}).get("title") for enc in _encodings(spec)} - {None}
+    assert {"petal_length", "petal_width"} <= titles

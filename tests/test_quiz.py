@@ -1,6 +1,8 @@
 """The predict-then-observe quiz, graded by hand: a hand-made run (summary rows written here)
-in, right or wrong and the why (with its number) out, for every answer of every question; then
-the questions each preset asks, and grades of a real run against its own verdicts."""
+in, right or wrong, the why (with its number) and where the page shows it out, for every answer
+of every question; each question's rule in plain words with the thresholds of
+initdash.verdicts; then the questions each lesson asks, and grades of a real run against its
+own verdicts."""
 
 from __future__ import annotations
 
@@ -10,13 +12,14 @@ import pandas as pd
 import pytest
 
 import initdash
-from initdash import quiz
-from initdash.presets import DEFAULT_QUESTIONS, PRESETS
+from initdash import quiz, verdicts
+from initdash.lessons import LAST, Scene
+from initdash.presets import PRESETS, START
 
 # A hand-made run of four schemes: each row what its verdicts (Result.summary()) would say.
 COLUMNS = """scheme symmetry_broken distinct_neurons layer_width dead_neurons stuck_neurons
 initial_loss lowest_loss first_cut_epoch gradient signal_ratio_at_init saturated_at_init relapse
-relapse_epoch reach_epoch""".split()
+relapse_epoch reach_epoch""".split()  # fmt: skip
 ROWS = [
     ("zeros", False, 1, 16, 0, 0, 0.693, 0.693, -1, "blocked", 0.0, 0.0, 1.0, -1, -1),
     ("random_small", True, 16, 16, 0, 0, 0.7, 0.69, -1, "vanishing", 3e-7, 0.0, 1.0, -1, -1),
@@ -75,7 +78,7 @@ def test_gradient(scheme, truth, number):
         assert g.right == (answer == truth), (answer, truth)
         assert number in g.why
     text = quiz.QUESTIONS["gradient"].text
-    assert "vanish (under x0.001 of the output layer's), explode (over x10)" in text
+    assert "under 1/1000 of it (x0.001) is vanishing, over 10 times it (x10) exploding" in text
 
 
 def test_gradient_overflow_is_said_so():
@@ -86,7 +89,7 @@ def test_gradient_overflow_is_said_so():
 
 def test_saturated():
     g = graded("saturated", "yes", "random_large")
-    assert g.right and "94% of its outputs started saturated (most: over 50%)" in g.why
+    assert g.right and "94% of its outputs started saturated (we count 'most' as over 50%)" in g.why
     assert not graded("saturated", "no", "random_large").right
     g = graded("saturated", "yes", "xavier_normal")
     assert not g.right and g.truths == ("no",) and g.why.startswith("0% of its outputs")
@@ -130,24 +133,89 @@ def test_first_epoch_at_or_below():
     assert quiz.first_epoch_at_or_below([0.7, float("nan"), 0.1], 0.3) == 2
 
 
-def test_every_preset_asks_known_questions():
-    for name in DEFAULT_QUESTIONS:
-        assert name in quiz.QUESTIONS
-    for preset in PRESETS.values():
-        assert preset.questions and set(preset.questions) <= set(quiz.QUESTIONS)
+def test_every_lesson_asks_known_questions():
+    for preset in (START, *PRESETS.values()):
+        assert preset.asks and {a.question for a in preset.asks} <= set(quiz.QUESTIONS)
 
 
 def test_questions_for_a_config():
+    """A lesson's asks, for the schemes it names that the config trains (all of them when it
+    names none, or none of those is trained); saturation needs an S-shaped activation, the
+    race two schemes."""
     config = initdash.TrainConfig()
-    asked = quiz.questions_for(None, config)
-    per_scheme = [n for n in DEFAULT_QUESTIONS if n != "race"]
-    assert asked == [(n, s) for n in per_scheme for s in config.schemes] + [("race", None)]
+    assert quiz.questions_for(None, config) == [
+        ("clones", "zeros"),
+        ("clones", "xavier_normal"),
+        ("learns", "zeros"),
+        ("learns", "random_small"),
+    ]
+    clones = PRESETS["clones"].config()
+    assert quiz.questions_for("clones", clones) == [
+        (n, s) for n in ("clones", "learns") for s in clones.schemes
+    ]
     relu = PRESETS["saturation"].config().replace(activation="relu")
     assert all(n != "saturated" for n, _ in quiz.questions_for("saturation", relu))
     sig = PRESETS["saturation"].config()
     assert ("saturated", "random_large") in quiz.questions_for("saturation", sig)
-    alone = config.replace(schemes=("xavier_normal",))
-    assert all(n != "race" for n, _ in quiz.questions_for(None, alone))
+    mine = config.replace(schemes=("he_normal", "lecun_normal"))  # none of START's schemes
+    assert quiz.questions_for(None, mine) == [
+        (n, s) for n in ("clones", "learns") for s in mine.schemes
+    ]
+
+
+def test_a_lesson_with_a_race(monkeypatch):
+    """The race is asked once, and only with two schemes or more."""
+    from initdash.lessons import Ask
+
+    monkeypatch.setattr(
+        quiz, "START", START.__class__(**{**START.__dict__, "asks": (Ask("race"),)})
+    )
+    config = initdash.TrainConfig()
+    assert quiz.questions_for(None, config) == [("race", None)]
+    assert quiz.questions_for(None, config.replace(schemes=("xavier_normal",))) == []
+
+
+def test_each_rule_is_stated_with_the_verdicts_thresholds():
+    """Each question says how it is graded, in plain words, with the numbers of
+    initdash.verdicts (a test that fails when a threshold changes and its words do not)."""
+    texts = {name: q.text for name, q in quiz.QUESTIONS.items()}
+    assert (
+        f"{100 * (1 - verdicts.NO_LEARNING_CUT):.0f}% or more below where it started"
+        in (texts["learns"])
+    )
+    assert f"x{verdicts.VANISH_RATIO:g}" in texts["gradient"]
+    assert f"x{verdicts.EXPLODE_RATIO:g}" in texts["gradient"]
+    assert f"we count 'most' as over {100 * verdicts.RISK_SHARE:.0f}%" in texts["saturated"]
+    assert "under 5% of its steepest" in texts["saturated"]
+    assert "over twice the lowest loss so far" in texts["unstable"]
+    assert f"{verdicts.RELAPSE_ABS:g} x the loss of guessing" in texts["unstable"]
+    assert f"down to {quiz.RACE_LOSS:g} first" in texts["race"]
+    assert "up to half that gap above ln K is near ln K" in texts["start"]
+    assert "||W - W0|| / ||W0|| at the last epoch" in texts["lazy"]
+    for q in quiz.QUESTIONS.values():
+        assert q.text == f"{q.question} {q.rule}" and q.rule.endswith(".")
+
+
+@pytest.mark.parametrize(
+    "name, scheme, scene",
+    [
+        ("clones", "zeros", Scene("clones", LAST)),
+        ("learns", "xavier_normal", Scene("curves", 3, metric="loss")),
+        ("learns", "zeros", Scene("curves", LAST, metric="loss")),
+        ("gradient", "random_small", Scene("signal", 0, measure="backprop_signal")),
+        ("saturated", "random_large", Scene("signal", 0, measure="saturated_fraction")),
+        ("unstable", "random_large", Scene("curves", 109, metric="loss")),
+        ("unstable", "zeros", Scene("curves", LAST, metric="loss")),
+        ("race", None, Scene("curves", 40, metric="loss")),
+        ("start", "zeros", Scene("curves", 0, metric="loss")),
+        ("lazy", None, Scene("travel", LAST)),
+    ],
+)
+def test_each_grade_says_where_the_evidence_is(name, scheme, scene):
+    table = RUN.assign(prior_entropy=0.325, uniform_loss=0.693, first_layer_change=1.0)
+    assert quiz.grade(name, table, "yes", scheme).scene == scene
+    nobody = RUN.assign(reach_epoch=-1)
+    assert quiz.grade("race", nobody, quiz.NONE).scene == Scene("curves", LAST, metric="loss")
 
 
 def test_a_real_run_is_graded_by_its_own_verdicts():
@@ -156,7 +224,8 @@ def test_a_real_run_is_graded_by_its_own_verdicts():
     result = initdash.run(initdash.TrainConfig(epochs=200))
     facts = quiz.facts(result)
     s = result.summary().set_index("scheme")
-    answers = {(n, sc): "yes" for n, sc in quiz.questions_for(None, result.config) if sc}
+    asked = ("clones", "learns", "gradient", "saturated", "unstable")
+    answers = {(n, sc): "yes" for n in asked for sc in result.schemes}
     answers[("race", None)] = "he_normal"
     grades = {(g.question, g.scheme): g for g in quiz.grade_all(answers, facts)}
     assert grades[("clones", "zeros")].right == (not s.loc["zeros", "symmetry_broken"])
@@ -164,6 +233,7 @@ def test_a_real_run_is_graded_by_its_own_verdicts():
     for scheme in result.schemes:
         learned = s.loc[scheme, "first_cut_epoch"] >= 0
         assert grades[("learns", scheme)].right == learned
+        assert grades[("unstable", scheme)].right == (s.loc[scheme, "relapse"] > 2)
         assert grades[("gradient", scheme)].truths == (
             quiz.GRADIENT_WORDS[s.loc[scheme, "gradient"]],
         )
@@ -207,7 +277,7 @@ def test_start(start, truth):
 
 def test_start_is_asked_only_with_imbalanced_classes():
     config = PRESETS["prior_bias"].config()
-    assert ("start", "xavier_normal") in quiz.questions_for("prior_bias", config)
+    assert ("start", "random_small") in quiz.questions_for("prior_bias", config)
     balanced = config.replace(imbalance=1.0)
     assert all(n != "start" for n, _ in quiz.questions_for("prior_bias", balanced))
 

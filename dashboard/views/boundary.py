@@ -23,6 +23,8 @@ def boundary_draw(inp: ViewInput, opts: dict, out=st) -> None:
             result.boundary_table(shown),
             result.points_table(),
             title=f"Decision boundaries at epoch {shown} (first seed of each scheme)",
+            class_names=result.data.class_names,
+            feature_names=result.data.feature_names,
         ),
         out=out,
     )

@@ -5,7 +5,9 @@ A pure function of tidy tables, no Streamlit (conventions: dashboard.views.kit).
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Sequence
 
 import altair as alt
 import numpy as np
@@ -24,12 +26,16 @@ def decision_boundaries(
     *,
     columns: int = kit.COLUMNS,
     title: str | None = None,
+    class_names: Sequence[str] | None = None,
+    feature_names: Sequence[str] | None = None,
 ) -> alt.ConcatChart:
     """Each scheme's predictions over the plane (``Result.boundary_table(epoch)``) under the
     data (``Result.points_table()``; hollow: test set), a square panel per scheme on shared
     axes. Two classes: the background is P(class 1) (blue - white - orange); more: the
     predicted class's colour, fainter where the network is unsure. The panels are concatenated,
-    not faceted, so they share the two tables instead of a copy of the points each."""
+    not faceted, so they share the two tables instead of a copy of the points each.
+    ``class_names`` and ``feature_names`` (``Data``'s, e.g. a CSV file's) name the classes in
+    the legends and tooltips and the two axes (default: 0, 1, ... and x1, x2)."""
     if not len(grid):
         raise ValueError("no grid to draw: decision boundaries need 2-D data")
     schemes, g = kit.scheme_rows(grid)
@@ -63,45 +69,55 @@ def decision_boundaries(
     pts = kit.lean(pts[["x1", "x2", "label", "split"]])
     classes = list(range(n_classes))
     palette = [CLASS_COLORS[c % len(CLASS_COLORS)] for c in classes]
+    names = [str(n) for n in (class_names or ())][:n_classes]
+    names += [str(c) for c in classes[len(names) :]]
+    name_of = f"{json.dumps(names)}[datum.{{}}]"  # a class number -> its name, in the browser
+    legend_names = name_of.format("value")
+    x1_name, x2_name = (list(feature_names or ()) + ["x1", "x2"])[:2]
 
     bg_tip = [
         kit.SCHEME_TIP,
         alt.Tooltip("x1:Q", format=".2f"),
         alt.Tooltip("x2:Q", format=".2f"),
-        alt.Tooltip("predicted:N", title="predicted class"),
+        alt.Tooltip("predicted_name:N", title="predicted class"),
         alt.Tooltip("confidence:Q", format=".1%"),
     ]
+    cells["predicted_name"] = name_of.format("predicted")
     class_scale = alt.Scale(domain=classes, range=palette)
+    class_legend = alt.Legend(title="class", labelExpr=legend_names, labelLimit=120)
     if binary:
+        p1 = f"P({names[1]})"
         color = alt.Color(
             "p1:Q",
             # "lab": Vega's default "hcl" turns the white midpoint yellow
             scale=alt.Scale(
                 domain=[0, 0.5, 1], range=[palette[0], "#ffffff", palette[1]], interpolate="lab"
             ),
-            legend=alt.Legend(title="P(class 1)", format=".0%", gradientLength=140),
+            legend=alt.Legend(title=p1, format=".0%", gradientLength=140, titleLimit=120),
         )
         opacity = alt.value(0.55)
-        bg_tip.append(alt.Tooltip("p1:Q", title="P(class 1)", format=".1%"))
+        bg_tip.append(alt.Tooltip("p1:Q", title=p1, format=".1%"))
     else:
-        color = alt.Color("predicted:N", scale=class_scale, legend=alt.Legend(title="class"))
+        color = alt.Color("predicted:N", scale=class_scale, legend=class_legend)
         opacity = alt.Opacity(
             "confidence:Q",
             scale=alt.Scale(domain=[1 / n_classes, 1], range=[0.05, 0.6]),
             legend=None,
         )
     pt_tip = [
-        alt.Tooltip("label:N", title="true class"),
+        alt.Tooltip("label_name:N", title="true class"),
         alt.Tooltip("split:N"),
         alt.Tooltip("x1:Q", format=".2f"),
         alt.Tooltip("x2:Q", format=".2f"),
     ]
-    pt = alt.Chart(pts).encode(
-        x=alt.X("x1:Q", scale=x_scale), y=alt.Y("x2:Q", scale=y_scale), tooltip=pt_tip
+    pt = (
+        alt.Chart(pts)
+        .encode(x=alt.X("x1:Q", scale=x_scale), y=alt.Y("x2:Q", scale=y_scale), tooltip=pt_tip)
+        .transform_calculate(label_name=name_of.format("label"))
     )
     train = (
         pt.mark_point(filled=True, size=32, stroke="#222222", strokeWidth=0.6, opacity=1)
-        .encode(fill=alt.Fill("label:N", scale=class_scale, legend=alt.Legend(title="class")))
+        .encode(fill=alt.Fill("label:N", scale=class_scale, legend=class_legend))
         .transform_filter(alt.datum.split == "train")
     )
     test = (
@@ -114,8 +130,9 @@ def decision_boundaries(
     for i, s in enumerate(schemes):
         # Shared scales: axis labels only on the left column and the bottom panel of each column
         left, bottom = i % columns == 0, i + columns >= len(schemes)
-        x_axis = alt.Axis(title="x1 (standardized)") if bottom else alt.Axis(title=None)
-        y_axis = alt.Axis(title="x2 (standardized)") if left else alt.Axis(title=None, labels=False)
+        fit = {"titleLimit": kit.PANEL_WIDTH}  # a long feature name ends in "..."
+        x_axis = alt.Axis(title=x1_name if bottom else None, **fit)
+        y_axis = alt.Axis(title=x2_name, **fit) if left else alt.Axis(title=None, labels=False)
         x = alt.X("x1_lo:Q", scale=x_scale, axis=x_axis)
         y = alt.Y("x2_lo:Q", scale=y_scale, axis=y_axis)
         cells_of_s = (
@@ -128,7 +145,7 @@ def decision_boundaries(
         panels.append(
             kit.set_props(panel, width=kit.PANEL_WIDTH, height=kit.PANEL_WIDTH, title=head)
         )
-    notes.append("filled points: training set; hollow: test set")
+    notes.append("filled points: training set; hollow: test set; both axes standardized")
     shared = {channel: "shared" for channel in ("x", "y", "color", "fill", "stroke")}
     chart = kit.set_props(
         alt.ConcatChart(concat=[], columns=columns),

@@ -38,6 +38,8 @@ def divergence_table(div: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     df, thin_note = kit.thin(df, "epoch")
     notes = [thin_note, "0 = the layer's neurons are clones", "about 1 = as different as unrelated"]
     notes.append(bad_note)
+    where = "at every epoch" if df["layer"].nunique() == 1 else "at every epoch and layer"
+    notes.append(kit.coincide_note(df, ["epoch", "layer"], "divergence", where))
     layers = tuple(int(v) for v in df["layer"].unique())
     facts = dict(schemes=tuple(schemes), layers=layers, notes=tuple(n for n in notes if n))
     return kit.lean(df), facts

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import board, live
-from dashboard.views import clones_charts, weights_charts
+from dashboard.views import clones_charts, weights, weights_charts
 from dashboard.views import curves_charts as charts
 from dashboard.views.base import ViewInput, hidden_layer, look_for, shown_epoch
 
@@ -18,9 +18,10 @@ OVERVIEW_HEIGHT = 340  # px, the whole chart: the overview and the Train button 
 
 
 def overview_options(inp: ViewInput) -> dict:
-    """A hidden layer to show (asked only when there are several)."""
+    """A hidden layer to show (asked only when there are several), and the weights' axis."""
     layer = hidden_layer(inp, "Hidden layer (its weights and neurons)", "o_overview_layer")
-    return {"metric": "loss", "log": True, "layer": layer}
+    linear = weights.linear_toggle() if inp.result is not None else False
+    return {"metric": "loss", "log": True, "layer": layer, "linear": linear}
 
 
 def overview_draw(inp: ViewInput, opts: dict, out=st) -> None:
@@ -44,17 +45,24 @@ def overview_draw(inp: ViewInput, opts: dict, out=st) -> None:
         kw = dict(legend=False, panel_width=280, panel_height=OVERVIEW_HEIGHT - 150)
         board.send_chart_once(clones_charts.divergence_chart, table, right, **facts, **kw)
     shown = shown_epoch(inp)
-    current = result.weights_table(shown, layers=[layer])
-    initial = result.weights_table(0, layers=[layer])
+    linear = opts.get("linear", False)
+    current = result.weights_table(shown, layers=[layer], linear=linear)
+    initial = result.weights_table(0, layers=[layer], linear=linear)
+    axis = (
+        "each scheme its own linear x axis"
+        if linear
+        else "x axis symmetric-log, shared by the schemes: equal steps are powers of ten"
+    )
     out.markdown(
         f"**Layer {layer}'s weights at epoch {shown}** (bars; grey outline: at initialization; "
-        "x axis symmetric-log, shared by the schemes)"
+        f"{axis})"
     )
-    tables, domain, c = weights_charts.scheme_weights_tables(current, initial)
+    tables, domains, c = weights_charts.scheme_weights_tables(current, initial)
     for col, scheme in zip(out.columns(len(result.schemes)), result.schemes, strict=True):
         board.send_chart_once(
-            weights_charts.scheme_weights, tables[scheme], col, scheme=scheme, domain=domain, c=c
-        )
+            weights_charts.scheme_weights, tables[scheme], col, scheme=scheme,
+            domain=domains[scheme], c=c,
+        )  # fmt: skip
     look_for(
         "Left: the training loss of every scheme (solid: training set, dashed: test set). "
         "Right: do the neurons of the layer differ? Exactly 0 means clones (Zeros, Constant); "

@@ -135,7 +135,9 @@ GRADIENT_LABELS = {
 def gradient_bands(table: pd.DataFrame) -> alt.FacetChart:
     """Glorot & Bengio's Figs. 7 and 8 from ``Result.gradient_table()``: per scheme, against
     the layer (the last is the output), the median of |dL/dz| (solid) and of |dL/dW| (dashed),
-    each in a band from its 2nd to its 98th percentile, on one log axis (0 on a floor)."""
+    each in a band from its 2nd to its 98th percentile, on one log axis (0 on a floor). A
+    median of exactly 0 is marked as such (an x on the floor) and no line joins it to the
+    other layers' values: a line from the floor up would read as a gradient that grows."""
     schemes, df = kit.scheme_rows(table)
     df = df.assign(which=df["gradient"].map(GRADIENT_LABELS).astype(object))
     df = df[["layer", "kind", "gradient", "which", "scheme", kit.SCHEME, *PERCENTILES]]
@@ -147,9 +149,19 @@ def gradient_bands(table: pd.DataFrame) -> alt.FacetChart:
     if (values == 0).any():
         floor = kit.log_floor(values)
         names = kit.labels_among(schemes, df.loc[df["p50"] == 0, "scheme"])
-        where = f" ({names}: median exactly 0)" if names else ""
+        where = f" ({names}: median exactly 0, marked x, no line drawn to it)" if names else ""
         notes.append(f"exactly 0 is drawn at the bottom line, marked 0{where}")
-    df = kit.lean(df.assign(**{f"{q}_shown": df[q].clip(lower=floor) for q in PERCENTILES}))
+    df = df.sort_values(["scheme", "which", "layer"], kind="stable")
+    zero = df["p50"] == 0
+    # a new stretch of line wherever the median turns 0 or back: lines never join a 0 and a value
+    stretch = zero.ne(zero.groupby([df["scheme"], df["which"]]).shift()).astype(int)
+    stretch = stretch.groupby([df["scheme"], df["which"]]).cumsum()
+    df = df.assign(
+        zero=zero.astype(np.int8),
+        stretch=stretch.astype(np.int16),
+        **{f"{q}_shown": df[q].clip(lower=floor) for q in PERCENTILES},
+    )
+    df = kit.lean(df)
     dash = alt.StrokeDash(
         "which:N",
         scale=alt.Scale(domain=list(GRADIENT_LABELS.values()), range=[[1, 0], [6, 4]]),
@@ -166,7 +178,7 @@ def gradient_bands(table: pd.DataFrame) -> alt.FacetChart:
     base = alt.Chart().encode(
         x=kit.layer_x("layer (last = output)", df["layer"].unique()),
         color=kit.scheme_color(schemes, legend=False),
-        detail="which:N",
+        detail=["which:N", "stretch:O"],
     )
     band = base.mark_area(opacity=0.15).encode(y=alt.Y("p2_shown:Q", **y_log), y2="p98_shown:Q")
     tooltip = [
@@ -176,9 +188,16 @@ def gradient_bands(table: pd.DataFrame) -> alt.FacetChart:
         alt.Tooltip("kind:N", title="layer kind"),
         *(alt.Tooltip(f"{q}:Q", title=title, format=".3~g") for q, title in PERCENTILES.items()),
     ]
-    line = base.mark_line(strokeWidth=2.5).encode(y=y, strokeDash=dash)
-    points = base.mark_circle(size=30).encode(y=y, tooltip=tooltip)
-    panel = kit.set_props(alt.layer(band, line, points, data=df), width=kit.PANEL_WIDTH, height=200)
+    nonzero = alt.datum.zero == 0
+    line = base.mark_line(strokeWidth=2.5).encode(y=y, strokeDash=dash).transform_filter(nonzero)
+    points = base.mark_circle(size=30).encode(y=y, tooltip=tooltip).transform_filter(nonzero)
+    zeros = (
+        base.mark_point(shape="cross", size=110, filled=True, angle=45)
+        .encode(y=y, tooltip=tooltip)
+        .transform_filter(alt.datum.zero == 1)
+    )
+    layers = alt.layer(band, line, points, zeros, data=df)
+    panel = kit.set_props(layers, width=kit.PANEL_WIDTH, height=200)
     return kit.style(kit.scheme_facet(panel, schemes), "Gradients at initialization", notes)
 
 

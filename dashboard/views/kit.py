@@ -106,6 +106,36 @@ def labels_among(schemes: Sequence[str], among) -> str:
     return ", ".join(SCHEMES[s].label for s in schemes if s in among)
 
 
+def coincide_note(df: pd.DataFrame, x: Sequence[str], value: str, where: str) -> str:
+    """A note naming the schemes whose lines coincide, computed from the table: the same
+    ``value`` at every ``x`` (e.g. epoch and layer; NaN where the other has NaN), so one line
+    hides the other (e.g. "Zeros and Constant coincide: the same value at every epoch, one
+    line under the other"; ``where``: "at every epoch"); '' if none do."""
+    keys = [*x, "scheme"]
+    if df.empty or df["scheme"].nunique() < 2 or df.duplicated(keys).any():
+        return ""
+    wide = df.set_index(keys)[value].unstack("scheme")
+    order = [str(s) for s in pd.unique(df["scheme"])]
+    groups: list[list[str]] = []
+    for s in order:
+        col = wide[s].to_numpy(dtype=float)
+        for g in groups:
+            if np.array_equal(col, wide[g[0]].to_numpy(dtype=float), equal_nan=True):
+                g.append(s)
+                break
+        else:
+            groups.append([s])
+    same = [g for g in groups if len(g) > 1]
+    if not same:
+        return ""
+    names = "; ".join(_and(scheme_labels(g)) for g in same)
+    return f"{names} coincide: the same value {where}, their lines lie on top of each other"
+
+
+def _and(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def check_choice(name: str, value: str, allowed) -> None:
     if value not in allowed:
         raise ValueError(f"{name} = {value!r} is not allowed; use one of: {', '.join(allowed)}")
@@ -224,24 +254,29 @@ def layer_x(title: str, layers) -> alt.X:
     return alt.X("layer:Q", axis=int_axis(title, layers), scale=alt.Scale(nice=False, zero=False))
 
 
-def symlog_scale(lo: float, hi: float, c: float, per_side: int, **axis) -> dict:
-    """The scale and axis of a symmetric-log position channel over [lo, hi] (constant ``c``)."""
+def symlog_scale(
+    lo: float, hi: float, c: float, per_side: int | None, start: float | None = None, **axis
+) -> dict:
+    """The scale and axis of a symmetric-log position channel over [lo, hi] (constant ``c``):
+    ticks at 0 and at the signed powers of ten from ``start`` (default ``c``) outwards, at most
+    ``per_side`` of them each side of 0 (None: every decade)."""
+    ticks = _symlog_ticks(lo, hi, c if start is None else start, per_side)
     return dict(
         scale=alt.Scale(type="symlog", constant=c, domain=[lo, hi], nice=False),
-        axis=alt.Axis(format="~r", values=_symlog_ticks(lo, hi, c, per_side), **axis),
+        axis=alt.Axis(format="~r", values=ticks, **axis),
     )
 
 
-def _symlog_ticks(lo: float, hi: float, c: float, per_side: int = 3) -> list[float]:
-    """0 and signed powers of ten between ``c`` and the domain's ends, at most ``per_side``
-    on each side of 0 (every other decade when there are more)."""
+def _symlog_ticks(lo: float, hi: float, start: float, per_side: int | None = 3) -> list[float]:
+    """0 and signed powers of ten between ``start`` and the domain's ends, at most
+    ``per_side`` on each side of 0 (every other decade when there are more; None: all)."""
     top = max(abs(lo), abs(hi))
     if not top > 0:
         return [0.0]
-    k_lo = math.ceil(math.log10(max(c, top * 1e-6)))
-    k_hi = math.floor(math.log10(top))
+    k_lo = math.ceil(math.log10(max(start, top * 1e-6)) - 1e-9)
+    k_hi = math.floor(math.log10(top) + 1e-9)
     ks = list(range(k_lo, k_hi + 1))
-    if len(ks) > per_side:  # keep the largest, then every k-th decade downwards
+    if per_side is not None and len(ks) > per_side:  # the largest, then every k-th decade down
         ks = ks[::-1][:: math.ceil(len(ks) / per_side)][::-1]
     pos = [10.0**k for k in ks]
     return [-p for p in reversed(pos) if -p >= lo] + [0.0] + [p for p in pos if p <= hi]
@@ -300,6 +335,68 @@ def style(chart, title: str | alt.Title, notes: Sequence[str] = (), **props):
     if notes:
         title = alt.Title(title, subtitle=notes)
     return set_props(chart, title=title, config=STYLE, **props)
+
+
+MARK_KINDS = (  # a chart's kind, as a text alternative names it: the first mark type found
+    ("line", "line chart"), ("area", "band chart"), ("rect", "bar chart"),
+    ("circle", "dot chart"), ("point", "dot chart"), ("text", "text"),
+)  # fmt: skip
+
+
+def describe(spec: dict) -> str:
+    """A text alternative for a chart, from its Vega-Lite spec (a dict): its title, what kind
+    of chart it is and what it draws against what, the schemes it shows, and its notes (the
+    subtitle). The browser reads the spec's ``description`` out as the chart's name."""
+    title, notes = spec.get("title"), []
+    if isinstance(title, dict):
+        sub = title.get("subtitle", [])
+        notes = [sub] if isinstance(sub, str) else list(sub)
+        title = title.get("text", "")
+    title = " ".join(title) if isinstance(title, list) else str(title or "Chart")
+    marks, axes, schemes, shades = set(), {"x": [], "y": []}, [], False
+    labels = {s.label for s in SCHEMES.values()}
+    for d in walk(spec):
+        mark = d.get("mark")
+        if mark is not None:
+            marks.add(mark.get("type") if isinstance(mark, dict) else mark)
+        color = d.get("encoding", {}).get("color")
+        shades |= isinstance(color, dict) and color.get("type") == "quantitative"
+        head = d.get("title")
+        head = head.get("text") if isinstance(head, dict) else head
+        if isinstance(head, str) and head in labels and head not in schemes:
+            schemes.append(head)  # a panel headed by a scheme's name
+        for channel, found in axes.items():
+            enc = d.get("encoding", {}).get(channel)
+            name = (
+                enc.get("title", enc.get("axis", {}).get("title"))
+                if isinstance(enc, dict)
+                else None
+            )
+            if isinstance(name, str) and name not in found:
+                found.append(name)
+        if d.get("field") == SCHEME:
+            names = d.get("sort") if isinstance(d.get("sort"), list) else None
+            names = names or d.get("scale", {}).get("domain")
+            schemes += [n for n in names or () if isinstance(n, str) and n not in schemes]
+    kind = next((k for m, k in MARK_KINDS if m in marks), "chart")
+    kind = "heatmap" if kind == "bar chart" and shades else kind  # cells coloured by a number
+    text = f"{title}: {kind}"
+    if axes["y"] and axes["x"]:
+        text += f" of {' and '.join(axes['y'])} against {' and '.join(axes['x'])}"
+    if schemes:
+        text += f", for {_and(schemes)}"
+    return ". ".join([text, *notes]) + "."
+
+
+def walk(node):
+    """Every dict in a (Vega-Lite) spec, depth first."""
+    if isinstance(node, dict):
+        yield node
+        for v in node.values():
+            yield from walk(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from walk(v)
 
 
 def set_props(chart, **props):

@@ -26,7 +26,8 @@ class View:
 
     name: str
     title: str
-    icon: str  # a Material icon (ships with Streamlit; emoji need a font many machines lack)
+    icon: str  # a Material icon (ships with Streamlit; emoji need a font many machines lack);
+    # not in the tab's label, where a screen reader would read its name out
     draws: str  # "room.function": draw(inp, opts, out) -> None
     asks: str | None = None  # "room.function": options(inp) -> dict; None: no widgets of its own
     needs_run: bool = True
@@ -36,7 +37,9 @@ class View:
 
     @property
     def label(self) -> str:
-        return f":material/{self.icon}: {self.title}"
+        """The tab's label: the title alone (a Markdown icon in it would be read out as
+        "<icon> icon <title>": dashboard.access)."""
+        return self.title
 
     def options(self, inp) -> dict:
         """Draw the view's own widgets; their values (empty without widgets)."""

@@ -24,15 +24,30 @@ def weights_options(inp: ViewInput) -> dict:
         format_func=lambda i: f"layer {i}" + (" (output)" if i == n else ""),
         help="which weight matrices to show (at most 4 at once)",
     )
-    return {"layers": chosen or default}
+    return {"layers": chosen or default, "linear": linear_toggle()}
+
+
+def linear_toggle() -> bool:
+    """Weights on each scheme's own linear axis, instead of the symlog axis they share (the
+    overview's and the weights view's, one setting)."""
+    return st.toggle(
+        "Linear weight axis, each scheme its own",
+        key="o_wlinear",
+        persist_state="session",
+        help="on the shared symmetric-log axis, equal steps are powers of ten (so a Gaussian "
+        "shows two humps); a linear axis shows each scheme's shape, at its own scale",
+    )
 
 
 def weights_draw(inp: ViewInput, opts: dict, out=st) -> None:
     result, epoch = inp.result, inp.epoch
     layers = [i for i in opts["layers"] if i <= len(result.dims) - 1]
-    current = result.weights_table(epoch, layers=layers)
-    initial = result.weights_table(0, layers=layers)
-    board.send_chart(charts.weight_histograms(current, initial, dims=result.dims), out=out)
+    linear = opts.get("linear", False)
+    current = result.weights_table(epoch, layers=layers, linear=linear)
+    initial = result.weights_table(0, layers=layers, linear=linear)
+    board.send_chart(
+        charts.weight_histograms(current, initial, dims=result.dims, linear=linear), out=out
+    )
     look_for(
         "Each panel is a histogram of one layer's weights for one scheme, on shared bins so "
         "schemes compare (the axis is symmetric-log: tiny and huge weights both show); the "

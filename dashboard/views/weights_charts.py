@@ -32,33 +32,78 @@ def _bins(x: alt.X, y: alt.Y, tooltip: list) -> tuple[alt.Chart, alt.Chart]:
     return base, ghost.transform_filter(alt.datum.state == "at init")
 
 
+def _std_text(now: str) -> alt.Chart:
+    """The panel's std of the weights, from the rows drawn (their ``std`` column): "std 0.41
+    (init 0.01)" at the top left, above the bars; "std 0.01" alone when unchanged."""
+    fmt = "format({}, '.2~g')"
+    now_s, init_s = fmt.format("datum.s_now"), fmt.format("datum.s_init")
+    text = (
+        f"isValid(datum.s_now) ? 'std ' + {now_s} + (isValid(datum.s_init) && "
+        f"{now_s} != {init_s} ? ' (init ' + {init_s} + ')' : '') : ''"
+    )
+    return (
+        alt.Chart()
+        .mark_text(align="left", baseline="bottom", dx=0, dy=-4, fontSize=13, color="#31333F")
+        .encode(x=alt.value(0), y=alt.value(0), text="label:N")
+        .transform_calculate(
+            s_now=f"datum.state == {now!r} ? datum.std : null",
+            s_init="datum.state == 'at init' ? datum.std : null",
+        )
+        .transform_aggregate(s_now="max(s_now)", s_init="max(s_init)")
+        .transform_calculate(label=text)
+    )
+
+
+def weight_axis(lo, hi, c: float | None, start: float | None = None, narrow: str | None = None):
+    """The x channel's scale and axis: symmetric-log over [lo, hi] with every decade from
+    ``start`` (default c) labelled, ±0.01, ±0.1, ±1, ...; ``c`` None: linear (over the data's
+    range when ``lo`` is None). Symlog labels stand on end (they would overlap side by side),
+    or, with ``narrow`` (a Vega expression), only where it is true (e.g. "width < 320")."""
+    if c is None:
+        domain = {} if lo is None else {"domain": [lo, hi]}
+        return dict(
+            scale=alt.Scale(zero=False, **domain),
+            axis=alt.Axis(format="~r", tickCount=4, labelOverlap=True),
+        )
+    upright = {"labelAngle": -90, "labelAlign": "right", "labelBaseline": "middle"}
+    if narrow is not None:
+        flat = {"labelAngle": 0, "labelAlign": "center", "labelBaseline": "top"}
+        upright = {k: alt.ExprRef(f"{narrow} ? {upright[k]!r} : {flat[k]!r}") for k in upright}
+    return kit.symlog_scale(lo, hi, c, None, start, labelFontSize=11, labelOverlap=False, **upright)
+
+
 def weight_histograms(
     current: pd.DataFrame,
     initial: pd.DataFrame | None = None,
     *,
     dims: Sequence[int] | None = None,
+    linear: bool = False,
 ) -> alt.VConcatChart:
     """Weight histograms from ``Result.weights_table(epoch)`` (``initial``: its epoch 0, a grey
-    outline behind): a row per layer, a panel per scheme, on a symmetric-log x axis shared by
-    a layer's schemes. ``dims`` (``Result.dims``) names each layer's shape in its title."""
+    outline behind): a row per layer, a panel per scheme, each with its std, on a
+    symmetric-log x axis shared by a layer's schemes; ``linear`` (tables made with
+    ``linear=True``): each scheme's own linear axis over its own bins. ``dims``
+    (``Result.dims``) names each layer's shape in its title."""
     epoch = int(current["epoch"].iloc[0]) if len(current) else 0
     now = f"epoch {epoch}"
     frames = [current.assign(state=now)]
     if initial is not None and len(initial):
         frames.append(initial.assign(state="at init"))
     schemes, df = kit.scheme_rows(pd.concat(frames, ignore_index=True))
-    # Empty bins draw nothing: drop them, but keep a scheme whose histogram is all empty.
+    # Empty bins draw nothing: drop them, but keep a scheme whose histogram is all empty (and
+    # on linear axes every bin: each scheme's axis spans its own bins).
     shown = df["count"] > 0
     empty = ~df.groupby(["layer", "state", "scheme"])["count"].transform("sum").gt(0)
-    df = df[shown | empty]
+    df = df if linear else df[shown | empty]
     df, thin_note = kit.thin(df, "layer")
-    df = df[["layer", "state", "scheme", kit.SCHEME, "lo", "hi", "count", "fraction", "c"]]
+    df = df[["layer", "state", "scheme", kit.SCHEME, "lo", "hi", "count", "fraction", "c", "std"]]
 
     tooltip = [
         kit.SCHEME_TIP,
         *BIN_TIPS,
         alt.Tooltip("count:Q", title="weights in bin"),
         FRACTION_TIP,
+        alt.Tooltip("std:Q", title="std of the weights", format=".3~g"),
     ]
     y = alt.Y(
         "fraction:Q",
@@ -66,31 +111,39 @@ def weight_histograms(
         axis=alt.Axis(format=".0%", tickCount=4),
         scale=alt.Scale(domain=[0, 1]),
     )
+    x_title = "weight (linear)" if linear else "weight (symlog scale)"
     rows = []
     for layer in sorted(df["layer"].unique()):
         d = df[df["layer"] == layer]
-        cur = d[d["state"] == now]
-        c = float(cur["c"].iloc[0] if len(cur) else d["c"].iloc[0])
+        # the smaller c of now's and init's bins, rounded down to a power of ten: every decade
+        # from 10c outwards is labelled, far enough from 0 to read
+        c = _decade(float(d["c"].min()))
         lo, hi = float(d["lo"].min()), float(d["hi"].max())
-        symlog = kit.symlog_scale(lo, hi, c, per_side=2, labelOverlap=True)
-        base, ghost = _bins(alt.X("lo:Q", title="weight (symlog scale)", **symlog), y, tooltip)
+        axis = weight_axis(None, None, None) if linear else weight_axis(lo, hi, c, 10 * c)
+        base, ghost = _bins(alt.X("lo:Q", title=x_title, **axis), y, tooltip)
         bars = (
             base.mark_rect(opacity=0.85, stroke="white", strokeWidth=0.3)
             .encode(color=kit.scheme_color(schemes, legend=False))
             .transform_filter(alt.datum.state == now)
         )
-        layers = [bars] if initial is None else [ghost, bars]
+        layers = [bars, _std_text(now)] if initial is None else [ghost, bars, _std_text(now)]
         panel = kit.set_props(
             alt.layer(*layers, data=kit.lean(d)), width=kit.PANEL_WIDTH, height=110
         )
         facets = kit.scheme_facet(panel, schemes)
+        if linear:
+            facets.resolve = alt.Resolve(scale=alt.ScaleResolveMap(x="independent"))
         rows.append(
             kit.set_props(facets, title=alt.Title(_layer_name(int(layer), d, dims), fontSize=15))
         )
     notes = [thin_note]
     if initial is not None:
         notes.append("grey outline: the same layer at initialization (epoch 0)")
-    notes.append("bar height: share of the layer's weights in the bin; x axis symmetric-log")
+    notes.append("bar height: share of the layer's weights in the bin; std: of all its weights")
+    if linear:
+        notes.append("x axis linear, each scheme its own range and bins")
+    else:
+        notes.append("x axis symmetric-log (shared bins): equal steps are powers of ten")
     chart = kit.set_props(
         alt.VConcatChart(vconcat=[], spacing=24),
         vconcat=rows,  # set, not passed: the constructor deep-copies every row (no params here)
@@ -101,17 +154,37 @@ def weight_histograms(
 
 def scheme_weights_tables(current: pd.DataFrame, initial: pd.DataFrame):
     """The tables of every scheme's histogram (``scheme_weights``): its non-empty bins now and
-    at init (``Result.weights_table(epoch, layers=[l])`` and ``weights_table(0, ...)``); and the
-    layer's x range and symlog constant, shared by every scheme, rounded out to 1-2-5 steps so
-    the chart's spec changes rarely while a run trains."""
+    at init (``Result.weights_table(epoch, layers=[l])`` and ``weights_table(0, ...)``, both
+    symlog or both ``linear``) with their ``std``; the x range of each scheme (one shared by
+    all of them on the layer's symlog bins, each its own on linear bins), rounded out to 1-2-5
+    steps so the chart's spec changes rarely while a run trains; and the symlog constant
+    (None for linear bins)."""
     both = pd.concat([current.assign(state="now"), initial.assign(state="at init")])
-    top = _nice(max(abs(float(both["lo"].min())), abs(float(both["hi"].max()))))
-    c = 10.0 ** math.floor(math.log10(float(current["c"].iloc[0])))
     _, both = kit.scheme_rows(both)
-    both = both[both["count"] > 0]
-    cols = ["state", kit.SCHEME, "lo", "hi", "count", "fraction"]
-    tables = {s: kit.lean(g[cols]) for s, g in both.groupby("scheme", sort=False)}
-    return tables, (-top, top), c
+    linear = not _shared_bins(both)
+    c = None if linear else _decade(float(both["c"].min()))
+    cols = ["state", kit.SCHEME, "lo", "hi", "count", "fraction", "std"]
+    tables, domains = {}, {}
+    for s, g in both.groupby("scheme", sort=False):
+        tables[s] = kit.lean(g.loc[g["count"] > 0, cols])
+        domains[s] = _domain(g if linear else both)
+    return tables, domains, c
+
+
+def _shared_bins(table: pd.DataFrame) -> bool:
+    """Whether every scheme of the table has the same bins (the layer's symlog bins)."""
+    edges = table.groupby(["state", "scheme"], sort=False)["lo"].apply(tuple)
+    return edges.groupby(level="state").nunique().max() <= 1
+
+
+def _domain(rows: pd.DataFrame) -> tuple[float, float]:
+    top = _nice(max(abs(float(rows["lo"].min())), abs(float(rows["hi"].max()))))
+    return (-top, top)
+
+
+def _decade(c: float) -> float:
+    """The power of ten at or below ``c`` (a symlog constant, so the spec changes rarely)."""
+    return 10.0 ** math.floor(math.log10(c) + 1e-9)
 
 
 def _nice(x: float) -> float:
@@ -123,21 +196,36 @@ def _nice(x: float) -> float:
 
 
 def scheme_weights(
-    table: pd.DataFrame, scheme: str, *, domain: Sequence[float], c: float, height: int = 150
+    table: pd.DataFrame,
+    scheme: str,
+    *,
+    domain: Sequence[float],
+    c: float | None,
+    height: int = 200,
 ) -> alt.LayerChart:
     """One scheme's histogram of one layer's weights (``scheme_weights_tables``): bars now on
-    a grey outline at init, on the symlog x range shared by the schemes and a y axis of its
-    own (the shape matters here). The spec depends on the scheme, domain and c only."""
+    a grey outline at init, with the std now (and at init), on the x range ``domain``
+    (symmetric-log with constant ``c``, every decade from 10c labelled; ``c`` None: linear)
+    and a y axis of its own (the shape matters here). The spec depends on the arguments
+    only."""
     lo, hi = domain
+    axis = weight_axis(lo, hi, c, None if c is None else 10 * c, narrow="width < 320")
     base, ghost = _bins(
-        alt.X("lo:Q", title=None, **kit.symlog_scale(lo, hi, c, per_side=1)),
+        alt.X("lo:Q", title=None, **axis),
         alt.Y("fraction:Q", title=None, axis=alt.Axis(format=".0%", tickCount=3)),
         [*BIN_TIPS, FRACTION_TIP],
     )
     bars = base.mark_rect(color=kit.SCHEME_COLORS[scheme], opacity=0.85)
-    chart = alt.layer(ghost, bars.transform_filter(alt.datum.state == "now"), data=table)
-    title = alt.Title(SCHEMES[scheme].label, color=kit.SCHEME_COLORS[scheme], fontSize=15)
-    return kit.style(chart, title, height=height)
+    layers = [ghost, bars.transform_filter(alt.datum.state == "now"), _std_text("now")]
+    chart = alt.layer(*layers, data=table)
+    label = SCHEMES[scheme].label
+    title = alt.Title(label, color=kit.SCHEME_COLORS[scheme], fontSize=15)
+    axis = "its own linear axis" if c is None else "a symmetric-log axis shared by the schemes"
+    about = (
+        f"{label}: histogram of the layer's weights now (bars) and at initialization (grey "
+        f"outline), on {axis} from {lo:g} to {hi:g}; the std of the weights is printed above it."
+    )
+    return kit.style(chart, title, height=height, description=about)
 
 
 def _layer_name(layer: int, d: pd.DataFrame, dims: Sequence[int] | None) -> str:
