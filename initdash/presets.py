@@ -509,15 +509,15 @@ PRESETS: dict[str, Preset] = {
                 ),
             ),
             asks=(
-                Ask("clones", ("zeros", "constant")),
                 Ask("learns", ("zeros",)),
                 Ask("gradient", ("zeros",)),
+                Ask("clones", ("zeros", "constant")),
             ),
         ),
         Preset(
             name="prior_bias",
             title="8. Check the loss at init: a 1:9 class prior",
-            settings=dict(ONE_TO_NINE, bias_init="prior"),
+            settings=dict(**ONE_TO_NINE, bias_init="prior"),
             steps=(
                 loss_step(
                     """Nine in ten points are class 0. A net that knows only that predicts 10%

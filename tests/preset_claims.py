@@ -1209,6 +1209,10 @@ def _distinct_at_start(seed: int) -> bool:
     )
 
 
+def _zeros_blocked(seed: int) -> bool:
+    return _row("random_biases", seed, "zeros").gradient == "blocked"
+
+
 def _output_layer_first(seed: int) -> bool:
     """Lesson 7's Zeros, its first 3 SGD steps on the lesson's own mini-batches: step 1 moves
     only the output layer (weights or biases), each outgoing weight by its unit's tanh(b) times
@@ -1271,7 +1275,7 @@ BIAS_CLAIMS = (
     Claim(
         "random_biases",
         "Zeros: at epoch 0 exactly 0 reaches layer 1 (blocked)",
-        lambda s: _row("random_biases", s, "zeros").gradient == "blocked",
+        _zeros_blocked,
         quote="at epoch 0 exactly 0 reaches layer 1 (blocked)",
     ),
     Claim(
@@ -1575,7 +1579,7 @@ QUIZ_ANSWERS: dict[str, dict[tuple[str, str | None], str]] = {
         "unstable: random_small=yes"
     ),
     "random_biases": answers(
-        "clones: zeros=no, constant=no; learns: zeros=yes; gradient: zeros=be exactly 0"
+        "learns: zeros=yes; gradient: zeros=be exactly 0; clones: zeros=no, constant=no"
     ),
     "prior_bias": answers(
         "start: random_small=near the prior's entropy; "
