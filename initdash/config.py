@@ -11,6 +11,7 @@ values raise ``ValueError`` naming the field and the allowed range.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
@@ -63,7 +64,10 @@ class Field:
         hi = self.cap if classroom and self.cap is not None else self.hi
         if self.kind == "ints":
             lo, n = self._lengths(classroom)
-            return f"{lo} to {n} comma-separated whole numbers from {self.lo:g} to {hi:g}"
+            return (
+                f"{lo} to {n} comma-separated whole numbers (a repeated one as WIDTHxCOUNT) "
+                f"from {self.lo:g} to {hi:g}"
+            )
         if self.kind == "int":  # exact: :g would print 2**32 - 1 as 4.29497e+09
             return f"a whole number from {int(self.lo)} to {int(hi)}"
         return f"a number from {self.lo:g} to {hi:g}"
@@ -81,7 +85,9 @@ class Field:
         Only the *type* is checked here; the range is checked by :meth:`check`. ``classroom``
         only changes the allowed range quoted in the message. A list (``ints``, ``names``) is
         comma-separated; a trailing comma is ignored but an empty item between two others is
-        refused (``16,,16``: a number is missing), and ``all`` names every choice.
+        refused (``16,,16``: a number is missing), and ``all`` names every choice. In a list
+        of numbers ``NxK`` stands for N repeated K times (``16x10``, ``32x2,8``), as
+        :meth:`format` writes a run of three or more.
         """
         if not isinstance(text, str):
             raise ValueError(
@@ -111,7 +117,7 @@ class Field:
             if self.kind == "str":
                 return s
             if self.kind == "ints":
-                return tuple(_parse_int(p) for p in items)
+                return tuple(v for p in items for v in self._repeated(p))
             if self.kind == "names":
                 return tuple(self.choices()) if s.lower() == "all" else tuple(items)
             if self.kind == "bool" and s.lower() in BOOL_WORDS:
@@ -120,9 +126,23 @@ class Field:
             pass
         raise ValueError(f"{self.name}: {text[:40]!r} is not {self.allowed(classroom)}")
 
+    def _repeated(self, item: str) -> list[int]:
+        """One item of a list of numbers: ``16``, or ``16x10`` (16 ten times; a count from 1 to
+        the longest list allowed, so a link cannot make a huge list)."""
+        width, x, count = item.lower().partition("x")
+        if not x:
+            return [_parse_int(item)]
+        if not count.strip().isdigit() or not 1 <= int(count) <= (self.max_len or 1):
+            raise ValueError
+        return [_parse_int(width)] * int(count)
+
     def format(self, value: Any) -> str:
-        """Write a value as text that :meth:`parse` reads back exactly."""
-        if self.kind in ("ints", "names"):
+        """Write a value as text that :meth:`parse` reads back exactly; in a list of numbers a
+        run of three or more equal ones as ``NxK`` (``16x10``)."""
+        if self.kind == "ints":
+            runs = [(v, len(list(g))) for v, g in itertools.groupby(value)]
+            return ",".join(f"{v}x{k}" if k >= 3 else ",".join([str(v)] * k) for v, k in runs)
+        if self.kind == "names":
             return ",".join(str(v) for v in value)
         if self.kind == "float":
             return repr(float(value))
