@@ -52,11 +52,11 @@ def travel_draw(inp: ViewInput, opts: dict, out=st) -> None:
             "(w1, w2), its path from epoch 0 (hollow dot) to now (filled); each scheme on axes "
             "of its own"
         )
+        look_for(PATHS_TEXT + " " + paths_summary(paths, shown), out=out)
         for row in range(0, len(result.schemes), PER_ROW):
             names = result.schemes[row : row + PER_ROW]
             for col, name in zip(out.columns(PER_ROW), names, strict=False):
                 board.send_chart(charts.travel_path(paths, scheme=name, epoch=shown), out=col)
-        look_for(PATHS_TEXT + " " + paths_summary(paths, shown), out=out)
     else:
         out.info(
             "The data have more than 2 features, so a neuron's incoming weights are not a "
@@ -69,11 +69,11 @@ def travel_draw(inp: ViewInput, opts: dict, out=st) -> None:
         "**How far the weights moved**: ||W - W0|| / ||W0|| per layer over the epochs (log "
         "scale, shared)" + ("" if len(layers) == len(result.dims) - 1 else f"; {names_text(names)}")
     )
+    look_for(CHANGE_TEXT + " " + change_summary(change, shown, layers, names), out=out)
     domain = charts.change_domain(change.loc[change["epoch"] > 0, "change"])
     for col, layer, name in zip(out.columns(len(layers)), layers, names, strict=True):
         chart = charts.change_chart(change, layer=layer, name=name, domain=domain)
         board.send_chart(chart, out=col)
-    look_for(CHANGE_TEXT + " " + change_summary(change, shown, layers, names), out=out)
     if not opts.get("lazy"):
         return
     if inp.config is None:
@@ -93,11 +93,11 @@ def travel_draw(inp: ViewInput, opts: dict, out=st) -> None:
         f"**{', '.join(f'x{g:g}' for g in LAZY_GAINS)}** (x1: LeCun's variance), biases 0, "
         f"{LAZY_EPOCHS} steps of full-batch SGD at step {LAZY_LR:g} on this data"
     )
+    look_for(LAZY_TEXT + " " + lazy_summary(sweep), out=out)
     domain = charts.change_domain(sweep["change"])
     for col, layer in zip(out.columns(2), (1, 2), strict=True):
         chart = charts.lazy_chart(sweep, layer=layer, domain=domain)
         board.send_chart(chart, out=col)
-    look_for(LAZY_TEXT + " " + lazy_summary(sweep), out=out)
 
 
 PER_ROW = 3  # paths side by side (Streamlit stacks columns on a phone)
