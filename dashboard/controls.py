@@ -35,6 +35,13 @@ SCHEME_STEPS = {
     "small_scale": (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0),
     "large_scale": (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0, 1000.0),
 }
+IMBALANCE_STEPS = (1.0, 2.0, 3.0, 4.0, 9.0, 19.0)
+BIAS_STD_STEPS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
+BIAS_LABELS = {
+    "zeros": "zeros",
+    "random": "random, N(0, std)",
+    "prior": "output at the class prior",
+}
 WIDTH_CAP = int(FIELDS["hidden"].cap)
 DEPTH_CAP = int(FIELDS["hidden"].max_len_cap)
 HIDDEN_SLIDERS = (  # label, largest value, key, help: the network section's depth and width
@@ -94,12 +101,18 @@ CONTROLS: tuple[Control, ...] = (
     Control("noise", "Noise", "data", "slider", step=0.05),
     Control("n_classes", "Classes", "data", "slider", step=1,
             show_if=lambda v: initdash.DATASETS[v["dataset"]].max_classes > 2),
+    Control("imbalance", "Class imbalance (rarest : commonest)", "data", "steps",
+            lambda: IMBALANCE_STEPS, lambda r: "balanced" if r == 1 else f"1:{r:g}"),
     Control("activation", "Activation", "network", "select", lambda: tuple(initdash.ACTIVATIONS),
             lambda k: initdash.ACTIVATIONS[k].label),
     Control("batchnorm", "BatchNorm after every hidden layer", "network", "toggle"),
     Control("schemes", "Schemes", "init", "multiselect", lambda: tuple(initdash.SCHEMES),
             lambda k: initdash.SCHEMES[k].label),
     *_scheme_controls(),
+    Control("bias_init", "Biases start at", "init", "select",
+            lambda: tuple(initdash.schemes.BIAS_INITS), BIAS_LABELS.get),
+    Control("bias_std", "Random biases: std", "init", "steps", lambda: BIAS_STD_STEPS, _fmt_num,
+            show_if=lambda v: v["bias_init"] == "random"),
     Control("optimizer", "Optimizer", "training", "select", lambda: tuple(initdash.OPTIMIZERS),
             lambda k: k),
     Control("lr", "Learning rate (log scale)", "training", "steps", lambda: LR_STEPS, _fmt_num),
