@@ -51,6 +51,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from bench import page_reading as P
 from bench import stclient
+from dashboard.views.registry import VIEWS, group_of
 from deploy import replicas as R
 from initdash.blas import limit_blas_threads
 
@@ -207,9 +208,8 @@ class WsStudent(stclient.Session):
             v = opts[j]
             await self.set_value(P.LR_LABEL, v, P.CONTROLS)
         else:
-            _, labels = self.tabs()
-            v = rng.choice(labels)
-            await self.open_tab(v)
+            v = rng.choice(list(VIEWS))
+            await self.open_view(v)
         await self.wait_until(self.idle, what="idle")
         return what, v
 
@@ -350,10 +350,16 @@ class ChromiumStudent:
             await thumb.focus(timeout=30_000)
             await thumb.press(rng.choice(("ArrowLeft", "ArrowRight")), timeout=30_000)
             v = (await thumb.get_attribute("aria-valuetext")) or ""
-        else:
-            tabs = [t.strip() for t in await page.get_by_role("tab").all_inner_texts()]
-            v = rng.choice(tabs)
-            await page.get_by_role("tab", name=v, exact=True).click(timeout=30_000)
+        else:  # another group's tab, then a view under it (a tab click alone: the same view)
+            v = rng.choice(list(VIEWS))
+            group = group_of(v)
+            tab = page.get_by_role("tab", name=group.title)
+            if await tab.get_attribute("aria-selected") != "true":
+                await tab.click(timeout=30_000)
+                await page.wait_for_function(C.harness.IDLE_JS, arg=300, polling=100)
+            if len(group.views) > 1:
+                button = page.locator(C.harness.VIEW_BUTTONS, has_text=VIEWS[v].title)
+                await button.click(timeout=30_000)
         await page.wait_for_function(C.harness.IDLE_JS, arg=300, polling=100)
         return what, v
 

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 
 TRAIN_LABEL = "Train"
 STOP_LABEL = "Stop"
+NOT_TRAINED = "Not trained yet."  # the progress row before any run (it holds its place)
 FINISHED_PREFIXES = ("Trained", "Loaded a finished run")
 TLDR_FIRST_COLUMN = "Initialization"
 

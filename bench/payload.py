@@ -158,8 +158,7 @@ def browser_part(epochs: int, seed: int, timeout_s: float) -> None:
             view = VIEWS[name]
             t = wire.start()
             t0 = time.perf_counter()
-            page.get_by_role("tab", name=view.title).click()
-            page.wait_for_timeout(200)
+            C.harness.click_view(page, name)
             C.wait_finished(page, view.charts, timeout_s=120, polling=50)
             s = time.perf_counter() - t0 - C.QUIET_MS / 1000
             label = name + (" again" if name in seen else "")

@@ -403,6 +403,27 @@ class Session:
         self.widgets[tid] = WidgetState(id=tid, string_value=label)
         await self._send_rerun()
 
+    async def open_view(self, name: str) -> None:
+        """Open a view like a user: its group's tab (if another is open), then its button in
+        the views' control under the tab (dashboard/views/registry.py: GROUPS)."""
+        from dashboard.views.registry import VIEWS, group_of
+
+        group = group_of(name)
+        tid, _ = self.tabs()
+        if self.widgets.get(tid, WidgetState()).string_value != group.label:
+            await self.open_tab(group.label)
+            await self.wait_until(self.idle, what="the tab's rerun")
+        if len(group.views) < 2:
+            return
+        view = VIEWS[name]  # an option shows the title beside its icon; its value is both
+        for e in self.elements("button_group", "main"):
+            w = e.button_group
+            if view.title in [o.content for o in w.options]:
+                self.widgets[w.id] = _widget_state("button_group", w, [view.label])
+                await self._send_rerun()
+                return
+        raise LookupError(f"{self.name}: no control with the view {view.title!r}")
+
     async def wait_until(
         self, pred: Callable[[], bool], timeout: float | None = None, what: str = ""
     ) -> None:
@@ -458,6 +479,11 @@ def _mounted_value(et: str, w):
         return w.value if w.set_value else w.default
     if et == "file_uploader":
         return ()
+    if et == "button_group":  # a segmented control: the texts of the options picked
+        if w.set_value or w.raw_values:
+            return list(w.raw_values)
+        return [" ".join(filter(None, (w.options[i].content_icon, w.options[i].content)))
+                for i in w.default]  # fmt: skip
     return None
 
 
@@ -472,7 +498,7 @@ def _widget_state(et: str, w, value) -> WidgetState:
             ws.double_value = float(value)
     elif et in ("selectbox", "text_input", "text_area"):
         ws.string_value = str(value)
-    elif et == "multiselect" or (et == "slider" and w.type == w.SELECT_SLIDER):
+    elif et in ("multiselect", "button_group") or (et == "slider" and w.type == w.SELECT_SLIDER):
         ws.string_array_value.data.extend(value)
     elif et == "slider":
         ws.double_array_value.data.extend(float(v) for v in value)

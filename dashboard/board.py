@@ -47,6 +47,25 @@ class Board:
 
         return place
 
+    def row(self) -> Board:
+        """A Board whose elements sit side by side, as many as the screen holds, the rest
+        wrapping below (small multiples: ``send_panels``)."""
+        return self._inner("container", horizontal=True, wrap=True, gap="small")
+
+    def expander(self, label: str, **kwargs) -> Board:
+        """A Board inside an expander (made once; its open state stays the user's)."""
+        return self._inner("expander", label, **kwargs)
+
+    def _inner(self, kind: str, *args, **kwargs) -> Board:
+        if self._next < len(self._slots):
+            (board,) = self._slots[self._next]
+        else:
+            board = Board(getattr(self._box, kind)(*args, **kwargs))
+            self._slots.append([board])  # a list: cleared like a row of columns
+        self._next += 1
+        board._next = 0
+        return board
+
     def columns(self, spec, **kwargs) -> list[Board]:
         """A row of columns, each a Board of its own (made once, then drawn in place)."""
         if self._next < len(self._slots):
@@ -77,15 +96,65 @@ class Board:
                 slot.empty()
 
 
-def send_chart(chart, out=st) -> None:
-    """Send an Altair chart (its spec: :func:`chart_spec`), as wide as its column."""
-    out.vega_lite_chart(chart_spec(chart), width=WIDE)
+def send_chart(chart, out=st, size: tuple[int, int] | None = None) -> None:
+    """Send an Altair chart (its spec: :func:`chart_spec`), as wide as its column, or of
+    ``size`` (width, height) px in all."""
+    _send(out, chart_spec(chart), size)
+
+
+def _send(out, spec: dict, size: tuple[int | None, int | None] | None) -> None:
+    """``size``: None, as wide as the column; (w, h), that many px in all (a plain chart in a
+    wrapping row needs its height given: Streamlit would leave it 0); (None, None), its own
+    size (a facet's)."""
+    if size is None:
+        out.vega_lite_chart(spec, width=WIDE)
+    elif size[0] is None:
+        out.vega_lite_chart(spec, width="content")
+    else:
+        out.vega_lite_chart(spec, width=size[0], height=size[1])
+
+
+def row_of(out) -> Board | Any:
+    """A wrapping row inside ``out`` (a Board, or Streamlit or a container)."""
+    if isinstance(out, Board):
+        return out.row()
+    return out.container(horizontal=True, wrap=True, gap="small")
+
+
+def send_panels(panels: kit.Panels, out=st) -> None:
+    """Small multiples (:class:`dashboard.views.kit.Panels`): their legend and notes, then
+    one chart per panel, each with the one spec (made once) and its own tables, in a
+    wrapping row."""
+    spec = chart_spec(panels.chart)
+    title = spec.get("title")
+    title = dict(title) if isinstance(title, dict) else {}
+    if panels.legend or panels.notes:
+        out.html(panels.legend + kit.notes_html(panels.notes))
+    row = row_of(out)
+    if not panels.tables:  # nothing measured yet (a run stopped at once): the empty axes
+        _send(row, {**spec, "title": {**title, "text": "nothing to draw yet"}},
+              (panels.width, panels.height))  # fmt: skip
+    own = panels.chart.to_dict(validate=False).get("description")  # a builder's own words
+    for text, tables in panels.tables:
+        datasets = {f"{DATASET}{i}": t for i, t in enumerate(tables)}
+        row_spec = {**spec, "title": {**title, "text": text}, "datasets": datasets}
+        if own is None:  # each panel's name for screen readers: whose panel, and what it shows
+            about = [kit.plain_text(panels.legend), *panels.notes]
+            named = {**row_spec, "title": {"text": text, "subtitle": about}, "description": None}
+            row_spec["description"] = kit.describe(named)
+        _send(row, row_spec, (panels.width, panels.height))
 
 
 _TEMPLATES: dict[tuple, dict] = {}  # (builder, params) -> spec without its data: send_chart_once
 
 
-def send_chart_once(build: Callable[..., Any], table: pd.DataFrame, out=st, **params) -> None:
+def send_chart_once(
+    build: Callable[..., Any],
+    table: pd.DataFrame,
+    out=st,
+    size: tuple[int, int] | None = None,
+    **params,
+) -> None:
     """Send the chart ``build(table, **params)`` (``loss_chart``, ``divergence_chart``,
     ``scheme_weights``) with its spec made once per ``build`` and ``params``, the new table
     swapped in: building an Altair chart costs ~20 ms of server CPU; the overview's 5
@@ -97,7 +166,7 @@ def send_chart_once(build: Callable[..., Any], table: pd.DataFrame, out=st, **pa
             _TEMPLATES.clear()
         chart = build(table, **params)
         spec = _TEMPLATES[key] = {k: v for k, v in chart_spec(chart).items() if k != "datasets"}
-    out.vega_lite_chart({**spec, "datasets": {f"{DATASET}0": table}}, width=WIDE)
+    _send(out, {**spec, "datasets": {f"{DATASET}0": table}}, size)
 
 
 def chart_spec(chart) -> dict:
@@ -106,8 +175,7 @@ def chart_spec(chart) -> dict:
     bytes): a chart redrawn with new numbers keeps its spec, and the browser only swaps the
     data into the Vega view it already has. Not validated again (tests/test_charts.py does).
     """
-    frames: list[tuple[Any, pd.DataFrame]] = []
-    _collect_frames(chart, frames)
+    frames = kit.chart_frames(chart)
     datasets: dict[str, pd.DataFrame] = {}
     names: dict[int, str] = {}  # a table used by several parts is sent once
     try:
@@ -125,18 +193,3 @@ def chart_spec(chart) -> dict:
         view.pop(key, None)  # turns it off too)
     spec["datasets"] = datasets
     return spec
-
-
-def _collect_frames(chart, found: list) -> None:
-    """Every (chart part, DataFrame) in the chart's tree, top level first."""
-    data = getattr(chart, "data", None)
-    if isinstance(data, pd.DataFrame):
-        found.append((chart, data))
-    for key in ("layer", "hconcat", "vconcat", "concat"):
-        parts = getattr(chart, key, None)
-        if isinstance(parts, list):
-            for part in parts:
-                _collect_frames(part, found)
-    inner = getattr(chart, "spec", None)
-    if isinstance(inner, alt.SchemaBase):  # a facet's inner chart
-        _collect_frames(inner, found)

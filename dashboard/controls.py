@@ -11,6 +11,7 @@ drawn, so a link sets every control. :func:`inputs` returns what the sidebar des
 from __future__ import annotations
 
 import hashlib
+import html
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ import initdash
 from dashboard import links, live, pulse, state
 from dashboard.text import escape_md
 from dashboard.views.base import ViewInput
+from dashboard.views.registry import nav_state
 from initdash.config import FIELDS, TrainConfig
 from initdash.presets import PRESETS
 
@@ -32,6 +34,13 @@ EPOCH_STEPS = (50, 100, 200, 300, 500, 1000, 1500, 2000, 3000, 5000)
 SCHEME_STEPS = {
     "small_scale": (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0),
     "large_scale": (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0, 1000.0),
+}
+IMBALANCE_STEPS = (1.0, 2.0, 3.0, 4.0, 9.0, 19.0)
+BIAS_STD_STEPS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
+BIAS_LABELS = {
+    "zeros": "zeros",
+    "random": "random, N(0, std)",
+    "prior": "output at the class prior",
 }
 WIDTH_CAP = int(FIELDS["hidden"].cap)
 DEPTH_CAP = int(FIELDS["hidden"].max_len_cap)
@@ -92,6 +101,8 @@ CONTROLS: tuple[Control, ...] = (
     Control("noise", "Noise", "data", "slider", step=0.05),
     Control("n_classes", "Classes", "data", "slider", step=1,
             show_if=lambda v: initdash.DATASETS[v["dataset"]].max_classes > 2),
+    Control("imbalance", "Class imbalance (rarest : commonest)", "data", "steps",
+            lambda: IMBALANCE_STEPS, lambda r: "balanced" if r == 1 else f"1:{r:g}"),
     Control("activation", "Activation", "network", "select", lambda: tuple(initdash.ACTIVATIONS),
             lambda k: initdash.ACTIVATIONS[k].label),
     Control("batchnorm", "BatchNorm after every hidden layer", "network", "toggle"),
@@ -99,6 +110,10 @@ CONTROLS: tuple[Control, ...] = (
     Control("schemes", "Schemes", "init", "multiselect", lambda: tuple(initdash.SCHEMES),
             lambda k: initdash.SCHEMES[k].label),
     *_scheme_controls(),
+    Control("bias_init", "Biases start at", "init", "select",
+            lambda: tuple(initdash.schemes.BIAS_INITS), BIAS_LABELS.get),
+    Control("bias_std", "Random biases: std", "init", "steps", lambda: BIAS_STD_STEPS, _fmt_num,
+            show_if=lambda v: v["bias_init"] == "random"),
     Control("optimizer", "Optimizer", "training", "select", lambda: tuple(initdash.OPTIMIZERS),
             lambda k: k),
     Control("lr", "Learning rate (log scale)", "training", "steps", lambda: LR_STEPS, _fmt_num),
@@ -128,8 +143,7 @@ def open_preset(name: str | None) -> None:
     """A preset's view, and its deep-signal lab settings (Preset.deep), become the page's."""
     if name not in PRESETS:
         return
-    st.session_state[state.VIEW] = PRESETS[name].view
-    st.session_state.pop(state.VIEW_TAB, None)
+    st.session_state.update(nav_state(PRESETS[name].view))
     for setting, key in (("activation", state.DEEP_ACTIVATION), ("depth", state.DEEP_DEPTH)):
         if setting in PRESETS[name].deep:
             st.session_state[key] = PRESETS[name].deep[setting]
@@ -144,8 +158,7 @@ def init_from_link() -> None:
     set_controls(link.config)
     st.session_state[state.PRESET] = link.preset or NO_PRESET
     open_preset(link.preset)
-    st.session_state[state.VIEW] = link.view
-    st.session_state.pop(state.VIEW_TAB, None)
+    st.session_state.update(nav_state(link.view))
     st.session_state[state.HIDE] = link.hide
     st.session_state[state.QUIZ] = link.quiz
     st.session_state[state.LINK_WARNINGS] = link.warnings
@@ -400,16 +413,34 @@ def share(config: TrainConfig | None, view: str) -> None:
         st.query_params.from_dict({**query, **{k: v[-1] for k, v in keep.items()}})
     if "share" in hide:
         return
-    base = st.context.url or "http://localhost:8501/"
-    link = base + ("?" + urllib.parse.urlencode(query) if query else "")
+    link = share_link(st.context.url or "http://localhost:8501/", query)
     with st.sidebar.expander("Share this experiment", icon=":material/link:"):
-        st.code(link, language=None, wrap_lines=True)
+        st.html(link_html(link))
         st.caption(
-            "Copy this link: it sets every control (settings equal to the defaults are left "
-            "out). Add `&hide=data,network` (or init, training, presets, share) to hide "
-            "sections from a class."
+            "Copy this link (right-click it, or press and hold on a phone): it sets every "
+            "control (settings equal to the defaults are left out). Add `&hide=data,network` "
+            "(or init, training, presets, share) to hide sections from a class."
         )
         upload_note()
+
+
+def share_link(base: str, query: dict[str, str]) -> str:
+    """The page's address with the query: a "/" before the "?" (``http://host:8501/?...``),
+    commas left plain (``schemes=zeros,he_normal``, not ``%2C``)."""
+    parts = urllib.parse.urlsplit(base)
+    path = parts.path or "/"
+    text = urllib.parse.urlencode(query, safe=",")
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, text, ""))
+
+
+def link_html(link: str) -> str:
+    """The link as a clickable address that wraps only after "?", "&" and "," (never inside a
+    name or a number), drawn without a code box (``st.code`` loads a 1.5 MB highlighter)."""
+    shown = html.escape(link)
+    for mark in ("?", "&amp;", ","):
+        shown = shown.replace(mark, mark + "<wbr>")
+    style = "word-break:keep-all;overflow-wrap:normal;text-decoration:none"
+    return f'<a href="{html.escape(link)}" style="{style}">{shown}</a>'
 
 
 def upload_note() -> None:

@@ -18,9 +18,10 @@ from dashboard.links import CONFIG_KEYS
 from dashboard.text import escape_md
 from dashboard.views import summary
 from dashboard.views.base import ViewInput
-from dashboard.views.registry import VIEWS, View
+from dashboard.views.registry import GROUPS, VIEWS, View, group_of, nav_state
 
 TRAIN_HELP = "train every selected scheme side by side from scratch"
+NOT_TRAINED = "Not trained yet."
 STOP_HELP = "end training now and keep what was trained"
 
 
@@ -96,15 +97,40 @@ def stale_note(slot, run: live.Run, inp: ViewInput) -> None:
 
 # ---------------------------------------------------------------------- the views
 def current_view() -> View:
-    """The open view: the tab the user picked, else the link's or preset's view."""
-    by_label = {v.label: v.name for v in VIEWS.values()}
-    name = by_label.get(st.session_state.get(state.VIEW_TAB))
-    if name is None:
-        name = st.session_state.get(state.VIEW)
-        name = name if name in VIEWS else next(iter(VIEWS))
-        st.session_state[state.VIEW_TAB] = VIEWS[name].label
-    st.session_state[state.VIEW] = name
+    """The open view: the one the user picked (a group's tab, then a view in it), else the
+    link's or preset's. A group's tab reopens the view last open in it."""
+    ss = st.session_state
+    name = ss.get(state.VIEW)
+    name = name if name in VIEWS else next(iter(VIEWS))
+    by_label = {g.label: g.name for g in GROUPS.values()}
+    tab = by_label.get(ss.get(state.GROUP_TAB))
+    remembered = ss.setdefault(state.GROUP_VIEWS, {})
+    if tab is not None and tab != group_of(name).name:  # another tab was clicked
+        name = remembered.get(tab, GROUPS[tab].views[0])
+    else:
+        pick = ss.get(state.view_pick(group_of(name).name))
+        name = pick if pick in group_of(name).views else name
+    ss.update(nav_state(name))
+    remembered[group_of(name).name] = name
     return VIEWS[name]
+
+
+def view_tabs(view: View):
+    """The groups' tabs, and in the open one its views' control; the open tab's container."""
+    groups = list(GROUPS.values())
+    group = group_of(view.name)
+    tabs = st.tabs([g.label for g in groups], key=state.GROUP_TAB, on_change="rerun")
+    box = tabs[groups.index(group)]
+    if len(group.views) > 1:
+        box.segmented_control(
+            f"View in {group.title}",
+            group.views,
+            format_func=lambda name: VIEWS[name].label,
+            key=state.view_pick(group.name),
+            required=True,
+            label_visibility="collapsed",
+        )
+    return box
 
 
 def epoch_slider(run: live.Run | None, view: View, slot) -> int | None:
@@ -135,13 +161,14 @@ def show(inp: ViewInput, problems: list[str], view: View) -> None:
     pulse.sync(inp, run, pulse_slot)
     note_slot = st.empty()  # always drawn: the elements below keep their places
     headline_slot = st.empty()
-    if run is not None:
+    if run is None:  # the progress row holds its place: nothing below it moves on Train
+        progress_slot.progress(0.0, text=NOT_TRAINED)
+    else:
         show_progress(progress_slot, run)
         stale_note(note_slot, run, inp)
         with headline_slot.container():
             summary.headline(run.result)
-    tabs = st.tabs([v.label for v in VIEWS.values()], key=state.VIEW_TAB, on_change="rerun")
-    with tabs[list(VIEWS).index(view.name)]:
+    with view_tabs(view):
         shown = replace(inp, result=run.result if run else None)
         opts = view.options(shown)
         epoch_slot = st.empty()

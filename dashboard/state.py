@@ -10,7 +10,8 @@ from __future__ import annotations
 RUN = "run"  # dashboard.live.Run: this session's run, trained in slices across script runs
 RUN_NO = "run_no"  # how many times Train was pressed: the epoch scrubber's key changes with it
 VIEW = "view"  # the name of the open view (from the link, a preset or the tabs)
-VIEW_TAB = "view_tab"  # the tabs widget's key: the label of the tab the user clicked
+GROUP_TAB = "view_group"  # the tabs widget's key: the label of the group of views open
+GROUP_VIEWS = "group_views"  # group name -> the view last open in it (to reopen it there)
 HIDE = "hide"  # sidebar sections the link hides from a class
 LINK_WARNINGS = "link_warnings"  # what was refused in the link, shown until dismissed
 INITIALIZED = "initialized"  # the link has been read into the controls (once per session)
@@ -42,3 +43,8 @@ def widget(field: str) -> str:
 def quiz_answer(question: str, scheme: str | None) -> str:
     """The key of the widget holding a quiz answer (scheme None: a question about them all)."""
     return f"q_{question}_{scheme or 'all'}"
+
+
+def view_pick(group: str) -> str:
+    """The key of a group's view control (the segmented control under its tab)."""
+    return f"view_in_{group}"

@@ -68,7 +68,7 @@ PROPAGATE_FIELDS = {
     "dtype": dataclasses.replace(FIELDS["dtype"], default=_OWN["dtype"].default),
 }
 OWN_ARGUMENTS = tuple(name for name in _OWN if name != "config")  # depth, width, n_samples, dtype
-GENERATED_ONLY = ("dataset", "n_samples", "noise", "n_classes")
+GENERATED_ONLY = ("dataset", "n_samples", "noise", "n_classes", "imbalance")
 
 # The flags that set no config field: name -> add_argument's keywords.
 OTHER_FLAGS = {
@@ -95,6 +95,7 @@ OTHER_FLAGS = {
 TRAIN_LAYOUT = {
     "lesson preset": ("preset",),
     "schemes": SCHEME_FIELDS,
+    "biases": ("bias_init", "bias_std"),
     "network": ("hidden", "activation", "batchnorm", "residual"),
     "data (a generated toy dataset, or your own CSV with --data)": (
         *GENERATED_ONLY,
@@ -336,9 +337,15 @@ def train_header(config: TrainConfig, data: Data, source: str) -> str:
     split = f"{len(data.y_train)} train" + (f", {n_test} test" if n_test else "")
     momentum = f" momentum={c.momentum:g}" if c.optimizer == "momentum" else ""
     bn = (" batchnorm=on" if c.batchnorm else "") + (" residual=on" if c.residual else "")
+    biases = "" if c.bias_init == "zeros" else f" biases={c.bias_init}"
+    biases += f"({c.bias_std:g})" if c.bias_init == "random" else ""
+    imbalance = (
+        f" imbalance=1:{c.imbalance:g}" if c.imbalance != 1.0 and source == c.dataset else ""
+    )
     return (
-        f"dataset={source} ({split}, {data.n_features} features, {data.n_classes} classes) "
-        f"hidden={FIELDS['hidden'].format(c.hidden) or 'none'} activation={c.activation}{bn} "
+        f"dataset={source}{imbalance} ({split}, {data.n_features} features, {data.n_classes} "
+        f"classes) hidden={FIELDS['hidden'].format(c.hidden) or 'none'} "
+        f"activation={c.activation}{bn}{biases} "
         f"optimizer={c.optimizer} lr={c.lr:g}{momentum} epochs={c.epochs} "
         f"batch={c.batch_size or 'full'} seed={c.seed} repeats={c.repeats} dtype={c.dtype}"
     )

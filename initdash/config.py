@@ -11,6 +11,7 @@ values raise ``ValueError`` naming the field and the allowed range.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
@@ -20,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from .activations import ACTIVATIONS
-from .data import DATASETS
-from .schemes import SCHEMES, sample_weights, scheme_rng
+from .data import DATASETS, MAX_IMBALANCE
+from .schemes import BIAS_INITS, SCHEMES, sample_biases, sample_weights, scheme_rng, stream
 
 OPTIMIZERS = {
     "sgd": "plain gradient descent",
@@ -63,7 +64,10 @@ class Field:
         hi = self.cap if classroom and self.cap is not None else self.hi
         if self.kind == "ints":
             lo, n = self._lengths(classroom)
-            return f"{lo} to {n} comma-separated whole numbers from {self.lo:g} to {hi:g}"
+            return (
+                f"{lo} to {n} comma-separated whole numbers (a repeated one as WIDTHxCOUNT) "
+                f"from {self.lo:g} to {hi:g}"
+            )
         if self.kind == "int":  # exact: :g would print 2**32 - 1 as 4.29497e+09
             return f"a whole number from {int(self.lo)} to {int(hi)}"
         return f"a number from {self.lo:g} to {hi:g}"
@@ -81,7 +85,9 @@ class Field:
         Only the *type* is checked here; the range is checked by :meth:`check`. ``classroom``
         only changes the allowed range quoted in the message. A list (``ints``, ``names``) is
         comma-separated; a trailing comma is ignored but an empty item between two others is
-        refused (``16,,16``: a number is missing), and ``all`` names every choice.
+        refused (``16,,16``: a number is missing), and ``all`` names every choice. In a list
+        of numbers ``NxK`` stands for N repeated K times (``16x10``, ``32x2,8``), as
+        :meth:`format` writes a run of three or more.
         """
         if not isinstance(text, str):
             raise ValueError(
@@ -111,7 +117,7 @@ class Field:
             if self.kind == "str":
                 return s
             if self.kind == "ints":
-                return tuple(_parse_int(p) for p in items)
+                return tuple(v for p in items for v in self._repeated(p))
             if self.kind == "names":
                 return tuple(self.choices()) if s.lower() == "all" else tuple(items)
             if self.kind == "bool" and s.lower() in BOOL_WORDS:
@@ -120,9 +126,23 @@ class Field:
             pass
         raise ValueError(f"{self.name}: {text[:40]!r} is not {self.allowed(classroom)}")
 
+    def _repeated(self, item: str) -> list[int]:
+        """One item of a list of numbers: ``16``, or ``16x10`` (16 ten times; a count from 1 to
+        the longest list allowed, so a link cannot make a huge list)."""
+        width, x, count = item.lower().partition("x")
+        if not x:
+            return [_parse_int(item)]
+        if not count.strip().isdigit() or not 1 <= int(count) <= (self.max_len or 1):
+            raise ValueError
+        return [_parse_int(width)] * int(count)
+
     def format(self, value: Any) -> str:
-        """Write a value as text that :meth:`parse` reads back exactly."""
-        if self.kind in ("ints", "names"):
+        """Write a value as text that :meth:`parse` reads back exactly; in a list of numbers a
+        run of three or more equal ones as ``NxK`` (``16x10``)."""
+        if self.kind == "ints":
+            runs = [(v, len(list(g))) for v, g in itertools.groupby(value)]
+            return ",".join(f"{v}x{k}" if k >= 3 else ",".join([str(v)] * k) for v, k in runs)
+        if self.kind == "names":
             return ",".join(str(v) for v in value)
         if self.kind == "float":
             return repr(float(value))
@@ -259,6 +279,15 @@ class TrainConfig:
     n_samples: int = setting("int", 400, "number of data points (train + test)", 20, 100_000, 2_000)
     noise: float = setting("float", 0.35, "how much the classes overlap", 0.0, 5.0, 2.0)
     n_classes: int = setting("int", 2, "classes (spirals and blobs only)", 2, 6)
+    imbalance: float = setting(
+        "float",
+        1.0,
+        "class imbalance: the commonest class outnumbers the rarest this many times (1 = "
+        "balanced; 9 = 1:9); generated data only",
+        1.0,
+        MAX_IMBALANCE,
+        20.0,
+    )
     test_fraction: float = setting("float", 0.25, "share of points held out for testing", 0.0, 0.9)
     hidden: tuple[int, ...] = setting(
         "ints",
@@ -302,6 +331,17 @@ class TrainConfig:
     )
     constant_value: float = setting(
         "float", SCHEMES["constant"].default, "value of every weight for 'constant'", -10.0, 10.0
+    )
+    bias_init: str = setting(
+        "str",
+        "zeros",
+        "how the biases start: zeros; random, N(0, bias_std) in every layer (the same for "
+        "every scheme); prior, the output bias at the training classes' log prior (log odds "
+        "for two classes), the others 0",
+        choices=lambda: tuple(BIAS_INITS),
+    )
+    bias_std: float = setting(
+        "float", 0.5, "std of the random biases (bias init 'random')", 0.0, 10.0
     )
     optimizer: str = setting("str", "sgd", "update rule", choices=lambda: tuple(OPTIMIZERS))
     lr: float = setting("float", 0.5, "learning rate (step size)", 1e-5, 10.0)
@@ -367,6 +407,15 @@ class TrainConfig:
         rng = scheme_rng(self.seed, scheme, repeat)
         scale = self.scheme_param(scheme)
         return sample_weights(dims, scheme, rng, activation=self.activation, scale=scale, X=X)
+
+    def initial_biases(
+        self, dims: Sequence[int], y: np.ndarray, repeat: int = 0
+    ) -> list[np.ndarray]:
+        """One net's initial biases (widths ``dims``) by ``bias_init``: random ones come from
+        the stream (seed, "biases", repeat), the same for every scheme; the prior from the
+        training labels ``y``."""
+        rng = stream(self.seed, "biases", repeat) if self.bias_init == "random" else None
+        return sample_biases(dims, self.bias_init, rng=rng, std=self.bias_std, y=y)
 
 
 # Every setting: name -> Field, in TrainConfig's order (the CLI, share links and sidebar read it).

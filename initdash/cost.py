@@ -41,6 +41,7 @@ from .config import FIELDS, GRID_SIZE, PROBE_SIZE, TrainConfig
 from .data import Data, split_sizes
 from .nn import residual_skips
 from .schemes import LSUV_MAX_ITER, SCHEMES, stream
+from .travel import sweep_configs
 
 # The most one classroom run may cost (predicted seconds of one core), and the most the runs
 # in progress on one server may still cost together (dashboard.live refuses a new run beyond).
@@ -89,7 +90,9 @@ def sizes(config: TrainConfig, data: Data | None = None) -> Sizes:
     """Sizes of the user's data, or of the config's generated dataset (its exact split)."""
     if data is not None:
         return Sizes(data.n_features, data.n_classes, len(data.y_train), len(data.y_test))
-    n_train, n_test = split_sizes(config.n_samples, config.n_classes, config.test_fraction)
+    n_train, n_test = split_sizes(
+        config.n_samples, config.n_classes, config.test_fraction, config.imbalance
+    )
     return Sizes(2, config.n_classes, n_train, n_test)
 
 
@@ -215,6 +218,12 @@ def _moments(scheme: str, n_out: int, n_in: int, param: float | None, gain: floa
 def seconds(config: TrainConfig, data: Data | None = None) -> float:
     """Predicted CPU seconds of the whole run (one core, one BLAS thread) on this machine."""
     return sum(PRICES[k] * v for k, v in counts(config, data).items())
+
+
+def sweep_seconds(config: TrainConfig, data: Data | None = None) -> float:
+    """Predicted CPU seconds of :func:`initdash.travel.lazy_sweep` for this config's data: the
+    runs its work equals (``travel.sweep_configs``), an upper bound."""
+    return sum(seconds(c, data) for c in sweep_configs(config))
 
 
 def memory(config: TrainConfig, data: Data | None = None) -> float:

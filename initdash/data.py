@@ -34,6 +34,7 @@ import pandas as pd
 
 MAX_GENERATED_SAMPLES = 100_000  # points of a generated dataset
 MAX_NOISE = 5.0
+MAX_IMBALANCE = 100.0  # the commonest class at most this many times the rarest
 MAX_CSV_ROWS = 20_000
 MAX_CSV_FEATURES = 20
 MAX_CLASSES = 10
@@ -48,6 +49,26 @@ def _class_sizes(n_samples: int, n_classes: int) -> list[int]:
     """Balanced class sizes: they sum to n_samples and differ by at most 1."""
     base, extra = divmod(n_samples, n_classes)
     return [base + (k < extra) for k in range(n_classes)]
+
+
+def class_sizes(n_samples: int, n_classes: int, imbalance: float = 1.0) -> list[int]:
+    """Class sizes summing to n_samples. Balanced (``imbalance`` 1: :func:`_class_sizes`), or
+    falling geometrically from class 0 (the commonest) to the last class (the rarest), which
+    is ``imbalance`` times smaller: 1:9 for two classes is ``imbalance=9`` (class 1 rare).
+    Rounded by largest remainders; every class keeps at least 2 rows (one to train on, one to
+    test on)."""
+    if imbalance == 1.0:
+        return _class_sizes(n_samples, n_classes)
+    share = float(imbalance) ** (-np.arange(n_classes) / max(n_classes - 1, 1))
+    exact = n_samples * share / share.sum()
+    sizes = np.floor(exact).astype(int)
+    for k in np.argsort(-(exact - sizes), kind="stable")[: n_samples - sizes.sum()]:
+        sizes[k] += 1
+    for k in range(n_classes):  # a rare class keeps 2 rows, taken from the commonest
+        short = max(2 - sizes[k], 0)
+        sizes[k] += short
+        sizes[int(np.argmax(sizes))] -= short
+    return [int(n) for n in sizes]
 
 
 def _labels(sizes: list[int]) -> np.ndarray:
@@ -173,13 +194,22 @@ def _check_seed(seed: object) -> None:
 
 
 def make_dataset(
-    name: str, *, n_samples: int = 400, noise: float = 0.2, seed: int = 0, n_classes: int = 2
+    name: str,
+    *,
+    n_samples: int = 400,
+    noise: float = 0.2,
+    seed: int = 0,
+    n_classes: int = 2,
+    imbalance: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Generate toy dataset ``name``: X (m, 2) float64 and y (m,) int64 labels 0..n_classes-1.
 
     Classes are balanced (sizes differ by at most 1) and the rows are shuffled with the same
-    ``np.random.default_rng(seed)`` that draws the noise. Raises ValueError on an unknown name or an
-    argument out of range (n_samples 2*n_classes..100000, noise 0..5, n_classes 2..max_classes).
+    ``np.random.default_rng(seed)`` that draws the noise. With ``imbalance`` r > 1 the class sizes
+    are :func:`class_sizes` (class 0 the commonest, the last r times rarer): the balanced dataset
+    of ``n_classes`` x the largest size is drawn (the same way), and each class keeps its first
+    rows in the shuffled order. Raises ValueError on an unknown name or an argument out of range
+    (n_samples 2*n_classes..100000, noise 0..5, n_classes 2..max_classes, imbalance 1..100).
     """
     dataset = DATASETS.get(name) if isinstance(name, str) else None
     if dataset is None:
@@ -197,12 +227,25 @@ def make_dataset(
         )
     if not _is_number(noise, 0.0, MAX_NOISE):
         raise ValueError(f"noise must be a number from 0 to {MAX_NOISE:g}, got {noise!r}")
+    if not _is_number(imbalance, 1.0, MAX_IMBALANCE):
+        raise ValueError(
+            f"imbalance must be a number from 1 to {MAX_IMBALANCE:g}, got {imbalance!r}"
+        )
     _check_seed(seed)
 
+    sizes = class_sizes(int(n_samples), int(n_classes), float(imbalance))
+    drawn = int(n_samples) if imbalance == 1.0 else int(n_classes) * max(sizes)
     rng = np.random.default_rng(int(seed))
-    X, y = dataset.fn(int(n_samples), float(noise), rng, int(n_classes))
+    X, y = dataset.fn(drawn, float(noise), rng, int(n_classes))
     order = rng.permutation(len(y))
-    return np.ascontiguousarray(X[order], dtype=np.float64), y[order].astype(np.int64)
+    X, y = X[order], y[order]
+    if imbalance != 1.0:  # each class's first rows in the shuffled order
+        rank = np.zeros(len(y), dtype=np.int64)
+        for k in range(int(n_classes)):
+            rank[y == k] = np.arange(np.count_nonzero(y == k))
+        keep = rank < np.asarray(sizes)[y]
+        X, y = X[keep], y[keep]
+    return np.ascontiguousarray(X, dtype=np.float64), y.astype(np.int64)
 
 
 # --------------------------------------------------------------------------- train/test split
@@ -262,10 +305,13 @@ def held_out(class_size: int, test_fraction: float) -> int:
     return min(max(n_test, 1) if test_fraction > 0 else n_test, class_size - 1)
 
 
-def split_sizes(n_samples: int, n_classes: int, test_fraction: float) -> tuple[int, int]:
+def split_sizes(
+    n_samples: int, n_classes: int, test_fraction: float, imbalance: float = 1.0
+) -> tuple[int, int]:
     """(training rows, test rows) of a generated dataset after :func:`prepare`'s split, from
-    its size alone (its classes are balanced: ``_class_sizes``)."""
-    n_test = sum(held_out(size, test_fraction) for size in _class_sizes(n_samples, n_classes))
+    its size alone (its classes' sizes: :func:`class_sizes`)."""
+    sizes = class_sizes(n_samples, n_classes, imbalance)
+    n_test = sum(held_out(size, test_fraction) for size in sizes)
     return n_samples - n_test, n_test
 
 

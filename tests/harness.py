@@ -14,6 +14,8 @@ Importable from the repository root by tests and benchmarks alike (``from tests.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
 import re
 import socket
@@ -22,11 +24,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import pytest
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; playwright may be absent at run time
     from playwright.sync_api import Page
@@ -222,6 +226,19 @@ def start_app(
         time.sleep(0.25)
 
 
+# A quiz answer's widget (its key, dashboard.state.quiz_answer: "q_<question>_<scheme>"), as
+# Streamlit marks it in the page: the quiz's boxes, apart from the page's other controls.
+QUIZ = '[class*="st-key-q_"]'
+
+
+def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run(coro) in a thread of its own: Playwright's sync API keeps an event loop
+    running in the test process once a browser fixture has started, and asyncio.run refuses
+    to start a second loop in a thread that has one."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def python_c(code: str) -> subprocess.CompletedProcess:
     """Run ``python -c code`` in a fresh interpreter in the repository root (what a module
     imports shows there alone); its output and errors captured as text."""
@@ -245,10 +262,161 @@ def wait_for_app_idle(page: Page, timeout: float = 60_000, quiet: float = 300) -
     page.wait_for_function(IDLE_JS, arg=quiet, timeout=timeout, polling=50)
 
 
-def screenshot(page: Page, name: str) -> Path:
-    """Save a full-page PNG as artifacts/screenshots/<name>.png and return its path."""
+def screenshot(page: Page, name: str, whole: bool = False) -> Path:
+    """Save a full-page PNG as artifacts/screenshots/<name>.png and return its path.
+
+    Streamlit scrolls its main area, not the page, so a full-page shot shows one screen;
+    ``whole``: the screen made as tall as the main area's content for the shot (the width
+    stays, so the layout does), then put back."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "screenshot"
     path = SCREENSHOTS / f"{safe}.png"
-    page.screenshot(path=str(path), full_page=True)
+    size = page.viewport_size
+    tall = page.evaluate(
+        "() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+        " return m ? m.scrollHeight : 0; }"
+    )
+    if whole and size and tall > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": min(tall, 8000)})
+        page.wait_for_timeout(300)
+        try:
+            page.screenshot(path=str(path), full_page=True)
+        finally:
+            page.set_viewport_size(size)
+    else:
+        page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --------------------------------------------------------------------------- layout
+# How wide the page is against the screen: the document's scrollWidth and clientWidth, and the
+# right edge of every chart's drawing (svg or canvas), as the browser lays them out.
+LAYOUT_JS = """
+() => {
+  const de = document.documentElement;
+  const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].map(c => {
+    const d = c.querySelector('svg, canvas');
+    const r = (d || c).getBoundingClientRect();
+    return {left: r.left, right: r.right, width: r.width, top: r.top + window.scrollY};
+  });
+  return {scroll: de.scrollWidth, client: de.clientWidth, charts,
+          right: Math.max(0, ...charts.map(c => c.right))};
+}
+"""
+
+
+def press_train(page: Page, timeout: float = 120_000) -> None:
+    """Press Train and wait until the progress row says "Trained" (or that a finished run of the
+    same settings was loaded) and the page is idle."""
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stProgress"]')]
+                 .some(e => /Trained|Loaded a finished run/.test(e.innerText))""",
+        timeout=timeout,
+    )
+    wait_for_app_idle(page)
+
+
+# The buttons of the views' control under a group's tab (a segmented control keyed
+# view_in_<group>: Streamlit gives its element the class st-key-<key>)
+VIEW_BUTTONS = '[class*="st-key-view_in_"] [data-testid="stButtonGroup"] button'
+
+
+def click_view(page: Page, name: str) -> None:
+    """Click a view open the way a user does: its group's tab (if another is open), then the
+    view's button under it, once that tab's rerun has drawn it (not waited for further; a
+    run may be training meanwhile)."""
+    from dashboard.views.registry import VIEWS, group_of
+
+    group = group_of(name)
+    tab = page.get_by_role("tab", name=group.title)
+    if tab.get_attribute("aria-selected") != "true":
+        tab.click()
+        page.wait_for_timeout(200)
+    if len(group.views) > 1:
+        button = page.locator(VIEW_BUTTONS, has_text=VIEWS[name].title)
+        if button.get_attribute("aria-checked") != "true":
+            button.click()
+            page.wait_for_timeout(200)
+
+
+def selected_view(page: Page) -> str:
+    """What the page shows as open: the selected tab's text and the checked view's under it."""
+    tab = page.locator('[role="tab"][aria-selected="true"]').inner_text()
+    checked = page.locator(VIEW_BUTTONS + '[aria-checked="true"]')
+    return tab + " / " + (checked.inner_text() if checked.count() else "")
+
+
+def open_view(page: Page, name: str) -> None:
+    """Open a view (``click_view``) and wait until the page is idle and its charts drawn."""
+    click_view(page, name)
+    wait_for_app_idle(page)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+                 .every(c => c.querySelector('svg, canvas') !== null)""",
+        timeout=30_000,
+    )
+
+
+# Every visible piece of text in the main area, with the contrast of its colour on the
+# background behind it (WCAG 2, the colours' alpha blended over that background; an svg's text
+# on the chart's white): [{text, ratio, large, color, bg}], lowest ratio first. Disabled
+# controls and placeholders are left out (WCAG exempts them). "large": 18.66 px bold or 24 px.
+CONTRAST_JS = """
+(root) => {
+  const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const over = (fg, bg) => [0, 1, 2].map(i => fg[i] * fg[3] + bg[i] * (1 - fg[3]));
+  const lum = (c) => { const l = c.map(v => { v /= 255;
+      return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2]; };
+  const ratio = (a, b) => { const x = lum(a), y = lum(b);
+    return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+  // what is drawn behind the text: the elements under its middle (a positioned label's
+  // ancestors need not be), else its ancestors, blended until one is opaque
+  const background = (el, r) => { const stack = [];
+    const x = r.left + r.width / 2, y = r.top + r.height / 2;
+    const inView = x >= 0 && y >= 0 && x < innerWidth && y < innerHeight;
+    const under = inView ? document.elementsFromPoint(x, y).filter(e => e !== el) : [];
+    const chain = []; for (let e = el; e; e = e.parentElement) chain.push(e);
+    for (const e of (under.length ? under : chain)) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c[3] > 0) { stack.push(c); if (c[3] >= 1) break; } }
+    let bg = [255, 255, 255];
+    for (const c of stack.reverse()) bg = over(c, bg);
+    return bg; };
+  const out = [];
+  const box = document.querySelector(root) || document.body;
+  const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+  const seen = new Set();
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const text = n.textContent.trim();
+    const el = n.parentElement;
+    if (!text || /^[\\u25a0-\\u25ff]+$/.test(text) || !el || seen.has(el)) continue;  // a swatch
+    seen.add(el);
+    const r = el.getBoundingClientRect();
+    const st = getComputedStyle(el);
+    if (r.width === 0 || r.height === 0 || st.visibility === 'hidden') continue;
+    if (el.closest('[disabled], [aria-disabled="true"], .vg-tooltip, [role="tooltip"]')) continue;
+    if (el.closest('details:not([open])') && !el.closest('summary')) continue;  // folded away
+    const inSvg = el.closest('svg');
+    let fg, bg;
+    if (inSvg) { fg = parse(st.fill) || [0, 0, 0, 1];
+      const op = parseFloat(st.fillOpacity || '1') * parseFloat(st.opacity || '1');
+      fg[3] = fg[3] * op; bg = [255, 255, 255];
+      if (fg[3] < 0.05) continue; }  // not drawn (a label Vega hid to avoid an overlap)
+    else { fg = parse(st.color); bg = background(el, r);
+      let op = 1; for (let e = el; e; e = e.parentElement)
+        op *= parseFloat(getComputedStyle(e).opacity || '1');
+      if (op < 0.05) continue;  // not shown (a slider's ends until hovered)
+      fg[3] = fg[3] * op; }
+    if (!fg) continue;
+    const size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight) >= 700;
+    out.push({text: text.slice(0, 60), ratio: ratio(over(fg, bg), bg),
+              large: size >= 24 || (bold && size >= 18.66), color: st.color || st.fill,
+              bg: 'rgb(' + bg.map(Math.round).join(',') + ')'});
+  }
+  return out.sort((a, b) => a.ratio - b.ratio);
+}
+"""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import time
@@ -17,7 +18,7 @@ from dashboard import board, live
 from dashboard.text import num, pct
 from dashboard.views import summary
 from dashboard.views.base import BN_EVALUATION, BN_SIGNAL, BN_WEIGHTS
-from dashboard.views.registry import VIEWS
+from dashboard.views.registry import VIEWS, nav_state
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 TINY = {"epochs": 50, "n_samples": 120}
@@ -45,7 +46,8 @@ def train(at: AppTest) -> AppTest:
 
 
 def open_view(at: AppTest, name: str) -> AppTest:
-    at.session_state["view_tab"] = VIEWS[name].label
+    for key, value in nav_state(name).items():  # as a click on its tab, then on it
+        at.session_state[key] = value
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -155,6 +157,62 @@ def test_default_run_trains_and_every_view_renders():
                 assert f"${scheme.latex}$" in text and scheme.label in text
 
 
+def test_the_tldr_shows_every_verdict_beside_its_number_and_every_number_on_demand():
+    """The TL;DR at a glance: a row per scheme, each verdict cell its word in bold over the
+    number it came from (the details table's cell, split), the test accuracy; every number
+    of the details table behind an expander (details on demand)."""
+    at = open_view(train(fresh()), "tldr")
+    (shown,) = [h.proto.body for h in at.get("html") if "class='tldr'" in h.proto.body]
+    details = at.dataframe[0].value
+    assert shown.count("<tr>") == 1 + len(details) == 1 + len(initdash.TrainConfig().schemes)
+    for _, row in details.iterrows():
+        assert html.escape(row["Initialization"]) in shown
+        for col in summary.TLDR_VERDICTS:
+            word, number = summary.split_verdict(row[col])
+            assert number and f"{row[col]}" == f"{word} ({number})"
+            assert summary.cell(col, html.escape(word), html.escape(number)) in shown
+    zeros = summary.cell("Symmetry broken?", "No: identical weights", "1 of 16 distinct")
+    assert zeros in shown
+    assert [e.label for e in at.expander if "Every number" in e.label]
+
+
+def test_every_chart_of_several_schemes_says_which_colour_is_which():
+    """Issue 21: a legend or a direct label on every chart that draws several schemes: its own
+    colour legend, or an HTML legend of the view naming every scheme in it (a panel of one
+    scheme is headed by its name)."""
+    at = train(fresh({"epochs": "60", "hidden": "8,8"}))
+    labels = {initdash.SCHEMES[s].label for s in initdash.TrainConfig().schemes}
+    for name, view in VIEWS.items():
+        if not view.charts:
+            continue
+        at = open_view(at, name)
+        legends = " ".join(h.proto.body for h in at.get("html"))
+        for spec, tables in zip(charts(at), chart_tables(at), strict=True):
+            shown = {str(v) for t in tables.values() if "scheme_label" in t
+                     for v in t["scheme_label"].unique()}  # fmt: skip
+            if len(shown) < 2:
+                title = json.dumps(spec.get("title"))
+                assert not shown or shown.pop() in title, (name, title)  # headed by its name
+                continue
+            own = [e for e in _all(spec, "color") if e.get("field") == "scheme_label"
+                   and e.get("legend", {}) is not None]  # fmt: skip
+            assert own or all(label in legends for label in shown & labels), name
+
+
+def _all(spec: dict, channel: str) -> list[dict]:
+    """Every encoding of ``channel`` in the spec, however deep."""
+    found = []
+    if isinstance(spec, dict):
+        if channel in spec.get("encoding", {}):
+            found.append(spec["encoding"][channel])
+        for v in spec.values():
+            found += _all(v, channel)
+    elif isinstance(spec, list):
+        for v in spec:
+            found += _all(v, channel)
+    return found
+
+
 @pytest.mark.parametrize("activation", list(initdash.ACTIVATIONS))
 def test_the_overview_draws_for_every_activation(activation):
     """The default view, after a run: the loss curves, the first hidden layer's divergence
@@ -174,7 +232,8 @@ def test_neuron_pictures_of_clones_are_identical_on_the_page():
     neurons each have identical numbers, Xavier's 8 are all different."""
     at = open_view(train(fresh({"preset": "clones", "epochs": "50"})), "neurons")
     tables = [t for tabs in chart_tables(at) for t in tabs.values() if "output" in t]
-    (maps,) = tables
+    assert len(tables) == 3  # a panel of pictures per scheme
+    maps = pd.concat(tables)
     for label, distinct in (("Zeros", 1), ("Constant", 1), ("Xavier normal", 8)):
         rows = maps[maps["scheme_label"] == label]
         pictures = {tuple(g["output"]) for _, g in rows.groupby("neuron", observed=True)}
@@ -193,7 +252,7 @@ def test_clones_headers_count_distinct_neurons_of_the_whole_layer():
     distinct = dict(zip(row.scheme, row.distinct_neurons, strict=True))
     texts = json.dumps(charts(at))
     for scheme, label in (("zeros", "Zeros"), ("xavier_normal", "Xavier normal")):
-        assert f"{label}: {int(distinct[scheme])} distinct of 40" in texts
+        assert f'"{label}", "{int(distinct[scheme])} distinct of 40"' in texts  # a panel
     assert "first 32 of 40 neurons" in " ".join(m.value for m in at.markdown)
 
 
@@ -523,10 +582,12 @@ def test_chart_spec_sends_each_table_once_under_a_fixed_name():
 
     r = initdash.run(initdash.TrainConfig(epochs=30, n_samples=120))
     curves, facts = curves_charts.loss_curves_table(r.curves_table())
+    now, init = r.weights_table(None, layers=[1]), r.weights_table(0, layers=[1])
+    tables, domain, c = weights_charts.scheme_weights_tables(now, init)
     for chart in (
-        boundary_charts.decision_boundaries(r.boundary_table(None), r.points_table(), title="t"),
+        boundary_charts.decision_boundaries(r.boundary_table(None), r.points_table()).chart,
         curves_charts.loss_chart(curves, **facts, epochs=30),
-        weights_charts.weight_histograms(r.weights_table(None), r.weights_table(0), dims=r.dims),
+        weights_charts.scheme_weights(tables["zeros"], "zeros", domain=domain["zeros"], c=c),
     ):
         before = chart.to_dict()
         spec = board.chart_spec(chart)
@@ -541,7 +602,10 @@ def test_chart_spec_sends_each_table_once_under_a_fixed_name():
 
 
 def captions(at: AppTest) -> str:
-    return " ".join(c.value for c in at.caption)
+    """Every caption's text, a view's "what to look for" whole (its head and the rest behind
+    "more" joined again)."""
+    text = " ".join(c.value for c in at.caption)
+    return re.sub(r" …\n\n<details><summary>more</summary>\n\n(.*?)\n\n</details>", r" \1", text)
 
 
 def test_a_batchnorm_run_draws_every_view_and_says_how_batchnorm_shows():

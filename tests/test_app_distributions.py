@@ -11,11 +11,15 @@ from tests.test_app import TINY, chart_tables, fresh, open_view, run_of, train
 
 
 def sent(at) -> pd.DataFrame:
-    """The one table of the one chart on the page, with scheme names."""
-    (tables,) = chart_tables(at)
-    (table,) = tables.values()
+    """The rows of every chart on the page (small multiples: a chart and a table per panel),
+    with scheme names."""
+    tables = []
+    for chart in chart_tables(at):
+        (table,) = chart.values()
+        tables.append(table.assign(scheme_label=table["scheme_label"].astype(str)))
+    table = pd.concat(tables, ignore_index=True)
     labels = {s.label: name for name, s in SCHEMES.items()}
-    return table.assign(scheme=table["scheme_label"].astype(str).map(labels))
+    return table.assign(scheme=table["scheme_label"].map(labels))
 
 
 def test_activations_view_draws_the_chosen_layer_as_a_heatmap_or_percentile_bands():

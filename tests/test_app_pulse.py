@@ -114,6 +114,11 @@ def rows(db, code: str) -> list:
         ).all()
 
 
+def asked_about(question: str) -> list[str]:
+    """The schemes the lesson's quiz asks this question about, in the quiz's order."""
+    return [s for n, s in quiz.questions_for(None, CONFIG) if n == question]
+
+
 def all_answers(choice=0) -> dict:
     return {q: quiz.choices(q[0], CONFIG.schemes)[choice] for q in quiz.questions_for(None, CONFIG)}
 
@@ -137,9 +142,11 @@ def test_a_class_from_start_to_the_teachers_view(db):
     ann = answer(ann, first)
     saved = rows(db, code)
     assert len(saved) == len(first) and {r.sent_at for r in saved} == {None}
-    (race,) = [q for q in first if q[0] == "race"]
-    ann = answer(ann, {race: "xavier_normal"})  # a change before Train: replaced
-    assert {r.answer for r in rows(db, code) if r.question == "race"} == {"xavier_normal"}
+    changed = next(q for q in first if q[0] != "clones")  # its other choice, before Train
+    other_choice = next(c for c in quiz.choices(changed[0], CONFIG.schemes) if c != first[changed])
+    ann = answer(ann, {changed: other_choice})  # a change before Train: replaced
+    kept = [r for r in rows(db, code) if (r.question, r.scheme or None) == changed]
+    assert [r.answer for r in kept] == [other_choice]
     assert len(rows(db, code)) == len(first)
     ann = train(ann)
     assert grade_lines(ann)  # the student's own grades, as without a class
@@ -160,7 +167,7 @@ def test_a_class_from_start_to_the_teachers_view(db):
     clones = facts.set_index("scheme")["symmetry_broken"]
     lines = dict(zip(heads["row"], heads["measured"], strict=True))
     whys = dict(zip(heads["row"], heads["why"], strict=True))
-    for scheme in CONFIG.schemes:  # the measured truth beside each scheme's bars
+    for scheme in asked_about("clones"):  # the measured truth beside each scheme's bars
         truth = "no" if clones[scheme] else "yes"  # Ann said yes, Bob no: one of them is right
         assert lines[initdash.SCHEMES[scheme].label] == f"measured: {truth}  ·  1 of 2 right"
         assert (
@@ -182,13 +189,14 @@ def test_the_teachers_chart_counts_each_students_answer(db):
     view = open_link(as_query(teacher_q))
     bars, _ = chart_data(view)
     got = {(r.row, r.answer): r.students for r in bars.itertuples()}
-    for scheme in CONFIG.schemes:
+    for scheme in asked_about("clones"):
         label = initdash.SCHEMES[scheme].label
         assert got[(label, "yes")] == 2 and got[(label, "no")] == 1, got
-    view.segmented_control(key="pulse_question").set_value("race")
+    assert {row for row, _ in got} == {initdash.SCHEMES[s].label for s in asked_about("clones")}
+    view.segmented_control(key="pulse_question").set_value("learns")
     bars, heads = chart_data(ok(view))
-    assert heads["row"].tolist() == ["all schemes"]
-    assert bars.students.sum() == 3
+    assert heads["row"].tolist() == [initdash.SCHEMES[s].label for s in asked_about("learns")]
+    assert bars.students.sum() == 3 * len(asked_about("learns"))
 
 
 @sqlite_only
@@ -197,9 +205,10 @@ def test_an_answer_taken_back_or_new_settings_replace_what_was_saved(db):
     code, students_q, _ = links_of(teacher)
     given = all_answers(0)
     ann = answer(open_link(as_query(students_q)), given)
-    (race,) = [q for q in given if q[0] == "race"]
-    ann = answer(ann, {race: None})  # the race's answer taken back (its pill clicked off)
-    assert {r.question for r in rows(db, code)} == {n for n, _ in given} - {"race"}
+    taken = next(iter(given))
+    ann = answer(ann, {taken: None})  # an answer taken back (its pill clicked off)
+    saved = {(r.question, r.scheme or None) for r in rows(db, code)}
+    assert saved == set(given) - {taken}
     ann.session_state[state.widget("seed")] = 3  # other settings before Train
     ann = ok(ann)
     other = pulse.config_hash(ViewInput(CONFIG.replace(seed=3), None, "generated"))

@@ -4,6 +4,7 @@ and the downloads."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -21,11 +22,12 @@ from streamlit.testing.v1 import AppTest
 import initdash
 from dashboard import live
 from dashboard.links import CONFIG_KEYS, _show, parse_query, to_query
-from dashboard.views.registry import VIEWS
+from dashboard.views.registry import group_of, nav_state
 from initdash import cost
 from initdash.config import FIELDS
 from initdash.cost import CLASSROOM_SECONDS
 from initdash.presets import PRESETS
+from tests.test_app import open_view
 from tests.test_charts import walk
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
@@ -86,7 +88,8 @@ def test_preset_link_sets_every_control_and_shows_the_lesson(name):
     assert at.session_state["w_preset"] == name
     assert as_config(controls_of(at)) == {k: getattr(preset.config(), k) for k in CONFIG_KEYS}
     assert at.session_state["view"] == preset.view
-    assert at.session_state["view_tab"] == VIEWS[preset.view].label
+    assert at.session_state["view_group"] == group_of(preset.view).label  # its tab is open
+    assert at.session_state[f"view_in_{group_of(preset.view).name}"] == preset.view
     assert at.query_params == {"preset": name}  # the app keeps the short link
     assert at.button(key="train").disabled is False and not at.error
 
@@ -111,11 +114,18 @@ def test_preset_link_with_a_short_run_trains_that_preset(name):
 
 
 # --------------------------------------------------------------------------- share links
+def shown_links(at) -> list[str]:
+    """The addresses of the share box's links (the sidebar's HTML anchors)."""
+    found = [re.findall(r'<a href="([^"]+)"', m.proto.body) for m in at.sidebar.get("html")]
+    return [html.unescape(h) for hrefs in found for h in hrefs]
+
+
 EVERYTHING = initdash.TrainConfig(
     dataset="spirals",
     n_samples=150,
     noise=0.3,
     n_classes=3,
+    imbalance=4.0,
     hidden=(6, 5),
     activation="relu",
     batchnorm=True,
@@ -123,6 +133,8 @@ EVERYTHING = initdash.TrainConfig(
     small_scale=0.03,
     large_scale=3.0,
     constant_value=-0.25,
+    bias_init="random",
+    bias_std=2.0,
     optimizer="momentum",
     lr=0.03,
     momentum=0.8,
@@ -143,11 +155,13 @@ def test_link_with_every_parameter_restores_every_control_and_round_trips():
     assert at.session_state["w_widths"] == "6,5"  # the network section shows the widths
     assert at.session_state["view"] == "signal"
     assert at.query_params == query  # the URL the app writes reproduces the same config
-    # the link shown in the share box carries the same parameters
-    (code,) = [c.value for c in at.sidebar.code]
-    assert urllib.parse.parse_qs(urllib.parse.urlsplit(code).query) == {
+    # the link shown in the share box carries the same parameters, readable: plain commas
+    # and a "/" before the "?"
+    (link,) = shown_links(at)
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(link).query) == {
         k: [v] for k, v in query.items()
     }
+    assert "%2C" not in link and "schemes=he_uniform,lsuv," in link and "/?" in link
     run = train(at)
     assert run.config == EVERYTHING
     assert at.query_params == query
@@ -155,6 +169,17 @@ def test_link_with_every_parameter_restores_every_control_and_round_trips():
     again = fresh(dict(at.query_params))
     assert as_config(controls_of(again)) == {k: getattr(EVERYTHING, k) for k in CONFIG_KEYS}
     assert again.query_params == query
+
+
+def test_a_deep_net_is_linked_as_width_x_depth():
+    """25.3: a 10-layer net of 16 is written ``hidden=16x10`` (not 16,16,...), read back into
+    the network section's sliders, and shown so in the share box."""
+    at = fresh({"hidden": "16x10", "epochs": "20"})
+    assert not link_warnings(at)
+    assert (at.session_state["w_depth"], at.session_state["w_width"]) == (10, 16)
+    assert at.query_params["hidden"] == "16x10"
+    (link,) = shown_links(at)
+    assert "hidden=16x10&" in link + "&" and "16,16" not in link
 
 
 def test_changing_a_control_updates_the_written_link():
@@ -182,7 +207,7 @@ def test_changing_a_control_updates_the_written_link():
         {"lr": "1e-05", "small_scale": "1e-06", "large_scale": "1000.0", "epochs": "7"},
         {"optimizer": "momentum", "momentum": "0.999", "constant_value": "-10.0"},
         {"seed": str(2**32 - 1), "batch_size": "100000", "noise": "2.0", "repeats": "5"},
-        {"dataset": "blobs", "n_classes": "6", "hidden": ",".join(["128"] * 30), "epochs": "1",
+        {"dataset": "blobs", "n_classes": "6", "hidden": "128x30", "epochs": "1",
          "n_samples": "50", "schemes": "he_normal"},
     ],
 )  # fmt: skip
@@ -326,7 +351,7 @@ def test_hiding_every_section_still_trains_the_link():
     query = {"hide": "presets,data,network,init,training,share", "epochs": "15", "seed": "3"}
     at = fresh(query)
     assert not at.sidebar.expander and not at.sidebar.selectbox
-    assert not at.sidebar.code  # no share box
+    assert not shown_links(at)  # no share box
     run = train(at)
     assert run.config == DEFAULT.replace(epochs=15, seed=3)
 
@@ -357,7 +382,8 @@ def test_good_csv_trains_on_the_uploaded_data():
     assert run.data_key.startswith("csv:")
     assert run.result.data.n_features == 3 and run.result.data.n_classes == 3
     assert set(run.result.summary()["scheme"]) == set(DEFAULT.schemes)
-    at.session_state["view_tab"] = VIEWS["boundary"].label
+    for key, value in nav_state("boundary").items():
+        at.session_state[key] = value
     at.run()
     assert not at.exception
     assert any("need 2-D data" in i.value and "3 features" in i.value for i in at.info)
@@ -498,18 +524,14 @@ def test_a_good_file_names_its_classes_in_the_legend_and_the_share_box_leaves_it
     (note,) = [plain(w.value).replace("**", "") for w in at.sidebar.warning]
     assert note.startswith("This link does not include your file iris.csv")
     train(at)
-    at.session_state["view_tab"] = VIEWS["boundary"].label
-    at.run()
-    assert not at.exception
-    (chart,) = at.get("vega_lite_chart")
-    spec = json.loads(chart.proto.spec)
-    text = json.dumps(spec)
-    assert "P(versicolor)" in text and "P(class 1)" not in text
-    legends = [
-        enc["legend"]
-        for enc in _encodings(spec)
-        if isinstance(enc.get("legend"), dict) and enc["legend"].get("title") == "class"
-    ]
-    assert legends and all('["setosa", "versicolor"]' in lg["labelExpr"] for lg in legends)
-    titles = {enc.get("axis", {}).get("title") for enc in _encodings(spec)} - {None}
-    assert {"petal_length", "petal_width"} <= titles
+    at = open_view(at, "boundary")
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert len(specs) == len(at.session_state["run"].result.schemes)  # a panel per scheme
+    legend = " ".join(h.proto.body for h in at.get("html"))  # the panels' legend, above them
+    assert "P(versicolor)" in legend and "P(1)" not in legend and "class 1" not in legend
+    for spec in specs:
+        text = json.dumps(spec)
+        assert '[\\"setosa\\", \\"versicolor\\"]' in text  # tooltips: class names
+        assert "P(versicolor)" in text and "P(1)" not in text
+    words = " ".join(plain(m.value) for m in at.markdown) + legend
+    assert "petal_length across, petal_width up" in words

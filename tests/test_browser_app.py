@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.views.registry import VIEWS
-from tests.harness import screenshot, wait_for_app_idle
+from tests.harness import open_view, screenshot, wait_for_app_idle
 
 pytestmark = pytest.mark.browser
 
@@ -37,9 +37,7 @@ def assert_charts_drawn(page) -> None:
 
 
 def open_tab(page, name: str) -> None:
-    page.get_by_role("tab", name=VIEWS[name].title).click()
-    page.wait_for_timeout(200)
-    wait_for_app_idle(page)
+    open_view(page, name)
 
 
 def test_train_runs_to_the_end_and_every_view_draws(page, app_url):

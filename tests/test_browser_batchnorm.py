@@ -8,7 +8,7 @@ import re
 import pytest
 
 from dashboard.views.registry import VIEWS
-from tests.harness import screenshot, wait_for_app_idle
+from tests.harness import click_view, screenshot, wait_for_app_idle
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +22,7 @@ def progress_text(page) -> str:
 
 
 def open_tab(page, name: str) -> None:
-    page.get_by_role("tab", name=VIEWS[name].title).click()
+    click_view(page, name)
     page.wait_for_timeout(200)
 
 

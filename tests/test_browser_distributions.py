@@ -8,8 +8,10 @@ import re
 
 import pytest
 
+import initdash
 from dashboard.views.registry import VIEWS
-from tests.harness import screenshot, wait_for_app_idle
+from initdash import quiz
+from tests.harness import QUIZ, screenshot, selected_view, wait_for_app_idle
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +49,7 @@ def assert_clean(page) -> None:
 def test_each_distribution_view_draws_live_and_after_the_run(page, app_url, name, seed):
     page.goto(f"{app_url}/?view={name}&seed={seed}&{LONG}")
     wait_for_app_idle(page)
-    assert VIEWS[name].title in page.locator('[role="tab"][aria-selected="true"]').inner_text()
+    assert VIEWS[name].title in selected_view(page)
     page.get_by_role("button", name="Train", exact=True).click()
     wait_progress(page, r"Training: epoch [1-9]")
     page.wait_for_function(
@@ -76,12 +78,14 @@ def test_a_quiz_is_answered_by_clicks_and_graded_on_the_page(page, app_url):
     assert train.is_disabled()
     screenshot(page, "quiz-questions")
     main = page.locator('[data-testid="stMain"]')
-    pills = main.locator('[data-testid="stButtonGroup"]')
-    for i in range(pills.count()):
+    pills = main.locator(f'{QUIZ} [data-testid="stButtonGroup"]')
+    pills_count = pills.count()
+    for i in range(pills_count):
         pills.nth(i).locator("button").first.click()  # "yes" (or the first scheme in the race)
         wait_for_app_idle(page)
-    boxes = main.locator('[data-testid="stSelectbox"]')
-    for i in range(boxes.count()):
+    boxes = main.locator(f'{QUIZ} [data-testid="stSelectbox"]')
+    boxes_count = boxes.count()
+    for i in range(boxes_count):
         assert train.is_disabled()  # one answer still open
         boxes.nth(i).click()
         page.get_by_role("option", name="stay healthy").click()
@@ -95,9 +99,11 @@ def test_a_quiz_is_answered_by_clicks_and_graded_on_the_page(page, app_url):
     wait_progress(page, "Trained 3000 epochs", timeout=180_000)
     wait_for_app_idle(page)
     text = page.locator('[data-testid="stMain"]').inner_text()
-    score = re.search(r"Predict, then observe: (\d+) of 16 right", text)
+    asked = len(quiz.questions_for(None, initdash.TrainConfig(seed=14, epochs=3000)))
+    assert asked == pills_count + boxes_count  # one box per question, each answered by a click
+    score = re.search(rf"Predict, then observe: (\d+) of {asked} right", text)
     assert score, text[:500]
-    assert text.count("you said") == 16
+    assert text.count("you said") == asked
     assert "Zeros: you said yes, right: its neurons kept identical weights" in text
     assert_clean(page)
     screenshot(page, "quiz-graded")

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.harness import screenshot, wait_for_app_idle
+from tests.harness import screenshot, selected_view, wait_for_app_idle
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ def charts_with_drawings(page) -> int:
 
 
 def selected_tab(page) -> str:
-    return page.locator('[role="tab"][aria-selected="true"]').inner_text()
+    return selected_view(page)
 
 
 def test_the_overview_opens_first_draws_live_and_fits_a_laptop_screen(page, app_url):
@@ -84,7 +84,9 @@ def test_the_overview_stacks_on_a_phone(page, app_url):
     boxes = [page.locator(CHART).nth(i).bounding_box() for i in range(7)]
     assert all(b["x"] >= 0 and b["x"] + b["width"] <= 390 + 1 for b in boxes), boxes
     ys = [b["y"] for b in boxes]
-    assert ys == sorted(ys) and len(set(ys)) == len(ys)  # stacked, one under the other
+    assert ys == sorted(ys) and ys[0] < ys[1] < ys[2]  # the loss, the divergence: stacked
+    rows = [ys[2:][i : i + 2] for i in range(0, 5, 2)]  # the 5 histograms: 2 a line
+    assert [len(set(r)) for r in rows] == [1, 1, 1] and len({r[0] for r in rows}) == 3
 
 
 def test_no_emoji_where_icons_should_be(page, app_url):

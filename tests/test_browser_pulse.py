@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from dashboard import classstore
-from tests.harness import ARTIFACTS, stop_app, wait_for_app_idle
+import initdash
+from dashboard import classstore, links
+from initdash import quiz
+from tests.harness import ARTIFACTS, QUIZ, stop_app, wait_for_app_idle
 from tests.test_balancer import ERROR_BOXES, Stack, Student, need_haproxy
 
 MAIN = '[data-testid="stMain"]'
@@ -34,16 +36,21 @@ def wait_counts(page, text: str, timeout: float = 30_000) -> None:
     )
 
 
+def lesson_config() -> initdash.TrainConfig:
+    """The config the lesson link asks for (as the app reads it)."""
+    return links.parse_query(dict(urllib.parse.parse_qsl(LESSON.split("?", 1)[1]))).config
+
+
 def answer_everything(page, k: int) -> int:
     """Click an answer in every box of the quiz (the k-th choice, cycling); returns how many."""
-    groups = page.locator(f'{MAIN} [data-testid="stButtonGroup"]')
+    groups = page.locator(f'{MAIN} {QUIZ} [data-testid="stButtonGroup"]')
     n = 0
     for g in range(groups.count()):
         buttons = groups.nth(g).locator("button")
         buttons.nth(k % buttons.count()).click()
         wait_for_app_idle(page)
         n += 1
-    boxes = page.locator(f'{MAIN} [data-testid="stSelectbox"]')
+    boxes = page.locator(f'{MAIN} {QUIZ} [data-testid="stSelectbox"]')
     for b in range(boxes.count()):
         options = page.get_by_role("option")
         boxes.nth(b).click()
@@ -112,11 +119,13 @@ def test_a_teacher_and_three_students_through_two_replicas_on_postgresql(browser
         wait_counts(teacher.page, "3 answered · 2 trained · 2 finished")
         wait_for_app_idle(teacher.page)
         texts = teacher.page.evaluate(SVG_TEXTS)  # the first question: clones (yes or no)
-        for label in ("Zeros", "Random small", "Random large", "Xavier normal", "He normal"):
-            assert label in texts, texts
+        asked = [s for q, s in quiz.questions_for(None, lesson_config()) if q == "clones"]
+        for scheme in asked:
+            assert initdash.SCHEMES[scheme].label in texts, texts
+        k = len(asked)
         lines = [t for t in texts if t.startswith("measured: ")]
-        assert len(lines) == 5 and all(t.endswith("of 3 right") for t in lines), lines
-        assert sorted(t for t in texts if t.isdigit()) == ["1"] * 5 + ["2"] * 5  # 2 yes, 1 no
+        assert len(lines) == k and all(t.endswith("of 3 right") for t in lines), lines
+        assert sorted(t for t in texts if t.isdigit()) == ["1"] * k + ["2"] * k  # 2 yes, 1 no
         SHOTS.mkdir(parents=True, exist_ok=True)
         shot = SHOTS / "teacher-view-1280x720.png"
         teacher.page.screenshot(path=str(shot))

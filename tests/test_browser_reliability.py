@@ -24,8 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from dashboard.views.registry import VIEWS
-from tests.harness import screenshot, start_app, stop_app, wait_for_app_idle
+from tests.harness import click_view, screenshot, start_app, stop_app, wait_for_app_idle
 
 pytestmark = pytest.mark.browser
 
@@ -81,7 +80,7 @@ def click(page, name: str, timeout: float = 15_000) -> None:
 
 
 def open_tab(page, name: str) -> None:
-    page.get_by_role("tab", name=VIEWS[name].title).click()
+    click_view(page, name)
 
 
 # --------------------------------------------------------------------------- rapid clicks
@@ -160,7 +159,7 @@ def test_clicks_on_other_widgets_during_training_never_lose_the_run(page, app_ur
     )
     open_tab(page, "signal")
     after("open the signal-flow tab")
-    page.get_by_text("dead units (ReLU)", exact=True).click()  # a segmented control
+    page.get_by_role("radio", name="dead units (ReLU)").click()  # a segmented control
     after("pick a signal measure")
     open_tab(page, "curves")
     after("open the curves tab")
@@ -191,7 +190,7 @@ def test_page_recovers_by_itself_after_a_server_restart(page):
     Training again works, charts included."""
     url, proc = start_app()
     port = int(url.rsplit(":", 1)[1])
-    query = "?epochs=5000&hidden=32,32,32&batch_size=64&seed=33"
+    query = "?epochs=5000&hidden=32x3&batch_size=64&seed=33"  # as the app writes it
     try:
         page.goto(f"{url}/{query}")
         wait_for_app_idle(page)
@@ -221,7 +220,7 @@ def test_page_recovers_by_itself_after_a_server_restart(page):
         screenshot(page, "reliability-restart-3-reconnected")
         assert page.locator(DIALOG).count() == 0
         assert parse_qs(urlsplit(page.url).query) == parse_qs(query[1:]), page.url  # same link
-        assert progress_text(page) is None  # a new session: the old run is gone
+        assert progress_text(page) == "Not trained yet."  # a new session: the run is gone
         assert page.get_by_role("button", name=TRAIN, exact=True).is_enabled()
         assert page.get_by_role("button", name=STOP, exact=True).is_disabled()
         # the fresh page's overview (the first view), before training

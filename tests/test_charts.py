@@ -22,6 +22,7 @@ from dashboard.views import (
     curves_charts,
     deep_charts,
     flow_charts,
+    kit,
     weights_charts,
 )
 from dashboard.views.kit import MAX_ROWS, SCHEME, SCHEME_COLORS, scheme_scale, walk
@@ -91,9 +92,7 @@ def built(run, deep) -> dict[str, object]:
     distinct = dict(zip(layer1["scheme"], layer1["distinct_neurons"], strict=True))
     return {
         "loss": loss_chart(run.curves_table()),
-        "weights": weights_charts.weight_histograms(
-            run.weights_table(last), run.weights_table(0), dims=run.dims
-        ),
+        "weights": scheme_weights(*weights_of(run, last, 2, "random_small")),
         "divergence": divergence_chart(run.divergence_table()),
         "similarity": clones_charts.similarity_heatmaps(run.similarity_table(last, 1), distinct),
         "signal": flow_charts.signal_flow(run.layer_table(0), measure="act_std"),
@@ -104,6 +103,19 @@ def built(run, deep) -> dict[str, object]:
     }
 
 
+def scheme_weights(table, scheme, kw):
+    return weights_charts.scheme_weights(table, scheme, **kw)
+
+
+def weights_of(run, epoch: int, layer: int, scheme: str):
+    """The arguments of ``scheme_weights`` for a scheme's histogram of one layer (as the
+    weights view sends them): its table, the scheme and, as keywords, the layer's x range."""
+    tables, domains, c = weights_charts.scheme_weights_tables(
+        run.weights_table(epoch, layers=[layer]), run.weights_table(0, layers=[layer])
+    )
+    return tables[scheme], scheme, {"domain": domains[scheme], "c": c}
+
+
 @pytest.fixture(scope="module")
 def specs(built) -> dict[str, dict]:
     """The strict-JSON spec of each built chart (validated once)."""
@@ -111,13 +123,24 @@ def specs(built) -> dict[str, dict]:
 
 
 # --------------------------------------------------------------------------- helpers
+def _reject(token: str):
+    raise ValueError(f"non-standard JSON constant {token}")
+
+
 def strict(chart) -> dict:
-    """The validated spec, parsed as strict JSON (NaN / Infinity raise)."""
-
-    def reject(token: str):
-        raise ValueError(f"non-standard JSON constant {token}")
-
-    return json.loads(chart.to_json(), parse_constant=reject)
+    """The validated spec, parsed as strict JSON (NaN / Infinity raise). Small multiples
+    (``kit.Panels``): {"panels": each panel's spec, "titles": theirs, "subtitle": the notes,
+    "legend": the HTML legend, "size": [width, height]}."""
+    if isinstance(chart, kit.Panels):
+        panels = [
+            json.loads(json.dumps(chart.spec(i), allow_nan=False), parse_constant=_reject)
+            for i in range(len(chart.tables))
+        ]
+        titles = [t for t, _ in chart.tables]
+        notes = "; ".join(filter(None, chart.notes))
+        return {"panels": panels, "titles": titles, "subtitle": notes, "legend": chart.legend,
+                "size": [chart.width, chart.height]}  # fmt: skip
+    return json.loads(chart.to_json(), parse_constant=_reject)
 
 
 def encodings(spec: dict, channel: str) -> list[dict]:
@@ -145,7 +168,10 @@ def labels(schemes) -> list[str]:
 
 
 def rows(spec: dict, name: str | None = None) -> list[dict]:
-    """The rows of the one inline dataset (or of the named one)."""
+    """The rows of the one inline dataset (or of the named one); of small multiples, every
+    panel's rows."""
+    if "panels" in spec:
+        return [r for panel in spec["panels"] for r in rows(panel, name)]
     data = spec["datasets"]
     if name is None:
         assert len(data) == 1, list(data)
@@ -159,6 +185,8 @@ def layer_title(spec: dict) -> str:
 
 
 def subtitle(spec: dict) -> str:
+    if "panels" in spec:
+        return spec["subtitle"]
     title = spec.get("title")
     sub = title.get("subtitle", []) if isinstance(title, dict) else []
     return " ".join([sub] if isinstance(sub, str) else sub)
@@ -186,19 +214,19 @@ def test_every_scheme_has_its_own_colour():
     assert list(SCHEME_COLORS) == list(SCHEMES)
     assert len(set(SCHEME_COLORS.values())) == len(SCHEMES)
     assert all(re.fullmatch(r"#[0-9A-Fa-f]{6}", c) for c in SCHEME_COLORS.values())
-    assert SCHEME_COLORS["zeros"] == "#7f7f7f" and SCHEME_COLORS["he_normal"] == "#0072B2"
+    assert SCHEME_COLORS["zeros"] == "#767676" and SCHEME_COLORS["he_normal"] == "#0072B2"
 
 
 def test_scheme_scale_follows_the_given_order():
     order = ["lsuv", "he_normal", "zeros"]
     scale = scheme_scale(order).to_dict()
     assert scale["domain"] == ["LSUV", "He normal", "Zeros"]
-    assert scale["range"] == ["#882255", "#0072B2", "#7f7f7f"]
+    assert scale["range"] == ["#0096A5", "#0072B2", "#767676"]
     with pytest.raises(ValueError, match="unknown scheme.*zeros"):
         scheme_scale(["kaiming"])
 
 
-@pytest.mark.parametrize("name", ["loss", "weights", "divergence", "signal", "deep"])
+@pytest.mark.parametrize("name", ["loss", "divergence", "signal", "deep"])
 def test_colour_scale_is_the_schemes_in_order(specs, name):
     scales = scheme_color_scales(specs[name])
     assert scales, "no colour encoding of the scheme"
@@ -209,7 +237,7 @@ def test_colour_scale_is_the_schemes_in_order(specs, name):
 
 def test_a_scheme_has_the_same_colour_in_every_chart(specs):
     seen = {}
-    for name in ("loss", "weights", "divergence", "signal", "deep"):
+    for name in ("loss", "divergence", "signal", "deep"):
         for scale in scheme_color_scales(specs[name]):
             for label, color in zip(scale["domain"], scale["range"], strict=True):
                 seen.setdefault(label, set()).add(color)
@@ -221,7 +249,11 @@ def test_a_scheme_has_the_same_colour_in_every_chart(specs):
     "name", ["loss", "weights", "divergence", "similarity", "signal", "deep", "boundary"]
 )
 def test_valid_strict_json_small_data_big_fonts(specs, name):
-    spec = specs[name]  # validates against the Vega-Lite schema too
+    for spec in specs[name].get("panels", [specs[name]]):  # validated against the schema too
+        _valid_small_big(spec)
+
+
+def _valid_small_big(spec: dict) -> None:
     assert spec["datasets"], "the data should be inline"
     for data in spec["datasets"].values():
         assert 0 < len(data) <= MAX_ROWS
@@ -302,33 +334,29 @@ def test_long_curves_are_thinned_by_epoch(run):
 
 
 # --------------------------------------------------------------------------- 2. weights
-def test_weight_histograms_one_row_per_layer_symlog_with_the_layers_decade(specs, run):
-    spec = specs["weights"]
-    current = run.weights_table(run.detail_epochs[-1])
-    initial_c = run.weights_table(0).groupby("layer")["c"].first()
-    assert len(spec["vconcat"]) == len(run.dims) - 1 == 3
-    for layer, row in enumerate(spec["vconcat"], start=1):
-        assert row["facet"]["field"] == SCHEME and row["facet"]["sort"] == labels(ORDER)
-        assert row["columns"] == 5
-        title = row["title"]["text"]
-        assert title == f"layer {layer} ({run.dims[layer]} x {run.dims[layer - 1]} weights)"
-        xs = [e for e in encodings(row, "x") if e.get("scale")]
-        # the power of ten at or below the smaller c of the layer's bins, now and at init
-        c = min(current.loc[current["layer"] == layer, "c"].iloc[0], initial_c[layer])
+def test_weight_panels_share_the_layers_symlog_range_bars_in_the_scheme_colour(run):
+    """The weights view: a histogram per scheme and layer, on a symlog x range and constant
+    shared by the layer's schemes, bars in the scheme's colour over the grey outline at init,
+    headed by the scheme's name in dark text."""
+    last = run.detail_epochs[-1]
+    current = run.weights_table(last, layers=[2])
+    for scheme in ORDER:
+        table, _, kw = weights_of(run, last, 2, scheme)
+        spec = strict(weights_charts.scheme_weights(table, scheme, **kw))
+        lo, hi = kw["domain"]
+        assert lo == -hi and hi >= max(abs(current["lo"].min()), current["hi"].max())
+        xs = [e for e in encodings(spec, "x") if e.get("scale")]
         assert {e["scale"]["type"] for e in xs} == {"symlog"}
-        assert all(e["scale"]["constant"] == pytest.approx(10 ** np.floor(np.log10(c))) for e in xs)
-        filters = [d["filter"] for d in walk(row) if "filter" in d]
-        assert len(filters) == 2  # the current histogram and the grey one at init
-        data = rows(spec, row["data"]["name"])
-        assert {r["layer"] for r in data} == {layer}
-        assert {r["state"] for r in data} == {"at init", f"epoch {run.detail_epochs[-1]}"}
-    assert spec["resolve"]["scale"]["x"] == "independent"  # each layer its own bins
-
-
-def test_weight_histograms_without_init_or_dims(run):
-    spec = strict(weights_charts.weight_histograms(run.weights_table(0)))
-    assert spec["vconcat"][0]["title"]["text"] == "layer 1 (32 weights)"  # 16 x 2
-    assert not any("fill" in d.get("mark", {}) for d in walk(spec) if isinstance(d, dict))
+        assert all(e["scale"]["domain"] == [lo, hi] for e in xs)
+        assert all(e["scale"]["constant"] <= current["c"].iloc[0] for e in xs)
+        assert spec["title"] == {"text": SCHEMES[scheme].label, "fontSize": 15}  # dark text
+        marks = [d["mark"] for d in spec["layer"]]
+        assert marks[1]["color"] == SCHEME_COLORS[scheme] and marks[0]["fill"] == "#bdbdbd"
+        assert {r["state"] for r in rows(spec)} <= {"now", "at init"}
+        assert {r[SCHEME] for r in rows(spec)} == {SCHEMES[scheme].label}
+    assert weights_charts.layer_name(2, current, run.dims) == "Layer 2 (16 x 16 weights)"
+    first = run.weights_table(0, layers=[1])
+    assert weights_charts.layer_name(1, first, None) == "Layer 1 (32 weights)"  # 16 x 2
 
 
 # --------------------------------------------------------------------------- 3. divergence
@@ -365,15 +393,15 @@ def test_similarity_heatmaps_fixed_unit_domain_and_headers(specs, run):
     spec = specs["similarity"]
     color = the(spec, "color")
     assert color["field"] == "similarity" and color["scale"]["domain"] == [0, 1]
-    headers = spec["facet"]["sort"]
-    assert headers[0] == "Zeros: 1 distinct of 16"
-    assert [h.split(":")[0] for h in headers] == labels(ORDER)
-    assert spec["spec"]["width"] == spec["spec"]["height"]  # square cells
+    headers = spec["titles"]
+    assert headers[0] == ["Zeros", "1 distinct of 16"]
+    assert [h[0] for h in headers] == labels(ORDER)
+    assert all(len(rows(p)) == 16 * 16 for p in spec["panels"])  # each panel its scheme's
     data = rows(spec)
-    assert len(data) == len(ORDER) * 16 * 16
     assert all(r["similarity"] == 1 for r in data if r["scheme"] == "zeros")
+    assert "similarity" in spec["legend"]  # the colour scale, once, above the panels
     plain = strict(clones_charts.similarity_heatmaps(run.similarity_table(0, 2)))
-    assert plain["facet"]["sort"] == labels(ORDER)
+    assert plain["titles"] == [[label] for label in labels(ORDER)]
 
 
 # --------------------------------------------------------------------------- 5. signal flow
@@ -413,46 +441,43 @@ def test_deep_signal_reads_propagate_output(specs, deep):
 def test_decision_boundaries_one_panel_per_scheme_with_all_points(specs, run):
     spec = specs["boundary"]
     points = run.points_table()
-    panels = spec["concat"]
-    assert spec["columns"] == 5
-    assert [p["title"]["text"] for p in panels] == labels(ORDER)
-    assert [p["title"]["color"] for p in panels] == [SCHEME_COLORS[s] for s in ORDER]
-    grid_name = panels[0]["layer"][0]["data"]["name"]
-    for scheme, panel in zip(ORDER, panels, strict=True):
+    assert spec["titles"] == labels(ORDER)
+    for scheme, panel in zip(ORDER, spec["panels"], strict=True):
         bg, train, test = panel["layer"]
-        assert bg["transform"][0] == {"filter": f"(datum.scheme === '{scheme}')"}
-        edges = {t["as"]: t["calculate"] for t in bg["transform"][1:]}  # cells, in the browser
+        edges = {t["as"]: t["calculate"] for t in bg["transform"]}  # cells, in the browser
         assert {"x1_lo", "x1_hi", "x2_lo", "x2_hi", "confidence"} <= set(edges)
-        assert bg["data"]["name"] == grid_name  # one shared grid table
-        assert {r["scheme"] for r in rows(spec, grid_name)} == set(ORDER)
+        grid = rows(panel, bg["data"]["name"])
+        assert {r["scheme"] for r in grid} == {scheme} and len(grid) == 30 * 30  # its own grid
         for layer in (train, test):  # every panel draws every point
-            assert len(rows(spec, layer["data"]["name"])) == len(points)
+            assert len(rows(panel, layer["data"]["name"])) == len(points)
+        # the same axes in every panel (explicit domains), so the panels compare
+        assert the(panel, "x", field="x1_lo")["scale"] == the(spec, "x", field="x1_lo")["scale"]
     p1 = the(spec, "color", field="p1")
     assert p1["scale"]["domain"] == [0, 0.5, 1]
-    # 6 schemes x 30 x 30 grid points > MAX_ROWS: thinned evenly, cells still tile the plane
-    grid = rows(spec, grid_name)
-    assert len(grid) <= MAX_ROWS and "grid points shown" in subtitle(spec)
+    assert "P(1)" in spec["legend"]  # no class names given: the classes' numbers
     # a regular grid: cells of +- half a step (computed in the browser) tile the plane
-    x1 = np.sort(np.unique([r["x1"] for r in grid if r["scheme"] == "zeros"]))
+    grid = rows(spec["panels"][0], spec["panels"][0]["layer"][0]["data"]["name"])
+    x1 = np.sort(np.unique([r["x1"] for r in grid]))
     steps = np.diff(x1)
     assert np.allclose(steps, steps[0], rtol=1e-5)
-    bg = spec["concat"][0]["layer"][0]
-    cells = {t["as"]: t["calculate"] for t in bg["transform"][1:]}
+    cells = {t["as"]: t["calculate"] for t in spec["panels"][0]["layer"][0]["transform"]}
     half = float(cells["x1_hi"].split("+")[1])
     assert half == pytest.approx(steps[0] / 2, rel=1e-5)
 
 
 def test_decision_boundaries_multiclass(spirals):
     grid, points = spirals.boundary_table(), spirals.points_table()
-    spec = strict(boundary_charts.decision_boundaries(grid, points, columns=2))
-    assert len(spec["concat"]) == 3 and spec["columns"] == 2
+    spec = strict(boundary_charts.decision_boundaries(grid, points))
+    assert len(spec["panels"]) == 3 and spec["size"][0] == kit.PANEL_WIDE
     color = the(spec, "color", field="predicted")
     assert color["type"] == "nominal" and color["scale"]["domain"] == [0, 1, 2]
     fill = the(spec, "fill")
     assert fill["scale"] == color["scale"]  # points use the same class colours
     opacity = the(spec, "opacity", field="confidence")
     assert opacity["field"] == "confidence"
-    assert {r["label"] for d in spec["datasets"].values() for r in d if "label" in r} == {0, 1, 2}
+    labels_sent = {r["label"] for p in spec["panels"] for d in p["datasets"].values() for r in d
+                   if "label" in r}  # fmt: skip
+    assert labels_sent == {0, 1, 2}
 
 
 # --------------------------------------------------------------------------- edge cases
@@ -472,7 +497,7 @@ def test_a_diverged_run_still_draws_strict_json():
     assert "diverged" in subtitle(loss)
     last = r.detail_epochs[-1]
     for chart in (
-        weights_charts.weight_histograms(r.weights_table(last), r.weights_table(0)),
+        scheme_weights(*weights_of(r, last, 1, "random_large")),
         divergence_chart(r.divergence_table()),
         clones_charts.similarity_heatmaps(r.similarity_table(last, 1)),
         flow_charts.signal_flow(r.layer_table(last), measure="grad_norm"),

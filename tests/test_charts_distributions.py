@@ -62,13 +62,16 @@ def test_activation_heatmap_carries_the_runs_shares_in_cells_that_tile_the_epoch
     assert {"domain": [-1, 1], "nice": False} in scales(spec, "y")
     share = [s for s in scales(spec, "color") if s.get("type") == "sqrt"]
     assert share and all(s["domain"] == [0, 1] for s in share)
-    assert [h for h in spec["facet"]["sort"]] == [SCHEMES[s].label for s in ORDER]
+    assert spec["titles"] == [SCHEMES[s].label for s in ORDER]  # a panel per scheme
+    assert "share of the outputs" in spec["legend"]
 
 
 def test_activation_heatmap_of_an_unbounded_activation_is_symlog(relu):
     table = relu.activation_table(1)
     spec = strict(charts.activation_heatmaps(table, axis=charts.ValueAxis(symlog=ACT_SYMLOG_C)))
-    (y,) = [s for s in scales(spec, "y") if s.get("type") == "symlog"]
+    ys = [s for s in scales(spec, "y") if s.get("type") == "symlog"]
+    assert len(ys) == len(spec["panels"]) and all(y == ys[0] for y in ys)  # one axis for all
+    y = ys[0]
     assert y["constant"] == ACT_SYMLOG_C
     assert y["domain"] == pytest.approx([table.lo.min(), table.hi.max()], rel=1e-6)
     assert "symmetric-log" in subtitle(spec)
@@ -80,7 +83,7 @@ def test_a_heatmap_over_the_row_limit_keeps_whole_epochs():
     assert len(table) > MAX_ROWS
     spec = strict(charts.activation_heatmaps(table, axis=TANH))
     got = pd.DataFrame(rows(spec))
-    assert len(got) <= MAX_ROWS and "epoch values shown" in subtitle(spec)
+    assert len(got) <= MAX_ROWS and "epoch values shown" in subtitle(spec)  # all panels
     per_epoch = got.groupby("epoch").size()
     assert (per_epoch == len(SCHEMES) * (len(r.details[0].act_edges[0]) - 1)).all()
     cells = got.drop_duplicates("epoch").sort_values("epoch")
@@ -111,8 +114,12 @@ def test_gradient_bands_are_the_runs_percentiles_with_zeros_on_a_floor(run):
     floor = zeros.p50_shown.iloc[0]
     assert 0 < floor <= got.loc[got.p50 > 0, "p50"].min() / 10
     assert "Zeros" in subtitle(spec) and "exactly 0" in subtitle(spec)
-    (dash,) = [e for e in encodings(spec, "strokeDash")]
-    assert dash["scale"]["domain"] == list(charts.GRADIENT_LABELS.values())
+    dashes = [e for e in encodings(spec, "strokeDash")]
+    assert len(dashes) == len(spec["panels"])
+    assert all(d["scale"]["domain"] == list(charts.GRADIENT_LABELS.values()) for d in dashes)
+    assert all(label in spec["legend"] for label in charts.GRADIENT_LABELS.values())
+    logs = [e["scale"] for e in encodings(spec, "y") if e.get("scale", {}).get("type") == "log"]
+    assert all(sc == logs[0] for sc in logs) and logs[0]["domain"][0] == pytest.approx(floor)
 
 
 def test_update_ratios_draw_the_finite_logs_per_layer_with_the_reference_line(run):
@@ -125,10 +132,14 @@ def test_update_ratios_draw_the_finite_logs_per_layer_with_the_reference_line(ru
     np.testing.assert_allclose(merged.log10_ratio_sent, merged.log10_ratio, rtol=1e-6)
     assert "zeros" not in set(got.scheme)  # all its weights are 0: undefined
     assert "Zeros" in subtitle(spec)
-    rules = [d for d in spec["spec"]["layer"] if d["mark"]["type"] == "rule"]
-    assert rules[0]["encoding"]["y"] == {"datum": charts.UPDATE_REFERENCE}
+    for panel in spec["panels"]:  # the reference in every layer's panel, on a shared y axis
+        rules = [d for d in panel["layer"] if d["mark"]["type"] == "rule"]
+        assert rules[0]["encoding"]["y"] == {"datum": charts.UPDATE_REFERENCE}
+        (y,) = [e for e in encodings(panel, "y") if e.get("field") == "log10_ratio"]
+        assert y["scale"]["domain"][0] <= min(got.log10_ratio.min(), -3)
     assert charts.UPDATE_REFERENCE == -3.0
-    assert spec["facet"]["sort"] == ["layer 1", "layer 2", "layer 3", "layer 4 (output)"]
+    assert spec["titles"] == ["layer 1", "layer 2", "layer 3", "layer 4 (output)"]
+    assert "Xavier normal" in spec["legend"] and "rule of thumb" in spec["legend"]
 
 
 def test_update_ratios_show_at_most_max_panels_layers():

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 import initdash
 from dashboard import live
 from dashboard.views import clones_charts, distributions_charts, flow_charts, kit
-from dashboard.views.registry import VIEWS
+from dashboard.views.registry import nav_state
 from initdash.presets import PRESETS
 from tests.test_app import chart_tables
 from tests.test_charts import walk
@@ -65,8 +65,9 @@ def test_gradients_that_are_exactly_0_are_marked_and_no_line_joins_them():
     table = result.gradient_table(0)
     zeros = table[(table.scheme == "zeros") & (table.gradient == "dz")]
     assert zeros.sort_values("layer")["p50"].tolist()[0] == 0 and zeros["p50"].iloc[-1] > 0
-    spec = distributions_charts.gradient_bands(table).to_dict()
-    (rows,) = spec["datasets"].values()
+    panels = distributions_charts.gradient_bands(table)
+    spec = panels.chart.to_dict()
+    rows = [r for _, (t,) in panels.tables for r in t.to_dict("records")]
     marks = {d["mark"]["type"] if isinstance(d["mark"], dict) else d["mark"]: d for d in
              walk(spec) if "mark" in d}  # fmt: skip
     assert marks["line"]["transform"] == [{"filter": "(datum.zero === 0)"}]
@@ -77,7 +78,7 @@ def test_gradients_that_are_exactly_0_are_marked_and_no_line_joins_them():
     (l1, zero1, s1), (l2, zero2, s2) = z
     assert (zero1, zero2) == (1, 0) and s1 != s2  # the 0 and the value: two stretches
     assert all(r["zero"] == (r["p50"] == 0) for r in rows)
-    notes = " ".join(spec["title"]["subtitle"])
+    notes = " ".join(panels.notes)
     assert "Zeros: median exactly 0, marked x, no line drawn to it" in notes
 
 
@@ -105,7 +106,8 @@ def test_a_one_layer_net_says_signal_flow_needs_depth_and_offers_5_layers():
     (tables,) = chart_tables(at)
     layers = {int(v) for t in tables.values() for v in t["layer"]}
     assert layers == set(range(1, 6))
-    at.session_state["view_tab"] = VIEWS["overview"].label
+    for key, value in nav_state("overview").items():
+        at.session_state[key] = value
     at.run()
     assert not at.exception
     live.clear()

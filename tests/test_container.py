@@ -39,7 +39,7 @@ from bench import stclient  # the browser-free client
 from deploy import images as I
 from deploy import replicas as R
 from initdash.config import TrainConfig
-from tests.harness import ARTIFACTS, REPO_ROOT, free_port, skip_or_fail
+from tests.harness import ARTIFACTS, REPO_ROOT, free_port, run_coroutine, skip_or_fail
 
 
 def container(test):
@@ -331,7 +331,7 @@ def test_the_container_trains_the_default_lesson_as_the_core_does(app_image):
             await s.close()
             return got
 
-        progress, cards, tldr, took = asyncio.run(student())
+        progress, cards, tldr, took = run_coroutine(student())
         want = P.expected("")
         assert want["config"] == TrainConfig()
         ok, note = P.check(cards, tldr, want)
@@ -552,8 +552,8 @@ def test_compose_a_replica_stopped_mid_class_and_brought_back(app_image, standin
             # the other replica's students: same session, same run, same replica
             for s in kept:
                 assert not s.closed, s.close_reason
-                await s.open_tab("Neuron clones")
-                await s.wait_until(s.idle, 60, "the tab's rerun")
+                await s.open_view("clones")
+                await s.wait_until(s.idle, 60, "the view's rerun")
                 assert s.cards() == before[s.name], s.name
                 assert "view=clones" in s.query, s.query
                 assert _replica(s) != victim
@@ -569,7 +569,7 @@ def test_compose_a_replica_stopped_mid_class_and_brought_back(app_image, standin
                 fresh.append(again)
                 cookie = {k.name: k.value for k in again._jar}.get("INITDASH_SERVER")
                 assert _replica(again) != victim and cookie != stale, (again.replicas, cookie)
-                assert again.progress is None and not again.cards(), again.progress
+                assert again.progress == P.NOT_TRAINED and not again.cards(), again.progress
             for again in fresh:
                 if "epochs=5000" not in again.query:
                     await _train(again)
@@ -588,7 +588,7 @@ def test_compose_a_replica_stopped_mid_class_and_brought_back(app_image, standin
                 await s.close()
             return victim, container
 
-        victim, container = asyncio.run(klass())
+        victim, container = run_coroutine(klass())
 
         # bring it back: it rejoins
         t = time.monotonic()
@@ -616,7 +616,7 @@ def test_compose_a_replica_stopped_mid_class_and_brought_back(app_image, standin
                 await x.close()
             return [x.name for x in got]
 
-        names = asyncio.run(newcomers())
+        names = run_coroutine(newcomers())
         log(
             f"new sessions reach the rejoined replica: {names[-1]} on {slot}, trained, "
             "right numbers"

@@ -659,6 +659,44 @@ def test_schemes_all_in_a_link_is_every_scheme_as_on_the_command_line():
     assert to_query(link.config) == {"schemes": ",".join(SCHEMES)}
 
 
+@pytest.mark.parametrize(
+    ("text", "widths", "written"),
+    [
+        ("16x10", (16,) * 10, "16x10"),
+        ("32x2,8", (32, 32, 8), "32,32,8"),  # a run of two stays spelled out
+        ("8,64X3,8", (8, 64, 64, 64, 8), "8,64x3,8"),
+        (" 16 x 3 ", (16, 16, 16), "16x3"),
+        ("16,16,16,16", (16,) * 4, "16x4"),
+    ],
+)
+def test_a_repeated_width_reads_and_writes_as_width_x_count(text, widths, written):
+    link = parse_query({"hidden": text})
+    assert link.warnings == [] and link.config.hidden == widths
+    assert to_query(link.config)["hidden"] == written
+    assert parse_query(to_query(link.config)).config == link.config
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("16x0", "is not 1 to 30 comma-separated whole numbers"),  # no layer of 16
+        ("x5", "is not 1 to 30 comma-separated whole numbers"),  # no width
+        ("16x", "is not 1 to 30 comma-separated whole numbers"),  # no count
+        ("16x3x2", "is not 1 to 30 comma-separated whole numbers"),
+        ("16x-2", "is not 1 to 30 comma-separated whole numbers"),
+        ("16x99", "hidden = (16, 16"),  # read, then over the classroom's 30 layers
+        ("16x999999999", "is not 1 to 30 comma-separated whole numbers"),  # never expanded
+        ("0x5", "hidden = (0, 0"),  # a width of 0
+    ],
+)
+def test_a_bad_repeated_width_is_refused_naming_what_is_allowed(text, why):
+    link = parse_query({"hidden": text, "seed": "7"})
+    (warning,) = link.warnings
+    assert warning.startswith("parameter 'hidden' rejected") and why in warning, warning
+    assert "a repeated one as WIDTHxCOUNT" in warning and "from 1 to 128" in warning
+    assert link.config.hidden == FIELDS["hidden"].default and link.config.seed == 7
+
+
 ALLOWED = {  # each refusal path -> the allowed range its warning must quote
     "unreadable": ({"epochs": "abc"}, "a whole number from 1 to 5000"),
     "out of range": ({"epochs": "0"}, "a whole number from 1 to 5000"),

@@ -35,8 +35,9 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.errors import AppTestError
 
 import initdash
-from dashboard import live
-from dashboard.views.registry import VIEWS
+from bench import page_reading as P
+from dashboard import live, page
+from dashboard.views.registry import VIEWS, nav_state
 from initdash import DATASETS, FIELDS, OPTIMIZERS, SCHEMES, TrainConfig, run
 from initdash.blas import limit_blas_threads
 from initdash.config import DTYPES
@@ -602,8 +603,9 @@ CHART_VIEWS = tuple(n for n, v in VIEWS.items() if v.charts)
 
 def assert_every_view_renders(at: AppTest, text: str) -> None:
     """Each tab renders without exception, with its charts, and the progress line stays."""
-    for name, view in VIEWS.items():
-        at.session_state["view_tab"] = view.label
+    for name in VIEWS:
+        for key, value in nav_state(name).items():
+            at.session_state[key] = value
         ok(at.run())
         assert text in progress(at), (name, progress(at))
         if name in CHART_VIEWS:
@@ -646,7 +648,8 @@ def test_stop_before_any_run_does_nothing():
         stop_button(at).click()  # a user cannot click it
     ok(at.run())
     assert "run" not in at.session_state
-    assert not at.get("progress")
+    # the row holds its place before any run, in the words bench/page_reading.py reads
+    assert progress(at) == page.NOT_TRAINED == P.NOT_TRAINED
     assert any("Press" in i.value for i in at.info)
     assert not at.button(key="train").disabled
 
@@ -713,7 +716,8 @@ def test_a_run_trains_on_while_a_tab_without_it_is_open(name):
     at = fresh()
     r = started_run(5)
     at.session_state["run"] = r
-    at.session_state["view_tab"] = VIEWS[name].label
+    for key, value in nav_state(name).items():
+        at.session_state[key] = value
     ok(at.run())
     assert r.finished and not r.result.stopped and r.result.epochs_done == N_EPOCHS
     assert f"Trained {N_EPOCHS} epochs" in progress(at)

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 import initdash
 from dashboard import live
 from dashboard.views import weights_charts
-from dashboard.views.registry import VIEWS
+from dashboard.views.registry import nav_state
 from initdash.metrics import HIST_BINS, linear_histograms
 from tests.test_charts import walk
 
@@ -89,20 +89,23 @@ def test_weights_table_std_is_each_schemes_std_and_linear_bins_are_its_own(train
 
 # --------------------------------------------------------------------------- the charts
 def test_symlog_histograms_label_every_decade_and_print_each_std(trained):
+    """The weights view's panels (a histogram per scheme and layer): every decade labelled,
+    and each panel's std, now, is its scheme's std of the layer's weights."""
     result = trained.result
-    now, init = result.weights_table(None), result.weights_table(0)
-    spec = weights_charts.weight_histograms(now, init, dims=result.dims).to_dict()
-    assert len(spec["vconcat"]) == len(result.dims) - 1
-    layer1 = spec["vconcat"][0]
-    (ticks,) = {tuple(e["axis"]["values"]) for e in x_axes(layer1) if "axis" in e}
-    assert set(DECADES) <= set(ticks), ticks
-    assert std_labels(layer1)
-    # the std printed comes from the rows drawn: each scheme's std column
-    data = spec["datasets"][layer1["data"]["name"]]
-    for scheme in result.schemes:
-        stds = {r["state"]: r["std"] for r in data if r["scheme"] == scheme and r["layer"] == 1}
-        want = now[(now.scheme == scheme) & (now.layer == 1)]["std"].iloc[0]
-        assert stds[f"epoch {result.config.epochs}"] == pytest.approx(want, rel=1e-6, abs=1e-12)
+    for layer in range(1, len(result.dims)):
+        now = result.weights_table(None, layers=[layer])
+        init = result.weights_table(0, layers=[layer])
+        tables, domains, c = weights_charts.scheme_weights_tables(now, init)
+        for scheme in result.schemes:
+            spec = weights_charts.scheme_weights(
+                tables[scheme], scheme, domain=domains[scheme], c=c
+            ).to_dict()
+            if layer == 1:
+                assert set(DECADES) <= set(the_x(spec)["axis"]["values"])
+            assert std_labels(spec)
+            got = {r["state"]: r["std"] for r in spec["datasets"][spec["data"]["name"]]}
+            want = now[now.scheme == scheme]["std"].iloc[0]
+            assert got["now"] == pytest.approx(want, rel=1e-6, abs=1e-12)
 
 
 def test_the_overviews_panels_share_the_decades_and_print_their_std(trained):
@@ -136,10 +139,11 @@ def test_the_linear_option_gives_each_scheme_its_own_linear_axis(trained):
     ).to_dict()
     axis = the_x(spec)
     assert axis["scale"].get("type") in (None, "linear") and axis["scale"]["domain"] == list(small)
-    views = weights_charts.weight_histograms(now, init, dims=result.dims, linear=True).to_dict()
-    facet = views["vconcat"][0]
-    assert facet["resolve"]["scale"]["x"] == "independent"
-    assert not any(e.get("scale", {}).get("type") == "symlog" for e in x_axes(views))
+    for scheme in result.schemes:
+        spec = weights_charts.scheme_weights(
+            tables[scheme], scheme, domain=domains[scheme], c=None
+        ).to_dict()
+        assert not any(e.get("scale", {}).get("type") == "symlog" for e in x_axes(spec))
 
 
 # --------------------------------------------------------------------------- the real app
@@ -160,10 +164,13 @@ def test_the_app_prints_each_std_and_switches_to_linear_axes():
     panels = [s for s in specs if std_labels(s)]
     assert len(panels) == len(result.schemes)
     assert not any(e.get("scale", {}).get("type") == "symlog" for s in panels for e in x_axes(s))
-    at.session_state["view_tab"] = VIEWS["weights"].label
+    for key, value in nav_state("weights").items():
+        at.session_state[key] = value
     at.run()
     assert not at.exception
-    (chart,) = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    charts = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     assert at.toggle(key="o_wlinear").value is True  # one setting for both views
-    assert std_labels(chart)
-    assert not any(e.get("scale", {}).get("type") == "symlog" for e in x_axes(chart))
+    assert len(charts) == len(result.schemes) * (len(result.dims) - 1)  # scheme x layer
+    assert all(std_labels(chart) for chart in charts)
+    for chart in charts:
+        assert not any(e.get("scale", {}).get("type") == "symlog" for e in x_axes(chart))

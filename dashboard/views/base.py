@@ -28,9 +28,30 @@ class ViewInput:
     epoch: int | None = None  # the epoch picked with the scrubber (None: the latest)
 
 
+LOOK_WORDS = 50  # words of a view's caption shown at once; the rest behind "more"
+
+
 def look_for(text: str, out=st) -> None:
-    """The view's caption (``text``'s line breaks and indents read as single spaces)."""
-    out.caption(f"**What to look for.** {' '.join(text.split())}")
+    """The view's caption, above its charts: its first LOOK_WORDS words (``text``'s line
+    breaks and indents read as single spaces), the rest behind "more"."""
+    out.caption(look_for_text(text), unsafe_allow_html=True)
+
+
+def look_for_text(text: str) -> str:
+    """The caption's Markdown: the first LOOK_WORDS words, then (if there are more) the rest
+    in an HTML <details> whose summary reads "more" (one element: a Board redraws it in
+    place). A cut inside a **bold** run moves to its end, so no marker is left open."""
+    words = text.split()
+    n = LOOK_WORDS
+    while n < len(words) and " ".join(words[:n]).count("**") % 2:
+        n += 1
+    head, rest = " ".join(words[:n]), " ".join(words[n:])
+    if not rest:
+        return f"**What to look for.** {head}"
+    return (
+        f"**What to look for.** {head} …\n\n<details><summary>more</summary>\n\n{rest}"
+        "\n\n</details>"
+    )
 
 
 def hidden_layer(inp: ViewInput, label: str, key: str, most: int | None = None) -> int:

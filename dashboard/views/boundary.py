@@ -18,7 +18,14 @@ def boundary_draw(inp: ViewInput, opts: dict, out=st) -> None:
         )
         return
     shown = shown_epoch(inp)
-    board.send_chart(
+    look_for(
+        "The background is the network's prediction over the plane; points are the data "
+        "(hollow: test set). Zeros can only draw what a single neuron can: at best a straight "
+        "line, usually nothing. A scheme that breaks symmetry bends the boundary around the "
+        "data." + bn_note(result, BN_EVALUATION),
+        out=out,
+    )
+    board.send_panels(
         charts.decision_boundaries(
             result.boundary_table(shown),
             result.points_table(),
@@ -26,12 +33,5 @@ def boundary_draw(inp: ViewInput, opts: dict, out=st) -> None:
             class_names=result.data.class_names,
             feature_names=result.data.feature_names,
         ),
-        out=out,
-    )
-    look_for(
-        "The background is the network's prediction over the plane; points are the data "
-        "(hollow: test set). Zeros can only draw what a single neuron can: at best a straight "
-        "line, usually nothing. A scheme that breaks symmetry bends the boundary around the "
-        "data." + bn_note(result, BN_EVALUATION),
-        out=out,
+        out,
     )

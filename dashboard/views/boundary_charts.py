@@ -24,24 +24,23 @@ def decision_boundaries(
     grid: pd.DataFrame,
     points: pd.DataFrame,
     *,
-    columns: int = kit.COLUMNS,
     title: str | None = None,
     class_names: Sequence[str] | None = None,
     feature_names: Sequence[str] | None = None,
-) -> alt.ConcatChart:
+) -> kit.Panels:
     """Each scheme's predictions over the plane (``Result.boundary_table(epoch)``) under the
     data (``Result.points_table()``; hollow: test set), a square panel per scheme on shared
     axes. Two classes: the background is P(class 1) (blue - white - orange); more: the
-    predicted class's colour, fainter where the network is unsure. The panels are concatenated,
-    not faceted, so they share the two tables instead of a copy of the points each.
-    ``class_names`` and ``feature_names`` (``Data``'s, e.g. a CSV file's) name the classes in
-    the legends and tooltips and the two axes (default: 0, 1, ... and x1, x2)."""
+    predicted class's colour, fainter where the network is unsure. Each panel has two
+    tables: its scheme's grid and the points (the same for every panel). ``class_names`` and
+    ``feature_names`` (``Data``'s, e.g. a CSV file's) name the classes in the legend and
+    tooltips and the two axes (default: 0, 1, ... and x1, x2)."""
     if not len(grid):
         raise ValueError("no grid to draw: decision boundaries need 2-D data")
     schemes, g = kit.scheme_rows(grid)
     notes = []
-    if len(g) > kit.MAX_ROWS:  # keep every k-th grid line each way: a coarser regular grid
-        n = math.isqrt(kit.MAX_ROWS // len(schemes))
+    if len(g) > kit.MAX_ROWS * len(schemes):  # a panel's grid over the limit: every k-th line
+        n = math.isqrt(kit.MAX_ROWS)
         k = math.ceil(max(g["x1"].nunique(), g["x2"].nunique()) / n)
         x1s = np.sort(g["x1"].unique())[::k]
         x2s = np.sort(g["x2"].unique())[::k]
@@ -72,7 +71,6 @@ def decision_boundaries(
     names = [str(n) for n in (class_names or ())][:n_classes]
     names += [str(c) for c in classes[len(names) :]]
     name_of = f"{json.dumps(names)}[datum.{{}}]"  # a class number -> its name, in the browser
-    legend_names = name_of.format("value")
     x1_name, x2_name = (list(feature_names or ()) + ["x1", "x2"])[:2]
 
     bg_tip = [
@@ -84,7 +82,6 @@ def decision_boundaries(
     ]
     cells["predicted_name"] = name_of.format("predicted")
     class_scale = alt.Scale(domain=classes, range=palette)
-    class_legend = alt.Legend(title="class", labelExpr=legend_names, labelLimit=120)
     if binary:
         p1 = f"P({names[1]})"
         color = alt.Color(
@@ -93,12 +90,12 @@ def decision_boundaries(
             scale=alt.Scale(
                 domain=[0, 0.5, 1], range=[palette[0], "#ffffff", palette[1]], interpolate="lab"
             ),
-            legend=alt.Legend(title=p1, format=".0%", gradientLength=140, titleLimit=120),
+            legend=None,
         )
         opacity = alt.value(0.55)
         bg_tip.append(alt.Tooltip("p1:Q", title=p1, format=".1%"))
     else:
-        color = alt.Color("predicted:N", scale=class_scale, legend=class_legend)
+        color = alt.Color("predicted:N", scale=class_scale, legend=None)
         opacity = alt.Opacity(
             "confidence:Q",
             scale=alt.Scale(domain=[1 / n_classes, 1], range=[0.05, 0.6]),
@@ -117,7 +114,7 @@ def decision_boundaries(
     )
     train = (
         pt.mark_point(filled=True, size=32, stroke="#222222", strokeWidth=0.6, opacity=1)
-        .encode(fill=alt.Fill("label:N", scale=class_scale, legend=class_legend))
+        .encode(fill=alt.Fill("label:N", scale=class_scale, legend=None))
         .transform_filter(alt.datum.split == "train")
     )
     test = (
@@ -125,31 +122,27 @@ def decision_boundaries(
         .encode(stroke=alt.Stroke("label:N", scale=class_scale, legend=None))
         .transform_filter(alt.datum.split == "test")
     )
-    bg = alt.Chart(g).mark_rect().encode(x2="x1_hi:Q", y2="x2_hi:Q", color=color, opacity=opacity)
-    panels = []
-    for i, s in enumerate(schemes):
-        # Shared scales: axis labels only on the left column and the bottom panel of each column
-        left, bottom = i % columns == 0, i + columns >= len(schemes)
-        fit = {"titleLimit": kit.PANEL_WIDTH}  # a long feature name ends in "..."
-        x_axis = alt.Axis(title=x1_name if bottom else None, **fit)
-        y_axis = alt.Axis(title=x2_name, **fit) if left else alt.Axis(title=None, labels=False)
-        x = alt.X("x1_lo:Q", scale=x_scale, axis=x_axis)
-        y = alt.Y("x2_lo:Q", scale=y_scale, axis=y_axis)
-        cells_of_s = (
-            bg.encode(x=x, y=y, tooltip=bg_tip)
-            .transform_filter(alt.datum.scheme == s)
-            .transform_calculate(**cells)
-        )
-        head = alt.Title(SCHEMES[s].label, color=kit.SCHEME_COLORS[s], fontSize=15)
-        panel = alt.layer(cells_of_s, train, test)
-        panels.append(
-            kit.set_props(panel, width=kit.PANEL_WIDTH, height=kit.PANEL_WIDTH, title=head)
-        )
-    notes.append("filled points: training set; hollow: test set; both axes standardized")
-    shared = {channel: "shared" for channel in ("x", "y", "color", "fill", "stroke")}
-    chart = kit.set_props(
-        alt.ConcatChart(concat=[], columns=columns),
-        concat=panels,  # set, not passed: the constructor deep-copies every panel (no params)
-        resolve=alt.Resolve(scale=alt.ScaleResolveMap(**shared)),
+    g_tables = [g[g["scheme"] == sc].reset_index(drop=True) for sc in schemes]
+    bg = (
+        alt.Chart(g_tables[0])
+        .mark_rect()
+        .encode(x2="x1_hi:Q", y2="x2_hi:Q", color=color, opacity=opacity)
     )
-    return kit.style(chart, title or "Decision boundaries", notes)
+    x = alt.X("x1_lo:Q", scale=x_scale, axis=alt.Axis(title=None, tickCount=4))
+    y = alt.Y("x2_lo:Q", scale=y_scale, axis=alt.Axis(title=None, tickCount=4))
+    cells_layer = bg.encode(x=x, y=y, tooltip=bg_tip).transform_calculate(**cells)
+    panel = alt.layer(cells_layer, train, test)
+    notes.append(
+        f"{x1_name} across, {x2_name} up (both standardized); filled points: training set, "
+        "hollow: test"
+    )
+    if binary:
+        key = [(kit.gradient((palette[0], "#ffffff", palette[1]), "0%", "100%"), p1)]
+    else:
+        key = [(kit.swatch(palette[c]), f"class {names[c]}") for c in classes]
+        key.append(("", "(fainter: less sure)"))
+    key += [(kit.swatch(palette[c]), f"a point of class {names[c]}") for c in classes[:2] if binary]
+    tables = [(SCHEMES[sc].label, (gt, pts)) for sc, gt in zip(schemes, g_tables, strict=True)]
+    legend = kit.legend_html(key, (title or "Decision boundaries") + ":")
+    width = kit.panel_width(len(schemes))
+    return kit.Panels(kit.style(panel, ""), tables, width, width + 20, legend, notes)

@@ -7,6 +7,7 @@ import streamlit as st
 import initdash
 from dashboard import board
 from dashboard.views import clones_charts as charts
+from dashboard.views import kit
 from dashboard.views.base import ViewInput, hidden_layer, look_for, shown_epoch
 
 
@@ -19,24 +20,6 @@ def clones_draw(inp: ViewInput, opts: dict, out=st) -> None:
     if len(result.dims) < 3:
         out.info("This network has no hidden layer, so there are no neurons to compare.")
         return
-    table, facts = charts.divergence_table(result.divergence_table())
-    board.send_chart_once(charts.divergence_chart, table, out, **facts)
-    shown = shown_epoch(inp)
-    lt = result.layer_table(shown)
-    row = lt[(lt.layer == opts["layer"]) & (lt.repeat == 0)]
-    distinct = dict(zip(row.scheme, row.distinct_neurons, strict=True))
-    width = result.dims[opts["layer"]]
-    k = min(width, initdash.metrics.SIMILARITY_NEURONS)
-    out.markdown(
-        f"Neuron similarity in hidden layer **{opts['layer']}** at epoch **{shown}** "
-        f"({'all' if k == width else f'first {k} of'} {width} neurons; 1 = identical outputs)"
-    )
-    board.send_chart(
-        charts.similarity_heatmaps(
-            result.similarity_table(shown, opts["layer"]), distinct, width=width
-        ),
-        out=out,
-    )
     look_for(
         "Per-neuron output divergence is the RMS distance between two neurons' outputs on the "
         "same inputs, averaged over all pairs and divided by sqrt(2) x the spread of the "
@@ -47,3 +30,41 @@ def clones_draw(inp: ViewInput, opts: dict, out=st) -> None:
         "of tanh or sigmoid are counted apart from the distinct ones.",
         out=out,
     )
+    divergence(result, out)
+    shown = shown_epoch(inp)
+    lt = result.layer_table(shown)
+    row = lt[(lt.layer == opts["layer"]) & (lt.repeat == 0)]
+    distinct = dict(zip(row.scheme, row.distinct_neurons, strict=True))
+    width = result.dims[opts["layer"]]
+    k = min(width, initdash.metrics.SIMILARITY_NEURONS)
+    out.markdown(
+        f"Neuron similarity in hidden layer **{opts['layer']}** at epoch **{shown}** "
+        f"({'all' if k == width else f'first {k} of'} {width} neurons; 1 = identical outputs)"
+    )
+    sim = result.similarity_table(shown, opts["layer"])
+    board.send_panels(charts.similarity_heatmaps(sim, distinct, width=width), out)
+
+
+def divergence(result, out) -> None:
+    """Do the neurons of each hidden layer differ, over the epochs: one chart for one layer,
+    else a panel per layer (sharing the y axis) under one legend."""
+    div = result.divergence_table()
+    layers = sorted(int(v) for v in div["layer"].unique())
+    if len(layers) == 1:
+        table, facts = charts.divergence_table(div)
+        board.send_chart_once(charts.divergence_chart, table, out, **facts)
+        return
+    out.markdown(
+        "**Do the neurons of a layer differ?** (output divergence, scale-free: 0 = the "
+        "layer's neurons are clones, about 1 = as different as unrelated)"
+    )
+    out.html(kit.scheme_legend(result.schemes))
+    top = kit.nice_top(div["divergence"])
+    row = board.row_of(out)
+    for layer in layers:
+        table, facts = charts.divergence_table(div[div["layer"] == layer])
+        kw = dict(legend=False, panel_width=200, panel_height=150, top=top, notes=())
+        board.send_chart_once(
+            charts.divergence_chart, table, row, (kit.PANEL_WIDE, 260),
+            **{**facts, **kw}, title=f"Hidden layer {layer}",
+        )  # fmt: skip

@@ -54,13 +54,17 @@ def divergence_chart(
     legend: bool = True,
     panel_width: int = 260,
     panel_height: int = 220,
+    top: float | None = None,
+    title: str | None = None,
 ) -> alt.Chart:
-    """The chart of :func:`divergence_table`'s table; its spec depends on the arguments only."""
+    """The chart of :func:`divergence_table`'s table; its spec depends on the arguments only.
+    ``top``: the y axis from 0 to it (panels of several layers share it); ``title``: instead
+    of the question."""
     x = kit.epoch_x()
     y = alt.Y(
         "divergence:Q",
         title="output divergence (scale-free)",
-        scale=alt.Scale(zero=True),
+        scale=alt.Scale(zero=True) if top is None else alt.Scale(domain=[0, top]),
         axis=alt.Axis(format="~r"),
     )
     tooltip = [
@@ -75,7 +79,7 @@ def divergence_chart(
     if len(layers) == 1:  # one layer: a plain chart (a facet costs its build a deep copy)
         # The page stretches a single chart to its column: its height is then the whole
         # chart's, titles and axis included, hence the extra room
-        title = f"Hidden layer {layers[0]}: do its neurons differ?"
+        title = title or f"Hidden layer {layers[0]}: do its neurons differ?"
         return kit.style(panel, title, notes, height=panel_height + 145)
     header = alt.Header(labelExpr="'hidden layer ' + datum.value")
     chart = panel.facet(facet=alt.Facet("layer:O", title=None, header=header), columns=4)
@@ -87,37 +91,35 @@ def similarity_heatmaps(
     distinct: Mapping[str, int] | None = None,
     *,
     width: int | None = None,
-) -> alt.FacetChart:
+) -> kit.Panels:
     """Neuron-by-neuron similarity of one hidden layer (``Result.similarity_table()``), 0
     (different) .. 1 (identical outputs), a square heatmap per scheme. With ``distinct``
-    (scheme name -> count) a header reads "Zeros: 1 distinct of 16", of ``width`` (default:
-    the neurons in the table, at most the first 32)."""
+    (scheme name -> count) a panel reads "Zeros" over "1 distinct of 16", of ``width``
+    (default: the neurons in the table, at most the first 32)."""
     schemes, df = kit.scheme_rows(sim)
     k = int(df["i"].max()) if len(df) else 0
     notes = []
-    if len(df) > kit.MAX_ROWS:  # keep the first n neurons so that S * n * n <= MAX_ROWS
-        n = max(int(math.sqrt(kit.MAX_ROWS / max(len(schemes), 1))), 1)
+    if len(df) > kit.MAX_ROWS * len(schemes):  # a panel over the limit: its first n neurons
+        n = max(int(math.sqrt(kit.MAX_ROWS)), 1)
         df = df[(df["i"] <= n) & (df["j"] <= n)]
         notes.append(f"first {n} of {k} neurons shown")
         k = n
     of = width if width is not None else k
-    headers = dict(zip(schemes, kit.scheme_labels(schemes), strict=True))
-    for s in schemes:
-        if distinct is not None and s in distinct:
-            headers[s] += f": {int(distinct[s])} distinct of {of}"
-    df = df.assign(panel=df["scheme"].map(headers).astype(object))
-    df = kit.lean(df[["scheme", kit.SCHEME, "panel", "i", "j", "similarity"]])
+    df = kit.lean(df[["scheme", kit.SCHEME, "i", "j", "similarity"]])
     ticks = sorted({1, *range(0, k + 1, max(k // 4, 1))} - {0}) if k else []
+    tables = []
+    for s, label in zip(schemes, kit.scheme_labels(schemes), strict=True):
+        title = [label] if distinct is None or s not in distinct else [
+            label, f"{int(distinct[s])} distinct of {of}"]  # fmt: skip
+        tables.append((title, (df[df["scheme"] == s].reset_index(drop=True),)))
     rect = (
-        alt.Chart(df)
+        alt.Chart(tables[0][1][0] if tables else df)
         .mark_rect()
         .encode(
             x=alt.X("j:O", title="neuron j", axis=alt.Axis(values=ticks, labelAngle=0)),
             y=alt.Y("i:O", title="neuron i", axis=alt.Axis(values=ticks)),
             color=alt.Color(
-                "similarity:Q",
-                scale=alt.Scale(domain=[0, 1], scheme="viridis"),
-                legend=alt.Legend(title=["similarity", "(1 = identical)"], gradientLength=160),
+                "similarity:Q", scale=alt.Scale(domain=[0, 1], scheme="viridis"), legend=None
             ),
             tooltip=[
                 kit.SCHEME_TIP,
@@ -126,15 +128,14 @@ def similarity_heatmaps(
                 alt.Tooltip("similarity:Q", format=".3f"),
             ],
         )
-        .properties(width=kit.PANEL_WIDTH, height=kit.PANEL_WIDTH)
     )
-    chart = rect.facet(
-        facet=alt.Facet(
-            "panel:N",
-            sort=[headers[s] for s in schemes],
-            title=None,
-            header=alt.Header(labelExpr="split(datum.value, ': ')"),  # two lines
-        ),
-        columns=kit.COLUMNS,
+    chart = kit.style(rect, alt.Title("", fontSize=15))
+    legend = kit.legend_html(
+        [(kit.gradient(VIRIDIS, "0", "1"), "similarity (1 = identical outputs)")]
     )
-    return kit.style(chart, "Which neurons compute the same thing?", notes)
+    size = kit.panel_width(len(schemes))
+    return kit.Panels(chart, tables, size, size + 40, legend, notes)
+
+
+# viridis at 0, 0.25, 0.5, 0.75 and 1 (matplotlib's), for a legend outside the charts
+VIRIDIS = ("#440154", "#3B528B", "#21918C", "#5EC962", "#FDE725")

@@ -9,12 +9,15 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import board, live
-from dashboard.views import clones_charts, weights, weights_charts
+from dashboard.views import clones_charts, kit, weights
 from dashboard.views import curves_charts as charts
 from dashboard.views.base import ViewInput, hidden_layer, look_for, shown_epoch
+from initdash import SCHEMES
 
 CURVE_POINTS = 200  # epochs per curve sent to the browser (the chart is ~700 px wide)
 OVERVIEW_HEIGHT = 340  # px, the whole chart: the overview and the Train button fit a 900 px screen
+LINE_KEY = [(kit.swatch(kit.TEXT_COLORS["text"], "solid"), "training set"),
+            (kit.swatch(kit.TEXT_COLORS["text"], "dashed"), "test set")]  # fmt: skip
 
 
 def overview_options(inp: ViewInput) -> dict:
@@ -27,8 +30,21 @@ def overview_options(inp: ViewInput) -> dict:
 def overview_draw(inp: ViewInput, opts: dict, out=st) -> None:
     """Everything at once, for every scheme, live: the loss curves, whether the neurons of a
     layer differ, and how far that layer's weights have moved from their start."""
-    left, right = out.columns([3, 2])
     result, layer = inp.result, opts["layer"]
+    schemes = result.schemes if result is not None else inp.config.schemes if inp.config else ()
+    if result is not None:
+        look_for(
+            "Left: the training loss of every scheme (solid: training set, dashed: test set). "
+            "Right: do the neurons of the layer differ? Exactly 0 means clones (Zeros, "
+            "Constant); about 1, as different as unrelated neurons. Below: the layer's weights "
+            "now (bars) against where they started (grey outline). The cards above say what "
+            "each run measured; the other tabs show each part in detail.",
+            out=out,
+        )
+    # one legend for both charts (each is too narrow for its own beside a phone's plot)
+    out.html(kit.legend_html(LINE_KEY + [(kit.swatch(kit.SCHEME_COLORS[s]), SCHEMES[s].label)
+                                         for s in schemes]))  # fmt: skip
+    left, right = out.columns([3, 2])
     if not send_curves(inp, opts, left, compact=True):
         return
     if result is None:
@@ -45,32 +61,14 @@ def overview_draw(inp: ViewInput, opts: dict, out=st) -> None:
         kw = dict(legend=False, panel_width=280, panel_height=OVERVIEW_HEIGHT - 150)
         board.send_chart_once(clones_charts.divergence_chart, table, right, **facts, **kw)
     shown = shown_epoch(inp)
+    out.markdown(
+        f"**Layer {layer}'s weights at epoch {shown}** (bars; grey outline: at initialization; "
+        f"{weights.axis_words(opts.get('linear', False))})"
+    )
     linear = opts.get("linear", False)
     current = result.weights_table(shown, layers=[layer], linear=linear)
     initial = result.weights_table(0, layers=[layer], linear=linear)
-    axis = (
-        "each scheme its own linear x axis"
-        if linear
-        else "x axis symmetric-log, shared by the schemes: equal steps are powers of ten"
-    )
-    out.markdown(
-        f"**Layer {layer}'s weights at epoch {shown}** (bars; grey outline: at initialization; "
-        f"{axis})"
-    )
-    tables, domains, c = weights_charts.scheme_weights_tables(current, initial)
-    for col, scheme in zip(out.columns(len(result.schemes)), result.schemes, strict=True):
-        board.send_chart_once(
-            weights_charts.scheme_weights, tables[scheme], col, scheme=scheme,
-            domain=domains[scheme], c=c,
-        )  # fmt: skip
-    look_for(
-        "Left: the training loss of every scheme (solid: training set, dashed: test set). "
-        "Right: do the neurons of the layer differ? Exactly 0 means clones (Zeros, Constant); "
-        "about 1, as different as unrelated neurons. Below: the layer's weights now (bars) "
-        "against where they started (grey outline). The cards above say what each run "
-        "measured; the other tabs show each part in detail.",
-        out=out,
-    )
+    weights.histograms(result.schemes, current, initial, out)
 
 
 def curves_options(inp: ViewInput) -> dict:
@@ -102,27 +100,26 @@ def send_curves(inp: ViewInput, opts: dict, out, compact: bool = False) -> bool:
     table, facts = charts.loss_curves_table(
         curves, metric=opts["metric"], log_scale=opts["log"] and opts["metric"] == "loss"
     )
-    # compact (the overview): no legends, the cards above name each scheme's colour
+    # compact (the overview): no legend of its own, the overview's legend is above it
     kw = dict(height=OVERVIEW_HEIGHT if compact else 400, legend=not compact, epochs=epochs)
     board.send_chart_once(charts.loss_chart, table, out, **facts, **kw)
     return True
 
 
 def curves_draw(inp: ViewInput, opts: dict, out=st) -> None:
-    if not send_curves(inp, opts, out):
-        return
-    if inp.result is None:
+    if inp.result is None and inp.config is not None:
         out.caption(
             "**Before training.** Each dot is where a scheme starts: its "
             f"{opts['metric']} on its first weights, before any update. Press **Train** to "
             "watch the curves grow from here."
         )
-        return
-    look_for(
-        "Solid lines are the training set, dashed the held-out test set. A flat line at "
-        "ln 2 = 0.693 (for 2 classes) means the network predicts 50/50: it has learned nothing. "
-        "Zeros stays there; tiny random weights start on that plateau and, in deeper nets, can "
-        "stay on it for long; huge weights start with a huge loss. With repeats over seeds the "
-        "band shows the spread.",
-        out=out,
-    )
+    elif inp.result is not None:
+        look_for(
+            "Solid lines are the training set, dashed the held-out test set. A flat line at "
+            "ln 2 = 0.693 (for 2 classes) means the network predicts 50/50: it has learned "
+            "nothing. Zeros stays there; tiny random weights start on that plateau and, in "
+            "deeper nets, can stay on it for long; huge weights start with a huge loss. With "
+            "repeats over seeds the band shows the spread.",
+            out=out,
+        )
+    send_curves(inp, opts, out)

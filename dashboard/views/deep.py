@@ -118,7 +118,6 @@ def deep_draw(inp: ViewInput, opts: dict, out=st) -> None:
         f"**{opts['width']}** {initdash.ACTIVATIONS[opts['activation']].label} units, "
         f"at initialization (no training){plain}"
     )
-    board.send_chart(flow_charts.signal_flow(df, measure=opts["measure"]), out=out)
     look_for(
         "Read the last layer against the first. Weights x0.01 multiply tanh's spread by "
         "about 0.01 x sqrt(width) per layer (ReLU's by 0.01 x sqrt(width / 2)); weights x10 "
@@ -130,6 +129,7 @@ def deep_draw(inp: ViewInput, opts: dict, out=st) -> None:
         "scheme that keeps the units near 0.5. " + deep_summary(df),
         out=out,
     )
+    board.send_chart(flow_charts.signal_flow(df, measure=opts["measure"]), out=out)
     marks = initdash.lab.reference_gains(opts["activation"])
     cells = _scale_depth_map(opts["activation"], config.seed, opts["depth"], opts["width"])
     n = initdash.lab.map_samples(opts["width"])
@@ -142,7 +142,6 @@ def deep_draw(inp: ViewInput, opts: dict, out=st) -> None:
         f"**The scale x depth map**: the same net ({n} inputs), every weight drawn N(0, 1) x "
         "gain / sqrt(width), for 21 gains from 0.1 to 10 and each scheme's own; colour: " + what
     )
-    board.send_chart(charts.scale_depth_map(cells, marks, measure=opts["map"]), out=out)
     look_for(
         "Each column is one weight scale, each row a depth d; the colour compares layer d "
         "with layer 1 in powers of ten (white: held, blue: shrunk, orange: grown). The "
@@ -158,6 +157,7 @@ def deep_draw(inp: ViewInput, opts: dict, out=st) -> None:
         "gain 0.79 both fall under 1/50. " + map_summary(cells, marks, opts["map"], opts["depth"]),
         out=out,
     )
+    board.send_chart(charts.scale_depth_map(cells, marks, measure=opts["map"]), out=out)
 
 
 def plain_note(config: TrainConfig) -> str:

@@ -32,12 +32,6 @@ def activations_draw(inp: ViewInput, opts: dict, out=st) -> None:
         None if has_skips(result) else initdash.metrics.ACT_RANGES.get(result.config.activation)
     )
     axis = charts.ValueAxis(bounded, None if bounded else initdash.metrics.ACT_SYMLOG_C)
-    if opts["bands"]:
-        pct = result.activation_percentiles()
-        chart = charts.activation_bands(pct, layer=layer, axis=axis)
-    else:
-        chart = charts.activation_heatmaps(result.activation_table(layer), layer=layer, axis=axis)
-    board.send_chart(chart, out=out)
     look_for(
         """
         Each column is a recorded epoch and shows where the layer's outputs on the probe batch lie
@@ -54,11 +48,16 @@ def activations_draw(inp: ViewInput, opts: dict, out=st) -> None:
         + residual_note(result),
         out=out,
     )
+    if opts["bands"]:
+        pct = result.activation_percentiles()
+        panels = charts.activation_bands(pct, layer=layer, axis=axis)
+    else:
+        panels = charts.activation_heatmaps(result.activation_table(layer), layer=layer, axis=axis)
+    board.send_panels(panels, out)
 
 
 def gradients_draw(inp: ViewInput, opts: dict, out=st) -> None:
     result = inp.result
-    board.send_chart(charts.gradient_bands(result.gradient_table(0)), out=out)
     look_for(
         """
         Glorot & Bengio's Figures 7 and 8, measured at epoch 0 on the probe batch: for each layer
@@ -75,10 +74,10 @@ def gradients_draw(inp: ViewInput, opts: dict, out=st) -> None:
         """,
         out=out,
     )
+    board.send_panels(charts.gradient_bands(result.gradient_table(0)), out)
 
 
 def updates_draw(inp: ViewInput, opts: dict, out=st) -> None:
-    board.send_chart(charts.update_ratios(inp.result.update_table()), out=out)
     look_for(
         """
         Karpathy's check of the learning rate: per layer, the size of the step the optimizer takes
@@ -93,3 +92,4 @@ def updates_draw(inp: ViewInput, opts: dict, out=st) -> None:
         """,
         out=out,
     )
+    board.send_panels(charts.update_ratios(inp.result.update_table()), out)

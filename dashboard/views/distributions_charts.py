@@ -34,14 +34,14 @@ def _value_y(
     field: str, values, domain: Sequence[float] | None, symlog: float | None, grid: bool = True
 ) -> alt.Y:
     """The y axis of output values (see :class:`ValueAxis`); symlog ticks within ``values``."""
-    if symlog is None:
-        scale = alt.Scale(domain=list(domain), nice=False) if domain else alt.Scale(zero=False)
-        return alt.Y(field, title="output value", scale=scale, axis=alt.Axis(grid=grid))
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
     lo, hi = (float(v.min()), float(v.max())) if v.size else (-1.0, 1.0)
+    if symlog is None:  # every panel on the same axis: the given range, else the data's
+        scale = alt.Scale(domain=list(domain) if domain else [lo, hi], nice=not domain)
+        return alt.Y(field, title=None, scale=scale, axis=alt.Axis(grid=grid))
     symlog_axis = kit.symlog_scale(lo, hi, symlog, per_side=4, grid=grid)
-    return alt.Y(field, title="output value (symlog scale)", **symlog_axis)
+    return alt.Y(field, title=None, **symlog_axis)
 
 
 def _tips(**fields: str) -> list[alt.Tooltip]:
@@ -53,7 +53,18 @@ def _tips(**fields: str) -> list[alt.Tooltip]:
     return tips
 
 
-def activation_heatmaps(table: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.FacetChart:
+def _per_scheme(df: pd.DataFrame, schemes) -> list[tuple[str, tuple[pd.DataFrame]]]:
+    """Each scheme's rows (by its label, column ``SCHEME``), a panel's table each."""
+    return [
+        (label, (df[df[kit.SCHEME] == label].reset_index(drop=True),))
+        for label in kit.scheme_labels(schemes)
+    ]
+
+
+SHARE_COLORS = ("#440154", "#3B528B", "#21918C", "#5EC962", "#FDE725")  # viridis, sqrt-spaced
+
+
+def activation_heatmaps(table: pd.DataFrame, *, layer: int = 1, axis=None) -> kit.Panels:
     """How a hidden layer's outputs are distributed over training, from
     ``Result.activation_table(layer)``: one heatmap per scheme, x = epoch (each recorded
     epoch a column), y = output value (the table's bins), colour = share of the outputs in
@@ -73,9 +84,9 @@ def activation_heatmaps(table: pd.DataFrame, *, layer: int = 1, axis=None) -> al
         grid=False,
         labelExpr="datum.value < 0 ? '' : datum.label",  # the first column reaches below 0
     )
-    legend = alt.Legend(title="share", format=".0%", gradientLength=150)
+    tables = _per_scheme(df, schemes)
     panel = (
-        alt.Chart(df)
+        alt.Chart(tables[0][1][0] if tables else df)
         .mark_rect(strokeWidth=0.6)  # a stroke of the fill's colour: no seams between cells
         .transform_calculate(edge="datum.share")  # (the same field would merge the legends)
         .encode(
@@ -83,23 +94,29 @@ def activation_heatmaps(table: pd.DataFrame, *, layer: int = 1, axis=None) -> al
             x2="x_hi:Q",
             y=_value_y("lo:Q", df[["lo", "hi"]].to_numpy(), domain, symlog, grid=False),
             y2="hi:Q",
-            color=alt.Color("share:Q", scale=SHARE_SCALE, legend=legend),
+            color=alt.Color("share:Q", scale=SHARE_SCALE, legend=None),
             stroke=alt.Color("edge:Q", scale=SHARE_SCALE, legend=None),
             tooltip=_tips(lo="outputs from", hi="to", share="share"),
         )
     )
     # no outputs beyond an epoch's bins: the background has the colour of a share of 0
     empty = alt.ViewBackground(fill=SHARE_EMPTY, stroke="#999999", strokeWidth=0.5)
-    panel = kit.set_props(panel, width=kit.PANEL_WIDTH, height=kit.PANEL_WIDTH, view=empty)
-    notes = [thin_note, "colour: share of the layer's outputs (probe batch) in each bin"]
+    panel = kit.set_props(panel, view=empty)
+    notes = [thin_note]
     if (df.groupby(["epoch", kit.SCHEME], observed=True)["share"].sum() == 0).any():
         notes.append("no outputs once a scheme has diverged")
     if symlog is not None:
         notes.append(f"value axis symmetric-log: linear within about +-{symlog:g}")
-    return kit.style(kit.scheme_facet(panel, schemes), f"Hidden layer {layer}'s outputs", notes)
+    legend = kit.legend_html(
+        [(kit.gradient(SHARE_COLORS, "0%", "100%"), "share of the outputs in the bin")],
+        f"Hidden layer {layer}'s outputs (probe batch; up: output value, across: epoch):",
+    )
+    width = kit.panel_width(len(schemes))
+    chart = kit.style(panel, "")
+    return kit.Panels(chart, tables, width, width + 60, legend, [n for n in notes if n])
 
 
-def activation_bands(pct: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.FacetChart:
+def activation_bands(pct: pd.DataFrame, *, layer: int = 1, axis=None) -> kit.Panels:
     """Glorot & Bengio's percentile bands over training, from
     ``Result.activation_percentiles()``: per scheme, the median output of hidden layer
     ``layer`` (line) and the band from the 2nd to the 98th percentile, over the epochs, on the
@@ -118,12 +135,16 @@ def activation_bands(pct: pd.DataFrame, *, layer: int = 1, axis=None) -> alt.Fac
     band = base.mark_area(opacity=0.25).encode(y=y, y2="p98:Q")
     edges = [base.mark_line(strokeWidth=1).encode(y=f"{q}:Q") for q in ("p2", "p98")]
     median = base.mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=25)).encode(y="p50:Q")
-    panel = alt.layer(band, *edges, median, data=kit.lean(df))
-    panel = kit.set_props(panel, width=kit.PANEL_WIDTH, height=kit.PANEL_WIDTH)
-    notes = [thin_note, "line: median output; band: 2nd to 98th percentile (Glorot & Bengio)"]
-    notes.append(bad_note)
-    title = f"Hidden layer {layer}'s outputs: percentiles"
-    return kit.style(kit.scheme_facet(panel, schemes), title, notes)
+    tables = _per_scheme(kit.lean(df), schemes)
+    panel = alt.layer(band, *edges, median, data=tables[0][1][0] if tables else kit.lean(df))
+    legend = kit.legend_html(
+        [(kit.swatch(kit.TEXT_COLORS["text"], "solid"), "median output"),
+         (kit.swatch("#BBBBBB"), "2nd to 98th percentile (Glorot & Bengio)")],
+        f"Hidden layer {layer}'s outputs over the epochs:",
+    )  # fmt: skip
+    width = kit.panel_width(len(schemes))
+    chart = kit.style(panel, "")
+    return kit.Panels(chart, tables, width, width + 50, legend, [thin_note, bad_note])
 
 
 GRADIENT_LABELS = {
@@ -132,7 +153,7 @@ GRADIENT_LABELS = {
 }
 
 
-def gradient_bands(table: pd.DataFrame) -> alt.FacetChart:
+def gradient_bands(table: pd.DataFrame) -> kit.Panels:
     """Glorot & Bengio's Figs. 7 and 8 from ``Result.gradient_table()``: per scheme, against
     the layer (the last is the output), the median of |dL/dz| (solid) and of |dL/dW| (dashed),
     each in a band from its 2nd to its 98th percentile, on one log axis (0 on a floor). A
@@ -165,13 +186,14 @@ def gradient_bands(table: pd.DataFrame) -> alt.FacetChart:
     dash = alt.StrokeDash(
         "which:N",
         scale=alt.Scale(domain=list(GRADIENT_LABELS.values()), range=[[1, 0], [6, 4]]),
-        legend=alt.Legend(
-            title=None, symbolStrokeWidth=2.5, symbolSize=500, orient="top", labelLimit=400
-        ),
+        legend=None,
     )
+    shown = df[[f"{q}_shown" for q in PERCENTILES]].to_numpy(dtype=float)
+    shown = shown[np.isfinite(shown) & (shown > 0)]
+    domain = [float(shown.min()), float(shown.max())] if shown.size else [1e-6, 1.0]
     y_log = dict(
-        title="|gradient| (log scale)",
-        scale=alt.Scale(type="log"),
+        title=None,
+        scale=alt.Scale(type="log", domain=domain),  # the panels share it
         axis=kit.log_axis(values, floor),
     )
     y = alt.Y("p50_shown:Q", **y_log)
@@ -196,15 +218,21 @@ def gradient_bands(table: pd.DataFrame) -> alt.FacetChart:
         .encode(y=y, tooltip=tooltip)
         .transform_filter(alt.datum.zero == 1)
     )
-    layers = alt.layer(band, line, points, zeros, data=df)
-    panel = kit.set_props(layers, width=kit.PANEL_WIDTH, height=200)
-    return kit.style(kit.scheme_facet(panel, schemes), "Gradients at initialization", notes)
+    tables = _per_scheme(df, schemes)
+    panel = alt.layer(band, line, points, zeros, data=tables[0][1][0] if tables else df)
+    legend = kit.legend_html(
+        [(kit.swatch(kit.TEXT_COLORS["text"], "solid"), GRADIENT_LABELS["dz"]),
+         (kit.swatch(kit.TEXT_COLORS["text"], "dashed"), GRADIENT_LABELS["dw"])],
+        "Gradients at initialization (|gradient| up, log scale):",
+    )  # fmt: skip
+    width = kit.panel_width(len(schemes))
+    return kit.Panels(kit.style(panel, ""), tables, width, 240, legend, [n for n in notes if n])
 
 
 UPDATE_REFERENCE = -3.0  # log10 of Karpathy's rule-of-thumb update-to-data ratio, 1e-3
 
 
-def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> alt.FacetChart:
+def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> kit.Panels:
     """log10(std of the applied update / std of the weights) over training, from
     ``Result.update_table()``: a panel per weight layer (at most ``max_panels``, evenly picked),
     a line per scheme, dashed at Karpathy's rule of thumb, 1e-3 (-3)."""
@@ -227,17 +255,18 @@ def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> alt.FacetChart
     df = kit.lean(
         df[["epoch", "layer", "panel", "scheme", kit.SCHEME, "update_ratio", "log10_ratio"]]
     )
-    pick = kit.legend_pick()
+    values = np.append(df["log10_ratio"].to_numpy(dtype=float), UPDATE_REFERENCE)
     lines = (
         alt.Chart()
         .mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=25))
         .encode(
             x=kit.epoch_x(),
             y=alt.Y(
-                "log10_ratio:Q", title="log10(update std / weight std)", scale=alt.Scale(zero=False)
+                "log10_ratio:Q",
+                title=None,
+                scale=alt.Scale(domain=[float(values.min()), float(values.max())], nice=True),
             ),
-            color=kit.scheme_color(schemes),
-            opacity=kit.pick_opacity(pick),
+            color=kit.scheme_color(schemes, legend=False),
             tooltip=[
                 kit.SCHEME_TIP,
                 alt.Tooltip("epoch:Q"),
@@ -246,14 +275,19 @@ def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> alt.FacetChart
                 alt.Tooltip("log10_ratio:Q", title="log10", format=".2f"),
             ],
         )
-        .add_params(pick)
     )
     rule = (
         alt.Chart()
         .mark_rule(strokeDash=[6, 4], color="#888888")
         .encode(y=alt.datum(UPDATE_REFERENCE))
     )
-    panel = kit.set_props(alt.layer(lines, rule, data=df), width=190, height=kit.PANEL_WIDTH)
     order = sorted(df["panel"].unique(), key=lambda p: int(p.split()[1]))
-    chart = panel.facet(facet=alt.Facet("panel:N", sort=order, title=None), columns=4)
-    return kit.style(chart, "Update-to-data ratio per layer", notes)
+    tables = [(p, (df[df["panel"] == p].reset_index(drop=True),)) for p in order]
+    panel = alt.layer(lines, rule, data=tables[0][1][0] if tables else df)
+    legend = kit.legend_html(
+        [(kit.swatch(kit.SCHEME_COLORS[s]), kit.SCHEMES[s].label) for s in schemes]
+        + [(kit.swatch("#888888", "dashed"), "1e-3 (-3), Karpathy's rule of thumb")],
+        "Update-to-data ratio per layer, log10(update std / weight std), over the epochs:",
+    )
+    width = kit.panel_width(len(order))
+    return kit.Panels(kit.style(panel, ""), tables, width, 220, legend, notes[1:])

@@ -57,10 +57,6 @@ def deepen() -> None:
 
 def signal_draw(inp: ViewInput, opts: dict, out=st) -> None:
     result, shown = inp.result, shown_epoch(inp)
-    out.markdown(f"Signal flow through the layers at epoch **{shown}**")
-    board.send_chart(
-        charts.signal_flow(result.layer_table(shown), measure=opts["measure"]), out=out
-    )
     look_for(
         "Read it left to right for the forward pass (activations) and right to left for the "
         "backward pass (gradients). A line that falls by orders of magnitude is a vanishing "
@@ -68,4 +64,8 @@ def signal_draw(inp: ViewInput, opts: dict, out=st) -> None:
         "0, so gradients die there; dead ReLUs output 0 for every input. Scrub to epoch 0 to "
         "see where each scheme starts." + bn_note(result, BN_SIGNAL) + residual_note(result),
         out=out,
+    )
+    out.markdown(f"Signal flow through the layers at epoch **{shown}**")
+    board.send_chart(
+        charts.signal_flow(result.layer_table(shown), measure=opts["measure"]), out=out
     )

@@ -6,12 +6,14 @@ and gridded), so tests can call ``.to_dict()`` without a browser.
 
 Conventions shared by every chart:
 
-* A scheme has one colour everywhere (``SCHEME_COLORS``: Okabe-Ito and Paul Tol, safe for
-  colour-blind readers) and shows its human label, in the order the schemes were given.
-* Small multiples share their axes, so schemes compare fairly; ``COLUMNS`` panels of
-  ``PANEL_WIDTH`` px fit across the page and wrap beyond that.
-* Fonts are big enough for a projector (``style``, applied once at the end of each builder);
-  text and grid colours are left to the page's theme (Streamlit light or dark).
+* A scheme has one colour everywhere (``SCHEME_COLORS``: every pair apart, also for
+  colour-blind readers) and shows its human label, in dark text, in the order the schemes were
+  given.
+* Small multiples are ``Panels``: one chart of a fixed size per scheme (or layer), which the
+  page wraps, as many side by side as the screen holds; they share their axes (fixed in the
+  spec), so schemes compare fairly, and an HTML legend above them (``legend_html``).
+* Fonts are big enough for a projector and text is dark (``style``, applied once at the end
+  of each builder; ``TEXT_COLORS``: at least 4.5:1 on white).
 * Every mark carries a tooltip with the exact values.
 * A frame longer than ``MAX_ROWS`` is thinned deterministically (``thin``) and the chart's
   subtitle says so. Panels share one table rather than a copy of its rows each.
@@ -19,8 +21,11 @@ Conventions shared by every chart:
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import altair as alt
 import numpy as np
@@ -29,24 +34,32 @@ import pandas as pd
 from initdash import SCHEMES
 
 MAX_ROWS = 5000  # most rows one builder sends to the browser per table (see thin)
-COLUMNS = 5  # panels per row of small multiples
-PANEL_WIDTH = 150  # px; 5 panels + axis + legend fit across the ~1000 px main area
 LINE_WIDTH = 640  # px of a single-panel chart (the app may stretch it to the page)
+# Small multiples are separate charts of a fixed size that the page wraps (``Panels``): as
+# many side by side as the screen holds. PANEL px each, axes and title included: 5 beside
+# the sidebar on a projector (1280 px: a 904 px page), 2 on a phone (390 px: 358 px); up to
+# 3 panels get PANEL_WIDE each.
+PANEL = 168
+PANEL_WIDE = 240
 
 # One colour per scheme, fixed by name; a scheme added to the registry without one here gets the
-# next colour of FALLBACK_COLORS (by its place in SCHEMES).
+# next colour of FALLBACK_COLORS (by its place in SCHEMES). Chosen so that every pair differs
+# by a CIEDE2000 of at least 19 in normal vision and 9 as people with deuteranopia or
+# protanopia see them (the first page's five: Okabe-Ito's vermillion, bluish green and blue,
+# a neutral grey, and lavender instead of a second blue), each at least 3:1 on white; their
+# text is dark, beside them (python bench/colors.py prints every pair).
 SCHEME_COLORS: dict[str, str] = {
-    "zeros": "#7f7f7f",  # grey
-    "constant": "#999933",  # olive (Tol)
-    "random_small": "#56B4E9",  # sky blue (Okabe-Ito)
+    "zeros": "#767676",  # neutral grey
+    "constant": "#5A5A00",  # olive
+    "random_small": "#9687E1",  # lavender
     "random_large": "#D55E00",  # vermillion (Okabe-Ito)
     "xavier_normal": "#009E73",  # bluish green (Okabe-Ito)
-    "xavier_uniform": "#44AA99",  # teal (Tol)
+    "xavier_uniform": "#0F5A5A",  # dark teal
     "he_normal": "#0072B2",  # blue (Okabe-Ito)
-    "he_uniform": "#332288",  # indigo (Tol)
-    "lecun_normal": "#CC79A7",  # reddish purple (Okabe-Ito)
-    "orthogonal": "#E69F00",  # orange (Okabe-Ito)
-    "lsuv": "#882255",  # wine (Tol)
+    "he_uniform": "#692D78",  # plum
+    "lecun_normal": "#D25A5A",  # coral
+    "orthogonal": "#693C2D",  # brown
+    "lsuv": "#0096A5",  # cyan
 }
 FALLBACK_COLORS = ("#117733", "#AA4499", "#DDCC77", "#88CCEE", "#661100", "#6699CC")
 for _i, _name in enumerate(n for n in SCHEMES if n not in SCHEME_COLORS):
@@ -311,21 +324,23 @@ def cell_edges(x: str, y: str, hx: float, hy: float) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------- style
+# The charts' text, dark on white (Streamlit's theme draws axis labels in #808495, 3.7:1):
+# every one at least 4.5:1 (bench/colors.py; tests/test_charts_colors.py)
+TEXT_COLORS = {"title": "#0F172A", "text": "#1E293B", "label": "#334155"}
+_TITLE, _TEXT, _LABEL = TEXT_COLORS.values()
 STYLE = alt.Config(
-    axis=alt.AxisConfig(labelFontSize=14, titleFontSize=15, titleFontWeight="normal"),
-    legend=alt.LegendConfig(
-        labelFontSize=14,
-        titleFontSize=15,
-        symbolSize=150,
-        labelLimit=240,
-        rowPadding=3,
-        labelPadding=6,
-        titlePadding=6,
-    ),
-    header=alt.HeaderConfig(labelFontSize=15, titleFontSize=15, labelFontWeight="bold"),
-    title=alt.TitleConfig(fontSize=18, subtitleFontSize=14, anchor="start"),
+    axis=alt.AxisConfig(labelFontSize=14, titleFontSize=15, titleFontWeight="normal",
+                        labelColor=_LABEL, titleColor=_TEXT),
+    legend=alt.LegendConfig(labelFontSize=14, titleFontSize=15, symbolSize=150, labelLimit=240,
+                            rowPadding=3, labelPadding=6, titlePadding=6, labelColor=_TEXT,
+                            titleColor=_TEXT),
+    header=alt.HeaderConfig(labelFontSize=15, titleFontSize=15, labelFontWeight="bold",
+                            labelColor=_TITLE, titleColor=_TITLE),
+    title=alt.TitleConfig(fontSize=18, subtitleFontSize=14, anchor="start", color=_TITLE,
+                          subtitleColor=_LABEL),
+    text=alt.MarkConfig(color=_TEXT),
     view=alt.ViewConfig(stroke="#999999", strokeWidth=0.5),
-)
+)  # fmt: skip
 
 
 def style(chart, title: str | alt.Title, notes: Sequence[str] = (), **props):
@@ -341,6 +356,12 @@ MARK_KINDS = (  # a chart's kind, as a text alternative names it: the first mark
     ("line", "line chart"), ("area", "band chart"), ("rect", "bar chart"),
     ("circle", "dot chart"), ("point", "dot chart"), ("text", "text"),
 )  # fmt: skip
+
+
+def plain_text(markup: str) -> str:
+    """HTML (a legend's) as the words it shows: tags dropped, entities read, spaces joined."""
+    text = re.sub(r"<[^>]+>", " ", markup)
+    return " ".join(html.unescape(text).split())
 
 
 def describe(spec: dict) -> str:
@@ -427,8 +448,122 @@ def lines_and_points(x, y, schemes: Sequence[str], tooltip: list, size: int, leg
     return lines, base.mark_circle(size=size).encode(tooltip=tooltip)
 
 
-def scheme_facet(panel, schemes: Sequence[str], columns: int = COLUMNS) -> alt.FacetChart:
-    """Small multiples of ``panel``, one per scheme, headed by its label, in the schemes' order."""
-    return panel.facet(
-        facet=alt.Facet(f"{SCHEME}:N", sort=scheme_labels(schemes), title=None), columns=columns
+# ---------------------------------------------------------------------- panels
+def nice_top(values) -> float:
+    """The top of an axis from 0 that several panels share: at least 1, the largest finite
+    value rounded up to 1, 1.2, 1.5, 2 or 5 x a power of ten (so it rarely changes while a
+    run trains)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    top = max(float(v.max()) if v.size else 1.0, 1.0)
+    p = 10.0 ** math.floor(math.log10(top))
+    return next(m * p for m in (1, 1.2, 1.5, 2, 5, 10) if m * p >= top * (1 - 1e-12))
+
+
+def panel_width(n: int) -> int:
+    """The width of each of ``n`` panels: PANEL, or PANEL_WIDE for up to 3."""
+    return PANEL if n > 3 else PANEL_WIDE
+
+
+@dataclass
+class Panels:
+    """Small multiples as one chart drawn once per panel with its own tables, each panel
+    ``width`` x ``height`` px (axes and title included), wrapped on the page as the screen
+    allows (``width`` None: a facet's own size). ``chart``: one panel (its data: the first
+    panel's tables); ``tables``: each
+    panel's title (one line, or a list of lines) and its tables, in the order the chart's
+    DataFrames appear; scales the panels share are fixed in the chart. ``legend``: HTML
+    saying what the marks mean (``legend_html``), shown above the panels."""
+
+    chart: alt.TopLevelMixin
+    tables: list[tuple[str | list[str], tuple[pd.DataFrame, ...]]]
+    width: int | None  # None: the chart's own size (a facet of fixed cells)
+    height: int | None
+    legend: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def spec(self, i: int) -> dict:
+        """Panel i's Vega-Lite spec with its tables inline (for tests; the page sends them as
+        named tables: dashboard.board.send_panels)."""
+        title, tables = self.tables[i]
+        parts = chart_frames(self.chart)
+        order = list(dict.fromkeys(id(df) for _, df in parts))
+        try:
+            for part, df in parts:
+                part.data = tables[order.index(id(df))]
+            out = self.chart.to_dict()
+        finally:
+            for part, df in parts:
+                part.data = df
+        out["title"] = {**_title_dict(out.get("title")), "text": title}
+        return out
+
+
+def chart_frames(chart) -> list[tuple]:
+    """Every (chart part, DataFrame) in the chart's tree, top level first."""
+    found: list[tuple] = []
+    data = getattr(chart, "data", None)
+    if isinstance(data, pd.DataFrame):
+        found.append((chart, data))
+    for key in ("layer", "hconcat", "vconcat", "concat"):
+        parts = getattr(chart, key, None)
+        if isinstance(parts, list):
+            for part in parts:
+                found.extend(chart_frames(part))
+    inner = getattr(chart, "spec", None)
+    if isinstance(inner, alt.SchemaBase):  # a facet's inner chart
+        found.extend(chart_frames(inner))
+    return found
+
+
+def _title_dict(title) -> dict:
+    if isinstance(title, dict):
+        return dict(title)
+    return {} if title is None else {"text": title}
+
+
+def legend_html(entries: Sequence[tuple[str, str]], title: str = "") -> str:
+    """A legend in HTML for a row of panels: ``(swatch, label)`` entries, a swatch from
+    ``swatch`` or ``gradient``, the label in dark text beside it; wraps on a narrow screen."""
+    items = "".join(
+        f'<span style="display:inline-flex;align-items:center;gap:0.35em;margin-right:1em">'
+        f"{sw}<span>{html.escape(label, quote=False)}</span></span>"
+        for sw, label in entries
     )
+    head = f"<strong>{html.escape(title, quote=False)}</strong> " if title else ""
+    return (
+        f'<div style="color:{TEXT_COLORS["text"]};font-size:0.9rem;line-height:1.9;'
+        f'display:flex;flex-wrap:wrap;align-items:center;column-gap:0.4em">{head}{items}</div>'
+    )
+
+
+def notes_html(notes: Sequence[str]) -> str:
+    """What a row of panels leaves out or how to read it, in small dark text (no notes: "")."""
+    notes = [n for n in notes if n]
+    if not notes:
+        return ""
+    text = html.escape("; ".join(notes))
+    return f'<div style="color:{TEXT_COLORS["label"]};font-size:0.85rem">{text}</div>'
+
+
+def swatch(color: str, kind: str = "square") -> str:
+    """A colour's mark in a legend: a square, a solid line or a dashed line."""
+    if kind == "square":
+        look = f"width:0.9em;height:0.9em;background:{color}"
+    else:
+        look = f"width:1.8em;border-top:3px {'dashed' if kind == 'dashed' else 'solid'} {color}"
+    return f'<span style="{look};display:inline-block"></span>'
+
+
+def gradient(colors: Sequence[str], lo: str, hi: str) -> str:
+    """A colour scale's legend: ``lo`` [gradient] ``hi``."""
+    bar = (
+        f'<span style="width:7em;height:0.8em;display:inline-block;'
+        f'background:linear-gradient(to right,{",".join(colors)})"></span>'
+    )
+    return f"<span>{lo}</span>{bar}<span>{hi}</span>"
+
+
+def scheme_legend(schemes: Sequence[str], title: str = "") -> str:
+    """The schemes' colours, each beside its name (for panels that draw several schemes)."""
+    return legend_html([(swatch(SCHEME_COLORS[s]), SCHEMES[s].label) for s in schemes], title)

@@ -38,9 +38,6 @@ def neurons_draw(inp: ViewInput, opts: dict, out=st) -> None:
         notes.append(f"the first {initdash.neurons.INPUTS} of {result.data.n_features} inputs")
     maps = initdash.neurons.maps_table(result, shown, opts["layer"])
     nodes, links = initdash.neurons.network_table(result, shown)
-    out.markdown(f"The networks at epoch **{shown}** (first seed of each scheme)")
-    board.send_chart(charts.network_diagram(nodes, links, notes=notes), out=out)
-    board.send_chart(charts.neuron_maps(maps, kind=result.thumbnails.kind), out=out)
     look_for(
         "Top: each network drawn, inputs on the left; a link's colour is its weight's sign and "
         "its width its size, a node's colour its mean output (blue below 0, orange above). "
@@ -51,3 +48,7 @@ def neurons_draw(inp: ViewInput, opts: dict, out=st) -> None:
         "own." + bn_note(result, BN_EVALUATION),
         out=out,
     )
+    out.markdown(f"The networks at epoch **{shown}** (first seed of each scheme)")
+    board.send_panels(charts.network_diagram(nodes, links, notes=notes), out)
+    out.markdown(f"Hidden layer **{opts['layer']}**, neuron by neuron")
+    board.send_panels(charts.neuron_maps(maps, kind=result.thumbnails.kind), out)

@@ -16,13 +16,19 @@ from dashboard.views import kit
 HIDDEN_AXIS = alt.Axis(labels=False, ticks=False, title=None, grid=False, domain=False)
 
 
-def neuron_maps(maps: pd.DataFrame, *, kind: str) -> alt.FacetChart:
+NEURON_COLUMNS = 4  # neuron pictures per line of a scheme's panel (4 x 50 px: 2 panels a line
+# on a projector's page would be too few; 4 fit 1280 px beside the sidebar, 1 a phone)
+BLUE_ORANGE = ("#134B85", "#5DA2CB", "#F2F0EB", "#FBBF74", "#C5690D", "#994A07")  # Vega's
+
+
+def neuron_maps(maps: pd.DataFrame, *, kind: str) -> kit.Panels:
     """Every drawn neuron's output over the input plane (``initdash.neurons.maps_table``), as
-    TensorFlow Playground draws inside each neuron: a small heatmap per (scheme, neuron), a row
-    per scheme. ``kind``: "grid" (a regular grid over the data plane) or "pca" (data points on
-    their first two principal components). A row is shaded by output / its largest |output|
-    (in the browser: the spec stays the same between redraws), so x0.01 neurons show their
-    pattern too and identical outputs look identical; the tooltip gives the true value."""
+    TensorFlow Playground draws inside each neuron: a small heatmap per neuron, a panel of
+    them per scheme. ``kind``: "grid" (a regular grid over the data plane) or "pca" (data
+    points on their first two principal components). A panel is shaded by output / its
+    largest |output| (in the browser: the spec stays the same between redraws), so x0.01
+    neurons show their pattern too and identical outputs look identical; the tooltip gives
+    the true value."""
     schemes, df = kit.scheme_rows(maps)
     if kind == "grid":
         grid = alt.Scale(nice=False, zero=False)
@@ -52,9 +58,7 @@ def neuron_maps(maps: pd.DataFrame, *, kind: str) -> alt.FacetChart:
     cell = (
         cell.encode(
             color=alt.Color(
-                "shade:Q",
-                scale=alt.Scale(domain=[-1, 1], scheme="blueorange"),
-                legend=alt.Legend(title=["output / largest", "of the row"], gradientLength=120),
+                "shade:Q", scale=alt.Scale(domain=[-1, 1], scheme="blueorange"), legend=None
             ),
             tooltip=[
                 kit.SCHEME_TIP,
@@ -67,30 +71,34 @@ def neuron_maps(maps: pd.DataFrame, *, kind: str) -> alt.FacetChart:
         .transform_calculate(shade="datum.output / max(datum.top, 1e-30)")
     )
     df = kit.lean(df[[kit.SCHEME, "neuron", "x", "y", "output"]])
-    panel = kit.set_props(alt.layer(cell, data=df), width=46, height=46)
+    tables = [
+        (label, (df[df[kit.SCHEME] == label].reset_index(drop=True),))
+        for label in kit.scheme_labels(schemes)
+    ]
+    panel = kit.set_props(alt.layer(cell, data=tables[0][1][0] if tables else df),
+                          width=46, height=46)  # fmt: skip
     chart = panel.facet(
-        row=alt.Row(
-            f"{kit.SCHEME}:N",
-            sort=kit.scheme_labels(schemes),
-            title=None,
-            header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=13),
-        ),
-        column=alt.Column(
+        facet=alt.Facet(
             "neuron:O",
             title=None,
             header=alt.Header(
                 labelExpr="'neuron ' + datum.value", labelFontSize=12, labelFontWeight="normal"
             ),
         ),
+        columns=NEURON_COLUMNS,
         spacing=4,
     )
-    notes = [note, "identical squares in a row = clones; each row on its own colour scale"]
-    return kit.style(chart, "What each neuron computes", notes)
+    legend = kit.legend_html(
+        [(kit.gradient(BLUE_ORANGE, "-1", "1"), "output / the scheme's largest |output|")],
+        "What each neuron computes:",
+    )
+    notes = [note, "identical squares = clones; each scheme on its own colour scale"]
+    return kit.Panels(kit.style(chart, ""), tables, None, None, legend, notes)
 
 
 def network_diagram(
     nodes: pd.DataFrame, links: pd.DataFrame, *, notes: Sequence[str] = ()
-) -> alt.FacetChart:
+) -> kit.Panels:
     """Each scheme's network (``initdash.neurons.network_table``): nodes coloured by their
     mean output over the largest |mean| of the scheme (inputs and outputs grey), links
     coloured by the weight's sign and as wide as |w| relative to the largest of their layer.
@@ -117,8 +125,8 @@ def network_diagram(
             y2="y2:Q",
             color=alt.Color(
                 "sign:N",
-                scale=alt.Scale(domain=["positive", "negative"], range=["#E69F00", "#0072B2"]),
-                legend=alt.Legend(title="weight"),
+                scale=alt.Scale(domain=["positive", "negative"], range=list(SIGN_COLORS)),
+                legend=None,
             ),
             strokeWidth=alt.StrokeWidth(
                 "strength:Q", scale=alt.Scale(domain=[0, 1], range=[0.2, 3.5]), legend=None
@@ -151,6 +159,20 @@ def network_diagram(
         )
         .transform_filter(alt.datum.part == "node")
     )
-    panel = kit.set_props(alt.layer(edges, dots, data=both), width=kit.PANEL_WIDTH + 30, height=150)
-    notes = ["left: inputs; right: deeper layers", *notes]
-    return kit.style(kit.scheme_facet(panel, schemes), "The networks, drawn", notes)
+    tables = [
+        (label, (both[both[kit.SCHEME] == label].reset_index(drop=True),))
+        for label in kit.scheme_labels(schemes)
+    ]
+    chart = kit.style(alt.layer(edges, dots, data=tables[0][1][0] if tables else both), "")
+    legend = kit.legend_html(
+        [
+            (kit.swatch(SIGN_COLORS[0], "solid"), "positive weight"),
+            (kit.swatch(SIGN_COLORS[1], "solid"), "negative (width: its size)"),
+            (kit.gradient(BLUE_ORANGE, "below 0", "above 0"), "a node's mean output"),
+        ],
+        "The networks, drawn (inputs left, deeper layers right):",
+    )
+    return kit.Panels(chart, tables, kit.panel_width(len(schemes)), 190, legend, list(notes))
+
+
+SIGN_COLORS = ("#E69F00", "#0072B2")  # a positive and a negative weight

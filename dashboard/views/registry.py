@@ -7,8 +7,9 @@ their values; its ``draw(inp, opts, out)`` draws only charts and text into ``out
 dashboard.board.Board), so it can be redrawn while a run trains.
 
 No Streamlit or Altair here: dashboard.links reads the names, and a room is imported only when
-one of its views is drawn. A new tab is one new room (``dashboard/views/<tab>.py``, with its
-chart builders in ``<tab>_charts.py``) and one ``View(...)`` line below.
+one of its views is drawn. A new view is one new room (``dashboard/views/<tab>.py``, with its
+chart builders in ``<tab>_charts.py``), one ``View(...)`` line below and its name in one of
+the ``GROUPS`` (the page's tabs, each with a few views).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from typing import Any
+
+from dashboard import state
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,22 @@ class View:
         find(self.draws)(inp, opts, out=out)
 
 
+@dataclass(frozen=True)
+class Group:
+    """A tab: a few views, picked with a control under it (so every tab's label fits a
+    1280 px projector's page, 13 views did not)."""
+
+    name: str
+    title: str
+    icon: str
+    views: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        """The tab's label: the title alone, as a view's (no icon name read out)."""
+        return self.title
+
+
 def find(where: str) -> Any:
     """The function at ``"room.function"`` (dashboard/views/room.py), its room imported now."""
     room, _, name = where.rpartition(".")
@@ -74,6 +93,7 @@ VIEWS: dict[str, View] = {
         View("gradients", "Gradients at init", "trending_down", "distributions.gradients_draw",
              shows_run=False, uses_epoch=False),
         View("updates", "Update ratio", "speed", "distributions.updates_draw", uses_epoch=False),
+        View("travel", "Weight paths", "route", "travel.travel_draw", "travel.travel_options"),
         View("boundary", "Decision boundary", "map", "boundary.boundary_draw"),
         View("tldr", "TL;DR table", "table_chart", "summary.tldr_draw", uses_epoch=False,
              charts=False),
@@ -83,3 +103,28 @@ VIEWS: dict[str, View] = {
              needs_run=False, shows_run=False, uses_epoch=False, charts=False),
     )
 }  # fmt: skip
+
+
+GROUPS: dict[str, Group] = {
+    g.name: g
+    for g in (
+        Group("results", "Results", "dashboard", ("overview", "curves", "tldr")),
+        Group("inside", "Network", "hub",
+              ("weights", "travel", "clones", "neurons", "boundary")),  # fmt: skip
+        Group("signal", "Signal", "stacked_line_chart",
+              ("signal", "activations", "gradients", "updates")),
+        Group("lab", "Lab & theory", "science", ("deep", "theory")),
+    )
+}  # fmt: skip
+
+
+def group_of(view: str) -> Group:
+    """The group (tab) a view is in."""
+    return next(g for g in GROUPS.values() if view in g.views)
+
+
+def nav_state(view: str) -> dict[str, Any]:
+    """The session-state entries that open ``view``: its name, its group's tab and the view
+    picked in that group (a link, a preset or a test writes them before the widgets draw)."""
+    group = group_of(view)
+    return {state.VIEW: view, state.GROUP_TAB: group.label, state.view_pick(group.name): view}

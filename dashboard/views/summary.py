@@ -7,6 +7,8 @@ No charts here.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -114,18 +116,70 @@ def tldr_table(result: Result) -> pd.DataFrame:
     )
 
 
+# The TL;DR at a glance: a column per verdict, each cell its word over the number it came from
+TLDR_VERDICTS = ("Symmetry broken?", "Risk of vanishing/exploding gradient?", "Learning outcome")
+TLDR_CSS = """
+.tldr {border-collapse: collapse; width: 100%; color: #0F172A; font-size: 0.95rem}
+.tldr th, .tldr td {text-align: left; vertical-align: top; padding: 0.45rem 0.6rem;
+  border-bottom: 1px solid #CBD5E1}
+.tldr th {font-weight: 600; border-bottom: 2px solid #94A3B8}
+.tldr td b {display: block}
+.tldr td span.n {display: block; color: #334155; font-size: 0.9em}
+.tldr i {display: inline-block; width: 0.8em; height: 0.8em; margin-right: 0.4em}
+@media (max-width: 640px) {
+  .tldr thead {display: none}
+  .tldr tr {display: block; border: 1px solid #94A3B8; border-radius: 0.5rem;
+    margin-bottom: 0.75rem; padding: 0.3rem 0}
+  .tldr td {display: block; border: none; padding: 0.25rem 0.75rem}
+  .tldr td::before {content: attr(data-label); display: block; font-size: 0.8rem;
+    color: #334155}
+  .tldr td:first-child::before {content: none}
+}
+"""
+
+
+def split_verdict(text: str) -> tuple[str, str]:
+    """'Unstable training (loss back to 4.2x its lowest at epoch 88)' -> its word and its
+    number: ('Unstable training', 'loss back to 4.2x its lowest at epoch 88')."""
+    word, _, number = text.partition(" (")
+    return word, number.removesuffix(")")
+
+
+def tldr_html(table: pd.DataFrame, schemes) -> str:
+    """The TL;DR as a table of verdicts, each cell a word in bold over the number it came from
+    (``tldr_table``'s cells, split): it fits a projector's page without scrolling sideways;
+    on a phone each scheme's row is a card."""
+    heads = ["Initialization", *TLDR_VERDICTS, "Test accuracy"]
+    head = "".join(f"<th>{h}</th>" for h in heads)
+    body = []
+    for scheme, (_, row) in zip(schemes, table.iterrows(), strict=True):
+        swatch = f'<i style="background:{SCHEME_COLORS[scheme]}"></i>'
+        cells = [f"<td><b>{swatch}{html.escape(row['Initialization'])}</b></td>"]
+        for col in TLDR_VERDICTS:
+            word, number = (html.escape(t) for t in split_verdict(row[col]))
+            cells.append(cell(col, word, number))
+        acc = row["final test accuracy"]
+        if acc is None or pd.isna(acc):
+            cells.append(cell("Test accuracy", "–", "every prediction a coin toss"))
+        else:
+            cells.append(cell("Test accuracy", pct(acc)))
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        f"<style>{TLDR_CSS}</style><table class='tldr'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def cell(label: str, word: str, number: str = "") -> str:
+    """A TL;DR cell: the word in bold, the number under it (on a phone, its column's name
+    above it)."""
+    under = f'<span class="n">{number}</span>' if number else ""
+    return f'<td data-label="{label}"><b>{word}</b>{under}</td>'
+
+
 def tldr_draw(inp: ViewInput, opts: dict, out=st) -> None:
     result = inp.result
     note = "" if result.finished else " (so far: training is still running)"
-    out.markdown(f"**TL;DR**, computed from this run{note}")
-    formats = {column: fmt for column, (_, fmt) in TLDR_NUMBERS.items()}
-    formats["final test accuracy"] = "percent"
-    out.dataframe(
-        tldr_table(result),
-        hide_index=True,
-        width=board.WIDE,
-        column_config={c: st.column_config.NumberColumn(format=f) for c, f in formats.items()},
-    )
     look_for(
         "Nothing here is typed in. **Symmetry**: whether, at the end, some layer's neurons "
         "still have bit-identical weights (the distinct count compares their outputs; dead "
@@ -133,6 +187,18 @@ def tldr_draw(inp: ViewInput, opts: dict, out=st) -> None:
         + verdicts.tldr_rules()
         + " Thresholds and their reasons: initdash/verdicts.py.",
         out=out,
+    )
+    out.markdown(f"**TL;DR**, computed from this run{note}")
+    table = tldr_table(result)
+    out.html(tldr_html(table, result.schemes))
+    formats = {column: fmt for column, (_, fmt) in TLDR_NUMBERS.items()}
+    formats["final test accuracy"] = "percent"
+    details = out.expander("Every number behind the verdicts", icon=":material/table_chart:")
+    details.dataframe(
+        table,
+        hide_index=True,
+        width=board.WIDE,
+        column_config={c: st.column_config.NumberColumn(format=f) for c, f in formats.items()},
     )
 
 

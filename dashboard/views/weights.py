@@ -5,10 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import board
+from dashboard.views import kit
 from dashboard.views import weights_charts as charts
-from dashboard.views.base import BN_WEIGHTS, ViewInput, bn_note, look_for
+from dashboard.views.base import BN_WEIGHTS, ViewInput, bn_note, look_for, shown_epoch
 
 MAX_WEIGHT_LAYERS = 4
+HEIGHT = 170  # px of each histogram panel, its title and axis included
 
 
 def weights_options(inp: ViewInput) -> dict:
@@ -40,14 +42,9 @@ def linear_toggle() -> bool:
 
 
 def weights_draw(inp: ViewInput, opts: dict, out=st) -> None:
-    result, epoch = inp.result, inp.epoch
+    result, shown = inp.result, shown_epoch(inp)
     layers = [i for i in opts["layers"] if i <= len(result.dims) - 1]
     linear = opts.get("linear", False)
-    current = result.weights_table(epoch, layers=layers, linear=linear)
-    initial = result.weights_table(0, layers=layers, linear=linear)
-    board.send_chart(
-        charts.weight_histograms(current, initial, dims=result.dims, linear=linear), out=out
-    )
     look_for(
         "Each panel is a histogram of one layer's weights for one scheme, on shared bins so "
         "schemes compare (the axis is symmetric-log: tiny and huge weights both show); the "
@@ -58,3 +55,33 @@ def weights_draw(inp: ViewInput, opts: dict, out=st) -> None:
         "layer's fan-in and fan-out." + bn_note(result, BN_WEIGHTS),
         out=out,
     )
+    out.markdown(
+        f"**Weights at epoch {shown}** (bars; grey outline: at initialization; bar height: "
+        f"share of the layer's weights in the bin; std: of all its weights; {axis_words(linear)})"
+    )
+    for layer in layers:
+        current = result.weights_table(shown, layers=[layer], linear=linear)
+        initial = result.weights_table(0, layers=[layer], linear=linear)
+        out.markdown(charts.layer_name(layer, current, result.dims))
+        histograms(result.schemes, current, initial, out)
+
+
+def axis_words(linear: bool) -> str:
+    """What the histograms' x axis is, in words (the weights view's and the overview's)."""
+    if linear:
+        return "each scheme its own linear x axis"
+    return "x axis symmetric-log, shared by the schemes: equal steps are powers of ten"
+
+
+def histograms(schemes, current, initial, out, height: int = HEIGHT) -> None:
+    """One layer's weight histogram for each scheme, now on its outline at initialization, in
+    a row of panels that wraps (the overview's too); symlog tables share one x range, linear
+    ones (``weights_table(..., linear=True)``) each their own."""
+    tables, domains, c = charts.scheme_weights_tables(current, initial)
+    row = board.row_of(out)
+    size = (kit.panel_width(len(schemes)), height)
+    for scheme in schemes:
+        board.send_chart_once(
+            charts.scheme_weights, tables[scheme], row, size, scheme=scheme,
+            domain=domains[scheme], c=c,
+        )  # fmt: skip

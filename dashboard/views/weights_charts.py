@@ -72,86 +72,6 @@ def weight_axis(lo, hi, c: float | None, start: float | None = None, narrow: str
     return kit.symlog_scale(lo, hi, c, None, start, labelFontSize=11, labelOverlap=False, **upright)
 
 
-def weight_histograms(
-    current: pd.DataFrame,
-    initial: pd.DataFrame | None = None,
-    *,
-    dims: Sequence[int] | None = None,
-    linear: bool = False,
-) -> alt.VConcatChart:
-    """Weight histograms from ``Result.weights_table(epoch)`` (``initial``: its epoch 0, a grey
-    outline behind): a row per layer, a panel per scheme, each with its std, on a
-    symmetric-log x axis shared by a layer's schemes; ``linear`` (tables made with
-    ``linear=True``): each scheme's own linear axis over its own bins. ``dims``
-    (``Result.dims``) names each layer's shape in its title."""
-    epoch = int(current["epoch"].iloc[0]) if len(current) else 0
-    now = f"epoch {epoch}"
-    frames = [current.assign(state=now)]
-    if initial is not None and len(initial):
-        frames.append(initial.assign(state="at init"))
-    schemes, df = kit.scheme_rows(pd.concat(frames, ignore_index=True))
-    # Empty bins draw nothing: drop them, but keep a scheme whose histogram is all empty (and
-    # on linear axes every bin: each scheme's axis spans its own bins).
-    shown = df["count"] > 0
-    empty = ~df.groupby(["layer", "state", "scheme"])["count"].transform("sum").gt(0)
-    df = df if linear else df[shown | empty]
-    df, thin_note = kit.thin(df, "layer")
-    df = df[["layer", "state", "scheme", kit.SCHEME, "lo", "hi", "count", "fraction", "c", "std"]]
-
-    tooltip = [
-        kit.SCHEME_TIP,
-        *BIN_TIPS,
-        alt.Tooltip("count:Q", title="weights in bin"),
-        FRACTION_TIP,
-        alt.Tooltip("std:Q", title="std of the weights", format=".3~g"),
-    ]
-    y = alt.Y(
-        "fraction:Q",
-        title="fraction of weights",
-        axis=alt.Axis(format=".0%", tickCount=4),
-        scale=alt.Scale(domain=[0, 1]),
-    )
-    x_title = "weight (linear)" if linear else "weight (symlog scale)"
-    rows = []
-    for layer in sorted(df["layer"].unique()):
-        d = df[df["layer"] == layer]
-        # the smaller c of now's and init's bins, rounded down to a power of ten: every decade
-        # from 10c outwards is labelled, far enough from 0 to read
-        c = _decade(float(d["c"].min()))
-        lo, hi = float(d["lo"].min()), float(d["hi"].max())
-        axis = weight_axis(None, None, None) if linear else weight_axis(lo, hi, c, 10 * c)
-        base, ghost = _bins(alt.X("lo:Q", title=x_title, **axis), y, tooltip)
-        bars = (
-            base.mark_rect(opacity=0.85, stroke="white", strokeWidth=0.3)
-            .encode(color=kit.scheme_color(schemes, legend=False))
-            .transform_filter(alt.datum.state == now)
-        )
-        layers = [bars, _std_text(now)] if initial is None else [ghost, bars, _std_text(now)]
-        panel = kit.set_props(
-            alt.layer(*layers, data=kit.lean(d)), width=kit.PANEL_WIDTH, height=110
-        )
-        facets = kit.scheme_facet(panel, schemes)
-        if linear:
-            facets.resolve = alt.Resolve(scale=alt.ScaleResolveMap(x="independent"))
-        rows.append(
-            kit.set_props(facets, title=alt.Title(_layer_name(int(layer), d, dims), fontSize=15))
-        )
-    notes = [thin_note]
-    if initial is not None:
-        notes.append("grey outline: the same layer at initialization (epoch 0)")
-    notes.append("bar height: share of the layer's weights in the bin; std: of all its weights")
-    if linear:
-        notes.append("x axis linear, each scheme its own range and bins")
-    else:
-        notes.append("x axis symmetric-log (shared bins): equal steps are powers of ten")
-    chart = kit.set_props(
-        alt.VConcatChart(vconcat=[], spacing=24),
-        vconcat=rows,  # set, not passed: the constructor deep-copies every row (no params here)
-        resolve=alt.Resolve(scale=alt.ScaleResolveMap(x="independent")),
-    )
-    return kit.style(chart, f"Weights at epoch {epoch}", notes)
-
-
 def scheme_weights_tables(current: pd.DataFrame, initial: pd.DataFrame):
     """The tables of every scheme's histogram (``scheme_weights``): its non-empty bins now and
     at init (``Result.weights_table(epoch, layers=[l])`` and ``weights_table(0, ...)``, both
@@ -196,18 +116,14 @@ def _nice(x: float) -> float:
 
 
 def scheme_weights(
-    table: pd.DataFrame,
-    scheme: str,
-    *,
-    domain: Sequence[float],
-    c: float | None,
-    height: int = 200,
+    table: pd.DataFrame, scheme: str, *, domain: Sequence[float], c: float | None
 ) -> alt.LayerChart:
     """One scheme's histogram of one layer's weights (``scheme_weights_tables``): bars now on
     a grey outline at init, with the std now (and at init), on the x range ``domain``
     (symmetric-log with constant ``c``, every decade from 10c labelled; ``c`` None: linear)
-    and a y axis of its own (the shape matters here). The spec depends on the arguments
-    only."""
+    and a y axis of its own (the shape matters here), headed by the scheme's name in dark text
+    (the bars carry its colour). The spec depends on the arguments only; its size is the
+    page's."""
     lo, hi = domain
     axis = weight_axis(lo, hi, c, None if c is None else 10 * c, narrow="width < 320")
     base, ghost = _bins(
@@ -219,17 +135,19 @@ def scheme_weights(
     layers = [ghost, bars.transform_filter(alt.datum.state == "now"), _std_text("now")]
     chart = alt.layer(*layers, data=table)
     label = SCHEMES[scheme].label
-    title = alt.Title(label, color=kit.SCHEME_COLORS[scheme], fontSize=15)
+    title = alt.Title(label, fontSize=15)
     axis = "its own linear axis" if c is None else "a symmetric-log axis shared by the schemes"
     about = (
         f"{label}: histogram of the layer's weights now (bars) and at initialization (grey "
         f"outline), on {axis} from {lo:g} to {hi:g}; the std of the weights is printed above it."
     )
-    return kit.style(chart, title, height=height, description=about)
+    return kit.style(chart, title, description=about)
 
 
-def _layer_name(layer: int, d: pd.DataFrame, dims: Sequence[int] | None) -> str:
+def layer_name(layer: int, d: pd.DataFrame, dims: Sequence[int] | None) -> str:
+    """'Layer 2 (16 x 16 weights)'; without ``dims``, the count in the table."""
     if dims is not None and 0 < layer < len(dims):
-        return f"layer {layer} ({dims[layer]} x {dims[layer - 1]} weights)"
-    total = int(d.groupby(["state", "scheme"])["count"].sum().max()) if len(d) else 0
-    return f"layer {layer} ({total} weights)"
+        return f"Layer {layer} ({dims[layer]} x {dims[layer - 1]} weights)"
+    keys = [k for k in ("state", "epoch", "scheme") if k in d]
+    total = int(d.groupby(keys)["count"].sum().max()) if len(d) else 0
+    return f"Layer {layer} ({total} weights)"
