@@ -1098,7 +1098,7 @@ def spectrum(activation: str, seed: int) -> pd.DataFrame:
 
 
 @cache
-def sweep(activation: str, seed: int) -> pd.DataFrame:
+def isometry(activation: str, seed: int) -> pd.DataFrame:
     config = initdash.TrainConfig(activation=activation, seed=seed)
     df = initdash.lab.isometry_sweep(config, depth=20, width=128)
     by = ["weights", "input_std", "gain"]
@@ -1112,7 +1112,7 @@ def _gaussian_spread(seed: int) -> bool:
 
 
 def _isometry(seed: int) -> bool:
-    near = sweep("tanh", seed).near_one
+    near = isometry("tanh", seed).near_one
     return bool(
         near[("orthogonal", 0.1, 1.0)] > 0.95
         and near[("Gaussian", 0.1, 1.0)] < 0.2
@@ -1222,7 +1222,7 @@ LAB_PANEL_CLAIMS = (
     Claim(
         "deep-signal lab: Jacobian spectrum",
         "ReLU: no gain and no input size brings more than 15% within a factor 2 of 1",
-        lambda s: bool((sweep("relu", s).near_one <= 0.15).all()),
+        lambda s: bool((isometry("relu", s).near_one <= 0.15).all()),
     ),
     Claim(
         "deep-signal lab: edge of chaos",
