@@ -106,6 +106,7 @@ CONTROLS: tuple[Control, ...] = (
     Control("activation", "Activation", "network", "select", lambda: tuple(initdash.ACTIVATIONS),
             lambda k: initdash.ACTIVATIONS[k].label),
     Control("batchnorm", "BatchNorm after every hidden layer", "network", "toggle"),
+    Control("residual", "Residual: skip connections", "network", "toggle"),
     Control("schemes", "Schemes", "init", "multiselect", lambda: tuple(initdash.SCHEMES),
             lambda k: initdash.SCHEMES[k].label),
     *_scheme_controls(),

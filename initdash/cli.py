@@ -96,7 +96,7 @@ TRAIN_LAYOUT = {
     "lesson preset": ("preset",),
     "schemes": SCHEME_FIELDS,
     "biases": ("bias_init", "bias_std"),
-    "network": ("hidden", "activation", "batchnorm"),
+    "network": ("hidden", "activation", "batchnorm", "residual"),
     "data (a generated toy dataset, or your own CSV with --data)": (
         *GENERATED_ONLY,
         "test_fraction",
@@ -336,7 +336,7 @@ def train_header(config: TrainConfig, data: Data, source: str) -> str:
     n_test = len(data.y_test)
     split = f"{len(data.y_train)} train" + (f", {n_test} test" if n_test else "")
     momentum = f" momentum={c.momentum:g}" if c.optimizer == "momentum" else ""
-    bn = " batchnorm=on" if c.batchnorm else ""
+    bn = (" batchnorm=on" if c.batchnorm else "") + (" residual=on" if c.residual else "")
     biases = "" if c.bias_init == "zeros" else f" biases={c.bias_init}"
     biases += f"({c.bias_std:g})" if c.bias_init == "random" else ""
     imbalance = (

@@ -309,6 +309,12 @@ class TrainConfig:
         False,
         "batch normalization of every hidden pre-activation, with a learned scale and shift",
     )
+    residual: bool = setting(
+        "bool",
+        False,
+        "skip connections: every hidden layer after the first adds its input to its output "
+        "(where the widths match), h = h_prev + g(W h_prev + b)",
+    )
     schemes: tuple[str, ...] = setting(
         "names",
         DEFAULT_SCHEMES,

@@ -108,10 +108,12 @@ def measure(
         M = net.n_models
         m = X.shape[1]
         stats = LayerStats.empty(M, H, len(net.Ws))
+        bounded = act.name if not any(net.skips) else ""  # a residual stream is unbounded
         for i, (w, dw) in enumerate(zip(net.Ws, net.dWs, strict=True)):
             A = ws.A[i].astype(np.float64) if i < H else None
+            G = None if i >= H or not net.skips[i] else ws.F[i].astype(np.float64)
             Z = ws.Z[i]
-            for column, values in layer_signal(act, A, Z, dw, ws.dZ[i]).items():
+            for column, values in layer_signal(act, A, Z, dw, ws.dZ[i], G).items():
                 getattr(stats, column)[:, i] = values
             stats.dz_pct[:, i] = percentiles(np.abs(ws.dZ[i])) * m
             stats.dw_pct[:, i] = percentiles(np.abs(dw))
@@ -127,14 +129,14 @@ def measure(
             stats.w_lin_hist.append(lin_hist)
             if A is None:  # the output layer
                 continue
-            dead, stuck = dead_units(act, Z), stuck_units(act, A, Z)
+            dead, stuck = dead_units(act, Z), stuck_units(act, A if G is None else G, Z)
             stats.dead_units[:, i] = dead.sum(axis=1)
             stats.stuck_units[:, i] = stuck.sum(axis=1)
             stats.divergence[:, i] = divergence(A)
             stats.distinct[:, i] = distinct_neurons(A, inactive=dead | stuck)
             stats.param_clones[:, i] = param_clones(net.unit_params(i), net.Ws[i + 1])
             raw = ws.A[i]  # (sorted in its own dtype: float32 sorts twice as fast)
-            edges = activation_edges(act.name, raw[alive] if alive.any() else raw)
+            edges = activation_edges(bounded, raw[alive] if alive.any() else raw)
             stats.act_pct[:, i], counts = distribution(raw, edges)
             stats.act_edges.append(edges)
             stats.act_hist.append(counts.astype(np.int32))
@@ -180,7 +182,9 @@ class Trainer:
         dims = [d.n_features, *config.hidden, output_units(d.n_classes)]
         t0 = time.perf_counter()
         Ws, bs = stacked_init(dims, config, d.X_train[:PROBE_SIZE], d.y_train)
-        self.net = StackedMLP(Ws, bs, config.activation, d.n_classes, dt, config.batchnorm)
+        self.net = StackedMLP(
+            Ws, bs, config.activation, d.n_classes, dt, config.batchnorm, config.residual
+        )
         # the starting weights (the net's dtype), to measure how far each layer moves
         self.W0 = [w.copy() for w in self.net.Ws]
         self.W0_norm = [_norms(w) for w in self.W0]

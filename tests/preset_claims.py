@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 import initdash
-from initdash import quiz
+from initdash import chaos, quiz
 from initdash.presets import PRESETS, START, TEN_RELU
 from initdash.verdicts import NO_LEARNING_CUT
 
@@ -1065,6 +1065,196 @@ MAP_CLAIMS = (
 )
 
 
+# ---------------------------------------------------------------------- the lab's other panels
+# Each at the lab's opening settings (width 128, depth 20; the residual panel's 64 inputs, the
+# Jacobian's 2, the edge of chaos's 128 units and 4 pairs, its pictures' 64 units at 0.05).
+ALL_SCHEMES = tuple(initdash.SCHEMES)
+NOT_RANDOM = ("zeros", "constant")  # the schemes that draw no random weights
+
+
+@cache
+def residual(activation: str, seed: int) -> pd.Series:
+    """The residual panel: each (branch, N)'s spread after its last block."""
+    config = initdash.TrainConfig(activation=activation, seed=seed)
+    df = initdash.lab.residual_stream(config, width=128, n_samples=64)
+    return df[df.block == df.blocks].set_index(["branch", "blocks"]).spread
+
+
+def _residual_zero_exact(seed: int) -> bool:
+    for act in ("tanh", "relu"):
+        config = initdash.TrainConfig(activation=act, seed=seed)
+        df = initdash.lab.residual_stream(config, width=128, n_samples=64)
+        if not (df[df.branch == "zero"].spread == 1.0).all():
+            return False
+    return True
+
+
+@cache
+def spectrum(activation: str, seed: int) -> pd.DataFrame:
+    """The Jacobian panel's summary (every scheme), by scheme and depth."""
+    config = initdash.TrainConfig(activation=activation, seed=seed, schemes=ALL_SCHEMES)
+    df = initdash.lab.jacobian_spectrum(config, depth=20, width=128, n_inputs=2)
+    return initdash.lab.spectrum_summary(df, ["scheme", "depth"]).set_index(["scheme", "depth"])
+
+
+@cache
+def isometry(activation: str, seed: int) -> pd.DataFrame:
+    config = initdash.TrainConfig(activation=activation, seed=seed)
+    df = initdash.lab.isometry_sweep(config, depth=20, width=128)
+    by = ["weights", "input_std", "gain"]
+    return initdash.lab.spectrum_summary(df, by).set_index(by)
+
+
+def _gaussian_spread(seed: int) -> bool:
+    s = spectrum("tanh", seed).xs(10, level="depth")
+    gaussian = s.loc[["xavier_normal", "lecun_normal", "he_normal"]]
+    return bool((np.log10(gaussian.p95 / gaussian.p5) > 6).all())
+
+
+def _isometry(seed: int) -> bool:
+    near = isometry("tanh", seed).near_one
+    return bool(
+        near[("orthogonal", 0.1, 1.0)] > 0.95
+        and near[("Gaussian", 0.1, 1.0)] < 0.2
+        and near[("orthogonal", 0.1, 5 / 3)] < 0.2
+        and near[("orthogonal", 1.0, 1.0)] < 0.05
+    )
+
+
+@cache
+def edge(seed: int) -> pd.DataFrame:
+    return chaos.phase_diagram(depth=20, width=128, seed=seed, pairs=4)
+
+
+def _dying_signal_keeps_pairs(seed: int) -> bool:
+    """Without biases and below sigma_w^2 = 1, pairs end within a factor 5 of their layer-1
+    distance (separation: log10 of that ratio)."""
+    d = edge(seed)
+    d = d[(d.sigma_b2 == 0) & (d.sigma_w2 < 1)]
+    return len(d) > 0 and bool((d.separation.abs() < np.log10(5)).all())
+
+
+def _order_and_chaos(seed: int) -> bool:
+    d = edge(seed)
+    d = d[d.sigma_b2 > 0]
+    return bool((d[d.chi_1 < 0.9].separation < 0).all() and (d[d.chi_1 > 1.1].separation > 0).all())
+
+
+@cache
+def pictures(seed: int) -> pd.DataFrame:
+    """The panel's three pictures at sigma_b^2 = 0.05: ordered, edge, chaotic (in order)."""
+    w2 = float(chaos.critical_sigma_w2(0.05))
+    points = ((w2 / 2, 0.05), (w2, 0.05), (4.0, 0.05))
+    p = chaos.output_pictures(points, depth=20, width=64, seed=seed, units=1)
+    return chaos.picture_stats(p)
+
+
+def _pictures_hold(seed: int) -> bool:
+    ordered, edge_, chaotic = (row for row in pictures(seed).itertuples())
+    return bool(
+        ordered.range < 0.2
+        and edge_.roughness < 0.15
+        and chaotic.range > 1.2
+        and chaotic.roughness > 2 * edge_.roughness
+    )
+
+
+LAB_PANEL_CLAIMS = (
+    Claim(
+        "deep-signal lab: residual blocks",
+        "ReLU, plain He branches: the spread grows by about sqrt(3) per block (1.65 to 1.8), "
+        "over 50 times the input's after 8 blocks, over 1e28 after 128",
+        lambda s: (
+            1.65 < residual("relu", s)[("he", 128)] ** (1 / 128) < 1.8
+            and residual("relu", s)[("he", 8)] > 50
+            and residual("relu", s)[("he", 128)] > 1e28
+        ),
+    ),
+    Claim(
+        "deep-signal lab: residual blocks",
+        "tanh, plain He branches: 3 to 4 after 8 blocks, 12 to 20 after 128",
+        lambda s: (
+            3 < residual("tanh", s)[("he", 8)] < 4 and 12 < residual("tanh", s)[("he", 128)] < 20
+        ),
+    ),
+    Claim(
+        "deep-signal lab: residual blocks",
+        "GPT-2's 1/sqrt(2N): at every N from 8 to 128 between 1.5 and 1.8 (ReLU), 1.2 and 1.3 "
+        "(tanh)",
+        lambda s: bool(
+            residual("relu", s).loc["gpt2"].between(1.5, 1.8).all()
+            and residual("tanh", s).loc["gpt2"].between(1.2, 1.3).all()
+        ),
+    ),
+    Claim(
+        "deep-signal lab: residual blocks",
+        "a zero last layer: the spread is exactly 1 at every block",
+        _residual_zero_exact,
+    ),
+    Claim(
+        "deep-signal lab: Jacobian spectrum",
+        "tanh: Gaussian weights (Xavier, LeCun, He) spread the singular values over 6 decades "
+        "between the 5th and 95th percentile by depth 10",
+        _gaussian_spread,
+    ),
+    Claim(
+        "deep-signal lab: Jacobian spectrum",
+        "tanh, the lab's N(0, 1) inputs: no scheme keeps over 25% within a factor 2 of 1 at "
+        "depth 20",
+        lambda s: bool((spectrum("tanh", s).xs(20, level="depth").near_one <= 0.25).all()),
+    ),
+    Claim(
+        "deep-signal lab: Jacobian spectrum",
+        "ReLU: at every depth, every scheme, over 40% of the singular values are 0; 40% to 70% "
+        "with the schemes that draw their weights at random",
+        lambda s: bool(
+            (spectrum("relu", s).unresolved > 0.4).all()
+            and (spectrum("relu", s).unresolved.drop(list(NOT_RANDOM), level="scheme") < 0.7).all()
+        ),
+    ),
+    Claim(
+        "deep-signal lab: Jacobian spectrum",
+        "tanh, depth 20: orthogonal at gain 1 with inputs of std 0.1 keeps over 95% within a "
+        "factor 2 of 1; Gaussian there under 20%, orthogonal at 5/3 under 20%, orthogonal at "
+        "gain 1 with std-1 inputs under 5%",
+        _isometry,
+    ),
+    Claim(
+        "deep-signal lab: Jacobian spectrum",
+        "ReLU: no gain and no input size brings more than 15% within a factor 2 of 1",
+        lambda s: bool((isometry("relu", s).near_one <= 0.15).all()),
+    ),
+    Claim(
+        "deep-signal lab: edge of chaos",
+        "depth 20, with biases: chi_1 under 0.9, the pairs end closer than at layer 1; over "
+        "1.1, further apart",
+        _order_and_chaos,
+    ),
+    Claim(
+        "deep-signal lab: edge of chaos",
+        "without biases, sigma_w^2 = 1 sits exactly on the edge (chi_1 = 1); below it q* = 0",
+        lambda s: bool(
+            chaos.chi_1(1.0, 0.0) == 1.0
+            and (chaos.q_star(np.array([0.5, 0.75, 1.0]), 0.0) == 0).all()
+            and abs(chaos.critical_sigma_w2(0.0) - 1.0) < 1e-9
+        ),
+    ),
+    Claim(
+        "deep-signal lab: edge of chaos",
+        "depth 20, without biases, below sigma_w^2 = 1: nearby inputs end within a factor 5 of "
+        "their layer-1 distance",
+        _dying_signal_keeps_pairs,
+    ),
+    Claim(
+        "deep-signal lab: edge of chaos",
+        "pictures at sigma_b^2 = 0.05, depth 20: ordered varies by under 0.2; the edge's "
+        "neighbours differ by under 0.15 of its spread; chaotic spans over 1.2 and is over "
+        "twice as rough as the edge",
+        _pictures_hold,
+    ),
+)
+
+
 # ---------------------------------------------------------------------- theory, sidebar, TL;DR
 # Sentences of the Theory view, the scheme summaries (initdash/schemes.py), the sidebar's help
 # and the views' captions that docs/lesson-text-changes.md proposes.
@@ -1634,6 +1824,7 @@ CLAIMS: tuple[Claim, ...] = (
     + QUIZ_CLAIMS
     + VIEW_CLAIMS
     + MAP_CLAIMS
+    + LAB_PANEL_CLAIMS
     + PAGE_CLAIMS
 )
 STEP_CLAIMS = tuple(c for c in CLAIMS if c.quote)

@@ -129,6 +129,7 @@ EVERYTHING = initdash.TrainConfig(
     hidden=(6, 5),
     activation="relu",
     batchnorm=True,
+    residual=True,
     schemes=("he_uniform", "lsuv", "constant", "random_small", "random_large"),
     small_scale=0.03,
     large_scale=3.0,

@@ -141,11 +141,11 @@ def coincide_note(df: pd.DataFrame, x: Sequence[str], value: str, where: str) ->
     same = [g for g in groups if len(g) > 1]
     if not same:
         return ""
-    names = "; ".join(_and(scheme_labels(g)) for g in same)
+    names = "; ".join(and_list(scheme_labels(g)) for g in same)
     return f"{names} coincide: the same value {where}, their lines lie on top of each other"
 
 
-def _and(words: Sequence[str]) -> str:
+def and_list(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
@@ -389,7 +389,7 @@ def describe(spec: dict) -> str:
         for channel, found in axes.items():
             enc = d.get("encoding", {}).get(channel)
             name = (
-                enc.get("title", enc.get("axis", {}).get("title"))
+                enc.get("title", (enc.get("axis") or {}).get("title"))  # axis None: none
                 if isinstance(enc, dict)
                 else None
             )
@@ -405,7 +405,7 @@ def describe(spec: dict) -> str:
     if axes["y"] and axes["x"]:
         text += f" of {' and '.join(axes['y'])} against {' and '.join(axes['x'])}"
     if schemes:
-        text += f", for {_and(schemes)}"
+        text += f", for {and_list(schemes)}"
     return ". ".join([text, *notes]) + "."
 
 
