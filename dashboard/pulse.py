@@ -2,10 +2,10 @@
 teacher's view shows the class's answers beside what the runs measured.
 
 - **Start** (the sidebar's "Class pulse" box): a class code and a teacher key
-  (dashboard.classstore), the students' link (``class=CODE`` + the lesson, quiz on) and the
+  (dashboard.classgate), the students' link (``class=CODE`` + the lesson, quiz on) and the
   teacher's (``class=CODE&teacher=KEY``). Opening either reads the class (:func:`from_link`);
   a link with only the class (and key) opens the class's lesson. A wrong code or key costs
-  time (classstore.Gate).
+  time (classgate.Gate).
 - **Students** (:func:`sync`, each script run): their answers are saved as they change, marked
   sent with Train, graded when the run ends; anonymous (a random id per browser session). If
   the database cannot be reached, the quiz goes on and a note says class results are
@@ -40,8 +40,9 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 from streamlit.errors import StreamlitAPIException
 
-from dashboard import classstore, links, live, predict, pulse_chart, state
-from dashboard.classstore import ALL, Rejected, shown_code
+from dashboard import classdb, classgate, classstore, links, live, predict, pulse_chart, state
+from dashboard.classgate import shown_code
+from dashboard.classstore import ALL, Rejected
 from dashboard.views.base import ViewInput
 from initdash import SCHEMES
 from initdash import quiz as grading
@@ -92,7 +93,7 @@ class _Server:
     """What this server process knows: the lookup gate, which databases are set up, which are
     down until when."""
 
-    gate: classstore.Gate = field(default_factory=classstore.Gate)
+    gate: classgate.Gate = field(default_factory=classgate.Gate)
     lock: threading.Lock = field(default_factory=threading.Lock)
     ready: set[str] = field(default_factory=set)
     down_until: dict[str, float] = field(default_factory=dict)
@@ -119,12 +120,12 @@ def _db(fn, *args, **kwargs):
         raise Unavailable("down")
     try:
         engine = st.connection(
-            CONNECTION, type="sql", url=url, **classstore.engine_options(url)
+            CONNECTION, type="sql", url=url, **classdb.engine_options(url)
         ).engine
         if url not in srv.ready:
             with srv.lock:
                 if url not in srv.ready:
-                    classstore.setup(engine)
+                    classdb.setup(engine)
                     classstore.cleanup(engine)
                     srv.ready.add(url)
         return fn(engine, *args, **kwargs)
@@ -144,7 +145,7 @@ def _wait(seconds: float | None) -> bool:
 def _lookup(code: str, key: str | None) -> classstore.ClassInfo | None | str:
     """The class (checked against the key if one is given), None if there is none (or the
     key is wrong), or "busy" when the server's lookup queue is full. Waits its turn, and after
-    a miss the session's penalty (classstore.Gate)."""
+    a miss the session's penalty (classgate.Gate)."""
     gate, ss = _server().gate, st.session_state
     if not _wait(gate.turn()):
         return "busy"
