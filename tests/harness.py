@@ -226,6 +226,11 @@ def start_app(
         time.sleep(0.25)
 
 
+# A quiz answer's widget (its key, dashboard.state.quiz_answer: "q_<question>_<scheme>"), as
+# Streamlit marks it in the page: the quiz's boxes, apart from the page's other controls.
+QUIZ = '[class*="st-key-q_"]'
+
+
 def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
     """asyncio.run(coro) in a thread of its own: Playwright's sync API keeps an event loop
     running in the test process once a browser fixture has started, and asyncio.run refuses

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.views.registry import VIEWS
+from dashboard.views.registry import GROUPS, VIEWS, group_of
 from tests.harness import open_view, screenshot, wait_for_app_idle
 
 pytestmark = pytest.mark.browser
@@ -18,8 +18,9 @@ pytestmark = pytest.mark.browser
 SCREENS = {"laptop": (1440, 900), "projector": (1280, 720), "phone": (390, 844)}
 NAMED = {"button", "tab", "heading", "link", "combobox", "DisclosureTriangle", "checkbox",
          "switch", "slider", "graphics-document"}  # fmt: skip
-ICON_WORDS = {v.icon for v in VIEWS.values()} | {"play_arrow", "stop", "keyboard_arrow_right",
-    "keyboard_arrow_down", "tune", "timer", "link", "download", "attach_file", "add"}  # fmt: skip
+ICON_WORDS = {v.icon for v in VIEWS.values()} | {g.icon for g in GROUPS.values()} | {
+    "play_arrow", "stop", "keyboard_arrow_right", "keyboard_arrow_down", "tune", "timer",
+    "link", "download", "attach_file", "add"}  # fmt: skip
 
 
 def open_page(browser, url: str, screen: str = "laptop"):
@@ -55,7 +56,7 @@ def test_no_icon_name_is_read_out_and_every_chart_says_what_it_shows(browser, ap
     train(page)
     names = accessible_names(page)
     assert ("button", "Train") in names and ("heading", "initdash") in names
-    assert ("DisclosureTriangle", "Data") in names and ("tab", "Overview") in names
+    assert ("DisclosureTriangle", "Data") in names and ("tab", group_of("overview").title) in names
     leaks = [
         (role, name)
         for role, name in names

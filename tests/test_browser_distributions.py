@@ -11,7 +11,7 @@ import pytest
 import initdash
 from dashboard.views.registry import VIEWS
 from initdash import quiz
-from tests.harness import screenshot, selected_view, wait_for_app_idle
+from tests.harness import QUIZ, screenshot, selected_view, wait_for_app_idle
 
 pytestmark = pytest.mark.browser
 
@@ -78,12 +78,12 @@ def test_a_quiz_is_answered_by_clicks_and_graded_on_the_page(page, app_url):
     assert train.is_disabled()
     screenshot(page, "quiz-questions")
     main = page.locator('[data-testid="stMain"]')
-    pills = main.locator('[data-testid="stButtonGroup"]')
+    pills = main.locator(f'{QUIZ} [data-testid="stButtonGroup"]')
     pills_count = pills.count()
     for i in range(pills_count):
         pills.nth(i).locator("button").first.click()  # "yes" (or the first scheme in the race)
         wait_for_app_idle(page)
-    boxes = main.locator('[data-testid="stSelectbox"]')
+    boxes = main.locator(f'{QUIZ} [data-testid="stSelectbox"]')
     boxes_count = boxes.count()
     for i in range(boxes_count):
         assert train.is_disabled()  # one answer still open

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import initdash
 from dashboard import classdb, classgate, links
 from initdash import quiz
-from tests.harness import ARTIFACTS, stop_app, wait_for_app_idle
+from tests.harness import ARTIFACTS, QUIZ, stop_app, wait_for_app_idle
 from tests.test_balancer import ERROR_BOXES, Stack, Student, need_haproxy
 
 MAIN = '[data-testid="stMain"]'
@@ -43,14 +43,14 @@ def lesson_config() -> initdash.TrainConfig:
 
 def answer_everything(page, k: int) -> int:
     """Click an answer in every box of the quiz (the k-th choice, cycling); returns how many."""
-    groups = page.locator(f'{MAIN} [data-testid="stButtonGroup"]')
+    groups = page.locator(f'{MAIN} {QUIZ} [data-testid="stButtonGroup"]')
     n = 0
     for g in range(groups.count()):
         buttons = groups.nth(g).locator("button")
         buttons.nth(k % buttons.count()).click()
         wait_for_app_idle(page)
         n += 1
-    boxes = page.locator(f'{MAIN} [data-testid="stSelectbox"]')
+    boxes = page.locator(f'{MAIN} {QUIZ} [data-testid="stSelectbox"]')
     for b in range(boxes.count()):
         options = page.get_by_role("option")
         boxes.nth(b).click()

@@ -65,7 +65,8 @@ class Group:
 
     @property
     def label(self) -> str:
-        return f":material/{self.icon}: {self.title}"
+        """The tab's label: the title alone, as a view's (no icon name read out)."""
+        return self.title
 
 
 def find(where: str) -> Any:
