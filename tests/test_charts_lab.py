@@ -12,7 +12,7 @@ import pytest
 
 import initdash
 from dashboard import board
-from dashboard.views import chaos_charts, kit, residual_charts, spectrum_charts
+from dashboard.views import chaos_charts, legends, residual_charts, spectrum_charts
 from initdash import TrainConfig, chaos
 from initdash.blas import limit_blas_threads
 
@@ -153,4 +153,6 @@ def test_each_chart_says_what_it_shows(stream):
     about = spec_of(chaos_charts.output_pictures(p, ["edge|σw² 1", "chaotic|σw² 4"]))["description"]
     assert "2 heatmaps side by side" in about and "edge at σw² 1 and chaotic at σw² 4" in about
     # a chart part without an axis (axis: null, the pictures') has no axis title to read
-    assert kit.describe({"mark": "rect", "encoding": {"x": {"axis": None}}}) == "Chart: bar chart."
+    assert (
+        legends.describe({"mark": "rect", "encoding": {"x": {"axis": None}}}) == "Chart: bar chart."
+    )

@@ -10,7 +10,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from dashboard.views import kit
+from dashboard.views import kit, legends
 
 SEPARATION_CLIP = 4  # decades: pairs that moved further together or apart take the end colours
 PICTURE_SIZE = 108  # px of a picture's side: three side by side fit a 390 px phone
@@ -73,7 +73,8 @@ def phase_diagram(cells: pd.DataFrame, line: pd.DataFrame, points: pd.DataFrame)
     about = (
         f"{title}: heatmap over σw² (x) and σb² (y) of how far apart pairs of nearby inputs "
         "end, against layer 1 (blue: closer, orange: further apart), with the mean-field χ1 = 1 "
-        f"line in black and diamonds at the pictures' points: {kit.and_list(list(points.name))}."
+        "line in black and diamonds at the pictures' points: "
+        f"{legends.and_list(list(points.name))}."
     )
     return kit.style(chart, title, width=kit.LINE_WIDTH, height=380, description=about)
 
@@ -117,6 +118,6 @@ def output_pictures(pictures: pd.DataFrame, labels: list[str]) -> alt.FacetChart
     shown = [label.replace("|", " at ") for label in labels]
     about = (
         f"{title}: {len(labels)} heatmaps side by side of one unit's output over the points "
-        f"(x, y) of [-1, 1]², coloured from -1 (purple) to 1 (orange): {kit.and_list(shown)}."
+        f"(x, y) of [-1, 1]², coloured from -1 (purple) to 1 (orange): {legends.and_list(shown)}."
     )
     return kit.style(chart, title, description=about)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from dashboard.views import kit
+from dashboard.views import kit, legends
 from initdash.lab import RESIDUAL_BRANCHES
 
 # one colour per branch kind (Okabe-Ito), in RESIDUAL_BRANCHES' order
@@ -75,7 +75,7 @@ def spread_by_depth(stream: pd.DataFrame) -> alt.LayerChart:
     title = "After the last of N blocks"
     about = _about(
         title,
-        f"each net of N = {kit.and_list([str(n) for n in ns])} blocks, after its last block",
+        f"each net of N = {legends.and_list([str(n) for n in ns])} blocks, after its last block",
         df,
         inf_note,
     )
@@ -87,6 +87,6 @@ def _about(title: str, where: str, df: pd.DataFrame, note: str) -> str:
     kinds = [label for label, _ in RESIDUAL_BRANCHES.values() if label in set(df["label"])]
     text = (
         f"{title}: line chart of the residual stream's spread over the input's (log scale) in "
-        f"{where}, one line each for {kit.and_list(kinds)}"
+        f"{where}, one line each for {legends.and_list(kinds)}"
     )
     return ". ".join([text, *([note] if note else [])]) + "."

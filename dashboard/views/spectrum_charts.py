@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import altair as alt
 import pandas as pd
 
-from dashboard.views import kit
+from dashboard.views import kit, legends
 from initdash.lab import ISOMETRY_BAND
 
 WEIGHT_COLORS = {"orthogonal": "#D55E00", "Gaussian": "#0072B2"}
@@ -114,11 +114,11 @@ def isometry_sweep(summary: pd.DataFrame, marks: Mapping[str, float]) -> alt.Lay
         names.mark_text(color="black", **text),
     )  # fmt: skip
     title = "Near 1, over the gain"
-    styles = kit.and_list([f"{'solid' if i == 0 else 'dashed'} for inputs of {name}"
+    styles = legends.and_list([f"{'solid' if i == 0 else 'dashed'} for inputs of {name}"
                            for i, name in enumerate(inputs)])  # fmt: skip
     about = (
         f"{title}: line chart of the share of singular values within x{ISOMETRY_BAND:g} of 1 "
-        f"against the gain, for {kit.and_list(kinds)} weights, {styles}; dotted rules at "
-        f"{kit.and_list(list(marks))}."
+        f"against the gain, for {legends.and_list(kinds)} weights, {styles}; dotted rules at "
+        f"{legends.and_list(list(marks))}."
     )
     return kit.style(chart, title, width=kit.LINE_WIDTH, height=340, description=about)
