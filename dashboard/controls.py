@@ -18,6 +18,7 @@ from typing import Any
 import streamlit as st
 
 import initdash
+from initdash import csvfile as csv
 from dashboard import links, live, pulse, state
 from dashboard.text import escape_md
 from dashboard.views.base import ViewInput
@@ -296,8 +297,8 @@ def upload_box(hidden: tuple[str, ...], seed: int, test_fraction: float):
             key=state.UPLOAD,
             help=(
                 "Numeric feature columns plus a column named `label`; "
-                f"{initdash.data.MIN_CSV_ROWS} to {initdash.data.MAX_CSV_ROWS:,} rows, at most "
-                f"{initdash.data.MAX_CSV_FEATURES} features and {initdash.data.MAX_CLASSES} "
+                f"{csv.MIN_CSV_ROWS} to {csv.MAX_CSV_ROWS:,} rows, at most "
+                f"{csv.MAX_CSV_FEATURES} features and {initdash.data.MAX_CLASSES} "
                 "classes. Uploaded data is not part of the share link."
             ),
         )

@@ -30,7 +30,8 @@ import pandas as pd
 
 from .blas import limit_blas_threads
 from .config import FIELDS, Field, TrainConfig
-from .data import Data, load_csv, prepare
+from .csvfile import load_csv
+from .data import Data, prepare
 from .lab import MAX_DEPTH, MAX_LAB_SAMPLES, MAX_WIDTH, propagate
 from .metrics import LAYER_COLUMNS
 from .presets import PRESETS

@@ -398,7 +398,7 @@ BAD_FILES = {
     "no label column": b"a,b\n" + b"1,2\n" * 12,
     "non-numeric cell": b"a,b,label\n" + b"1,2,0\n3,4,1\n" * 5 + b"1,oops,0\n",
     "one class": b"a,b,label\n" + b"1,2,0\n" * 12,
-    "too many columns": _csv(initdash.data.MAX_CSV_FEATURES + 1, 2, rows=12),
+    "too many columns": _csv(initdash.csvfile.MAX_CSV_FEATURES + 1, 2, rows=12),
     "not text": bytes(range(256)) * 4,
 }
 
