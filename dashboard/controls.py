@@ -18,11 +18,11 @@ from typing import Any
 import streamlit as st
 
 import initdash
-from initdash import csvfile as csv
 from dashboard import links, live, pulse, state
 from dashboard.text import escape_md
 from dashboard.views.base import ViewInput
 from dashboard.views.registry import nav_state
+from initdash import csvfile as csv
 from initdash.config import FIELDS, TrainConfig
 from initdash.presets import PRESETS
 
