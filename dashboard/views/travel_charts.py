@@ -63,7 +63,7 @@ def travel_path(table: pd.DataFrame, *, scheme: str, epoch: int) -> alt.LayerCha
         now.transform_filter(alt.datum.when == "now"),
         data=kit.lean(df),
     )
-    title = alt.Title(SCHEMES[scheme].label, color=color, fontSize=15)
+    title = alt.Title(SCHEMES[scheme].label, fontSize=15)  # dark text: the marks carry the colour
     notes = ["diverged: its points stop where it diverged"] if diverged else []
     return kit.style(chart, title, notes, height=PATH_HEIGHT)
 
