@@ -13,7 +13,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small matrices: one BLAS t
 
 import streamlit as st  # noqa: E402
 
-from dashboard import access, controls, live, page, pulse  # noqa: E402
+from dashboard import access, controls, live, page, pulse, pulse_teacher, share  # noqa: E402
 
 # Streamlit's default top margin is made for a page title: this page starts with its Train
 # button, so the views fit a 900 px laptop screen. Its side margins (5rem) would leave a
@@ -37,12 +37,12 @@ def main() -> None:
     live.one_blas_thread()
     st.html(f"<style>{PAGE_CSS}</style>")
     inputs, problems, data_msg = controls.inputs()
-    controls.link_notes(data_msg)
+    share.link_notes(data_msg)
     view = page.current_view()
-    controls.share(inputs.config, view.name)
+    share.share(inputs.config, view.name)
     access.styles()
     pulse.sidebar(inputs)
-    if pulse.teacher_view(inputs):  # a class's teacher: the class pulse instead of the lesson
+    if pulse_teacher.teacher_view(inputs):  # a teacher: the class pulse instead of the lesson
         return
     page.show(inputs, problems, view)
     access.keyboard()

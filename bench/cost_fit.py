@@ -79,6 +79,10 @@ GRID: list[tuple[dict, initdash.Data | None]] = [
     (dict(batchnorm=True, batch_size=0, hidden=(64, 64), epochs=500), None),
     (dict(batchnorm=True, hidden=(8,) * 20, batch_size=8, epochs=30), None),
     (dict(batchnorm=True, optimizer="adam", lr=0.01, hidden=(64,) * 3, epochs=100), None),
+    # residual nets (skip connections)
+    (dict(residual=True, hidden=(16,) * 21, epochs=300), None),
+    (dict(residual=True, activation="relu", hidden=(64,) * 10, epochs=30), None),
+    (dict(residual=True, batchnorm=True, hidden=(8,) * 20, batch_size=8, epochs=30), None),
 ]
 QUICK = GRID[::3]
 SHOWN = ("macs", "updates", "calls", "steps", "details", "gram", "flushed")

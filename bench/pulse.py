@@ -36,6 +36,7 @@ import sqlalchemy as sa  # noqa: E402
 
 import initdash  # noqa: E402
 from bench import _common as C  # noqa: E402
+from dashboard import classdb  # noqa: E402
 from dashboard import classstore as cs  # noqa: E402
 from initdash import quiz  # noqa: E402
 
@@ -51,7 +52,7 @@ def student_answers(rng: random.Random) -> dict:
 
 def class_of(engine, students: int, within: float, seed: int = 0) -> dict:
     """Run one class against ``engine``; return the figures."""
-    cs.setup(engine)
+    classdb.setup(engine)
     code, _ = cs.create_class(engine, "quiz=1", "0" * 16)
     rng = random.Random(seed)
     span = len(QUESTIONS) * CLICK_S
@@ -89,8 +90,8 @@ def class_of(engine, students: int, within: float, seed: int = 0) -> dict:
     with engine.connect() as conn:
         found = conn.execute(
             sa.select(sa.func.count())
-            .select_from(cs.answers)
-            .where(cs.answers.c.class_code == code, cs.answers.c.graded_at.is_not(None))
+            .select_from(classdb.answers)
+            .where(classdb.answers.c.class_code == code, classdb.answers.c.graded_at.is_not(None))
         ).scalar()
     expected = students * len(QUESTIONS)
     tally = cs.tally(engine, code)
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             cluster = pgserver.Cluster(durable=True).start()
             url = cluster.url
-        engine = sa.create_engine(url, **cs.engine_options(url))
+        engine = sa.create_engine(url, **classdb.engine_options(url))
         try:
             r = class_of(engine, args.students, args.within)
         finally:

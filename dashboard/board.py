@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.epoch_rule import mark_epoch
-from dashboard.views import kit
+from dashboard.views import kit, legends
 
 WIDE = "stretch"
 DATASET = "table"  # chart data go as table0, table1, ... (see chart_spec)
@@ -134,7 +134,7 @@ def send_panels(panels: kit.Panels, out=st) -> None:
     title = spec.get("title")
     title = dict(title) if isinstance(title, dict) else {}
     if panels.legend or panels.notes:
-        out.html(panels.legend + kit.notes_html(panels.notes))
+        out.html(panels.legend + legends.notes_html(panels.notes))
     row = row_of(out)
     if not panels.tables:  # nothing measured yet (a run stopped at once): the empty axes
         _send(row, {**spec, "title": {**title, "text": "nothing to draw yet"}},
@@ -144,9 +144,9 @@ def send_panels(panels: kit.Panels, out=st) -> None:
         datasets = {f"{DATASET}{i}": t for i, t in enumerate(tables)}
         row_spec = {**spec, "title": {**title, "text": text}, "datasets": datasets}
         if own is None:  # each panel's name for screen readers: whose panel, and what it shows
-            about = [kit.plain_text(panels.legend), *panels.notes]
+            about = [legends.plain_text(panels.legend), *panels.notes]
             named = {**row_spec, "title": {"text": text, "subtitle": about}, "description": None}
-            row_spec["description"] = kit.describe(named)
+            row_spec["description"] = legends.describe(named)
         _send(row, row_spec, (panels.width, panels.height))
 
 
@@ -192,7 +192,7 @@ def chart_spec(chart) -> dict:
     finally:
         for part, df in frames:
             part.data = df
-    spec.setdefault("description", kit.describe(spec))  # the chart's name for screen readers
+    spec.setdefault("description", legends.describe(spec))  # the chart's name for screen readers
     view = spec.get("config", {}).get("view", {})
     for key in ("continuousWidth", "continuousHeight"):  # Altair's default theme (Streamlit
         view.pop(key, None)  # turns it off too)

@@ -1,5 +1,5 @@
 """The sidebar: lesson presets, one declarative table of widgets over the core's FIELDS, the
-user's own CSV data and the share link; and the URL state.
+user's own CSV data; and the URL state read in (the share link written out: dashboard.share).
 
 Each widget's key is ``state.widget(field)``; its range and help come from
 ``initdash.config.FIELDS`` (classroom caps included) and its options from the core's registries.
@@ -11,8 +11,6 @@ drawn, so a link sets every control. :func:`inputs` returns what the sidebar des
 from __future__ import annotations
 
 import hashlib
-import html
-import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +22,7 @@ from dashboard import links, live, pulse, state, steps
 from dashboard.text import escape_md
 from dashboard.views.base import ViewInput
 from dashboard.views.registry import nav_state
+from initdash import csvfile as csv
 from initdash.config import FIELDS, TrainConfig
 from initdash.presets import PRESETS
 
@@ -34,6 +33,13 @@ EPOCH_STEPS = (50, 100, 200, 300, 500, 1000, 1500, 2000, 3000, 5000)
 SCHEME_STEPS = {
     "small_scale": (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0),
     "large_scale": (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0, 1000.0),
+}
+IMBALANCE_STEPS = (1.0, 2.0, 3.0, 4.0, 9.0, 19.0)
+BIAS_STD_STEPS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
+BIAS_LABELS = {
+    "zeros": "zeros",
+    "random": "random, N(0, std)",
+    "prior": "output at the class prior",
 }
 WIDTH_CAP = int(FIELDS["hidden"].cap)
 DEPTH_CAP = int(FIELDS["hidden"].max_len_cap)
@@ -95,12 +101,19 @@ CONTROLS: tuple[Control, ...] = (
     Control("noise", "Noise", "data", "slider", step=0.05),
     Control("n_classes", "Classes", "data", "slider", step=1,
             show_if=lambda v: initdash.DATASETS[v["dataset"]].max_classes > 2),
+    Control("imbalance", "Class imbalance (rarest : commonest)", "data", "steps",
+            lambda: IMBALANCE_STEPS, lambda r: "balanced" if r == 1 else f"1:{r:g}"),
     Control("activation", "Activation", "network", "select", lambda: tuple(initdash.ACTIVATIONS),
             lambda k: initdash.ACTIVATIONS[k].label),
     Control("batchnorm", "BatchNorm after every hidden layer", "network", "toggle"),
+    Control("residual", "Residual: skip connections", "network", "toggle"),
     Control("schemes", "Schemes", "init", "multiselect", lambda: tuple(initdash.SCHEMES),
             lambda k: initdash.SCHEMES[k].label),
     *_scheme_controls(),
+    Control("bias_init", "Biases start at", "init", "select",
+            lambda: tuple(initdash.schemes.BIAS_INITS), BIAS_LABELS.get),
+    Control("bias_std", "Random biases: std", "init", "steps", lambda: BIAS_STD_STEPS, _fmt_num,
+            show_if=lambda v: v["bias_init"] == "random"),
     Control("optimizer", "Optimizer", "training", "select", lambda: tuple(initdash.OPTIMIZERS),
             lambda k: k),
     Control("lr", "Learning rate (log scale)", "training", "steps", lambda: LR_STEPS, _fmt_num),
@@ -287,8 +300,8 @@ def upload_box(hidden: tuple[str, ...], seed: int, test_fraction: float):
             key=state.UPLOAD,
             help=(
                 "Numeric feature columns plus a column named `label`; "
-                f"{initdash.data.MIN_CSV_ROWS} to {initdash.data.MAX_CSV_ROWS:,} rows, at most "
-                f"{initdash.data.MAX_CSV_FEATURES} features and {initdash.data.MAX_CLASSES} "
+                f"{csv.MIN_CSV_ROWS} to {csv.MAX_CSV_ROWS:,} rows, at most "
+                f"{csv.MAX_CSV_FEATURES} features and {initdash.data.MAX_CLASSES} "
                 "classes. Uploaded data is not part of the share link."
             ),
         )
@@ -382,79 +395,3 @@ def predicted_time(config: TrainConfig, data=None, data_key: str = "generated") 
         f"{spread if wait(t * slow.low) != wait(t * slow.high) else ''}: {wait(t)} of "
         f"computing times {slow.factor:.1f}, the slowdown of {runs} here ({limit} per run)"
     )
-
-
-# ---------------------------------------------------------------------- the link
-def share(config: TrainConfig | None, view: str) -> None:
-    """Keep the address bar equal to the share link, and show it in the sidebar."""
-    if config is None:
-        return
-    preset = st.session_state.get(state.PRESET)
-    hide = st.session_state.get(state.HIDE, ())
-    quiz = bool(st.session_state.get(state.QUIZ))
-    step = steps.step_no(steps.current())
-    query = links.to_query(
-        config, preset=preset if preset in PRESETS else None, view=view, hide=hide, quiz=quiz,
-        step=step, class_code=st.session_state.get(state.PULSE_CLASS),
-    )  # fmt: skip
-    current = {k: st.query_params.get_all(k) for k in st.query_params}
-    keep = {k: v for k, v in current.items() if k in links.STREAMLIT_KEYS}
-    if {**{k: [v] for k, v in query.items()}, **keep} != current:
-        st.query_params.from_dict({**query, **{k: v[-1] for k, v in keep.items()}})
-    if "share" in hide:
-        return
-    link = share_link(st.context.url or "http://localhost:8501/", query)
-    with st.sidebar.expander("Share this experiment", icon=":material/link:"):
-        st.html(link_html(link))
-        st.caption(
-            "Copy this link (right-click it, or press and hold on a phone): it sets every "
-            "control (settings equal to the defaults are left out). Add `&hide=data,network` "
-            "(or init, training, presets, share) to hide sections from a class."
-        )
-        upload_note()
-
-
-def share_link(base: str, query: dict[str, str]) -> str:
-    """The page's address with the query: a "/" before the "?" (``http://host:8501/?...``),
-    commas left plain (``schemes=zeros,he_normal``, not ``%2C``)."""
-    parts = urllib.parse.urlsplit(base)
-    path = parts.path or "/"
-    text = urllib.parse.urlencode(query, safe=",")
-    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, text, ""))
-
-
-def link_html(link: str) -> str:
-    """The link as a clickable address that wraps only after "?", "&" and "," (never inside a
-    name or a number), drawn without a code box (``st.code`` loads a 1.5 MB highlighter)."""
-    shown = html.escape(link)
-    for mark in ("?", "&amp;", ","):
-        shown = shown.replace(mark, mark + "<wbr>")
-    style = "word-break:keep-all;overflow-wrap:normal;text-decoration:none"
-    return f'<a href="{html.escape(link)}" style="{style}">{shown}</a>'
-
-
-def upload_note() -> None:
-    """In the share box: the link does not carry the user's file (when one is uploaded)."""
-    up = st.session_state.get(state.UPLOAD)
-    if up is not None:
-        st.warning(
-            f"This link does not include your file **{escape_md(up.name)}**: whoever opens "
-            "it trains on the generated data its settings name. Send the file along.",
-            icon=":material/attach_file:",
-        )
-
-
-def link_notes(data_msg: DataNote | None) -> None:
-    """What the link could not use (until dismissed), and which data the page trains on (or
-    why the user's file was not used)."""
-    warnings = st.session_state.get(state.LINK_WARNINGS)
-    if warnings:
-        st.warning(
-            "Some settings in this link were not used:\n"
-            + "\n".join(f"- {escape_md(w)}" for w in warnings)
-        )
-        if st.button("Dismiss", key="dismiss_link"):
-            st.session_state[state.LINK_WARNINGS] = []
-            st.rerun()
-    if data_msg is not None:
-        (st.info if data_msg.ok else st.error)(data_msg.text)

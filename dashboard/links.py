@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dashboard import classstore
+from dashboard import classgate
 from dashboard.views.registry import VIEWS
 from initdash import cost
 from initdash.config import FIELDS, Field, TrainConfig
@@ -66,7 +66,7 @@ class Link:
     quiz: bool = False  # predict-then-observe mode
     warnings: list[str] = field(default_factory=list)
     given: dict[str, Any] = field(default_factory=dict)  # accepted config values from the link
-    class_code: str | None = None  # class pulse: the class (dashboard.classstore's form)
+    class_code: str | None = None  # class pulse: the class (dashboard.classgate's form)
     teacher: str | None = None  # ... and its teacher key, if the link has one
     step: int = 1  # the lesson's step to open (1 = the first)
 
@@ -161,14 +161,14 @@ def _class_param(query: Mapping[str, Any], key: str, warnings: list[str]) -> str
         warnings.append(f"parameter {key!r} is given {len(values)} times (give it once); ignored")
         return None
     if key == "class":
-        code = classstore.normal_code(values[0])
+        code = classgate.normal_code(values[0])
         if code is None:
             warnings.append(
-                f"parameter 'class' rejected (a class code is {classstore.CODE_LENGTH} letters "
-                f"and digits from {classstore.ALPHABET}, e.g. ACD-479); ignored"
+                f"parameter 'class' rejected (a class code is {classgate.CODE_LENGTH} letters "
+                f"and digits from {classgate.ALPHABET}, e.g. ACD-479); ignored"
             )
         return code
-    if not classstore.KEY_RE.fullmatch(str(values[0])):
+    if not classgate.KEY_RE.fullmatch(str(values[0])):
         warnings.append("parameter 'teacher' rejected (it is not a teacher key); ignored")
         return None
     return values[0]

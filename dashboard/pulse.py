@@ -2,16 +2,16 @@
 teacher's view shows the class's answers beside what the runs measured.
 
 - **Start** (the sidebar's "Class pulse" box): a class code and a teacher key
-  (dashboard.classstore), the students' link (``class=CODE`` + the lesson, quiz on) and the
+  (dashboard.classgate), the students' link (``class=CODE`` + the lesson, quiz on) and the
   teacher's (``class=CODE&teacher=KEY``). Opening either reads the class (:func:`from_link`);
   a link with only the class (and key) opens the class's lesson. A wrong code or key costs
-  time (classstore.Gate).
+  time (classgate.Gate).
 - **Students** (:func:`sync`, each script run): their answers are saved as they change, marked
   sent with Train, graded when the run ends; anonymous (a random id per browser session). If
   the database cannot be reached, the quiz goes on and a note says class results are
   unavailable; what was not saved is sent on a later script run.
-- **The teacher's view** (:func:`teacher_view`): counts, one question at a time as bars
-  (dashboard.pulse_chart) beside the measured truth, refreshed every ``REFRESH_S`` seconds
+- **The teacher's view** (dashboard.pulse_teacher): counts, one question at a time as bars
+  (dashboard.pulse_chart) beside the measured truth, refreshed every few seconds
   (st.fragment); a CSV download; close or delete the class. The key is checked once per
   session and never kept in the address bar, so a projected page does not show it.
 
@@ -32,30 +32,25 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 from streamlit.errors import StreamlitAPIException
 
-from dashboard import classstore, links, live, predict, pulse_chart, state
-from dashboard.classstore import ALL, Rejected, shown_code
+from dashboard import classdb, classgate, classstore, links, live, predict, state
+from dashboard.classgate import shown_code
+from dashboard.classstore import ALL, Rejected
 from dashboard.views.base import ViewInput
-from initdash import SCHEMES
 from initdash import quiz as grading
 from initdash.presets import PRESETS
 
 ENV_URL = "INITDASH_DATABASE_URL"
 CONNECTION = "initdash"  # st.connection's name: its secrets are [connections.initdash]
 SQLITE_FILE = Path(tempfile.gettempdir()) / "initdash" / "classes.sqlite"
-REFRESH_S = 3  # the teacher's view redraws this often
 RETRY_S = 10  # after a database error, the next try waits this long (no stall on every click)
 MAX_STARTED = 5  # classes one browser session may start
 PULSE, LESSON = "Class pulse", "Lesson"  # what the teacher's main area shows
-SHORT = {"clones": "Clones?", "learns": "Learns?", "gradient": "Signal at layer 1",
-         "saturated": "Saturated?", "unstable": "Unstable?", "race": "Race to 0.3"}  # fmt: skip
 UNAVAILABLE = (
     ":material/cloud_off: **Class results unavailable** just now: your quiz works as usual, "
     "and your answers reach the class when its database is back."
@@ -92,7 +87,7 @@ class _Server:
     """What this server process knows: the lookup gate, which databases are set up, which are
     down until when."""
 
-    gate: classstore.Gate = field(default_factory=classstore.Gate)
+    gate: classgate.Gate = field(default_factory=classgate.Gate)
     lock: threading.Lock = field(default_factory=threading.Lock)
     ready: set[str] = field(default_factory=set)
     down_until: dict[str, float] = field(default_factory=dict)
@@ -111,7 +106,7 @@ def _down(srv: _Server, url: str, error: Exception) -> Unavailable:
     return Unavailable(type(error).__name__)
 
 
-def _db(fn, *args, **kwargs):
+def db(fn, *args, **kwargs):
     """``fn(engine, *args, **kwargs)`` on the class database, set up on first use; Unavailable
     if it cannot be reached (then no new try for RETRY_S seconds)."""
     url, srv = database_url(), _server()
@@ -119,12 +114,12 @@ def _db(fn, *args, **kwargs):
         raise Unavailable("down")
     try:
         engine = st.connection(
-            CONNECTION, type="sql", url=url, **classstore.engine_options(url)
+            CONNECTION, type="sql", url=url, **classdb.engine_options(url)
         ).engine
         if url not in srv.ready:
             with srv.lock:
                 if url not in srv.ready:
-                    classstore.setup(engine)
+                    classdb.setup(engine)
                     classstore.cleanup(engine)
                     srv.ready.add(url)
         return fn(engine, *args, **kwargs)
@@ -144,14 +139,14 @@ def _wait(seconds: float | None) -> bool:
 def _lookup(code: str, key: str | None) -> classstore.ClassInfo | None | str:
     """The class (checked against the key if one is given), None if there is none (or the
     key is wrong), or "busy" when the server's lookup queue is full. Waits its turn, and after
-    a miss the session's penalty (classstore.Gate)."""
+    a miss the session's penalty (classgate.Gate)."""
     gate, ss = _server().gate, st.session_state
     if not _wait(gate.turn()):
         return "busy"
     if key is None:
-        info = _db(classstore.find_class, code)
+        info = db(classstore.find_class, code)
     else:
-        info = _db(classstore.check_teacher, code, key)
+        info = db(classstore.check_teacher, code, key)
     if info is None:
         ss[state.PULSE_MISSES] = ss.get(state.PULSE_MISSES, 0) + 1
         _wait(gate.miss(ss[state.PULSE_MISSES]))
@@ -260,7 +255,7 @@ def sync(page: ViewInput, run: live.Run | None, slot) -> None:
             if what in done:
                 continue
             try:
-                _db(fn, *args, **kwargs)
+                db(fn, *args, **kwargs)
             except Unavailable:
                 ss[state.PULSE_NOTE] = UNAVAILABLE
                 break
@@ -299,7 +294,7 @@ def _lesson_query(page: ViewInput) -> dict[str, str]:
     )  # fmt: skip
 
 
-def _base() -> str:
+def base_url() -> str:
     """This page's address without its query: http://host:port/path/"""
     base = (st.context.url or "http://localhost:8501/").split("?")[0]
     return base if base.endswith("/") else base + "/"
@@ -313,7 +308,7 @@ def start_class(page: ViewInput) -> None:
         return
     lesson = urllib.parse.urlencode(_lesson_query(page))
     try:
-        code, key = _db(classstore.create_class, lesson, config_hash(page))
+        code, key = db(classstore.create_class, lesson, config_hash(page))
     except Unavailable:
         ss[state.PULSE_NOTE] = UNAVAILABLE.replace("your quiz works", "the app works")
         return
@@ -328,9 +323,8 @@ def start_class(page: ViewInput) -> None:
 
 def students_link(code: str, lesson: str) -> str:
     """``class=CODE`` and the class's lesson (its link's query)."""
-    return (
-        _base() + "?" + urllib.parse.urlencode([("class", code), *urllib.parse.parse_qsl(lesson)])
-    )
+    query = urllib.parse.urlencode([("class", code), *urllib.parse.parse_qsl(lesson)])
+    return base_url() + "?" + query
 
 
 def sidebar(page: ViewInput) -> None:
@@ -375,7 +369,7 @@ def _teacher_box(code: str) -> None:
         "there are not sent)",
     )  # fmt: skip
     try:
-        info = _db(classstore.find_class, code)
+        info = db(classstore.find_class, code)
     except Unavailable:
         info = None
     if info is not None:  # the class's own lesson (the page's settings may have changed since)
@@ -388,184 +382,4 @@ def _teacher_box(code: str) -> None:
                 "Keep it to yourself (it can close and delete the class): it opens this view "
                 "again, on any device. Not shown when the page is projected."
             )
-            st.code(f"{_base()}?class={code}&teacher={key}", language=None, wrap_lines=True)
-
-
-# ---------------------------------------------------------------------- the teacher's view
-def teacher_view(page: ViewInput) -> bool:
-    """The teacher's main area, when it shows the class pulse; False: the lesson is shown."""
-    ss = st.session_state
-    code = ss.get(state.PULSE_CLASS)
-    if code is None or not ss.get(state.PULSE_TEACHER) or ss.get(state.PULSE_MAIN) == LESSON:
-        return False
-    try:
-        info = _db(classstore.find_class, code)
-    except Unavailable:
-        st.info(
-            ":material/cloud_off: **Class results unavailable**: the class's database cannot "
-            f"be reached just now; this page tries again every {RETRY_S} s."
-        )
-        _live(code, None)
-        return True
-    if info is None:
-        st.info(f"Class {shown_code(code)} has ended (or was deleted).")
-        _forget()
-        return True
-    title, *buttons = st.columns([5, 1.1, 1.2, 1.3], vertical_alignment="center")
-    title.markdown(f"### :material/groups: Class pulse: {shown_code(code)}")
-    _actions(buttons, code, info)
-    state_word = "closed: it takes no new answers" if info.closed else "open"
-    ends = datetime.fromtimestamp(info.expires_at, UTC).strftime("%d %b %Y")
-    st.caption(
-        f"Students open **{_base()}?class={code}** (or the link in the sidebar). The class is "
-        f"{state_word}; it ends on {ends}."
-    )
-    _live(code, info)
-    return True
-
-
-def _forget() -> None:
-    for k in (state.PULSE_CLASS, state.PULSE_TEACHER, state.PULSE_KEY, state.PULSE_MAIN):
-        st.session_state.pop(k, None)
-
-
-def _csv(code: str) -> str:
-    try:
-        return _db(classstore.export, code).to_csv(index=False)
-    except Unavailable:
-        return "class results unavailable: the class's database cannot be reached just now\n"
-
-
-def _actions(cols: list, code: str, info: classstore.ClassInfo) -> None:
-    c1, c2, c3 = cols
-    c1.download_button(
-        "CSV", lambda: _csv(code), f"class-{code}.csv", "text/csv", key="pulse_csv",
-        on_click="ignore", icon=":material/download:",
-        help="every answer of the class: anonymous student id, run, question, scheme, answer, "
-        "and after the run its grade, the run's answer and why",
-    )  # fmt: skip
-    if c2.button("Close", icon=":material/lock:", key="pulse_close", disabled=info.closed,
-                 help="no new answers from now on; the results stay"):  # fmt: skip
-        _try(classstore.close_class, code)
-        st.rerun()
-    with c3.popover("Delete", icon=":material/delete:"):
-        st.markdown(f"Delete class {shown_code(code)} and all its answers?")
-        if st.button("Delete the class", type="primary", key="pulse_delete"):
-            if _try(classstore.delete_class, code):
-                _forget()
-                st.rerun()
-
-
-def _try(fn, *args) -> bool:
-    try:
-        _db(fn, *args)
-    except Unavailable:
-        st.toast("Class results unavailable: the database cannot be reached just now.")
-        return False
-    return True
-
-
-def _label(answer: str) -> str:
-    if answer == grading.NONE:
-        return "none of them"
-    return SCHEMES[answer].label if answer in SCHEMES else answer
-
-
-def _lesson_page(info: classstore.ClassInfo) -> tuple[str | None, object]:
-    link = links.parse_query(urllib.parse.parse_qs(info.lesson))
-    return link.preset, link.config
-
-
-@st.fragment(run_every=REFRESH_S)
-def _live(code: str, info: classstore.ClassInfo | None) -> None:
-    """The part that refreshes: counts and one question's chart."""
-    try:
-        tally = _db(classstore.tally, code)
-        truths = _db(classstore.truths, code)
-        if info is None:
-            info = _db(classstore.find_class, code)
-    except Unavailable:
-        st.info("Class results unavailable just now: trying again in a few seconds.")
-        return
-    if info is None:
-        return
-    preset, config = _lesson_page(info)
-    chash = info.config_hash
-    others = sorted(set(tally["config_hash"]) - {chash})
-    if others:
-        students = tally.groupby("config_hash")["students"].max().to_dict()
-        chash = st.selectbox(
-            "Settings",
-            [info.config_hash, *others],
-            format_func=lambda h: (
-                ("the lesson's settings" if h == info.config_hash else f"other settings ({h[:6]})")
-                + f": {students.get(h, 0)} students"
-            ),
-            key="pulse_config",
-            help="students who changed the lesson's settings ran other experiments",
-        )
-    n = _db_or_zero(code, chash)
-    st.markdown(
-        f"#### :material/how_to_reg: {n['answered']} answered  ·  {n['trained']} trained  ·  "
-        f"{n['finished']} finished"
-    )
-    mine = tally[tally["config_hash"] == chash]
-    asked = grading.questions_for(preset, config) if chash == info.config_hash else []
-    names = list(dict.fromkeys([n for n, _ in asked] + sorted(set(mine["question"]))))
-    if not names:
-        st.info("No answers yet.")
-        return
-    name = st.segmented_control(
-        "Question", names, default=names[0], key="pulse_question", label_visibility="collapsed",
-        format_func=lambda n: SHORT.get(n, n),
-    ) or names[0]  # fmt: skip
-    q = grading.QUESTIONS[name]
-    st.markdown(f"**{q.text}**")
-    schemes = [s for n, s in asked if n == name] or sorted(set(mine[mine.question == name].scheme))
-    measured = truths[truths.config_hash == chash]
-    table, answers, rows = chart_table(name, schemes, mine, measured, config.schemes)
-    st.altair_chart(pulse_chart.answers_chart(table, answers, rows), width="stretch")
-    st.caption(
-        "Each bar: the students' latest answers (each counts once). Outlined: what their runs "
-        "measured, with the measurement below the scheme's name."
-    )
-
-
-def _db_or_zero(code: str, chash: str) -> dict[str, int]:
-    try:
-        return _db(classstore.counts, code, chash)
-    except Unavailable:
-        return {"answered": 0, "trained": 0, "finished": 0}
-
-
-def chart_table(
-    name: str, schemes: list, tally: pd.DataFrame, truths: pd.DataFrame, lesson_schemes
-) -> tuple[pd.DataFrame, list[str], list[str]]:
-    """The chart's table for one question (pulse_chart.answers_chart), its answers and rows in
-    order."""
-    q = grading.QUESTIONS[name]
-    offered = q.choices if q.per_scheme else (*lesson_schemes, grading.NONE)
-    answers = [_label(a) for a in offered]
-    out, rows = [], []
-    for scheme in schemes:
-        s = scheme or ALL
-        row = SCHEMES[s].label if s in SCHEMES else "all schemes"
-        rows.append(row)
-        given = tally[(tally.question == name) & (tally.scheme == s)]
-        measured = truths[(truths.question == name) & (truths.scheme == s)]
-        right = set(measured.truth.iloc[0].split("|")) if len(measured) else set()
-        n = int(given.students.sum())
-        n_right = int(given[given.answer.isin(right)].students.sum())
-        if right:
-            said = " or ".join(_label(t) for t in offered if t in right)
-            line, why = f"measured: {said}  ·  {n_right} of {n} right", measured.why.iloc[0]
-        else:
-            line, why = f"{n} answered", "measured when a student's run ends"
-        for a, k in zip(given.answer, given.students, strict=True):
-            out.append((row, _label(a), int(k), a in right, line, why))
-        if n == 0:
-            out.append((row, answers[0], 0, False, line, why))
-    table = pd.DataFrame(out, columns=list(pulse_chart.COLUMNS))
-    for extra in sorted(set(table.answer) - set(answers)):  # an answer no longer offered
-        answers.append(extra)
-    return table, answers, rows
+            st.code(f"{base_url()}?class={code}&teacher={key}", language=None, wrap_lines=True)

@@ -6,7 +6,8 @@ The core is numpy (and pandas for tidy tables) only; the app and the charts live
 from . import cost, presets
 from .activations import ACTIVATIONS, calculate_gain
 from .config import FIELDS, OPTIMIZERS, TrainConfig
-from .data import DATASETS, Data, load_csv, make_dataset, prepare
+from .csvfile import load_csv
+from .data import DATASETS, Data, make_dataset, prepare
 from .lab import propagate
 from .nn import loss_and_grads
 from .presets import PRESETS

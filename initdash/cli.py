@@ -30,7 +30,8 @@ import pandas as pd
 
 from .blas import limit_blas_threads
 from .config import FIELDS, Field, TrainConfig
-from .data import Data, load_csv, prepare
+from .csvfile import load_csv
+from .data import Data, prepare
 from .lab import MAX_DEPTH, MAX_LAB_SAMPLES, MAX_WIDTH, propagate
 from .metrics import LAYER_COLUMNS
 from .presets import PRESETS
@@ -68,7 +69,7 @@ PROPAGATE_FIELDS = {
     "dtype": dataclasses.replace(FIELDS["dtype"], default=_OWN["dtype"].default),
 }
 OWN_ARGUMENTS = tuple(name for name in _OWN if name != "config")  # depth, width, n_samples, dtype
-GENERATED_ONLY = ("dataset", "n_samples", "noise", "n_classes")
+GENERATED_ONLY = ("dataset", "n_samples", "noise", "n_classes", "imbalance")
 
 # The flags that set no config field: name -> add_argument's keywords.
 OTHER_FLAGS = {
@@ -95,7 +96,8 @@ OTHER_FLAGS = {
 TRAIN_LAYOUT = {
     "lesson preset": ("preset",),
     "schemes": SCHEME_FIELDS,
-    "network": ("hidden", "activation", "batchnorm"),
+    "biases": ("bias_init", "bias_std"),
+    "network": ("hidden", "activation", "batchnorm", "residual"),
     "data (a generated toy dataset, or your own CSV with --data)": (
         *GENERATED_ONLY,
         "test_fraction",
@@ -335,10 +337,16 @@ def train_header(config: TrainConfig, data: Data, source: str) -> str:
     n_test = len(data.y_test)
     split = f"{len(data.y_train)} train" + (f", {n_test} test" if n_test else "")
     momentum = f" momentum={c.momentum:g}" if c.optimizer == "momentum" else ""
-    bn = " batchnorm=on" if c.batchnorm else ""
+    bn = (" batchnorm=on" if c.batchnorm else "") + (" residual=on" if c.residual else "")
+    biases = "" if c.bias_init == "zeros" else f" biases={c.bias_init}"
+    biases += f"({c.bias_std:g})" if c.bias_init == "random" else ""
+    imbalance = (
+        f" imbalance=1:{c.imbalance:g}" if c.imbalance != 1.0 and source == c.dataset else ""
+    )
     return (
-        f"dataset={source} ({split}, {data.n_features} features, {data.n_classes} classes) "
-        f"hidden={FIELDS['hidden'].format(c.hidden) or 'none'} activation={c.activation}{bn} "
+        f"dataset={source}{imbalance} ({split}, {data.n_features} features, {data.n_classes} "
+        f"classes) hidden={FIELDS['hidden'].format(c.hidden) or 'none'} "
+        f"activation={c.activation}{bn}{biases} "
         f"optimizer={c.optimizer} lr={c.lr:g}{momentum} epochs={c.epochs} "
         f"batch={c.batch_size or 'full'} seed={c.seed} repeats={c.repeats} dtype={c.dtype}"
     )

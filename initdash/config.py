@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from .activations import ACTIVATIONS
-from .data import DATASETS
-from .schemes import SCHEMES, sample_weights, scheme_rng
+from .data import DATASETS, MAX_IMBALANCE
+from .schemes import BIAS_INITS, SCHEMES, sample_biases, sample_weights, scheme_rng, stream
 
 OPTIMIZERS = {
     "sgd": "plain gradient descent",
@@ -279,6 +279,15 @@ class TrainConfig:
     n_samples: int = setting("int", 400, "number of data points (train + test)", 20, 100_000, 2_000)
     noise: float = setting("float", 0.35, "how much the classes overlap", 0.0, 5.0, 2.0)
     n_classes: int = setting("int", 2, "classes (spirals and blobs only)", 2, 6)
+    imbalance: float = setting(
+        "float",
+        1.0,
+        "class imbalance: the commonest class outnumbers the rarest this many times (1 = "
+        "balanced; 9 = 1:9); generated data only",
+        1.0,
+        MAX_IMBALANCE,
+        20.0,
+    )
     test_fraction: float = setting("float", 0.25, "share of points held out for testing", 0.0, 0.9)
     hidden: tuple[int, ...] = setting(
         "ints",
@@ -300,6 +309,12 @@ class TrainConfig:
         False,
         "batch normalization of every hidden pre-activation, with a learned scale and shift",
     )
+    residual: bool = setting(
+        "bool",
+        False,
+        "skip connections: every hidden layer after the first adds its input to its output "
+        "(where the widths match), h = h_prev + g(W h_prev + b)",
+    )
     schemes: tuple[str, ...] = setting(
         "names",
         DEFAULT_SCHEMES,
@@ -316,6 +331,17 @@ class TrainConfig:
     )
     constant_value: float = setting(
         "float", SCHEMES["constant"].default, "value of every weight for 'constant'", -10.0, 10.0
+    )
+    bias_init: str = setting(
+        "str",
+        "zeros",
+        "how the biases start: zeros; random, N(0, bias_std) in every layer (the same for "
+        "every scheme); prior, the output bias at the training classes' log prior (log odds "
+        "for two classes), the others 0",
+        choices=lambda: tuple(BIAS_INITS),
+    )
+    bias_std: float = setting(
+        "float", 0.5, "std of the random biases (bias init 'random')", 0.0, 10.0
     )
     optimizer: str = setting("str", "sgd", "update rule", choices=lambda: tuple(OPTIMIZERS))
     lr: float = setting("float", 0.5, "learning rate (step size)", 1e-5, 10.0)
@@ -381,6 +407,15 @@ class TrainConfig:
         rng = scheme_rng(self.seed, scheme, repeat)
         scale = self.scheme_param(scheme)
         return sample_weights(dims, scheme, rng, activation=self.activation, scale=scale, X=X)
+
+    def initial_biases(
+        self, dims: Sequence[int], y: np.ndarray, repeat: int = 0
+    ) -> list[np.ndarray]:
+        """One net's initial biases (widths ``dims``) by ``bias_init``: random ones come from
+        the stream (seed, "biases", repeat), the same for every scheme; the prior from the
+        training labels ``y``."""
+        rng = stream(self.seed, "biases", repeat) if self.bias_init == "random" else None
+        return sample_biases(dims, self.bias_init, rng=rng, std=self.bias_std, y=y)
 
 
 # Every setting: name -> Field, in TrainConfig's order (the CLI, share links and sidebar read it).

@@ -5,7 +5,9 @@ and the data sizes alone:
 
 * ``macs``: multiply-adds of the matrix products (training steps, about 3 forward passes each;
   the evaluations every epoch; the detailed measurements; LSUV's rescaling passes);
-* ``elems``: activation values computed (3 per training row, 1 per evaluated row);
+* ``elems``: activation values computed (3 per training row, 1 per evaluated row), and a
+  residual layer's additions (the stream forward, the skip's gradient backward: 2 per
+  training row, 1 per evaluated row);
 * ``updates``: parameter values the optimizer touches, times its operations (SGD 2, momentum
   4, Adam 11);
 * ``calls``: numpy calls per layer, whose fixed cost dominates small nets;
@@ -37,7 +39,9 @@ import numpy as np
 from .activations import calculate_gain, get_activation
 from .config import FIELDS, GRID_SIZE, PROBE_SIZE, TrainConfig
 from .data import Data, split_sizes
+from .nn import residual_skips
 from .schemes import LSUV_MAX_ITER, SCHEMES, stream
+from .travel import sweep_configs
 
 # The most one classroom run may cost (predicted seconds of one core), and the most the runs
 # in progress on one server may still cost together (dashboard.live refuses a new run beyond).
@@ -86,7 +90,9 @@ def sizes(config: TrainConfig, data: Data | None = None) -> Sizes:
     """Sizes of the user's data, or of the config's generated dataset (its exact split)."""
     if data is not None:
         return Sizes(data.n_features, data.n_classes, len(data.y_train), len(data.y_test))
-    n_train, n_test = split_sizes(config.n_samples, config.n_classes, config.test_fraction)
+    n_train, n_test = split_sizes(
+        config.n_samples, config.n_classes, config.test_fraction, config.imbalance
+    )
     return Sizes(2, config.n_classes, n_train, n_test)
 
 
@@ -99,6 +105,7 @@ def counts(config: TrainConfig, data: Data | None = None) -> dict[str, float]:
     M = len(config.schemes) * config.repeats
     f = sum(b * (a + 1) for a, b in zip(dims[:-1], dims[1:], strict=True))  # params = MACs/row
     units = sum(dims[1:])
+    skip_units = _skip_units(dims, config.residual)
     bn = bool(config.batchnorm)
     bn_units = sum(config.hidden) if bn else 0
     params = f + 2 * bn_units  # with gamma and beta
@@ -119,7 +126,8 @@ def counts(config: TrainConfig, data: Data | None = None) -> dict[str, float]:
         "fixed": 1.0,
         "macs": M * f * (3 * train_rows + eval_rows + D * (3 * probe + grid))
         + lsuv * f * probe * LSUV_MAX_ITER,
-        "elems": M * units * (3 * train_rows + eval_rows),
+        "elems": M * units * (3 * train_rows + eval_rows)
+        + M * skip_units * (2 * train_rows + eval_rows),
         "updates": M * params * steps * ops,
         "calls": L * (steps * (6 + ops) + 2 * evals),
         "bn_elems": M * bn_units * (train_rows + eval_rows / 4),
@@ -133,6 +141,12 @@ def counts(config: TrainConfig, data: Data | None = None) -> dict[str, float]:
         "draws": M * params,
         "flushed": M * units * (3 * train_rows + eval_rows) * shrinks(config, dims, batch),
     }
+
+
+def _skip_units(dims: list[int], residual: bool) -> int:
+    """Units of the hidden layers that add their input (nn.residual_skips)."""
+    skips = residual_skips(dims, residual)
+    return sum(n for n, skip in zip(dims[1:-1], skips, strict=True) if skip)
 
 
 _NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(81)
@@ -206,13 +220,20 @@ def seconds(config: TrainConfig, data: Data | None = None) -> float:
     return sum(PRICES[k] * v for k, v in counts(config, data).items())
 
 
+def sweep_seconds(config: TrainConfig, data: Data | None = None) -> float:
+    """Predicted CPU seconds of :func:`initdash.travel.lazy_sweep` for this config's data: the
+    runs its work equals (``travel.sweep_configs``), an upper bound."""
+    return sum(seconds(c, data) for c in sweep_configs(config))
+
+
 def memory(config: TrainConfig, data: Data | None = None) -> float:
     """Estimated peak bytes of the run's buffers (activations of every layer and model).
 
     Training keeps 4 arrays per layer for a training batch (forward and backward), 2 for
     each evaluated batch (the full training set with mini-batches, the test set) and, at
     a detailed measurement, 4 for the probe or 2 for the decision-boundary grid. BatchNorm
-    adds one per hidden layer in each of these passes (the normalized values).
+    adds one per hidden layer in each of these passes (the normalized values), and so does a
+    residual layer (its branch's activations).
     """
     c = config
     s = sizes(config, data)
@@ -224,9 +245,11 @@ def memory(config: TrainConfig, data: Data | None = None) -> float:
     models = len(c.schemes) * c.repeats
     itemsize = 4 if c.dtype == "float32" else 8
     values = units * rows
-    if c.batchnorm:
+    extra = sum(c.hidden) if c.batchnorm else 0
+    extra += _skip_units([s.n_features, *c.hidden, 1], c.residual)
+    if extra:
         passes = batch + n_test + (n_train if batch < n_train else 0)
-        values += sum(c.hidden) * (passes + max(min(n_train, PROBE_SIZE), GRID_SIZE**2))
+        values += extra * (passes + max(min(n_train, PROBE_SIZE), GRID_SIZE**2))
     return float(models * values * itemsize)
 
 

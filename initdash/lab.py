@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .activations import calculate_gain
+from .activations import calculate_gain, get_activation
 from .config import TrainConfig
 from .metrics import LAYER_COLUMNS, layer_signal
 from .nn import StackedMLP, with_ones
@@ -179,4 +179,225 @@ def scale_depth_map(
                  "backprop": backprop}
             )
         )  # fmt: skip
+    return pd.concat(frames, ignore_index=True)
+
+
+# ---------------------------------------------------------------------- residual blocks at init
+# The residual panel: a stream of ``width`` units through N blocks, h_k = h_{k-1} + F_k(h_{k-1}),
+# each branch two layers F(h) = W2 g(W1 h) (a transformer's MLP block, without its norm).
+RESIDUAL_BLOCKS = (8, 16, 32, 64, 128)
+RESIDUAL_BRANCHES = {  # name: (label, what the branch's last layer W2 is)
+    "he": ("plain He", "N(0, 2/width), as W1"),
+    "gpt2": ("GPT-2 1/sqrt(2N)", "He's, times 1/sqrt(2N) (Radford et al. 2019)"),
+    "zero": ("zero last layer", "0: Fixup, SkipInit, ReZero (Zhang et al. 2019; De & Smith "
+             "2020; Bachlechner et al. 2020)"),
+}  # fmt: skip
+
+
+def residual_stream(
+    config: TrainConfig | None = None,
+    *,
+    width: int = 128,
+    n_samples: int = 64,
+    blocks: tuple[int, ...] = RESIDUAL_BLOCKS,
+) -> pd.DataFrame:
+    """The residual stream's spread at initialization, block by block.
+
+    N(0, 1) inputs (the lab's batch, :func:`_inputs`) enter a stream of ``width`` units; block
+    k adds its branch, h_k = h_{k-1} + W2_k g(W1_k h_{k-1}), g the config's activation, W1_k
+    drawn N(0, 2/width) (He's) from the seed's own stream. The branches' last layers W2_k
+    (RESIDUAL_BRANCHES): the same draws as W1's kind (plain He), those times 1/sqrt(2N) for a
+    net of N blocks (GPT-2's scaling: each of its N blocks adds two branches), or 0 (Fixup,
+    SkipInit, ReZero: every block starts as the identity). Every variant uses the same W1
+    draws, and GPT-2's its W2 draws scaled. A net of N blocks is the first N blocks; GPT-2's
+    scale depends on N, so it has one net per N in ``blocks``.
+
+    Rows: ``branch`` (a RESIDUAL_BRANCHES key), ``blocks`` (N), ``block`` (k = 0..N; 0 is the
+    input) and ``spread`` (std of h_k over its std of h_0; inf where float64 overflowed).
+    """
+    config = TrainConfig() if config is None else config
+    width = _check_int("width", width, 1, MAX_WIDTH)
+    n_samples = _check_int("n_samples", n_samples, 2, MAX_LAB_SAMPLES)
+    if not blocks or any(_check_int("blocks", n, 1, 1024) != n for n in blocks):
+        raise ValueError(f"blocks = {blocks!r} is not allowed; use whole numbers from 1 to 1024")
+    act = get_activation(config.activation)
+    X, _ = _inputs(config.seed, n_samples, width)
+    N = max(blocks)
+    rng = stream(config.seed, "residual-lab")
+    he = math.sqrt(2.0 / width)
+    W1 = [rng.standard_normal((width, width)) * he for _ in range(N)]
+    W2 = [rng.standard_normal((width, width)) * he for _ in range(N)]
+    s0 = float(X.std())
+    frames = []
+
+    def run(name: str, n: int, scale: float) -> None:
+        h, spread = X.copy(), [1.0]
+        with np.errstate(all="ignore"):
+            for w1, w2 in zip(W1[:n], W2[:n], strict=True):
+                if scale:
+                    h += act(h @ w1.T) @ (w2.T * scale)
+                else:  # a zero last layer: the branch adds exactly 0
+                    h += act(h @ w1.T) @ np.zeros_like(w2.T)
+                spread.append(float(h.std()) / s0)
+        spread = np.array(spread)
+        spread[~np.isfinite(spread)] = np.inf
+        frames.append(
+            pd.DataFrame({"branch": name, "blocks": n, "block": np.arange(n + 1),
+                          "spread": spread})
+        )  # fmt: skip
+
+    for n in sorted(blocks):
+        run("gpt2", n, 1.0 / math.sqrt(2 * n))
+    run("he", N, 1.0)
+    run("zero", N, 0.0)
+    whole = pd.concat(frames, ignore_index=True)
+    # He's and zero's nets of N blocks are the first N blocks of the longest one
+    out = [whole[whole.branch == "gpt2"]]
+    for name in ("he", "zero"):
+        rows = whole[whole.branch == name]
+        out += [rows[rows.block <= n].assign(blocks=n) for n in sorted(blocks)]
+    return pd.concat(out, ignore_index=True)
+
+
+# ---------------------------------------------------------------------- the Jacobian's spectrum
+# The input-output Jacobian of the lab's net, J = D_L W_L ... D_1 W_1 (D_l = diag g'(z_l)), at
+# these depths (and the net's own); its singular values below SV_FLOOR times the largest are
+# rounding (float64 keeps about 16 digits), not measured.
+SPECTRUM_DEPTHS = (1, 2, 5, 10, 20, 50)
+SV_FLOOR = 1e-12
+ISOMETRY_BAND = 2.0  # a singular value within a factor 2 of 1 counts as near isometry
+ISOMETRY_GAINS = (0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 5 / 3, 2.0)
+ISOMETRY_INPUT_STDS = (1.0, 0.1)
+
+
+def jacobians(
+    weights: list[np.ndarray], X: np.ndarray, activation: str, depths: tuple[int, ...]
+) -> dict[int, np.ndarray]:
+    """The Jacobian d(layer d's output)/d(input) of a plain net (zero biases) with these
+    weights, for each input row of X (batch-first), at each depth d: {d: (m, n_d, n_0)}.
+    Forward mode, in float64: J_d = diag(g'(z_d)) W_d J_{d-1}, J_0 = I."""
+    act = get_activation(activation)
+    a = np.asarray(X, dtype=np.float64)
+    m, n0 = a.shape
+    J = np.broadcast_to(np.eye(n0), (m, n0, n0))
+    out = {}
+    with np.errstate(all="ignore"):
+        for d, w in enumerate(weights[: max(depths)], start=1):
+            z = a @ w.T
+            a = act(z)
+            slope = act.grad(z, a, np.empty_like(z))
+            J = slope[:, :, None] * np.matmul(w, J)
+            if d in depths:
+                out[d] = J
+    return out
+
+
+def singular_values(J: np.ndarray) -> np.ndarray:
+    """Each Jacobian's singular values (m, k), largest first; NaN where J is not finite."""
+    finite = np.isfinite(J).all(axis=(1, 2))
+    sv = np.full((J.shape[0], min(J.shape[1:])), np.nan)
+    if finite.any():
+        sv[finite] = np.linalg.svd(J[finite], compute_uv=False)
+    return sv
+
+
+def jacobian_spectrum(
+    config: TrainConfig | None = None,
+    *,
+    depth: int = 20,
+    width: int = 128,
+    n_inputs: int = 2,
+) -> pd.DataFrame:
+    """The singular values of the input-output Jacobian at initialization, per scheme and depth
+    (Saxe et al. 2014; Pennington, Schoenholz & Ganguli 2017).
+
+    The lab's net (:func:`propagate`: ``depth`` layers of ``width`` units, each scheme's own
+    weights, zero biases, the config's activation) at its first ``n_inputs`` N(0, 1) inputs; at
+    each depth of SPECTRUM_DEPTHS up to ``depth`` (and ``depth``) the singular values of
+    J = d h_d / d x. Rows: ``scheme``, ``depth``, ``input``, ``sv`` (largest first) and
+    ``resolved`` (False below SV_FLOOR x the largest: rounding, not measured)."""
+    config = TrainConfig() if config is None else config
+    depth = _check_int("depth", depth, 1, MAX_DEPTH)
+    width = _check_int("width", width, 1, MAX_WIDTH)
+    n_inputs = _check_int("n_inputs", n_inputs, 1, 64)
+    X, _ = _inputs(config.seed, 256, width)  # the lab's batch; its first rows
+    dims = [width] * (depth + 1) + [1]
+    depths = tuple(sorted({d for d in SPECTRUM_DEPTHS if d < depth} | {depth}))
+    frames = []
+    for name in config.schemes:
+        weights = config.initial_weights(name, dims, X)[:-1]
+        for d, J in jacobians(weights, X[:n_inputs], config.activation, depths).items():
+            frames.append(_spectrum_rows(singular_values(J), scheme=name, depth=d))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _spectrum_rows(sv: np.ndarray, **keys) -> pd.DataFrame:
+    m, k = sv.shape
+    with np.errstate(invalid="ignore"):
+        resolved = sv > SV_FLOOR * sv[:, :1]
+    return pd.DataFrame(
+        {**keys, "input": np.repeat(np.arange(m), k), "sv": sv.ravel(),
+         "resolved": resolved.ravel()}
+    )  # fmt: skip
+
+
+def spectrum_summary(spectrum: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Per group of ``by``: the singular values' median, 5th and 95th percentiles, smallest and
+    largest (unresolved ones counted as SV_FLOOR x the largest, the most they can be), the share
+    measured within a factor ISOMETRY_BAND of 1 and the share unresolved."""
+
+    def one(g: pd.DataFrame) -> pd.Series:
+        top = g.groupby("input").sv.transform("max")
+        sv = np.where(g.resolved, g.sv, SV_FLOOR * top)
+        finite = np.isfinite(sv)
+        if not finite.any():
+            return pd.Series(dict(p0=np.nan, p5=np.nan, p50=np.nan, p95=np.nan, p100=np.nan,
+                                  near_one=np.nan, unresolved=np.nan))  # fmt: skip
+        p0, p5, p50, p95, p100 = np.percentile(sv[finite], [0, 5, 50, 95, 100])
+        band = (sv >= 1 / ISOMETRY_BAND) & (sv <= ISOMETRY_BAND) & g.resolved.to_numpy()
+        band = band[finite]  # an unresolved value is only bounded above: never near 1
+        return pd.Series(dict(p0=p0, p5=p5, p50=p50, p95=p95, p100=p100,
+                              near_one=float(band.mean()),
+                              unresolved=float((~g.resolved[finite]).mean())))  # fmt: skip
+
+    rows = [{**dict(zip(by, key, strict=True)), **one(g)} for key, g in
+            spectrum.groupby(by, sort=False)]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def isometry_sweep(
+    config: TrainConfig | None = None,
+    *,
+    depth: int = 20,
+    width: int = 128,
+    gains: tuple[float, ...] = ISOMETRY_GAINS,
+    input_stds: tuple[float, ...] = ISOMETRY_INPUT_STDS,
+) -> pd.DataFrame:
+    """Where dynamical isometry lives: orthogonal against Gaussian weights over their gain.
+
+    The lab's net at ``depth`` (the config's activation and seed, zero biases) with every
+    layer's weights ``gain`` x an orthogonal matrix (orthogonal's draws at gain 1) or ``gain``
+    x N(0, 1/width) (Random small's draws), for each of ``gains``; its first lab input scaled to
+    each of ``input_stds`` (1: the lab's inputs; small: tanh works near its linear part). Rows:
+    ``weights`` ("orthogonal" or "Gaussian"), ``gain``, ``input_std``, ``sv`` and ``resolved``
+    (as :func:`jacobian_spectrum`)."""
+    config = TrainConfig() if config is None else config
+    depth = _check_int("depth", depth, 1, MAX_DEPTH)
+    width = _check_int("width", width, 1, MAX_WIDTH)
+    X, _ = _inputs(config.seed, 256, width)
+    dims = [width] * (depth + 1)
+    bases = {
+        "orthogonal": sample_weights(dims, "orthogonal", scheme_rng(config.seed, "orthogonal"),
+                                     activation="linear"),
+        "Gaussian": sample_weights(dims, "random_small", scheme_rng(config.seed, "random_small"),
+                                   scale=1.0 / math.sqrt(width)),
+    }  # fmt: skip
+    frames = []
+    for kind, base in bases.items():
+        for g in gains:
+            weights = [w * g for w in base]
+            for s in input_stds:
+                J = jacobians(weights, X[:1] * s, config.activation, (depth,))[depth]
+                frames.append(_spectrum_rows(singular_values(J), weights=kind, gain=g,
+                                             input_std=s))  # fmt: skip
     return pd.concat(frames, ignore_index=True)

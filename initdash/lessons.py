@@ -2,11 +2,12 @@
 
 A :class:`Step` is at most ``MAX_WORDS`` words and a :class:`Scene`: the view to open, the
 epoch to show (0, a number, or ``LAST``), the view's option (a signal-flow or deep-lab measure,
-a hidden layer, a curves metric, the deep lab's activation and depth) and the schemes the text
-points at. The page sets that state when the step opens, so the student never hunts for a
-slider. A step may carry a "Try this" :class:`Action`: a label and config changes that a button
-applies and then trains (or a lesson to open). It belongs to the lesson, not to the sidebar, so
-it works when a link hides the sidebar; no step asks the student to move a sidebar control.
+a hidden layer, a curves metric, the deep lab's activation and depth, the weight paths' lazy/rich
+sweep) and the schemes the text points at. The page sets that state when the step opens, so the
+student never hunts for a slider. A step may carry a "Try this" :class:`Action`: a label and
+config changes that a button applies and then trains (or a lesson to open). It belongs to the
+lesson, not to the sidebar, so it works when a link hides the sidebar; no step asks the student
+to move a sidebar control.
 
 Pure data, validated on construction: unknown views, measures or config fields raise
 ``ValueError``. Every step's sentences are claims checked on seeds 0..9 (tests/preset_claims.py).
@@ -31,6 +32,7 @@ VIEW_NAMES = (
     "activations",
     "gradients",
     "updates",
+    "travel",
     "boundary",
     "tldr",
     "deep",
@@ -45,6 +47,7 @@ MAX_WORDS = 60
 MEASURE_VIEWS = ("signal", "deep")
 LAYER_VIEWS = ("overview", "clones", "neurons", "activations")
 METRIC_VIEWS = ("curves",)
+SWEEP_VIEWS = ("travel",)  # the weight-paths view's lazy/rich sweep (its own toggle)
 LAB_DEPTH = (1, 50)  # the deep-signal lab's depth slider
 
 
@@ -64,6 +67,7 @@ class Scene:
     metric: str | None = None  # curves: loss or accuracy
     schemes: tuple[str, ...] = ()  # the schemes the text points at (highlighted)
     lab: tuple[str, int] | None = None  # deep lab: (activation, depth)
+    sweep: bool = False  # travel: the lazy/rich sweep shown
 
     def __post_init__(self) -> None:
         if self.view not in VIEW_NAMES:
@@ -77,6 +81,8 @@ class Scene:
         unknown = [s for s in self.schemes if s not in SCHEMES]
         if unknown:
             raise ValueError(f"unknown schemes {unknown}; use: {', '.join(SCHEMES)}")
+        if self.sweep and self.view not in SWEEP_VIEWS:
+            raise ValueError(f"sweep on view {self.view!r}: only {SWEEP_VIEWS} have one")
         if self.lab is not None:
             act, depth = self.lab
             FIELDS["activation"].check(act)

@@ -156,7 +156,12 @@ LAYER_COLUMNS = (
 
 
 def layer_signal(
-    act: Activation, A: np.ndarray | None, Z: np.ndarray, dW: np.ndarray, dZ: np.ndarray
+    act: Activation,
+    A: np.ndarray | None,
+    Z: np.ndarray,
+    dW: np.ndarray,
+    dZ: np.ndarray,
+    G: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """The signal flowing through one layer after a forward and backward pass, per model:
     LAYER_COLUMNS -> (M,). From a hidden layer's outputs ``A`` (M, n, m) in float64 and
@@ -165,12 +170,14 @@ def layer_signal(
     ``A`` None (the output layer) leaves those out. From the gradient of the layer's incoming
     weights ``dW`` and of its pre-activations ``dZ`` (of the mean loss over the m examples):
     the Frobenius norm of dLoss/dW and the backprop signal, the RMS of dLoss/dz per example.
-    The training's detailed measurements and the deep-signal lab both read these."""
+    In a residual layer ``A`` is the stream and ``G`` (float64) the branch's g(Z), where
+    saturation is measured. The training's detailed measurements and the deep-signal lab both
+    read these."""
     out = {}
     if A is not None:
         out["act_mean"] = A.mean(axis=(1, 2))
         out["act_std"] = A.std(axis=(1, 2))
-        out["saturated_fraction"] = saturated_fraction(act, A, Z)
+        out["saturated_fraction"] = saturated_fraction(act, A if G is None else G, Z)
         out["dead_fraction"] = dead_fraction(act, Z)
     out["grad_norm"] = np.sqrt(np.sum(np.square(dW, dtype=np.float64), axis=(1, 2)))
     out["backprop_signal"] = rms(dZ.astype(np.float64), (1, 2)) * dZ.shape[2]

@@ -99,13 +99,16 @@ def _next_layer(
     net: StackedMLP, P: np.ndarray, a1: np.ndarray, i: int, models: np.ndarray
 ) -> np.ndarray:
     """Hidden layer i for a few models: a1 = [a; 1] of shape (n+1, m) or (M, n+1, m). With
-    BatchNorm, normalized as in evaluation (running statistics), like the decision boundary."""
+    BatchNorm, normalized as in evaluation (running statistics), like the decision boundary;
+    a residual layer adds its input (nn.StackedMLP.skips)."""
     z = np.matmul(P, a1)
     if net.batchnorm:
         scale, shift = net.bn_scale_shift(i, models)
         z = z * scale + shift
     out = np.ones((z.shape[0], z.shape[1] + 1, z.shape[2]))
     net.act.fn(z, out[:, :-1])
+    if net.skips[i]:  # a residual layer: its input plus its branch
+        out[:, :-1] += a1[..., :-1, :]
     return out
 
 

@@ -26,6 +26,14 @@ Training passes (:meth:`full_pass`) normalize with the batch's statistics; evalu
 PyTorch's way (``momentum=0.1``, the unbiased batch variance). ``Workspace.Z`` holds ``z``
 (saturation and dead units are measured there), ``XH`` the normalized ``x`` (in evaluation:
 ``u``) and ``dZ`` the gradient with respect to ``u``, the one the weights learn from.
+
+Residual (``residual=True``; He et al. 2016, with one-layer branches: Yang & Schoenholz 2017's
+"reduced" residual net): every hidden layer after the first whose width equals its input's adds
+its input to its output, ``h_l = h_{l-1} + g(z_l)``, ``z_l = W_l h_{l-1} + b_l`` (with
+BatchNorm, ``z_l`` is the normalized one), so the net is a residual stream that each layer's
+branch writes into. ``Workspace.A`` then holds the stream ``h_l`` (what the next layer reads)
+and ``Workspace.F`` the branch's ``g(z_l)``; the backward pass sends dL/dh_l both through the
+branch and straight down the skip, dL/dh_{l-1} = W_l^T dL/dz_l + dL/dh_l.
 """
 
 from __future__ import annotations
@@ -50,6 +58,13 @@ def _stacked_stats(widths: Sequence[int], n_models: int, dtype: np.dtype):
     return stats, means, variances
 
 
+def residual_skips(dims: Sequence[int], residual: bool) -> list[bool]:
+    """Per hidden layer of a net of widths ``dims`` (input first, output last): does it add its
+    input to its output? With ``residual``, every hidden layer after the first whose width
+    equals its input's does (the module's docstring); without, none."""
+    return [bool(residual) and i > 0 and dims[i] == dims[i + 1] for i in range(len(dims) - 2)]
+
+
 def output_units(n_classes: int) -> int:
     """Width of the output layer: 1 logit for 2 classes, one per class otherwise."""
     return 1 if n_classes == 2 else int(n_classes)
@@ -70,10 +85,17 @@ class Workspace:
     """
 
     def __init__(
-        self, dims: Sequence[int], n_models: int, m: int, dtype: np.dtype, batchnorm: bool = False
+        self,
+        dims: Sequence[int],
+        n_models: int,
+        m: int,
+        dtype: np.dtype,
+        batchnorm: bool = False,
+        skips: Sequence[bool] = (),
     ):
         self.m = m
         self.dims, self.n_models, self.dtype = list(dims), n_models, dtype
+        self.skips = list(skips) or [False] * (len(dims) - 2)
         self.Z = self._buffers(dims[1:])
         # per hidden layer: x (or u), the batch's mean and variance, 1/sqrt(var + eps) (after
         # the backward pass: gamma/sqrt(var + eps))
@@ -85,6 +107,11 @@ class Workspace:
         # hidden activations carry the row of ones that multiplies the next layer's bias
         self.A1 = [np.ones((n_models, n + 1, m), dtype) for n in dims[1:-1]]
         self.A = [a[:, :-1] for a in self.A1]
+        # residual layers: the branch's output g(z), which the stream adds (None: no skip)
+        self.F = [
+            np.empty((n_models, n, m), dtype) if skip else None
+            for n, skip in zip(dims[1:-1], self.skips, strict=True)
+        ]
         k = dims[-1]
         self.t = np.empty((n_models, k, m), dtype)
         self.u = np.empty((n_models, k, m), dtype)
@@ -103,6 +130,16 @@ class Workspace:
     def dA(self) -> list[np.ndarray]:
         return self._buffers(self.dims[1:-1])
 
+    @cached_property
+    def scratch(self) -> list[np.ndarray | None]:
+        """BatchNorm's backward scratch for residual layers, whose ``dA`` (dL/dh) the layer
+        below still needs; the others use their ``dA``."""
+        return [None if f is None else np.empty_like(f) for f in self.F]
+
+    def branch(self, i: int) -> np.ndarray:
+        """Hidden layer i's activation g(z): its output, or in a residual layer its branch's."""
+        return self.A[i] if self.F[i] is None else self.F[i]
+
 
 class StackedMLP:
     """M networks of the same shape, trained side by side.
@@ -119,6 +156,7 @@ class StackedMLP:
         n_classes: int,
         dtype: np.dtype | type | str = np.float64,
         batchnorm: bool = False,
+        residual: bool = False,
     ):
         self.dtype = np.dtype(dtype)
         self.P = [
@@ -140,6 +178,8 @@ class StackedMLP:
                 f"{output_units(n_classes)}"
             )
         self.batchnorm = bool(batchnorm)
+        self.residual = bool(residual)
+        self.skips = residual_skips(self.dims, self.residual)  # per hidden layer
         hidden = self.dims[1:-1] if self.batchnorm else []
         M = self.n_models
         self.BN = [np.stack([np.ones((M, n)), np.zeros((M, n))], axis=2) for n in hidden]
@@ -177,7 +217,7 @@ class StackedMLP:
         one-off batch such as a probe or a grid) made for this call only."""
         ws = self._spaces.get(m)
         if ws is None:
-            ws = Workspace(self.dims, self.n_models, m, self.dtype, self.batchnorm)
+            ws = Workspace(self.dims, self.n_models, m, self.dtype, self.batchnorm, self.skips)
             if keep:
                 if len(self._spaces) >= 4:  # a handful of batch sizes at most
                     self._spaces.clear()
@@ -202,7 +242,10 @@ class StackedMLP:
             if i < last:
                 if self.batchnorm:
                     self._normalize(ws, i, batch_stats)
-                self.act.fn(z, ws.A[i])
+                if self.skips[i]:  # the stream: h_i = h_{i-1} + g(z_i)
+                    np.add(self.act.fn(z, ws.F[i]), ws.A[i - 1], out=ws.A[i])
+                else:
+                    self.act.fn(z, ws.A[i])
                 a = ws.A1[i]
         return ws
 
@@ -325,8 +368,10 @@ class StackedMLP:
                     _outer(w_t, dz, da)
                 else:
                     np.matmul(w_t, dz, out=da)
+                if i < last and self.skips[i]:  # dL/dh_i also flows straight down the skip
+                    da += ws.dA[i]
                 dzp = ws.dZ[i - 1]
-                self.act.grad(ws.Z[i - 1], ws.A[i - 1], dzp)
+                self.act.grad(ws.Z[i - 1], ws.branch(i - 1), dzp)
                 dzp *= da
                 if self.batchnorm:
                     self._normalize_backward(ws, i - 1)
@@ -338,7 +383,8 @@ class StackedMLP:
         gradients of gamma and beta into ``dBN[i]``. With x the normalized u, over the batch:
         dbeta = sum dL/dz, dgamma = sum dL/dz x, and
         dL/du = gamma / sqrt(var + eps) (dL/dz - dbeta / m - x dgamma / m)."""
-        dz, x, scratch, small = ws.dZ[i], ws.XH[i], ws.dA[i], ws.inv_std[i]
+        dz, x, small = ws.dZ[i], ws.XH[i], ws.inv_std[i]
+        scratch = ws.scratch[i] if self.skips[i] else ws.dA[i]  # a skip's dA is still needed
         dgamma, dbeta = self.dBN[i][:, :, 0:1], self.dBN[i][:, :, 1:2]
         np.add.reduce(dz, axis=2, keepdims=True, out=dbeta)
         np.multiply(dz, x, out=scratch)
@@ -398,7 +444,12 @@ def _split_params(params: dict[str, np.ndarray]) -> tuple[list, list, list, list
 
 
 def loss_and_grads(
-    params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray, *, activation: str = "relu"
+    params: dict[str, np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    activation: str = "relu",
+    residual: bool = False,
 ) -> tuple[float, dict[str, np.ndarray]]:
     """Mean cross-entropy of one network on (X, y) and its gradients (same keys as params).
 
@@ -406,8 +457,9 @@ def loss_and_grads(
     softmax for K > 1 units (K classes). With ``gamma1``.. and ``beta1``.. (each (n_l,), one per
     hidden layer) in ``params`` the net has BatchNorm after every hidden pre-activation,
     normalized with the batch's statistics (a training step); the hidden biases' gradients are
-    then 0 (they are redundant: see the module's docstring). This runs the very code the
-    trainer runs, with a model axis of length 1, in float64.
+    then 0 (they are redundant: see the module's docstring). ``residual``: every hidden layer
+    after the first whose width equals its input's adds its input (the module's docstring).
+    This runs the very code the trainer runs, with a model axis of length 1, in float64.
     """
     Ws, bs, gammas, betas = _split_params(params)
     n_out = Ws[-1].shape[0]
@@ -418,6 +470,7 @@ def loss_and_grads(
         activation,
         n_classes,
         batchnorm=bool(gammas),
+        residual=residual,
     )
     for bn, g, b in zip(net.BN, gammas, betas, strict=True):
         bn[0, :, 0], bn[0, :, 1] = g, b

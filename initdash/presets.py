@@ -20,9 +20,9 @@ from .metrics import SATURATION_SLOPE
 from .verdicts import RELAPSE, VANISH_RATIO, cut, one_in, percent, times
 
 
-def loss_step(text: str, *schemes: str, action: Action | None = None) -> Step:
-    """A step on the loss curves, at the run's last epoch."""
-    return step(text, "curves", LAST, action, metric="loss", schemes=schemes)
+def loss_step(text: str, *schemes: str, epoch: int = LAST, action: Action | None = None) -> Step:
+    """A step on the loss curves, at the run's last epoch (or ``epoch``)."""
+    return step(text, "curves", epoch, action, metric="loss", schemes=schemes)
 
 
 def signal_step(text: str, measure: str, *schemes: str, action: Action | None = None) -> Step:
@@ -52,6 +52,25 @@ class Preset:
         """The steps' texts, one paragraph each."""
         return "\n\n".join(s.text for s in self.steps)
 
+
+# Presets 1 and 7: two hidden layers of 8 tanh units, the clones' schemes
+CLONES = dict(
+    schemes=("zeros", "constant", "xavier_normal"),
+    hidden=(8, 8),
+    activation="tanh",
+    constant_value=0.5,
+    lr=0.1,
+    epochs=1000,
+)
+
+# Preset 8: 1:9 moons (class 1 rare), the first page's net, full-batch SGD
+ONE_TO_NINE = dict(
+    imbalance=9.0,
+    schemes=("random_small", "xavier_normal", "he_normal"),
+    batch_size=0,
+    lr=0.5,
+    epochs=500,
+)
 
 # Presets 2 and 6: a 5-layer tanh net on gently noisy moons, full-batch SGD
 FIVE_LAYERS = dict(
@@ -105,14 +124,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             name="clones",
             title="1. Zeros and constants make clones",
-            settings=dict(
-                schemes=("zeros", "constant", "xavier_normal"),
-                hidden=(8, 8),
-                activation="tanh",
-                constant_value=0.5,
-                lr=0.1,
-                epochs=1000,
-            ),
+            settings=dict(CLONES),
             steps=(
                 step(
                     """Zeros and Constant give every neuron of a layer the same weights. Each
@@ -445,6 +457,143 @@ PRESETS: dict[str, Preset] = {
                 Ask("clones", ("zeros",)),
                 Ask("unstable", ("random_small",)),
             ),
+        ),
+        Preset(
+            name="random_biases",
+            title="7. Do random biases break symmetry?",
+            settings=dict(CLONES, bias_init="random"),
+            steps=(
+                step(
+                    """Lesson 1's net and schemes, now with every bias drawn from N(0, 0.5²), the
+                    same biases for every scheme. With all-zero weights a tanh unit outputs
+                    tanh(b), a constant, but each neuron its own: at epoch 0 all 8 neurons of
+                    each layer of Zeros and Constant are **distinct**, Zeros' as different as
+                    unrelated neurons (divergence about 1).""",
+                    "clones",
+                    0,
+                    schemes=("zeros", "constant"),
+                ),
+                signal_step(
+                    """Distinct is not yet learning. Zeros' output weights are 0, so at epoch 0
+                    exactly 0 reaches layer 1 (blocked): only the output layer moves at first,
+                    each unit's outgoing weight by its own tanh(b). The gradient reaches the
+                    layers below one step later each.""",
+                    "backprop_signal",
+                    "zeros",
+                ),
+                loss_step(
+                    f"""So yes: random biases break the symmetry and Zeros learns, slowly. Its
+                    loss takes over 20 epochs to get {cut()} below ln 2 = 0.693 (Xavier's: 3 or
+                    fewer) and it ends with 75% or more test accuracy. Constant's neurons,
+                    distinct too, get there within 20 epochs.""",
+                    "zeros",
+                    "xavier_normal",
+                    "constant",
+                ),
+                step(
+                    """Where do Zeros' first-layer weights go? In the weight paths they leave the
+                    origin along one line (at epoch 40 their spread across it is under 5% of
+                    their spread along it), each neuron a different multiple of one direction,
+                    and fan out only later (over 10 times wider by the end).""",
+                    "travel",
+                    40,
+                    schemes=("zeros",),
+                ),
+                step(
+                    """Train with zero biases: lesson 1 again, Zeros' and Constant's neurons
+                    clones at every epoch.""",
+                    "clones",
+                    LAST,
+                    action=act("Train with zero biases", bias_init="zeros"),
+                    schemes=("zeros", "constant"),
+                ),
+            ),
+            asks=(
+                Ask("learns", ("zeros",)),
+                Ask("gradient", ("zeros",)),
+                Ask("clones", ("zeros", "constant")),
+            ),
+        ),
+        Preset(
+            name="prior_bias",
+            title="8. Check the loss at init: a 1:9 class prior",
+            settings=dict(**ONE_TO_NINE, bias_init="prior"),
+            steps=(
+                loss_step(
+                    """Nine in ten points are class 0. A net that knows only that predicts 10%
+                    for class 1 everywhere, for a loss of 0.325, the entropy -(0.1 ln 0.1 + 0.9
+                    ln 0.9); a coin toss scores ln 2 = 0.693. Here the output bias starts at the
+                    log odds, ln(1/9) = -2.2: the prior.""",
+                    epoch=0,
+                ),
+                loss_step(
+                    """Check the loss at init (Karpathy): Random small's starts within 1% of
+                    0.325, Xavier's and He's below 0.6, because their outputs start near the
+                    prior.""",
+                    "random_small",
+                    "xavier_normal",
+                    "he_normal",
+                    epoch=0,
+                ),
+                loss_step(
+                    """Train with zero biases: Random small starts at ln 2 (within 1%), Xavier
+                    and He above 0.6. Random small needs 15 epochs or more to get down to where
+                    the prior started (within 5%), Xavier and He at least 2: the hockey
+                    stick.""",
+                    "random_small",
+                    "xavier_normal",
+                    "he_normal",
+                    epoch=30,
+                    action=act("Train with zero biases", bias_init="zeros"),
+                ),
+                step(
+                    """After the hockey stick the two runs are alike: every scheme ends within
+                    0.02 of its loss with the prior, and with a training accuracy (solid lines)
+                    above the 90% that a constant guess of class 0 scores.""",
+                    "curves",
+                    LAST,
+                    metric="accuracy",
+                ),
+            ),
+            asks=(Ask("start", ("random_small",)), Ask("learns")),
+        ),
+        Preset(
+            name="travel",
+            title="9. Where the weights travel: lazy and rich",
+            settings=dict(
+                schemes=("zeros", "constant", "random_small", "random_large", "xavier_normal")
+            ),
+            steps=(
+                step(
+                    """The inputs are 2-D, so each first-layer neuron is a point: its two
+                    incoming weights. Zeros' 16 neurons sit at the origin at every epoch;
+                    Constant's are one point that moves, all neurons together: clones share one
+                    path.""",
+                    "travel",
+                    LAST,
+                    schemes=("zeros", "constant"),
+                ),
+                step(
+                    """x0.01's neurons start within 0.05 of the origin and fan out, ending over
+                    20 times farther away. x10's first layer moves the least of all, under 50% of
+                    its size, while Xavier's moves over twice its size and x0.01's over 20
+                    times.""",
+                    "travel",
+                    LAST,
+                    schemes=("random_small", "random_large", "xavier_normal"),
+                ),
+                step(
+                    """Lazy or rich (Chizat, Oyallon & Bach 2019)? The view's own sweep trains
+                    one hidden layer, 16 to 256 units, at scales x0.5 to x4. From 16 to 256
+                    units the hidden layer's change falls over 3-fold at every scale, from x0.5
+                    to x4 over 1.5-fold at every width: wide nets and large scales fit while
+                    barely moving.""",
+                    "travel",
+                    LAST,
+                    sweep=True,
+                ),
+            ),
+            asks=(Ask("lazy"), Ask("clones", ("zeros", "constant", "random_small"))),
         ),
     )
 }

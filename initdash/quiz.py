@@ -145,6 +145,47 @@ def _unstable(row) -> tuple[tuple[str, ...], str]:
     return ("no",), f"its worst climb back was to {_n(worst)}x its lowest (at epoch {at})"
 
 
+START_WORDS = ("near the prior's entropy", "near ln K", "higher")
+# "start": a loss up to START_GAP x (ln K - the prior's entropy) above ln K still counts as near
+# ln K (the midpoint between the two decides nearer which).
+START_GAP = 0.5
+
+
+def _start(row) -> tuple[tuple[str, ...], str]:
+    """Where the loss started (Karpathy: check the loss at init): nearer the entropy H of the
+    class prior (what knowing only the class shares gives) than ln K (a uniform guess); else
+    within START_GAP of that gap above ln K; else higher."""
+    start, H, lnK = row["initial_loss"], row["prior_entropy"], row["uniform_loss"]
+    if not np.isfinite(start):
+        return (START_WORDS[2],), "its training loss started non-finite"
+    gap = lnK - H
+    truth = 0 if start <= H + gap / 2 else 1 if start <= lnK + START_GAP * gap else 2
+    return (START_WORDS[truth],), (
+        f"its training loss started at {_n(start)}; the prior's entropy is {_n(H)}, "
+        f"ln K = {_n(lnK)}"
+    )
+
+
+def _lazy(table: pd.DataFrame) -> tuple[tuple[str, ...], str]:
+    """The scheme whose first layer moved least relative to its start (finite values only)."""
+    moved = dict(zip(table["scheme"], table["first_layer_change"], strict=True))
+    got = {s: float(v) for s, v in moved.items() if np.isfinite(v)}
+    if not got:
+        return (NONE,), "no scheme's first layer had a size to compare with (all started at 0)"
+    least = min(got.values())
+    winners = tuple(s for s, v in got.items() if v == least)
+    others = "; ".join(
+        f"{SCHEMES[s].label} {100 * v:.0f}%" if np.isfinite(v) else f"{SCHEMES[s].label} -"
+        for s, v in sorted(moved.items(), key=lambda kv: (not np.isfinite(kv[1]), kv[1]))
+        if s not in winners
+    )
+    names = " and ".join(SCHEMES[s].label for s in winners)
+    return winners, (
+        f"{names}'s first layer moved {100 * least:.0f}% of its starting size"
+        + (f" ({others})" if others else "")
+    )
+
+
 def _race(table: pd.DataFrame) -> tuple[tuple[str, ...], str]:
     reach = dict(zip(table["scheme"], table["reach_epoch"], strict=True))
     got = {s: int(e) for s, e in reach.items() if e >= 0}
@@ -198,6 +239,15 @@ RACE_RULE = (
     "We read each scheme's training loss at every epoch; schemes that get there at the same "
     "epoch all count."
 )
+START_RULE = (
+    "We read the training loss at epoch 0: nearer the prior's entropy than ln K is near the "
+    f"prior's entropy, up to {times(START_GAP)} that gap above ln K is near ln K, anything "
+    "above that higher."
+)
+LAZY_RULE = (
+    "We read each scheme's first-layer ||W - W0|| / ||W0|| at the last epoch; weights that "
+    "start at 0 have no size to compare with and do not count."
+)
 
 YES_NO = ("yes", "no")
 QUESTIONS: dict[str, Question] = {
@@ -221,6 +271,13 @@ QUESTIONS: dict[str, Question] = {
                  RACE_RULE, (), _race,
                  lambda table: Scene("curves", _race_epoch(table), metric="loss"),
                  per_scheme=False),
+        Question("start", "Where will its training loss start: near the entropy of the class "
+                 "prior (what knowing only the class shares gives), near ln K (a uniform guess "
+                 "over the K classes: ln 2 for two) or higher?", START_RULE, START_WORDS,
+                 _start, lambda row: Scene("curves", 0, metric="loss")),
+        Question("lazy", "Whose first layer will have moved least by the end, relative to "
+                 "its starting size (||W - W0|| / ||W0||)?", LAZY_RULE, (), _lazy,
+                 lambda table: Scene("travel", LAST), per_scheme=False),
     )
 }  # fmt: skip
 
@@ -229,12 +286,16 @@ def questions_for(preset: str | None, config: TrainConfig) -> list[tuple[str, st
     """The (question, scheme) pairs to ask for this config: the lesson's asks (the preset's, or
     the first page's ``START``), each for the schemes it names that this config trains (for
     every scheme trained when it names none, or none of them is trained), or once (scheme None)
-    for the race. The saturation question needs an S-shaped activation, the race two schemes."""
+    for a question about all the schemes (the race, lazy). The saturation question needs an
+    S-shaped activation, the loss-at-init question ("start") imbalanced classes, a question
+    about all the schemes two of them."""
     lesson = PRESETS.get(preset, START) if preset else START
     out: list[tuple[str, str | None]] = []
     for ask in lesson.asks:
         name = ask.question
         if name == "saturated" and not get_activation(config.activation).saturates:
+            continue
+        if name == "start" and config.imbalance == 1.0:  # the prior's entropy is ln K
             continue
         if QUESTIONS[name].per_scheme:
             chosen = [s for s in ask.schemes if s in config.schemes] or config.schemes
@@ -252,12 +313,25 @@ def choices(name: str, schemes: Sequence[str]) -> tuple[str, ...]:
 
 def facts(result) -> pd.DataFrame:
     """What the quiz is graded on: ``result.summary()`` plus ``reach_epoch``, the first epoch
-    at which each scheme's training loss (mean over repeats) was at or below RACE_LOSS."""
+    at which each scheme's training loss (mean over repeats) was at or below RACE_LOSS;
+    ``prior_entropy`` and ``uniform_loss``, the entropy of the training labels' class shares
+    and ln K; and ``first_layer_change``, the first layer's ||W - W0|| / ||W0|| at the last
+    detail epoch (mean over repeats; NaN where the weights started at 0)."""
     s = result.summary()
     s["reach_epoch"] = [
         first_epoch_at_or_below(result.evidence(i).loss, RACE_LOSS)
         for i in range(len(result.schemes))
     ]
+    shares = np.bincount(result.data.y_train, minlength=result.data.n_classes)
+    shares = shares[shares > 0] / shares.sum()
+    s["prior_entropy"] = float(-(shares * np.log(shares)).sum())
+    s["uniform_loss"] = float(np.log(result.data.n_classes))
+    change = result.details[-1].w_change[:, 0]
+    with np.errstate(all="ignore"):
+        s["first_layer_change"] = [
+            float(np.mean(change[i * result.repeats : (i + 1) * result.repeats]))
+            for i in range(len(result.schemes))
+        ]
     return s
 
 

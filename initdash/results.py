@@ -53,6 +53,9 @@ class LayerStats:
     # std of the update the optimizer applies next (the epoch's first step) / std of the
     # weights it is applied to (weights only, no bias); filled in by Trainer._update
     update_ratio: np.ndarray = _per("L")
+    # how far the layer's weights have moved since initialization, relative to their size:
+    # ||W - W0|| / ||W0|| (Frobenius norms); NaN where W0 = 0 (Zeros). Filled in by the trainer.
+    w_change: np.ndarray = _per("L")
     width: list[int] = field(default_factory=list)  # (H,)
     w_edges: list[np.ndarray] = field(default_factory=list)  # L x (bins + 1,)
     w_c: list[float] = field(default_factory=list)  # L symlog constants
@@ -104,6 +107,10 @@ class Result:
     boundaries: list[np.ndarray | None] = field(default_factory=list)  # (S, G*G, K) repeat 0
     thumbnails: Any = None  # neurons.Thumbnails: the inputs every neuron is drawn on
     neurons: list[Any] = field(default_factory=list)  # neurons.NeuronRecord per detail epoch
+    # Where the weights travel: per detail epoch, the first layer's incoming weights of its
+    # first TRAVEL_NEURONS neurons, repeat 0 of each scheme, (S, k, 2) float32 (2-D data only;
+    # None otherwise); NaN for a diverged model.
+    travel: list[np.ndarray | None] = field(default_factory=list)
 
     CURVES = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
 
@@ -125,6 +132,15 @@ class Result:
         self.detail_epochs.append(epoch)
         self.details.append(stats)
         self.boundaries.append(boundary)
+
+    def blank_last(self, models: np.ndarray) -> None:
+        """Blank the last detailed measurement of some models (repeat 0 arrays too): they
+        diverged at that epoch."""
+        self.details[-1].blank(models)
+        shown = models[np.arange(len(self.schemes)) * self.repeats]
+        for arrays in (self.boundaries, self.travel):
+            if arrays and arrays[-1] is not None:
+                arrays[-1][shown] = np.nan
 
     def finish(self, epoch: int, stopped: bool = False) -> None:
         self.epochs_done = epoch
@@ -386,6 +402,42 @@ class Result:
             )
 
         return self._per_detail(frame)
+
+    def change_table(self) -> pd.DataFrame:
+        """How far each layer's weights have moved from where they started: per detail epoch,
+        scheme, repeat and weight layer (the last is the output layer), ``change`` =
+        ||W - W0|| / ||W0|| (Frobenius norms; NaN where W0 = 0, i.e. Zeros, or diverged)."""
+
+        def frame(e: int, stats: LayerStats) -> pd.DataFrame:
+            c = stats.w_change
+            return pd.DataFrame({**self._model_layers(c.shape[1], epoch=e), "change": c.ravel()})
+
+        return self._per_detail(frame)
+
+    def travel_table(self, epoch: int | None = None) -> pd.DataFrame:
+        """Where the first layer's neurons travel (repeat 0, 2-D data only): each neuron of
+        the first TRAVEL_NEURONS as a point in the plane of its two incoming weights (w1, w2),
+        at every detail epoch up to ``epoch`` (None: all): epoch, scheme, neuron (1..k), w1, w2.
+        Empty without 2-D data."""
+        cols = ["epoch", "scheme", "neuron", "w1", "w2"]
+        last = self.detail_index(epoch) if self.detail_epochs else -1
+        frames = []
+        for e, points in zip(self.detail_epochs[: last + 1], self.travel, strict=False):
+            if points is None:
+                continue
+            S, k, _ = points.shape
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "epoch": e,
+                        "scheme": np.repeat(self.schemes, k),
+                        "neuron": np.tile(np.arange(1, k + 1), S),
+                        "w1": points[:, :, 0].ravel(),
+                        "w2": points[:, :, 1].ravel(),
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
 
     def similarity_table(self, epoch: int | None = None, layer: int = 1) -> pd.DataFrame:
         """Neuron-by-neuron similarity (repeat 0) of a hidden layer: scheme, i, j, similarity."""

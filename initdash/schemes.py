@@ -2,7 +2,8 @@
 
 Every sampler takes the weight shape ``(fan_out, fan_in)`` (torch's and the lesson's layout:
 ``W[l]`` has shape ``(n_l, n_{l-1})``), a ``np.random.Generator`` and the scheme's parameter,
-and returns a float64 array. Biases start at zero for every scheme.
+and returns a float64 array. Biases start at zero for every scheme unless the config says
+otherwise (``TrainConfig.bias_init``: :func:`sample_biases`, the same biases for every scheme).
 
 Random streams: each scheme (and each repeat of it) draws from its own generator, derived from
 ``(seed, scheme name, repeat)`` by :func:`scheme_rng`, so adding or removing a scheme never
@@ -292,6 +293,52 @@ def sample_weights(
             raise ValueError(f"scheme {scheme!r} is data-dependent: pass a data batch X")
         ws = lsuv_rescale(ws, X, activation)
     return ws
+
+
+# How the biases start (TrainConfig.bias_init): name -> what it does.
+BIAS_INITS = {
+    "zeros": "every bias 0 (the usual start)",
+    "random": "every bias N(0, bias_std), hidden and output layers",
+    "prior": "the output bias at the classes' log prior, log(p1 / p0) for two classes (Karpathy: "
+    "the loss then starts at the prior's entropy); the hidden biases 0",
+}
+
+
+def class_prior_bias(y: np.ndarray, n_out: int) -> np.ndarray:
+    """The output bias whose prediction is the class prior of the labels ``y``: for a
+    one-logit head log(p1 / p0), the log odds; for softmax log(p_k), up to a constant the
+    softmax ignores. A class with no labels gets the log of half a label's share."""
+    y = np.asarray(y)
+    K = 2 if n_out == 1 else n_out
+    counts = np.bincount(y, minlength=K).astype(np.float64)[:K]
+    p = np.maximum(counts, 0.5) / max(counts.sum(), 1.0)
+    return np.array([math.log(p[1] / p[0])]) if n_out == 1 else np.log(p)
+
+
+def sample_biases(
+    layer_dims: Sequence[int],
+    how: str,
+    *,
+    rng: np.random.Generator | None = None,
+    std: float = 1.0,
+    y: np.ndarray | None = None,
+) -> list[np.ndarray]:
+    """Bias vectors ``[(n1,), (n2,), ...]`` of one net, by ``how`` (a name in BIAS_INITS):
+    zeros; random, N(0, std) layer by layer from ``rng``; prior, the output layer's
+    :func:`class_prior_bias` of the labels ``y`` and zeros elsewhere."""
+    if how not in BIAS_INITS:
+        raise ValueError(f"unknown bias init {how!r}; choose one of: {', '.join(BIAS_INITS)}")
+    widths = [int(n) for n in layer_dims[1:]]
+    if how == "random":
+        if rng is None:
+            raise ValueError("random biases need a random stream (rng)")
+        return [rng.standard_normal(n) * float(std) for n in widths]
+    out = [np.zeros(n) for n in widths]
+    if how == "prior":
+        if y is None:
+            raise ValueError("the prior bias needs the training labels y")
+        out[-1] = class_prior_bias(y, widths[-1])
+    return out
 
 
 def init_params(

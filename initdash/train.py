@@ -46,6 +46,7 @@ from .results import LayerStats, Result
 from .schemes import stream
 
 FLUSH_CHECK_EVERY = 16  # epochs between two checks for near-subnormal signals (nn.needs_flush)
+TRAVEL_NEURONS = 16  # first-layer neurons whose weights are recorded at each detail epoch
 
 
 def make_data(config: TrainConfig) -> Data:
@@ -56,22 +57,30 @@ def make_data(config: TrainConfig) -> Data:
         noise=config.noise,
         seed=config.seed,
         n_classes=config.n_classes,
+        imbalance=config.imbalance,
     )
     return prepare(X, y, test_fraction=config.test_fraction, seed=config.seed)
 
 
 def stacked_init(
-    dims: list[int], config: TrainConfig, X: np.ndarray
+    dims: list[int], config: TrainConfig, X: np.ndarray, y: np.ndarray | None = None
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Initial weights and biases of every model (each scheme x each repeat), stacked on the
-    model axis (float64). ``X``: a data batch for the data-dependent schemes (LSUV)."""
+    model axis (float64). ``X``: a data batch for the data-dependent schemes (LSUV, which
+    rescales the weights with the biases at 0); ``y``: the training labels (the prior bias).
+    A repeat's biases are the same for every scheme (``config.initial_biases``)."""
     per_model = [
         config.initial_weights(name, dims, X, repeat=r)
         for name in config.schemes
         for r in range(config.repeats)
     ]
     Ws = [np.stack([ws[i] for ws in per_model]) for i in range(len(dims) - 1)]
-    bs = [np.zeros((len(per_model), n)) for n in dims[1:]]
+    if config.bias_init == "zeros":
+        bs = [np.zeros((len(per_model), n)) for n in dims[1:]]
+    else:
+        per_repeat = [config.initial_biases(dims, y, repeat=r) for r in range(config.repeats)]
+        bs = [np.stack([per_repeat[r][i] for _ in config.schemes for r in range(config.repeats)])
+              for i in range(len(dims) - 1)]  # fmt: skip
     return Ws, bs
 
 
@@ -99,10 +108,12 @@ def measure(
         M = net.n_models
         m = X.shape[1]
         stats = LayerStats.empty(M, H, len(net.Ws))
+        bounded = act.name if not any(net.skips) else ""  # a residual stream is unbounded
         for i, (w, dw) in enumerate(zip(net.Ws, net.dWs, strict=True)):
             A = ws.A[i].astype(np.float64) if i < H else None
+            G = None if i >= H or not net.skips[i] else ws.F[i].astype(np.float64)
             Z = ws.Z[i]
-            for column, values in layer_signal(act, A, Z, dw, ws.dZ[i]).items():
+            for column, values in layer_signal(act, A, Z, dw, ws.dZ[i], G).items():
                 getattr(stats, column)[:, i] = values
             stats.dz_pct[:, i] = percentiles(np.abs(ws.dZ[i])) * m
             stats.dw_pct[:, i] = percentiles(np.abs(dw))
@@ -118,14 +129,14 @@ def measure(
             stats.w_lin_hist.append(lin_hist)
             if A is None:  # the output layer
                 continue
-            dead, stuck = dead_units(act, Z), stuck_units(act, A, Z)
+            dead, stuck = dead_units(act, Z), stuck_units(act, A if G is None else G, Z)
             stats.dead_units[:, i] = dead.sum(axis=1)
             stats.stuck_units[:, i] = stuck.sum(axis=1)
             stats.divergence[:, i] = divergence(A)
             stats.distinct[:, i] = distinct_neurons(A, inactive=dead | stuck)
             stats.param_clones[:, i] = param_clones(net.unit_params(i), net.Ws[i + 1])
             raw = ws.A[i]  # (sorted in its own dtype: float32 sorts twice as fast)
-            edges = activation_edges(act.name, raw[alive] if alive.any() else raw)
+            edges = activation_edges(bounded, raw[alive] if alive.any() else raw)
             stats.act_pct[:, i], counts = distribution(raw, edges)
             stats.act_edges.append(edges)
             stats.act_hist.append(counts.astype(np.int32))
@@ -170,8 +181,13 @@ class Trainer:
         self.first = np.arange(len(config.schemes)) * config.repeats  # repeat 0 of each scheme
         dims = [d.n_features, *config.hidden, output_units(d.n_classes)]
         t0 = time.perf_counter()
-        Ws, bs = stacked_init(dims, config, d.X_train[:PROBE_SIZE])
-        self.net = StackedMLP(Ws, bs, config.activation, d.n_classes, dt, config.batchnorm)
+        Ws, bs = stacked_init(dims, config, d.X_train[:PROBE_SIZE], d.y_train)
+        self.net = StackedMLP(
+            Ws, bs, config.activation, d.n_classes, dt, config.batchnorm, config.residual
+        )
+        # the starting weights (the net's dtype), to measure how far each layer moves
+        self.W0 = [w.copy() for w in self.net.Ws]
+        self.W0_norm = [_norms(w) for w in self.W0]
         self.batch = config.batch_size or len(self.y)  # 0: the whole training set
         self.full_batch = self.batch >= len(self.y)
         self.order_rng = stream(config.seed, "batch-order")
@@ -272,10 +288,7 @@ class Trainer:
         if self._last_detailed != e:
             self._detailed(e)
         elif newly.any():  # measured already (stopped at a detail epoch): blank them there
-            self.result.details[-1].blank(newly)
-            boundary = self.result.boundaries[-1]
-            if boundary is not None:
-                boundary[~self.alive[self.first]] = np.nan
+            self.result.blank_last(newly)
             neurons.blank(self.result.neurons[-1], ~self.alive[self.first])
         self.result.finish(e, stopped=stopped)
 
@@ -314,10 +327,30 @@ class Trainer:
             boundary[~self.alive[self.first]] = np.nan
         drawn = neurons.record(self.net, self.result.thumbnails, self.Xp[:-1, :256].T, self.first)
         neurons.blank(drawn, ~self.alive[self.first])
+        self._moved(stats)
         self.result.record_detailed(e, stats, boundary)
         self.result.neurons.append(drawn)
+        self.result.travel.append(self._travel())
         self._last_detailed = e
         self._ratio_due = stats
+
+    def _moved(self, stats: LayerStats) -> None:
+        """Each layer's ||W - W0|| / ||W0|| into ``stats.w_change`` (NaN where W0 = 0 and for
+        diverged models)."""
+        with np.errstate(all="ignore"):
+            for i, (w, w0, n0) in enumerate(zip(self.net.Ws, self.W0, self.W0_norm, strict=True)):
+                change = _norms(w - w0) / n0
+                change[(n0 == 0) | ~self.alive] = np.nan
+                stats.w_change[:, i] = change
+
+    def _travel(self) -> np.ndarray | None:
+        """The first layer's incoming weights, first TRAVEL_NEURONS neurons, repeat 0 of each
+        scheme: (S, k, 2) float32 (None unless the data are 2-D); NaN for diverged models."""
+        if self.net.dims[0] != 2:
+            return None
+        points = self.net.Ws[0][self.first, :TRAVEL_NEURONS].astype(np.float32)
+        points[~self.alive[self.first]] = np.nan
+        return points
 
     def _train_step(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         net = self.net
@@ -390,6 +423,11 @@ class Trainer:
                 ratio = _spread(u[:, :, :-1]) / before
             ratio[~self.alive] = np.nan
             stats.update_ratio[:, i] = ratio
+
+
+def _norms(w: np.ndarray) -> np.ndarray:
+    """Each model's Frobenius norm of w (M, n, k), in float64."""
+    return np.sqrt(np.einsum("kij,kij->k", w, w, dtype=np.float64))
 
 
 def _spread(w: np.ndarray) -> np.ndarray:

@@ -23,8 +23,9 @@ import numpy as np
 import pandas as pd
 
 import initdash
-from initdash import quiz
+from initdash import chaos, quiz
 from initdash.presets import PRESETS, START, TEN_RELU
+from initdash.verdicts import NO_LEARNING_CUT
 
 SEEDS = tuple(range(10))
 LN2 = math.log(2)
@@ -1064,6 +1065,196 @@ MAP_CLAIMS = (
 )
 
 
+# ---------------------------------------------------------------------- the lab's other panels
+# Each at the lab's opening settings (width 128, depth 20; the residual panel's 64 inputs, the
+# Jacobian's 2, the edge of chaos's 128 units and 4 pairs, its pictures' 64 units at 0.05).
+ALL_SCHEMES = tuple(initdash.SCHEMES)
+NOT_RANDOM = ("zeros", "constant")  # the schemes that draw no random weights
+
+
+@cache
+def residual(activation: str, seed: int) -> pd.Series:
+    """The residual panel: each (branch, N)'s spread after its last block."""
+    config = initdash.TrainConfig(activation=activation, seed=seed)
+    df = initdash.lab.residual_stream(config, width=128, n_samples=64)
+    return df[df.block == df.blocks].set_index(["branch", "blocks"]).spread
+
+
+def _residual_zero_exact(seed: int) -> bool:
+    for act in ("tanh", "relu"):
+        config = initdash.TrainConfig(activation=act, seed=seed)
+        df = initdash.lab.residual_stream(config, width=128, n_samples=64)
+        if not (df[df.branch == "zero"].spread == 1.0).all():
+            return False
+    return True
+
+
+@cache
+def spectrum(activation: str, seed: int) -> pd.DataFrame:
+    """The Jacobian panel's summary (every scheme), by scheme and depth."""
+    config = initdash.TrainConfig(activation=activation, seed=seed, schemes=ALL_SCHEMES)
+    df = initdash.lab.jacobian_spectrum(config, depth=20, width=128, n_inputs=2)
+    return initdash.lab.spectrum_summary(df, ["scheme", "depth"]).set_index(["scheme", "depth"])
+
+
+@cache
+def isometry(activation: str, seed: int) -> pd.DataFrame:
+    config = initdash.TrainConfig(activation=activation, seed=seed)
+    df = initdash.lab.isometry_sweep(config, depth=20, width=128)
+    by = ["weights", "input_std", "gain"]
+    return initdash.lab.spectrum_summary(df, by).set_index(by)
+
+
+def _gaussian_spread(seed: int) -> bool:
+    s = spectrum("tanh", seed).xs(10, level="depth")
+    gaussian = s.loc[["xavier_normal", "lecun_normal", "he_normal"]]
+    return bool((np.log10(gaussian.p95 / gaussian.p5) > 6).all())
+
+
+def _isometry(seed: int) -> bool:
+    near = isometry("tanh", seed).near_one
+    return bool(
+        near[("orthogonal", 0.1, 1.0)] > 0.95
+        and near[("Gaussian", 0.1, 1.0)] < 0.2
+        and near[("orthogonal", 0.1, 5 / 3)] < 0.2
+        and near[("orthogonal", 1.0, 1.0)] < 0.05
+    )
+
+
+@cache
+def edge(seed: int) -> pd.DataFrame:
+    return chaos.phase_diagram(depth=20, width=128, seed=seed, pairs=4)
+
+
+def _dying_signal_keeps_pairs(seed: int) -> bool:
+    """Without biases and below sigma_w^2 = 1, pairs end within a factor 5 of their layer-1
+    distance (separation: log10 of that ratio)."""
+    d = edge(seed)
+    d = d[(d.sigma_b2 == 0) & (d.sigma_w2 < 1)]
+    return len(d) > 0 and bool((d.separation.abs() < np.log10(5)).all())
+
+
+def _order_and_chaos(seed: int) -> bool:
+    d = edge(seed)
+    d = d[d.sigma_b2 > 0]
+    return bool((d[d.chi_1 < 0.9].separation < 0).all() and (d[d.chi_1 > 1.1].separation > 0).all())
+
+
+@cache
+def pictures(seed: int) -> pd.DataFrame:
+    """The panel's three pictures at sigma_b^2 = 0.05: ordered, edge, chaotic (in order)."""
+    w2 = float(chaos.critical_sigma_w2(0.05))
+    points = ((w2 / 2, 0.05), (w2, 0.05), (4.0, 0.05))
+    p = chaos.output_pictures(points, depth=20, width=64, seed=seed, units=1)
+    return chaos.picture_stats(p)
+
+
+def _pictures_hold(seed: int) -> bool:
+    ordered, edge_, chaotic = (row for row in pictures(seed).itertuples())
+    return bool(
+        ordered.range < 0.2
+        and edge_.roughness < 0.15
+        and chaotic.range > 1.2
+        and chaotic.roughness > 2 * edge_.roughness
+    )
+
+
+LAB_PANEL_CLAIMS = (
+    Claim(
+        "deep-signal lab: residual blocks",
+        "ReLU, plain He branches: the spread grows by about sqrt(3) per block (1.65 to 1.8), "
+        "over 50 times the input's after 8 blocks, over 1e28 after 128",
+        lambda s: (
+            1.65 < residual("relu", s)[("he", 128)] ** (1 / 128) < 1.8
+            and residual("relu", s)[("he", 8)] > 50
+            and residual("relu", s)[("he", 128)] > 1e28
+        ),
+    ),
+    Claim(
+        "deep-signal lab: residual blocks",
+        "tanh, plain He branches: 3 to 4 after 8 blocks, 12 to 20 after 128",
+        lambda s: (
+            3 < residual("tanh", s)[("he", 8)] < 4 and 12 < residual("tanh", s)[("he", 128)] < 20
+        ),
+    ),
+    Claim(
+        "deep-signal lab: residual blocks",
+        "GPT-2's 1/sqrt(2N): at every N from 8 to 128 between 1.5 and 1.8 (ReLU), 1.2 and 1.3 "
+        "(tanh)",
+        lambda s: bool(
+            residual("relu", s).loc["gpt2"].between(1.5, 1.8).all()
+            and residual("tanh", s).loc["gpt2"].between(1.2, 1.3).all()
+        ),
+    ),
+    Claim(
+        "deep-signal lab: residual blocks",
+        "a zero last layer: the spread is exactly 1 at every block",
+        _residual_zero_exact,
+    ),
+    Claim(
+        "deep-signal lab: Jacobian spectrum",
+        "tanh: Gaussian weights (Xavier, LeCun, He) spread the singular values over 6 decades "
+        "between the 5th and 95th percentile by depth 10",
+        _gaussian_spread,
+    ),
+    Claim(
+        "deep-signal lab: Jacobian spectrum",
+        "tanh, the lab's N(0, 1) inputs: no scheme keeps over 25% within a factor 2 of 1 at "
+        "depth 20",
+        lambda s: bool((spectrum("tanh", s).xs(20, level="depth").near_one <= 0.25).all()),
+    ),
+    Claim(
+        "deep-signal lab: Jacobian spectrum",
+        "ReLU: at every depth, every scheme, over 40% of the singular values are 0; 40% to 70% "
+        "with the schemes that draw their weights at random",
+        lambda s: bool(
+            (spectrum("relu", s).unresolved > 0.4).all()
+            and (spectrum("relu", s).unresolved.drop(list(NOT_RANDOM), level="scheme") < 0.7).all()
+        ),
+    ),
+    Claim(
+        "deep-signal lab: Jacobian spectrum",
+        "tanh, depth 20: orthogonal at gain 1 with inputs of std 0.1 keeps over 95% within a "
+        "factor 2 of 1; Gaussian there under 20%, orthogonal at 5/3 under 20%, orthogonal at "
+        "gain 1 with std-1 inputs under 5%",
+        _isometry,
+    ),
+    Claim(
+        "deep-signal lab: Jacobian spectrum",
+        "ReLU: no gain and no input size brings more than 15% within a factor 2 of 1",
+        lambda s: bool((isometry("relu", s).near_one <= 0.15).all()),
+    ),
+    Claim(
+        "deep-signal lab: edge of chaos",
+        "depth 20, with biases: chi_1 under 0.9, the pairs end closer than at layer 1; over "
+        "1.1, further apart",
+        _order_and_chaos,
+    ),
+    Claim(
+        "deep-signal lab: edge of chaos",
+        "without biases, sigma_w^2 = 1 sits exactly on the edge (chi_1 = 1); below it q* = 0",
+        lambda s: bool(
+            chaos.chi_1(1.0, 0.0) == 1.0
+            and (chaos.q_star(np.array([0.5, 0.75, 1.0]), 0.0) == 0).all()
+            and abs(chaos.critical_sigma_w2(0.0) - 1.0) < 1e-9
+        ),
+    ),
+    Claim(
+        "deep-signal lab: edge of chaos",
+        "depth 20, without biases, below sigma_w^2 = 1: nearby inputs end within a factor 5 of "
+        "their layer-1 distance",
+        _dying_signal_keeps_pairs,
+    ),
+    Claim(
+        "deep-signal lab: edge of chaos",
+        "pictures at sigma_b^2 = 0.05, depth 20: ordered varies by under 0.2; the edge's "
+        "neighbours differ by under 0.15 of its spread; chaotic spans over 1.2 and is over "
+        "twice as rough as the edge",
+        _pictures_hold,
+    ),
+)
+
+
 # ---------------------------------------------------------------------- theory, sidebar, TL;DR
 # Sentences of the Theory view, the scheme summaries (initdash/schemes.py), the sidebar's help
 # and the views' captions that docs/lesson-text-changes.md proposes.
@@ -1179,16 +1370,375 @@ PAGE_CLAIMS = (
 )
 
 
+# ---------------------------------------------------------------------- 7. random biases
+ZERO_BIASES = {"bias_init": "zeros"}
+
+
+def _same_random_biases(seed: int) -> bool:
+    """Lesson 7 is lesson 1 with random biases (std 0.5), the same for every model."""
+    config = PRESETS["random_biases"].config().replace(seed=seed)
+    lesson_1 = PRESETS["clones"].config().replace(seed=seed, bias_init="random")
+    bs = initdash.Trainer(config, detail=False).net.bs
+    return config == lesson_1 and config.bias_std == 0.5 and all((b == b[:1]).all() for b in bs)
+
+
+def _at_epoch(preset: str, seed: int, epoch: int, **changes) -> pd.DataFrame:
+    """The divergence table of a preset's run at one detail epoch (repeat 0)."""
+    d = run(preset, seed, **changes).divergence_table()
+    return d[(d.epoch == epoch) & (d.repeat == 0)]
+
+
+def _distinct_at_start(seed: int) -> bool:
+    """Epoch 0: every neuron of Zeros and Constant distinct, Zeros' divergence about 1 (within
+    10%)."""
+    d = _at_epoch("random_biases", seed, 0)
+    rows = d[d.scheme.isin(["zeros", "constant"])]
+    zeros = d[d.scheme == "zeros"]
+    return bool(
+        (rows.distinct_neurons == rows.width).all() and zeros.divergence.between(0.9, 1.1).all()
+    )
+
+
+def _zeros_blocked(seed: int) -> bool:
+    return _row("random_biases", seed, "zeros").gradient == "blocked"
+
+
+def _output_layer_first(seed: int) -> bool:
+    """Lesson 7's Zeros, its first 3 SGD steps on the lesson's own mini-batches: step 1 moves
+    only the output layer (weights or biases), each outgoing weight by its unit's tanh(b) times
+    one number; step 2 the last hidden layer too; step 3 every layer."""
+    config = PRESETS["random_biases"].config().replace(seed=seed, schemes=("zeros",))
+    t = initdash.Trainer(config, detail=False)
+    tanh_b = np.tanh(t.net.bs[-2][0].astype(float))  # the last hidden layer's outputs
+    w0 = t.net.Ws[-1][0, 0].astype(float)
+    perm = t.order_rng.permutation(len(t.y))  # the first epoch's order, as Trainer.step draws it
+    moved = []
+    for k in range(3):
+        idx = np.sort(perm[k * t.batch : (k + 1) * t.batch])
+        before = [p.copy() for p in t.net.P]
+        t._train_step(t.X[:, idx], t.y[idx])
+        moved.append([not np.array_equal(a, b) for a, b in zip(t.net.P, before, strict=True)])
+        if k == 0:
+            per_unit = (t.net.Ws[-1][0, 0].astype(float) - w0) / tanh_b
+    one_number = np.allclose(per_unit, per_unit[0], rtol=1e-3) and per_unit[0] != 0
+    return one_number and moved == [[False, False, True], [False, True, True], [True] * 3]
+
+
+def _line_spread(preset: str, seed: int, scheme: str, epoch: int) -> float:
+    """How far a scheme's first-layer neurons are from one line through the origin at a
+    detail epoch: the second singular value of their (w1, w2) points over the first (0: all
+    on one line; NaN: all at the origin)."""
+    t = run(preset, seed).travel_table(epoch)
+    p = t[(t.scheme == scheme) & (t.epoch == epoch)][["w1", "w2"]].to_numpy(dtype=float)
+    s = np.linalg.svd(p, compute_uv=False)
+    return float(s[1] / s[0]) if s[0] > 0 else float("nan")
+
+
+def _below_ln2(preset: str, seed: int, scheme: str) -> int:
+    """The first epoch a scheme's training loss is the learning cut below ln 2 (-1: never)."""
+    r = run(preset, seed)
+    loss = r.curve("train_loss")[:, r.schemes.index(scheme)]
+    hit = np.flatnonzero(loss <= NO_LEARNING_CUT * LN2)
+    return int(hit[0]) if hit.size else -1
+
+
+def _clones_again(seed: int) -> bool:
+    d = run("random_biases", seed, **ZERO_BIASES).divergence_table()
+    rows = d[d.scheme.isin(["zeros", "constant"])]
+    return bool((rows.divergence == 0.0).all() and (rows.distinct_neurons == 1).all())
+
+
+BIAS_CLAIMS = (
+    Claim(
+        "random_biases",
+        "lesson 1's settings, biases random with std 0.5, the same for every scheme",
+        _same_random_biases,
+        quote="now with every bias drawn from N(0, 0.5²), the same biases for every scheme",
+    ),
+    Claim(
+        "random_biases",
+        "epoch 0: all 8 neurons of each layer of Zeros and Constant distinct, Zeros' divergence "
+        "about 1 (0.9 to 1.1)",
+        _distinct_at_start,
+        quote="at epoch 0 all 8 neurons of each layer of Zeros and Constant are **distinct**",
+    ),
+    Claim(
+        "random_biases",
+        "Zeros: at epoch 0 exactly 0 reaches layer 1 (blocked)",
+        _zeros_blocked,
+        quote="at epoch 0 exactly 0 reaches layer 1 (blocked)",
+    ),
+    Claim(
+        "random_biases",
+        "Zeros' first SGD steps: the output layer alone (each weight by its unit's tanh(b)), "
+        "then the last hidden layer too, then every layer",
+        _output_layer_first,
+        quote="The gradient reaches the layers below one step later each",
+    ),
+    Claim(
+        "random_biases",
+        "Zeros' symmetry broken; over 20 epochs to get 10% below ln 2 (Xavier: 3 or fewer, "
+        "Constant: within 20), 75% or more test accuracy",
+        lambda s: (
+            _row("random_biases", s, "zeros").symmetry_broken
+            and _below_ln2("random_biases", s, "zeros") > 20
+            and 0 <= _below_ln2("random_biases", s, "xavier_normal") <= 3
+            and 0 <= _below_ln2("random_biases", s, "constant") <= 20
+            and _row("random_biases", s, "zeros").test_accuracy >= 0.75
+        ),
+        quote="Its loss takes over 20 epochs to get",
+    ),
+    Claim(
+        "random_biases",
+        "Zeros' first-layer neurons on one line at epoch 40 (across under 5% of along), over "
+        "10 times wider by the end",
+        lambda s: (
+            _line_spread("random_biases", s, "zeros", 40) < 0.05
+            and _line_spread("random_biases", s, "zeros", run("random_biases", s).detail_epochs[-1])
+            > 10 * _line_spread("random_biases", s, "zeros", 40)
+        ),
+        quote="they leave the origin along one line",
+    ),
+    Claim(
+        "random_biases",
+        "zero biases: Zeros' and Constant's neurons clones at every epoch",
+        _clones_again,
+        quote="Zeros' and Constant's neurons clones at every epoch",
+    ),
+)
+
+
+# ---------------------------------------------------------------------- 8. the class prior
+def _prior_entropy(seed: int, **changes) -> float:
+    y = run("prior_bias", seed, **changes).data.y_train
+    p = np.bincount(y) / len(y)
+    return float(-(p * np.log(p)).sum())
+
+
+def _output_bias(seed: int) -> float:
+    """The output bias every model of the prior lesson starts with (its trainer's, at init)."""
+    config = PRESETS["prior_bias"].config().replace(seed=seed)
+    bias = initdash.Trainer(config, detail=False).net.bs[-1]
+    assert np.all(bias == bias[0, 0])
+    return float(bias[0, 0])
+
+
+def _start(seed: int, scheme: str, **changes) -> float:
+    return float(_row("prior_bias", seed, scheme, **changes).initial_loss)
+
+
+def _reach_prior(seed: int, scheme: str) -> int:
+    """The first epoch the zero-bias run's training loss is within 5% of the prior's entropy."""
+    r = run("prior_bias", seed, **ZERO_BIASES)
+    loss = r.curve("train_loss")[:, r.schemes.index(scheme)]
+    hit = np.flatnonzero(loss <= 1.05 * _prior_entropy(seed))
+    return int(hit[0]) if hit.size else -1
+
+
+def _class_0_share(seed: int) -> float:
+    """What a constant guess of class 0 scores on the training set."""
+    y = run("prior_bias", seed).data.y_train
+    return float(np.mean(y == 0))
+
+
+PRIOR_SCHEMES = ("random_small", "xavier_normal", "he_normal")
+PRIOR_CLAIMS = (
+    Claim(
+        "prior_bias",
+        "the prior's entropy is 0.325; the output bias starts at ln(1/9) = -2.2",
+        lambda s: (
+            abs(_prior_entropy(s) - 0.325) < 0.0005
+            and abs(_output_bias(s) - math.log(1 / 9)) < 0.01
+        ),
+        quote="Here the output bias starts at the log odds, ln(1/9) = -2.2: the prior",
+    ),
+    Claim(
+        "prior_bias",
+        "Random small starts within 1% of 0.325, Xavier and He below 0.6",
+        lambda s: (
+            abs(_start(s, "random_small") - _prior_entropy(s)) < 0.01 * _prior_entropy(s)
+            and _start(s, "xavier_normal") < 0.6
+            and _start(s, "he_normal") < 0.6
+        ),
+        quote="Random small's starts within 1% of 0.325, Xavier's and He's below 0.6",
+    ),
+    Claim(
+        "prior_bias",
+        "biases zero: Random small starts at ln 2 (within 1%), Xavier and He above 0.6",
+        lambda s: (
+            abs(_start(s, "random_small", **ZERO_BIASES) - LN2) < 0.01 * LN2
+            and _start(s, "xavier_normal", **ZERO_BIASES) > 0.6
+            and _start(s, "he_normal", **ZERO_BIASES) > 0.6
+        ),
+        quote="Random small starts at ln 2 (within 1%), Xavier and He above 0.6",
+    ),
+    Claim(
+        "prior_bias",
+        "biases zero: Random small needs 15 epochs or more to reach the prior's start (within "
+        "5%), Xavier and He at least 2",
+        lambda s: (
+            _reach_prior(s, "random_small") >= 15
+            and _reach_prior(s, "xavier_normal") >= 2
+            and _reach_prior(s, "he_normal") >= 2
+        ),
+        quote="needs 15 epochs or more to get down to where the prior started",
+    ),
+    Claim(
+        "prior_bias",
+        "every scheme ends within 0.02 of its loss with the prior; training accuracy above "
+        "90%, what a constant guess of class 0 scores, with the prior and without",
+        lambda s: (
+            _class_0_share(s) == 0.9
+            and all(
+                abs(
+                    _row("prior_bias", s, n).train_loss
+                    - _row("prior_bias", s, n, **ZERO_BIASES).train_loss
+                )
+                < 0.02
+                and _row("prior_bias", s, n).train_accuracy > 0.9
+                and _row("prior_bias", s, n, **ZERO_BIASES).train_accuracy > 0.9
+                for n in PRIOR_SCHEMES
+            )
+        ),
+        quote="every scheme ends within 0.02 of its loss with the prior",
+    ),
+)
+
+
+# ---------------------------------------------------------------------- 9. the weights travel
+def _points(seed: int, scheme: str, epoch: int) -> np.ndarray:
+    t = run("travel", seed).travel_table(epoch)
+    return t[(t.scheme == scheme) & (t.epoch == epoch)][["w1", "w2"]].to_numpy(dtype=float)
+
+
+def _collapse(seed: int) -> bool:
+    r = run("travel", seed)
+    zeros_at_origin = all(
+        len(_points(seed, "zeros", e)) == 16 and not _points(seed, "zeros", e).any()
+        for e in r.detail_epochs
+    )
+    constant_one = all(len(np.unique(_points(seed, "constant", e), axis=0)) == 1
+                       for e in r.detail_epochs)  # fmt: skip
+    moved = not np.array_equal(
+        _points(seed, "constant", 0), _points(seed, "constant", r.detail_epochs[-1])
+    )
+    return zeros_at_origin and constant_one and moved
+
+
+def _fans_out(seed: int) -> bool:
+    last = run("travel", seed).detail_epochs[-1]
+    start, end = _points(seed, "random_small", 0), _points(seed, "random_small", last)
+    r0, r1 = np.hypot(*start.T), np.hypot(*end.T)
+    return bool(r0.max() < 0.05 and np.median(r1) > 20 * np.median(r0))
+
+
+def _final_change(seed: int) -> pd.DataFrame:
+    r = run("travel", seed)
+    c = r.change_table()
+    c = c[(c.repeat == 0) & (c.epoch == r.detail_epochs[-1])]
+    return c.pivot(index="scheme", columns="layer", values="change")
+
+
+def _least_moved(seed: int) -> bool:
+    c = _final_change(seed)
+    others = c.drop(["random_large", "zeros"])
+    return bool(
+        (c.loc["random_large"] < others.min()).all()
+        and c.loc["random_large", 1] < 0.5
+        and c.loc["xavier_normal", 1] > 2
+        and c.loc["random_small", 1] > 20
+        and c.loc["zeros"].isna().all()
+    )
+
+
+@cache
+def sweep(seed: int, layer: int = 1) -> pd.DataFrame:
+    """The lazy/rich sweep on the first page's data (the travel lesson's): a layer's change,
+    width by gain."""
+    df = initdash.travel.lazy_sweep(initdash.TrainConfig(seed=seed))
+    return df[df.layer == layer].pivot(index="width", columns="gain", values="change")
+
+
+@cache
+def sweep_loss(seed: int) -> pd.DataFrame:
+    """The sweep's final training losses, width by gain."""
+    df = initdash.travel.lazy_sweep(initdash.TrainConfig(seed=seed))
+    return df[df.layer == 1].pivot(index="width", columns="gain", values="loss")
+
+
+def _lazy_fits(seed: int) -> bool:
+    """The widest net at the largest scale (which moves least) fits: its loss ends under half
+    of ln 2, lower than the narrowest net's at the smallest scale (which moves most)."""
+    loss = sweep_loss(seed)
+    return bool(loss.iloc[-1, -1] < 0.5 * LN2 and loss.iloc[-1, -1] < loss.iloc[0, 0])
+
+
+def _output_layer_stays(seed: int) -> bool:
+    c = sweep(seed, 2)
+    ratio = c.iloc[0] / c.iloc[-1]
+    return bool(((ratio < 3) & (ratio > 1 / 3)).all())
+
+
+TRAVEL_CLAIMS = (
+    Claim(
+        "travel",
+        "Zeros' 16 neurons at the origin at every epoch; Constant's one point that moves",
+        _collapse,
+        quote="Zeros' 16 neurons sit at the origin at every epoch",
+    ),
+    Claim(
+        "travel",
+        "x0.01 starts within 0.05 of the origin, ends over 20 times farther away (median)",
+        _fans_out,
+        quote="x0.01's neurons start within 0.05 of the origin and fan out",
+    ),
+    Claim(
+        "travel",
+        "x10's first layer moves the least (every layer), under 50%; Xavier's over twice its "
+        "size, x0.01's over 20 times",
+        _least_moved,
+        quote="x10's first layer moves the least of all, under 50% of its size",
+    ),
+    Claim(
+        "travel",
+        "sweep: from 16 to 256 units the change falls over 3-fold at every scale",
+        lambda s: bool((sweep(s).iloc[0] / sweep(s).iloc[-1] > 3).all()),
+        quote="the hidden layer's change falls over 3-fold at every scale",
+    ),
+    Claim(
+        "travel",
+        "sweep: from x0.5 to x4 it falls over 1.5-fold at every width",
+        lambda s: bool((sweep(s).iloc[:, 0] / sweep(s).iloc[:, -1] > 1.5).all()),
+        quote="to x4 over 1.5-fold at every width",
+    ),
+    Claim(
+        "travel",
+        "sweep: 256 units at x4 ends with a loss under half of ln 2, below 16 units at x0.5",
+        _lazy_fits,
+        quote="wide nets and large scales fit while barely moving",
+    ),
+    Claim(
+        "travel view",
+        "sweep: the output layer's change stays within a factor of 3 from 16 to 256 units",
+        _output_layer_stays,
+    ),
+)
+
+
 # ---------------------------------------------------------------------- the quiz
 # Each lesson's questions (quiz.questions_for on its own settings) and the answer its steps
 # teach: the run must grade that answer right. "question: scheme=answer, ...; question: ..."
+# (scheme ALL: a question about all the schemes at once, the race or lazy).
+ALL = "all"
+
+
 def answers(table: str) -> dict[tuple[str, str | None], str]:
     out = {}
     for part in table.split(";"):
         question, pairs = part.split(":")
         for pair in pairs.split(","):
-            scheme, answer = pair.split("=")
-            out[(question.strip(), scheme.strip())] = answer.strip()
+            scheme, answer = (x.strip() for x in pair.split("="))
+            out[(question.strip(), None if scheme == ALL else scheme)] = answer
     return out
 
 
@@ -1218,6 +1768,16 @@ QUIZ_ANSWERS: dict[str, dict[tuple[str, str | None], str]] = {
         "learns: zeros=no, random_small=yes, random_large=yes; clones: zeros=yes; "
         "unstable: random_small=yes"
     ),
+    "random_biases": answers(
+        "learns: zeros=yes; gradient: zeros=be exactly 0; clones: zeros=no, constant=no"
+    ),
+    "prior_bias": answers(
+        "start: random_small=near the prior's entropy; "
+        "learns: random_small=yes, xavier_normal=yes, he_normal=yes"
+    ),
+    "travel": answers(
+        f"lazy: {ALL}=random_large; clones: zeros=yes, constant=yes, random_small=no"
+    ),
 }
 
 
@@ -1241,7 +1801,11 @@ def _graded(where: str, question: str, scheme: str | None, answer: str) -> Calla
 
 
 QUIZ_CLAIMS = tuple(
-    Claim(where, f"quiz: {question}, {scheme}: {answer}", _graded(where, question, scheme, answer))
+    Claim(
+        where,
+        f"quiz: {question}, {scheme or ALL}: {answer}",
+        _graded(where, question, scheme, answer),
+    )
     for where, answers in QUIZ_ANSWERS.items()
     for (question, scheme), answer in answers.items()
 )
@@ -1254,9 +1818,13 @@ CLAIMS: tuple[Claim, ...] = (
     + SATURATION_CLAIMS
     + SEED_TABLE_CLAIMS
     + BATCHNORM_CLAIMS
+    + BIAS_CLAIMS
+    + PRIOR_CLAIMS
+    + TRAVEL_CLAIMS
     + QUIZ_CLAIMS
     + VIEW_CLAIMS
     + MAP_CLAIMS
+    + LAB_PANEL_CLAIMS
     + PAGE_CLAIMS
 )
 STEP_CLAIMS = tuple(c for c in CLAIMS if c.quote)

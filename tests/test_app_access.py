@@ -10,7 +10,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from dashboard import live
-from dashboard.views import kit
+from dashboard.views import kit, legends
 from dashboard.views.registry import VIEWS
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
@@ -30,12 +30,12 @@ def test_describe_names_the_title_kind_axes_schemes_and_notes():
             }
         ],
     }
-    assert kit.describe(spec) == (
+    assert legends.describe(spec) == (
         "Training loss: line chart of loss (log scale) against epoch, for Zeros and He normal. "
         "solid: training set."
     )
     heat = {"title": "Map", "mark": "rect", "encoding": {"color": {"type": "quantitative"}}}
-    assert kit.describe(heat) == "Map: heatmap."
+    assert legends.describe(heat) == "Map: heatmap."
 
 
 def test_every_chart_in_every_view_says_what_it_shows_and_no_label_carries_an_icon():

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 import initdash
-from dashboard import classstore, live, pulse, state
+from dashboard import classdb, classgate, classstore, live, pulse, state
 from dashboard.views.base import ViewInput
 from initdash import quiz
 from tests.test_app import make_app, train
@@ -110,7 +110,7 @@ def chart_data(at) -> tuple[pd.DataFrame, pd.DataFrame]:
 def rows(db, code: str) -> list:
     with db.connect() as conn:
         return conn.execute(
-            sa.select(classstore.answers).where(classstore.answers.c.class_code == code)
+            sa.select(classdb.answers).where(classdb.answers.c.class_code == code)
         ).all()
 
 
@@ -226,14 +226,14 @@ def test_a_wrong_code_or_key_costs_time_and_opens_no_teachers_view(db):
     t0 = time.monotonic()
     at = open_link({"class": wrong_code})
     took = time.monotonic() - t0
-    assert took >= classstore.SESSION_PENALTY  # a miss waits
+    assert took >= classgate.SESSION_PENALTY  # a miss waits
     assert "there is no class ACD-EF" in warned(at)
     assert state.PULSE_CLASS not in at.session_state and "class" not in at.query_params
 
     wrong_key = key[:-2] + ("AA" if key[-2:] != "AA" else "BB")
     t0 = time.monotonic()
     at = open_link({"class": code, "teacher": wrong_key})
-    assert time.monotonic() - t0 >= classstore.SESSION_PENALTY
+    assert time.monotonic() - t0 >= classgate.SESSION_PENALTY
     assert "teacher key in this link is not this class's" in warned(at)
     assert at.session_state[state.PULSE_CLASS] == code  # a student's page of the class
     assert not at.session_state[state.PULSE_TEACHER] and counts(at) is None

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.views.registry import GROUPS, VIEWS, group_of
+from initdash.presets import PRESETS
 from tests.harness import open_view, screenshot, wait_for_app_idle
 
 pytestmark = pytest.mark.browser
@@ -111,7 +112,7 @@ def test_preset_titles_and_chosen_schemes_show_whole(browser, app_url, screen):
         """() => [...document.querySelectorAll('[role=option] > div')].map(e => [e.innerText,
         e.scrollWidth <= e.clientWidth && e.getBoundingClientRect().right <= innerWidth])"""
     )
-    assert len(shown) == 7 and all(ok for _, ok in shown), shown
+    assert len(shown) == len(PRESETS) + 1 and all(ok for _, ok in shown), shown  # + "none"
     screenshot(page, f"access-preset-list-{screen}")
     page.context.close()
 

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 import initdash
-from dashboard import classstore, links
+from dashboard import classdb, classgate, links
 from initdash import quiz
 from tests.harness import ARTIFACTS, QUIZ, stop_app, wait_for_app_idle
 from tests.test_balancer import ERROR_BOXES, Stack, Student, need_haproxy
@@ -64,7 +64,7 @@ def answer_everything(page, k: int) -> int:
 def saved(engine, code: str) -> list:
     with engine.connect() as conn:
         return conn.execute(
-            sa.select(classstore.answers).where(classstore.answers.c.class_code == code)
+            sa.select(classdb.answers).where(classdb.answers.c.class_code == code)
         ).all()
 
 
@@ -104,7 +104,7 @@ def test_a_teacher_and_three_students_through_two_replicas_on_postgresql(browser
             people.append(st)
             students.append(st)
             st.open(students_link)
-            st.page.get_by_text(f"Class {classstore.shown_code(code)}").first.wait_for()
+            st.page.get_by_text(f"Class {classgate.shown_code(code)}").first.wait_for()
             n = answer_everything(st.page, i)
             if i < 2:
                 st.click("Train")
@@ -130,7 +130,7 @@ def test_a_teacher_and_three_students_through_two_replicas_on_postgresql(browser
         shot = SHOTS / "teacher-view-1280x720.png"
         teacher.page.screenshot(path=str(shot))
         assert teacher.page.locator(ERROR_BOXES).count() == 0
-        assert f"Class pulse: {classstore.shown_code(code)}" in teacher.page.inner_text(MAIN)
+        assert f"Class pulse: {classgate.shown_code(code)}" in teacher.page.inner_text(MAIN)
         homes = {st.name: st.replica() for st in students}
         assert set(homes.values()) == {"r1", "r2"}, homes  # the class is on both replicas
 

@@ -25,7 +25,8 @@ from dashboard.views import (
     kit,
     weights_charts,
 )
-from dashboard.views.kit import MAX_ROWS, SCHEME, SCHEME_COLORS, scheme_scale, walk
+from dashboard.views.kit import MAX_ROWS, SCHEME, SCHEME_COLORS, scheme_scale
+from dashboard.views.legends import walk
 from initdash import SCHEMES, TrainConfig
 from tests.harness import python_c
 

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import initdash
 from dashboard import live
-from dashboard.views import clones_charts, distributions_charts, flow_charts, kit
+from dashboard.views import clones_charts, distributions_charts, flow_charts, legends
 from dashboard.views.registry import nav_state
 from initdash.presets import PRESETS
 from tests.test_app import chart_tables
@@ -37,10 +37,10 @@ def test_coinciding_lines_are_found_in_the_data_not_assumed():
             "v": np.concatenate([np.zeros(5), np.zeros(5), epochs, epochs + 1e-12]),
         }
     )
-    note = kit.coincide_note(df, ["epoch"], "v", "at every epoch")
+    note = legends.coincide_note(df, ["epoch"], "v", "at every epoch")
     assert note.startswith("Zeros and Constant coincide: the same value at every epoch")
     df.loc[1, "v"] = 1e-300  # one epoch apart is not coinciding
-    assert kit.coincide_note(df, ["epoch"], "v", "at every epoch") == ""
+    assert legends.coincide_note(df, ["epoch"], "v", "at every epoch") == ""
 
 
 def test_preset_1_says_zeros_and_constant_coincide_and_the_first_page_does_not():

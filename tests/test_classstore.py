@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
+from dashboard import classdb, classgate
 from dashboard import classstore as cs
 from dashboard.classstore import ALL, Graded, Rejected
 from initdash.quiz import NONE, QUESTIONS
@@ -28,7 +29,7 @@ def engine(request, tmp_path):
     else:
         url = request.getfixturevalue("postgres").new_database()
     e = sa.create_engine(url)
-    assert cs.setup(e) == 0  # a new database: every step ran
+    assert classdb.setup(e) == 0  # a new database: every step ran
     yield e
     e.dispose()
 
@@ -48,13 +49,15 @@ def tally(engine, code) -> dict:
 
 # ---------------------------------------------------------------------- the schema
 def test_setup_versions_the_schema_once_with_the_teachers_index(engine):
-    assert cs.setup(engine) == cs.VERSION  # already there: nothing to do
+    assert classdb.setup(engine) == classdb.VERSION  # already there: nothing to do
     with engine.connect() as conn:
-        assert conn.execute(sa.select(cs.schema_version.c.version)).scalars().all() == [cs.VERSION]
+        versions = conn.execute(sa.select(classdb.schema_version.c.version)).scalars().all()
+    assert versions == [classdb.VERSION]
     inspector = sa.inspect(engine)
-    for table in (cs.classes, cs.answers):  # the Core tables describe what the steps made
+    for table in (classdb.classes, classdb.answers):  # the Core tables describe what the steps made
         assert {c["name"] for c in inspector.get_columns(table.name)} == set(table.c.keys())
-    assert set(inspector.get_pk_constraint("answers")["constrained_columns"]) == set(cs.ANSWER_KEY)
+    key = inspector.get_pk_constraint("answers")["constrained_columns"]
+    assert set(key) == set(classdb.ANSWER_KEY)
     index = {i["name"]: i["column_names"] for i in inspector.get_indexes("answers")}
     assert index["answers_pulse"] == ["class_code", "config_hash", "question", "scheme"]
     assert "classes_expiry" in {i["name"] for i in inspector.get_indexes("classes")}
@@ -72,11 +75,11 @@ def test_replicas_starting_together_migrate_once(engine):
 
     def go(e):
         start.wait()
-        return cs.setup(e)
+        return classdb.setup(e)
 
     with ThreadPoolExecutor(4) as pool:
         found = sorted(pool.map(go, engines))
-    assert found == [0, cs.VERSION, cs.VERSION, cs.VERSION]
+    assert found == [0, classdb.VERSION, classdb.VERSION, classdb.VERSION]
     for e in engines:
         e.dispose()
 
@@ -84,10 +87,10 @@ def test_replicas_starting_together_migrate_once(engine):
 # ---------------------------------------------------------------------- classes
 def test_a_class_has_a_short_code_and_a_long_key_stored_only_as_a_hash(engine):
     code, key = new_class(engine)
-    assert cs.CODE_RE.fullmatch(code) and not set(code) & set("0O1IL2Z5S8B6G")
-    assert len(key) == 43 and cs.KEY_RE.fullmatch(key)
+    assert classgate.CODE_RE.fullmatch(code) and not set(code) & set("0O1IL2Z5S8B6G")
+    assert len(key) == 43 and classgate.KEY_RE.fullmatch(key)
     with engine.connect() as conn:
-        rows = [tuple(map(str, r)) for r in conn.execute(sa.select(cs.classes)).all()]
+        rows = [tuple(map(str, r)) for r in conn.execute(sa.select(classdb.classes)).all()]
     assert not any(key in cell for row in rows for cell in row)  # only its SHA-256
     info = cs.find_class(engine, code, now=T0 + 1)
     assert info.lesson == "preset=clones&quiz=1" and info.config_hash == HASH and not info.closed
@@ -101,10 +104,10 @@ def test_a_class_has_a_short_code_and_a_long_key_stored_only_as_a_hash(engine):
 
 
 def test_codes_as_typed(engine):
-    assert cs.normal_code(" acd-479 ") == "ACD479" == cs.normal_code("ACD 479")
-    assert cs.shown_code("ACD479") == "ACD-479"
+    assert classgate.normal_code(" acd-479 ") == "ACD479" == classgate.normal_code("ACD 479")
+    assert classgate.shown_code("ACD479") == "ACD-479"
     for bad in ("ACD47", "ACD4790", "ACD470", "OIL123", "ACD-47!"):
-        assert cs.normal_code(bad) is None
+        assert classgate.normal_code(bad) is None
 
 
 def test_a_closed_class_takes_no_answers_and_a_deleted_one_keeps_none(engine):
@@ -118,7 +121,7 @@ def test_a_closed_class_takes_no_answers_and_a_deleted_one_keeps_none(engine):
     cs.delete_class(engine, code)
     assert cs.find_class(engine, code) is None
     with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(cs.answers)).scalar() == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(classdb.answers)).scalar() == 0
     with pytest.raises(Rejected, match="ended"):
         save(engine, code, ANN, {("clones", "zeros"): "yes"})
 
@@ -135,7 +138,7 @@ def test_a_class_expires_after_a_week_and_is_cleaned_up(engine):
     assert cs.cleanup(engine, now=T0 + week) == 1
     assert cs.find_class(engine, young, now=T0 + week) is not None
     with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(cs.answers)).scalar() == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(classdb.answers)).scalar() == 0
 
 
 # ---------------------------------------------------------------------- answers
@@ -223,7 +226,7 @@ def test_every_other_stored_value_is_checked(engine):
         "not an answer": lambda: cs.save_grades(
             engine, code, ANN, 1, [Graded("clones", "zeros", True, ("perhaps",), "why")]
         ),
-        "lesson link": lambda: cs.create_class(engine, "x" * (cs.MAX_LESSON + 1), HASH),
+        "lesson link": lambda: cs.create_class(engine, "x" * (classdb.MAX_LESSON + 1), HASH),
     }
     for what, call in calls.items():
         with pytest.raises(Rejected, match=what.strip()):
@@ -293,21 +296,21 @@ class Clock:
 
 def test_the_gate_lets_a_class_in_quickly_and_wrong_codes_only_slowly():
     clock = Clock()
-    gate = cs.Gate(clock)
+    gate = classgate.Gate(clock)
     waits = [gate.turn() for _ in range(60)]  # a class of 60 joins at the same moment
-    assert waits[0] == 0 and max(waits) == pytest.approx(59 * cs.LOOKUP_SPACING)
+    assert waits[0] == 0 and max(waits) == pytest.approx(59 * classgate.LOOKUP_SPACING)
     clock.t += 10
     # misses: each holds every later lookup back by MISS_COST; the session's own penalty doubles
     assert [gate.miss(n) for n in (1, 2, 3)] == [1.0, 2.0, 4.0]
-    assert gate.turn() == pytest.approx(3 * cs.MISS_COST)
-    assert gate.miss(10) == cs.SESSION_PENALTY_CAP
+    assert gate.turn() == pytest.approx(3 * classgate.MISS_COST)
+    assert gate.miss(10) == classgate.SESSION_PENALTY_CAP
     # guessing from many sessions, one after another: about one wrong code a second, then
     # refused
     tried = 0
     while gate.turn() is not None:
         gate.miss(1)
         tried += 1
-    assert tried <= cs.MAX_WAIT / cs.MISS_COST
+    assert tried <= classgate.MAX_WAIT / classgate.MISS_COST
     clock.t += 60  # a minute later the queue has drained
     assert gate.turn() == 0
     # all at once (the misses known only after): a bounded burst, then a long wait
@@ -315,10 +318,10 @@ def test_the_gate_lets_a_class_in_quickly_and_wrong_codes_only_slowly():
     burst = 0
     while gate.turn() is not None:
         burst += 1
-    assert burst <= cs.MAX_WAIT / cs.LOOKUP_SPACING + 1
+    assert burst <= classgate.MAX_WAIT / classgate.LOOKUP_SPACING + 1
     for _ in range(burst):
         gate.miss(1)
-    clock.t += burst * cs.MISS_COST - 1
+    clock.t += burst * classgate.MISS_COST - 1
     assert gate.turn() is None  # still refused: the burst's misses cost a second each
     clock.t += 1.5
     assert gate.turn() is not None

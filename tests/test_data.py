@@ -10,18 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from initdash.data import (
-    DATASETS,
-    MAX_CLASSES,
-    MAX_CSV_FEATURES,
-    MAX_CSV_ROWS,
-    MIN_CSV_ROWS,
-    Data,
-    Dataset,
-    load_csv,
-    make_dataset,
-    prepare,
-)
+from initdash.csvfile import MAX_CSV_FEATURES, MAX_CSV_ROWS, MIN_CSV_ROWS, load_csv
+from initdash.data import DATASETS, MAX_CLASSES, Data, Dataset, make_dataset, prepare
 
 CASES = [(name, k) for name, d in DATASETS.items() for k in range(2, d.max_classes + 1)]
 

@@ -115,17 +115,20 @@ def problem(activation: str, n_classes: int, *, scale: float = 1.0, seed0: int =
 # --------------------------------------------------------------------------- gradient check
 
 
-def numerical_grads(params: dict, X: np.ndarray, y: np.ndarray, activation: str) -> dict:
-    """Central differences (f(p + h) - f(p - h)) / 2h of the loss, entry by entry."""
+def numerical_grads(
+    params: dict, X: np.ndarray, y: np.ndarray, activation: str, **net: bool
+) -> dict:
+    """Central differences (f(p + h) - f(p - h)) / 2h of the loss, entry by entry; ``net``:
+    more of loss_and_grads' options (``residual=True``)."""
     out = {}
     for key, value in params.items():
         g = np.zeros_like(value)
         for idx in np.ndindex(value.shape):
             old = value[idx]
             value[idx] = old + FD_STEP
-            up, _ = loss_and_grads(params, X, y, activation=activation)
+            up, _ = loss_and_grads(params, X, y, activation=activation, **net)
             value[idx] = old - FD_STEP
-            down, _ = loss_and_grads(params, X, y, activation=activation)
+            down, _ = loss_and_grads(params, X, y, activation=activation, **net)
             value[idx] = old
             g[idx] = (up - down) / (2 * FD_STEP)
         out[key] = g

@@ -165,6 +165,7 @@ def test_steps_refuse_what_the_page_cannot_show():
         lambda: Scene("signal", lab=("tanh", 20)),
         lambda: Scene("deep", lab=("tanh", 51)),
         lambda: Scene("deep", lab=("cosine", 5)),
+        lambda: Scene("curves", sweep=True),  # only the weight paths have a sweep
         lambda: act("Try it", nope=1),
         lambda: act("Try it", lr=-1.0),
         lambda: act("Try it", epochs=10**6),  # over the classroom cap
@@ -192,7 +193,8 @@ def test_each_lesson_asks_two_or_three_questions_each_with_a_claimed_answer(wher
     assert len(asked) <= 7, "a short quiz: at most 7 answers"
     assert set(asked) == set(QUIZ_ANSWERS[where]), "every answer the lesson asks is a claim"
     for (question, scheme), answer in QUIZ_ANSWERS[where].items():
-        assert scheme in SCHEMES and answer in quiz.QUESTIONS[question].choices
+        assert (scheme in SCHEMES) == quiz.QUESTIONS[question].per_scheme
+        assert answer in quiz.choices(question, p.config().schemes)
 
 
 def test_deep_settings_are_valid_for_the_lab():

@@ -6,6 +6,8 @@ own verdicts."""
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 
@@ -188,6 +190,8 @@ def test_each_rule_is_stated_with_the_verdicts_thresholds():
     assert "over twice the lowest loss so far" in texts["unstable"]
     assert f"{verdicts.RELAPSE_ABS:g} x the loss of guessing" in texts["unstable"]
     assert f"down to {quiz.RACE_LOSS:g} first" in texts["race"]
+    assert "up to half that gap above ln K is near ln K" in texts["start"]
+    assert "||W - W0|| / ||W0|| at the last epoch" in texts["lazy"]
     for q in quiz.QUESTIONS.values():
         assert q.text == f"{q.question} {q.rule}" and q.rule.endswith(".")
 
@@ -203,10 +207,13 @@ def test_each_rule_is_stated_with_the_verdicts_thresholds():
         ("unstable", "random_large", Scene("curves", 109, metric="loss")),
         ("unstable", "zeros", Scene("curves", LAST, metric="loss")),
         ("race", None, Scene("curves", 40, metric="loss")),
+        ("start", "zeros", Scene("curves", 0, metric="loss")),
+        ("lazy", None, Scene("travel", LAST)),
     ],
 )
 def test_each_grade_says_where_the_evidence_is(name, scheme, scene):
-    assert graded(name, "yes", scheme).scene == scene
+    table = RUN.assign(prior_entropy=0.325, uniform_loss=0.693, first_layer_change=1.0)
+    assert quiz.grade(name, table, "yes", scheme).scene == scene
     nobody = RUN.assign(reach_epoch=-1)
     assert quiz.grade("race", nobody, quiz.NONE).scene == Scene("curves", LAST, metric="loss")
 
@@ -239,3 +246,62 @@ def test_a_real_run_is_graded_by_its_own_verdicts():
     first = facts[facts.reach_epoch >= 0].reach_epoch.min()
     winners = set(facts[facts.reach_epoch == first].scheme)
     assert grades[("race", None)].right == ("he_normal" in winners)
+
+
+# --------------------------------------------------------------------------- the prior, lazy
+H9 = -(0.1 * math.log(0.1) + 0.9 * math.log(0.9))  # the entropy of a 1:9 prior, 0.325
+
+
+@pytest.mark.parametrize(
+    "start, truth",
+    [
+        (0.325, "near the prior's entropy"),
+        (0.2, "near the prior's entropy"),  # below the prior: still nearer it than ln 2
+        (0.50, "near the prior's entropy"),  # under the midpoint 0.509
+        (0.52, "near ln K"),
+        (0.693, "near ln K"),
+        (0.86, "near ln K"),  # within half the gap above ln 2 (0.877)
+        (0.9, "higher"),
+        (25.0, "higher"),
+    ],
+)
+def test_start(start, truth):
+    """Where the loss starts: nearer the prior's entropy than ln K, near ln K (up to half the
+    gap above it), or higher."""
+    table = one("he_normal", initial_loss=start, prior_entropy=H9, uniform_loss=math.log(2))
+    for answer in quiz.START_WORDS:
+        g = quiz.grade("start", table, answer, "he_normal")
+        assert g.right == (answer == truth)
+    assert f"started at {start:.3g}; the prior's entropy is 0.325, ln K = 0.693" in g.why
+
+
+def test_start_is_asked_only_with_imbalanced_classes():
+    config = PRESETS["prior_bias"].config()
+    assert ("start", "random_small") in quiz.questions_for("prior_bias", config)
+    balanced = config.replace(imbalance=1.0)
+    assert all(n != "start" for n, _ in quiz.questions_for("prior_bias", balanced))
+
+
+def test_lazy():
+    """The scheme whose first layer moved least for its size; Zeros (no size) is left out."""
+    table = RUN.assign(first_layer_change=[float("nan"), 116.7, 0.28, 7.03])
+    g = quiz.grade("lazy", table, "random_large")
+    assert g.right and g.truths == ("random_large",)
+    assert g.why == (
+        "Random large's first layer moved 28% of its starting size (Xavier normal 703%; "
+        "Random small 11670%; Zeros -)"
+    )
+    assert not quiz.grade("lazy", table, "zeros").right
+    nothing = RUN.assign(first_layer_change=float("nan"))
+    assert quiz.grade("lazy", nothing, quiz.NONE).right
+
+
+def test_facts_of_a_real_run_have_the_prior_and_the_change():
+    result = initdash.run(initdash.TrainConfig(imbalance=9.0, epochs=30, snapshots=3))
+    facts = quiz.facts(result).set_index("scheme")
+    assert facts.prior_entropy.iloc[0] == pytest.approx(H9, abs=1e-12)  # 270:30 exactly
+    assert facts.uniform_loss.iloc[0] == pytest.approx(math.log(2))
+    assert math.isnan(facts.loc["zeros", "first_layer_change"])
+    change = result.change_table()
+    last = change[(change.epoch == 30) & (change.layer == 1)].set_index("scheme").change
+    assert facts.loc["he_normal", "first_layer_change"] == last["he_normal"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from initdash import Data, Result, TrainConfig
+from initdash.nn import residual_skips
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,24 @@ BN_EVALUATION = (
 def bn_note(result: Result, text: str) -> str:
     """``text`` (after a space) when the run trained with BatchNorm, else nothing."""
     return " " + text if result.config.batchnorm else ""
+
+
+# How a residual run (TrainConfig.residual: skip connections) shows in the per-layer views.
+RESIDUAL_SIGNAL = (
+    "Residual is on: from layer 2, a layer whose width equals its input's adds that input, "
+    "h = h_prev + g(z); its outputs here are that residual stream h (what the next layer "
+    "reads), its saturated and dead units those of its branch g(z)."
+)
+
+
+def has_skips(result: Result) -> bool:
+    """Whether some hidden layer of the run adds its input (initdash.nn.residual_skips)."""
+    return any(residual_skips(result.dims, result.config.residual))
+
+
+def residual_note(result: Result, text: str = RESIDUAL_SIGNAL) -> str:
+    """``text`` (after a space) when some layer of the run has a skip, else nothing."""
+    return " " + text if has_skips(result) else ""
 
 
 # ---------------------------------------------------------------------- per-layer measures

@@ -13,7 +13,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from dashboard.views import kit
+from dashboard.views import kit, legends
 from initdash import SCHEMES
 
 # Class colours of the decision-boundary maps (Okabe-Ito); class 0 blue, class 1 orange, ...
@@ -137,12 +137,14 @@ def decision_boundaries(
         "hollow: test"
     )
     if binary:
-        key = [(kit.gradient((palette[0], "#ffffff", palette[1]), "0%", "100%"), p1)]
+        key = [(legends.gradient((palette[0], "#ffffff", palette[1]), "0%", "100%"), p1)]
     else:
-        key = [(kit.swatch(palette[c]), f"class {names[c]}") for c in classes]
+        key = [(legends.swatch(palette[c]), f"class {names[c]}") for c in classes]
         key.append(("", "(fainter: less sure)"))
-    key += [(kit.swatch(palette[c]), f"a point of class {names[c]}") for c in classes[:2] if binary]
+    key += [
+        (legends.swatch(palette[c]), f"a point of class {names[c]}") for c in classes[:2] if binary
+    ]
     tables = [(SCHEMES[sc].label, (gt, pts)) for sc, gt in zip(schemes, g_tables, strict=True)]
-    legend = kit.legend_html(key, (title or "Decision boundaries") + ":")
+    legend = legends.legend_html(key, (title or "Decision boundaries") + ":")
     width = kit.panel_width(len(schemes))
     return kit.Panels(kit.style(panel, ""), tables, width, width + 20, legend, notes)

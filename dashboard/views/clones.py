@@ -7,7 +7,7 @@ import streamlit as st
 import initdash
 from dashboard import board
 from dashboard.views import clones_charts as charts
-from dashboard.views import kit
+from dashboard.views import kit, legends
 from dashboard.views.base import ViewInput, hidden_layer, look_for, shown_epoch
 
 
@@ -58,7 +58,7 @@ def divergence(result, out) -> None:
         "**Do the neurons of a layer differ?** (output divergence, scale-free: 0 = the "
         "layer's neurons are clones, about 1 = as different as unrelated)"
     )
-    out.html(kit.scheme_legend(result.schemes))
+    out.html(legends.scheme_legend(result.schemes))
     top = kit.nice_top(div["divergence"])
     row = board.row_of(out)
     for layer in layers:

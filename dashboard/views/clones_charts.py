@@ -13,7 +13,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from dashboard.views import kit
+from dashboard.views import kit, legends
 
 
 def distinct_label(df: pd.DataFrame) -> pd.Series:
@@ -39,7 +39,7 @@ def divergence_table(div: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     notes = [thin_note, "0 = the layer's neurons are clones", "about 1 = as different as unrelated"]
     notes.append(bad_note)
     where = "at every epoch" if df["layer"].nunique() == 1 else "at every epoch and layer"
-    notes.append(kit.coincide_note(df, ["epoch", "layer"], "divergence", where))
+    notes.append(legends.coincide_note(df, ["epoch", "layer"], "divergence", where))
     layers = tuple(int(v) for v in df["layer"].unique())
     facts = dict(schemes=tuple(schemes), layers=layers, notes=tuple(n for n in notes if n))
     return kit.lean(df), facts
@@ -130,8 +130,8 @@ def similarity_heatmaps(
         )
     )
     chart = kit.style(rect, alt.Title("", fontSize=15))
-    legend = kit.legend_html(
-        [(kit.gradient(VIRIDIS, "0", "1"), "similarity (1 = identical outputs)")]
+    legend = legends.legend_html(
+        [(legends.gradient(VIRIDIS, "0", "1"), "similarity (1 = identical outputs)")]
     )
     size = kit.panel_width(len(schemes))
     return kit.Panels(chart, tables, size, size + 40, legend, notes)

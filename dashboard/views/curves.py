@@ -9,15 +9,15 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import board, live
-from dashboard.views import clones_charts, kit, weights
+from dashboard.views import clones_charts, kit, legends, weights
 from dashboard.views import curves_charts as charts
 from dashboard.views.base import ViewInput, hidden_layer, look_for, shown_epoch
 from initdash import SCHEMES
 
 CURVE_POINTS = 200  # epochs per curve sent to the browser (the chart is ~700 px wide)
 OVERVIEW_HEIGHT = 340  # px, the whole chart: the overview and the Train button fit a 900 px screen
-LINE_KEY = [(kit.swatch(kit.TEXT_COLORS["text"], "solid"), "training set"),
-            (kit.swatch(kit.TEXT_COLORS["text"], "dashed"), "test set")]  # fmt: skip
+LINE_KEY = [(legends.swatch(kit.TEXT_COLORS["text"], "solid"), "training set"),
+            (legends.swatch(kit.TEXT_COLORS["text"], "dashed"), "test set")]  # fmt: skip
 
 
 def overview_options(inp: ViewInput) -> dict:
@@ -42,8 +42,8 @@ def overview_draw(inp: ViewInput, opts: dict, out=st) -> None:
             out=out,
         )
     # one legend for both charts (each is too narrow for its own beside a phone's plot)
-    out.html(kit.legend_html(LINE_KEY + [(kit.swatch(kit.SCHEME_COLORS[s]), SCHEMES[s].label)
-                                         for s in schemes]))  # fmt: skip
+    key = [(legends.swatch(kit.SCHEME_COLORS[s]), SCHEMES[s].label) for s in schemes]
+    out.html(legends.legend_html(LINE_KEY + key))
     left, right = out.columns([3, 2])
     if not send_curves(inp, opts, left, compact=True):
         return

@@ -1,7 +1,10 @@
-"""The deep-signal lab: one batch through a deep net at initialization, and its scale x depth map.
+"""The deep-signal lab: deep nets at initialization, in four panels.
 
-The lab has its own widgets (activation, depth, width; a preset may set the first two) and
-reads the sidebar's schemes and seed only; its tables come from initdash.lab, cached here.
+Layers (this room): one batch through a deep net, and its scale x depth map. Residual blocks
+(dashboard/views/residual.py), the Jacobian's spectrum (spectrum.py) and the edge of chaos
+(chaos.py) are rooms of their own that the lab opens (LAB_PANELS). The lab has its own widgets
+(activation, depth, width: :func:`lab_widgets`; a preset may set the first two) and reads the
+sidebar's schemes and seed only; its tables come from initdash.lab and initdash.chaos, cached.
 """
 
 from __future__ import annotations
@@ -18,10 +21,17 @@ from dashboard.text import num
 from dashboard.views import deep_charts as charts
 from dashboard.views import flow_charts
 from dashboard.views.base import ViewInput, look_for, measure_control
+from dashboard.views.registry import find
 from initdash import TrainConfig
 
 DEEP_WIDTHS = (32, 64, 128, 256)
 DEEP_DEPTH = 20  # the lab opens at 20 layers (a preset may set its own: Preset.deep)
+LAB_PANELS = {  # panel: its label; every panel but "layers" is the room of the same name
+    "layers": "Layers",
+    "residual": "Residual blocks",
+    "spectrum": "Jacobian spectrum",
+    "chaos": "Edge of chaos",
+}
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
@@ -36,29 +46,45 @@ def _scale_depth_map(activation: str, seed: int, depth: int, width: int) -> pd.D
     return initdash.lab.scale_depth_map(config, depth=depth, width=width)
 
 
+def lab_widgets(inp: ViewInput, *, activation: bool = True, depth: bool = True,
+                width: bool = True) -> dict:  # fmt: skip
+    """The lab's network widgets in one row, the ones asked for: activation, depth (hidden
+    layers, 1 to 50), width. Every panel uses the same keys, so a value carries across."""
+    asked = [activation, depth, width]
+    cols = iter(st.columns(sum(asked)))
+    out = {}
+    if activation:
+        # A preset may have put its own activation and depth in session state (Preset.deep)
+        names = list(initdash.ACTIVATIONS)
+        default = inp.config.activation if inp.config else initdash.TrainConfig().activation
+        first = {} if state.DEEP_ACTIVATION in st.session_state else {"index": names.index(default)}
+        out["activation"] = next(cols).selectbox(
+            "Activation", names, key=state.DEEP_ACTIVATION, **first,
+            format_func=lambda k: initdash.ACTIVATIONS[k].label,
+            help="nonlinearity of every layer of the deep net",
+        )  # fmt: skip
+    if depth:
+        first = {} if state.DEEP_DEPTH in st.session_state else {"value": DEEP_DEPTH}
+        out["depth"] = next(cols).slider(
+            "Depth", 1, 50, key=state.DEEP_DEPTH, help="hidden layers, up to 50", **first
+        )
+    if width:
+        out["width"] = next(cols).select_slider(
+            "Width", DEEP_WIDTHS, value=128, key="o_deep_width", help="units per layer"
+        )
+    return out
+
+
 def deep_options(inp: ViewInput) -> dict:
-    # A preset may have put its own activation and depth in session state (Preset.deep)
-    names = list(initdash.ACTIVATIONS)
-    activation = inp.config.activation if inp.config else initdash.TrainConfig().activation
-    first_act = (
-        {} if state.DEEP_ACTIVATION in st.session_state else {"index": names.index(activation)}
-    )
-    first_depth = {} if state.DEEP_DEPTH in st.session_state else {"value": DEEP_DEPTH}
-    c1, c2, c3 = st.columns(3)
-    act = c1.selectbox(
-        "Activation",
-        names,
-        key=state.DEEP_ACTIVATION,
-        **first_act,
-        format_func=lambda k: initdash.ACTIVATIONS[k].label,
-        help="nonlinearity of every layer of the deep net",
-    )
-    depth = c2.slider(
-        "Depth", 1, 50, key=state.DEEP_DEPTH, help="hidden layers, up to 50", **first_depth
-    )
-    width = c3.select_slider(
-        "Width", DEEP_WIDTHS, value=128, key="o_deep_width", help="units per layer"
-    )
+    panel = st.segmented_control(
+        "Lab", list(LAB_PANELS), default="layers", key="o_deep_panel",
+        format_func=LAB_PANELS.get, help="what the lab shows of deep nets at initialization",
+    )  # fmt: skip
+    panel = panel if panel in LAB_PANELS else "layers"  # None when the user unselects it
+    if panel != "layers":
+        return {"panel": panel, **find(f"{panel}.{panel}_options")(inp)}
+    net = lab_widgets(inp)
+    act, depth, width = net["activation"], net["depth"], net["width"]
     measure = measure_control("o_deep_measure")
     backprop = st.toggle(
         "Map: backprop signal",
@@ -67,6 +93,7 @@ def deep_options(inp: ViewInput) -> dict:
         "of the activation spread",
     )
     return {
+        "panel": "layers",
         "activation": act,
         "depth": depth,
         "width": width,
@@ -76,12 +103,16 @@ def deep_options(inp: ViewInput) -> dict:
 
 
 def deep_draw(inp: ViewInput, opts: dict, out=st) -> None:
+    panel = opts.get("panel", "layers")
+    if panel != "layers":
+        find(f"{panel}.{panel}_draw")(inp, opts, out=out)
+        return
     if inp.config is None:
         out.info("Choose at least one scheme in the sidebar.")
         return
     config = inp.config.replace(activation=opts["activation"])
     df = _propagate(config, opts["depth"], opts["width"])
-    plain = " (plain layers: the lab has no BatchNorm)" if inp.config.batchnorm else ""
+    plain = plain_note(inp.config)
     out.markdown(
         f"One batch of 256 N(0,1) inputs through **{opts['depth']}** layers of "
         f"**{opts['width']}** {initdash.ACTIVATIONS[opts['activation']].label} units, "
@@ -127,6 +158,13 @@ def deep_draw(inp: ViewInput, opts: dict, out=st) -> None:
         out=out,
     )
     board.send_chart(charts.scale_depth_map(cells, marks, measure=opts["map"]), out=out)
+
+
+def plain_note(config: TrainConfig) -> str:
+    """What the lab's nets leave out of the sidebar's network, if anything."""
+    left_out = (("BatchNorm", config.batchnorm), ("skips (see Residual blocks)", config.residual))
+    missing = [what for what, on in left_out if on]
+    return f" (plain layers: the lab has no {' and no '.join(missing)})" if missing else ""
 
 
 def map_summary(cells: pd.DataFrame, marks: dict, measure: str, depth: int) -> str:

@@ -7,7 +7,7 @@ import streamlit as st
 import initdash
 from dashboard import board
 from dashboard.views import distributions_charts as charts
-from dashboard.views.base import ViewInput, hidden_layer, look_for
+from dashboard.views.base import ViewInput, has_skips, hidden_layer, look_for, residual_note
 
 
 def activations_options(inp: ViewInput) -> dict:
@@ -26,8 +26,11 @@ def activations_draw(inp: ViewInput, opts: dict, out=st) -> None:
     if len(result.dims) < 3:
         out.info("This network has no hidden layer, so there are no activations to show.")
         return
-    # the outputs' range if bounded, else symmetric-log (as initdash.metrics.activation_edges)
-    bounded = initdash.metrics.ACT_RANGES.get(result.config.activation)
+    # the outputs' range if bounded, else symmetric-log (as initdash.metrics.activation_edges;
+    # a residual stream is unbounded: initdash.train.measure)
+    bounded = (
+        None if has_skips(result) else initdash.metrics.ACT_RANGES.get(result.config.activation)
+    )
     axis = charts.ValueAxis(bounded, None if bounded else initdash.metrics.ACT_SYMLOG_C)
     look_for(
         """
@@ -42,7 +45,8 @@ def activations_draw(inp: ViewInput, opts: dict, out=st) -> None:
         wide (its 2nd and 98th percentiles beyond -0.5 and +0.5), under 1% of its outputs
         saturated; by the last epoch, training has pushed some of Xavier's and He's outputs to
         within 0.01 of -1 and +1.
-        """,
+        """
+        + residual_note(result),
         out=out,
     )
     if opts["bands"]:

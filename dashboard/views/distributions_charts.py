@@ -14,7 +14,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from dashboard.views import kit
+from dashboard.views import kit, legends
 
 SHARE_SCALE = alt.Scale(type="sqrt", domain=[0, 1], scheme="viridis")
 SHARE_EMPTY = "#440154"  # viridis at 0
@@ -107,8 +107,8 @@ def activation_heatmaps(table: pd.DataFrame, *, layer: int = 1, axis=None) -> ki
         notes.append("no outputs once a scheme has diverged")
     if symlog is not None:
         notes.append(f"value axis symmetric-log: linear within about +-{symlog:g}")
-    legend = kit.legend_html(
-        [(kit.gradient(SHARE_COLORS, "0%", "100%"), "share of the outputs in the bin")],
+    legend = legends.legend_html(
+        [(legends.gradient(SHARE_COLORS, "0%", "100%"), "share of the outputs in the bin")],
         f"Hidden layer {layer}'s outputs (probe batch; up: output value, across: epoch):",
     )
     width = kit.panel_width(len(schemes))
@@ -137,9 +137,9 @@ def activation_bands(pct: pd.DataFrame, *, layer: int = 1, axis=None) -> kit.Pan
     median = base.mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=25)).encode(y="p50:Q")
     tables = _per_scheme(kit.lean(df), schemes)
     panel = alt.layer(band, *edges, median, data=tables[0][1][0] if tables else kit.lean(df))
-    legend = kit.legend_html(
-        [(kit.swatch(kit.TEXT_COLORS["text"], "solid"), "median output"),
-         (kit.swatch("#BBBBBB"), "2nd to 98th percentile (Glorot & Bengio)")],
+    legend = legends.legend_html(
+        [(legends.swatch(kit.TEXT_COLORS["text"], "solid"), "median output"),
+         (legends.swatch("#BBBBBB"), "2nd to 98th percentile (Glorot & Bengio)")],
         f"Hidden layer {layer}'s outputs over the epochs:",
     )  # fmt: skip
     width = kit.panel_width(len(schemes))
@@ -220,9 +220,9 @@ def gradient_bands(table: pd.DataFrame) -> kit.Panels:
     )
     tables = _per_scheme(df, schemes)
     panel = alt.layer(band, line, points, zeros, data=tables[0][1][0] if tables else df)
-    legend = kit.legend_html(
-        [(kit.swatch(kit.TEXT_COLORS["text"], "solid"), GRADIENT_LABELS["dz"]),
-         (kit.swatch(kit.TEXT_COLORS["text"], "dashed"), GRADIENT_LABELS["dw"])],
+    legend = legends.legend_html(
+        [(legends.swatch(kit.TEXT_COLORS["text"], "solid"), GRADIENT_LABELS["dz"]),
+         (legends.swatch(kit.TEXT_COLORS["text"], "dashed"), GRADIENT_LABELS["dw"])],
         "Gradients at initialization (|gradient| up, log scale):",
     )  # fmt: skip
     width = kit.panel_width(len(schemes))
@@ -284,9 +284,9 @@ def update_ratios(table: pd.DataFrame, *, max_panels: int = 8) -> kit.Panels:
     order = sorted(df["panel"].unique(), key=lambda p: int(p.split()[1]))
     tables = [(p, (df[df["panel"] == p].reset_index(drop=True),)) for p in order]
     panel = alt.layer(lines, rule, data=tables[0][1][0] if tables else df)
-    legend = kit.legend_html(
-        [(kit.swatch(kit.SCHEME_COLORS[s]), kit.SCHEMES[s].label) for s in schemes]
-        + [(kit.swatch("#888888", "dashed"), "1e-3 (-3), Karpathy's rule of thumb")],
+    legend = legends.legend_html(
+        [(legends.swatch(kit.SCHEME_COLORS[s]), kit.SCHEMES[s].label) for s in schemes]
+        + [(legends.swatch("#888888", "dashed"), "1e-3 (-3), Karpathy's rule of thumb")],
         "Update-to-data ratio per layer, log10(update std / weight std), over the epochs:",
     )
     width = kit.panel_width(len(order))

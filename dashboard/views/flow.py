@@ -12,6 +12,7 @@ from dashboard.views.base import (
     bn_note,
     look_for,
     measure_control,
+    residual_note,
     shown_epoch,
 )
 
@@ -61,7 +62,7 @@ def signal_draw(inp: ViewInput, opts: dict, out=st) -> None:
         "backward pass (gradients). A line that falls by orders of magnitude is a vanishing "
         "signal; one that climbs is exploding. Saturated tanh/sigmoid units have a slope near "
         "0, so gradients die there; dead ReLUs output 0 for every input. Scrub to epoch 0 to "
-        "see where each scheme starts." + bn_note(result, BN_SIGNAL),
+        "see where each scheme starts." + bn_note(result, BN_SIGNAL) + residual_note(result),
         out=out,
     )
     out.markdown(f"Signal flow through the layers at epoch **{shown}**")

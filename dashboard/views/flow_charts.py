@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from dashboard.views import kit
+from dashboard.views import kit, legends
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def signal_flow(
     keep = ["layer", "scheme", kit.SCHEME, measure] + [c for c in ("kind", "epoch") if c in df]
     df = df[keep]
     df, thin_note = kit.thin(df, "layer")
-    notes = [thin_note, inf_note, kit.coincide_note(df, ["layer"], measure, "at every layer")]
+    notes = [thin_note, inf_note, legends.coincide_note(df, ["layer"], measure, "at every layer")]
     y_field, floor = measure, None
     if log and (df[measure] < 0).any():
         log = False  # a negative value cannot go on a log axis at all

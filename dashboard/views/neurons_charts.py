@@ -11,7 +11,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from dashboard.views import kit
+from dashboard.views import kit, legends
 
 HIDDEN_AXIS = alt.Axis(labels=False, ticks=False, title=None, grid=False, domain=False)
 
@@ -88,8 +88,8 @@ def neuron_maps(maps: pd.DataFrame, *, kind: str) -> kit.Panels:
         columns=NEURON_COLUMNS,
         spacing=4,
     )
-    legend = kit.legend_html(
-        [(kit.gradient(BLUE_ORANGE, "-1", "1"), "output / the scheme's largest |output|")],
+    legend = legends.legend_html(
+        [(legends.gradient(BLUE_ORANGE, "-1", "1"), "output / the scheme's largest |output|")],
         "What each neuron computes:",
     )
     notes = [note, "identical squares = clones; each scheme on its own colour scale"]
@@ -164,11 +164,11 @@ def network_diagram(
         for label in kit.scheme_labels(schemes)
     ]
     chart = kit.style(alt.layer(edges, dots, data=tables[0][1][0] if tables else both), "")
-    legend = kit.legend_html(
+    legend = legends.legend_html(
         [
-            (kit.swatch(SIGN_COLORS[0], "solid"), "positive weight"),
-            (kit.swatch(SIGN_COLORS[1], "solid"), "negative (width: its size)"),
-            (kit.gradient(BLUE_ORANGE, "below 0", "above 0"), "a node's mean output"),
+            (legends.swatch(SIGN_COLORS[0], "solid"), "positive weight"),
+            (legends.swatch(SIGN_COLORS[1], "solid"), "negative (width: its size)"),
+            (legends.gradient(BLUE_ORANGE, "below 0", "above 0"), "a node's mean output"),
         ],
         "The networks, drawn (inputs left, deeper layers right):",
     )

@@ -93,6 +93,7 @@ VIEWS: dict[str, View] = {
         View("gradients", "Gradients at init", "trending_down", "distributions.gradients_draw",
              shows_run=False, uses_epoch=False),
         View("updates", "Update ratio", "speed", "distributions.updates_draw", uses_epoch=False),
+        View("travel", "Weight paths", "route", "travel.travel_draw", "travel.travel_options"),
         View("boundary", "Decision boundary", "map", "boundary.boundary_draw"),
         View("tldr", "TL;DR table", "table_chart", "summary.tldr_draw", uses_epoch=False,
              charts=False),
@@ -108,7 +109,8 @@ GROUPS: dict[str, Group] = {
     g.name: g
     for g in (
         Group("results", "Results", "dashboard", ("overview", "curves", "tldr")),
-        Group("inside", "Network", "hub", ("weights", "clones", "neurons", "boundary")),
+        Group("inside", "Network", "hub",
+              ("weights", "travel", "clones", "neurons", "boundary")),  # fmt: skip
         Group("signal", "Signal", "stacked_line_chart",
               ("signal", "activations", "gradients", "updates")),
         Group("lab", "Lab & theory", "science", ("deep", "theory")),
