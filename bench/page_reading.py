@@ -9,8 +9,9 @@ What it relies on, kept deliberately loose:
   * the Train button's label contains "Train", the Stop button's "Stop";
   * a finished run's progress text starts with "Trained" (or "Loaded a finished run": the app
     served a run it had already finished);
-  * a headline card per scheme, above every view: "■ <label>", then "test accuracy <x>",
-    "loss <x> (from <y>)" and the neurons line, on their own lines (markdown, bold or not).
+  * a headline card per scheme, above every view, one line each: "■ <label> · <verdict> ·
+    test accuracy <x> · loss <x> (from <y>) · <neurons>" (markdown, bold or not; the neurons
+    left out when the verdict says them).
     Every view shows them, so they are the correctness check; the expected cards are the
     app's own card text (dashboard.views.summary.card_text) read by the same pattern;
   * the TL;DR table (an st.dataframe whose first column is "Initialization"), compared only
@@ -37,8 +38,8 @@ SEED_LABEL = "Seed"
 LR_LABEL = "Learning rate"  # the label starts with this ("Learning rate (log scale)")
 
 CARD = re.compile(
-    r"■\s*(?P<label>[^\n]+?)\s*\n\s*test accuracy\s+(?P<acc>\S+)[^\n]*\n\s*loss\s+(?P<loss>\S+)"
-    r"[^\n]*\n\s*(?P<div>[^\n]*?)\s*(?:\n|$)"
+    r"■\s*(?P<label>[^·\n]+?)\s*·[^\n]*?·\s*test accuracy\s+(?P<acc>\S+)[^·\n]*·\s*loss\s+"
+    r"(?P<loss>\S+)[^·\n]*(?:·\s*(?P<div>[^\n]*?))?\s*(?:\n|$)"
 )
 _TAG = re.compile(r"<[^>]+>")
 _ICON = re.compile(r":material/([a-z0-9_]+):")
@@ -64,7 +65,7 @@ def cards(texts: Iterable[str]) -> dict[str, tuple[str, str, str]]:
     out = {}
     for t in texts:
         for m in CARD.finditer(t):
-            out[m["label"].strip()] = (m["acc"], m["loss"], m["div"])
+            out[m["label"].strip()] = (m["acc"], m["loss"], m["div"] or "")
     return out
 
 

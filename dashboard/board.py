@@ -15,6 +15,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from dashboard.epoch_rule import mark_epoch
 from dashboard.views import kit, legends
 
 WIDE = "stretch"
@@ -32,13 +33,17 @@ class Board:
     same order on every draw for its elements to keep their places).
     """
 
-    def __init__(self, box=None) -> None:
+    def __init__(self, box=None, root: Board | None = None) -> None:
         self._box = st.container() if box is None else box
         self._slots: list = []
         self._next = 0
+        self._root = self if root is None else root  # whose ``mark`` the charts show
+        self.mark: int | None = None  # an epoch the time charts mark (dashboard.epoch_rule)
 
     def __getattr__(self, name: str):
         def place(*args, **kwargs):
+            if name == "vega_lite_chart" and self._root.mark is not None:
+                args = (mark_epoch(args[0], self._root.mark), *args[1:])
             if self._next < len(self._slots):
                 getattr(self._slots[self._next], name)(*args, **kwargs)
             else:
@@ -60,7 +65,7 @@ class Board:
         if self._next < len(self._slots):
             (board,) = self._slots[self._next]
         else:
-            board = Board(getattr(self._box, kind)(*args, **kwargs))
+            board = Board(getattr(self._box, kind)(*args, **kwargs), self._root)
             self._slots.append([board])  # a list: cleared like a row of columns
         self._next += 1
         board._next = 0
@@ -71,7 +76,7 @@ class Board:
         if self._next < len(self._slots):
             boards = self._slots[self._next]
         else:
-            boards = [Board(col) for col in self._box.columns(spec, **kwargs)]
+            boards = [Board(col, self._root) for col in self._box.columns(spec, **kwargs)]
             self._slots.append(boards)
         self._next += 1
         for board in boards:

@@ -18,7 +18,7 @@ from typing import Any
 import streamlit as st
 
 import initdash
-from dashboard import links, live, pulse, state
+from dashboard import links, live, pulse, state, steps
 from dashboard.text import escape_md
 from dashboard.views.base import ViewInput
 from dashboard.views.registry import nav_state
@@ -45,7 +45,8 @@ WIDTH_CAP = int(FIELDS["hidden"].cap)
 DEPTH_CAP = int(FIELDS["hidden"].max_len_cap)
 HIDDEN_SLIDERS = (  # label, largest value, key, help: the network section's depth and width
     ("Hidden layers", DEPTH_CAP, state.DEPTH,
-     "how many hidden layers (depth); the lesson's deep effects show from about 5"),
+     "how many hidden layers (depth); already at 2, Random small's backprop signal vanishes "
+     "(lesson 5)"),
     ("Units per layer", WIDTH_CAP, state.WIDTH, "neurons in each hidden layer"),
 )  # fmt: skip
 NO_PRESET = "none"
@@ -138,11 +139,12 @@ def set_controls(config: TrainConfig) -> None:
     st.session_state[state.WIDTHS] = "" if uniform else ",".join(map(str, hidden))
 
 
-def open_preset(name: str | None) -> None:
-    """A preset's view, and its deep-signal lab settings (Preset.deep), become the page's."""
+def open_preset(name: str | None, step: int = 1) -> None:
+    """A preset's (or the first page's) lesson opens at ``step``: its view and options
+    (dashboard.steps), and the preset's deep-signal lab settings (Preset.deep)."""
+    steps.open_step(steps.lesson_of(name), step)
     if name not in PRESETS:
         return
-    st.session_state.update(nav_state(PRESETS[name].view))
     for setting, key in (("activation", state.DEEP_ACTIVATION), ("depth", state.DEEP_DEPTH)):
         if setting in PRESETS[name].deep:
             st.session_state[key] = PRESETS[name].deep[setting]
@@ -156,10 +158,11 @@ def init_from_link() -> None:
     link = pulse.from_link(query, links.parse_query(query))  # a class link: join the class
     set_controls(link.config)
     st.session_state[state.PRESET] = link.preset or NO_PRESET
-    open_preset(link.preset)
+    open_preset(link.preset, link.step)
     st.session_state.update(nav_state(link.view))
     st.session_state[state.HIDE] = link.hide
     st.session_state[state.QUIZ] = link.quiz
+    st.session_state[state.QUIZ_LINK] = link.quiz  # the teacher's: no toggle for the student
     st.session_state[state.LINK_WARNINGS] = link.warnings
     st.session_state[state.INITIALIZED] = True
 
@@ -169,7 +172,7 @@ def apply_preset() -> None:
     name = st.session_state.get(state.PRESET)
     if name in PRESETS:
         set_controls(PRESETS[name].config())
-        open_preset(name)
+    open_preset(name)
 
 
 # ---------------------------------------------------------------------- drawing
@@ -253,9 +256,12 @@ def sidebar(hidden_sections: tuple[str, ...]) -> tuple[dict, list[str]]:
 
 
 def preset_box(hidden: tuple[str, ...]) -> None:
-    name = st.session_state.get(state.PRESET)
-    if "presets" not in hidden:
-        name = st.sidebar.selectbox(
+    """The lesson presets and the quiz toggle. A quiz link's student sees neither until the
+    quiz is graded (the titles hint at answers; the mode is the teacher's). The lessons'
+    steps are in the main area (dashboard.steps)."""
+    quiz_link = st.session_state.get(state.QUIZ_LINK)
+    if "presets" not in hidden and not (quiz_link and not steps.graded()):
+        st.sidebar.selectbox(
             "Lesson preset",
             [NO_PRESET, *PRESETS],
             format_func=lambda k: PRESETS[k].title if k in PRESETS else "none: my own settings",
@@ -263,6 +269,7 @@ def preset_box(hidden: tuple[str, ...]) -> None:
             on_change=apply_preset,
             help="a ready-made lesson: sets every control and opens the view to watch",
         )
+    if "presets" not in hidden and not quiz_link:
         st.sidebar.toggle(
             "Predict, then observe",
             key=state.QUIZ,
@@ -270,10 +277,6 @@ def preset_box(hidden: tuple[str, ...]) -> None:
             "the run each answer is graded by what the run measured",
             persist_state="session",
         )
-    if name in PRESETS:
-        with st.sidebar.container(border=True):
-            st.markdown(f"**{PRESETS[name].title}**")
-            st.markdown(PRESETS[name].narrative)
 
 
 @dataclass(frozen=True)

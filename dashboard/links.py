@@ -1,7 +1,8 @@
 """Share links: the whole experiment in URL query parameters, and back.
 
 ``PARAMS`` lists every parameter a link may carry: the config fields (``initdash.config.FIELDS``:
-a new field is a new parameter) and four for the page (``preset``, ``view``, ``hide``, ``quiz``).
+a new field is a new parameter) and five for the page (``preset``, ``view``, ``hide``, ``quiz``,
+``step``: the lesson's step to open).
 :func:`to_query` writes only what differs from the baseline (the preset's settings, or the
 defaults); :func:`parse_query` reads a link back, refusing each bad parameter with a warning (its
 default is used). It never raises, and never lets a link ask a shared server for more than the
@@ -21,13 +22,14 @@ from dashboard.views.registry import VIEWS
 from initdash import cost
 from initdash.config import FIELDS, Field, TrainConfig
 from initdash.cost import CLASSROOM_MEMORY_CAP
-from initdash.presets import PRESETS
+from initdash.presets import PRESETS, START
 
 # Config fields a link carries (URL key = field name): all but the ones the page never changes.
 CONFIG_KEYS = tuple(f for f in FIELDS if f not in ("test_fraction", "snapshots", "dtype"))
 # Sidebar sections a teacher can hide from a class link (TensorFlow Playground's `_hide`).
 SECTIONS = ("presets", "data", "network", "init", "training", "share")
 DEFAULT_VIEW = next(iter(VIEWS))
+MOST_STEPS = max(len(p.steps) for p in (START, *PRESETS.values()))
 
 PARAMS: dict[str, Field] = {
     **{k: FIELDS[k] for k in CONFIG_KEYS},
@@ -43,6 +45,7 @@ PARAMS: dict[str, Field] = {
         max_len=len(SECTIONS),
     ),
     "quiz": Field("quiz", "int", 0, "1: students answer questions before Train (quiz)", 0, 1),
+    "step": Field("step", "int", 1, "the lesson's step to open (1 = the first)", 1, MOST_STEPS),
 }
 # Class pulse (dashboard.pulse): the class code and the teacher's key, checked by their form.
 CLASS_KEYS = ("class", "teacher")
@@ -65,6 +68,7 @@ class Link:
     given: dict[str, Any] = field(default_factory=dict)  # accepted config values from the link
     class_code: str | None = None  # class pulse: the class (dashboard.classgate's form)
     teacher: str | None = None  # ... and its teacher key, if the link has one
+    step: int = 1  # the lesson's step to open (1 = the first)
 
 
 def baseline(preset: str | None) -> TrainConfig:
@@ -123,11 +127,29 @@ def parse_query(query: Mapping[str, str | Sequence[str]]) -> Link:
     view = values.pop("view", None)
     hide = values.pop("hide", ())
     quiz = bool(values.pop("quiz", 0))
+    step = _step(preset, values.pop("step", 1), warnings)
     code, key = (values.pop(k, None) for k in CLASS_KEYS)
     config = _combine(baseline(preset), values, warnings)  # drops the values it refuses
     if view is None:
-        view = PRESETS[preset].view if preset else DEFAULT_VIEW
-    return Link(config, preset, view, tuple(hide), quiz, warnings, values, code, key)
+        view = lesson(preset).steps[step - 1].scene.view
+    return Link(config, preset, view, tuple(hide), quiz, warnings, values, code, key, step=step)
+
+
+def lesson(preset: str | None):
+    """The lesson a link's steps belong to: the preset's, or the first page's (START)."""
+    return PRESETS[preset] if preset in PRESETS else START
+
+
+def _step(preset: str | None, step: int, warnings: list[str]) -> int:
+    """The step to open: 1 when the lesson has fewer steps than the link asks (a warning)."""
+    n = len(lesson(preset).steps)
+    if step <= n:
+        return step
+    warnings.append(
+        f"parameter 'step' rejected ({lesson(preset).title!r} has {n} steps: give a whole "
+        f"number from 1 to {n}); using its default instead"
+    )
+    return 1
 
 
 def _class_param(query: Mapping[str, Any], key: str, warnings: list[str]) -> str | None:
@@ -265,6 +287,7 @@ def to_query(
     view: str | None = None,
     hide: Sequence[str] = (),
     quiz: bool = False,
+    step: int = 1,
     class_code: str | None = None,
 ) -> dict[str, str]:
     """The query parameters that reproduce this experiment; defaults are left out. With
@@ -277,11 +300,13 @@ def to_query(
         value = getattr(config, key)
         if value != getattr(base, key):
             out[key] = PARAMS[key].format(value)
-    default_view = PRESETS[preset].view if preset else DEFAULT_VIEW
+    default_view = lesson(preset).steps[step - 1].scene.view
     if view and view != default_view:
         out["view"] = view
     if hide:
         out["hide"] = PARAMS["hide"].format(tuple(hide))
     if quiz:
         out["quiz"] = "1"
+    if step > 1:
+        out["step"] = str(step)
     return out

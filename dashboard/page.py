@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from dashboard import live, predict, pulse, state
+from dashboard import controls, live, predict, pulse, state, steps
 from dashboard.board import Board
 from dashboard.links import CONFIG_KEYS
 from dashboard.text import escape_md
@@ -140,11 +140,13 @@ def epoch_slider(run: live.Run | None, view: View, slot) -> int | None:
     epochs = run.result.detail_epochs
     if len(epochs) < 2:
         return None
+    key = steps.scrubber_key()
+    if st.session_state.get(key) not in epochs:  # a new run: at the step's epoch
+        st.session_state[key] = steps.epoch_for(epochs)
     return slot.select_slider(
         "Epoch (scrub through the recorded epochs)",
         epochs,
-        value=epochs[-1],
-        key=f"o_epoch_{st.session_state.get(state.RUN_NO, 0)}",
+        key=key,
         help="the detailed measurements are taken at these epochs; no retraining",
     )
 
@@ -156,9 +158,14 @@ def show(inp: ViewInput, problems: list[str], view: View) -> None:
         live.train_first(run)  # a short run: trained before the first draw, drawn once
     stop_slot, progress_slot = header(inp, problems, predict.locked(inp, run))
     quiz_slot = st.empty()  # quiz mode: the questions, or the grades
-    predict.draw(inp, run, quiz_slot)
+    predict.draw(inp, run, quiz_slot, start_run)
     pulse_slot = st.empty()  # a student in a class: the answers go there (or why not)
     pulse.sync(inp, run, pulse_slot)
+    if predict.waiting(inp, run):  # nothing that could answer the questions, before them
+        return
+    step_status = None  # the lesson's open step, above the charts
+    if steps.steps_on():
+        step_status = steps.draw(inp, run, start_run, controls.set_controls)
     note_slot = st.empty()  # always drawn: the elements below keep their places
     headline_slot = st.empty()
     if run is None:  # the progress row holds its place: nothing below it moves on Train
@@ -174,6 +181,7 @@ def show(inp: ViewInput, problems: list[str], view: View) -> None:
         epoch_slot = st.empty()
         shown = replace(shown, epoch=epoch_slider(run, view, epoch_slot))
         board = Board()
+        board.mark = steps.chart_mark(shown, inp.config)  # on the time charts
         if view.needs_run and run is None:
             board.info("Press **Train** to train the selected schemes side by side.")
         else:
@@ -192,8 +200,13 @@ def show(inp: ViewInput, problems: list[str], view: View) -> None:
         stop_slot.button("Stop", icon=":material/stop:", key="stop_done", disabled=True,
                          help=STOP_HELP)  # fmt: skip
         redraw(replace(shown, epoch=epoch_slider(run, view, epoch_slot)))
+        if step_status is not None:  # the step reads the run now it has ended
+            step_status(run)
+        was_graded = steps.graded()
         predict.draw(inp, run, quiz_slot, grades_only=True)  # now that the run is done
         pulse.sync(inp, run, pulse_slot)  # and its grades go to the class
+        if steps.graded() and not was_graded:
+            st.rerun()  # graded: the lesson's steps begin (drawn above the charts)
     if run is not None:
         downloads(run)
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import live, state
+from dashboard import live, state, steps
 from dashboard.views.base import ViewInput
+from dashboard.views.registry import VIEWS
 from initdash import SCHEMES
 from initdash import quiz as grading
+from initdash.lessons import LAST, Scene
 
 PER_ROW = 5  # answer boxes per row (one per scheme)
 
@@ -45,11 +47,15 @@ def sent_with(run: live.Run | None, inp: ViewInput) -> dict | None:
     return sent[1]
 
 
+def waiting(inp: ViewInput, run: live.Run | None) -> bool:
+    """The questions are open: the mode is on, this lesson's quiz not graded yet, and no answers
+    went with the run on the page. Then nothing else that could answer them is on the page."""
+    return on() and inp.config is not None and not steps.graded() and sent_with(run, inp) is None
+
+
 def locked(inp: ViewInput, run: live.Run | None) -> bool:
-    """Train waits for answers: the mode is on and a question for these settings is open."""
-    if not on() or inp.config is None or sent_with(run, inp) is not None:
-        return False
-    return any(a is None for a in answers(inp).values())
+    """Train waits for answers: the questions are open and one of them is not answered."""
+    return waiting(inp, run) and any(a is None for a in answers(inp).values())
 
 
 def submit(inp: ViewInput) -> None:
@@ -72,14 +78,18 @@ def _label(choice: str) -> str:
     return SCHEMES[choice].label if choice in SCHEMES else choice
 
 
-def ask(inp: ViewInput, out) -> None:
-    """The open questions, one answer box per scheme."""
+SETUP = (
+    "**:material/quiz: Predict, then observe.** Answer every question, then lock in your "
+    "predictions and train; when the run ends, each answer is graded by what it measured."
+)
+
+
+def ask(inp: ViewInput, out, train) -> None:
+    """The open questions, one answer box per scheme, then the button that locks them in and
+    trains (``train(inp)``: Train's own callback)."""
     questions = asked(inp)
     with out.container(border=True):
-        st.markdown(
-            "**:material/quiz: Predict, then observe.** Answer every question to unlock "
-            "**Train**; when the run ends, each answer is graded by what it measured."
-        )
+        st.markdown(SETUP)
         for name in dict.fromkeys(n for n, _ in questions):
             q = grading.QUESTIONS[name]
             st.markdown(f"**{q.text}**")
@@ -102,10 +112,29 @@ def ask(inp: ViewInput, out) -> None:
                         col.pills(label, q.choices, key=key)
                     else:  # more choices than fit a fifth of the page side by side
                         col.selectbox(label, q.choices, index=None, placeholder="choose", key=key)
+        missing = sum(a is None for a in answers(inp).values())
+        st.button(
+            "Lock in my predictions and train",
+            key="quiz_lock_in",
+            type="primary",
+            icon=":material/lock:",
+            disabled=missing > 0,
+            on_click=train,
+            args=(inp,),
+            help=f"{missing} answers still open" if missing else "trains the lesson's run",
+        )
+
+
+def where(scene: Scene) -> str:
+    """'Signal flow, epoch 0': the view and the epoch that show a grade's evidence."""
+    at = "the last epoch" if scene.epoch == LAST else f"epoch {scene.epoch}"
+    return f"{VIEWS[scene.view].title}, {at}"
 
 
 def report(run: live.Run, sent: dict, out) -> None:
-    """The grades: right or wrong, the run's answer and why, with its number."""
+    """The grades: right or wrong, the run's answer and why, with its number, and a button
+    per view and epoch that shows the evidence. The lesson's steps begin now."""
+    st.session_state[state.QUIZ_GRADED] = steps.current().name
     facts = grading.facts(run.result)
     grades = grading.grade_all(sent, facts)
     right = sum(g.right for g in grades)
@@ -123,19 +152,30 @@ def report(run: live.Run, sent: dict, out) -> None:
                 who = f"**{_label(g.scheme)}**: " if g.scheme else ""
                 truth = " or ".join(_label(t) for t in g.truths)
                 verdict = "right" if g.right else f"the run says *{truth}*"
-                lines.append(f"{icon} {who}you said *{_label(g.answer)}*, {verdict}: {g.why}.")
-            st.markdown(f"**{grading.QUESTIONS[name].text}**  \n" + "  \n".join(lines))
+                lines.append(
+                    f"{icon} {who}you said *{_label(g.answer)}*, {verdict}: {g.why}; "
+                    f"see {where(g.scene)}."
+                )
+            st.markdown(f"**{grading.QUESTIONS[name].question}**  \n" + "  \n".join(lines))
+            scenes = dict.fromkeys(g.scene for g in grades if g.question == name)
+            row = st.container(horizontal=True)
+            for i, scene in enumerate(scenes):
+                row.button(
+                    f"See {where(scene)}", key=f"quiz_see_{name}_{i}", icon=":material/visibility:",
+                    on_click=steps.open_scene, args=(scene,),
+                )  # fmt: skip
 
 
-def draw(inp: ViewInput, run: live.Run | None, out, *, grades_only: bool = False) -> None:
+def draw(inp: ViewInput, run: live.Run | None, out, train=None, *, grades_only: bool = False):
     """Questions, a note while the answered run trains, or the grades once it is done
-    (``grades_only``: the grades or nothing, for a second draw in the same script run)."""
+    (``grades_only``: the grades or nothing, for a second draw in the same script run). Once
+    graded, a new run (a step's "Try this") asks nothing again."""
     if not on() or inp.config is None:
         return
     sent = sent_with(run, inp)
     if sent is None:
-        if not grades_only:
-            ask(inp, out)
+        if not grades_only and not steps.graded():
+            ask(inp, out, train)
     elif run.finished:
         report(run, sent, out)
     else:

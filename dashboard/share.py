@@ -9,7 +9,7 @@ import urllib.parse
 
 import streamlit as st
 
-from dashboard import links, state
+from dashboard import links, state, steps
 from dashboard.controls import DataNote
 from dashboard.text import escape_md
 from initdash.config import TrainConfig
@@ -25,7 +25,7 @@ def share(config: TrainConfig | None, view: str) -> None:
     quiz = bool(st.session_state.get(state.QUIZ))
     query = links.to_query(
         config, preset=preset if preset in PRESETS else None, view=view, hide=hide, quiz=quiz,
-        class_code=st.session_state.get(state.PULSE_CLASS),
+        step=steps.step_no(steps.current()), class_code=st.session_state.get(state.PULSE_CLASS),
     )  # fmt: skip
     current = {k: st.query_params.get_all(k) for k in st.query_params}
     keep = {k: v for k, v in current.items() if k in links.STREAMLIT_KEYS}

@@ -21,6 +21,10 @@ DEEP_ACTIVATION, DEEP_DEPTH = "o_deep_act", "o_deep_depth"  # set by a preset (P
 UPLOAD = "w_upload"  # the CSV file uploader
 BUSY = "busy"  # why the last Train click could not start (the server was busy), or absent
 QUIZ = "w_quiz"  # predict-then-observe mode on? (the sidebar toggle; `quiz=1` in a link)
+QUIZ_LINK = "quiz_link"  # True: the link set `quiz=1`, so the mode is the teacher's (no toggle)
+QUIZ_GRADED = "quiz_graded"  # the lesson whose quiz was graded: its steps begin, no new questions
+SCENE_EPOCH = "scene_epoch"  # the epoch of the scene opened last (a step's, a grade's evidence)
+STEP = "step"  # the open step (1 = the first) of the lesson on the page (dashboard.steps)
 QUIZ_SENT = "quiz_sent"  # (run number, {(question, scheme): answer}): sent with Train, graded
 # class pulse (dashboard.pulse)
 PULSE_CLASS = "pulse_class"  # the code of the class this session is in (student or teacher)

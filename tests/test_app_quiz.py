@@ -38,7 +38,8 @@ def test_the_link_asks_every_question_and_train_waits_for_the_last_answer():
     config = initdash.TrainConfig(epochs=100, n_samples=120)
     questions = quiz.questions_for(None, config)
     assert asked(at) == [state.quiz_answer(n, s) for n, s in questions]
-    assert at.toggle(key=state.QUIZ).value is True
+    assert at.session_state[state.QUIZ] is True
+    assert state.QUIZ not in [t.key for t in at.toggle]  # the link's mode is the teacher's
     assert at.query_params["quiz"] == "1"  # the share link keeps the mode
     assert at.button(key="train").disabled
     all_but_one = {q: quiz.choices(q[0], config.schemes)[0] for q in questions[:-1]}
@@ -81,17 +82,22 @@ def test_after_the_run_each_answer_is_graded_by_the_runs_verdicts():
     assert grade_lines(at) == lines
 
 
-def test_new_settings_ask_again_and_the_toggle_turns_the_mode_off():
-    at = fresh({"quiz": "1", "preset": "clones", **SMALL})
+def test_once_graded_new_settings_ask_nothing_and_the_teachers_toggle_turns_the_mode_off():
+    """One quiz per lesson: after its grades the steps begin, and a new run (another seed, a
+    step's "Try this") trains without new questions. The toggle is the teacher's: on a page
+    whose link does not set the mode."""
+    at = fresh({"preset": "clones", **SMALL})
+    at.toggle(key=state.QUIZ).set_value(True).run()
     config = PRESETS["clones"].config().replace(epochs=100, n_samples=120)
     questions = quiz.questions_for("clones", config)
     assert {n for n, _ in questions} == {"clones", "learns"}
+    assert asked(at) and at.button(key="train").disabled
     at = answer(at, {q: "yes" for q in questions})
     at = train(at)
     assert grade_lines(at)
     at.session_state[state.widget("seed")] = 3
     at.run()
-    assert asked(at) and at.button(key="train").disabled and not grade_lines(at)
+    assert not asked(at) and not at.button(key="train").disabled and not grade_lines(at)
     at.toggle(key=state.QUIZ).set_value(False).run()
     assert not asked(at) and not at.button(key="train").disabled
     assert "quiz" not in at.query_params

@@ -84,7 +84,9 @@ def test_preset_link_sets_every_control_and_shows_the_lesson(name):
     preset = PRESETS[name]
     at = fresh({"preset": name})
     assert not link_warnings(at)
-    assert preset.narrative in [m.value for m in at.sidebar.markdown]
+    main = [m.value for m in at.main.markdown]  # the lesson's first step, in the main area
+    assert any(preset.steps[0].text in m for m in main)
+    assert preset.title not in " ".join(m.value for m in at.sidebar.markdown)
     assert at.session_state["w_preset"] == name
     assert as_config(controls_of(at)) == {k: getattr(preset.config(), k) for k in CONFIG_KEYS}
     assert at.session_state["view"] == preset.view
@@ -106,7 +108,9 @@ def test_preset_link_with_a_short_run_trains_that_preset(name):
     assert run.config == preset.config().replace(epochs=30)
     assert run.result.epochs_done == 30 and not at.error
     assert at.query_params == {"preset": name, "epochs": "30"}
-    assert preset.narrative in [m.value for m in at.sidebar.markdown]
+    # the lesson's steps describe its own settings: the page says so instead of showing them
+    main = " ".join(m.value for m in at.main.markdown)
+    assert "the settings differ from the lesson's" in main and preset.steps[0].text not in main
     if preset.view == "tldr":
         assert len(at.dataframe) == 1
     elif preset.view not in ("theory",):

@@ -64,8 +64,10 @@ def hidden_layer(inp: ViewInput, label: str, key: str, most: int | None = None) 
     H = H if most is None else min(H, most)
     if H < 2:
         return 1
+    if st.session_state.get(key) not in range(1, H + 1):  # a lesson's step may have set it
+        st.session_state[key] = 1
     layer = st.segmented_control(
-        label, list(range(1, H + 1)), default=1, key=key, format_func=lambda i: f"layer {i}"
+        label, list(range(1, H + 1)), key=key, format_func=lambda i: f"layer {i}"
     )
     return layer if layer in range(1, H + 1) else 1  # None when the user unselects it
 
@@ -129,10 +131,11 @@ SIGNAL_MEASURES = {
 
 def measure_control(key: str, help: str | None = None) -> str:
     """The per-layer measure to plot (the signal-flow tab and the deep-signal lab)."""
+    if st.session_state.get(key) not in SIGNAL_MEASURES:  # a lesson's step may have set it
+        st.session_state[key] = "act_std"
     m = st.segmented_control(
         "Measure",
         list(SIGNAL_MEASURES),
-        default="act_std",
         format_func=SIGNAL_MEASURES.get,
         key=key,
         help=help,

@@ -73,10 +73,11 @@ def overview_draw(inp: ViewInput, opts: dict, out=st) -> None:
 
 def curves_options(inp: ViewInput) -> dict:
     c1, c2 = st.columns(2)
+    if st.session_state.get("o_metric") not in ("loss", "accuracy"):  # a step may set it
+        st.session_state["o_metric"] = "loss"
     metric = c1.segmented_control(
         "Show",
         ["loss", "accuracy"],
-        default="loss",
         key="o_metric",
         help="cross-entropy loss or share of correct predictions",
     )

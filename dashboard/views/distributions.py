@@ -39,11 +39,12 @@ def activations_draw(inp: ViewInput, opts: dict, out=st) -> None:
         sigmoid's (0 and 1); a collapse, one bright band at 0. The percentile bands show Glorot
         & Bengio's view: the median and the band holding the middle 96% of the outputs. On the first
         page's setting (16 tanh units): Zeros' outputs are exactly 0 at every epoch; Random large
-        starts with over 80% of its outputs in the two end bins and keeps its 2nd and 98th
+        starts with over 70% of its outputs in the two end bins and keeps its 2nd and 98th
         percentiles at -1 and +1 to the end; Random small starts collapsed (its middle 96% within
         +-0.05) and has spread out by epoch 40 (98th percentile above 0.5); Xavier starts spread
-        over about +-0.8, under 1% of its outputs saturated; by the last epoch, training has pushed
-        some of Xavier's and He's outputs to within 0.01 of -1 and +1.
+        wide (its 2nd and 98th percentiles beyond -0.5 and +0.5), under 1% of its outputs
+        saturated; by the last epoch, training has pushed some of Xavier's and He's outputs to
+        within 0.01 of -1 and +1.
         """
         + residual_note(result),
         out=out,
@@ -66,11 +67,16 @@ def gradients_draw(inp: ViewInput, opts: dict, out=st) -> None:
         percentile. On its way back, |dL/dz| is multiplied at every layer by the weights and the
         activation's slope; a weight gradient is |dL/dz| times the layer's input, which the forward
         pass has scaled the other way. So in preset 2 (5 tanh layers of 32), Random small's median
-        |dL/dz| shrinks over 10-fold per layer toward layer 1 (which gets under 1/10,000 of layer
+        |dL/dz| shrinks over 5-fold per layer toward layer 1 (which gets under 1/10,000 of layer
         5's), yet its median weight gradients in layers 2 to 5 stay within a factor of 3 of each
-        other: equally tiny (under 1e-7) everywhere. Xavier's median |dL/dz| stays within a factor
-        of 2 over layers 1 to 5, its weight gradients within a factor of 3 over layers 2 to 5.
-        Random large saturates: the median |dL/dz| of every hidden layer is exactly 0.
+        other: equally tiny (under 1e-7) everywhere. Xavier's median |dL/dz| (layers 1 to 5) and
+        its weight gradients (layers 2 to 5) each vary under 5-fold across the layers. Random large
+        saturates: in float32, the app's precision, the median |dL/dz| of every hidden layer is
+        exactly 0 (in float64, layers 2 to 5 are still exactly 0 and layer 1's median is under
+        1e-10): a typical unit passes nothing back. The TL;DR's gradient ratio is another
+        statistic, the RMS over all units and examples, which the few unsaturated units dominate:
+        on the first page Random large's median |dL/dz| in layer 1 is under 1e-5, yet the TL;DR
+        says layer 1 gets between half and 5 times the output's signal.
         """,
         out=out,
     )

@@ -18,10 +18,25 @@ from dashboard import board
 from dashboard.text import num, pct
 from dashboard.views.base import ViewInput, look_for
 from dashboard.views.kit import SCHEME_COLORS
-from initdash import Result, verdicts
-
+from initdash import Result, TrainConfig, verdicts
+from initdash.presets import PRESETS
 
 # ---------------------------------------------------------------------- TL;DR
+BN_TLDR = (
+    "BatchNorm is on: the gradient ratio compares the signal before each normalization. With "
+    "large weights most of it comes from the step into layer 1, which has only 2 inputs: "
+    "between hidden layers 2 to 5 the backprop signal changes under 5-fold per layer, so "
+    '"exploding" here is not the runaway growth of lesson 2.'
+)
+
+
+def lesson_6(config: TrainConfig) -> bool:
+    """Lesson 6's net (BatchNorm, 5 tanh layers), whatever its schemes and seed: where BN_TLDR
+    was measured (tests/preset_claims.py, 'tldr view')."""
+    base = PRESETS["batchnorm"].config()
+    return config.replace(schemes=base.schemes, seed=base.seed) == base
+
+
 def _times(ratio: float) -> str:
     return "x" + num(ratio) if np.isfinite(ratio) else "overflow"
 
@@ -185,7 +200,8 @@ def tldr_draw(inp: ViewInput, opts: dict, out=st) -> None:
         "still have bit-identical weights (the distinct count compares their outputs; dead "
         "and stuck units are counted apart). "
         + verdicts.tldr_rules()
-        + " Thresholds and their reasons: initdash/verdicts.py.",
+        + " Thresholds and their reasons: initdash/verdicts.py."
+        + (" " + BN_TLDR if lesson_6(result.config) else ""),
         out=out,
     )
     out.markdown(f"**TL;DR**, computed from this run{note}")
@@ -214,10 +230,18 @@ def theory_draw(inp: ViewInput, opts: dict, out=st) -> None:
         "square* decide whether the signal grows, shrinks or holds. Near 0, tanh passes "
         "$\\mathbb{E}[a^2] \\approx \\operatorname{Var}(z)$, so $\\sigma^2 = 1/n$ "
         "holds it (LeCun; Xavier averages the forward and backward fan, "
-        "$2/(n_{l-1}+n_l)$). ReLU keeps only the positive half, "
+        "$2/(n_{l-1}+n_l)$). That holds tanh steady only near 0, where its slope is 1; farther "
+        "out the slope is below 1, so in deep tanh nets Xavier's spread shrinks slowly. He's "
+        "larger variance keeps more of it (over 2/3 of layer 1's spread at 50 layers in the "
+        "deep-signal lab, Xavier's under 1/4), at the cost of a backprop signal that grows with "
+        "depth (under 3-fold at 20 layers, over 4-fold at 50). In lesson 3's 20-layer tanh net, "
+        "He learns faster. ReLU keeps only the positive half, "
         "$\\mathbb{E}[a^2] = \\operatorname{Var}(z)/2$: He doubles the variance to "
         "$2/n_{l-1}$. Sigmoid's outputs sit around 0.5, so $\\mathbb{E}[a^2]$ is mostly "
-        "that offset, and its slope is at most 1/4: no variance keeps both passes steady."
+        "that offset, and its slope is at most 1/4: at Xavier's, He's and LeCun's "
+        "variances its backprop signal vanishes with depth. On the deep-signal lab's scale x "
+        "depth map only gains near 10, far above theirs, keep both the spread and the backprop "
+        "signal within a factor of 10 at depth 20."
     )
     rows = [
         f"| **{s.label}**{' (in this run)' if name in schemes else ''} | ${s.latex}$ | "
@@ -229,40 +253,69 @@ def theory_draw(inp: ViewInput, opts: dict, out=st) -> None:
 
 
 # ---------------------------------------------------------------------- headline cards
+# One line per scheme: its name, the verdict with its number and the test accuracy; the final
+# loss and the neurons too on a laptop's page (1400 px and up: the TL;DR has them all), so a
+# chart is on the first screen after Train.
+CARDS_CSS = """
+p:has(> .card-more) {line-height: 1.5; margin-bottom: 0; font-size: 0.95rem}
+@media (max-width: 1399px) {
+  .card-more, .card-wide {display: none}
+  p:has(> .card-more) {font-size: 0.9rem; line-height: 1.4}
+}
+@media (max-width: 640px) {p:has(> .card-more) {font-size: 0.85rem}}
+"""
+WIDE = "<span class='card-wide'>{}</span>"  # left out on a phone and a projector: CARDS_CSS
+
+
 def headline(result: Result) -> None:
-    """One card per scheme: test accuracy, final loss, distinct neurons, and the outcome
-    when it is a warning (each with the number it came from)."""
+    """The headline cards: one line per scheme, leading with its verdict and the number it came
+    from, then the test accuracy, the final loss and the neurons (card_text)."""
     s = result.summary()
-    per_row = min(len(s), 6)
-    for start in range(0, len(s), per_row):
-        cols = st.columns(per_row)
-        for col, (_, row) in zip(cols, s.iloc[start : start + per_row].iterrows(), strict=False):
-            with col.container(border=True):
-                st.markdown(card_text(row, result.finished), unsafe_allow_html=True)
+    with st.container(border=True, gap=None):
+        st.html(f"<style>{CARDS_CSS}</style>")
+        lines = [card_text(row, result.finished) for _, row in s.iterrows()]
+        st.markdown("  \n".join(lines), unsafe_allow_html=True)
+
+
+def verdict_text(row, finished: bool = True) -> str:
+    """A card's verdict and the number it came from: the outcome (a warning with an icon).
+    While a run trains, only what has happened already is a verdict (diverged, clones, a
+    relapse); "no learning", "stable" and "slow start" wait for the end. The parts in WIDE
+    are left out on a phone."""
+    o = row["outcome"]
+    cut = verdicts.cut()
+    if o == "diverged":
+        return f":material/error: **diverged** at epoch {row['diverged_epoch']}"
+    if o == "all neurons same":
+        return f":material/content_copy: **clones**: {neurons_text(row)}"
+    if o == "unstable":
+        return (
+            f":material/warning: **unstable**: loss back to {num(row['relapse'])}x its lowest"
+            + WIDE.format(f" (epoch {row['relapse_epoch']})")
+        )
+    if not finished:
+        return f"**training**: loss {num(row['train_loss'])} so far"
+    if o == "no learning":
+        return f":material/pause_circle: **no learning**: lowest loss {num(row['lowest_loss'])}" + (
+            WIDE.format(f", never {cut} below its start")
+        )
+    word = "slow start" if o == "slow start" else "stable"
+    return f"**{word}**: {cut} down at epoch {row['first_cut_epoch']}"
 
 
 def card_text(row, finished: bool = True) -> str:
-    """A headline card's Markdown: every word beside the number it came from. While a run
-    trains, only what has happened already is a warning (diverged, clones, a relapse); "no
-    learning" waits for the end."""
+    """A headline card's Markdown, one line: the scheme, its verdict with its number, the test
+    accuracy, the final loss (from its start) and the neurons; every word beside the number it
+    came from (the parts after the accuracy are left out under 1400 px: CARDS_CSS)."""
     color = SCHEME_COLORS[row["scheme"]]
     acc = accuracy_value(row)
-    lines = [
-        f"<span style='color:{color};font-size:1.2em'>■</span> **{row['label']}**",
-        f"test accuracy **{pct(acc)}**" if acc is not None else "test accuracy **–** (coin toss)",
-        f"loss **{num(row['train_loss'])}** (from {num(row['initial_loss'])})",
-        f"**{neurons_text(row)}**",
-    ]
-    o = row["outcome"]
-    if o == "diverged":
-        lines[-1] = f":material/error: diverged at epoch {row['diverged_epoch']}"
-    elif o == "unstable":
-        lines.append(
-            f":material/warning: unstable: loss climbed back to {num(row['relapse'])}x its "
-            f"lowest (epoch {row['relapse_epoch']})"
-        )
-    elif o == "no learning" and finished:
-        lines.append(f":material/pause_circle: no learning: never {verdicts.cut()} below its start")
-    elif o == "all neurons same":
-        lines.append(":material/content_copy: clones: identical weights")
-    return "  \n".join(lines)
+    label = "test" + WIDE.format(" accuracy")
+    accuracy = f"{label} **{pct(acc)}**" if acc is not None else f"{label} **–** (coin toss)"
+    more = f"loss **{num(row['train_loss'])}** (from {num(row['initial_loss'])})"
+    if row["outcome"] not in ("diverged", "all neurons same"):  # else the verdict says it
+        more += f" · {neurons_text(row)}"
+    return (
+        f"<span style='color:{color}'>■</span> **{row['label']}** · "
+        f"{verdict_text(row, finished)} · {accuracy}"
+        f"<span class='card-more'> · {more}</span>"
+    )
