@@ -25,6 +25,7 @@ import pytest
 
 from tests.harness import (
     CHROMIUM_ARGS,
+    CONTAINER_LOG,
     VIEWPORT,
     find_chromium,
     screenshot,
@@ -122,3 +123,15 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
             except Exception:  # noqa: BLE001 - a failed screenshot must not hide the failure
                 pass
         context.close()
+
+
+def pytest_sessionstart(session):
+    CONTAINER_LOG.unlink(missing_ok=True)  # this session's lines only
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The container tests' own log lines (build, run, compose, failover), for CI's log."""
+    if CONTAINER_LOG.exists():
+        terminalreporter.section("container tests: what they did")
+        for line in CONTAINER_LOG.read_text().splitlines():
+            terminalreporter.write_line(line)

@@ -226,6 +226,10 @@ def start_app(
         time.sleep(0.25)
 
 
+# What the container tests did, line by line (tests/test_container.py writes it; the session's
+# summary prints it, so CI's log shows the build, the run and the compose test).
+CONTAINER_LOG = ARTIFACTS / "docker" / "container-tests.log"
+
 # A quiz answer's widget (its key, dashboard.state.quiz_answer: "q_<question>_<scheme>"), as
 # Streamlit marks it in the page: the quiz's boxes, apart from the page's other controls.
 QUIZ = '[class*="st-key-q_"]'

@@ -39,7 +39,14 @@ from bench import stclient  # the browser-free client
 from deploy import images as I
 from deploy import replicas as R
 from initdash.config import TrainConfig
-from tests.harness import ARTIFACTS, REPO_ROOT, free_port, run_coroutine, skip_or_fail
+from tests.harness import (
+    ARTIFACTS,
+    CONTAINER_LOG,
+    REPO_ROOT,
+    free_port,
+    run_coroutine,
+    skip_or_fail,
+)
 
 
 def container(test):
@@ -60,7 +67,13 @@ COMPOSE_FILE = REPO_ROOT / "deploy" / "compose.yaml"
 
 
 def log(msg: str) -> None:
-    print(f"container: {msg}", flush=True)
+    """A line of what the container tests did: printed (shown with a failure) and kept in
+    CONTAINER_LOG, which the test session's summary prints (tests/conftest.py)."""
+    line = f"container: {msg}"
+    print(line, flush=True)
+    CONTAINER_LOG.parent.mkdir(parents=True, exist_ok=True)
+    with CONTAINER_LOG.open("a") as f:
+        f.write(line + "\n")
 
 
 def sh(*cmd: str, timeout: float = 300, check: bool = True, env=None) -> str:
