@@ -299,7 +299,7 @@ class Student:
         wait_for_app_idle(self.page)
 
     def click(self, name: str) -> None:
-        self.page.get_by_role("button", name=name).click(timeout=15_000)
+        self.page.get_by_role("button", name=name, exact=True).click(timeout=15_000)
 
     def progress(self) -> str | None:
         loc = self.page.locator(P.DOM_PROGRESS)

@@ -117,9 +117,16 @@ def test_a_teacher_and_three_students_through_two_replicas_on_postgresql(browser
         assert len(rows) == 3 * n and len({r.student for r in rows}) == 3
 
         wait_counts(teacher.page, "3 answered · 2 trained · 2 finished")
+        asked = [s for q, s in quiz.questions_for(None, lesson_config()) if q == "clones"]
+        # the counts say who answered at all; the chart may take one more refresh to hold every
+        # student's last answer (the fragment redraws every few seconds)
+        teacher.page.wait_for_function(
+            f"""() => ({SVG_TEXTS})().filter(t => t.startsWith('measured: ')
+                   && t.endsWith('of 3 right')).length == {len(asked)}""",
+            timeout=30_000,
+        )
         wait_for_app_idle(teacher.page)
         texts = teacher.page.evaluate(SVG_TEXTS)  # the first question: clones (yes or no)
-        asked = [s for q, s in quiz.questions_for(None, lesson_config()) if q == "clones"]
         for scheme in asked:
             assert initdash.SCHEMES[scheme].label in texts, texts
         k = len(asked)
