@@ -44,7 +44,7 @@ def test_train_runs_to_the_end_and_every_view_draws(page, app_url):
     page.goto(f"{app_url}/?epochs=500")
     wait_for_app_idle(page)
     assert_clean(page)
-    page.get_by_role("button", name="Train").click()
+    page.get_by_role("button", name="Train", exact=True).click()
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stProgress"]')]
                  .some(e => e.innerText.includes('Trained 500 epochs'))""",
@@ -65,7 +65,7 @@ def test_train_runs_to_the_end_and_every_view_draws(page, app_url):
 def test_stop_mid_run_keeps_the_partial_result(page, app_url):
     page.goto(f"{app_url}/?epochs=5000&hidden=32,32,32")
     wait_for_app_idle(page)
-    page.get_by_role("button", name="Train").click()
+    page.get_by_role("button", name="Train", exact=True).click()
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stProgress"]')]
                  .some(e => /Training: epoch [1-9]/.test(e.innerText))""",
