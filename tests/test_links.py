@@ -25,6 +25,7 @@ from dashboard.links import (
     _load,
     _show,
     baseline,
+    lesson,
     parse_query,
     suggestions,
     to_query,
@@ -335,7 +336,8 @@ def test_malformed_link_never_raises_stays_safe_and_names_exactly_the_rejected(q
         assert shared.warnings
     # a valid value is rejected only when it clashes with another or asks too much work
     dropped = [k for k in good if _show(k) in named]
-    assert set(dropped) <= {"dataset", "n_classes", *WORK_FALLBACK}, dropped
+    # ... or a step past the end of its lesson (the lesson is known only with the preset)
+    assert set(dropped) <= {"dataset", "n_classes", "step", *WORK_FALLBACK}, dropped
     assert sum(named.values()) == len(bad) + len(dropped)
 
     # the page parameters: a valid one is used, a rejected one falls back
@@ -344,7 +346,11 @@ def test_malformed_link_never_raises_stays_safe_and_names_exactly_the_rejected(q
 
     expected_preset = read("preset") if "preset" in good else None
     assert shared.preset == expected_preset
-    default_view = PRESETS[expected_preset].view if expected_preset else DEFAULT_VIEW
+    steps = lesson(expected_preset).steps  # the preset's, or the first page's
+    asked = read("step") if "step" in good else 1
+    expected_step = asked if asked <= len(steps) else 1
+    assert shared.step == expected_step
+    default_view = steps[expected_step - 1].scene.view  # the step's view, unless one is asked
     assert shared.view == (read("view") if "view" in good else default_view)
     assert shared.hide == (read("hide") if "hide" in good else ())
 
