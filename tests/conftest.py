@@ -125,6 +125,13 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
         context.close()
 
 
+def pytest_collection_modifyitems(config, items):
+    """The container tests last: they start dockerd, build images and run a compose stack, and
+    the machine stays busy for a while after them, which would slow the timed tests that
+    follow them alphabetically (tests/test_cost.py measures CPU seconds)."""
+    items.sort(key=lambda item: item.get_closest_marker("container") is not None)
+
+
 def pytest_sessionstart(session):
     CONTAINER_LOG.unlink(missing_ok=True)  # this session's lines only
 
