@@ -88,6 +88,15 @@ def test_weights_table_std_is_each_schemes_std_and_linear_bins_are_its_own(train
 
 
 # --------------------------------------------------------------------------- the charts
+def panel_and_stds(tables, domains, c, scheme) -> tuple[dict, dict]:
+    """A scheme's histogram panel (its spec, which prints a std) and the std of each state it
+    draws ("now", "at init"), from the rows it holds."""
+    spec = weights_charts.scheme_weights(tables[scheme], scheme, domain=domains[scheme], c=c)
+    spec = spec.to_dict()
+    assert std_labels(spec)
+    return spec, {r["state"]: r["std"] for r in spec["datasets"][spec["data"]["name"]]}
+
+
 def test_symlog_histograms_label_every_decade_and_print_each_std(trained):
     """The weights view's panels (a histogram per scheme and layer): every decade labelled,
     and each panel's std, now, is its scheme's std of the layer's weights."""
@@ -97,13 +106,9 @@ def test_symlog_histograms_label_every_decade_and_print_each_std(trained):
         init = result.weights_table(0, layers=[layer])
         tables, domains, c = weights_charts.scheme_weights_tables(now, init)
         for scheme in result.schemes:
-            spec = weights_charts.scheme_weights(
-                tables[scheme], scheme, domain=domains[scheme], c=c
-            ).to_dict()
+            spec, got = panel_and_stds(tables, domains, c, scheme)
             if layer == 1:
                 assert set(DECADES) <= set(the_x(spec)["axis"]["values"])
-            assert std_labels(spec)
-            got = {r["state"]: r["std"] for r in spec["datasets"][spec["data"]["name"]]}
             want = now[now.scheme == scheme]["std"].iloc[0]
             assert got["now"] == pytest.approx(want, rel=1e-6, abs=1e-12)
 
@@ -114,14 +119,10 @@ def test_the_overviews_panels_share_the_decades_and_print_their_std(trained):
     tables, domains, c = weights_charts.scheme_weights_tables(now, init)
     assert len(set(domains.values())) == 1  # one shared axis
     for scheme in result.schemes:
-        spec = weights_charts.scheme_weights(
-            tables[scheme], scheme, domain=domains[scheme], c=c
-        ).to_dict()
+        spec, got = panel_and_stds(tables, domains, c, scheme)
         axis = the_x(spec)
         assert axis["scale"]["type"] == "symlog"
         assert set(DECADES) <= set(axis["axis"]["values"])
-        assert std_labels(spec)
-        got = {r["state"]: r["std"] for r in spec["datasets"][spec["data"]["name"]]}
         want = init[init.scheme == scheme]["std"].iloc[0]
         assert got["at init"] == pytest.approx(want, rel=1e-6, abs=1e-12)
 
