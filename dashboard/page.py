@@ -50,7 +50,8 @@ def stop_run() -> None:
 def header(inp: ViewInput, problems: list[str], locked: bool = False):
     """Train and Stop; returns the slots of the Stop button and of the progress bar.
     ``locked``: Train waits for the quiz's answers."""
-    c1, c2, c3 = st.columns([1, 1, 6], vertical_alignment="center")
+    row = st.container(horizontal=True, vertical_alignment="center", key="train_row")
+    c1 = c2 = row  # Train and Stop side by side on a phone too; the progress fills the rest
     c1.button(
         "Train",
         icon=":material/play_arrow:",
@@ -68,7 +69,7 @@ def header(inp: ViewInput, problems: list[str], locked: bool = False):
         "Stop", icon=":material/stop:", key="stop", on_click=stop_run, disabled=not training,
         help=STOP_HELP,
     )  # fmt: skip
-    slot = c3.empty()
+    slot = row.empty()
     for p in problems:
         st.error(escape_md(p))
     busy = st.session_state.pop(state.BUSY, None)
@@ -116,13 +117,16 @@ def current_view() -> View:
 
 
 def view_tabs(view: View):
-    """The groups' tabs, and in the open one its views' control; the open tab's container."""
+    """The groups' tabs, and in the open one a row with its views' control (the epoch
+    scrubber goes beside it: one row less above the charts, wrapping on a phone); the open
+    tab's container and that row."""
     groups = list(GROUPS.values())
     group = group_of(view.name)
     tabs = st.tabs([g.label for g in groups], key=state.GROUP_TAB, on_change="rerun")
     box = tabs[groups.index(group)]
+    row = box.container(horizontal=True, vertical_alignment="bottom", key="view_row")
     if len(group.views) > 1:
-        box.segmented_control(
+        row.segmented_control(
             f"View in {group.title}",
             group.views,
             format_func=lambda name: VIEWS[name].label,
@@ -130,7 +134,7 @@ def view_tabs(view: View):
             required=True,
             label_visibility="collapsed",
         )
-    return box
+    return box, row
 
 
 def epoch_slider(run: live.Run | None, view: View, slot) -> int | None:
@@ -175,10 +179,11 @@ def show(inp: ViewInput, problems: list[str], view: View) -> None:
         stale_note(note_slot, run, inp)
         with headline_slot.container():
             summary.headline(run.result)
-    with view_tabs(view):
+    box, row = view_tabs(view)
+    with box:
         shown = replace(inp, result=run.result if run else None)
+        epoch_slot = row.empty()
         opts = view.options(shown)
-        epoch_slot = st.empty()
         shown = replace(shown, epoch=epoch_slider(run, view, epoch_slot))
         board = Board()
         board.mark = steps.chart_mark(shown, inp.config)  # on the time charts

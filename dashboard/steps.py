@@ -208,7 +208,8 @@ def draw(inp: ViewInput, run: live.Run | None, train: Callable, configure: Calla
             return None
         k, n = step_no(lesson), len(lesson.steps)
         step = lesson.steps[k - 1]
-        head = st.container(horizontal=True, vertical_alignment="center", key="step_head")
+        head = st.container(horizontal=True, vertical_alignment="center", key="step_head",
+                            gap="xsmall")  # fmt: skip
         head.markdown(f"**{escape_md(lesson.title)}** · step {k} of {n}")
         head.button("Back", key="step_back", icon=":material/arrow_back:", disabled=k == 1,
                     on_click=_move, args=(lesson, k - 1))  # fmt: skip

@@ -32,8 +32,9 @@ LOOK_WORDS = 50  # words of a view's caption shown at once; the rest behind "mor
 
 
 def look_for(text: str, out=st) -> None:
-    """The view's caption, above its charts: its first LOOK_WORDS words (``text``'s line
-    breaks and indents read as single spaces), the rest behind "more"."""
+    """The view's caption (above its charts; the overview's under its first row): its first
+    LOOK_WORDS words (``text``'s line breaks and indents read as single spaces), the rest
+    behind "more"."""
     out.caption(look_for_text(text), unsafe_allow_html=True)
 
 

@@ -32,15 +32,6 @@ def overview_draw(inp: ViewInput, opts: dict, out=st) -> None:
     layer differ, and how far that layer's weights have moved from their start."""
     result, layer = inp.result, opts["layer"]
     schemes = result.schemes if result is not None else inp.config.schemes if inp.config else ()
-    if result is not None:
-        look_for(
-            "Left: the training loss of every scheme (solid: training set, dashed: test set). "
-            "Right: do the neurons of the layer differ? Exactly 0 means clones (Zeros, "
-            "Constant); about 1, as different as unrelated neurons. Below: the layer's weights "
-            "now (bars) against where they started (grey outline). The cards above say what "
-            "each run measured; the other tabs show each part in detail.",
-            out=out,
-        )
     # one legend for both charts (each is too narrow for its own beside a phone's plot)
     key = [(legends.swatch(kit.SCHEME_COLORS[s]), SCHEMES[s].label) for s in schemes]
     out.html(legends.legend_html(LINE_KEY + key))
@@ -60,6 +51,15 @@ def overview_draw(inp: ViewInput, opts: dict, out=st) -> None:
         table, facts = clones_charts.divergence_table(div[div["layer"] == layer])
         kw = dict(legend=False, panel_width=280, panel_height=OVERVIEW_HEIGHT - 150)
         board.send_chart_once(clones_charts.divergence_chart, table, right, **facts, **kw)
+    # the caption under the first row (its figure caption), so the loss chart comes first
+    look_for(
+        "Left: the training loss of every scheme (solid: training set, dashed: test set). "
+        "Right: do the neurons of the layer differ? Exactly 0 means clones (Zeros, "
+        "Constant); about 1, as different as unrelated neurons. Below: the layer's weights "
+        "now (bars) against where they started (grey outline). The cards above say what "
+        "each run measured; the other tabs show each part in detail.",
+        out=out,
+    )
     shown = shown_epoch(inp)
     out.markdown(
         f"**Layer {layer}'s weights at epoch {shown}** (bars; grey outline: at initialization; "
