@@ -17,16 +17,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository, as cost_fit.py
 
 import initdash  # noqa: E402
+from bench.cost_fit import _csv_like  # noqa: E402  (the fit's CSV-like data)
 from initdash import cost  # noqa: E402
 from initdash.blas import limit_blas_threads  # noqa: E402
 from initdash.config import TrainConfig  # noqa: E402
 from initdash.schemes import SCHEMES  # noqa: E402
-
-
-def _csv_like(n_rows: int, n_features: int, n_classes: int) -> initdash.Data:
-    rng = np.random.default_rng(1)
-    return initdash.prepare(rng.standard_normal((n_rows, n_features)), np.arange(n_rows) % 3)
-
 
 # A grid unlike bench/cost_fit.py's (where the prices were fitted): tiny and large nets, batch
 # sizes 1 to full, several schemes and repeats, the three optimizers, 6 classes, CSV features,

@@ -68,7 +68,7 @@ def fit_table(browser, url: str, links, screens, views) -> list[str]:
     return bad
 
 
-def first_visit(browser, url: str, screen: str = "390x844") -> dict:
+def first_visit(browser, url: str, screen: str = "390x844", largest: int = 6) -> dict:
     """Bytes of every response (on the wire) from navigation to an idle page, cache off."""
     w, h = (int(x) for x in screen.split("x"))
     ctx = browser.new_context(viewport={"width": w, "height": h})
@@ -98,7 +98,7 @@ def first_visit(browser, url: str, screen: str = "390x844") -> dict:
         page.wait_for_timeout(1000)
     finally:
         ctx.close()
-    seen["largest"] = sorted(seen["largest"], reverse=True)[: 40 if "-v" in sys.argv else 6]
+    seen["largest"] = sorted(seen["largest"], reverse=True)[:largest]
     return seen
 
 
@@ -129,7 +129,7 @@ def main() -> int:
                 for name, where in (("straight", url), ("through HAProxy", via)):
                     if where is None:
                         continue
-                    b = first_visit(browser, where)
+                    b = first_visit(browser, where, largest=40 if args.v else 6)
                     if haproxy is not None and where == via:
                         b["cpu"] = C.cpu_seconds(haproxy.pid)
                     print(

@@ -25,24 +25,23 @@ import math
 import numpy as np
 import pandas as pd
 
+from .lab import MAX_DEPTH, MAX_WIDTH, check_int
 from .schemes import stream
 
 HERMITE = 81
-_Z, _W = np.polynomial.hermite_e.hermegauss(HERMITE)
-_W = _W / _W.sum()  # E[f(z)], z ~ N(0, 1), as a weighted sum over _Z
+GAUSS_NODES, GAUSS_WEIGHTS = np.polynomial.hermite_e.hermegauss(HERMITE)
+GAUSS_WEIGHTS = GAUSS_WEIGHTS / GAUSS_WEIGHTS.sum()  # E[f(z)], z ~ N(0, 1): a weighted sum
 _Z2, _W2 = np.polynomial.hermite_e.hermegauss(41)
 _W2 = _W2 / _W2.sum()
 
 SIGMA_W2 = tuple(np.round(np.linspace(0.5, 4.0, 15), 4))  # the phase diagram's columns
 SIGMA_B2 = tuple(np.round(np.linspace(0.0, 0.3, 13), 4))  # ... and rows
-MAX_DEPTH = 100
-MAX_WIDTH = 1024
 
 
 def _expect(f, q: np.ndarray) -> np.ndarray:
     """E[f(sqrt(q) z)] for every q (any shape), z ~ N(0, 1)."""
     q = np.asarray(q, dtype=np.float64)
-    return f(np.sqrt(q)[..., None] * _Z) @ _W
+    return f(np.sqrt(q)[..., None] * GAUSS_NODES) @ GAUSS_WEIGHTS
 
 
 def length_map(q, sigma_w2, sigma_b2) -> np.ndarray:
@@ -104,12 +103,6 @@ def correlation_map(sigma_w2: float, sigma_b2: float, c0: float, depth: int) -> 
     return np.array(out)
 
 
-def _check(name: str, value, lo, hi):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise ValueError(f"{name} = {value!r} is not allowed; use a whole number from {lo} to {hi}")
-    return int(value)
-
-
 def phase_diagram(
     *,
     depth: int = 20,
@@ -132,9 +125,9 @@ def phase_diagram(
     ``separation``: log10((1 - c_L) / (1 - c_1)), how far the pairs moved apart (> 0) or
     together (< 0) between layer 1 and layer ``depth`` (clipped to -15 where they merged to
     float precision)."""
-    depth = _check("depth", depth, 1, MAX_DEPTH)
-    width = _check("width", width, 2, MAX_WIDTH)
-    pairs = _check("pairs", pairs, 1, 64)
+    depth = check_int("depth", depth, 1, MAX_DEPTH)
+    width = check_int("width", width, 2, MAX_WIDTH)
+    pairs = check_int("pairs", pairs, 1, 64)
     if not 0 < c0 < 1:
         raise ValueError(f"c0 = {c0!r} is not allowed; use a number between 0 and 1")
     rng = stream(seed, "edge-of-chaos")
@@ -189,10 +182,10 @@ def output_pictures(
     first layer's fan-in 2; rows ``sigma_w2``, ``sigma_b2``, ``unit`` (of the last layer's
     first ``units``), ``x``, ``y`` and ``value`` = tanh(h_depth) in [-1, 1]. Every point's net
     scales the same draws (the seed's own stream)."""
-    depth = _check("depth", depth, 1, MAX_DEPTH)
-    width = _check("width", width, 2, MAX_WIDTH)
-    grid = _check("grid", grid, 2, 200)
-    units = _check("units", units, 1, width)
+    depth = check_int("depth", depth, 1, MAX_DEPTH)
+    width = check_int("width", width, 2, MAX_WIDTH)
+    grid = check_int("grid", grid, 2, 200)
+    units = check_int("units", units, 1, width)
     rng = stream(seed, "chaos-pictures")
     Gs = [rng.standard_normal((width, 2 if i == 0 else width)) for i in range(depth)]
     gs = [rng.standard_normal((width, 1)) for _ in range(depth)]

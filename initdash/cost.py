@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import calculate_gain, get_activation
+from .chaos import GAUSS_NODES, GAUSS_WEIGHTS
 from .config import FIELDS, GRID_SIZE, PROBE_SIZE, TrainConfig
 from .data import Data, split_sizes
 from .nn import residual_skips
@@ -149,10 +150,6 @@ def _skip_units(dims: list[int], residual: bool) -> int:
     return sum(n for n, skip in zip(dims[1:-1], skips, strict=True) if skip)
 
 
-_NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(81)
-_WEIGHTS = _WEIGHTS / _WEIGHTS.sum()  # E[f(z)], z ~ N(0, 1), as a weighted sum over _NODES
-
-
 def shrinks(config: TrainConfig, dims: list[int], batch: int) -> bool:
     """Whether some scheme's signal at initialization falls where the trainer flushes tiny
     values (below 2**64 times the dtype's smallest normal number: nn.StackedMLP.needs_flush).
@@ -189,14 +186,14 @@ def _shrinks(
         var_w = max(rms * rms - mu * mu, 0.0)
         m = mu * n_in * mean_a
         q = n_in * var_w * sq_a + (mu * n_in) ** 2 * (var_a if i else 1.0 / n_in)
-        z = m + math.sqrt(q) * _NODES
+        z = m + math.sqrt(q) * GAUSS_NODES
         a = act.fn(z, np.empty_like(z))
-        mean_a, sq_a = float(_WEIGHTS @ a), float(_WEIGHTS @ (a * a))
+        mean_a, sq_a = float(GAUSS_WEIGHTS @ a), float(GAUSS_WEIGHTS @ (a * a))
         var_a = max(sq_a - mean_a * mean_a, 0.0)
         if sq_a <= 0 or math.log10(sq_a) < floor:
             return True
         g = act.grad(z, a, np.empty_like(z))
-        slopes.append(float(_WEIGHTS @ (g * g)))
+        slopes.append(float(GAUSS_WEIGHTS @ (g * g)))
     grad = -2 * math.log10(batch) - math.log10(4.0)  # log10 of the mean square gradient
     for (n_in, n_out), slope in zip(reversed(layers[1:]), reversed(slopes), strict=True):
         mu, rms = _moments(name, n_out, n_in, param, gain)

@@ -26,7 +26,7 @@ MAX_WIDTH = 1024
 MAX_LAB_SAMPLES = 5000  # inputs pushed through the lab's net
 
 
-def _check_int(name: str, value: int, lo: int, hi: int) -> int:
+def check_int(name: str, value: int, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
         raise ValueError(f"{name} = {value!r} is not allowed; use a whole number from {lo} to {hi}")
     return int(value)
@@ -52,9 +52,9 @@ def propagate(
     config = TrainConfig() if config is None else config
     if not isinstance(config, TrainConfig):
         raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
-    depth = _check_int("depth", depth, 1, MAX_DEPTH)
-    width = _check_int("width", width, 1, MAX_WIDTH)
-    n_samples = _check_int("n_samples", n_samples, 2, MAX_LAB_SAMPLES)
+    depth = check_int("depth", depth, 1, MAX_DEPTH)
+    width = check_int("width", width, 1, MAX_WIDTH)
+    n_samples = check_int("n_samples", n_samples, 2, MAX_LAB_SAMPLES)
     if dtype not in ("float32", "float64"):
         raise ValueError(f"dtype = {dtype!r} is not allowed; use float32 or float64")
 
@@ -147,12 +147,12 @@ def scale_depth_map(
     (:func:`reference_gains` of the activation), in increasing order.
     """
     config = TrainConfig() if config is None else config
-    depth = _check_int("depth", depth, 1, MAX_DEPTH)
-    width = _check_int("width", width, 1, MAX_WIDTH)
+    depth = check_int("depth", depth, 1, MAX_DEPTH)
+    width = check_int("width", width, 1, MAX_WIDTH)
     n = (
         map_samples(width)
         if n_samples is None
-        else _check_int("n_samples", n_samples, 2, MAX_LAB_SAMPLES)
+        else check_int("n_samples", n_samples, 2, MAX_LAB_SAMPLES)
     )
     if gains is None:
         gains = tuple(sorted({*MAP_GAINS, *reference_gains(config.activation).values()}))
@@ -216,9 +216,9 @@ def residual_stream(
     input) and ``spread`` (std of h_k over its std of h_0; inf where float64 overflowed).
     """
     config = TrainConfig() if config is None else config
-    width = _check_int("width", width, 1, MAX_WIDTH)
-    n_samples = _check_int("n_samples", n_samples, 2, MAX_LAB_SAMPLES)
-    if not blocks or any(_check_int("blocks", n, 1, 1024) != n for n in blocks):
+    width = check_int("width", width, 1, MAX_WIDTH)
+    n_samples = check_int("n_samples", n_samples, 2, MAX_LAB_SAMPLES)
+    if not blocks or any(check_int("blocks", n, 1, 1024) != n for n in blocks):
         raise ValueError(f"blocks = {blocks!r} is not allowed; use whole numbers from 1 to 1024")
     act = get_activation(config.activation)
     X, _ = _inputs(config.seed, n_samples, width)
@@ -317,9 +317,9 @@ def jacobian_spectrum(
     J = d h_d / d x. Rows: ``scheme``, ``depth``, ``input``, ``sv`` (largest first) and
     ``resolved`` (False below SV_FLOOR x the largest: rounding, not measured)."""
     config = TrainConfig() if config is None else config
-    depth = _check_int("depth", depth, 1, MAX_DEPTH)
-    width = _check_int("width", width, 1, MAX_WIDTH)
-    n_inputs = _check_int("n_inputs", n_inputs, 1, 64)
+    depth = check_int("depth", depth, 1, MAX_DEPTH)
+    width = check_int("width", width, 1, MAX_WIDTH)
+    n_inputs = check_int("n_inputs", n_inputs, 1, 64)
     X, _ = _inputs(config.seed, 256, width)  # the lab's batch; its first rows
     dims = [width] * (depth + 1) + [1]
     depths = tuple(sorted({d for d in SPECTRUM_DEPTHS if d < depth} | {depth}))
@@ -382,8 +382,8 @@ def isometry_sweep(
     ``weights`` ("orthogonal" or "Gaussian"), ``gain``, ``input_std``, ``sv`` and ``resolved``
     (as :func:`jacobian_spectrum`)."""
     config = TrainConfig() if config is None else config
-    depth = _check_int("depth", depth, 1, MAX_DEPTH)
-    width = _check_int("width", width, 1, MAX_WIDTH)
+    depth = check_int("depth", depth, 1, MAX_DEPTH)
+    width = check_int("width", width, 1, MAX_WIDTH)
     X, _ = _inputs(config.seed, 256, width)
     dims = [width] * (depth + 1)
     bases = {
