@@ -101,10 +101,9 @@ class Board:
                 slot.empty()
 
 
-def send_chart(chart, out=st, size: tuple[int, int] | None = None) -> None:
-    """Send an Altair chart (its spec: :func:`chart_spec`), as wide as its column, or of
-    ``size`` (width, height) px in all."""
-    _send(out, chart_spec(chart), size)
+def send_chart(chart, out=st) -> None:
+    """Send an Altair chart (its spec: :func:`chart_spec`), as wide as its column."""
+    _send(out, chart_spec(chart), None)
 
 
 def _send(out, spec: dict, size: tuple[int | None, int | None] | None) -> None:
@@ -139,7 +138,8 @@ def send_panels(panels: kit.Panels, out=st) -> None:
     if not panels.tables:  # nothing measured yet (a run stopped at once): the empty axes
         _send(row, {**spec, "title": {**title, "text": "nothing to draw yet"}},
               (panels.width, panels.height))  # fmt: skip
-    own = panels.chart.to_dict(validate=False).get("description")  # a builder's own words
+    own = panels.chart.description  # a builder's own words (alt.Undefined: none)
+    own = None if own is alt.Undefined else own
     for text, tables in panels.tables:
         datasets = {f"{DATASET}{i}": t for i, t in enumerate(tables)}
         row_spec = {**spec, "title": {**title, "text": text}, "datasets": datasets}

@@ -50,9 +50,9 @@ def stop_run() -> None:
 def header(inp: ViewInput, problems: list[str], locked: bool = False):
     """Train and Stop; returns the slots of the Stop button and of the progress bar.
     ``locked``: Train waits for the quiz's answers."""
+    # Train and Stop side by side on a phone too; the progress fills the rest of the row
     row = st.container(horizontal=True, vertical_alignment="center", key="train_row")
-    c1 = c2 = row  # Train and Stop side by side on a phone too; the progress fills the rest
-    c1.button(
+    row.button(
         "Train",
         icon=":material/play_arrow:",
         type="primary",
@@ -64,7 +64,7 @@ def header(inp: ViewInput, problems: list[str], locked: bool = False):
     )
     run = st.session_state.get(state.RUN)
     training = run is not None and not run.finished
-    stop_slot = c2.empty()
+    stop_slot = row.empty()
     stop_slot.button(
         "Stop", icon=":material/stop:", key="stop", on_click=stop_run, disabled=not training,
         help=STOP_HELP,
@@ -204,7 +204,9 @@ def show(inp: ViewInput, problems: list[str], view: View) -> None:
         # the run ended in this script run: grey out Stop without another rerun
         stop_slot.button("Stop", icon=":material/stop:", key="stop_done", disabled=True,
                          help=STOP_HELP)  # fmt: skip
-        redraw(replace(shown, epoch=epoch_slider(run, view, epoch_slot)))
+        final = replace(shown, epoch=epoch_slider(run, view, epoch_slot))
+        board.mark = steps.chart_mark(final, inp.config)  # the run has ended: its step's epoch
+        redraw(final)
         if step_status is not None:  # the step reads the run now it has ended
             step_status(run)
         was_graded = steps.graded()

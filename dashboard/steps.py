@@ -25,7 +25,7 @@ from dashboard.views.kit import SCHEME_COLORS
 from dashboard.views.registry import VIEWS, nav_state
 from initdash import SCHEMES, TrainConfig
 from initdash.lessons import LAST, Action, Scene, Step
-from initdash.presets import PRESETS, START, Preset
+from initdash.presets import DEAD_RELU_CURE, PRESETS, START, Preset
 
 # The view widgets a scene sets, by view (their keys are the views' own: dashboard/views).
 MEASURE_KEYS = {"signal": "o_signal", "deep": "o_deep_measure"}
@@ -252,6 +252,16 @@ def look_line(step: Step, inp: ViewInput, run: live.Run | None) -> str:
     return look
 
 
+def cure() -> tuple[Preset, int]:
+    """The lesson and step (1 = the first) whose "Try this" is presets.DEAD_RELU_CURE."""
+    return next(
+        (lesson, k)
+        for lesson in PRESETS.values()
+        for k, one in enumerate(lesson.steps, start=1)
+        if one.action == DEAD_RELU_CURE
+    )
+
+
 def run_note(run: live.Run, train: Callable, configure: Callable) -> None:
     """A first experiment gone wrong for another reason than the init: a ReLU run where over
     half of some scheme's neurons died while the updates were large. Says so with the measured
@@ -271,11 +281,15 @@ def run_note(run: live.Run, train: Callable, configure: Callable) -> None:
         for _, r in dying.iterrows()
     )
     lr = result.config.lr
+    lesson, k = cure()
+    changes = dict(DEAD_RELU_CURE.changes)
+    hidden = changes["hidden"]
     st.warning(
         f"**Dead neurons, large steps.** Over half of a layer's neurons are dead ({who}), and "
         f"one step moved a layer's weights by up to {num(100 * biggest)}% of their spread "
-        f"(update ratio {num(biggest)}). Try a smaller step before blaming the init: in lesson "
-        "3 (step 6), 10 ReLU layers of 16 at step 0.05 leave He at most 5 of 16 neurons dead.",
+        f"(update ratio {num(biggest)}). Try a smaller step before blaming the init: "
+        f"step {k} of the lesson “{escape_md(lesson.title)}” trains {len(hidden)} ReLU "
+        f"layers of {hidden[0]} at step {changes['lr']:g}.",
         icon=":material/tips_and_updates:",
     )
     st.button(f"Train at step {lr / SMALLER_STEP:g}", key="step_smaller",

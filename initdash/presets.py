@@ -80,6 +80,8 @@ FIVE_LAYERS = dict(
 # A tempting first experiment (lesson 3): 10 ReLU layers of 16 on the first page's data and
 # mini-batches; at the first page's step, 0.5, many neurons die, whatever the init.
 TEN_RELU = dict(hidden=(16,) * 10, noise=0.35, batch_size=32, epochs=1000)
+# Lesson 3's cure for dead ReLU neurons: a smaller step (the app's dead-neuron note points there)
+DEAD_RELU_CURE = act("Train 10 layers at step 0.05", **TEN_RELU, lr=0.05)
 
 # The first page: the default settings (the classic lesson's: one hidden layer of 16 tanh units,
 # SGD with step 0.5 on mini-batches of 32) and five schemes.
@@ -280,7 +282,7 @@ PRESETS: dict[str, Preset] = {
                     ReLU net fails, try a smaller step before blaming the init.""",
                     "clones",
                     LAST,
-                    action=act("Train 10 layers at step 0.05", **TEN_RELU, lr=0.05),
+                    action=DEAD_RELU_CURE,
                     schemes=("he_normal",),
                 ),
             ),

@@ -60,6 +60,19 @@ def sweep_configs(
     ]
 
 
+# What lazy_sweep reads of its config: its data's settings, the activation and the seed.
+SWEEP_FIELDS = (
+    "activation", "seed", "dataset", "n_samples", "noise", "n_classes", "imbalance",
+    "test_fraction",
+)  # fmt: skip
+
+
+def sweep_inputs(config: TrainConfig) -> TrainConfig:
+    """``config`` with only what :func:`lazy_sweep` reads (the rest at the defaults): the same
+    sweep, and a cache key that does not change when the schemes, epochs or optimizer do."""
+    return TrainConfig(**{f: getattr(config, f) for f in SWEEP_FIELDS})
+
+
 def lazy_sweep(
     config: TrainConfig,
     data: Data | None = None,

@@ -14,9 +14,8 @@ from streamlit.testing.v1 import AppTest
 import initdash
 from dashboard import live
 from dashboard.views import clones_charts, distributions_charts, flow_charts, legends
-from dashboard.views.registry import nav_state
 from initdash.presets import PRESETS
-from tests.test_app import chart_tables
+from tests.test_app import chart_tables, open_view
 from tests.test_charts import walk
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
@@ -57,6 +56,22 @@ def test_preset_1_says_zeros_and_constant_coincide_and_the_first_page_does_not()
     # the signal flow says it too where two schemes measure the same at every layer
     chart = flow_charts.signal_flow(clones.layer_table(0), measure="dead_fraction")
     assert any("Zeros, Constant and Xavier normal coincide" in n for n in subtitle(chart))
+
+
+def test_the_clones_view_of_several_layers_says_what_its_panels_leave_out():
+    """Preset 1 has two hidden layers: the Neuron clones view draws a panel per layer under
+    one legend, and that legend carries the panels' notes (Zeros and Constant coincide, in
+    every layer), which the panels do not repeat."""
+    live.clear()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"preset": "clones", "epochs": "60"})
+    at.run()
+    at.button(key="train").click().run()
+    open_view(at, "clones")
+    legend = " ".join(h.proto.body for h in at.get("html"))
+    assert "Zeros and Constant coincide: the same value at every epoch" in legend
+    assert "0 = the layer&#x27;s neurons are clones" in legend
+    live.clear()
 
 
 # --------------------------------------------------------------------------- exact zeros
@@ -106,10 +121,7 @@ def test_a_one_layer_net_says_signal_flow_needs_depth_and_offers_5_layers():
     (tables,) = chart_tables(at)
     layers = {int(v) for t in tables.values() for v in t["layer"]}
     assert layers == set(range(1, 6))
-    for key, value in nav_state("overview").items():
-        at.session_state[key] = value
-    at.run()
-    assert not at.exception
+    open_view(at, "overview")
     live.clear()
 
 

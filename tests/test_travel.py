@@ -7,7 +7,6 @@ starting weights, and a two-layer net written out in numpy for the sweep.
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -19,7 +18,8 @@ from dashboard.views import travel_charts
 from initdash.blas import limit_blas_threads
 from initdash.schemes import stream
 from initdash.train import TRAVEL_NEURONS
-from initdash.travel import lazy_sweep, sweep_configs
+from initdash.travel import lazy_sweep, sweep_configs, sweep_inputs
+from tests.test_charts import strict
 
 limit_blas_threads(1)
 
@@ -156,18 +156,27 @@ def test_the_sweep_is_deterministic_and_its_cost_bounds_its_work():
     assert 0 < initdash.cost.sweep_seconds(config) < more
 
 
+def test_the_sweep_reads_only_its_inputs():
+    """The app caches the sweep by ``sweep_inputs(config)``: the same sweep as the full
+    config's, and the same key when only what the sweep does not read changes."""
+    config = initdash.TrainConfig(seed=2, n_samples=200, activation="relu", noise=0.3)
+    other = config.replace(schemes=("zeros",), epochs=7, lr=0.01, optimizer="adam",
+                           hidden=(4, 4), batchnorm=True)  # fmt: skip
+    assert sweep_inputs(config) == sweep_inputs(other) != sweep_inputs(config.replace(seed=3))
+    kw = dict(widths=(8,), gains=(1.0,), epochs=10)
+    pd.testing.assert_frame_equal(lazy_sweep(config, **kw), lazy_sweep(sweep_inputs(other), **kw))
+
+
 # --------------------------------------------------------------------------- charts
-def spec(chart) -> dict:
-    return json.loads(chart.to_json())  # validated against Vega-Lite; strict JSON
-
-
 def test_charts_of_a_run_and_of_the_sweep(trained):
     """Single views (each takes its column's width: a row of them stacks on a phone): a
     scheme's paths on axes of its own that include the origin; a layer's change on a shared
     log axis, Zeros named as not drawn; a layer of the sweep on a log-2 width axis."""
     r = trained.result
     last = r.detail_epochs[-1]
-    paths = spec(travel_charts.travel_path(r.travel_table(last), scheme="random_small", epoch=last))
+    paths = strict(
+        travel_charts.travel_path(r.travel_table(last), scheme="random_small", epoch=last)
+    )
     assert "facet" not in paths and "width" not in paths
     values = next(iter(paths["datasets"].values()))
     assert len(values) == len(r.detail_epochs) * TRAVEL_NEURONS
@@ -177,11 +186,11 @@ def test_charts_of_a_run_and_of_the_sweep(trained):
     change = change[change.repeat == 0]
     domain = travel_charts.change_domain(change.change)
     assert domain[0] <= change.change[change.change > 0].min() and domain[1] >= change.change.max()
-    chart = spec(travel_charts.change_chart(change, layer=1, name="layer 1", domain=domain))
+    chart = strict(travel_charts.change_chart(change, layer=1, name="layer 1", domain=domain))
     rows = next(iter(chart["datasets"].values()))
     assert len(rows) == (len(r.detail_epochs) - 1) * (len(SCHEMES) - 1)  # no epoch 0, no Zeros
     assert chart["title"]["subtitle"] == ["not drawn: Zeros (started at 0 or diverged)"]
     sweep = lazy_sweep(initdash.TrainConfig(), widths=(16, 32), gains=(1.0, 2.0), epochs=5)
-    lazy = spec(travel_charts.lazy_chart(sweep, layer=1, domain=(0.001, 1.0)))
+    lazy = strict(travel_charts.lazy_chart(sweep, layer=1, domain=(0.001, 1.0)))
     assert lazy["layer"][0]["encoding"]["x"]["scale"] == {"type": "log", "base": 2, "nice": False}
     assert len(next(iter(lazy["datasets"].values()))) == 4

@@ -54,17 +54,22 @@ def divergence(result, out) -> None:
         table, facts = charts.divergence_table(div)
         board.send_chart_once(charts.divergence_chart, table, out, **facts)
         return
-    out.markdown(
-        "**Do the neurons of a layer differ?** (output divergence, scale-free: 0 = the "
-        "layer's neurons are clones, about 1 = as different as unrelated)"
-    )
-    out.html(legends.scheme_legend(result.schemes))
+    out.markdown("**Do the neurons of a layer differ?** (output divergence, scale-free)")
+    per_layer = [(layer, *charts.divergence_table(div[div["layer"] == layer])) for layer in layers]
+    # the panels' notes (how to read the axis, what coincides, what is left out) once, under
+    # the one legend; a note that holds for some layers only names them
+    where: dict[str, list[int]] = {}
+    for layer, _, facts in per_layer:
+        for note in facts["notes"]:
+            where.setdefault(note, []).append(layer)
+    notes = [n if len(ls) == len(layers) else f"layer {', '.join(map(str, ls))}: {n}"
+             for n, ls in where.items()]  # fmt: skip
+    out.html(legends.scheme_legend(result.schemes) + legends.notes_html(notes))
     top = kit.nice_top(div["divergence"])
     row = board.row_of(out)
-    for layer in layers:
-        table, facts = charts.divergence_table(div[div["layer"] == layer])
+    for layer, table, facts in per_layer:
         kw = dict(legend=False, panel_width=200, panel_height=150, top=top, notes=())
-        board.send_chart_once(
-            charts.divergence_chart, table, row, (kit.PANEL_WIDE, 260),
+        board.send_chart_once(  # the panel's whole height: its plot and FRAME (was clipped)
+            charts.divergence_chart, table, row, (kit.PANEL_WIDE, 150 + charts.FRAME),
             **{**facts, **kw}, title=f"Hidden layer {layer}",
         )  # fmt: skip

@@ -45,6 +45,9 @@ def divergence_table(div: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     return kit.lean(df), facts
 
 
+FRAME = 145  # px of a one-layer divergence chart around its plot: titles, notes and axes
+
+
 def divergence_chart(
     table: pd.DataFrame,
     *,
@@ -80,7 +83,7 @@ def divergence_chart(
         # The page stretches a single chart to its column: its height is then the whole
         # chart's, titles and axis included, hence the extra room
         title = title or f"Hidden layer {layers[0]}: do its neurons differ?"
-        return kit.style(panel, title, notes, height=panel_height + 145)
+        return kit.style(panel, title, notes, height=panel_height + FRAME)
     header = alt.Header(labelExpr="'hidden layer ' + datum.value")
     chart = panel.facet(facet=alt.Facet("layer:O", title=None, header=header), columns=4)
     return kit.style(chart, "Do the neurons of a layer differ?", notes)

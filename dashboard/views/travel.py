@@ -18,15 +18,15 @@ from dashboard.text import num, pct
 from dashboard.views import travel_charts as charts
 from dashboard.views.base import ViewInput, look_for, shown_epoch
 from initdash import TrainConfig
-from initdash.travel import LAZY_EPOCHS, LAZY_GAINS, LAZY_LR, LAZY_WIDTHS, lazy_sweep
+from initdash.travel import LAZY_EPOCHS, LAZY_GAINS, LAZY_LR, LAZY_WIDTHS, lazy_sweep, sweep_inputs
 
 LAZY_KEY = "o_lazy"
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner="Training the sweep's nets...")
 def _sweep(config: TrainConfig, data_key: str, _data) -> pd.DataFrame:
-    """The sweep for the run's data (``data_key`` names the user's data; ``_data`` is not
-    hashed)."""
+    """The sweep for the run's data (``config``: initdash.travel.sweep_inputs of the run's;
+    ``data_key`` names the user's data; ``_data`` is not hashed)."""
     return lazy_sweep(config, _data)
 
 
@@ -85,7 +85,7 @@ def travel_draw(inp: ViewInput, opts: dict, out=st) -> None:
             ", over the classroom limit: use fewer samples."
         )
         return
-    sweep = _sweep(inp.config, inp.data_key, inp.data)
+    sweep = _sweep(sweep_inputs(inp.config), inp.data_key, inp.data)
     out.markdown(
         f"**Lazy or rich**: one hidden layer of **{', '.join(map(str, LAZY_WIDTHS))}** "
         f"{initdash.ACTIVATIONS[inp.config.activation].label} units, every weight drawn "
