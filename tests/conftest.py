@@ -128,7 +128,8 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
 def pytest_collection_modifyitems(config, items):
     """The container tests last: they start dockerd, build images and run a compose stack, and
     the machine stays busy for a while after them, which would slow the timed tests that
-    follow them alphabetically (tests/test_cost.py measures CPU seconds)."""
+    follow them alphabetically (tests/test_reliability.py holds a 50-layer run to a limit in
+    wall-clock seconds)."""
     items.sort(key=lambda item: item.get_closest_marker("container") is not None)
 
 

@@ -19,6 +19,7 @@ from dashboard.text import num, pct
 from dashboard.views import summary
 from dashboard.views.base import BN_EVALUATION, BN_SIGNAL, BN_WEIGHTS
 from dashboard.views.registry import VIEWS, nav_state
+from tests.test_charts import encodings
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 TINY = {"epochs": 50, "n_samples": 120}
@@ -194,23 +195,9 @@ def test_every_chart_of_several_schemes_says_which_colour_is_which():
                 title = json.dumps(spec.get("title"))
                 assert not shown or shown.pop() in title, (name, title)  # headed by its name
                 continue
-            own = [e for e in _all(spec, "color") if e.get("field") == "scheme_label"
+            own = [e for e in encodings(spec, "color") if e.get("field") == "scheme_label"
                    and e.get("legend", {}) is not None]  # fmt: skip
             assert own or all(label in legends for label in shown & labels), name
-
-
-def _all(spec: dict, channel: str) -> list[dict]:
-    """Every encoding of ``channel`` in the spec, however deep."""
-    found = []
-    if isinstance(spec, dict):
-        if channel in spec.get("encoding", {}):
-            found.append(spec["encoding"][channel])
-        for v in spec.values():
-            found += _all(v, channel)
-    elif isinstance(spec, list):
-        for v in spec:
-            found += _all(v, channel)
-    return found
 
 
 @pytest.mark.parametrize("activation", list(initdash.ACTIVATIONS))

@@ -16,6 +16,7 @@ from initdash import quiz
 from initdash.lessons import LAST
 from initdash.presets import PRESETS, START, TEN_RELU
 from tests.test_app import charts, fresh, run_of, train
+from tests.test_epoch_rule import rules as rule_layers
 
 HIDE_ALL = "data,network,init,training"
 LESSONS = {"start": START, **PRESETS}
@@ -331,12 +332,3 @@ def test_a_time_chart_marks_the_epoch_a_grade_points_at():
         at = ok(at)
     assert at.session_state[state.VIEW] == "curves" and charts(at)
     assert not [r for c in charts(at) for r in rule_layers(c)]
-
-
-def rule_layers(spec) -> list[dict]:
-    if isinstance(spec, dict):
-        own = [spec] if spec.get("name") == "epoch_rule" else []
-        return own + [r for v in spec.values() for r in rule_layers(v)]
-    if isinstance(spec, list):
-        return [r for v in spec for r in rule_layers(v)]
-    return []

@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 import initdash
 from dashboard import live
 from dashboard.links import CONFIG_KEYS, _show, parse_query, to_query
-from dashboard.views.registry import group_of, nav_state
+from dashboard.views.registry import group_of
 from initdash import cost
 from initdash.config import FIELDS
 from initdash.cost import CLASSROOM_SECONDS
@@ -107,6 +107,7 @@ def test_preset_link_with_a_short_run_trains_that_preset(name):
     run = train(at)
     assert run.config == preset.config().replace(epochs=30)
     assert run.result.epochs_done == 30 and not at.error
+    assert at.session_state["view"] == preset.view  # training keeps the lesson's view open
     assert at.query_params == {"preset": name, "epochs": "30"}
     # the lesson's steps describe its own settings: the page says so instead of showing them
     main = " ".join(m.value for m in at.main.markdown)
@@ -387,10 +388,7 @@ def test_good_csv_trains_on_the_uploaded_data():
     assert run.data_key.startswith("csv:")
     assert run.result.data.n_features == 3 and run.result.data.n_classes == 3
     assert set(run.result.summary()["scheme"]) == set(DEFAULT.schemes)
-    for key, value in nav_state("boundary").items():
-        at.session_state[key] = value
-    at.run()
-    assert not at.exception
+    open_view(at, "boundary")
     assert any("need 2-D data" in i.value and "3 features" in i.value for i in at.info)
     assert not at.get("vega_lite_chart")
     # the uploaded data is not part of the link

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 
-import initdash
 from dashboard.text import num, pct
 from initdash.travel import lazy_sweep
 from tests.test_app import captions, chart_tables, charts, fresh, open_view, run_of, train
@@ -50,13 +49,3 @@ def test_the_weight_paths_view_draws_the_run_and_its_numbers():
     c = sweep[sweep.layer == 1].pivot(index="width", columns="gain", values="change")
     assert f"16 units at x0.5 moved {pct(c.loc[16, 0.5])} of its size" in captions(at)
     assert f"final losses {num(sweep.loss.min())}" in captions(at)
-
-
-def test_every_new_preset_opens_its_view_and_trains():
-    for name, view in (("random_biases", "clones"), ("prior_bias", "curves"), ("travel", "travel")):
-        at = train(fresh({**TINY, "preset": name}))
-        assert at.session_state["view"] == view
-        assert run_of(at).config == initdash.PRESETS[name].config().replace(
-            epochs=60, n_samples=120
-        )
-        assert charts(at)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from dashboard.views.deep import LAB_PANELS
 from tests.harness import screenshot, wait_for_app_idle
 from tests.test_browser_access import accessible_names
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.browser
 
 CHART = '[data-testid="stVegaLiteChart"]'
 DRAWN = f"{CHART} svg, {CHART} canvas"
-PANELS = ("Residual blocks", "Jacobian spectrum", "Edge of chaos")
+PANELS = tuple(label for key, label in LAB_PANELS.items() if key != "layers")
 
 
 @pytest.mark.parametrize(("width", "height"), [(1440, 900), (390, 844)], ids=["laptop", "phone"])

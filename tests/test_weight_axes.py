@@ -14,8 +14,8 @@ from streamlit.testing.v1 import AppTest
 import initdash
 from dashboard import live
 from dashboard.views import weights_charts
-from dashboard.views.registry import nav_state
 from initdash.metrics import HIST_BINS, linear_histograms
+from tests.test_app import open_view
 from tests.test_charts import walk
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
@@ -165,10 +165,7 @@ def test_the_app_prints_each_std_and_switches_to_linear_axes():
     panels = [s for s in specs if std_labels(s)]
     assert len(panels) == len(result.schemes)
     assert not any(e.get("scale", {}).get("type") == "symlog" for s in panels for e in x_axes(s))
-    for key, value in nav_state("weights").items():
-        at.session_state[key] = value
-    at.run()
-    assert not at.exception
+    open_view(at, "weights")
     charts = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     assert at.toggle(key="o_wlinear").value is True  # one setting for both views
     assert len(charts) == len(result.schemes) * (len(result.dims) - 1)  # scheme x layer
