@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -310,3 +311,13 @@ def to_query(
     if step > 1:
         out["step"] = str(step)
     return out
+
+
+def share_link(base: str, query: Mapping[str, str] | Sequence[tuple[str, str]]) -> str:
+    """The page's address with the query: a "/" before the "?" (``http://host:8501/?...``),
+    commas left plain (``schemes=zeros,he_normal``, not ``%2C``). The share box's link and
+    the class pulse's students' link."""
+    parts = urllib.parse.urlsplit(base)
+    path = parts.path or "/"
+    text = urllib.parse.urlencode(query, safe=",")
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, text, ""))

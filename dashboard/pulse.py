@@ -323,8 +323,7 @@ def start_class(page: ViewInput) -> None:
 
 def students_link(code: str, lesson: str) -> str:
     """``class=CODE`` and the class's lesson (its link's query)."""
-    query = urllib.parse.urlencode([("class", code), *urllib.parse.parse_qsl(lesson)])
-    return base_url() + "?" + query
+    return links.share_link(base_url(), [("class", code), *urllib.parse.parse_qsl(lesson)])
 
 
 def sidebar(page: ViewInput) -> None:

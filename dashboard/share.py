@@ -5,7 +5,6 @@ and the notes on what a link could not use (and which data the page trains on).
 from __future__ import annotations
 
 import html
-import urllib.parse
 
 import streamlit as st
 
@@ -33,7 +32,7 @@ def share(config: TrainConfig | None, view: str) -> None:
         st.query_params.from_dict({**query, **{k: v[-1] for k, v in keep.items()}})
     if "share" in hide:
         return
-    link = share_link(st.context.url or "http://localhost:8501/", query)
+    link = links.share_link(st.context.url or "http://localhost:8501/", query)
     with st.sidebar.expander("Share this experiment", icon=":material/link:"):
         st.html(link_html(link))
         st.caption(
@@ -42,15 +41,6 @@ def share(config: TrainConfig | None, view: str) -> None:
             "(or init, training, presets, share) to hide sections from a class."
         )
         upload_note()
-
-
-def share_link(base: str, query: dict[str, str]) -> str:
-    """The page's address with the query: a "/" before the "?" (``http://host:8501/?...``),
-    commas left plain (``schemes=zeros,he_normal``, not ``%2C``)."""
-    parts = urllib.parse.urlsplit(base)
-    path = parts.path or "/"
-    text = urllib.parse.urlencode(query, safe=",")
-    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, text, ""))
 
 
 def link_html(link: str) -> str:

@@ -180,6 +180,15 @@ def test_a_class_from_start_to_the_teachers_view(db):
         assert not student.session_state[state.PULSE_TEACHER]
 
 
+def test_the_students_link_is_as_readable_as_the_share_link(db):
+    """Projected to a class: commas stay commas (``schemes=zeros,he_normal``), as in the
+    share box."""
+    teacher = start_class({**SMALL, "schemes": "zeros,he_normal"})
+    _, students_q, _ = links_of(teacher)
+    assert "schemes=zeros,he_normal" in students_q and "%2C" not in students_q
+    assert as_query(students_q)["schemes"] == "zeros,he_normal"
+
+
 def test_the_teachers_chart_counts_each_students_answer(db):
     teacher = start_class()
     code, students_q, teacher_q = links_of(teacher)
